@@ -1,0 +1,24 @@
+import { Migrator, type MigrationProvider } from 'kysely';
+import type { DatabaseHandle } from './engine.js';
+import { trackingMigration } from './migrations/0001-tracking.js';
+
+/** Every migration, in order. Names sort in the order they must run. */
+function provider(handle: DatabaseHandle): MigrationProvider {
+  return {
+    getMigrations: async () => ({
+      '0001-tracking': trackingMigration(handle),
+    }),
+  };
+}
+
+/**
+ * Brings the schema up to date. Safe to call from several processes at once: PostgreSQL serialises them
+ * with an advisory lock, SQLite with the write lock taken by the lock row (see sqlite-dialect.ts).
+ * Returns the names of the migrations this call applied.
+ */
+export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
+  const migrator = new Migrator({ db: handle.db, provider: provider(handle) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, sql, SqliteAdapter, SqliteDialect, type MigrationLockOptions } from 'kysely';
+import type { DatabaseHandle } from './engine.js';
+import type { Database } from './schema.js';
+
+/** `FULL` syncs on every commit (survives power loss); `NORMAL` in WAL mode survives process crashes. */
+export type SqliteSynchronous = 'FULL' | 'NORMAL';
+
+/**
+ * Kysely's SQLite adapter takes no migration lock, since one process owns its one connection. Two servers
+ * starting on the same file are two processes: writing the lock row as the migration transaction's first
+ * statement makes the second wait (busy_timeout) for the first to commit, then find nothing left to run.
+ */
+class FileLockingSqliteAdapter extends SqliteAdapter {
+  override async acquireMigrationLock(db: Kysely<unknown>, options: MigrationLockOptions): Promise<void> {
+    await sql`update ${sql.table(options.lockTable)} set is_locked = 1 where id = ${options.lockRowId}`.execute(db);
+  }
+  override async releaseMigrationLock(db: Kysely<unknown>, options: MigrationLockOptions): Promise<void> {
+    await sql`update ${sql.table(options.lockTable)} set is_locked = 0 where id = ${options.lockRowId}`.execute(db);
+  }
+}
+
+class BosunSqliteDialect extends SqliteDialect {
+  override createAdapter(): SqliteAdapter {
+    return new FileLockingSqliteAdapter();
+  }
+}
+
+/**
+ * Opens a SQLite file in WAL mode. better-sqlite3 is synchronous and Kysely's SQLite driver hands its single
+ * connection to one transaction at a time, so every write in this process queues on one connection instead of
+ * failing with "database is locked".
+ */
+export function openSqlite(path: string, synchronous: SqliteSynchronous): DatabaseHandle {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SQLite(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma(`synchronous = ${synchronous}`);
+  sqlite.pragma('busy_timeout = 30000');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('cache_size = -65536');
+  const db = new Kysely<Database>({ dialect: new BosunSqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    engine: 'sqlite',
+    autoIncrementType: 'integer',
+    description: `sqlite:${path}`,
+    close: () => db.destroy(),
+  };
+}

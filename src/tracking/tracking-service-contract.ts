@@ -1,0 +1,139 @@
+import type {
+  DatasetInput,
+  Experiment,
+  LoggedModel,
+  LoggedModelStatus,
+  Metric,
+  ModelInput,
+  ModelOutput,
+  Page,
+  Run,
+  RunInfo,
+  RunStatus,
+  Tag,
+  ViewType,
+} from './types.js';
+
+export interface SearchExperimentsQuery {
+  filter?: string;
+  orderBy?: string[];
+  maxResults?: number;
+  pageToken?: string;
+  viewType?: ViewType;
+}
+
+export interface SearchRunsQuery {
+  experimentIds: string[];
+  filter?: string;
+  orderBy?: string[];
+  maxResults?: number;
+  pageToken?: string;
+  viewType?: ViewType;
+}
+
+export interface LoggedModelOrderBy {
+  fieldName: string;
+  ascending?: boolean;
+  datasetName?: string;
+  datasetDigest?: string;
+}
+
+export interface SearchLoggedModelsQuery {
+  experimentIds: string[];
+  filter?: string;
+  orderBy?: LoggedModelOrderBy[];
+  maxResults?: number;
+  pageToken?: string;
+}
+
+export interface CreateRunInput {
+  experimentId?: string;
+  userId?: string;
+  runName?: string;
+  startTime?: number;
+  tags?: Tag[];
+}
+
+export interface UpdateRunInput {
+  runId: string;
+  status?: RunStatus;
+  endTime?: number;
+  runName?: string;
+}
+
+export interface LogBatchInput {
+  metrics?: Metric[];
+  params?: Tag[];
+  tags?: Tag[];
+}
+
+export interface CreateLoggedModelInput {
+  experimentId: string;
+  name?: string;
+  sourceRunId?: string;
+  modelType?: string;
+  params?: Tag[];
+  tags?: Tag[];
+}
+
+export interface MetricHistoryQuery {
+  runId: string;
+  metricKey: string;
+  maxResults?: number;
+  pageToken?: string;
+}
+
+export interface BulkIntervalQuery {
+  runIds: string[];
+  metricKey: string;
+  startStep?: number;
+  endStep?: number;
+  maxResults?: number;
+}
+
+/**
+ * Everything experiment tracking can do, with no HTTP in sight: the MLflow adapter, the native API, the CLI
+ * and tests all go through it. Every method validates its input (MLflow's limits and rules) and throws a
+ * `BosunError` subclass on bad input or missing resources. Writes of one call are atomic.
+ *
+ * Example: `const id = await tracking.createExperiment({ name: 'churn' });
+ *           const run = await tracking.createRun({ experimentId: id });
+ *           await tracking.logBatch(run.info.runId, { metrics: [{ key: 'loss', value: 0.3, timestamp: Date.now(), step: 0 }] });`
+ */
+export interface TrackingService {
+  createExperiment(input: { name: string; artifactLocation?: string; tags?: Tag[] }): Promise<string>;
+  getExperiment(experimentId: string): Promise<Experiment>;
+  getExperimentByName(name: string): Promise<Experiment>;
+  searchExperiments(query: SearchExperimentsQuery): Promise<Page<Experiment>>;
+  renameExperiment(experimentId: string, newName: string): Promise<void>;
+  deleteExperiment(experimentId: string): Promise<void>;
+  restoreExperiment(experimentId: string): Promise<void>;
+  setExperimentTag(experimentId: string, key: string, value: string): Promise<void>;
+  deleteExperimentTag(experimentId: string, key: string): Promise<void>;
+
+  createRun(input: CreateRunInput): Promise<Run>;
+  getRun(runId: string): Promise<Run>;
+  updateRun(input: UpdateRunInput): Promise<RunInfo>;
+  deleteRun(runId: string): Promise<void>;
+  restoreRun(runId: string): Promise<void>;
+  logMetric(runId: string, metric: Metric): Promise<void>;
+  logParam(runId: string, key: string, value: string): Promise<void>;
+  setTag(runId: string, key: string, value: string): Promise<void>;
+  deleteTag(runId: string, key: string): Promise<void>;
+  logBatch(runId: string, batch: LogBatchInput): Promise<void>;
+  logInputs(runId: string, inputs: { datasets?: DatasetInput[]; models?: ModelInput[] }): Promise<void>;
+  logOutputs(runId: string, models: ModelOutput[]): Promise<void>;
+  getMetricHistory(query: MetricHistoryQuery): Promise<Page<Metric>>;
+  /** Up to `maxResults` points per run, sampled evenly over steps, each with `runId` set. */
+  getMetricHistoryBulkInterval(query: BulkIntervalQuery): Promise<Metric[]>;
+  searchRuns(query: SearchRunsQuery): Promise<Page<Run>>;
+
+  createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel>;
+  getLoggedModel(modelId: string): Promise<LoggedModel>;
+  finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel>;
+  deleteLoggedModel(modelId: string): Promise<void>;
+  setLoggedModelTags(modelId: string, tags: Tag[]): Promise<void>;
+  deleteLoggedModelTag(modelId: string, key: string): Promise<void>;
+  logLoggedModelParams(modelId: string, params: Tag[]): Promise<void>;
+  searchLoggedModels(query: SearchLoggedModelsQuery): Promise<Page<LoggedModel>>;
+}
