@@ -2,4 +2,5 @@ export type { DatabaseHandle, Engine } from './engine.js';
 export type { Database } from './schema.js';
 export { openDatabase, type OpenOptions } from './open-database.js';
 export { migrateToLatest } from './migrate.js';
+export { isUniqueViolation } from './unique-violation.js';
 export type { SqliteSynchronous } from './sqlite-dialect.js';

@@ -15,7 +15,8 @@ export interface OpenOptions {
 export function openDatabase(uri: string, options: OpenOptions = {}): DatabaseHandle {
   if (uri.startsWith('sqlite://')) {
     const rest = uri.slice('sqlite://'.length);
-    const path = rest === '/:memory:' || rest === '' ? ':memory:' : rest.startsWith('/') ? rest.slice(1) : rest;
+    const path =
+      rest === '/:memory:' || rest === '' ? ':memory:' : rest.startsWith('/') ? rest.slice(1) : rest;
     const file = path === ':memory:' ? path : path.startsWith('/') ? path : resolve(path);
     return openSqlite(file, options.sqliteSynchronous ?? 'NORMAL');
   }

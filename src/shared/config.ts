@@ -20,7 +20,15 @@ export interface ServerConfig {
 /** Flags as the CLI received them; any may be absent. */
 export type ServerFlags = Partial<Omit<ServerConfig, 'port'>> & { port?: number | string };
 
-const logLevels: readonly ServerConfig['logLevel'][] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const logLevels: readonly ServerConfig['logLevel'][] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
 
 function parsePort(value: number | string): number {
   const port = typeof value === 'number' ? value : Number(value);
@@ -46,14 +54,23 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     flags.artifactsDestination ?? env.BOSUN_ARTIFACTS_DESTINATION ?? `${dataDir}/artifacts`,
   );
   const serveArtifacts =
-    flags.serveArtifacts ?? (env.BOSUN_SERVE_ARTIFACTS ? parseBoolean(env.BOSUN_SERVE_ARTIFACTS, 'BOSUN_SERVE_ARTIFACTS') : true);
-  const sqliteSynchronous = (flags.sqliteSynchronous ?? env.BOSUN_SQLITE_SYNCHRONOUS ?? 'NORMAL').toUpperCase();
+    flags.serveArtifacts ??
+    (env.BOSUN_SERVE_ARTIFACTS ? parseBoolean(env.BOSUN_SERVE_ARTIFACTS, 'BOSUN_SERVE_ARTIFACTS') : true);
+  const sqliteSynchronous = (
+    flags.sqliteSynchronous ??
+    env.BOSUN_SQLITE_SYNCHRONOUS ??
+    'NORMAL'
+  ).toUpperCase();
   if (sqliteSynchronous !== 'FULL' && sqliteSynchronous !== 'NORMAL') {
-    throw new InvalidParameterError(`Invalid BOSUN_SQLITE_SYNCHRONOUS '${sqliteSynchronous}': expected FULL or NORMAL`);
+    throw new InvalidParameterError(
+      `Invalid BOSUN_SQLITE_SYNCHRONOUS '${sqliteSynchronous}': expected FULL or NORMAL`,
+    );
   }
   const logLevel = (flags.logLevel ?? env.BOSUN_LOG_LEVEL ?? 'info') as ServerConfig['logLevel'];
   if (!logLevels.includes(logLevel)) {
-    throw new InvalidParameterError(`Invalid log level '${logLevel}': expected one of ${logLevels.join(', ')}`);
+    throw new InvalidParameterError(
+      `Invalid log level '${logLevel}': expected one of ${logLevels.join(', ')}`,
+    );
   }
   const bodyLimit = Number(env.BOSUN_BODY_LIMIT_BYTES ?? 64 * 1024 * 1024);
   if (!Number.isInteger(bodyLimit) || bodyLimit <= 0) {
@@ -65,7 +82,9 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     backendStoreUri: flags.backendStoreUri ?? env.BOSUN_BACKEND_STORE_URI ?? `sqlite:///${dataDir}/bosun.db`,
     artifactsDestination,
     defaultArtifactRoot:
-      flags.defaultArtifactRoot ?? env.BOSUN_DEFAULT_ARTIFACT_ROOT ?? (serveArtifacts ? 'mlflow-artifacts:/' : artifactsDestination),
+      flags.defaultArtifactRoot ??
+      env.BOSUN_DEFAULT_ARTIFACT_ROOT ??
+      (serveArtifacts ? 'mlflow-artifacts:/' : artifactsDestination),
     serveArtifacts,
     sqliteSynchronous,
     logLevel,

@@ -10,8 +10,42 @@ export function newLoggedModelId(): string {
   return `m-${randomUUID().replaceAll('-', '')}`;
 }
 
-const adjectives = ['able', 'bold', 'calm', 'deft', 'eager', 'fair', 'glad', 'keen', 'lucid', 'merry', 'nimble', 'quiet', 'rapid', 'sly', 'tidy', 'vivid'];
-const nouns = ['anchor', 'bosun', 'cutter', 'dinghy', 'ensign', 'galley', 'harbor', 'keel', 'mast', 'oar', 'rudder', 'sail', 'tide', 'wake', 'yawl', 'wharf'];
+const adjectives = [
+  'able',
+  'bold',
+  'calm',
+  'deft',
+  'eager',
+  'fair',
+  'glad',
+  'keen',
+  'lucid',
+  'merry',
+  'nimble',
+  'quiet',
+  'rapid',
+  'sly',
+  'tidy',
+  'vivid',
+];
+const nouns = [
+  'anchor',
+  'bosun',
+  'cutter',
+  'dinghy',
+  'ensign',
+  'galley',
+  'harbor',
+  'keel',
+  'mast',
+  'oar',
+  'rudder',
+  'sail',
+  'tide',
+  'wake',
+  'yawl',
+  'wharf',
+];
 
 /** A readable random run name, `adjective-noun-NNN`, used when the client gives none. */
 export function newRunName(): string {

@@ -66,7 +66,11 @@ export function trackingMigration(handle: Pick<DatabaseHandle, 'autoIncrementTyp
         .addColumn('dataset_name', 'text')
         .addColumn('dataset_digest', 'text')
         .execute();
-      await db.schema.createIndex('metrics_run_key_step').on('metrics').columns(['run_uuid', 'key', 'step']).execute();
+      await db.schema
+        .createIndex('metrics_run_key_step')
+        .on('metrics')
+        .columns(['run_uuid', 'key', 'step'])
+        .execute();
 
       await db.schema
         .createTable('latest_metrics')
@@ -78,7 +82,11 @@ export function trackingMigration(handle: Pick<DatabaseHandle, 'autoIncrementTyp
         .addColumn('step', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('latest_metrics_pk', ['run_uuid', 'key'])
         .execute();
-      await db.schema.createIndex('latest_metrics_key_value').on('latest_metrics').columns(['key', 'value']).execute();
+      await db.schema
+        .createIndex('latest_metrics_key_value')
+        .on('latest_metrics')
+        .columns(['key', 'value'])
+        .execute();
 
       await db.schema
         .createTable('datasets')

@@ -1,0 +1,40 @@
+"""Adds up the JUnit XML reports of every suite and prints one closing line: 'summary: N passed, N failed'.
+
+Exits non-zero when any test failed, any suite wrote no report, or an earlier step (lint, types) failed.
+"""
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+reports = Path(sys.argv[1])
+step_failures = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+expected = ["vitest.xml", "compat-mlflow3.xml", "compat-mlflow2.xml", "robustness.xml"]
+passed = failed = skipped = 0
+missing = []
+for name in expected:
+    path = reports / name
+    if not path.exists():
+        missing.append(name)
+        continue
+    root = ET.parse(path).getroot()
+    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+    for suite in suites:
+        for case in suite.iter("testcase"):
+            if case.find("failure") is not None or case.find("error") is not None:
+                failed += 1
+            elif case.find("skipped") is not None:
+                skipped += 1
+            else:
+                passed += 1
+    print(f"  {name}: read")
+if missing:
+    print(f"suites that wrote no report (counted as failed): {', '.join(missing)}")
+    failed += len(missing)
+if step_failures:
+    print(f"{step_failures} lint/type step(s) failed (counted as failed)")
+    failed += step_failures
+line = f"summary: {passed} passed, {failed} failed"
+if skipped:
+    line += f", {skipped} skipped"
+print(line)
+sys.exit(1 if failed else 0)

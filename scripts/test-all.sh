@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The README's test command: lint, type-check, build, then every test suite against real SQLite, a throwaway
+# PostgreSQL cluster and the real mlflow clients (newest 3.x and last 2.x). Ends with one summary line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+reports="$repo/.cache/test-reports"
+rm -rf "$reports" && mkdir -p "$reports"
+failures=0
+step() { printf '\n==> %s\n' "$*"; }
+
+step "dependencies"
+[ -d node_modules/better-sqlite3/build ] || npm ci --no-audit --no-fund || exit 1
+bash scripts/ensure-postgres.sh || exit 1
+
+step "lint and format"
+npx eslint . || failures=$((failures + 1))
+npx prettier --check . >/dev/null || { npx prettier --list-different .; failures=$((failures + 1)); }
+
+step "type-check and build"
+npx tsc -p tsconfig.json --noEmit || failures=$((failures + 1))
+npm run build --silent || exit 1
+
+step "PostgreSQL test cluster"
+pgdir=$(mktemp -d /tmp/bosun-test-pg.XXXXXX)
+pgport=${BOSUN_TEST_PG_PORT:-55432}
+BOSUN_TEST_PG_URI=$(bash scripts/pg-test-cluster.sh start "$pgdir" "$pgport") || { cat "$pgdir/server.log"; exit 1; }
+export BOSUN_TEST_PG_URI
+trap 'bash scripts/pg-test-cluster.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+echo "PostgreSQL at $BOSUN_TEST_PG_URI"
+
+step "unit and integration tests (vitest)"
+npx vitest run --reporter=default --reporter=junit --outputFile.junit="$reports/vitest.xml" || true
+
+step "python environments (mlflow 3.x and 2.x)"
+bash scripts/compat-venv.sh mlflow3 "$repo/.cache/venv-mlflow3" || exit 1
+bash scripts/compat-venv.sh mlflow2 "$repo/.cache/venv-mlflow2" || exit 1
+
+for v in mlflow3 mlflow2; do
+  step "compatibility suite with $v (SQLite and PostgreSQL)"
+  "$repo/.cache/venv-$v/bin/python" -m pytest tests/compat -q -p no:cacheprovider --junitxml="$reports/compat-$v.xml" || true
+done
+
+step "robustness suites (bad input, concurrency, crash)"
+"$repo/.cache/venv-mlflow3/bin/python" -m pytest tests/robustness -q -p no:cacheprovider --junitxml="$reports/robustness.xml" || true
+
+python3 scripts/summarize-reports.py "$reports" "$failures"

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { ServerConfig } from '../shared/config.js';
+import { serverCommand } from './server-command.js';
+
+function harness(env: NodeJS.ProcessEnv = {}) {
+  const started: ServerConfig[] = [];
+  const printed: string[] = [];
+  const command = serverCommand({
+    start: async (config) => {
+      started.push(config);
+      return { address: `http://${config.host}:${config.port}` };
+    },
+    env,
+    print: (line) => printed.push(line),
+  });
+  command.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  return { command, started, printed };
+}
+
+describe('bosun server', () => {
+  it("maps MLflow's flag names onto the server config and prints the address", async () => {
+    const { command, started, printed } = harness();
+    await command.parseAsync(
+      [
+        '--host',
+        '0.0.0.0',
+        '-p',
+        '5055',
+        '--backend-store-uri',
+        'sqlite:///x.db',
+        '--artifacts-destination',
+        '/tmp/a',
+        '--default-artifact-root',
+        'mlflow-artifacts:/',
+        '--no-serve-artifacts',
+        '--sqlite-synchronous',
+        'full',
+        '--log-level',
+        'warn',
+      ],
+      { from: 'user' },
+    );
+    expect(started).toEqual([
+      expect.objectContaining({
+        host: '0.0.0.0',
+        port: 5055,
+        backendStoreUri: 'sqlite:///x.db',
+        artifactsDestination: '/tmp/a',
+        defaultArtifactRoot: 'mlflow-artifacts:/',
+        serveArtifacts: false,
+        sqliteSynchronous: 'FULL',
+        logLevel: 'warn',
+      }),
+    ]);
+    expect(printed).toEqual(['Bosun listening on http://0.0.0.0:5055']);
+  });
+
+  it('lets flags win over the environment, which wins over defaults', async () => {
+    const { command, started } = harness({ BOSUN_PORT: '6000', BOSUN_HOST: '10.0.0.1' });
+    await command.parseAsync(['--port', '7000'], { from: 'user' });
+    expect(started[0]).toMatchObject({ port: 7000, host: '10.0.0.1', serveArtifacts: true });
+  });
+
+  it('rejects a bad port with exit code 2 and starts nothing', async () => {
+    const { command, started } = harness();
+    await expect(command.parseAsync(['--port', 'eighty'], { from: 'user' })).rejects.toMatchObject({
+      exitCode: 2,
+    });
+    expect(started).toEqual([]);
+  });
+});

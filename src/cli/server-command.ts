@@ -1,0 +1,92 @@
+import { Command, Option } from 'commander';
+import { startServer, type RunningServer } from '../server/index.js';
+import { loadServerConfig, type ServerConfig, type ServerFlags } from '../shared/config.js';
+import { BosunError } from '../shared/errors.js';
+
+interface ServerOptions {
+  host?: string;
+  port?: string;
+  backendStoreUri?: string;
+  artifactsDestination?: string;
+  defaultArtifactRoot?: string;
+  serveArtifacts?: boolean;
+  sqliteSynchronous?: string;
+  logLevel?: string;
+}
+
+function toFlags(options: ServerOptions): ServerFlags {
+  const flags: ServerFlags = {};
+  if (options.host !== undefined) flags.host = options.host;
+  if (options.port !== undefined) flags.port = options.port;
+  if (options.backendStoreUri !== undefined) flags.backendStoreUri = options.backendStoreUri;
+  if (options.artifactsDestination !== undefined) flags.artifactsDestination = options.artifactsDestination;
+  if (options.defaultArtifactRoot !== undefined) flags.defaultArtifactRoot = options.defaultArtifactRoot;
+  if (options.serveArtifacts !== undefined) flags.serveArtifacts = options.serveArtifacts;
+  // Checked (and upper-cased) by loadServerConfig.
+  if (options.sqliteSynchronous !== undefined) {
+    flags.sqliteSynchronous = options.sqliteSynchronous as ServerFlags['sqliteSynchronous'];
+  }
+  if (options.logLevel !== undefined) flags.logLevel = options.logLevel as ServerFlags['logLevel'];
+  return flags;
+}
+
+/** What the command needs from outside; tests replace it. */
+export interface ServerCommandDeps {
+  start: (config: ServerConfig) => Promise<Pick<RunningServer, 'address'>>;
+  /** Environment to read settings from; `undefined` means the process environment. */
+  env?: NodeJS.ProcessEnv;
+  print: (line: string) => void;
+}
+
+const defaultDeps: ServerCommandDeps = {
+  start: (config) => startServer(config),
+  print: (line) => process.stdout.write(`${line}\n`),
+};
+
+/**
+ * `bosun server`: the tracking server, with MLflow's flag names so that `mlflow server` command lines carry
+ * over. Flags win over BOSUN_* environment variables, which win over defaults.
+ * Example: `bosun server --host 0.0.0.0 -p 5000 --backend-store-uri sqlite:///bosun.db`
+ */
+export function serverCommand(deps: ServerCommandDeps = defaultDeps): Command {
+  return new Command('server')
+    .description('Run the tracking server (MLflow-compatible REST API)')
+    .option('--host <host>', 'address to listen on (BOSUN_HOST, default 127.0.0.1)')
+    .option('-p, --port <port>', 'port to listen on (BOSUN_PORT, default 5000)')
+    .option(
+      '--backend-store-uri <uri>',
+      'sqlite:///path.db or postgresql://user:pass@host/db (BOSUN_BACKEND_STORE_URI)',
+    )
+    .option('--artifacts-destination <path>', 'folder where proxied artifacts are stored')
+    .option('--default-artifact-root <uri>', 'artifact root of new experiments (default mlflow-artifacts:/)')
+    .option('--serve-artifacts', 'proxy artifact uploads and downloads (default)')
+    .option('--no-serve-artifacts', 'do not serve artifacts; clients write to the artifact root themselves')
+    .addOption(
+      new Option(
+        '--sqlite-synchronous <mode>',
+        'SQLite durability: FULL or NORMAL (default NORMAL)',
+      ).argParser((v) => v.toUpperCase()),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level').choices([
+        'fatal',
+        'error',
+        'warn',
+        'info',
+        'debug',
+        'trace',
+        'silent',
+      ]),
+    )
+    .action(async (options: ServerOptions, command: Command) => {
+      let server: Pick<RunningServer, 'address'>;
+      try {
+        const flags = toFlags(options);
+        server = await deps.start(deps.env ? loadServerConfig(flags, deps.env) : loadServerConfig(flags));
+      } catch (err) {
+        if (err instanceof BosunError) command.error(`bosun server: ${err.message}`, { exitCode: 2 });
+        throw err;
+      }
+      deps.print(`Bosun listening on ${server.address}`);
+    });
+}

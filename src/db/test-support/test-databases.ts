@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { DatabaseHandle, Engine } from '../engine.js';
+import { migrateToLatest } from '../migrate.js';
+import { openDatabase } from '../open-database.js';
+
+/** A migrated, empty database on one engine, and how to throw it away. */
+export interface TestDatabase {
+  engine: Engine;
+  uri: string;
+  handle: DatabaseHandle;
+  dispose(): Promise<void>;
+}
+
+export const testEngines: readonly Engine[] = ['sqlite', 'postgres'];
+
+/** The superuser URI of the throwaway PostgreSQL cluster the test command starts. */
+export function testPostgresUri(): string {
+  const uri = process.env.BOSUN_TEST_PG_URI;
+  if (!uri) {
+    throw new Error(
+      'BOSUN_TEST_PG_URI is not set: run the tests with `npm test`, which starts a PostgreSQL cluster, ' +
+        'or start one with scripts/pg-test-cluster.sh and export its URI.',
+    );
+  }
+  return uri;
+}
+
+/** Creates an empty database on the test cluster and returns its URI. */
+export async function createPostgresDatabase(
+  prefix = 'bosun_test',
+): Promise<{ uri: string; drop(): Promise<void> }> {
+  const admin = testPostgresUri();
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`create database ${name}`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    uri: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+/** Opens a fresh, migrated database on the given engine. */
+export async function openTestDatabase(engine: Engine): Promise<TestDatabase> {
+  if (engine === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'bosun-test-'));
+    const uri = `sqlite:///${join(dir, 'bosun.db')}`;
+    const handle = openDatabase(uri);
+    await migrateToLatest(handle);
+    return {
+      engine,
+      uri,
+      handle,
+      async dispose() {
+        await handle.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const database = await createPostgresDatabase();
+  const handle = openDatabase(database.uri);
+  await migrateToLatest(handle);
+  return {
+    engine,
+    uri: database.uri,
+    handle,
+    async dispose() {
+      await handle.close();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * MLflow's search language for runs, experiments and logged models: a tokenizer and recursive-descent parser
+ * producing typed ASTs, their translation to SQL through Kysely (SQLite and PostgreSQL), and page tokens.
+ *
+ * Example:
+ *   const rows = await buildRunSearchQuery(db, { experimentIds: [1], viewType: 'ACTIVE_ONLY',
+ *     filter: "metrics.acc > 0.9 AND params.model = 'gpt'", orderBy: ['metrics.acc DESC'], offset: 0, limit: 101 })
+ *     .execute();
+ */
+export type {
+  DatasetField,
+  ExperimentFilter,
+  ExperimentFilterAst,
+  ExperimentFilterClause,
+  ExperimentOrderAst,
+  ExperimentOrderClause,
+  InCondition,
+  LoggedModelFilter,
+  LoggedModelFilterAst,
+  LoggedModelFilterClause,
+  LoggedModelOrderAst,
+  LoggedModelOrderByInput,
+  LoggedModelOrderClause,
+  NullCondition,
+  NumericComparator,
+  NumericCondition,
+  OrderClause,
+  RunFilter,
+  RunFilterAst,
+  RunFilterClause,
+  RunOrderAst,
+  RunOrderClause,
+  StringComparator,
+  StringCondition,
+} from './ast.js';
+export { parseRunFilter, parseRunOrderBy } from './run-filter.js';
+export { parseExperimentFilter, parseExperimentOrderBy } from './experiment-filter.js';
+export { parseLoggedModelFilter, parseLoggedModelOrderBy } from './logged-model-filter.js';
+export { buildRunSearchQuery, type RunSearchQuery } from './run-query.js';
+export { buildExperimentSearchQuery, type ExperimentSearchQuery } from './experiment-query.js';
+export { buildLoggedModelSearchQuery, type LoggedModelSearchQuery } from './logged-model-query.js';
+export { encodePageToken, decodePageToken } from './page-token.js';

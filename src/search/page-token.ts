@@ -1,0 +1,42 @@
+import { InvalidParameterError } from '../shared/errors.js';
+
+/**
+ * Page tokens are opaque to clients. Like MLflow's they are base64 of `{"offset": N}`, so a token minted by
+ * an MLflow server for the same query also works here. Example: `encodePageToken(1000)` === 'eyJvZmZzZXQiOiAxMDAwfQ=='.
+ */
+export function encodePageToken(offset: number): string {
+  if (!Number.isSafeInteger(offset) || offset < 0) {
+    throw new InvalidParameterError(`Invalid page offset ${offset}`);
+  }
+  return Buffer.from(`{"offset": ${offset}}`, 'utf8').toString('base64');
+}
+
+const base64 = /^[A-Za-z0-9+/]*={0,2}$|^[A-Za-z0-9_-]*$/;
+
+/** Returns the offset a token stands for: 0 when absent or empty; InvalidParameterError when it is not ours. */
+export function decodePageToken(token: string | undefined): number {
+  if (token === undefined || token === '') return 0;
+  const trimmed = token.trim();
+  if (!base64.test(trimmed) || trimmed.length % 4 === 1) {
+    throw new InvalidParameterError('Invalid page token, could not base64-decode');
+  }
+  const decoded = Buffer.from(
+    trimmed,
+    trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64',
+  ).toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoded);
+  } catch {
+    throw new InvalidParameterError(`Invalid page token, decoded value=${JSON.stringify(decoded)}`);
+  }
+  const offset =
+    typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>).offset
+      : undefined;
+  const value = typeof offset === 'string' && /^\d+$/.test(offset) ? Number(offset) : offset;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidParameterError(`Invalid page token, parsed value=${decoded}`);
+  }
+  return value;
+}

@@ -1,0 +1,55 @@
+import { PostgresAdapter, sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import type { Database } from '../db/index.js';
+import { parseLikePattern, toGlob, toLikeWithBackslashEscape } from './like-pattern.js';
+
+/**
+ * The only place in search that knows which engine it talks to. Everything else is SQL both engines read the
+ * same way. The differences handled here:
+ * - case-sensitive LIKE: PostgreSQL's LIKE is; SQLite's is not (for ASCII), so SQLite gets GLOB with the
+ *   pattern translated (same meaning, including escaped `%` and `_`);
+ * - ILIKE: native on PostgreSQL; SQLite's LIKE is already case-insensitive;
+ * - string ordering: PostgreSQL sorts by the database collation (often locale-aware), SQLite by bytes; the
+ *   "C" collation makes PostgreSQL sort by bytes too, so both engines return the same order;
+ * - reading run input tags, stored as a JSON array of `{key, value}` objects.
+ */
+export interface SearchDialect {
+  like(value: Expression<unknown>, pattern: string, caseInsensitive: boolean): RawBuilder<SqlBool>;
+  /** Wraps a string expression so that ordering by it compares bytes. */
+  binaryOrder(value: Expression<unknown>): RawBuilder<unknown>;
+  /** True when the JSON array of `{key, value}` in `tagsJson` has an entry `key` whose value satisfies `test`. */
+  jsonTagMatches(
+    tagsJson: Expression<unknown>,
+    key: string,
+    test: (value: RawBuilder<string>) => RawBuilder<SqlBool>,
+  ): RawBuilder<SqlBool>;
+}
+
+const postgres: SearchDialect = {
+  like: (value, pattern, caseInsensitive) => {
+    const p = toLikeWithBackslashEscape(parseLikePattern(pattern));
+    return caseInsensitive
+      ? sql<SqlBool>`${value} ilike ${p} escape '\\'`
+      : sql<SqlBool>`${value} like ${p} escape '\\'`;
+  },
+  binaryOrder: (value) => sql`${value} collate "C"`,
+  jsonTagMatches: (tagsJson, key, test) =>
+    sql<SqlBool>`exists (select 1 from json_array_elements(cast(${tagsJson} as json)) as je
+      where je->>'key' = ${key} and ${test(sql<string>`je->>'value'`)})`,
+};
+
+const sqlite: SearchDialect = {
+  like: (value, pattern, caseInsensitive) => {
+    const parts = parseLikePattern(pattern);
+    return caseInsensitive
+      ? sql<SqlBool>`${value} like ${toLikeWithBackslashEscape(parts)} escape '\\'`
+      : sql<SqlBool>`${value} glob ${toGlob(parts)}`;
+  },
+  binaryOrder: (value) => sql`${value}`,
+  jsonTagMatches: (tagsJson, key, test) =>
+    sql<SqlBool>`exists (select 1 from json_each(${tagsJson}) as je
+      where json_extract(je.value, '$.key') = ${key} and ${test(sql<string>`json_extract(je.value, '$.value')`)})`,
+};
+
+export function searchDialectOf(db: Kysely<Database>): SearchDialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? postgres : sqlite;
+}

@@ -1,0 +1,88 @@
+import fastifySwagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import type { ArtifactStore } from '../artifacts/index.js';
+import type { ServerConfig } from '../shared/config.js';
+import type { TrackingService } from '../tracking/tracking-service-contract.js';
+import { requestValidatorCompiler } from './validator-compiler.js';
+import { formatSchemaError, installErrorHandling, type ErrorBody } from './error-handler.js';
+import { registerArtifactRoutes } from './mlflow/artifact-routes.js';
+import { registerMlflowRoutes } from './mlflow/index.js';
+import { registerSystemRoutes } from './system-routes.js';
+import type { TypedApp } from './typed-app.js';
+import { bosunVersion } from './version.js';
+
+export interface AppDeps {
+  tracking: TrackingService;
+  artifacts: ArtifactStore;
+  config: ServerConfig;
+  /** A ready logger (tests pass a silent one); by default Fastify's pino logger at `config.logLevel`. */
+  logger?: FastifyBaseLogger;
+  /** Used by the readiness probe `GET /api/bosun/v1/health`. */
+  checkDatabase?: () => Promise<void>;
+}
+
+export const openApiPath = '/api/bosun/v1/openapi.json';
+
+/**
+ * The HTTP application, without listening: routes, validation, error mapping and the OpenAPI document.
+ * Example: `const app = await buildApp({ tracking, artifacts, config }); await app.listen({ port: 5000 });`
+ */
+export async function buildApp(deps: AppDeps): Promise<TypedApp> {
+  const { config } = deps;
+  const verbose = config.logLevel === 'debug' || config.logLevel === 'trace';
+  const app = Fastify({
+    ...(deps.logger
+      ? { loggerInstance: deps.logger }
+      : {
+          logger: {
+            level: config.logLevel,
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+          },
+        }),
+    // Request lines only when debugging: at info level they would cost more than the work behind them.
+    logController: new LogController({ disableRequestLogging: !verbose }),
+    bodyLimit: config.bodyLimitBytes,
+    schemaErrorFormatter: formatSchemaError,
+    // Logged-model tag keys travel in the path and may be up to 250 characters (find-my-way's default is 100).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    frameworkErrors: (err, _request, reply) => {
+      const body: ErrorBody = { error_code: 'BAD_REQUEST', message: `Bad request: ${err.message}` };
+      reply.raw.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
+      reply.raw.end(JSON.stringify(body));
+    },
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Response schemas document the API; the bodies are written by JSON.stringify from objects already in
+  // wire form (fast, and it never drops a field a schema forgot).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.setValidatorCompiler(requestValidatorCompiler());
+  installErrorHandling(app, config.bodyLimitBytes);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Bosun',
+        version: bosunVersion(),
+        description:
+          'Bosun tracking server: the MLflow REST API 2.0 (tracking, logged models, artifacts) and the native API.',
+      },
+    },
+  });
+
+  registerSystemRoutes(app, deps.checkDatabase ? { checkDatabase: deps.checkDatabase } : {});
+  await registerMlflowRoutes(app, deps.tracking);
+  if (config.serveArtifacts) {
+    const artifactDeps = { artifacts: deps.artifacts, tracking: deps.tracking };
+    await app.register(async (scope: TypedApp) => {
+      await registerArtifactRoutes(scope, artifactDeps);
+    });
+  }
+
+  app.get(openApiPath, { schema: { hide: true } }, async () => app.swagger());
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,114 @@
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchemaValidationError,
+} from 'fastify';
+import { BosunError, httpStatusOf, type ErrorCode } from '../shared/errors.js';
+import { invalidParameter, missingParameter } from './param-errors.js';
+
+/** The body of every error response, as MLflow's client reads it. */
+export interface ErrorBody {
+  error_code: ErrorCode;
+  message: string;
+}
+
+/** `/runs/1/tags` + `/key` from AJV's JSON pointer, as `runs[1].tags.key` (MLflow's notation). */
+function pointerToPath(pointer: string, child?: string): string {
+  let path = '';
+  for (const raw of pointer.split('/')) {
+    if (raw === '') continue;
+    const part = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    path += /^\d+$/.test(part) ? `[${part}]` : path === '' ? part : `.${part}`;
+  }
+  if (child !== undefined) path += path === '' ? child : `.${child}`;
+  return path;
+}
+
+/**
+ * Fastify's `schemaErrorFormatter`: turns the first AJV error into the message MLflow's server gives, e.g.
+ * "Missing value for required parameter 'experiment_id'. See the API docs ...". Needs AJV's `verbose` option
+ * so that the offending value is available.
+ */
+export function formatSchemaError(errors: FastifySchemaValidationError[], dataVar: string): Error {
+  const first = errors[0];
+  if (!first) return invalidParameter(dataVar, undefined, ' The request does not match the schema.');
+  const params = first.params as Record<string, unknown>;
+  if (first.keyword === 'required' && typeof params.missingProperty === 'string') {
+    return missingParameter(pointerToPath(first.instancePath, params.missingProperty));
+  }
+  const path = pointerToPath(first.instancePath) || dataVar;
+  const data = (first as { data?: unknown }).data;
+  if (first.keyword === 'type' && data === undefined) return missingParameter(path);
+  return invalidParameter(path, data);
+}
+
+function statusCodeOf(err: { statusCode?: unknown }): number | undefined {
+  return typeof err.statusCode === 'number' ? err.statusCode : undefined;
+}
+
+/** Error code for a framework error that carries only an HTTP status. */
+function codeForStatus(status: number): ErrorCode {
+  if (status === 404 || status === 405) return 'ENDPOINT_NOT_FOUND';
+  if (status === 401) return 'UNAUTHENTICATED';
+  if (status === 403) return 'PERMISSION_DENIED';
+  if (status === 429) return 'REQUEST_LIMIT_EXCEEDED';
+  if (status === 503) return 'TEMPORARILY_UNAVAILABLE';
+  return 'BAD_REQUEST';
+}
+
+/** Messages for framework errors whose own text is unhelpful or too revealing. */
+function frameworkMessage(err: FastifyError, status: number, bodyLimit: number): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return `The request body is larger than the server's limit of ${bodyLimit} bytes`;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Unsupported Content-Type for this endpoint';
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return 'The Content-Length header does not match the request body';
+    default:
+      return status === 404 ? 'Not found' : err.message;
+  }
+}
+
+/**
+ * Every error becomes a JSON `{error_code, message}` with the status of its code: a `BosunError` as raised;
+ * a framework error (bad JSON, body too large, bad Content-Type) as a 4xx; anything else as a 500 with a
+ * generic message (the stack goes to the log, never to the client).
+ */
+export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler(
+    (err: FastifyError | BosunError | Error, request: FastifyRequest, reply: FastifyReply) => {
+      if (err instanceof BosunError) {
+        const status = httpStatusOf[err.code];
+        const body: ErrorBody = { error_code: err.code, message: err.message };
+        if (status >= 500) request.log.error({ err }, 'request failed');
+        else request.log.debug({ code: err.code }, err.message);
+        return reply.code(status).send(body);
+      }
+      const status = statusCodeOf(err as { statusCode?: unknown });
+      if (status !== undefined && status >= 400 && status < 500) {
+        const code = codeForStatus(status);
+        const body: ErrorBody = {
+          error_code: code,
+          message: frameworkMessage(err as FastifyError, status, bodyLimit),
+        };
+        request.log.debug({ code: (err as FastifyError).code }, err.message);
+        return reply.code(status).send(body);
+      }
+      request.log.error({ err }, 'unexpected error');
+      const body: ErrorBody = { error_code: 'INTERNAL_ERROR', message: 'Internal server error' };
+      return reply.code(500).send(body);
+    },
+  );
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = (request.url.split('?', 1)[0] ?? '').slice(0, 300);
+    const body: ErrorBody = {
+      error_code: 'ENDPOINT_NOT_FOUND',
+      message: `No API endpoint ${request.method} ${path}`,
+    };
+    return reply.code(404).send(body);
+  });
+}

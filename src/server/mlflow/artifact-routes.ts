@@ -1,0 +1,154 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import {
+  artifactUriToStorePath,
+  isProxiedArtifactUri,
+  joinArtifactPaths,
+  normaliseArtifactPath,
+} from '../../artifacts/index.js';
+import type { ArtifactEntry, ArtifactStore } from '../../artifacts/index.js';
+import { InvalidParameterError, NotImplementedError } from '../../shared/errors.js';
+import type { TrackingService } from '../../tracking/tracking-service-contract.js';
+
+export interface ArtifactRouteDeps {
+  artifacts: ArtifactStore;
+  /** Only `getRun` is used, to find a run's artifact root. */
+  tracking: Pick<TrackingService, 'getRun'>;
+}
+
+/** MLflow's wire form of a listing entry (`FileInfo`). */
+interface FileInfoJson {
+  path: string;
+  is_dir: boolean;
+  file_size?: number;
+}
+
+const ARTIFACTS = '/api/2.0/mlflow-artifacts/artifacts';
+const MPU = '/api/2.0/mlflow-artifacts/mpu';
+/** The client matches the start of this message and falls back to a single PUT. */
+export const MULTIPART_UNSUPPORTED_MESSAGE =
+  'Multipart upload is not supported for the current artifact repository';
+
+type WildcardRequest = FastifyRequest<{ Params: { '*': string } }>;
+
+function toFileInfo(entry: ArtifactEntry): FileInfoJson {
+  return entry.isDir
+    ? { path: entry.path, is_dir: true }
+    : { path: entry.path, is_dir: false, file_size: entry.fileSize ?? 0 };
+}
+
+function queryParam(query: unknown, name: string): string | undefined {
+  if (typeof query !== 'object' || query === null) return undefined;
+  const value = (query as Record<string, unknown>)[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') {
+    throw new InvalidParameterError(`Invalid value for parameter '${name}': expected a single string`);
+  }
+  return value;
+}
+
+/**
+ * The artifact path of a `.../artifacts/*` request. Fastify has percent-decoded it once and cut it at a raw
+ * `#`, which no HTTP client sends; such a request is refused rather than served for the part before the `#`.
+ */
+function wildcardPath(request: WildcardRequest): string {
+  if (request.raw.url?.includes('#') === true) {
+    throw new InvalidParameterError("Invalid path: '#' is not allowed");
+  }
+  return request.params['*'];
+}
+
+function contentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const encoded = encodeURIComponent(fileName).replace(
+    /['()*]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+async function listing(artifacts: ArtifactStore, rawPath: string): Promise<{ files?: FileInfoJson[] }> {
+  const entries = await artifacts.list(normaliseArtifactPath(rawPath, { allowRoot: true }));
+  // MLflow's JSON omits an empty repeated field, so an empty folder (or a file) lists as `{}`.
+  return entries.length === 0 ? {} : { files: entries.map(toFileInfo) };
+}
+
+/**
+ * MLflow's proxied-artifact protocol (`/api/2.0/mlflow-artifacts/...`) and the tracking API's artifact listing
+ * (`GET /api/2.0/mlflow/artifacts/list`), over an `ArtifactStore`. Errors are thrown as `BosunError`s for the
+ * app's error handler. Uploads are streamed to the store with no body-size limit and no JSON parsing (the client
+ * sends each file with its guessed MIME type, `application/json` included); that parser lives in an encapsulated
+ * scope so other routes keep theirs. Fastify fixes each route's error handler when the route loads, so set the
+ * app's error handler before calling this (a later one is not seen if a plugin load happens in between).
+ *
+ * Example: `app.setErrorHandler(handler); await registerArtifactRoutes(app, { artifacts, tracking });`
+ */
+export async function registerArtifactRoutes(app: FastifyInstance, deps: ArtifactRouteDeps): Promise<void> {
+  const { artifacts, tracking } = deps;
+
+  app.register(async (raw) => {
+    raw.removeAllContentTypeParsers();
+    raw.addContentTypeParser('*', (_request, payload, done) => {
+      done(null, payload);
+    });
+    raw.put<{ Params: { '*': string }; Body: unknown }>(`${ARTIFACTS}/*`, async (request) => {
+      const path = normaliseArtifactPath(wildcardPath(request));
+      const body = request.body;
+      await artifacts.put(path, body instanceof Readable ? body : Buffer.alloc(0));
+      return {};
+    });
+  });
+
+  app.get(ARTIFACTS, async (request) => listing(artifacts, queryParam(request.query, 'path') ?? ''));
+
+  app.get<{ Params: { '*': string } }>(`${ARTIFACTS}/*`, async (request, reply) => {
+    const path = normaliseArtifactPath(wildcardPath(request), { allowRoot: true });
+    if (path === '') return listing(artifacts, '');
+    const { stream, size } = await artifacts.get(path);
+    const fileName = path.slice(path.lastIndexOf('/') + 1);
+    return reply
+      .header('content-type', 'application/octet-stream')
+      .header('content-length', size)
+      .header('content-disposition', contentDisposition(fileName))
+      .header('x-content-type-options', 'nosniff')
+      .send(stream);
+  });
+
+  app.delete<{ Params: { '*': string } }>(`${ARTIFACTS}/*`, async (request) => {
+    await artifacts.delete(normaliseArtifactPath(wildcardPath(request)));
+    return {};
+  });
+
+  for (const step of ['create', 'complete', 'abort']) {
+    app.post(`${MPU}/${step}/*`, async () => {
+      throw new NotImplementedError(MULTIPART_UNSUPPORTED_MESSAGE);
+    });
+  }
+
+  app.get('/api/2.0/mlflow-artifacts/presigned/*', async () => {
+    throw new NotImplementedError(
+      'Presigned download URLs are not supported; download through the artifact proxy',
+    );
+  });
+
+  app.get('/api/2.0/mlflow/artifacts/list', async (request) => {
+    const runId = queryParam(request.query, 'run_id') || queryParam(request.query, 'run_uuid');
+    if (runId === undefined || runId === '') {
+      throw new InvalidParameterError("Missing value for required parameter 'run_id'");
+    }
+    const relative = normaliseArtifactPath(queryParam(request.query, 'path') ?? '', { allowRoot: true });
+    queryParam(request.query, 'page_token');
+    const run = await tracking.getRun(runId);
+    const rootUri = run.info.artifactUri;
+    if (!isProxiedArtifactUri(rootUri)) {
+      throw new NotImplementedError(
+        `Listing is only supported for artifacts served by this server (mlflow-artifacts:/...); run '${runId}' stores them at '${rootUri}'`,
+      );
+    }
+    const entries = await artifacts.list(joinArtifactPaths(artifactUriToStorePath(rootUri), relative));
+    const files = entries.map((entry) =>
+      toFileInfo({ ...entry, path: joinArtifactPaths(relative, entry.path) }),
+    );
+    return files.length === 0 ? { root_uri: rootUri } : { root_uri: rootUri, files };
+  });
+}

@@ -1,0 +1,35 @@
+import type { TrackingService } from '../../tracking/tracking-service-contract.js';
+import type { TypedApp } from '../typed-app.js';
+import { registerExperimentRoutes } from './experiment-routes.js';
+import { useLenientJsonBodies } from './json-body.js';
+import { registerLoggedModelRoutes } from './logged-model-routes.js';
+import { registerMetricRoutes } from './metric-routes.js';
+import { registerRunRoutes } from './run-routes.js';
+
+/** Where the MLflow client sends tracking calls, and where MLflow's web UI sends the same ones. */
+export const mlflowPrefixes = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;
+
+/**
+ * Registers MLflow's tracking and logged-model API (the wire adapter) under both MLflow prefixes. Each prefix
+ * is its own encapsulated scope with the lenient JSON body parser; the `/ajax-api` copies are left out of
+ * the OpenAPI document.
+ */
+export async function registerMlflowRoutes(app: TypedApp, tracking: TrackingService): Promise<void> {
+  for (const prefix of mlflowPrefixes) {
+    await app.register(
+      async (scope: TypedApp) => {
+        if (prefix.startsWith('/ajax-api')) {
+          scope.addHook('onRoute', (route) => {
+            route.schema = { ...route.schema, hide: true };
+          });
+        }
+        useLenientJsonBodies(scope);
+        registerExperimentRoutes(scope, tracking);
+        registerRunRoutes(scope, tracking);
+        registerMetricRoutes(scope, tracking);
+        registerLoggedModelRoutes(scope, tracking);
+      },
+      { prefix },
+    );
+  }
+}

@@ -1,0 +1,89 @@
+import { sql } from 'kysely';
+import { LocalArtifactStore } from '../artifacts/index.js';
+import { migrateToLatest, openDatabase } from '../db/index.js';
+import type { ServerConfig } from '../shared/config.js';
+import { createTrackingService } from '../tracking/index.js';
+import { buildApp } from './app.js';
+import type { TypedApp } from './typed-app.js';
+
+export interface RunningServer {
+  app: TypedApp;
+  /** `http://host:port`, with the port actually bound (useful with port 0). */
+  address: string;
+  /** Stops accepting connections, lets in-flight requests finish, then closes the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Close gracefully and exit 0 on SIGTERM/SIGINT. Default true; tests turn it off. */
+  handleSignals?: boolean;
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/**
+ * The composition root of `bosun server`: database, migrations, services, artifact store, HTTP app.
+ * Example: `const server = await startServer(loadServerConfig({ port: 0 })); ...; await server.close();`
+ */
+export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  const handle = openDatabase(config.backendStoreUri, { sqliteSynchronous: config.sqliteSynchronous });
+  let app: TypedApp;
+  try {
+    await migrateToLatest(handle);
+    const tracking = createTrackingService({ handle, defaultArtifactRoot: config.defaultArtifactRoot });
+    const artifacts = new LocalArtifactStore(config.artifactsDestination);
+    app = await buildApp({
+      tracking,
+      artifacts,
+      config,
+      checkDatabase: async () => {
+        await sql`select 1`.execute(handle.db);
+      },
+    });
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+
+  const bound = app.server.address();
+  const port = bound !== null && typeof bound === 'object' ? bound.port : config.port;
+  const address = `http://${urlHost(config.host)}:${port}`;
+  app.log.info(
+    { address, database: handle.description, artifacts: config.artifactsDestination },
+    'Bosun started',
+  );
+
+  let closing: Promise<void> | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    app.log.info({ signal }, 'shutting down');
+    close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      if (options.handleSignals !== false) {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+      }
+      try {
+        await app.close();
+      } finally {
+        await handle.close();
+      }
+    })();
+    return closing;
+  };
+  if (options.handleSignals !== false) {
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  return { app, address, close };
+}

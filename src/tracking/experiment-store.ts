@@ -1,0 +1,139 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { buildExperimentSearchQuery } from '../search/index.js';
+import { chunks, groupBy, toExperiment } from './row-mappers.js';
+import type { Experiment, LifecycleStage, Tag, ViewType } from './types.js';
+
+type Db = Kysely<Database>;
+
+/** SQL for experiments and their tags. Callers validate; this file only reads and writes rows. */
+export const experimentStore = {
+  async insert(
+    db: Db,
+    row: { name: string; artifactLocation: string | null; now: number; defaultRoot: string },
+  ): Promise<number> {
+    const inserted = await db
+      .insertInto('experiments')
+      .values({
+        name: row.name,
+        artifact_location: row.artifactLocation ?? '',
+        lifecycle_stage: 'active',
+        creation_time: row.now,
+        last_update_time: row.now,
+      })
+      .returning('experiment_id')
+      .executeTakeFirstOrThrow();
+    const id = Number(inserted.experiment_id);
+    if (row.artifactLocation === null) {
+      const root = row.defaultRoot.endsWith('/') ? row.defaultRoot : `${row.defaultRoot}/`;
+      await db
+        .updateTable('experiments')
+        .set({ artifact_location: `${root}${id}` })
+        .where('experiment_id', '=', id)
+        .execute();
+    }
+    return id;
+  },
+
+  async findById(db: Db, id: number): Promise<Experiment | undefined> {
+    const row = await db
+      .selectFrom('experiments')
+      .selectAll()
+      .where('experiment_id', '=', id)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return toExperiment(row, await this.tagsOf(db, id));
+  },
+
+  async findByName(db: Db, name: string): Promise<Experiment | undefined> {
+    const row = await db.selectFrom('experiments').selectAll().where('name', '=', name).executeTakeFirst();
+    if (!row) return undefined;
+    return toExperiment(row, await this.tagsOf(db, Number(row.experiment_id)));
+  },
+
+  async tagsOf(db: Db, id: number): Promise<Tag[]> {
+    return db
+      .selectFrom('experiment_tags')
+      .select(['key', 'value'])
+      .where('experiment_id', '=', id)
+      .orderBy('key')
+      .execute();
+  },
+
+  /** Loads experiments by id in the given order, with a fixed number of queries. */
+  async loadMany(db: Db, ids: number[]): Promise<Experiment[]> {
+    if (ids.length === 0) return [];
+    const rows = [];
+    const tags = [];
+    for (const slice of chunks(ids)) {
+      rows.push(
+        ...(await db.selectFrom('experiments').selectAll().where('experiment_id', 'in', slice).execute()),
+      );
+      tags.push(
+        ...(await db
+          .selectFrom('experiment_tags')
+          .selectAll()
+          .where('experiment_id', 'in', slice)
+          .orderBy('key')
+          .execute()),
+      );
+    }
+    const tagsById = groupBy(tags, (t) => Number(t.experiment_id));
+    const byId = new Map(rows.map((r) => [Number(r.experiment_id), r]));
+    return ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row
+        ? [
+            toExperiment(
+              row,
+              (tagsById.get(id) ?? []).map(({ key, value }) => ({ key, value })),
+            ),
+          ]
+        : [];
+    });
+  },
+
+  async search(
+    db: Db,
+    q: { viewType: ViewType; filter?: string; orderBy?: string[]; offset: number; limit: number },
+  ): Promise<Experiment[]> {
+    const rows = await buildExperimentSearchQuery(db, q).execute();
+    return this.loadMany(
+      db,
+      rows.map((r) => Number(r.experiment_id)),
+    );
+  },
+
+  async rename(db: Db, id: number, name: string, now: number): Promise<void> {
+    await db
+      .updateTable('experiments')
+      .set({ name, last_update_time: now })
+      .where('experiment_id', '=', id)
+      .execute();
+  },
+
+  async setLifecycle(db: Db, id: number, stage: LifecycleStage, now: number): Promise<void> {
+    await db
+      .updateTable('experiments')
+      .set({ lifecycle_stage: stage, last_update_time: now })
+      .where('experiment_id', '=', id)
+      .execute();
+  },
+
+  async setTag(db: Db, id: number, tag: Tag): Promise<void> {
+    await db
+      .insertInto('experiment_tags')
+      .values({ experiment_id: id, key: tag.key, value: tag.value })
+      .onConflict((oc) => oc.columns(['experiment_id', 'key']).doUpdateSet({ value: tag.value }))
+      .execute();
+  },
+
+  async deleteTag(db: Db, id: number, key: string): Promise<boolean> {
+    const result = await db
+      .deleteFrom('experiment_tags')
+      .where('experiment_id', '=', id)
+      .where('key', '=', key)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  },
+};

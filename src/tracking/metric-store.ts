@@ -1,0 +1,142 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { chunks, decodeMetricValue, encodeMetricValue } from './row-mappers.js';
+import type { Metric } from './types.js';
+
+type Db = Kysely<Database>;
+
+/** Rows per INSERT: 10 columns each stays far below both engines' bound-parameter limits. */
+const insertChunk = 1000;
+
+/** True when `a` should replace `b` as a key's latest value: higher step, then later timestamp, then larger value. */
+function isLater(a: Metric, b: Metric): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  return compareValues(a.value, b.value) > 0;
+}
+
+function compareValues(a: number, b: number): number {
+  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
+  if (Number.isNaN(b)) return -1;
+  return a - b;
+}
+
+/** SQL for metric points, the per-run latest values that search reads, and histories. */
+export const metricStore = {
+  async insert(db: Db, runId: string, metrics: Metric[]): Promise<void> {
+    if (metrics.length === 0) return;
+    for (const slice of chunks(metrics, insertChunk)) {
+      await db
+        .insertInto('metrics')
+        .values(
+          slice.map((m) => ({
+            run_uuid: runId,
+            key: m.key,
+            ...encodeMetricValue(m.value),
+            timestamp: m.timestamp,
+            step: m.step,
+            model_id: m.modelId ?? null,
+            dataset_name: m.datasetName ?? null,
+            dataset_digest: m.datasetDigest ?? null,
+          })),
+        )
+        .execute();
+    }
+    const latest = new Map<string, Metric>();
+    for (const m of metrics) {
+      const current = latest.get(m.key);
+      if (!current || isLater(m, current)) latest.set(m.key, m);
+    }
+    await this.upsertLatest(db, runId, [...latest.values()]);
+  },
+
+  /** Replaces a key's latest value only when the new point is later (step, timestamp, value). */
+  async upsertLatest(db: Db, runId: string, metrics: Metric[]): Promise<void> {
+    for (const slice of chunks(metrics, insertChunk)) {
+      await db
+        .insertInto('latest_metrics')
+        .values(
+          slice.map((m) => ({
+            run_uuid: runId,
+            key: m.key,
+            ...encodeMetricValue(m.value),
+            timestamp: m.timestamp,
+            step: m.step,
+          })),
+        )
+        .onConflict((oc) =>
+          oc
+            .columns(['run_uuid', 'key'])
+            .doUpdateSet((eb) => ({
+              value: eb.ref('excluded.value'),
+              is_nan: eb.ref('excluded.is_nan'),
+              timestamp: eb.ref('excluded.timestamp'),
+              step: eb.ref('excluded.step'),
+            }))
+            .where(
+              sql<boolean>`excluded.step > latest_metrics.step
+                or (excluded.step = latest_metrics.step and excluded.timestamp > latest_metrics.timestamp)
+                or (excluded.step = latest_metrics.step and excluded.timestamp = latest_metrics.timestamp
+                    and (excluded.is_nan > latest_metrics.is_nan
+                         or (excluded.is_nan = latest_metrics.is_nan and excluded.value > latest_metrics.value)))`,
+            ),
+        )
+        .execute();
+    }
+  },
+
+  /** One page of a key's history in step order; all of it when `limit` is absent. */
+  async history(db: Db, runId: string, key: string, offset: number, limit?: number): Promise<Metric[]> {
+    let q = db
+      .selectFrom('metrics')
+      .select(['key', 'value', 'is_nan', 'timestamp', 'step', 'model_id', 'dataset_name', 'dataset_digest'])
+      .where('run_uuid', '=', runId)
+      .where('key', '=', key)
+      .orderBy('step')
+      .orderBy('timestamp')
+      .orderBy('id');
+    if (limit !== undefined) q = q.limit(limit).offset(offset);
+    const rows = await q.execute();
+    return rows.map((r) => toMetric(r));
+  },
+
+  async historyAll(
+    db: Db,
+    runId: string,
+    key: string,
+    startStep?: number,
+    endStep?: number,
+  ): Promise<Metric[]> {
+    let q = db
+      .selectFrom('metrics')
+      .select(['key', 'value', 'is_nan', 'timestamp', 'step', 'model_id', 'dataset_name', 'dataset_digest'])
+      .where('run_uuid', '=', runId)
+      .where('key', '=', key);
+    if (startStep !== undefined) q = q.where('step', '>=', startStep);
+    if (endStep !== undefined) q = q.where('step', '<=', endStep);
+    const rows = await q.orderBy('step').orderBy('timestamp').orderBy('id').execute();
+    return rows.map((r) => ({ ...toMetric(r), runId }));
+  },
+};
+
+export function toMetric(r: {
+  key: string;
+  value: number;
+  is_nan: number;
+  timestamp: number;
+  step: number;
+  model_id?: string | null;
+  dataset_name?: string | null;
+  dataset_digest?: string | null;
+}): Metric {
+  const metric: Metric = {
+    key: r.key,
+    value: decodeMetricValue(r.value, r.is_nan),
+    timestamp: Number(r.timestamp),
+    step: Number(r.step),
+  };
+  if (r.model_id) metric.modelId = r.model_id;
+  if (r.dataset_name) metric.datasetName = r.dataset_name;
+  if (r.dataset_digest) metric.datasetDigest = r.dataset_digest;
+  return metric;
+}

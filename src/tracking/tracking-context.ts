@@ -1,0 +1,75 @@
+import type { Kysely } from 'kysely';
+import type { Database, DatabaseHandle } from '../db/index.js';
+import { InvalidParameterError, NotFoundError } from '../shared/errors.js';
+import type { Clock } from '../shared/clock.js';
+import { decodePageToken, encodePageToken } from '../search/index.js';
+import { experimentStore } from './experiment-store.js';
+import { runStore } from './run-store.js';
+import type { Experiment, Page, RunInfo } from './types.js';
+import { parseExperimentId, validateRunId } from './validation.js';
+
+/** What the tracking services share: the database, the clock and where new experiments put artifacts. */
+export class TrackingContext {
+  constructor(
+    readonly handle: DatabaseHandle,
+    readonly clock: Clock,
+    readonly defaultArtifactRoot: string,
+  ) {}
+
+  get db(): Kysely<Database> {
+    return this.handle.db;
+  }
+
+  /** Runs `fn` in one transaction: all of its writes land, or none do. */
+  transaction<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.handle.db.transaction().execute(fn);
+  }
+
+  async experiment(db: Kysely<Database>, experimentId: string): Promise<Experiment> {
+    const experiment = await experimentStore.findById(db, parseExperimentId(experimentId));
+    if (!experiment) throw new NotFoundError(`No Experiment with id=${experimentId} exists`);
+    return experiment;
+  }
+
+  async activeExperiment(db: Kysely<Database>, experimentId: string): Promise<Experiment> {
+    const experiment = await this.experiment(db, experimentId);
+    if (experiment.lifecycleStage !== 'active') {
+      throw new InvalidParameterError(
+        `The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`,
+      );
+    }
+    return experiment;
+  }
+
+  async run(db: Kysely<Database>, runId: string): Promise<RunInfo> {
+    const info = await runStore.findInfo(db, validateRunId(runId));
+    if (!info) throw new NotFoundError(`Run with id=${runId} not found`);
+    return info;
+  }
+
+  async activeRun(db: Kysely<Database>, runId: string): Promise<RunInfo> {
+    const info = await this.run(db, runId);
+    if (info.lifecycleStage !== 'active') {
+      throw new InvalidParameterError(
+        `The run ${runId} must be in the 'active' state. Current state is ${info.lifecycleStage}.`,
+      );
+    }
+    return info;
+  }
+}
+
+/**
+ * Runs a page query asking for one row more than the page holds; that extra row, if present, proves a next page.
+ */
+export async function paginate<T>(
+  pageToken: string | undefined,
+  pageSize: number,
+  fetch: (offset: number, limit: number) => Promise<T[]>,
+): Promise<Page<T>> {
+  const offset = decodePageToken(pageToken);
+  const rows = await fetch(offset, pageSize + 1);
+  if (rows.length > pageSize) {
+    return { items: rows.slice(0, pageSize), nextPageToken: encodePageToken(offset + pageSize) };
+  }
+  return { items: rows };
+}

@@ -1,0 +1,276 @@
+"""Fixtures of the MLflow compatibility suite.
+
+Each selected backend (BOSUN_COMPAT_BACKENDS, default "sqlite,postgres") is one param of the
+session-scoped ``bosun_server`` fixture: it starts ``node dist/cli/main.js server`` on a free port
+against a fresh database, points the real ``mlflow`` client at it and stops it at the end.
+The suite never skips: a selected backend that cannot be set up is an error.
+"""
+
+from __future__ import annotations
+
+import os
+
+# The client reads these when it is imported or makes its first request: set them before `import mlflow`.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "true")
+# A 5xx must fail the test at once instead of being retried with back-off for minutes.
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "60")
+os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
+for _inherited in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_ID", "MLFLOW_RUN_ID"):
+    os.environ.pop(_inherited, None)
+
+import signal  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+from urllib.parse import urlsplit, urlunsplit  # noqa: E402
+
+import pytest  # noqa: E402
+import requests  # noqa: E402
+
+import mlflow  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SERVER_ENTRY = REPO_ROOT / "dist" / "cli" / "main.js"
+KNOWN_BACKENDS = ("sqlite", "postgres")
+STARTUP_TIMEOUT_S = 60
+LOG_TAIL_LINES = 60
+
+
+# Debugging aid: run the suite against an already running server (e.g. a reference `mlflow server`, to check a
+# test's expectations) instead of starting Bosun. The only backend is then "external".
+EXTERNAL_URL = os.environ.get("BOSUN_COMPAT_EXTERNAL_URL", "").rstrip("/")
+
+
+def selected_backends() -> list[str]:
+    if EXTERNAL_URL:
+        return ["external"]
+    raw = os.environ.get("BOSUN_COMPAT_BACKENDS", "sqlite,postgres")
+    return list(dict.fromkeys(part.strip().lower() for part in raw.split(",") if part.strip()))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if EXTERNAL_URL:
+        return
+    backends = selected_backends()
+    unknown = [name for name in backends if name not in KNOWN_BACKENDS]
+    if unknown or not backends:
+        raise pytest.UsageError(
+            f"BOSUN_COMPAT_BACKENDS={os.environ.get('BOSUN_COMPAT_BACKENDS')!r}: expected a comma-separated "
+            f"subset of {', '.join(KNOWN_BACKENDS)}"
+        )
+    if "postgres" in backends and not os.environ.get("BOSUN_TEST_PG_URI"):
+        raise pytest.UsageError(
+            "BOSUN_COMPAT_BACKENDS selects 'postgres' but BOSUN_TEST_PG_URI is unset. Set it to the superuser URI "
+            "of a running PostgreSQL (e.g. `scripts/pg-test-cluster.sh start /tmp/pg 54329` prints one), or run "
+            "with BOSUN_COMPAT_BACKENDS=sqlite. The compatibility suite does not skip a selected backend."
+        )
+    if not SERVER_ENTRY.is_file():
+        raise pytest.UsageError(f"{SERVER_ENTRY} does not exist: run `npm run build` in {REPO_ROOT} first.")
+
+
+def client_major() -> int:
+    return int(mlflow.__version__.split(".")[0])
+
+
+IS_MLFLOW_3 = client_major() >= 3
+
+
+# --------------------------------------------------------------------------------------------------------------
+# PostgreSQL: one fresh database per server, created and dropped with psql.
+
+
+def _psql(superuser_uri: str, sql: str) -> None:
+    result = subprocess.run(
+        ["psql", superuser_uri, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"psql failed ({sql}): {result.stderr.strip() or result.stdout.strip()}")
+
+
+def _with_database(uri: str, database: str) -> str:
+    parts = urlsplit(uri)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The server process.
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no server log)"
+
+
+class BosunServer:
+    """A running `bosun server`; `url` is what MLFLOW_TRACKING_URI points at."""
+
+    def __init__(self, backend: str, backend_uri: str, workdir: Path) -> None:
+        self.backend = backend
+        self.backend_uri = backend_uri
+        self.workdir = workdir
+        self.artifacts_dir = workdir / "artifacts"
+        self.log_path = workdir / "server.log"
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        if EXTERNAL_URL:
+            self.url = EXTERNAL_URL
+            if not self._healthy():
+                raise RuntimeError(f"BOSUN_COMPAT_EXTERNAL_URL={EXTERNAL_URL}: GET /health does not answer OK")
+            return
+        self.artifacts_dir.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        if os.environ.get("BOSUN_COMPAT_SERVER_LOG_LEVEL"):  # "debug" logs every request line
+            env["BOSUN_LOG_LEVEL"] = os.environ["BOSUN_COMPAT_SERVER_LOG_LEVEL"]
+        env["BOSUN_DATA_DIR"] = str(self.workdir / "data")
+        command = [
+            "node",
+            str(SERVER_ENTRY),
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--backend-store-uri",
+            self.backend_uri,
+            "--artifacts-destination",
+            str(self.artifacts_dir),
+        ]
+        log = open(self.log_path, "wb")  # noqa: SIM115 - owned by the child for its lifetime
+        self.process = subprocess.Popen(
+            command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        log.close()
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"bosun server ({self.backend}) exited with code {self.process.returncode} during start-up:\n"
+                    f"{' '.join(command)}\n{_tail(self.log_path)}"
+                )
+            # The server prints "Bosun listening on ..." when ready; /health is the check that counts.
+            if self._healthy():
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(
+            f"bosun server ({self.backend}) did not answer GET /health within {STARTUP_TIMEOUT_S}s:\n"
+            f"{_tail(self.log_path)}"
+        )
+
+    def _healthy(self) -> bool:
+        try:
+            response = requests.get(f"{self.url}/health", timeout=2)
+        except requests.RequestException:
+            return False
+        return response.status_code == 200 and response.text.strip() == "OK"
+
+    def stop(self) -> None:
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+    def log_tail(self) -> str:
+        return _tail(self.log_path)
+
+
+_running_servers: list[BosunServer] = []
+
+
+@pytest.fixture(scope="session", params=selected_backends())
+def bosun_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    backend: str = request.param
+    workdir = tmp_path_factory.mktemp(f"bosun-{backend}")
+    database: str | None = None
+    superuser_uri = os.environ.get("BOSUN_TEST_PG_URI", "")
+    if backend == "external":
+        backend_uri = ""
+    elif backend == "sqlite":
+        backend_uri = f"sqlite:///{workdir / 'bosun.db'}"
+    else:
+        database = f"bosun_compat_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        _psql(superuser_uri, f'CREATE DATABASE "{database}"')
+        backend_uri = _with_database(superuser_uri, database)
+
+    server = BosunServer(backend, backend_uri, workdir)
+    previous_uri = os.environ.get("MLFLOW_TRACKING_URI")
+    try:
+        server.start()
+        _running_servers.append(server)
+        os.environ["MLFLOW_TRACKING_URI"] = server.url
+        mlflow.set_tracking_uri(server.url)
+        yield server
+    finally:
+        while mlflow.active_run() is not None:
+            mlflow.end_run()
+        server.stop()
+        if server in _running_servers:
+            _running_servers.remove(server)
+        if previous_uri is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = previous_uri
+        if database is not None:
+            _psql(superuser_uri, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Attach the tail of the server log to every failing test: most failures are the server's to explain."""
+    report = yield
+    if report.failed and _running_servers:
+        for server in _running_servers:
+            report.sections.append((f"bosun server log ({server.backend}, tail)", server.log_tail()))
+    return report
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Per-test helpers.
+
+
+@pytest.fixture
+def client(bosun_server: BosunServer) -> mlflow.MlflowClient:
+    return mlflow.MlflowClient(tracking_uri=bosun_server.url)
+
+
+@pytest.fixture
+def unique_name(request: pytest.FixtureRequest) -> str:
+    """A name no other test (or backend, or earlier run against the same database) uses."""
+    return f"{request.node.originalname}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def experiment_id(bosun_server: BosunServer, unique_name: str) -> str:
+    """Makes a fresh experiment the active one for fluent calls and returns its id."""
+    experiment = mlflow.set_experiment(unique_name)
+    return experiment.experiment_id
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_runs():
+    yield
+    while mlflow.active_run() is not None:
+        mlflow.end_run()
