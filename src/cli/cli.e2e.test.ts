@@ -2,7 +2,7 @@
  * End to end: a real server (startServer on a temp SQLite file) and the real CLI run as a child process.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +12,11 @@ import { startServer, type RunningServer } from '../server/index.js';
 import { loadServerConfig } from '../shared/config.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-/** Each CLI start compiles TypeScript through tsx; on a loaded 2-core machine a test may spawn four at once. */
-const slow = { timeout: 180_000 };
+/** The CLI as users run it: the build output (`npm test` builds before it runs the tests). */
+const cliEntry = join(repoRoot, 'dist/cli/main.js');
+if (!existsSync(cliEntry)) throw new Error(`${cliEntry} is missing: run \`npm run build\` before this test`);
+/** A test may start several CLI processes on a loaded 2-core machine. */
+const slow = { timeout: 120_000 };
 
 interface CliResult {
   code: number | null;
@@ -28,7 +31,7 @@ function bosun(args: string[], env: Record<string, string> = {}): Promise<CliRes
     if (!/^(MLFLOW|BOSUN)_/.test(key)) base[key] = value;
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx/esm', 'src/cli/main.ts', ...args], {
+    const child = spawn(process.execPath, [cliEntry, ...args], {
       cwd: repoRoot,
       env: { ...base, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
