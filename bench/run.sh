@@ -16,10 +16,11 @@ MLFLOW_VERSION="${BENCH_MLFLOW_VERSION:-3.17.2}" # 3.18.0 does not install here;
 VENV="${BENCH_VENV:-$ROOT/.cache/bench-venv}"
 PYTHON="${BENCH_PYTHON:-python3}"
 
-want_mlflow=1
-case ",${BENCH_TARGETS:-mlflow,bosun}," in *,mlflow,*) ;; *) want_mlflow=0 ;; esac
-want_bosun=1
-case ",${BENCH_TARGETS:-mlflow,bosun}," in *,bosun,*) ;; *) want_bosun=0 ;; esac
+TARGETS=",${BENCH_TARGETS:-mlflow,mlflow-pysqlite3,bosun},"
+want_mlflow=0
+case "$TARGETS" in *,mlflow,* | *,mlflow-pysqlite3,*) want_mlflow=1 ;; esac
+want_bosun=0
+case "$TARGETS" in *,bosun,*) want_bosun=1 ;; esac
 
 # (a) the MLflow server, pinned, in its own venv (skipped when BENCH_MLFLOW_BIN points at an existing one)
 if [[ $want_mlflow == 1 && -z "${BENCH_MLFLOW_BIN:-}" ]]; then
@@ -27,11 +28,11 @@ if [[ $want_mlflow == 1 && -z "${BENCH_MLFLOW_BIN:-}" ]]; then
   if [[ -x "$VENV/bin/python" ]]; then
     installed="$("$VENV/bin/python" -c 'import mlflow; print(mlflow.__version__)' 2>/dev/null || true)"
   fi
-  if [[ "$installed" != "$MLFLOW_VERSION" ]]; then
-    echo "== installing mlflow==$MLFLOW_VERSION into $VENV (once; takes a few minutes)"
+  if [[ "$installed" != "$MLFLOW_VERSION" ]] || ! "$VENV/bin/python" -c 'import pysqlite3' 2>/dev/null; then
+    echo "== installing mlflow==$MLFLOW_VERSION and pysqlite3-binary into $VENV (once; takes a few minutes)"
     "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet "mlflow==$MLFLOW_VERSION" requests
+    # pysqlite3-binary: a recent SQLite for the `mlflow-pysqlite3` target (see bench/README.md)
+    "$VENV/bin/python" -m pip install --quiet "mlflow==$MLFLOW_VERSION" requests pysqlite3-binary
   fi
   export BENCH_MLFLOW_BIN="$VENV/bin/mlflow"
 fi

@@ -46,8 +46,15 @@ API = "/api/2.0/mlflow"
 JSON_HEADERS = {"Content-Type": "application/json"}
 HISTORY_PAGE = 25000  # mlflow.store.tracking.GET_METRIC_HISTORY_MAX_RESULTS: the page size the client asks for
 SEARCH_FILTER = "metrics.m1 > 0.5 and params.p1 = 'a'"
-SEARCH_ORDER = ["metrics.m2 DESC"]
 SEARCH_MAX_RESULTS = 100
+# target name -> label; `mlflow` is the server as installed (it uses the SQLite its Python links),
+# `mlflow-pysqlite3` the same server on the newer SQLite bundled in the pysqlite3-binary wheel
+TARGETS = {
+    "mlflow": "MLflow",
+    "mlflow-pysqlite3": "MLflow (bundled SQLite)",
+    "bosun": "Bosun",
+}
+SHIM_DIR = Path(__file__).resolve().parent / "mlflow_sqlite_shim"
 
 
 # ----------------------------------------------------------------------------------------------- config
@@ -69,11 +76,14 @@ class Config:
     clients: int
     batch_size: int
     ingest_batches: int  # per client
+    ingest_warmup: int  # per client, before the clock starts
     runs: int
     history_steps: int
     history_repeats: int
     search_queries: int
     search_warmup: int
+    search_min_queries: int
+    search_budget_s: float
     populate: str  # "db" or "api"
     mlflow_bin: str
     bosun_cmd: list[str]
@@ -84,10 +94,10 @@ class Config:
 
     @staticmethod
     def from_env() -> "Config":
-        targets = [t.strip() for t in os.environ.get("BENCH_TARGETS", "mlflow,bosun").split(",") if t.strip()]
+        targets = [t.strip() for t in os.environ.get("BENCH_TARGETS", ",".join(TARGETS)).split(",") if t.strip()]
         for t in targets:
-            if t not in ("mlflow", "bosun"):
-                raise SystemExit(f"BENCH_TARGETS: unknown target {t!r} (mlflow, bosun)")
+            if t not in TARGETS:
+                raise SystemExit(f"BENCH_TARGETS: unknown target {t!r} (one of {', '.join(TARGETS)})")
         populate = os.environ.get("BENCH_POPULATE", "db").strip()
         if populate not in ("db", "api"):
             raise SystemExit("BENCH_POPULATE must be 'db' or 'api'")
@@ -101,11 +111,14 @@ class Config:
             clients=max(1, env_int("BENCH_CLIENTS", 8)),
             batch_size=batch_size,
             ingest_batches=env_int("BENCH_INGEST_BATCHES", 50),
+            ingest_warmup=env_int("BENCH_INGEST_WARMUP", 2),
             runs=env_int("BENCH_RUNS", 100_000),
             history_steps=env_int("BENCH_HISTORY_STEPS", 100_000),
             history_repeats=max(1, env_int("BENCH_HISTORY_REPEATS", 3)),
             search_queries=max(1, env_int("BENCH_SEARCH_QUERIES", 30)),
             search_warmup=env_int("BENCH_SEARCH_WARMUP", 8),
+            search_min_queries=max(1, env_int("BENCH_SEARCH_MIN_QUERIES", 3)),
+            search_budget_s=float(os.environ.get("BENCH_SEARCH_BUDGET_S", "120")),
             populate=populate,
             mlflow_bin=os.environ.get("BENCH_MLFLOW_BIN", str(default_mlflow)),
             bosun_cmd=bosun_cmd,
@@ -264,6 +277,9 @@ class Server:
     def describe(self) -> dict[str, Any]:
         return {}
 
+    def env(self) -> dict[str, str]:
+        return dict(os.environ)
+
     def shown_command(self) -> str:
         """The command line as recorded in the results: temporary paths and the port replaced by placeholders."""
         text = " ".join(self.command(0)).replace(str(self.workdir), "<tmp>").replace(str(REPO) + "/", "")
@@ -290,7 +306,7 @@ class Server:
             stdout=logf,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so stop() reaches every worker it forks
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**self.env(), "PYTHONUNBUFFERED": "1"},
         )
         logf.close()
         deadline = t0 + self.cfg.startup_timeout
@@ -376,6 +392,21 @@ def _group_alive(pgid: int) -> bool:
 
 class MlflowServer(Server):
     name = "mlflow"
+    pysqlite3 = False
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        if self.pysqlite3:
+            env["PYTHONPATH"] = os.pathsep.join(p for p in [str(SHIM_DIR), env.get("PYTHONPATH", "")] if p)
+        return env
+
+    def venv_python(self) -> str:
+        return str(Path(self.cfg.mlflow_bin).parent / "python")
+
+    def sqlite_version(self) -> str:
+        code = "import sqlite3; print(sqlite3.sqlite_version)"
+        out = subprocess.run([self.venv_python(), "-c", code], capture_output=True, text=True, env=self.env())
+        return out.stdout.strip()
 
     def command(self, port: int) -> list[str]:
         # MLflow's documented defaults: no --workers, no --gunicorn-opts (MLflow 3 runs uvicorn with 4 workers).
@@ -405,11 +436,24 @@ class MlflowServer(Server):
 
     def describe(self) -> dict[str, Any]:
         version = subprocess.run(
-            [str(Path(self.cfg.mlflow_bin).parent / "python"), "-c", "import mlflow; print(mlflow.__version__)"],
-            capture_output=True,
-            text=True,
+            [self.venv_python(), "-c", "import mlflow; print(mlflow.__version__)"], capture_output=True, text=True
         ).stdout.strip()
-        return {"version": version, "command": self.shown_command()}
+        system_sqlite = subprocess.run(
+            [self.venv_python(), "-c", "import sqlite3; print(sqlite3.sqlite_version)"], capture_output=True, text=True
+        ).stdout.strip()
+        used = self.sqlite_version()
+        if self.pysqlite3 and used == system_sqlite:
+            raise RuntimeError("mlflow-pysqlite3: pysqlite3-binary is not installed in the MLflow venv (bench/run.sh installs it)")
+        shown = self.shown_command()
+        if self.pysqlite3:
+            shown = "PYTHONPATH=bench/mlflow_sqlite_shim " + shown
+        return {"version": version, "sqlite": used, "python": platform.python_version(), "command": shown}
+
+
+class MlflowPysqlite3Server(MlflowServer):
+    name = "mlflow-pysqlite3"
+    pysqlite3 = True
+
 
 
 class BosunServer(Server):
@@ -431,8 +475,10 @@ class BosunServer(Server):
 
     def describe(self) -> dict[str, Any]:
         node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+        code = "const D=require('better-sqlite3');console.log(new D(':memory:').prepare('select sqlite_version() v').get().v)"
+        sqlite = subprocess.run(["node", "-e", code], capture_output=True, text=True, cwd=REPO).stdout.strip()
         pkg = json.loads((REPO / "package.json").read_text())
-        return {"version": pkg.get("version"), "node": node, "command": self.shown_command()}
+        return {"version": pkg.get("version"), "node": node, "sqlite": sqlite, "command": self.shown_command()}
 
 
 # ----------------------------------------------------------------------------------------------- HTTP helpers
@@ -493,8 +539,21 @@ def phase_ingest(server: Server, cfg: Config) -> dict[str, Any]:
     eid = create_experiment(server, "bench-ingest")
     run_ids = [create_run(server, eid, f"ingest-{c}", T0 + c) for c in range(cfg.clients)]
     # encode every body before the clock starts: the client's JSON work is not the server's
-    bodies = [[metric_batch_body(run_ids[c], b, cfg.batch_size) for b in range(cfg.ingest_batches)] for c in range(cfg.clients)]
+    w = cfg.ingest_warmup
+    bodies = [
+        [metric_batch_body(run_ids[c], b, cfg.batch_size) for b in range(w, w + cfg.ingest_batches)] for c in range(cfg.clients)
+    ]
     url = server.base + API + "/runs/log-batch"
+
+    # warm-up, not timed: a few batches per client so that every worker process has loaded its code
+    def warm(c: int) -> None:
+        for b in range(w):
+            r = session().post(url, data=metric_batch_body(run_ids[c], b, cfg.batch_size), headers=JSON_HEADERS, timeout=600)
+            if r.status_code != 200:
+                raise RuntimeError(f"{server.name} log-batch (warm-up) -> {r.status_code}: {r.text[:300]}")
+
+    with cf.ThreadPoolExecutor(cfg.clients) as pool:
+        list(pool.map(warm, range(cfg.clients)))
     start_gate = threading.Barrier(cfg.clients + 1)
 
     def client(c: int) -> tuple[int, int, list[float], list[str]]:
@@ -533,7 +592,7 @@ def phase_ingest(server: Server, cfg: Config) -> dict[str, Any]:
     errors = [e for r in results for e in r[3]]
     # verify that what was acknowledged was stored: the last step of every key of one run
     keys_per = 10
-    expected_last = cfg.ingest_batches * ((cfg.batch_size + keys_per - 1) // keys_per) - 1
+    expected_last = (w + cfg.ingest_batches) * ((cfg.batch_size + keys_per - 1) // keys_per) - 1
     run = api(server, "GET", "/runs/get", params={"run_id": run_ids[0]})["run"]
     latest = {m["key"]: int(m["step"]) for m in run["data"].get("metrics", [])}
     verified = cfg.ingest_batches == 0 or failed > 0 or all(latest.get(f"m{k}") == expected_last for k in range(min(keys_per, cfg.batch_size)))
@@ -541,6 +600,7 @@ def phase_ingest(server: Server, cfg: Config) -> dict[str, Any]:
     return {
         "clients": cfg.clients,
         "batch_size": cfg.batch_size,
+        "warmup_batches": cfg.clients * w,
         "batches_sent": cfg.clients * cfg.ingest_batches,
         "batches_ok": ok,
         "batches_failed": failed,
@@ -651,9 +711,24 @@ def search_dataset(n: int) -> list[SearchRun]:
     return out
 
 
-def expected_search(data: list[SearchRun]) -> list[str]:
+@dataclass
+class SearchShape:
+    name: str
+    order_by: list[str]
+    sort_key: Callable[[SearchRun], Any]
+
+
+SEARCH_SHAPES = [
+    # the query of the issue: a metric and a param in the filter, ordered by another metric
+    SearchShape("order_by_metric", ["metrics.m2 DESC"], lambda r: -r.metrics["m2"]),
+    # control: the same filter in MLflow's default order (start_time DESC); no metric join for the ordering
+    SearchShape("order_by_start_time", ["attributes.start_time DESC"], lambda r: -r.start_time),
+]
+
+
+def expected_search(data: list[SearchRun], shape: SearchShape) -> list[str]:
     hits = [r for r in data if r.metrics["m1"] > 0.5 and r.params["p1"] == "a"]
-    hits.sort(key=lambda r: -r.metrics["m2"])
+    hits.sort(key=shape.sort_key)
     return [r.name for r in hits[:SEARCH_MAX_RESULTS]]
 
 
@@ -756,18 +831,20 @@ def populate_api(server: Server, experiment_id: str, data: list[SearchRun], clie
     return {"method": "api", "seconds": round(time.perf_counter() - t, 2), "rows": {"runs": len(data)}}
 
 
-def search_once(server: Server, experiment_id: str, s: requests.Session) -> tuple[float, list[str], dict[str, Any]]:
+def search_once(
+    server: Server, experiment_id: str, shape: SearchShape, s: requests.Session
+) -> tuple[float, list[str], dict[str, Any]]:
     body = json.dumps(
         {
             "experiment_ids": [experiment_id],
             "filter": SEARCH_FILTER,
-            "order_by": SEARCH_ORDER,
+            "order_by": shape.order_by,
             "max_results": SEARCH_MAX_RESULTS,
             "run_view_type": "ACTIVE_ONLY",
         }
     ).encode()
     t = time.perf_counter()
-    r = s.post(server.base + API + "/runs/search", data=body, headers=JSON_HEADERS, timeout=600)
+    r = s.post(server.base + API + "/runs/search", data=body, headers=JSON_HEADERS, timeout=3600)
     elapsed = time.perf_counter() - t
     if r.status_code != 200:
         raise RuntimeError(f"{server.name} runs/search -> {r.status_code}: {r.text[:300]}")
@@ -795,8 +872,62 @@ def check_run_shape(server: Server, sample: SearchRun, found: dict[str, Any]) ->
         raise RuntimeError(f"{server.name}: populated run reads back wrong: {'; '.join(problems)}")
 
 
-def phase_search(server: Server, cfg: Config, data: list[SearchRun], expected: list[str]) -> dict[str, Any]:
-    result: dict[str, Any] = {"runs": len(data), "filter": SEARCH_FILTER, "order_by": SEARCH_ORDER, "max_results": SEARCH_MAX_RESULTS}
+def time_search_shape(
+    server: Server, cfg: Config, eid: str, shape: SearchShape, data: list[SearchRun]
+) -> dict[str, Any]:
+    """One query checked against the answer computed here, warm-up, then timed sequential queries.
+
+    Timed queries stop at BENCH_SEARCH_QUERIES, or once BENCH_SEARCH_BUDGET_S is spent and at least
+    BENCH_SEARCH_MIN_QUERIES were timed (a server taking minutes per query still gets measured, just fewer
+    times). Warm-up stops early when a query takes over a second: such a query is not waiting on cold caches.
+    """
+    expected = expected_search(data, shape)
+    s = requests.Session()
+    first_s, names, out = search_once(server, eid, shape, s)
+    if names != expected:
+        first_bad = next((i for i, (a, b) in enumerate(zip(names, expected)) if a != b), min(len(names), len(expected)))
+        raise RuntimeError(
+            f"{server.name}: search {shape.name} returned {len(names)} runs, differing from the expected answer at rank {first_bad}"
+        )
+    by_name = {r.name: r for r in data}
+    if out.get("runs"):
+        check_run_shape(server, by_name[names[0]], out["runs"][0])
+    warm = 0
+    last = first_s
+    while warm < cfg.search_warmup and last <= 1.0:
+        last, _, _ = search_once(server, eid, shape, s)
+        warm += 1
+    lat: list[float] = []
+    t_start = time.perf_counter()
+    with MemorySampler(server, cfg.sample_interval) as sampler:
+        while len(lat) < cfg.search_queries:
+            if len(lat) >= cfg.search_min_queries and time.perf_counter() - t_start > cfg.search_budget_s:
+                break
+            elapsed, names, _ = search_once(server, eid, shape, s)
+            if names != expected:
+                raise RuntimeError(f"{server.name}: search {shape.name} answer changed between queries")
+            lat.append(elapsed)
+    s.close()
+    return {
+        "order_by": shape.order_by,
+        "results_verified": True,
+        "returned": len(expected),
+        "first_query_ms": round(first_s * 1000, 2),
+        "warmup": warm,
+        "queries": len(lat),
+        "budget_cut": len(lat) < cfg.search_queries,
+        "p50_ms": round(pct(lat, 50) * 1000, 2),
+        "p95_ms": round(pct(lat, 95) * 1000, 2),
+        "mean_ms": round(statistics.mean(lat) * 1000, 2),
+        "min_ms": round(min(lat) * 1000, 2),
+        "max_ms": round(max(lat) * 1000, 2),
+        "latencies_ms": [round(x * 1000, 2) for x in lat],
+        "memory": sampler.result(),
+    }
+
+
+def phase_search(server: Server, cfg: Config, data: list[SearchRun]) -> dict[str, Any]:
+    result: dict[str, Any] = {"runs": len(data), "filter": SEARCH_FILTER, "max_results": SEARCH_MAX_RESULTS}
     eid = create_experiment(server, "bench-search")
     if cfg.populate == "db":
         server.stop()
@@ -805,64 +936,59 @@ def phase_search(server: Server, cfg: Config, data: list[SearchRun], expected: l
     else:
         result["populate"] = populate_api(server, eid, data, cfg.clients)
     log(f"{server.name}: populated {len(data)} runs ({result['populate']['method']}) in {result['populate']['seconds']}s")
-
-    s = requests.Session()
-    _, names, out = search_once(server, eid, s)
-    if names != expected:
-        first_bad = next((i for i, (a, b) in enumerate(zip(names, expected)) if a != b), min(len(names), len(expected)))
-        raise RuntimeError(
-            f"{server.name}: search returned {len(names)} runs, differing from the expected answer at rank {first_bad}"
+    for shape in SEARCH_SHAPES:
+        res = time_search_shape(server, cfg, eid, shape, data)
+        result[shape.name] = res
+        log(
+            f"{server.name}: search {shape.name}: p50 {res['p50_ms']} ms, p95 {res['p95_ms']} ms "
+            f"({res['queries']} queries; first {res['first_query_ms']} ms)"
         )
-    by_name = {r.name: r for r in data}
-    if out.get("runs"):
-        check_run_shape(server, by_name[names[0]], out["runs"][0])
-    result["results_verified"] = True
-    result["returned"] = len(names)
-
-    for _ in range(cfg.search_warmup):
-        search_once(server, eid, s)
-    lat = []
-    with MemorySampler(server, cfg.sample_interval) as sampler:
-        for _ in range(cfg.search_queries):
-            elapsed, names, _ = search_once(server, eid, s)
-            if names != expected:
-                raise RuntimeError(f"{server.name}: search answer changed between queries")
-            lat.append(elapsed)
-    s.close()
-    result.update(
-        {
-            "queries": len(lat),
-            "warmup": cfg.search_warmup,
-            "p50_ms": round(pct(lat, 50) * 1000, 2),
-            "p95_ms": round(pct(lat, 95) * 1000, 2),
-            "mean_ms": round(statistics.mean(lat) * 1000, 2),
-            "min_ms": round(min(lat) * 1000, 2),
-            "max_ms": round(max(lat) * 1000, 2),
-            "memory": sampler.result(),
-        }
-    )
     return result
 
 
 # ----------------------------------------------------------------------------------------------- driver
 
+_running: list[Server] = []
 
-def bench_server(kind: str, cfg: Config, data: list[SearchRun], expected: list[str], tmp_root: Path) -> dict[str, Any]:
+
+def _stop_all() -> None:
+    for server in list(_running):
+        try:
+            server.stop()
+        except Exception as e:  # noqa: BLE001 - best effort at exit
+            print(f"warning: stopping {server.name}: {e!r}", file=sys.stderr)
+
+
+def make_server(kind: str, cfg: Config, workdir: Path) -> Server:
+    if kind == "mlflow":
+        return MlflowServer(cfg, workdir)
+    if kind == "mlflow-pysqlite3":
+        return MlflowPysqlite3Server(cfg, workdir)
+    return BosunServer(cfg, workdir)
+
+
+def bench_server(kind: str, cfg: Config, data: list[SearchRun], tmp_root: Path) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=tmp_root))
-    server: Server = MlflowServer(cfg, workdir) if kind == "mlflow" else BosunServer(cfg, workdir)
-    out: dict[str, Any] = {"server": server.describe(), "workdir": str(workdir)}
+    server = make_server(kind, cfg, workdir)
+    out: dict[str, Any] = {"label": TARGETS[kind], "server": server.describe()}
+    _running.append(server)
     try:
-        log(f"{kind}: starting")
+        log(f"{kind}: starting ({out['server'].get('version')}, SQLite {out['server'].get('sqlite')})")
         out["startup_seconds"] = round(server.start(), 2)
         idle = server.idle_memory()
         out["memory_idle"] = idle
-        log(f"{kind}: up in {out['startup_seconds']}s; idle RSS {idle['rss_mb']} MB in {idle['processes']} processes")
+        log(
+            f"{kind}: up in {out['startup_seconds']}s; idle RSS {idle['rss_mb']} MB in {idle['processes']} processes "
+            f"({idle['serving_rss_mb']} MB in the {idle['serving_processes']} serving HTTP)"
+        )
 
         if cfg.ingest_batches > 0:
             log(f"{kind}: ingestion, {cfg.clients} clients x {cfg.ingest_batches} batches x {cfg.batch_size} metrics")
-            out["ingest"] = phase_ingest(server, cfg)
-            ing = out["ingest"]
-            log(f"{kind}: {ing['points_per_sec']} points/s ({ing['batches_failed']} failed batches), peak RSS {ing['memory']['peak_rss_mb']} MB")
+            ing = out["ingest"] = phase_ingest(server, cfg)
+            log(
+                f"{kind}: {ing['points_per_sec']} points/s ({ing['batches_failed']} failed batches), "
+                f"peak RSS {ing['memory']['peak_rss_mb']} MB"
+            )
 
         if cfg.history_steps > 0:
             log(f"{kind}: metric history of {cfg.history_steps} steps")
@@ -873,12 +999,12 @@ def bench_server(kind: str, cfg: Config, data: list[SearchRun], expected: list[s
 
         if cfg.runs > 0:
             log(f"{kind}: search over {cfg.runs} runs")
-            out["search"] = phase_search(server, cfg, data, expected)
-            log(f"{kind}: search p50 {out['search']['p50_ms']} ms, p95 {out['search']['p95_ms']} ms")
+            out["search"] = phase_search(server, cfg, data)
         out["memory_final"] = server.memory_snapshot()
         out["db_bytes"] = sum(p.stat().st_size for p in workdir.glob("tracking.db*"))
     finally:
         server.stop()
+        _running.remove(server)
         if not cfg.keep_tmp:
             shutil.rmtree(workdir, ignore_errors=True)
     return out
@@ -890,7 +1016,7 @@ def ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 2)
 
 
-def get(d: dict[str, Any], *path: str) -> Any:
+def get(d: Any, *path: str) -> Any:
     for p in path:
         if not isinstance(d, dict) or p not in d:
             return None
@@ -898,32 +1024,50 @@ def get(d: dict[str, Any], *path: str) -> Any:
     return d
 
 
+# label, path into a target's results, unit, and which way is better ("higher" or "lower")
 ROWS: list[tuple[str, tuple[str, ...], str, str]] = [
-    # label, path, unit, how the ratio reads ("higher" = bosun/mlflow, "lower" = mlflow/bosun: both "× better")
-    ("ingest: metric points/s (8 clients, log-batch)", ("ingest", "points_per_sec"), "pts/s", "higher"),
+    ("ingest: metric points/s (log-batch, concurrent clients)", ("ingest", "points_per_sec"), "pts/s", "higher"),
+    ("ingest: log-batch latency p50", ("ingest", "batch_latency_p50_ms"), "ms", "lower"),
     ("ingest: log-batch latency p95", ("ingest", "batch_latency_p95_ms"), "ms", "lower"),
-    ("search: p50 latency", ("search", "p50_ms"), "ms", "lower"),
-    ("search: p95 latency", ("search", "p95_ms"), "ms", "lower"),
-    ("history: fetch time (median)", ("history", "fetch_median_s"), "s", "lower"),
-    ("memory: idle RSS, whole tree", ("memory_idle", "rss_mb"), "MB", "lower"),
-    ("memory: idle PSS, whole tree", ("memory_idle", "pss_mb"), "MB", "lower"),
+    ("search (order by metric): p50", ("search", "order_by_metric", "p50_ms"), "ms", "lower"),
+    ("search (order by metric): p95", ("search", "order_by_metric", "p95_ms"), "ms", "lower"),
+    ("search (order by start_time): p50", ("search", "order_by_start_time", "p50_ms"), "ms", "lower"),
+    ("search (order by start_time): p95", ("search", "order_by_start_time", "p95_ms"), "ms", "lower"),
+    ("history: fetch all steps (median)", ("history", "fetch_median_s"), "s", "lower"),
+    ("memory: idle RSS, whole process tree", ("memory_idle", "rss_mb"), "MB", "lower"),
+    ("memory: idle PSS, whole process tree", ("memory_idle", "pss_mb"), "MB", "lower"),
     ("memory: idle RSS, HTTP-serving processes", ("memory_idle", "serving_rss_mb"), "MB", "lower"),
-    ("memory: peak RSS during ingestion, whole tree", ("ingest", "memory", "peak_rss_mb"), "MB", "lower"),
-    ("memory: peak RSS during ingestion, HTTP-serving", ("ingest", "memory", "peak_serving_rss_mb"), "MB", "lower"),
-    ("memory: peak RSS during search, whole tree", ("search", "memory", "peak_rss_mb"), "MB", "lower"),
+    ("memory: peak RSS in ingestion, whole tree", ("ingest", "memory", "peak_rss_mb"), "MB", "lower"),
+    ("memory: peak RSS in ingestion, HTTP-serving", ("ingest", "memory", "peak_serving_rss_mb"), "MB", "lower"),
+    ("memory: peak RSS in search, whole tree", ("search", "order_by_metric", "memory", "peak_rss_mb"), "MB", "lower"),
+    ("processes at idle (serving HTTP)", ("memory_idle", "processes"), "", "none"),
     ("startup to /health", ("startup_seconds",), "s", "lower"),
 ]
 
 
+def advantage(bosun: Any, other: Any, better: str) -> float | None:
+    """How many times better Bosun is than `other` (>1: Bosun better), in the row's direction."""
+    if better == "higher":
+        return ratio(bosun, other)
+    if better == "lower":
+        return ratio(other, bosun)
+    return None
+
+
 def summary_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
-    m, b = results.get("mlflow", {}), results.get("bosun", {})
     rows = []
     for label, path, unit, better in ROWS:
-        mv, bv = get(m, *path), get(b, *path)
-        if mv is None and bv is None:
+        values = {k: get(v, *path) for k, v in results.items()}
+        if all(v is None for v in values.values()):
             continue
-        adv = ratio(bv, mv) if better == "higher" else ratio(mv, bv)
-        rows.append({"metric": label, "unit": unit, "mlflow": mv, "bosun": bv, "bosun_advantage_x": adv})
+        row: dict[str, Any] = {"metric": label, "unit": unit, "better": better, "values": values}
+        if path == ("memory_idle", "processes"):
+            row["values"] = {k: f"{v} ({get(results[k], 'memory_idle', 'serving_processes')})" for k, v in values.items()}
+        if "bosun" in results:
+            row["bosun_advantage_x"] = {
+                k: advantage(values.get("bosun"), v, better) for k, v in values.items() if k != "bosun"
+            }
+        rows.append(row)
     return rows
 
 
@@ -934,29 +1078,54 @@ def fmt(v: Any) -> str:
         if abs(v) >= 1000:
             return f"{v:,.0f}"
         return f"{v:g}"
+    if isinstance(v, int) and abs(v) >= 10000:
+        return f"{v:,}"
     return str(v)
 
 
-def render_table(rows: list[dict[str, Any]]) -> list[str]:
-    lines = ["| Metric | Unit | MLflow | Bosun | Bosun advantage |", "|---|---|---:|---:|---:|"]
+def render_table(rows: list[dict[str, Any]], results: dict[str, Any]) -> list[str]:
+    kinds = list(results)
+    others = [k for k in kinds if k != "bosun"] if "bosun" in kinds else []
+    head = ["Metric", "Unit", *[TARGETS[k] for k in kinds], *[f"Bosun vs {TARGETS[k]}" for k in others]]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * 2 + "---:|" * (len(kinds) + len(others))]
     for r in rows:
-        adv = f"{r['bosun_advantage_x']}×" if r["bosun_advantage_x"] is not None else "—"
-        lines.append(f"| {r['metric']} | {r['unit']} | {fmt(r['mlflow'])} | {fmt(r['bosun'])} | {adv} |")
+        cells = [r["metric"], r["unit"], *[fmt(r["values"].get(k)) for k in kinds]]
+        for k in others:
+            adv = r.get("bosun_advantage_x", {}).get(k)
+            cells.append(f"{adv:g}×" if adv is not None else "—")
+        lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
 def targets_check(results: dict[str, Any]) -> list[dict[str, Any]]:
-    m, b = results.get("mlflow"), results.get("bosun")
-    if not m or not b:
+    b = results.get("bosun")
+    if not b:
         return []
-    checks = [
-        ("ingestion ≥ 10× MLflow", ratio(get(b, "ingest", "points_per_sec"), get(m, "ingest", "points_per_sec")), 10.0),
-        ("search p95 ≥ 10× lower", ratio(get(m, "search", "p95_ms"), get(b, "search", "p95_ms")), 10.0),
-        ("memory ≤ 1/5 (peak RSS during ingestion, whole tree)", ratio(get(m, "ingest", "memory", "peak_rss_mb"), get(b, "ingest", "memory", "peak_rss_mb")), 5.0),
-        ("memory ≤ 1/5 (peak RSS during ingestion, HTTP-serving only)", ratio(get(m, "ingest", "memory", "peak_serving_rss_mb"), get(b, "ingest", "memory", "peak_serving_rss_mb")), 5.0),
-        ("memory ≤ 1/5 (idle RSS, whole tree)", ratio(get(m, "memory_idle", "rss_mb"), get(b, "memory_idle", "rss_mb")), 5.0),
-    ]
-    return [{"target": t, "ratio": r, "needed": n, "met": (r is not None and r >= n)} for t, r, n in checks]
+    out = []
+    for kind, m in results.items():
+        if kind == "bosun":
+            continue
+        checks = [
+            ("ingestion rate ≥ 10×", ratio(get(b, "ingest", "points_per_sec"), get(m, "ingest", "points_per_sec")), 10.0),
+            (
+                "search p95 (order by metric) ≥ 10× lower",
+                ratio(get(m, "search", "order_by_metric", "p95_ms"), get(b, "search", "order_by_metric", "p95_ms")),
+                10.0,
+            ),
+            (
+                "memory ≤ 1/5: peak RSS in ingestion, whole tree",
+                ratio(get(m, "ingest", "memory", "peak_rss_mb"), get(b, "ingest", "memory", "peak_rss_mb")),
+                5.0,
+            ),
+            (
+                "memory ≤ 1/5: peak RSS in ingestion, HTTP-serving processes only",
+                ratio(get(m, "ingest", "memory", "peak_serving_rss_mb"), get(b, "ingest", "memory", "peak_serving_rss_mb")),
+                5.0,
+            ),
+        ]
+        for target, r, need in checks:
+            out.append({"against": kind, "target": target, "ratio": r, "needed": need, "met": r is not None and r >= need})
+    return out
 
 
 def machine_info() -> dict[str, Any]:
@@ -974,28 +1143,73 @@ def machine_info() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "memory_gb": round(mem_kb / 1024 / 1024, 1),
         "kernel": platform.release(),
-        "python": platform.python_version(),
-        "loadavg_at_start": list(os.getloadavg()),
+        "driver_python": platform.python_version(),
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def write_reports(cfg: Config, report: dict[str, Any], table: list[str], started: dt.datetime) -> Path:
+    cfg.results_dir.mkdir(parents=True, exist_ok=True)
+    json_path = cfg.results_dir / f"{started.strftime('%Y-%m-%d')}-tracking.json"
+    json_path.write_text(json.dumps(report, indent=2) + "\n")
+    info = report["machine"]
+    md = [
+        f"# Tracking benchmark — {started.strftime('%Y-%m-%d %H:%M UTC')}",
+        "",
+        f"Machine: {info['cpu']} ({info['cpus']} CPUs), {info['memory_gb']} GB RAM; load average "
+        f"{info['loadavg_at_start'][0]} at start, {info['loadavg_at_end'][0]} at end (the machine was shared).",
+        "",
+        f"Sizes: ingestion {cfg.clients} clients × {cfg.ingest_batches} batches × {cfg.batch_size} metrics; "
+        f"search over {cfg.runs:,} runs (populated via {cfg.populate}; up to {cfg.search_queries} timed queries "
+        f"per shape, at least {cfg.search_min_queries}, {cfg.search_budget_s:g} s budget); history "
+        f"{cfg.history_steps:,} steps in pages of {HISTORY_PAGE} (median of {cfg.history_repeats}).",
+        "",
+    ]
+    for kind, res in report["results"].items():
+        srv = res.get("server", {})
+        idle = res.get("memory_idle", {})
+        md.append(
+            f"- **{TARGETS[kind]}** {srv.get('version', '')}, SQLite {srv.get('sqlite', '?')}: `{srv.get('command', '')}` — "
+            f"{idle.get('processes')} processes at idle, {idle.get('serving_processes')} of them serving HTTP"
+        )
+        s = res.get("search", {})
+        for shape in SEARCH_SHAPES:
+            sh = s.get(shape.name)
+            if sh:
+                md.append(f"  - search {shape.name}: {sh['queries']} timed queries, {sh['warmup']} warm-up, first {sh['first_query_ms']} ms")
+    md += ["", *table, ""]
+    if report["targets"]:
+        md += ["Targets from the issue:", ""]
+        md += [
+            f"- {'met' if c['met'] else '**missed**'} vs {TARGETS[c['against']]}: {c['target']} — {c['ratio']}× (needs {c['needed']:g}×)"
+            for c in report["targets"]
+        ]
+        md.append("")
+    rel = json_path.relative_to(REPO) if json_path.is_relative_to(REPO) else json_path
+    md.append(f"Full figures, per-process memory and every latency sample: `{rel}`.")
+    (cfg.results_dir / "latest.md").write_text("\n".join(md) + "\n")
+    return json_path
 
 
 def main() -> int:
     cfg = Config.from_env()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = dt.datetime.now(dt.timezone.utc)
     info = machine_info()
-    log(f"config: {json.dumps({k: (str(v) if isinstance(v, Path) else v) for k, v in cfg.__dict__.items()})}")
+    shown_cfg = {k: (str(v) if isinstance(v, Path) else v) for k, v in cfg.__dict__.items()}
+    log(f"config: {json.dumps(shown_cfg)}")
     log(f"machine: {info}")
     data = search_dataset(cfg.runs)
-    expected = expected_search(data)
     tmp_root = Path(tempfile.mkdtemp(prefix="bosun-bench-"))
     results: dict[str, Any] = {}
     try:
         for kind in cfg.targets:
-            results[kind] = bench_server(kind, cfg, data, expected, tmp_root)
+            results[kind] = bench_server(kind, cfg, data, tmp_root)
     finally:
+        _stop_all()
         if not cfg.keep_tmp:
             shutil.rmtree(tmp_root, ignore_errors=True)
-    info["loadavg_at_end"] = list(os.getloadavg())
+    info["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
 
     rows = summary_rows(results)
     checks = targets_check(results)
@@ -1004,49 +1218,19 @@ def main() -> int:
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": info,
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in cfg.__dict__.items() if k != "results_dir"},
+        "config": {k: v for k, v in shown_cfg.items() if k != "results_dir"},
         "summary": rows,
         "targets": checks,
         "results": results,
     }
-
-    table = render_table(rows)
+    table = render_table(rows, results)
     print()
     print("\n".join(table))
     if checks:
         print()
         for c in checks:
-            print(f"  {'MET ' if c['met'] else 'MISS'}  {c['target']}: {c['ratio']}× (needs {c['needed']}×)")
-
-    cfg.results_dir.mkdir(parents=True, exist_ok=True)
-    stamp = started.strftime("%Y-%m-%d")
-    json_path = cfg.results_dir / f"{stamp}-tracking.json"
-    json_path.write_text(json.dumps(report, indent=2) + "\n")
-    md = [
-        f"# Tracking benchmark — {started.strftime('%Y-%m-%d %H:%M UTC')}",
-        "",
-        f"Machine: {info['cpu']} ({info['cpus']} CPUs), {info['memory_gb']} GB RAM; "
-        f"load average at start {', '.join(f'{x:.2f}' for x in info['loadavg_at_start'])}.",
-        "",
-        f"Sizes: ingestion {cfg.clients} clients × {cfg.ingest_batches} batches × {cfg.batch_size} metrics; "
-        f"search over {cfg.runs:,} runs ({cfg.search_queries} timed queries after {cfg.search_warmup} warm-up, "
-        f"populated via {cfg.populate}); history {cfg.history_steps:,} steps (median of {cfg.history_repeats}).",
-        "",
-    ]
-    for kind, res in results.items():
-        srv = res.get("server", {})
-        idle = res.get("memory_idle", {})
-        md.append(
-            f"- {kind}: {srv.get('version', '')} — `{srv.get('command', '')}` — {idle.get('processes')} processes "
-            f"({idle.get('serving_processes')} serving HTTP) at idle"
-        )
-    md += ["", *table, ""]
-    if checks:
-        md += ["Targets:", ""]
-        md += [f"- {'met' if c['met'] else 'missed'}: {c['target']} — {c['ratio']}× (needs {c['needed']}×)" for c in checks]
-        md.append("")
-    md.append(f"Full figures: `{json_path.relative_to(REPO) if json_path.is_relative_to(REPO) else json_path}`.")
-    (cfg.results_dir / "latest.md").write_text("\n".join(md) + "\n")
+            print(f"  {'MET ' if c['met'] else 'MISS'}  vs {c['against']}: {c['target']}: {c['ratio']}× (needs {c['needed']:g}×)")
+    json_path = write_reports(cfg, report, table, started)
     log(f"wrote {json_path} and {cfg.results_dir / 'latest.md'}")
     return 0
 

@@ -27,6 +27,7 @@ import {
 } from './validation.js';
 
 const runNameTag = 'mlflow.runName';
+const logModelHistoryTag = 'mlflow.log-model.history';
 
 /** Runs and everything logged to them. */
 export class RunService {
@@ -173,6 +174,31 @@ export class RunService {
     await this.ctx.transaction(async (db) => {
       await this.ctx.activeRun(db, runId);
       await runStore.addOutputs(db, runId, models);
+    });
+  }
+
+  async recordLoggedModel(runId: string, model: Record<string, unknown>): Promise<void> {
+    for (const field of ['artifact_path', 'flavors', 'utc_time_created', 'run_id']) {
+      if (model[field] === undefined || model[field] === null) {
+        throw new InvalidParameterError(`Model json is missing mandatory fields: ['${field}']`);
+      }
+    }
+    await this.ctx.transaction(async (db) => {
+      await this.ctx.activeRun(db, runId);
+      const [run] = await runStore.loadMany(db, [runId]);
+      const previous = run?.data.tags.find((t) => t.key === logModelHistoryTag)?.value;
+      let history: unknown[] = [];
+      if (previous) {
+        try {
+          const parsed: unknown = JSON.parse(previous);
+          if (Array.isArray(parsed)) history = parsed;
+        } catch {
+          history = [];
+        }
+      }
+      history.push(model);
+      // An internal tag, as in MLflow: it may outgrow the user-facing tag value limit.
+      await runStore.upsertTags(db, runId, [{ key: logModelHistoryTag, value: JSON.stringify(history) }]);
     });
   }
 

@@ -123,6 +123,12 @@ export interface TrackingService {
   logBatch(runId: string, batch: LogBatchInput): Promise<void>;
   logInputs(runId: string, inputs: { datasets?: DatasetInput[]; models?: ModelInput[] }): Promise<void>;
   logOutputs(runId: string, models: ModelOutput[]): Promise<void>;
+  /**
+   * Records a model logged to a run the MLflow 2.x way (`runs/log-model`): the MLmodel description, which
+   * must carry `artifact_path`, `flavors`, `utc_time_created` and `run_id`, is appended to the run's
+   * `mlflow.log-model.history` tag.
+   */
+  recordLoggedModel(runId: string, model: Record<string, unknown>): Promise<void>;
   getMetricHistory(query: MetricHistoryQuery): Promise<Page<Metric>>;
   /** Up to `maxResults` points per run, sampled evenly over steps, each with `runId` set. */
   getMetricHistoryBulkInterval(query: BulkIntervalQuery): Promise<Metric[]>;

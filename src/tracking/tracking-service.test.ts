@@ -235,6 +235,25 @@ describe.each(testEngines)('tracking service on %s', (engine) => {
     expect(run.outputs.modelOutputs).toEqual([{ modelId: model.modelId, step: 3 }]);
   });
 
+  it('appends 2.x log-model records to the run history tag and refuses incomplete ones', async () => {
+    const { info } = await tracking.createRun({});
+    const model = {
+      run_id: info.runId,
+      artifact_path: 'model',
+      utc_time_created: '2026-01-01',
+      flavors: { sklearn: {} },
+    };
+    await tracking.recordLoggedModel(info.runId, model);
+    await tracking.recordLoggedModel(info.runId, { ...model, artifact_path: 'model2' });
+    const tag = (await tracking.getRun(info.runId)).data.tags.find(
+      (t) => t.key === 'mlflow.log-model.history',
+    );
+    expect(JSON.parse(tag!.value)).toEqual([model, { ...model, artifact_path: 'model2' }]);
+    expect(await codeOf(tracking.recordLoggedModel(info.runId, { run_id: info.runId }))).toBe(
+      'INVALID_PARAMETER_VALUE',
+    );
+  });
+
   it('manages logged models and links metrics logged with a model id', async () => {
     const { info } = await tracking.createRun({});
     const model = await tracking.createLoggedModel({

@@ -117,3 +117,24 @@ def test_overwrite_artifact_in_same_run(client, experiment_id):
     assert mlflow.artifacts.load_text(f"runs:/{run.info.run_id}/state.txt") == "version two"
     [info] = client.list_artifacts(run.info.run_id)
     assert info.path == "state.txt" and info.file_size == len("version two")
+
+
+def test_large_artifact_round_trip(client, experiment_id, tmp_path):
+    """Bigger than the server's default JSON body limit (64 MiB): artifact bodies must not go through it."""
+    chunk = os.urandom(1024 * 1024)
+    big = tmp_path / "big.bin"
+    with big.open("wb") as handle:
+        for _ in range(70):
+            handle.write(chunk)
+    with mlflow.start_run() as run:
+        mlflow.log_artifact(str(big), artifact_path="large")
+    [info] = client.list_artifacts(run.info.run_id, "large")
+    assert info.file_size == 70 * 1024 * 1024
+    downloaded = Path(client.download_artifacts(run.info.run_id, "large/big.bin", _dst(tmp_path, "dl")))
+    assert downloaded.stat().st_size == 70 * 1024 * 1024
+    with downloaded.open("rb") as handle:
+        assert handle.read(len(chunk)) == chunk
+        handle.seek(-len(chunk), os.SEEK_END)
+        assert handle.read() == chunk
+    big.unlink()
+    downloaded.unlink()

@@ -179,3 +179,18 @@ def test_invalid_metric_key_raises_invalid_parameter_value(client, experiment_id
         with pytest.raises(MlflowException) as excinfo:
             client.log_metric(run.info.run_id, "../escape", 1.0)
         assert excinfo.value.error_code == "INVALID_PARAMETER_VALUE"
+
+
+def test_writes_to_deleted_things_and_missing_tags(client, unique_name):
+    experiment_id = client.create_experiment(unique_name)
+    run = client.create_run(experiment_id)
+    with pytest.raises(MlflowException) as excinfo:
+        client.delete_tag(run.info.run_id, "never-set")
+    assert excinfo.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+    client.delete_experiment(experiment_id)
+    with pytest.raises(MlflowException) as excinfo:
+        client.create_run(experiment_id)
+    assert excinfo.value.error_code == "INVALID_PARAMETER_VALUE"
+    with pytest.raises(MlflowException) as excinfo:
+        client.create_experiment(unique_name)  # a deleted experiment keeps its name
+    assert excinfo.value.error_code == "RESOURCE_ALREADY_EXISTS"

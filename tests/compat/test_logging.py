@@ -105,6 +105,15 @@ def test_log_input_pandas_dataset(client, experiment_id):
     assert [i.dataset.digest for i in second_inputs] == [dataset.digest]
     assert {tag.key: tag.value for tag in second_inputs[0].tags}["mlflow.data.context"] == "eval"
 
+    def found(filter_string: str) -> set[str]:
+        runs = mlflow.search_runs(experiment_ids=[experiment_id], filter_string=filter_string, output_format="list")
+        return {r.info.run_id for r in runs}
+
+    assert found("dataset.name = 'small-train'") == {run.info.run_id, second.info.run_id}
+    assert found(f"dataset.digest = '{dataset.digest}' AND dataset.context = 'training'") == {run.info.run_id}
+    assert found("dataset.context = 'eval'") == {second.info.run_id}
+    assert found("dataset.name = 'other'") == set()
+
 
 def test_nested_runs(client, experiment_id):
     with mlflow.start_run(run_name="parent") as parent:

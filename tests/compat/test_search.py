@@ -10,6 +10,7 @@ import pytest
 
 import mlflow
 from mlflow.entities import Metric, Param, ViewType
+from mlflow.exceptions import MlflowException
 
 BASE_TIME = 1_700_000_000_000
 
@@ -39,7 +40,10 @@ def search_runs_data(bosun_server) -> SearchRuns:
             "alpha-two", 2000, "FAILED",
             {"acc": 0.7, "loss": 0.3}, {"optimizer": "sgd", "lr": "0.1"}, {"team": "Red-Team"},
         ),
-        "r3": ("beta-three", 3000, "RUNNING", {"acc": 0.5}, {"optimizer": "Adagrad"}, {"team": "blue", "env": "dev"}),
+        "r3": (
+            "beta-three", 3000, "RUNNING",
+            {"acc": 0.5, "f1 score": 0.4}, {"optimizer": "Adagrad"}, {"team": "blue", "env": "dev", "my tag": "spaced"},
+        ),
         "r4": ("gamma-four", 4000, "FINISHED", {}, {"lr": "0.5"}, {}),
         "r5": ("delta-five", 5000, "KILLED", {"acc": 0.95, "loss": 0.05}, {}, {"team": "green"}),
         "gone": ("deleted-six", 6000, "FINISHED", {"acc": 0.99}, {"optimizer": "adam"}, {"team": "red"}),
@@ -94,6 +98,8 @@ def _search(client, data: SearchRuns, filter_string: str = "", **kwargs) -> list
         (f"attributes.start_time < {BASE_TIME + 3000} and metrics.acc > 0.8", ["r1"]),
         (f"attributes.end_time > {BASE_TIME + 3000}", ["r5", "r4"]),
         ("tags.mlflow.runName = 'gamma-four'", ["r4"]),
+        ("tags.`my tag` = 'spaced'", ["r3"]),
+        ("metrics.`f1 score` < 1", ["r3"]),
     ],
 )
 def test_search_runs_filters(client, search_runs_data, filter_string, expected):
@@ -124,6 +130,16 @@ def test_search_runs_run_id_in(client, search_runs_data):
 )
 def test_search_runs_order_by(client, search_runs_data, order_by, expected):
     assert _search(client, search_runs_data, order_by=order_by) == expected
+
+
+@pytest.mark.parametrize(
+    "bad_filter",
+    ["metrics.acc > 'high'", "params.optimizer = adam", "metrics.acc > 1 OR metrics.acc < 0", "nonsense.key = 'x'"],
+)
+def test_search_runs_invalid_filter(client, search_runs_data, bad_filter):
+    with pytest.raises(MlflowException) as excinfo:
+        client.search_runs([search_runs_data.experiment_id], bad_filter)
+    assert excinfo.value.error_code == "INVALID_PARAMETER_VALUE"
 
 
 def test_search_runs_view_types(client, search_runs_data):

@@ -1,3 +1,4 @@
+import { InvalidParameterError } from '../../shared/errors.js';
 import { Type } from '@sinclair/typebox';
 import type { LogBatchInput, TrackingService } from '../../tracking/tracking-service-contract.js';
 import type { Metric } from '../../tracking/types.js';
@@ -272,6 +273,31 @@ export function registerRunRoutes(app: TypedApp, tracking: TrackingService): voi
     async (req) => {
       const models = req.body.models.map((m) => ({ modelId: m.model_id, step: m.step ?? 0 }));
       await tracking.logOutputs(resolveRunId(req.body), models);
+      return {};
+    },
+  );
+
+  app.post(
+    '/runs/log-model',
+    {
+      schema: {
+        tags,
+        summary: 'Record a model logged to a run (MLflow 2.x clients)',
+        body: Type.Object({ ...RunRef, model_json: Type.String() }),
+        response: { 200: Empty },
+      },
+    },
+    async (req) => {
+      let model: unknown;
+      try {
+        model = JSON.parse(req.body.model_json);
+      } catch {
+        throw new InvalidParameterError("Invalid value for parameter 'model_json': not valid JSON");
+      }
+      if (model === null || typeof model !== 'object' || Array.isArray(model)) {
+        throw new InvalidParameterError("Invalid value for parameter 'model_json': expected a JSON object");
+      }
+      await tracking.recordLoggedModel(resolveRunId(req.body), model as Record<string, unknown>);
       return {};
     },
   );

@@ -266,6 +266,11 @@ export class FakeTrackingService implements TrackingService {
     (await this.getRun(runId)).outputs.modelOutputs.push(...models);
   }
 
+  async recordLoggedModel(runId: string, model: Record<string, unknown>): Promise<void> {
+    this.record('recordLoggedModel', runId, model);
+    await this.getRun(runId);
+  }
+
   async getMetricHistory(query: MetricHistoryQuery): Promise<Page<Metric>> {
     this.record('getMetricHistory', query);
     await this.getRun(query.runId);
