@@ -1,4 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { EventTables } from './schema-events.js';
+import type { RegistryTables } from './schema-registry.js';
 
 /** Table shapes as Kysely sees them. Times are epoch milliseconds; `is_nan` is 0/1. */
 export interface ExperimentsTable {
@@ -112,7 +114,8 @@ export interface LoggedModelMetricsTable {
   dataset_digest: string | null;
 }
 
-export interface Database {
+/** The tracking tables. */
+export interface TrackingTables {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
   runs: RunsTable;
@@ -128,5 +131,11 @@ export interface Database {
   logged_model_tags: LoggedModelKeyValueTable;
   logged_model_metrics: LoggedModelMetricsTable;
 }
+
+/**
+ * Every table, as one Kysely schema. Each domain declares its tables in its own `schema-*.ts` file beside
+ * this one (registry, events...) and is added here.
+ */
+export interface Database extends TrackingTables, RegistryTables, EventTables {}
 
 export type Count = ColumnType<number | string | bigint, never, never>;
