@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest } from './migrate.js';
 import { openDatabase } from './open-database.js';
 import { createPostgresDatabase } from './test-support/test-databases.js';
@@ -30,14 +30,30 @@ function migrateInChild(uri: string): Promise<string[]> {
   });
 }
 
+/** Every migration's name, as a fresh in-memory database applies them. */
+async function allMigrationNames(): Promise<string[]> {
+  const handle = openDatabase('sqlite:///:memory:');
+  const names = await migrateToLatest(handle);
+  await handle.close();
+  return names;
+}
+
 describe('migrations', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bosun-migrate-'));
+  let expected: string[];
+  beforeAll(async () => {
+    expected = await allMigrationNames();
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('start with the tracking schema', () => {
+    expect(expected[0]).toBe('0001-tracking');
+  });
 
   it('run once when two processes start on the same SQLite file at the same moment', async () => {
     const uri = `sqlite:///${join(dir, 'race.db')}`;
     const results = await Promise.all([migrateInChild(uri), migrateInChild(uri), migrateInChild(uri)]);
-    expect(results.flat()).toEqual(['0001-tracking']);
+    expect(results.flat().sort()).toEqual(expected);
     const handle = openDatabase(uri);
     const rows = await handle.db.selectFrom('experiments').select('name').execute();
     expect(rows).toEqual([{ name: 'Default' }]);
@@ -49,7 +65,7 @@ describe('migrations', () => {
     const database = await createPostgresDatabase('bosun_migrate');
     try {
       const results = await Promise.all([migrateInChild(database.uri), migrateInChild(database.uri)]);
-      expect(results.flat()).toEqual(['0001-tracking']);
+      expect(results.flat().sort()).toEqual(expected);
       const handle = openDatabase(database.uri);
       const rows = await handle.db.selectFrom('experiments').select(['experiment_id', 'name']).execute();
       expect(rows).toEqual([{ experiment_id: 0, name: 'Default' }]);

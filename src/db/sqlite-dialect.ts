@@ -9,11 +9,17 @@ import type { Database } from './schema.js';
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
 
 /**
- * Kysely's SQLite adapter takes no migration lock, since one process owns its one connection. Two servers
- * starting on the same file are two processes: writing the lock row as the migration transaction's first
- * statement makes the second wait (busy_timeout) for the first to commit, then find nothing left to run.
+ * Kysely's SQLite adapter takes no migration lock, since one process owns its one connection, and runs
+ * migrations outside a transaction. Two servers starting on the same file are two processes: running the
+ * migrations in one transaction whose first statement writes the lock row makes the second wait (busy_timeout)
+ * for the first to commit, then find nothing left to run.
  */
 class FileLockingSqliteAdapter extends SqliteAdapter {
+  /** SQLite has transactional DDL; Kysely's adapter says no, which would run migrations outside the lock. */
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+
   override async acquireMigrationLock(db: Kysely<unknown>, options: MigrationLockOptions): Promise<void> {
     await sql`update ${sql.table(options.lockTable)} set is_locked = 1 where id = ${options.lockRowId}`.execute(
       db,
