@@ -83,6 +83,7 @@ class Config:
     search_queries: int
     search_warmup: int
     search_min_queries: int
+    search_warmup_skip_s: float
     search_budget_s: float
     populate: str  # "db" or "api"
     mlflow_bin: str
@@ -118,6 +119,7 @@ class Config:
             search_queries=max(1, env_int("BENCH_SEARCH_QUERIES", 30)),
             search_warmup=env_int("BENCH_SEARCH_WARMUP", 8),
             search_min_queries=max(1, env_int("BENCH_SEARCH_MIN_QUERIES", 3)),
+            search_warmup_skip_s=float(os.environ.get("BENCH_SEARCH_WARMUP_SKIP_S", "30")),
             search_budget_s=float(os.environ.get("BENCH_SEARCH_BUDGET_S", "120")),
             populate=populate,
             mlflow_bin=os.environ.get("BENCH_MLFLOW_BIN", str(default_mlflow)),
@@ -879,7 +881,8 @@ def time_search_shape(
 
     Timed queries stop at BENCH_SEARCH_QUERIES, or once BENCH_SEARCH_BUDGET_S is spent and at least
     BENCH_SEARCH_MIN_QUERIES were timed (a server taking minutes per query still gets measured, just fewer
-    times). Warm-up stops early when a query takes over a second: such a query is not waiting on cold caches.
+    times). Warm-up (BENCH_SEARCH_WARMUP queries) is skipped only when the checked query took longer than
+    BENCH_SEARCH_WARMUP_SKIP_S: a query that slow is not waiting on cold caches, and warming would cost minutes.
     """
     expected = expected_search(data, shape)
     s = requests.Session()
@@ -893,10 +896,10 @@ def time_search_shape(
     if out.get("runs"):
         check_run_shape(server, by_name[names[0]], out["runs"][0])
     warm = 0
-    last = first_s
-    while warm < cfg.search_warmup and last <= 1.0:
-        last, _, _ = search_once(server, eid, shape, s)
-        warm += 1
+    if first_s <= cfg.search_warmup_skip_s:
+        for _ in range(cfg.search_warmup):
+            search_once(server, eid, shape, s)
+            warm += 1
     lat: list[float] = []
     t_start = time.perf_counter()
     with MemorySampler(server, cfg.sample_interval) as sampler:

@@ -1,12 +1,16 @@
 import { Migrator, type MigrationProvider } from 'kysely';
 import type { DatabaseHandle } from './engine.js';
 import { trackingMigration } from './migrations/0001-tracking.js';
+import { registryMigration } from './migrations/0002-registry.js';
+import { eventsMigration } from './migrations/0003-events.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
   return {
     getMigrations: async () => ({
       '0001-tracking': trackingMigration(handle),
+      '0002-registry': registryMigration(handle),
+      '0003-events': eventsMigration(handle),
     }),
   };
 }

@@ -1,3 +1,63 @@
-/** Registry event and webhook tables (events, subscriptions, deliveries). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by the events migration
-export interface EventTables {}
+import type { Generated } from 'kysely';
+
+/** One registry change, as kept on record. `payload` is JSON text; times are epoch milliseconds. */
+export interface RegistryEventsTable {
+  id: Generated<number>;
+  type: string;
+  model_name: string;
+  version: string | null;
+  actor: string | null;
+  payload: string;
+  created_at: number;
+}
+
+/**
+ * Where to POST registry events. `model_name` null means every model; `event_types` is a JSON array of event
+ * types (empty = all). `secret` is the HMAC key, stored as given for now: the security issue encrypts it.
+ */
+export interface WebhookSubscriptionsTable {
+  id: Generated<number>;
+  model_name: string | null;
+  url: string;
+  event_types: string;
+  secret: string;
+  active: number;
+  created_at: number;
+}
+
+/**
+ * One event to send to one subscription. A process owns a pending row while `lease_owner` is its token and
+ * `next_attempt_at` (pushed forward by the lease) has not passed.
+ */
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  subscription_id: number;
+  event_id: number;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The delivery log: one row per HTTP attempt. */
+export interface WebhookDeliveryAttemptsTable {
+  id: Generated<number>;
+  delivery_id: number;
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  created_at: number;
+}
+
+/** Registry event and webhook tables (events, subscriptions, deliveries and their attempts). */
+export interface EventTables {
+  registry_events: RegistryEventsTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptsTable;
+}

@@ -40,3 +40,9 @@ export { buildRunSearchQuery, type RunSearchQuery } from './run-query.js';
 export { buildExperimentSearchQuery, type ExperimentSearchQuery } from './experiment-query.js';
 export { buildLoggedModelSearchQuery, type LoggedModelSearchQuery } from './logged-model-query.js';
 export { encodePageToken, decodePageToken } from './page-token.js';
+export {
+  buildModelVersionSearchQuery,
+  buildRegisteredModelSearchQuery,
+  parseModelVersionFilter,
+  parseRegisteredModelFilter,
+} from './registry-filter.js';

@@ -2,22 +2,29 @@ import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { ArtifactStore } from '../artifacts/index.js';
+import type { RegistryService } from '../registry/registry-service-contract.js';
 import type { ServerConfig } from '../shared/config.js';
 import type { TrackingService } from '../tracking/tracking-service-contract.js';
 import { requestValidatorCompiler } from './validator-compiler.js';
 import { formatSchemaError, installErrorHandling, type ErrorBody } from './error-handler.js';
 import { registerArtifactRoutes } from './mlflow/artifact-routes.js';
 import { registerMlflowRoutes } from './mlflow/index.js';
+import { registerMlflowRegistryRoutes } from './mlflow/registry-routes.js';
+import { registerRegistryEventRoutes, type RegistryEventRouteDeps } from './api/registry-event-routes.js';
 import { registerSystemRoutes } from './system-routes.js';
 import type { TypedApp } from './typed-app.js';
 import { bosunVersion } from './version.js';
 
 export interface AppDeps {
   tracking: TrackingService;
+  /** The model registry; its MLflow routes are served when it is given. */
+  registry?: RegistryService;
   artifacts: ArtifactStore;
   config: ServerConfig;
   /** A ready logger (tests pass a silent one); by default Fastify's pino logger at `config.logLevel`. */
   logger?: FastifyBaseLogger;
+  /** Registry events and webhook subscriptions; their native routes are served when given. */
+  registryEvents?: RegistryEventRouteDeps;
   /** Used by the readiness probe `GET /api/bosun/v1/health`. */
   checkDatabase?: () => Promise<void>;
 }
@@ -75,6 +82,8 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
 
   registerSystemRoutes(app, deps.checkDatabase ? { checkDatabase: deps.checkDatabase } : {});
   await registerMlflowRoutes(app, deps.tracking);
+  if (deps.registry) await registerMlflowRegistryRoutes(app, deps.registry, deps.artifacts);
+  if (deps.registryEvents) registerRegistryEventRoutes(app, deps.registryEvents);
   if (config.serveArtifacts) {
     const artifactDeps = { artifacts: deps.artifacts, tracking: deps.tracking };
     await app.register(async (scope: TypedApp) => {

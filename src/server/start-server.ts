@@ -1,6 +1,14 @@
 import { sql } from 'kysely';
 import { LocalArtifactStore } from '../artifacts/index.js';
 import { migrateToLatest, openDatabase } from '../db/index.js';
+import { SqlRegistryEventSink } from '../registry/events/index.js';
+import { createRegistryService } from '../registry/index.js';
+import {
+  HttpWebhookTransport,
+  WebhookDispatcher,
+  WebhookService,
+  WebhookTargetPolicy,
+} from '../registry/webhooks/index.js';
 import type { ServerConfig } from '../shared/config.js';
 import { createTrackingService } from '../tracking/index.js';
 import { buildApp } from './app.js';
@@ -30,12 +38,22 @@ function urlHost(host: string): string {
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const handle = openDatabase(config.backendStoreUri, { sqliteSynchronous: config.sqliteSynchronous });
   let app: TypedApp;
+  let dispatcher: WebhookDispatcher | undefined;
   try {
     await migrateToLatest(handle);
     const tracking = createTrackingService({ handle, defaultArtifactRoot: config.defaultArtifactRoot });
+    const events = new SqlRegistryEventSink(handle.db);
+    const registry = createRegistryService({ handle, tracking, events });
+    const targetPolicy = new WebhookTargetPolicy({
+      allowPrivateWebhookTargets: config.webhookAllowPrivate,
+      allowedWebhookCidrs: config.webhookAllowedCidrs,
+    });
+    const webhooks = new WebhookService(handle.db, targetPolicy);
     const artifacts = new LocalArtifactStore(config.artifactsDestination);
     app = await buildApp({
       tracking,
+      registry,
+      registryEvents: { events, webhooks },
       artifacts,
       config,
       checkDatabase: async () => {
@@ -43,6 +61,13 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       },
     });
     await app.listen({ host: config.host, port: config.port });
+    const log = app.log;
+    dispatcher = new WebhookDispatcher({
+      db: handle.db,
+      transport: new HttpWebhookTransport(targetPolicy),
+      onError: (err: unknown) => log.warn({ err }, 'webhook delivery round failed'),
+    });
+    dispatcher.start();
   } catch (err) {
     await handle.close();
     throw err;
@@ -74,6 +99,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         process.off('SIGINT', onSignal);
       }
       try {
+        await dispatcher?.stop();
         await app.close();
       } finally {
         await handle.close();

@@ -15,6 +15,10 @@ export interface ServerConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Largest JSON request body accepted, in bytes. */
   bodyLimitBytes: number;
+  /** Let webhooks target loopback and private addresses (never link-local metadata addresses). */
+  webhookAllowPrivate: boolean;
+  /** Extra CIDR ranges webhooks may target, e.g. `10.1.0.0/16`. */
+  webhookAllowedCidrs: string[];
 }
 
 /** Flags as the CLI received them; any may be absent. */
@@ -76,7 +80,16 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
   if (!Number.isInteger(bodyLimit) || bodyLimit <= 0) {
     throw new InvalidParameterError(`Invalid BOSUN_BODY_LIMIT_BYTES '${env.BOSUN_BODY_LIMIT_BYTES}'`);
   }
+  const webhookAllowPrivate = env.BOSUN_WEBHOOK_ALLOW_PRIVATE
+    ? parseBoolean(env.BOSUN_WEBHOOK_ALLOW_PRIVATE, 'BOSUN_WEBHOOK_ALLOW_PRIVATE')
+    : false;
+  const webhookAllowedCidrs = (env.BOSUN_WEBHOOK_ALLOWED_CIDRS ?? '')
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
   return {
+    webhookAllowPrivate,
+    webhookAllowedCidrs,
     host: flags.host ?? env.BOSUN_HOST ?? '127.0.0.1',
     port: parsePort(flags.port ?? env.BOSUN_PORT ?? 5000),
     backendStoreUri: flags.backendStoreUri ?? env.BOSUN_BACKEND_STORE_URI ?? `sqlite:///${dataDir}/bosun.db`,

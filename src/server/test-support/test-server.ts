@@ -33,6 +33,8 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
     artifactsDestination: '/nonexistent',
     defaultArtifactRoot: 'mlflow-artifacts:/',
     serveArtifacts: false,
+    webhookAllowPrivate: false,
+    webhookAllowedCidrs: [],
     sqliteSynchronous: 'NORMAL',
     logLevel: 'silent',
     bodyLimitBytes: 1024 * 1024,

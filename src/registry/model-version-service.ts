@@ -1,0 +1,298 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/index.js';
+import { InvalidParameterError } from '../shared/errors.js';
+import { validateLength, validateMaxResults, validateRunId } from '../tracking/validation.js';
+import { modelVersionStore } from './model-version-store.js';
+import { paginate, type RegistryContext } from './registry-context.js';
+import type { CreateModelVersionInput, SearchRegistryQuery } from './registry-service-contract.js';
+import { registeredModelStore } from './registered-model-store.js';
+import {
+  invalidSource,
+  joinArtifactUri,
+  parseModelVersionSource,
+  versionArtifactStorePath,
+} from './source-validation.js';
+import type { ModelVersion, Page } from './types.js';
+import {
+  parseStage,
+  registryLimits,
+  validateDescription,
+  validateModelName,
+  validateRegistryTag,
+} from './validation.js';
+
+/** Where a new version's files are, and the run and logged model it comes from. */
+interface ResolvedSource {
+  storageLocation: string;
+  runId?: string;
+  modelId?: string;
+}
+
+/**
+ * A location the registry resolved from a run, logged model or other version must itself be a safe source:
+ * an experiment whose artifact location is a local folder does not become a way to serve local files.
+ */
+function checkResolved(source: string, location: string): string {
+  let parsed;
+  try {
+    parsed = parseModelVersionSource(location);
+  } catch {
+    throw invalidSource(
+      source,
+      'It resolves to a location that is not an artifact store or remote store URI.',
+    );
+  }
+  if (parsed.kind !== 'artifacts' && parsed.kind !== 'remote') {
+    throw invalidSource(
+      source,
+      'It resolves to a location that is not an artifact store or remote store URI.',
+    );
+  }
+  return parsed.location;
+}
+
+/** Model versions: create (with source validation), read, update, delete, search, tags, stages, files. */
+export class ModelVersionService {
+  constructor(private readonly ctx: RegistryContext) {}
+
+  private async loadOne(
+    db: Kysely<Database>,
+    registeredModelId: number,
+    version: number,
+  ): Promise<ModelVersion> {
+    const [found] = await modelVersionStore.loadMany(db, [{ registeredModelId, version }]);
+    return found!;
+  }
+
+  private async resolveSource(db: Kysely<Database>, input: CreateModelVersionInput): Promise<ResolvedSource> {
+    const source = parseModelVersionSource(input.source);
+    const resolved: ResolvedSource = { storageLocation: '' };
+    switch (source.kind) {
+      case 'artifacts':
+      case 'remote':
+        resolved.storageLocation = source.location;
+        break;
+      case 'run': {
+        const run = await this.ctx.tracking.getRun(source.runId);
+        resolved.storageLocation = checkResolved(
+          input.source,
+          joinArtifactUri(run.info.artifactUri, source.path),
+        );
+        resolved.runId = source.runId;
+        break;
+      }
+      case 'logged-model': {
+        const model = await this.ctx.tracking.getLoggedModel(source.modelId);
+        resolved.storageLocation = checkResolved(input.source, model.artifactUri);
+        resolved.modelId = model.modelId;
+        if (model.sourceRunId) resolved.runId = model.sourceRunId;
+        break;
+      }
+      case 'model-version': {
+        const { row } = await this.ctx.version(db, source.name, String(source.version));
+        resolved.storageLocation = row.storage_location;
+        if (row.run_id) resolved.runId = row.run_id;
+        if (row.logged_model_id) resolved.modelId = row.logged_model_id;
+        break;
+      }
+    }
+    if (input.modelId) {
+      const model = await this.ctx.tracking.getLoggedModel(input.modelId);
+      resolved.storageLocation = checkResolved(input.source, model.artifactUri);
+      resolved.modelId = model.modelId;
+      if (model.sourceRunId && !resolved.runId) resolved.runId = model.sourceRunId;
+    }
+    if (input.runId) resolved.runId = input.runId;
+    return resolved;
+  }
+
+  async createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion> {
+    const name = validateModelName(input.name);
+    const tags = (input.tags ?? []).map(validateRegistryTag);
+    const description = validateDescription(input.description || undefined);
+    if (input.runId) validateRunId(input.runId);
+    if (input.runLink) validateLength('run_link', input.runLink, 2048);
+    // Resolved before the write transaction: lookups of runs and logged models go through tracking.
+    const resolved = await this.resolveSource(this.ctx.db, input);
+    const { id, version } = await this.ctx.transaction(async (db) => {
+      const model = await this.ctx.model(db, name);
+      const now = this.ctx.clock.nowMs();
+      const id = model.registered_model_id;
+      const version = await registeredModelStore.allocateVersion(db, id, now);
+      await modelVersionStore.insert(db, {
+        registered_model_id: id,
+        version,
+        creation_time: now,
+        last_updated_time: now,
+        description: description ?? null,
+        source: input.source,
+        storage_location: resolved.storageLocation,
+        run_id: resolved.runId ?? null,
+        run_link: input.runLink || null,
+        logged_model_id: resolved.modelId ?? null,
+        current_stage: 'None',
+        status: 'READY',
+      });
+      for (const tag of tags) await modelVersionStore.setTag(db, { registeredModelId: id, version }, tag);
+      await this.ctx.record(db, {
+        type: 'model_version.created',
+        modelName: model.name,
+        version: String(version),
+        payload: {
+          source: input.source,
+          storageLocation: resolved.storageLocation,
+          ...(resolved.runId ? { runId: resolved.runId } : {}),
+          ...(resolved.modelId ? { modelId: resolved.modelId } : {}),
+        },
+      });
+      return { id, version };
+    });
+    return this.loadOne(this.ctx.db, id, version);
+  }
+
+  async getModelVersion(name: string, version: string): Promise<ModelVersion> {
+    const { row } = await this.ctx.version(this.ctx.db, name, version);
+    return this.loadOne(this.ctx.db, row.registered_model_id, row.version);
+  }
+
+  async updateModelVersion(name: string, version: string, description: string): Promise<ModelVersion> {
+    const text = validateDescription(description ?? '') ?? '';
+    const key = await this.ctx.transaction(async (db) => {
+      const { model, row } = await this.ctx.version(db, name, version);
+      const key = { registeredModelId: row.registered_model_id, version: row.version };
+      await modelVersionStore.setDescription(db, key, text, this.ctx.clock.nowMs());
+      await this.ctx.record(db, {
+        type: 'model_version.updated',
+        modelName: model.name,
+        version: String(row.version),
+        payload: { description: text },
+      });
+      return key;
+    });
+    return this.loadOne(this.ctx.db, key.registeredModelId, key.version);
+  }
+
+  async deleteModelVersion(name: string, version: string): Promise<void> {
+    await this.ctx.transaction(async (db) => {
+      const { model, row } = await this.ctx.version(db, name, version);
+      const key = { registeredModelId: row.registered_model_id, version: row.version };
+      const aliases = await modelVersionStore.delete(db, key);
+      await registeredModelStore.touch(db, key.registeredModelId, this.ctx.clock.nowMs());
+      for (const alias of aliases) {
+        await this.ctx.record(db, {
+          type: 'alias.removed',
+          modelName: model.name,
+          version: String(row.version),
+          payload: { alias, reason: 'version deleted' },
+        });
+      }
+      await this.ctx.record(db, {
+        type: 'model_version.deleted',
+        modelName: model.name,
+        version: String(row.version),
+        payload: { source: row.source },
+      });
+    });
+  }
+
+  searchModelVersions(query: SearchRegistryQuery): Promise<Page<ModelVersion>> {
+    const pageSize = validateMaxResults(
+      query.maxResults,
+      registryLimits.searchVersionsMax,
+      registryLimits.searchVersionsDefault,
+    );
+    return paginate(query.pageToken, pageSize, (offset, limit) =>
+      modelVersionStore.search(this.ctx.db, {
+        ...(query.filter !== undefined ? { filter: query.filter } : {}),
+        ...(query.orderBy !== undefined ? { orderBy: query.orderBy } : {}),
+        offset,
+        limit,
+      }),
+    );
+  }
+
+  async setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
+    const tag = validateRegistryTag({ key, value });
+    await this.ctx.transaction(async (db) => {
+      const { model, row } = await this.ctx.version(db, name, version);
+      await modelVersionStore.setTag(
+        db,
+        { registeredModelId: row.registered_model_id, version: row.version },
+        tag,
+      );
+      await this.ctx.record(db, {
+        type: 'tag.set',
+        modelName: model.name,
+        version: String(row.version),
+        payload: { target: 'model_version', key: tag.key, value: tag.value },
+      });
+    });
+  }
+
+  async deleteModelVersionTag(name: string, version: string, key: string): Promise<void> {
+    await this.ctx.transaction(async (db) => {
+      const { model, row } = await this.ctx.version(db, name, version);
+      const vkey = { registeredModelId: row.registered_model_id, version: row.version };
+      if (await modelVersionStore.deleteTag(db, vkey, key)) {
+        await this.ctx.record(db, {
+          type: 'tag.deleted',
+          modelName: model.name,
+          version: String(row.version),
+          payload: { target: 'model_version', key },
+        });
+      }
+    });
+  }
+
+  async transitionModelVersionStage(
+    name: string,
+    version: string,
+    stage: string,
+    archiveExistingVersions: boolean,
+  ): Promise<ModelVersion> {
+    const target = parseStage(stage);
+    if (archiveExistingVersions && target !== 'Staging' && target !== 'Production') {
+      throw new InvalidParameterError(
+        `Model version transition cannot archive existing model versions because '${target}' is not an Active stage. Valid stages are Staging, Production.`,
+      );
+    }
+    const key = await this.ctx.transaction(async (db) => {
+      const { model, row } = await this.ctx.version(db, name, version);
+      const key = { registeredModelId: row.registered_model_id, version: row.version };
+      const now = this.ctx.clock.nowMs();
+      await modelVersionStore.setStage(db, key, target, now);
+      const archived = archiveExistingVersions
+        ? await modelVersionStore.archiveOthers(db, key, target, now)
+        : [];
+      await registeredModelStore.touch(db, key.registeredModelId, now);
+      await this.ctx.record(db, {
+        type: 'model_version.stage_changed',
+        modelName: model.name,
+        version: String(row.version),
+        payload: { from: row.current_stage, to: target, archivedVersions: archived.map(String) },
+      });
+      for (const other of archived) {
+        await this.ctx.record(db, {
+          type: 'model_version.stage_changed',
+          modelName: model.name,
+          version: String(other),
+          payload: { from: target, to: 'Archived', reason: `version ${row.version} moved to ${target}` },
+        });
+      }
+      return key;
+    });
+    return this.loadOne(this.ctx.db, key.registeredModelId, key.version);
+  }
+
+  async getModelVersionDownloadUri(name: string, version: string): Promise<string> {
+    const { row } = await this.ctx.version(this.ctx.db, name, version);
+    return row.storage_location;
+  }
+
+  async getModelVersionArtifactPath(name: string, version: string, path: string): Promise<string> {
+    const { row } = await this.ctx.version(this.ctx.db, name, version);
+    // The stored location is validated again: a row written by anything but this service is not trusted.
+    const location = checkResolved(row.source, row.storage_location);
+    return versionArtifactStorePath(location, path);
+  }
+}

@@ -1,0 +1,194 @@
+import { artifactUriToStorePath, normaliseArtifactPath } from '../artifacts/index.js';
+import { InvalidParameterError } from '../shared/errors.js';
+import { validateRunId } from '../tracking/validation.js';
+import { parseVersion, validateModelName } from './validation.js';
+
+/**
+ * What a model-version `source` points at, once validated (security.md §1.A). Only these forms exist:
+ * - `artifacts`: a folder of this server's artifact store, canonical `mlflow-artifacts:/<path>`;
+ * - `remote`: an object-store or HTTP location (s3://, gs://, https://...), checked for traversal tricks;
+ * - `run`: `runs:/<run_id>/<path>`, resolved by the registry to the run's artifact URI + path;
+ * - `logged-model`: `models:/m-<id>` (MLflow 3), resolved to the logged model's artifact URI;
+ * - `model-version`: `models:/<name>/<version>`, resolved to that version's storage location.
+ * Local paths, `file:` URIs, scheme-less `//host/...` and unknown schemes are refused, whatever the tags say.
+ */
+export type ModelVersionSource =
+  | { kind: 'artifacts'; location: string }
+  | { kind: 'remote'; location: string }
+  | { kind: 'run'; runId: string; path: string }
+  | { kind: 'logged-model'; modelId: string }
+  | { kind: 'model-version'; name: string; version: number };
+
+export const maxSourceLength = 2048;
+
+/** Schemes of remote stores a version may point at. Their files are never served by this server. */
+const remoteSchemes = new Set([
+  's3',
+  's3a',
+  's3n',
+  'gs',
+  'wasb',
+  'wasbs',
+  'abfs',
+  'abfss',
+  'adl',
+  'hdfs',
+  'viewfs',
+  'oss',
+  'http',
+  'https',
+  'ftp',
+  'sftp',
+  'dbfs',
+]);
+
+const maxDecodeRounds = 5;
+// eslint-disable-next-line no-control-regex
+const controlChars = /[\u0000-\u001f\u007f]/;
+const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/;
+
+function shown(source: string): string {
+  const cut = source.length > 200 ? `${source.slice(0, 200)}...` : source;
+  // eslint-disable-next-line no-control-regex
+  return cut.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+export function invalidSource(source: string, why: string): InvalidParameterError {
+  return new InvalidParameterError(`Invalid model version source: '${shown(source)}'. ${why}`);
+}
+
+/** Python's `unquote_plus`, leaving malformed escapes as they are. */
+function unquotePlus(text: string): string {
+  return text.replace(/\+/g, ' ').replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
+/** Checks the raw text and every decoding of it up to a fixed point; the same answer for every payload shape. */
+function checkEveryLayer(source: string): void {
+  let layer = source;
+  for (let round = 0; ; round++) {
+    if (controlChars.test(layer)) throw invalidSource(source, 'NUL and control characters are not allowed.');
+    if (layer.includes('\\')) throw invalidSource(source, 'Backslashes are not allowed.');
+    if (layer.includes('#')) throw invalidSource(source, 'Fragments are not allowed.');
+    if (layer.includes(';')) throw invalidSource(source, 'Path parameters are not allowed.');
+    if (layer.includes('?')) throw invalidSource(source, 'Query strings are not allowed.');
+    if (layer.split('/').some((segment) => segment.trim() === '..')) {
+      throw invalidSource(source, "Relative path references ('..') are not allowed.");
+    }
+    const next = unquotePlus(layer);
+    if (next === layer) return;
+    if (round === maxDecodeRounds) throw invalidSource(source, 'Too many levels of percent-encoding.');
+    layer = next;
+  }
+}
+
+/**
+ * Validates a model-version source and says what it points at. Throws `InvalidParameterError`
+ * ("Invalid model version source: ...", MLflow's wording) for anything else.
+ *
+ * Example: `parseModelVersionSource('runs:/3f2a.../model')` → `{ kind: 'run', runId: '3f2a...', path: 'model' }`;
+ *          `parseModelVersionSource('file:///etc')` throws.
+ */
+export function parseModelVersionSource(source: unknown): ModelVersionSource {
+  if (typeof source !== 'string' || source.trim() === '') {
+    throw new InvalidParameterError("Missing value for required parameter 'source'.");
+  }
+  if (source.length > maxSourceLength) {
+    throw invalidSource(source, `Sources are at most ${maxSourceLength} characters.`);
+  }
+  checkEveryLayer(source);
+  const match = scheme.exec(source);
+  if (!match || match[1]!.length === 1) {
+    throw invalidSource(
+      source,
+      'Local paths are not allowed: register a runs:/, models:/ or mlflow-artifacts:/ URI, or a remote store URI.',
+    );
+  }
+  const name = match[1]!.toLowerCase();
+  const rest = source.slice(match[0].length);
+  switch (name) {
+    case 'file':
+      throw invalidSource(source, "'file:' URIs are not allowed: the server never serves local files.");
+    case 'mlflow-artifacts': {
+      let path: string;
+      try {
+        path = artifactUriToStorePath(source);
+      } catch {
+        throw invalidSource(source, 'The artifact path is not a safe path inside the artifact store.');
+      }
+      if (path === '') throw invalidSource(source, 'The artifact store root itself cannot be a source.');
+      return { kind: 'artifacts', location: `mlflow-artifacts:/${path}` };
+    }
+    case 'runs': {
+      const body = rest.replace(/^\/+/, '');
+      const slash = body.indexOf('/');
+      const runId = slash === -1 ? body : body.slice(0, slash);
+      const path = slash === -1 ? '' : body.slice(slash + 1);
+      try {
+        return {
+          kind: 'run',
+          runId: validateRunId(runId),
+          path: normaliseArtifactPath(path, { allowRoot: true }),
+        };
+      } catch {
+        throw invalidSource(source, "Expected 'runs:/<run_id>/<path>' with a safe relative path.");
+      }
+    }
+    case 'models': {
+      const body = rest.replace(/^\/+/, '').replace(/\/+$/, '');
+      if (/^m-[\w-]{1,64}$/.test(body)) return { kind: 'logged-model', modelId: body };
+      const parts = body.split('/');
+      if (parts.length === 2 && /^\d+$/.test(parts[1]!)) {
+        try {
+          return {
+            kind: 'model-version',
+            name: validateModelName(parts[0]),
+            version: parseVersion(parts[1]),
+          };
+        } catch {
+          throw invalidSource(source, "Expected 'models:/<name>/<version>' or 'models:/m-<id>'.");
+        }
+      }
+      throw invalidSource(source, "Expected 'models:/<name>/<version>' or 'models:/m-<id>'.");
+    }
+    default: {
+      if (!remoteSchemes.has(name)) {
+        throw invalidSource(source, `Unsupported URI scheme '${match[1]!}'.`);
+      }
+      const authority = /^\/\/([^/]+)(\/.*)?$/.exec(rest);
+      if (!authority) throw invalidSource(source, `Expected '${name}://<host or bucket>/<path>'.`);
+      if (authority[1]!.includes('@')) throw invalidSource(source, 'Credentials in URIs are not allowed.');
+      if (authority[1] === '.' || authority[1]!.startsWith('.')) {
+        throw invalidSource(source, 'Invalid host.');
+      }
+      return { kind: 'remote', location: source };
+    }
+  }
+}
+
+/** Joins a relative, already-normalised path to an artifact URI (`mlflow-artifacts:/1/abc/artifacts` + `model`). */
+export function joinArtifactUri(base: string, path: string): string {
+  if (path === '') return base;
+  return `${base.replace(/\/+$/, '')}/${path}`;
+}
+
+/**
+ * The store path of a file inside a version's storage location, for get-artifact. Only locations inside this
+ * server's store qualify; `path` gets the artifact-path checks (no `..`, no absolute paths, no encodings).
+ */
+export function versionArtifactStorePath(storageLocation: string, path: string): string {
+  if (!/^mlflow-artifacts:/i.test(storageLocation)) {
+    throw new InvalidParameterError(
+      'This model version is not stored in the server-managed artifact store; its files are not served here.',
+    );
+  }
+  const root = artifactUriToStorePath(storageLocation);
+  if (root === '') throw new InvalidParameterError('Invalid model version storage location.');
+  const relative = normaliseArtifactPath(path);
+  return `${root}/${relative}`;
+}

@@ -1,0 +1,31 @@
+/**
+ * Webhooks for registry events: subscriptions (per model or global), the target policy that keeps deliveries
+ * off loopback, private and link-local addresses, HMAC-SHA256 signatures, and the dispatcher that sends,
+ * retries with backoff and logs every attempt. See docs/webhooks.md.
+ */
+export type {
+  CreateWebhookInput,
+  CreatedWebhookSubscription,
+  DeliveryStatus,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookSubscription,
+} from './webhook-types.js';
+export { WebhookService, parseSubscriptionId, type DeliveryPage } from './webhook-service.js';
+export {
+  WebhookTargetPolicy,
+  systemResolver,
+  type HostResolver,
+  type ResolvedAddress,
+  type WebhookTargetOptions,
+} from './target-policy.js';
+export {
+  HttpWebhookTransport,
+  WebhookTargetRefusedError,
+  type WebhookRequest,
+  type WebhookResponse,
+  type WebhookTransport,
+} from './webhook-transport.js';
+export { WebhookDispatcher, webhookBody, type WebhookDispatcherOptions } from './webhook-dispatcher.js';
+export { signWebhook, verifyWebhookSignature } from './webhook-signature.js';
+export { defaultRetrySchedule, retryDelayMs, type RetrySchedule } from './retry-schedule.js';

@@ -1,0 +1,280 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/index.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
+import { signWebhook } from './webhook-signature.js';
+import type { WebhookTransport } from './webhook-transport.js';
+import {
+  checkRetrySchedule,
+  defaultRetrySchedule,
+  retryDelayMs,
+  type RetrySchedule,
+} from './retry-schedule.js';
+
+export interface WebhookDispatcherOptions {
+  db: Kysely<Database>;
+  transport: WebhookTransport;
+  clock?: Clock;
+  retry?: RetrySchedule;
+  /** Source of jitter (0 to 1); tests pin it. */
+  random?: () => number;
+  /** Deliveries claimed per round. */
+  batchSize?: number;
+  /** Requests in flight at once within a round. */
+  concurrency?: number;
+  /** Per-request limit, connection to response headers. */
+  timeoutMs?: number;
+  /**
+   * How long a claimed delivery belongs to this process before another may take it over; by default long
+   * enough for a whole batch of timeouts.
+   */
+  leaseMs?: number;
+  /** Pause between rounds when there was nothing (or little) to send. */
+  pollIntervalMs?: number;
+  /** Told about rounds that failed (database unavailable...); the dispatcher keeps going. */
+  onError?: (err: unknown) => void;
+}
+
+interface ClaimedDelivery {
+  id: number;
+  attempts: number;
+  url: string;
+  secret: string;
+  active: number;
+  eventId: number;
+  type: string;
+  modelName: string;
+  version: string | null;
+  actor: string | null;
+  payload: string;
+  createdAt: number;
+}
+
+/** What happened to one attempt. */
+interface AttemptResult {
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+/** The JSON body of a webhook request; the payload is embedded as recorded, not re-parsed. */
+export function webhookBody(
+  d: Omit<ClaimedDelivery, 'id' | 'attempts' | 'url' | 'secret' | 'active'>,
+): string {
+  const head = JSON.stringify({
+    id: Number(d.eventId),
+    type: d.type,
+    model_name: d.modelName,
+    version: d.version,
+    actor: d.actor,
+  });
+  return `${head.slice(0, -1)},"payload":${d.payload},"created_at":${Number(d.createdAt)}}`;
+}
+
+/**
+ * Sends queued webhook deliveries: claims a bounded batch of due pending rows, POSTs each signed event,
+ * logs the attempt and either marks the delivery done or schedules a retry with backoff. Several server
+ * processes may run one each on the same database: a row is claimed by a conditional UPDATE that stamps a
+ * lease (owner token and a pushed-forward `next_attempt_at`), so only one process sends it; a process that
+ * dies mid-send leaves a lease that expires and the row is sent again (at-least-once delivery).
+ * Example: `const d = new WebhookDispatcher({ db, transport: new HttpWebhookTransport(policy) }); d.start();`
+ */
+export class WebhookDispatcher {
+  private readonly clock: Clock;
+  private readonly retry: RetrySchedule;
+  private readonly random: () => number;
+  private readonly batchSize: number;
+  private readonly concurrency: number;
+  private readonly timeoutMs: number;
+  private readonly leaseMs: number;
+  private readonly pollIntervalMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private started = false;
+
+  constructor(private readonly options: WebhookDispatcherOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.retry = checkRetrySchedule(options.retry ?? defaultRetrySchedule);
+    this.random = options.random ?? Math.random;
+    this.batchSize = options.batchSize ?? 20;
+    this.concurrency = options.concurrency ?? 4;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    // A claimed row must stay ours until the whole batch has been sent, even when every request times out.
+    this.leaseMs = options.leaseMs ?? Math.ceil(this.batchSize / this.concurrency) * this.timeoutMs + 30_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
+  }
+
+  /** Sends what is due every `pollIntervalMs` until `stop()`. The timer does not keep the process alive. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.schedule(0);
+  }
+
+  /** Stops the timer and waits for the round in progress. */
+  async stop(): Promise<void> {
+    this.started = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.started) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const round = this.runOnce().then(
+        (sent) => sent,
+        (err: unknown) => {
+          this.options.onError?.(err);
+          return 0;
+        },
+      );
+      this.running = round;
+      void round.then((sent) => this.schedule(sent >= this.batchSize ? 0 : this.pollIntervalMs));
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** One round: claims due deliveries, sends them, records the outcomes. Returns how many were attempted. */
+  async runOnce(): Promise<number> {
+    const claimed = await this.claim();
+    let next = 0;
+    const worker = async () => {
+      while (next < claimed.length) {
+        const delivery = claimed[next++];
+        if (delivery) await this.deliver(delivery);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, claimed.length) }, worker));
+    return claimed.length;
+  }
+
+  private async claim(): Promise<(ClaimedDelivery & { token: string })[]> {
+    const { db } = this.options;
+    const now = this.clock.nowMs();
+    const due = await db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .orderBy('next_attempt_at')
+      .orderBy('id')
+      .limit(this.batchSize)
+      .execute();
+    if (due.length === 0) return [];
+    const token = randomUUID();
+    // The WHERE is re-checked on the current row by both engines, so a row another process claimed
+    // meanwhile (its next_attempt_at moved past now) is skipped.
+    await db
+      .updateTable('webhook_deliveries')
+      .set({ lease_owner: token, next_attempt_at: now + this.leaseMs })
+      .where(
+        'id',
+        'in',
+        due.map((r) => r.id),
+      )
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .execute();
+    const rows = await db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
+      .innerJoin('registry_events as e', 'e.id', 'd.event_id')
+      .select([
+        'd.id as id',
+        'd.attempts as attempts',
+        's.url as url',
+        's.secret as secret',
+        's.active as active',
+        'e.id as eventId',
+        'e.type as type',
+        'e.model_name as modelName',
+        'e.version as version',
+        'e.actor as actor',
+        'e.payload as payload',
+        'e.created_at as createdAt',
+      ])
+      .where('d.lease_owner', '=', token)
+      .where('d.status', '=', 'pending')
+      .orderBy('d.id')
+      .execute();
+    return rows.map((r) => ({ ...r, token }));
+  }
+
+  private async deliver(d: ClaimedDelivery & { token: string }): Promise<void> {
+    const result = d.active ? await this.attempt(d) : inactive;
+    const attempt = d.attempts + 1;
+    const now = this.clock.nowMs();
+    const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+    const giveUp = !ok && (attempt >= this.retry.maxAttempts || !d.active);
+    const status = ok ? 'succeeded' : giveUp ? 'failed' : 'pending';
+    const nextAttemptAt = status === 'pending' ? now + retryDelayMs(this.retry, attempt, this.random) : now;
+    await this.options.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('webhook_deliveries')
+        .set({
+          status,
+          attempts: attempt,
+          next_attempt_at: nextAttemptAt,
+          lease_owner: null,
+          last_status_code: result.statusCode,
+          last_error: result.error,
+          updated_at: now,
+        })
+        .where('id', '=', d.id)
+        .where('lease_owner', '=', d.token)
+        .execute();
+      await trx
+        .insertInto('webhook_delivery_attempts')
+        .values({
+          delivery_id: d.id,
+          attempt,
+          status_code: result.statusCode,
+          error: result.error,
+          duration_ms: result.durationMs,
+          created_at: now,
+        })
+        .execute();
+    });
+  }
+
+  private async attempt(d: ClaimedDelivery): Promise<AttemptResult> {
+    const body = webhookBody(d);
+    const timestamp = Math.floor(this.clock.nowMs() / 1000);
+    const started = performance.now();
+    const durationMs = () => Math.round(performance.now() - started);
+    try {
+      const response = await this.options.transport.send({
+        url: d.url,
+        body,
+        timeoutMs: this.timeoutMs,
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Bosun-Webhooks/1',
+          'x-bosun-event': d.type,
+          'x-bosun-delivery': String(d.id),
+          'x-bosun-timestamp': String(timestamp),
+          'x-bosun-signature': signWebhook(d.secret, timestamp, body),
+        },
+      });
+      const code = response.statusCode;
+      let error: string | null = null;
+      if (code >= 300 && code < 400) {
+        error = `redirect (${code}${response.location ? ` to ${response.location}` : ''}) not followed`;
+      } else if (code < 200 || code >= 300) {
+        error = `receiver answered ${code}`;
+      }
+      return { statusCode: code, error, durationMs: durationMs() };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      return {
+        statusCode: null,
+        error: message.slice(0, 1000) || 'request failed',
+        durationMs: durationMs(),
+      };
+    }
+  }
+}
+
+const inactive: AttemptResult = { statusCode: null, error: 'subscription is inactive', durationMs: 0 };

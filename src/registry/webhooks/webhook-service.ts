@@ -1,0 +1,226 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/index.js';
+import { decodePageToken, encodePageToken } from '../../search/index.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
+import { InvalidParameterError, NotFoundError } from '../../shared/errors.js';
+import { isRegistryEventType } from '../events/event-type-list.js';
+import type { RegistryEventType } from '../events/event-types.js';
+import type { WebhookTargetPolicy } from './target-policy.js';
+import type {
+  CreateWebhookInput,
+  CreatedWebhookSubscription,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookSubscription,
+} from './webhook-types.js';
+
+export interface DeliveryPage {
+  deliveries: WebhookDelivery[];
+  nextPageToken?: string;
+}
+
+const maxUrlLength = 2048;
+const maxDeliveriesPerPage = 1000;
+
+type SubscriptionRow = {
+  id: number;
+  model_name: string | null;
+  url: string;
+  event_types: string;
+  active: number;
+  created_at: number;
+};
+
+function subscriptionFromRow(row: SubscriptionRow): WebhookSubscription {
+  const events = JSON.parse(row.event_types) as RegistryEventType[];
+  const sub: WebhookSubscription = {
+    id: Number(row.id),
+    url: row.url,
+    events,
+    active: Number(row.active) === 1,
+    createdAt: Number(row.created_at),
+  };
+  if (row.model_name !== null) sub.modelName = row.model_name;
+  return sub;
+}
+
+/** A subscription id from the path: a positive integer, else InvalidParameterError. */
+export function parseSubscriptionId(raw: string | number): number {
+  const id = typeof raw === 'number' ? raw : /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(id) || id < 1) {
+    throw new InvalidParameterError(`Invalid webhook id '${String(raw)}': expected a positive integer`);
+  }
+  return id;
+}
+
+/**
+ * Webhook subscriptions and their delivery log. Subscription URLs are checked by the target policy when they
+ * are created (and again, address by address, when each delivery connects).
+ * Example: `await webhooks.create({ url: 'https://ci.example.com/hook', modelName: 'rf', events: ['alias.set'] })`.
+ */
+export class WebhookService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly policy: WebhookTargetPolicy,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async create(input: CreateWebhookInput): Promise<CreatedWebhookSubscription> {
+    if (typeof input.url !== 'string' || input.url.length === 0) {
+      throw new InvalidParameterError("Missing value for required parameter 'url'");
+    }
+    if (input.url.length > maxUrlLength) {
+      throw new InvalidParameterError(`Webhook URL is longer than ${maxUrlLength} characters`);
+    }
+    const modelName = input.modelName === '' ? undefined : input.modelName;
+    if (modelName !== undefined && modelName.length > 256) {
+      throw new InvalidParameterError('model_name is longer than 256 characters');
+    }
+    const events: RegistryEventType[] = [];
+    for (const type of input.events ?? []) {
+      if (!isRegistryEventType(type)) {
+        throw new InvalidParameterError(`Unknown registry event type '${type}' in 'events'`);
+      }
+      if (!events.includes(type)) events.push(type);
+    }
+    const secret = input.secret ?? `whsec_${randomBytes(32).toString('hex')}`;
+    if (secret.length < 16 || secret.length > 256) {
+      throw new InvalidParameterError('Webhook secret must be 16 to 256 characters long');
+    }
+    const url = await this.policy.checkUrl(input.url);
+    const now = this.clock.nowMs();
+    // The secret is stored as given; the security issue encrypts it at rest.
+    const row = await this.db
+      .insertInto('webhook_subscriptions')
+      .values({
+        model_name: modelName ?? null,
+        url,
+        event_types: JSON.stringify(events),
+        secret,
+        active: 1,
+        created_at: now,
+      })
+      .returning(['id', 'model_name', 'url', 'event_types', 'active', 'created_at'])
+      .executeTakeFirstOrThrow();
+    return { ...subscriptionFromRow(row), secret };
+  }
+
+  /** Every subscription, or those of one model (global ones excluded), oldest first. */
+  async list(filter: { modelName?: string } = {}): Promise<WebhookSubscription[]> {
+    let q = this.db
+      .selectFrom('webhook_subscriptions')
+      .select(['id', 'model_name', 'url', 'event_types', 'active', 'created_at']);
+    if (filter.modelName !== undefined) q = q.where('model_name', '=', filter.modelName);
+    const rows = await q.orderBy('id').execute();
+    return rows.map(subscriptionFromRow);
+  }
+
+  async get(id: number): Promise<WebhookSubscription> {
+    const row = await this.db
+      .selectFrom('webhook_subscriptions')
+      .select(['id', 'model_name', 'url', 'event_types', 'active', 'created_at'])
+      .where('id', '=', parseSubscriptionId(id))
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError(`Webhook subscription ${id} not found`);
+    return subscriptionFromRow(row);
+  }
+
+  /** Deletes a subscription with its pending deliveries and their log. */
+  async delete(id: number): Promise<void> {
+    const subscriptionId = parseSubscriptionId(id);
+    await this.db.transaction().execute(async (trx) => {
+      const deliveries = trx
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('subscription_id', '=', subscriptionId);
+      await trx.deleteFrom('webhook_delivery_attempts').where('delivery_id', 'in', deliveries).execute();
+      await trx.deleteFrom('webhook_deliveries').where('subscription_id', '=', subscriptionId).execute();
+      const result = await trx
+        .deleteFrom('webhook_subscriptions')
+        .where('id', '=', subscriptionId)
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) === 0) {
+        throw new NotFoundError(`Webhook subscription ${id} not found`);
+      }
+    });
+  }
+
+  /** The deliveries of one subscription, newest first, each with its attempt log. */
+  async listDeliveries(
+    id: number,
+    page: { maxResults?: number; pageToken?: string } = {},
+  ): Promise<DeliveryPage> {
+    const subscription = await this.get(id);
+    const limit = page.maxResults ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > maxDeliveriesPerPage) {
+      throw new InvalidParameterError(
+        `Invalid value ${limit} for parameter 'max_results': expected 1 to ${maxDeliveriesPerPage}`,
+      );
+    }
+    const offset = decodePageToken(page.pageToken);
+    const rows = await this.db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('registry_events as e', 'e.id', 'd.event_id')
+      .selectAll('d')
+      .select('e.type as event_type')
+      .where('d.subscription_id', '=', subscription.id)
+      .orderBy('d.id', 'desc')
+      .limit(limit + 1)
+      .offset(offset)
+      .execute();
+    const shown = rows.slice(0, limit);
+    const logs = new Map<number, WebhookAttempt[]>();
+    if (shown.length > 0) {
+      const attempts = await this.db
+        .selectFrom('webhook_delivery_attempts')
+        .selectAll()
+        .where(
+          'delivery_id',
+          'in',
+          shown.map((r) => r.id),
+        )
+        .orderBy('delivery_id')
+        .orderBy('attempt')
+        .orderBy('id')
+        .execute();
+      for (const a of attempts) {
+        const entry: WebhookAttempt = {
+          attempt: Number(a.attempt),
+          durationMs: Number(a.duration_ms),
+          createdAt: Number(a.created_at),
+        };
+        if (a.status_code !== null) entry.statusCode = Number(a.status_code);
+        if (a.error !== null) entry.error = a.error;
+        const list = logs.get(Number(a.delivery_id)) ?? [];
+        list.push(entry);
+        logs.set(Number(a.delivery_id), list);
+      }
+    }
+    const deliveries = shown.map((r): WebhookDelivery => {
+      const common = {
+        id: Number(r.id),
+        subscriptionId: Number(r.subscription_id),
+        eventId: Number(r.event_id),
+        eventType: r.event_type as RegistryEventType,
+        attempts: Number(r.attempts),
+        createdAt: Number(r.created_at),
+        updatedAt: Number(r.updated_at),
+        log: logs.get(Number(r.id)) ?? [],
+        ...(r.last_status_code !== null ? { lastStatusCode: Number(r.last_status_code) } : {}),
+        ...(r.last_error !== null ? { lastError: r.last_error } : {}),
+      };
+      switch (r.status) {
+        case 'pending':
+          return { ...common, status: 'pending', nextAttemptAt: Number(r.next_attempt_at) };
+        case 'succeeded':
+          return { ...common, status: 'succeeded' };
+        default:
+          return { ...common, status: 'failed' };
+      }
+    });
+    const result: DeliveryPage = { deliveries };
+    if (rows.length > limit) result.nextPageToken = encodePageToken(offset + limit);
+    return result;
+  }
+}

@@ -1,0 +1,270 @@
+import { Type } from '@sinclair/typebox';
+import type { ArtifactStore } from '../../artifacts/index.js';
+import type { RegistryService } from '../../registry/registry-service-contract.js';
+import { InvalidParameterError } from '../../shared/errors.js';
+import type { TypedApp } from '../typed-app.js';
+import { searchQueryOf } from './registered-model-routes.js';
+import { ModelVersionOut, VersionIn, modelVersionToWire } from './registry-wire.js';
+import { optionalString, parseBool, requireString, tagsFromWire } from './wire.js';
+import { BoolIn, Empty, Int64, TagIn } from './wire-schemas.js';
+
+const tags = ['model-versions'];
+const VersionEnvelope = Type.Object({ model_version: ModelVersionOut });
+const VersionRef = { name: Type.String(), version: VersionIn };
+
+function versionOf(value: string | number): string {
+  const text = String(value);
+  if (text === '') throw new InvalidParameterError("Missing value for required parameter 'version'.");
+  return text;
+}
+
+/** MLflow's model-version calls (reference §7). */
+export function registerModelVersionRoutes(app: TypedApp, registry: RegistryService): void {
+  app.post(
+    '/model-versions/create',
+    {
+      schema: {
+        tags,
+        summary: 'Register a new version (status READY); the source is validated',
+        body: Type.Object({
+          name: Type.String(),
+          source: Type.String(),
+          run_id: Type.Optional(Type.String()),
+          tags: Type.Optional(Type.Array(TagIn)),
+          run_link: Type.Optional(Type.String()),
+          description: Type.Optional(Type.String()),
+          model_id: Type.Optional(Type.String()),
+        }),
+        response: { 200: VersionEnvelope },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const input: Parameters<RegistryService['createModelVersion']>[0] = {
+        name: requireString(b.name, 'name'),
+        source: requireString(b.source, 'source'),
+        tags: tagsFromWire(b.tags),
+      };
+      const runId = optionalString(b.run_id);
+      if (runId !== undefined) input.runId = runId;
+      const runLink = optionalString(b.run_link);
+      if (runLink !== undefined) input.runLink = runLink;
+      const description = optionalString(b.description);
+      if (description !== undefined) input.description = description;
+      const modelId = optionalString(b.model_id);
+      if (modelId !== undefined) input.modelId = modelId;
+      return { model_version: modelVersionToWire(await registry.createModelVersion(input)) };
+    },
+  );
+
+  app.get(
+    '/model-versions/get',
+    {
+      schema: {
+        tags,
+        summary: 'Get a model version',
+        querystring: Type.Object(VersionRef),
+        response: { 200: VersionEnvelope },
+      },
+    },
+    async (req) => ({
+      model_version: modelVersionToWire(
+        await registry.getModelVersion(requireString(req.query.name, 'name'), versionOf(req.query.version)),
+      ),
+    }),
+  );
+
+  app.patch(
+    '/model-versions/update',
+    {
+      schema: {
+        tags,
+        summary: "Update a version's description",
+        body: Type.Object({ ...VersionRef, description: Type.Optional(Type.String()) }),
+        response: { 200: VersionEnvelope },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const version = await registry.updateModelVersion(
+        requireString(b.name, 'name'),
+        versionOf(b.version),
+        b.description ?? '',
+      );
+      return { model_version: modelVersionToWire(version) };
+    },
+  );
+
+  app.delete(
+    '/model-versions/delete',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a version (its number is never reused; its aliases go)',
+        body: Type.Object(VersionRef),
+        response: { 200: Empty },
+      },
+    },
+    async (req) => {
+      await registry.deleteModelVersion(requireString(req.body.name, 'name'), versionOf(req.body.version));
+      return {};
+    },
+  );
+
+  app.get(
+    '/model-versions/search',
+    {
+      schema: {
+        tags,
+        summary: 'Search model versions',
+        querystring: Type.Object({
+          filter: Type.Optional(Type.String()),
+          max_results: Type.Optional(Int64()),
+          order_by: Type.Optional(Type.Array(Type.String())),
+          page_token: Type.Optional(Type.String()),
+        }),
+        response: {
+          200: Type.Object({
+            model_versions: Type.Optional(Type.Array(ModelVersionOut)),
+            next_page_token: Type.Optional(Type.String()),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const page = await registry.searchModelVersions(searchQueryOf(req.query));
+      return {
+        model_versions: page.items.length > 0 ? page.items.map(modelVersionToWire) : undefined,
+        next_page_token: page.nextPageToken || undefined,
+      };
+    },
+  );
+
+  app.post(
+    '/model-versions/set-tag',
+    {
+      schema: {
+        tags,
+        summary: 'Set a tag on a model version',
+        body: Type.Object({ ...VersionRef, key: Type.String(), value: Type.Optional(Type.String()) }),
+        response: { 200: Empty },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      await registry.setModelVersionTag(
+        requireString(b.name, 'name'),
+        versionOf(b.version),
+        b.key,
+        b.value ?? '',
+      );
+      return {};
+    },
+  );
+
+  app.delete(
+    '/model-versions/delete-tag',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a tag of a model version (a missing tag is fine)',
+        body: Type.Object({ ...VersionRef, key: Type.String() }),
+        response: { 200: Empty },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      await registry.deleteModelVersionTag(requireString(b.name, 'name'), versionOf(b.version), b.key);
+      return {};
+    },
+  );
+
+  app.post(
+    '/model-versions/transition-stage',
+    {
+      schema: {
+        tags,
+        summary: 'Move a version to None, Staging, Production or Archived',
+        body: Type.Object({
+          ...VersionRef,
+          stage: Type.String(),
+          archive_existing_versions: Type.Optional(BoolIn),
+        }),
+        response: { 200: VersionEnvelope },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const archive = parseBool(b.archive_existing_versions, 'archive_existing_versions') ?? false;
+      const version = await registry.transitionModelVersionStage(
+        requireString(b.name, 'name'),
+        versionOf(b.version),
+        requireString(b.stage, 'stage'),
+        archive,
+      );
+      return { model_version: modelVersionToWire(version) };
+    },
+  );
+
+  app.get(
+    '/model-versions/get-download-uri',
+    {
+      schema: {
+        tags,
+        summary: "Where a version's files are",
+        querystring: Type.Object(VersionRef),
+        response: { 200: Type.Object({ artifact_uri: Type.String() }) },
+      },
+    },
+    async (req) => ({
+      artifact_uri: await registry.getModelVersionDownloadUri(
+        requireString(req.query.name, 'name'),
+        versionOf(req.query.version),
+      ),
+    }),
+  );
+}
+
+function contentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
+
+/**
+ * `GET /model-versions/get-artifact?name=&version=&path=` (the MLflow web UI's route): one file of a version,
+ * read through the artifact store and only from inside it. Versions stored elsewhere, and any path that would
+ * leave the version's folder, get 400 INVALID_PARAMETER_VALUE; nothing is ever read from a local path.
+ */
+export function registerModelVersionArtifactRoute(
+  app: TypedApp,
+  registry: RegistryService,
+  artifacts: ArtifactStore,
+): void {
+  app.get(
+    '/model-versions/get-artifact',
+    {
+      schema: {
+        tags,
+        summary: "Download one file of a version's artifacts",
+        querystring: Type.Object({ ...VersionRef, path: Type.String() }),
+      },
+    },
+    async (req, reply) => {
+      if (req.raw.url?.includes('#') === true)
+        throw new InvalidParameterError("Invalid path: '#' is not allowed");
+      const q = req.query;
+      const storePath = await registry.getModelVersionArtifactPath(
+        requireString(q.name, 'name'),
+        versionOf(q.version),
+        q.path,
+      );
+      const { stream, size } = await artifacts.get(storePath);
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-length', size)
+        .header('content-disposition', contentDisposition(storePath.slice(storePath.lastIndexOf('/') + 1)))
+        .header('x-content-type-options', 'nosniff')
+        .send(stream);
+    },
+  );
+}

@@ -1,0 +1,38 @@
+import type { ArtifactStore } from '../../artifacts/index.js';
+import type { RegistryService } from '../../registry/registry-service-contract.js';
+import type { TypedApp } from '../typed-app.js';
+import { mlflowPrefixes } from './index.js';
+import { useLenientJsonBodies } from './json-body.js';
+import { registerModelVersionArtifactRoute, registerModelVersionRoutes } from './model-version-routes.js';
+import { registerRegisteredModelRoutes } from './registered-model-routes.js';
+
+/**
+ * Registers MLflow's model-registry API under both MLflow prefixes (the `/ajax-api` copies hidden from the
+ * OpenAPI document), and the web UI's `/model-versions/get-artifact` at the root and under both prefixes.
+ * Example: `await registerMlflowRegistryRoutes(app, registry, artifacts);`
+ */
+export async function registerMlflowRegistryRoutes(
+  app: TypedApp,
+  registry: RegistryService,
+  artifacts: ArtifactStore,
+): Promise<void> {
+  for (const prefix of mlflowPrefixes) {
+    await app.register(
+      async (scope: TypedApp) => {
+        if (prefix.startsWith('/ajax-api')) {
+          scope.addHook('onRoute', (route) => {
+            route.schema = { ...route.schema, hide: true };
+          });
+        }
+        useLenientJsonBodies(scope);
+        registerRegisteredModelRoutes(scope, registry);
+        registerModelVersionRoutes(scope, registry);
+        registerModelVersionArtifactRoute(scope, registry, artifacts);
+      },
+      { prefix },
+    );
+  }
+  await app.register(async (scope: TypedApp) => {
+    registerModelVersionArtifactRoute(scope, registry, artifacts);
+  });
+}

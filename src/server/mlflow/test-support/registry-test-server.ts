@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalArtifactStore } from '../../../artifacts/index.js';
+import { openTestDatabase, type TestDatabase } from '../../../db/test-support/test-databases.js';
+import { createRegistryService } from '../../../registry/index.js';
+import { CollectingEventSink } from '../../../registry/test-support/collecting-event-sink.js';
+import { createTrackingService } from '../../../tracking/index.js';
+import { buildApp } from '../../app.js';
+import { testConfig } from '../../test-support/test-server.js';
+import type { TypedApp } from '../../typed-app.js';
+
+export interface RegistryTestServer {
+  base: string;
+  artifactsDir: string;
+  artifacts: LocalArtifactStore;
+  runId: string;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+/** A real HTTP server with real tracking and registry services over a fresh SQLite database. */
+export async function startRegistryServer(): Promise<RegistryTestServer> {
+  const database: TestDatabase = await openTestDatabase('sqlite');
+  const artifactsDir = mkdtempSync(join(tmpdir(), 'bosun-registry-routes-'));
+  const tracking = createTrackingService({
+    handle: database.handle,
+    defaultArtifactRoot: 'mlflow-artifacts:/',
+  });
+  const registry = createRegistryService({
+    handle: database.handle,
+    tracking,
+    events: new CollectingEventSink(),
+  });
+  const artifacts = new LocalArtifactStore(artifactsDir);
+  const app: TypedApp = await buildApp({
+    tracking,
+    registry,
+    artifacts,
+    config: testConfig({ artifactsDestination: artifactsDir, serveArtifacts: true }),
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const base = `http://127.0.0.1:${address !== null && typeof address === 'object' ? address.port : 0}`;
+  const run = await tracking.createRun({ experimentId: '0' });
+  return {
+    base,
+    artifactsDir,
+    artifacts,
+    runId: run.info.runId,
+    async call(method, path, body) {
+      const init: RequestInit = { method };
+      if (body !== undefined) {
+        init.body = JSON.stringify(body);
+        init.headers = { 'content-type': 'application/json' };
+      }
+      const res = await fetch(base + path, init);
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    },
+    async close() {
+      await app.close();
+      await database.dispose();
+      rmSync(artifactsDir, { recursive: true, force: true });
+    },
+  };
+}
