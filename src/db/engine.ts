@@ -1,5 +1,15 @@
-import type { Kysely } from 'kysely';
-import type { Database } from './schema.js';
+import type { Insertable, Kysely } from 'kysely';
+import type { Database, MetricsTable } from './schema.js';
+
+export type NewMetricRow = Insertable<MetricsTable>;
+
+/**
+ * Engine-specific writers for the ingestion hot path. They must be called inside a transaction opened on the
+ * same handle (they write on the transaction's connection); a handle without one uses plain Kysely queries.
+ */
+export interface BulkWriter {
+  insertMetrics(rows: NewMetricRow[]): Promise<void>;
+}
 
 /** Which SQL engine sits behind a handle. Only files in `db/` look at it. */
 export type Engine = 'sqlite' | 'postgres';
@@ -13,6 +23,8 @@ export interface DatabaseHandle {
   readonly engine: Engine;
   /** Column type of an auto-incrementing integer primary key on this engine. */
   readonly autoIncrementType: 'integer' | 'serial';
+  /** Faster metric inserts where the engine allows them (SQLite: one cached prepared statement). */
+  readonly bulk?: BulkWriter;
   /** Human-readable location for logs, without credentials. */
   readonly description: string;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-export type { DatabaseHandle, Engine } from './engine.js';
+export type { BulkWriter, DatabaseHandle, Engine, NewMetricRow } from './engine.js';
 export type { Database } from './schema.js';
 export { openDatabase, type OpenOptions } from './open-database.js';
 export { migrateToLatest } from './migrate.js';

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, sql, SqliteAdapter, SqliteDialect, type MigrationLockOptions } from 'kysely';
-import type { DatabaseHandle } from './engine.js';
+import type { BulkWriter, DatabaseHandle, NewMetricRow } from './engine.js';
 import type { Database } from './schema.js';
 
 /** `FULL` syncs on every commit (survives power loss); `NORMAL` in WAL mode survives process crashes. */
@@ -39,6 +39,38 @@ class BosunSqliteDialect extends SqliteDialect {
 }
 
 /**
+ * Metric rows through one cached prepared statement. The process has one connection and Kysely lends it to one
+ * transaction at a time, so inside a transaction these synchronous inserts join that transaction and nothing else
+ * can interleave with them.
+ */
+function sqliteBulkWriter(sqlite: SQLite.Database): BulkWriter {
+  // Prepared on first use: the table exists only once migrations have run.
+  let insert: SQLite.Statement | undefined;
+  return {
+    async insertMetrics(rows: NewMetricRow[]): Promise<void> {
+      if (!sqlite.inTransaction) throw new Error('insertMetrics must run inside a transaction');
+      insert ??= sqlite.prepare(
+        `insert into metrics (run_uuid, key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const r of rows) {
+        insert.run(
+          r.run_uuid,
+          r.key,
+          r.value,
+          r.is_nan,
+          r.timestamp,
+          r.step,
+          r.model_id ?? null,
+          r.dataset_name ?? null,
+          r.dataset_digest ?? null,
+        );
+      }
+    },
+  };
+}
+
+/**
  * Opens a SQLite file in WAL mode. better-sqlite3 is synchronous and Kysely's SQLite driver hands its single
  * connection to one transaction at a time, so every write in this process queues on one connection instead of
  * failing with "database is locked".
@@ -55,6 +87,7 @@ export function openSqlite(path: string, synchronous: SqliteSynchronous): Databa
   return {
     db,
     engine: 'sqlite',
+    bulk: sqliteBulkWriter(sqlite),
     autoIncrementType: 'integer',
     description: `sqlite:${path}`,
     close: () => db.destroy(),

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { BulkWriter, Database, NewMetricRow } from '../db/index.js';
 import { chunks, decodeMetricValue, encodeMetricValue } from './row-mappers.js';
 import type { Metric } from './types.js';
 
@@ -23,24 +23,23 @@ function compareValues(a: number, b: number): number {
 
 /** SQL for metric points, the per-run latest values that search reads, and histories. */
 export const metricStore = {
-  async insert(db: Db, runId: string, metrics: Metric[]): Promise<void> {
+  /** Inserts points and updates latest values; call inside a transaction (`bulk` writes on its connection). */
+  async insert(db: Db, runId: string, metrics: Metric[], bulk?: BulkWriter): Promise<void> {
     if (metrics.length === 0) return;
-    for (const slice of chunks(metrics, insertChunk)) {
-      await db
-        .insertInto('metrics')
-        .values(
-          slice.map((m) => ({
-            run_uuid: runId,
-            key: m.key,
-            ...encodeMetricValue(m.value),
-            timestamp: m.timestamp,
-            step: m.step,
-            model_id: m.modelId ?? null,
-            dataset_name: m.datasetName ?? null,
-            dataset_digest: m.datasetDigest ?? null,
-          })),
-        )
-        .execute();
+    const rows: NewMetricRow[] = metrics.map((m) => ({
+      run_uuid: runId,
+      key: m.key,
+      ...encodeMetricValue(m.value),
+      timestamp: m.timestamp,
+      step: m.step,
+      model_id: m.modelId ?? null,
+      dataset_name: m.datasetName ?? null,
+      dataset_digest: m.datasetDigest ?? null,
+    }));
+    if (bulk) {
+      await bulk.insertMetrics(rows);
+    } else {
+      for (const slice of chunks(rows, insertChunk)) await db.insertInto('metrics').values(slice).execute();
     }
     const latest = new Map<string, Metric>();
     for (const m of metrics) {

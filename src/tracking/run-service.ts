@@ -145,7 +145,7 @@ export class RunService {
         if (changed.length > 0) throw paramChange(runId, changed, existing);
         await runStore.insertParams(db, runId, uniqueParams);
       }
-      await metricStore.insert(db, runId, metrics);
+      await metricStore.insert(db, runId, metrics, this.ctx.handle.bulk);
       await loggedModelStore.insertMetrics(db, runId, metrics);
       if (tags.length > 0) {
         await runStore.upsertTags(db, runId, tags);

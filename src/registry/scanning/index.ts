@@ -1,0 +1,271 @@
+/**
+ * Model-file scanner: reports dangerous imports in pickles (raw, PyTorch zip, joblib, numpy, compressed) and
+ * Keras Lambda layers, without ever deserializing anything. See docs/model-scanning.md.
+ *
+ * Example: `const verdict = await scanArtifactTree(store, '1/abc/artifacts/model');
+ *           if (verdict.status !== 'clean') refusePromotion(verdict.findings);`
+ */
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ArtifactStore } from '../../artifacts/artifact-store.js';
+import { ScanBudget } from './budget.js';
+import { scanSource, type ScanContext } from './file-scanner.js';
+import {
+  DEFAULT_SCAN_LIMITS,
+  ScanLimitError,
+  SEVERITY_RANK,
+  type FileScanResult,
+  type ScanFinding,
+  type ScanLimits,
+  type ScanOptions,
+  type ScanVerdict,
+} from './types.js';
+import { bufferSource, type ByteSource } from './zip-reader.js';
+
+export type {
+  FileScanResult,
+  ScanFinding,
+  ScanFindingKind,
+  ScanLimits,
+  ScanOptions,
+  ScanStatus,
+  ScanVerdict,
+  Severity,
+} from './types.js';
+export { DEFAULT_SCAN_LIMITS, ScanFormatError, ScanLimitError } from './types.js';
+export { classifyGlobal } from './globals-policy.js';
+
+/** One file to scan; `path` is the name used in findings and for the type (with the bytes). */
+export interface ScanInputFile {
+  path: string;
+  read(): Promise<NodeJS.ReadableStream | Buffer>;
+  size: number;
+}
+
+/** Files at most this big are read into memory; larger ones are spooled to a private temporary file. */
+const IN_MEMORY_BYTES = 256 * 1024 * 1024;
+/** Limits a failed scan names as global: once crossed, the remaining files are not scanned. */
+const SCAN_WIDE: ReadonlySet<keyof ScanLimits> = new Set([
+  'timeBudgetMs',
+  'maxTotalBytes',
+  'maxOpcodes',
+  'maxInflatedBytes',
+]);
+
+function resolveOptions(options?: ScanOptions): { limits: ScanLimits; strict: boolean } {
+  const limits: ScanLimits = { ...DEFAULT_SCAN_LIMITS };
+  for (const key of Object.keys(DEFAULT_SCAN_LIMITS) as (keyof ScanLimits)[]) {
+    const v = options?.[key];
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) limits[key] = v;
+  }
+  return { limits, strict: options?.strict === true };
+}
+
+/** A finding that makes the verdict unsafe. */
+export function isBlocking(f: ScanFinding, strict = false): boolean {
+  switch (f.kind) {
+    case 'dangerous-global':
+    case 'unresolved-global':
+    case 'extension-global':
+    case 'keras-lambda':
+      return true;
+    case 'unknown-global':
+      return strict;
+    case 'not-scanned':
+    case 'scan-error':
+      return false;
+  }
+}
+
+/** Folds per-file results into one verdict: unsafe beats failed beats clean. */
+export function combineResults(results: FileScanResult[], strict = false): ScanVerdict {
+  const findings = results
+    .flatMap((r) => r.findings)
+    .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.file.localeCompare(b.file));
+  const scannedFiles = results.reduce((n, r) => n + r.scannedFiles, 0);
+  if (findings.some((f) => isBlocking(f, strict))) return { status: 'unsafe', scannedFiles, findings };
+  const failed = results.find((r) => r.error !== undefined);
+  if (failed) {
+    const file = findings.find((f) => f.kind === 'scan-error')?.file;
+    return {
+      status: 'failed',
+      scannedFiles,
+      findings,
+      error: `${file ? `${file}: ` : ''}${failed.error ?? ''}`,
+    };
+  }
+  return { status: 'clean', scannedFiles, findings };
+}
+
+function failure(file: string, e: unknown): FileScanResult {
+  const error = e instanceof Error ? e.message : String(e);
+  return {
+    findings: [{ file, kind: 'scan-error', severity: 'HIGH', detail: error }],
+    error,
+    scannedFiles: 1,
+    ...(e instanceof ScanLimitError ? { limit: e.limit } : {}),
+  };
+}
+
+/** Scans one in-memory file. Synchronous; bounded by `limits` (defaults: DEFAULT_SCAN_LIMITS). */
+export function scanBuffer(fileName: string, data: Buffer, limits?: ScanOptions): ScanVerdict {
+  const { limits: l, strict } = resolveOptions(limits);
+  const budget = new ScanBudget(l);
+  let result: FileScanResult;
+  try {
+    budget.addBytesRead(data.length);
+    result = scanSource(fileName, bufferSource(data), { budget, strict });
+  } catch (e) {
+    result = failure(fileName, e);
+  }
+  return combineResults([result], strict);
+}
+
+async function collect(stream: NodeJS.ReadableStream, cap: number, file: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    n += b.length;
+    if (n > cap) {
+      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      throw new ScanLimitError('maxBytesPerFile', `${file} is larger than ${cap} bytes`);
+    }
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks, n);
+}
+
+/** Writes a large stream to a 0600 file in a fresh 0700 directory and reads it back by offset. */
+async function spool(
+  stream: NodeJS.ReadableStream,
+  cap: number,
+  file: string,
+): Promise<{ source: ByteSource; dispose(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bosun-scan-'));
+  const path = join(dir, 'spool');
+  const fd = openSync(path, 'wx+', 0o600);
+  const dispose = (): void => {
+    try {
+      closeSync(fd);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  try {
+    let n = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      n += b.length;
+      if (n > cap) throw new ScanLimitError('maxTotalBytes', `${file} is larger than ${cap} bytes`);
+      writeSync(fd, b);
+    }
+    const size = n;
+    const source: ByteSource = {
+      size,
+      read(offset, length) {
+        const len = Math.max(0, Math.min(length, size - offset));
+        const out = Buffer.allocUnsafe(len);
+        let got = 0;
+        while (got < len) {
+          const r = readSync(fd, out, got, len - got, offset + got);
+          if (r === 0) break;
+          got += r;
+        }
+        return out.subarray(0, got);
+      },
+    };
+    return { source, dispose };
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+}
+
+/** Scans every file of a model version; one verdict for all. Never throws for bad content. */
+export async function scanFiles(
+  files: AsyncIterable<ScanInputFile>,
+  limits?: ScanOptions,
+): Promise<ScanVerdict> {
+  const { limits: l, strict } = resolveOptions(limits);
+  const budget = new ScanBudget(l);
+  const ctx: ScanContext = { budget, strict };
+  const results: FileScanResult[] = [];
+  try {
+    for await (const file of files) {
+      let result: FileScanResult;
+      let dispose: (() => void) | undefined;
+      try {
+        budget.checkTime();
+        budget.addBytesRead(file.size);
+        const body = await file.read();
+        let source: ByteSource;
+        if (Buffer.isBuffer(body)) source = bufferSource(body);
+        else if (file.size <= IN_MEMORY_BYTES)
+          source = bufferSource(await collect(body, IN_MEMORY_BYTES, file.path));
+        else {
+          const spooled = await spool(body, l.maxTotalBytes, file.path);
+          source = spooled.source;
+          dispose = spooled.dispose;
+        }
+        result = scanSource(file.path, source, ctx);
+      } catch (e) {
+        result = failure(file.path, e);
+      } finally {
+        dispose?.();
+      }
+      results.push(result);
+      if (result.limit !== undefined && SCAN_WIDE.has(result.limit)) break;
+    }
+  } catch (e) {
+    results.push(failure('(file listing)', e));
+  }
+  return combineResults(results, strict);
+}
+
+async function* walk(store: ArtifactStore, root: string): AsyncGenerator<ScanInputFile> {
+  const pending = [''];
+  while (pending.length > 0) {
+    const rel = pending.shift() as string;
+    const dir = rel === '' ? root : root === '' ? rel : `${root}/${rel}`;
+    for (const entry of await store.list(dir)) {
+      const childRel = rel === '' ? entry.path : `${rel}/${entry.path}`;
+      if (entry.isDir) {
+        pending.push(childRel);
+        continue;
+      }
+      const full = root === '' ? childRel : `${root}/${childRel}`;
+      yield {
+        path: childRel,
+        size: entry.fileSize ?? 0,
+        read: async () => (await store.get(full)).stream,
+      };
+    }
+  }
+}
+
+/**
+ * Scans every file under `rootPath` of an artifact store (e.g. a model version's artifact folder). Findings name
+ * files relative to `rootPath`. A root that is a single file scans that file.
+ */
+export async function scanArtifactTree(
+  store: ArtifactStore,
+  rootPath: string,
+  limits?: ScanOptions,
+): Promise<ScanVerdict> {
+  const root = rootPath.replace(/^\/+|\/+$/g, '');
+  const entries = await store.list(root);
+  if (entries.length === 0 && root !== '') {
+    // Either an empty folder or a single file.
+    const single = await store.get(root).catch(() => undefined);
+    if (single) {
+      const name = root.split('/').pop() ?? root;
+      const one = async function* (): AsyncGenerator<ScanInputFile> {
+        yield { path: name, size: single.size, read: async () => single.stream };
+      };
+      return scanFiles(one(), limits);
+    }
+  }
+  return scanFiles(walk(store, root), limits);
+}
