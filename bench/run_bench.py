@@ -372,8 +372,25 @@ class Server:
         }
 
     def idle_memory(self, settle: float = 5.0) -> dict[str, Any]:
-        """Wait for the server to settle, then take the median of a few snapshots (by total RSS)."""
+        """Wait for the server to settle, then take the median of a few snapshots (by total RSS).
+
+        Settling: at least `settle` seconds, then until neither the set of processes nor their total RSS (±2%)
+        has changed for 5 s (MLflow 3 starts its job runner's consumers some seconds after /health answers),
+        at most 60 s more.
+        """
         time.sleep(settle)
+        def state() -> tuple[list[int], int]:
+            pids = sorted(process_tree(self.pid))
+            return pids, sum(rss_kb(p) for p in pids)
+
+        deadline = time.time() + 60
+        stable_since = time.time()
+        last_pids, last_rss = state()
+        while time.time() < deadline and time.time() - stable_since < 5:
+            time.sleep(0.5)
+            pids, rss = state()
+            if pids != last_pids or abs(rss - last_rss) > 0.02 * max(last_rss, 1):
+                stable_since, last_pids, last_rss = time.time(), pids, rss
         snaps = []
         for _ in range(5):
             snaps.append(self.memory_snapshot())

@@ -4,6 +4,7 @@ import { BosunClientError } from '../client/index.js';
 import { BosunError } from '../shared/errors.js';
 import type { CliIo } from './cli-context.js';
 import { experimentsCommand } from './experiments-command.js';
+import { modelsCommand } from './models-command.js';
 import { runsCommand } from './runs-command.js';
 import { serverCommand } from './server-command.js';
 
@@ -35,6 +36,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(serverCommand());
   program.addCommand(experimentsCommand(io));
   program.addCommand(runsCommand(io));
+  program.addCommand(modelsCommand(io));
   configureTree(program, io);
   return program;
 }

@@ -7,7 +7,10 @@ import type {
   UpdateRunInput,
 } from '../tracking/tracking-service-contract.js';
 import type { Experiment, Metric, Page, Run, RunInfo, Tag } from '../tracking/types.js';
+import { GovernanceClient } from './governance-client.js';
 import { HttpTransport, type HttpOptions } from './http.js';
+import { LineageClient } from './lineage-client.js';
+import { RegistryClient } from './registry-client.js';
 import {
   experimentFromWire,
   metricFromWire,
@@ -42,13 +45,24 @@ const mlflowApi = '/api/2.0/mlflow';
  * const run = await client.createRun({ experimentId, runName: 'baseline' });
  * await client.logMetric(run.info.runId, { key: 'acc', value: 0.93 });
  * for await (const r of client.iterateRuns({ experimentIds: [experimentId], filter: 'metrics.acc > 0.9' })) { ... }
+ * const v = await client.registry.createModelVersion({ name: 'churn', source: `runs:/${run.info.runId}/model` });
+ * await client.governance.promote('churn', v.version, 'alias:champion');
  * ```
  */
 export class BosunClient {
   private readonly http: HttpTransport;
+  /** The MLflow model registry: registered models, versions, tags, aliases, stages. */
+  readonly registry: RegistryClient;
+  /** Promotion policies, model-file scans, approvals and promotion (Bosun's native API). */
+  readonly governance: GovernanceClient;
+  /** Where versions came from, and what came from runs and datasets (Bosun's native API). */
+  readonly lineage: LineageClient;
 
   constructor(options: BosunClientOptions) {
     this.http = new HttpTransport(options);
+    this.registry = new RegistryClient(this.http);
+    this.governance = new GovernanceClient(this.http);
+    this.lineage = new LineageClient(this.http);
   }
 
   private get(path: string, query?: Parameters<HttpTransport['get']>[1]): Promise<Record<string, unknown>> {

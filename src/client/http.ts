@@ -107,8 +107,21 @@ export class HttpTransport {
   }
 
   get(path: string, query: Record<string, QueryValue> = {}): Promise<Record<string, unknown>> {
+    return this.request('GET', path, { query });
+  }
+
+  post(path: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return this.send('POST', path, body);
+  }
+
+  /** Any method, with an optional query and JSON body (MLflow's DELETE and PATCH calls carry bodies). */
+  request(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    options: { query?: Record<string, QueryValue>; body?: Record<string, unknown> } = {},
+  ): Promise<Record<string, unknown>> {
     const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) {
+    for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value === undefined) continue;
       if (Array.isArray(value)) {
         for (const item of value as readonly string[]) params.append(key, item);
@@ -117,11 +130,7 @@ export class HttpTransport {
       }
     }
     const search = params.toString();
-    return this.send('GET', search === '' ? path : `${path}?${search}`, undefined);
-  }
-
-  post(path: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return this.send('POST', path, body);
+    return this.send(method, search === '' ? path : `${path}?${search}`, options.body);
   }
 
   private async send(

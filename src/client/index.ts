@@ -1,6 +1,34 @@
-/** Typed TypeScript client for Bosun's MLflow-compatible tracking API. */
+/** Typed TypeScript client for Bosun: tracking and registry (MLflow API), governance and lineage (native API). */
 export { BosunClient, type BosunClientOptions, type MetricInput } from './bosun-client.js';
 export { BosunClientError, type FetchFn, type HttpOptions } from './http.js';
+export { RegistryClient } from './registry-client.js';
+export { GovernanceClient, type ActorInput } from './governance-client.js';
+export { LineageClient } from './lineage-client.js';
+export type {
+  CreateModelVersionInput,
+  CreateRegisteredModelInput,
+  SearchRegistryQuery,
+} from '../registry/registry-service-contract.js';
+export type { ModelAlias, ModelStage, ModelVersion, RegisteredModel } from '../registry/types.js';
+export type {
+  Approval,
+  ApprovalStatus,
+  BeatCurrent,
+  ComparisonOp,
+  MetricCondition,
+  PolicyInput,
+  PromotionCheck,
+  PromotionPolicy,
+  ScanRecord,
+} from '../registry/governance/types.js';
+export type { ScanFinding, ScanStatus, Severity } from '../registry/scanning/index.js';
+export type {
+  DatasetLineage,
+  DatasetRef,
+  ModelVersionLineage,
+  ModelVersionRef,
+  RunLineage,
+} from '../registry/lineage/types.js';
 export { parseWireDouble, toWireDouble } from './wire.js';
 export type {
   CreateRunInput,

@@ -20,7 +20,7 @@ import { BosunClientError } from './http.js';
 
 type Json = Record<string, unknown>;
 
-function malformed(what: string): BosunClientError {
+export function malformed(what: string): BosunClientError {
   return new BosunClientError('INTERNAL_ERROR', 200, `Malformed response from the tracking server: ${what}`);
 }
 
@@ -79,7 +79,7 @@ export function toWireDouble(value: number): number | string {
 }
 
 /** An int64 sent as a JSON number or a decimal string. */
-function readInteger(o: Json, key: string, where: string, fallback?: number): number {
+export function readInteger(o: Json, key: string, where: string, fallback?: number): number {
   const value = o[key];
   if ((value === undefined || value === null) && fallback !== undefined) return fallback;
   const n =

@@ -3,6 +3,7 @@ import type { DatabaseHandle } from './engine.js';
 import { trackingMigration } from './migrations/0001-tracking.js';
 import { registryMigration } from './migrations/0002-registry.js';
 import { eventsMigration } from './migrations/0003-events.js';
+import { governanceMigration } from './migrations/0004-governance.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
@@ -11,6 +12,7 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0001-tracking': trackingMigration(handle),
       '0002-registry': registryMigration(handle),
       '0003-events': eventsMigration(handle),
+      '0004-governance': governanceMigration(handle),
     }),
   };
 }

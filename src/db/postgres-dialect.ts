@@ -14,6 +14,9 @@ function typeParser(oid: number, format?: string): (value: string) => unknown {
 
 export function openPostgres(uri: string, poolSize = 10): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: uri, max: poolSize, types: { getTypeParser: typeParser } });
+  // An idle connection closed by the server (restart, pg_terminate_backend) emits 'error' on the pool; pg has
+  // already dropped that client, and the next query opens a new one. Unhandled, the event would kill the process.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const url = new URL(uri);
   return {

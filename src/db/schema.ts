@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { EventTables } from './schema-events.js';
+import type { GovernanceTables } from './schema-governance.js';
 import type { RegistryTables } from './schema-registry.js';
 
 /** Table shapes as Kysely sees them. Times are epoch milliseconds; `is_nan` is 0/1. */
@@ -136,6 +137,6 @@ export interface TrackingTables {
  * Every table, as one Kysely schema. Each domain declares its tables in its own `schema-*.ts` file beside
  * this one (registry, events...) and is added here.
  */
-export interface Database extends TrackingTables, RegistryTables, EventTables {}
+export interface Database extends TrackingTables, RegistryTables, EventTables, GovernanceTables {}
 
 export type Count = ColumnType<number | string | bigint, never, never>;

@@ -1,6 +1,11 @@
 export * from './types.js';
 export type * from './registry-service-contract.js';
 export { createRegistryService, type RegistryServiceOptions } from './registry-service.js';
-export type { TrackingLookups } from './registry-context.js';
+export type {
+  PromotionRequest,
+  PromotionTarget,
+  RegistryHooks,
+  TrackingLookups,
+} from './registry-context.js';
 export { parseModelVersionSource, type ModelVersionSource } from './source-validation.js';
 export { registryLimits } from './validation.js';

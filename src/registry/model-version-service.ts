@@ -4,7 +4,11 @@ import { InvalidParameterError } from '../shared/errors.js';
 import { validateLength, validateMaxResults, validateRunId } from '../tracking/validation.js';
 import { modelVersionStore } from './model-version-store.js';
 import { paginate, type RegistryContext } from './registry-context.js';
-import type { CreateModelVersionInput, SearchRegistryQuery } from './registry-service-contract.js';
+import type {
+  CreateModelVersionInput,
+  PromotionOptions,
+  SearchRegistryQuery,
+} from './registry-service-contract.js';
 import { registeredModelStore } from './registered-model-store.js';
 import {
   invalidSource,
@@ -108,13 +112,16 @@ export class ModelVersionService {
 
   async createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion> {
     const name = validateModelName(input.name);
-    const tags = (input.tags ?? []).map(validateRegistryTag);
+    // Tags governance writes (the scan verdict) are not taken from clients, e.g. when a version is copied.
+    const tags = (input.tags ?? [])
+      .map(validateRegistryTag)
+      .filter((tag) => !this.ctx.hooks?.isReservedVersionTag(tag.key));
     const description = validateDescription(input.description || undefined);
     if (input.runId) validateRunId(input.runId);
     if (input.runLink) validateLength('run_link', input.runLink, 2048);
     // Resolved before the write transaction: lookups of runs and logged models go through tracking.
     const resolved = await this.resolveSource(this.ctx.db, input);
-    const { id, version } = await this.ctx.transaction(async (db) => {
+    const created = await this.ctx.transaction(async (db) => {
       const model = await this.ctx.model(db, name);
       const now = this.ctx.clock.nowMs();
       const id = model.registered_model_id;
@@ -145,7 +152,14 @@ export class ModelVersionService {
           ...(resolved.modelId ? { modelId: resolved.modelId } : {}),
         },
       });
-      return { id, version };
+      return { id, version, name: model.name };
+    });
+    const { id, version } = created;
+    await this.ctx.hooks?.versionCreated({
+      registeredModelId: id,
+      name: created.name,
+      version,
+      storageLocation: resolved.storageLocation,
     });
     return this.loadOne(this.ctx.db, id, version);
   }
@@ -176,6 +190,7 @@ export class ModelVersionService {
     await this.ctx.transaction(async (db) => {
       const { model, row } = await this.ctx.version(db, name, version);
       const key = { registeredModelId: row.registered_model_id, version: row.version };
+      await this.ctx.hooks?.versionDeleted(db, key);
       const aliases = await modelVersionStore.delete(db, key);
       await registeredModelStore.touch(db, key.registeredModelId, this.ctx.clock.nowMs());
       for (const alias of aliases) {
@@ -211,8 +226,15 @@ export class ModelVersionService {
     );
   }
 
+  private refuseReserved(key: string): void {
+    if (this.ctx.hooks?.isReservedVersionTag(key)) {
+      throw new InvalidParameterError(`Tag '${key}' is set by the server and cannot be changed by clients.`);
+    }
+  }
+
   async setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
     const tag = validateRegistryTag({ key, value });
+    this.refuseReserved(tag.key);
     await this.ctx.transaction(async (db) => {
       const { model, row } = await this.ctx.version(db, name, version);
       await modelVersionStore.setTag(
@@ -230,6 +252,7 @@ export class ModelVersionService {
   }
 
   async deleteModelVersionTag(name: string, version: string, key: string): Promise<void> {
+    this.refuseReserved(key);
     await this.ctx.transaction(async (db) => {
       const { model, row } = await this.ctx.version(db, name, version);
       const vkey = { registeredModelId: row.registered_model_id, version: row.version };
@@ -249,6 +272,7 @@ export class ModelVersionService {
     version: string,
     stage: string,
     archiveExistingVersions: boolean,
+    options: PromotionOptions = {},
   ): Promise<ModelVersion> {
     const target = parseStage(stage);
     if (archiveExistingVersions && target !== 'Staging' && target !== 'Production') {
@@ -256,8 +280,14 @@ export class ModelVersionService {
         `Model version transition cannot archive existing model versions because '${target}' is not an Active stage. Valid stages are Staging, Production.`,
       );
     }
-    const key = await this.ctx.transaction(async (db) => {
+    const key = await this.ctx.promotion(options.actor, async (db) => {
       const { model, row } = await this.ctx.version(db, name, version);
+      await this.ctx.hooks?.checkPromotion(db, {
+        model,
+        version: row,
+        target: { kind: 'stage', stage: target },
+        ...(options.actor !== undefined ? { actor: options.actor } : {}),
+      });
       const key = { registeredModelId: row.registered_model_id, version: row.version };
       const now = this.ctx.clock.nowMs();
       await modelVersionStore.setStage(db, key, target, now);
@@ -269,6 +299,7 @@ export class ModelVersionService {
         type: 'model_version.stage_changed',
         modelName: model.name,
         version: String(row.version),
+        ...(options.actor !== undefined ? { actor: options.actor } : {}),
         payload: { from: row.current_stage, to: target, archivedVersions: archived.map(String) },
       });
       for (const other of archived) {

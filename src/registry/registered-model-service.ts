@@ -3,7 +3,11 @@ import { AlreadyExistsError, InvalidParameterError } from '../shared/errors.js';
 import { validateMaxResults } from '../tracking/validation.js';
 import { modelVersionStore } from './model-version-store.js';
 import { paginate, type RegistryContext } from './registry-context.js';
-import type { CreateRegisteredModelInput, SearchRegistryQuery } from './registry-service-contract.js';
+import type {
+  CreateRegisteredModelInput,
+  PromotionOptions,
+  SearchRegistryQuery,
+} from './registry-service-contract.js';
 import { registeredModelStore } from './registered-model-store.js';
 import type { ModelStage, ModelVersion, Page, RegisteredModel } from './types.js';
 import {
@@ -95,6 +99,7 @@ export class RegisteredModelService {
     await this.ctx.transaction(async (db) => {
       const model = await this.ctx.model(db, name);
       const versions = await registeredModelStore.maxExistingVersion(db, model.registered_model_id);
+      await this.ctx.hooks?.modelDeleted(db, model.registered_model_id);
       await registeredModelStore.delete(db, model.registered_model_id);
       await this.ctx.record(db, {
         type: 'registered_model.deleted',
@@ -146,16 +151,28 @@ export class RegisteredModelService {
     });
   }
 
-  async setRegisteredModelAlias(name: string, alias: string, version: string): Promise<void> {
+  async setRegisteredModelAlias(
+    name: string,
+    alias: string,
+    version: string,
+    options: PromotionOptions = {},
+  ): Promise<void> {
     const valid = validateAlias(alias);
-    await this.ctx.transaction(async (db) => {
+    await this.ctx.promotion(options.actor, async (db) => {
       const { model, row } = await this.ctx.version(db, name, version);
+      await this.ctx.hooks?.checkPromotion(db, {
+        model,
+        version: row,
+        target: { kind: 'alias', alias: valid },
+        ...(options.actor !== undefined ? { actor: options.actor } : {}),
+      });
       const previous = await registeredModelStore.findAlias(db, model.registered_model_id, valid);
       await registeredModelStore.setAlias(db, model.registered_model_id, valid, row.version);
       await this.ctx.record(db, {
         type: 'alias.set',
         modelName: model.name,
         version: String(row.version),
+        ...(options.actor !== undefined ? { actor: options.actor } : {}),
         payload: {
           alias: valid,
           ...(previous !== undefined && previous !== row.version

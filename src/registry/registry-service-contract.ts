@@ -25,6 +25,11 @@ export interface CreateModelVersionInput {
   modelId?: string;
 }
 
+/** Who asks for an alias or stage change (an assertion until authentication lands); kept on its events. */
+export interface PromotionOptions {
+  actor?: string;
+}
+
 /**
  * The model registry, with no HTTP in sight: the MLflow adapter, the native API, the CLI and tests go through
  * it. Every method validates its input and throws a `BosunError` subclass on bad input or missing resources;
@@ -45,7 +50,13 @@ export interface RegistryService {
   setRegisteredModelTag(name: string, key: string, value: string): Promise<void>;
   /** A missing tag is not an error (as in MLflow). */
   deleteRegisteredModelTag(name: string, key: string): Promise<void>;
-  setRegisteredModelAlias(name: string, alias: string, version: string): Promise<void>;
+  /** Gated by the model's promotion policy for `alias:<alias>` when governance is on (INVALID_STATE if refused). */
+  setRegisteredModelAlias(
+    name: string,
+    alias: string,
+    version: string,
+    options?: PromotionOptions,
+  ): Promise<void>;
   /** A missing alias is not an error (as in MLflow). */
   deleteRegisteredModelAlias(name: string, alias: string): Promise<void>;
   /** `latest` names the highest version, `v<n>` version n. An unknown alias is INVALID_PARAMETER_VALUE (as in MLflow). */
@@ -60,12 +71,16 @@ export interface RegistryService {
   searchModelVersions(query: SearchRegistryQuery): Promise<Page<ModelVersion>>;
   setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void>;
   deleteModelVersionTag(name: string, version: string, key: string): Promise<void>;
-  /** Stage names are case-insensitive; `archiveExistingVersions` is only allowed for Staging and Production. */
+  /**
+   * Stage names are case-insensitive; `archiveExistingVersions` is only allowed for Staging and Production.
+   * Gated by the model's promotion policy for `stage:<Stage>` when governance is on (INVALID_STATE if refused).
+   */
   transitionModelVersionStage(
     name: string,
     version: string,
     stage: string,
     archiveExistingVersions: boolean,
+    options?: PromotionOptions,
   ): Promise<ModelVersion>;
   /** Where the version's files are: an `mlflow-artifacts:/...` URI for versions in this server's store. */
   getModelVersionDownloadUri(name: string, version: string): Promise<string>;

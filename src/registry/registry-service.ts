@@ -2,7 +2,7 @@ import type { DatabaseHandle } from '../db/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { RegistryEventSink } from './events/event-types.js';
 import { ModelVersionService } from './model-version-service.js';
-import { RegistryContext, type TrackingLookups } from './registry-context.js';
+import { RegistryContext, type RegistryHooks, type TrackingLookups } from './registry-context.js';
 import type { RegistryService } from './registry-service-contract.js';
 import { RegisteredModelService } from './registered-model-service.js';
 
@@ -13,6 +13,8 @@ export interface RegistryServiceOptions {
   /** Runs and logged models, for `runs:/` and `models:/m-...` sources. */
   tracking: TrackingLookups;
   clock?: Clock;
+  /** Governance (promotion policies, scanning); without it the registry behaves as MLflow's. */
+  hooks?: RegistryHooks;
 }
 
 type Methods<T> = { [K in keyof T]: T[K] };
@@ -36,6 +38,7 @@ export function createRegistryService(options: RegistryServiceOptions): Registry
     options.clock ?? systemClock,
     options.events,
     options.tracking,
+    options.hooks,
   );
   const models = methodsOf(new RegisteredModelService(ctx));
   const versions = methodsOf(new ModelVersionService(ctx));

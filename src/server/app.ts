@@ -2,6 +2,7 @@ import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { ArtifactStore } from '../artifacts/index.js';
+import type { LineageService } from '../registry/lineage/index.js';
 import type { RegistryService } from '../registry/registry-service-contract.js';
 import type { ServerConfig } from '../shared/config.js';
 import type { TrackingService } from '../tracking/tracking-service-contract.js';
@@ -10,7 +11,9 @@ import { formatSchemaError, installErrorHandling, type ErrorBody } from './error
 import { registerArtifactRoutes } from './mlflow/artifact-routes.js';
 import { registerMlflowRoutes } from './mlflow/index.js';
 import { registerMlflowRegistryRoutes } from './mlflow/registry-routes.js';
+import { registerLineageRoutes } from './api/lineage-routes.js';
 import { registerRegistryEventRoutes, type RegistryEventRouteDeps } from './api/registry-event-routes.js';
+import { registerGovernanceRoutes, type GovernanceRouteDeps } from './api/governance-routes.js';
 import { registerSystemRoutes } from './system-routes.js';
 import type { TypedApp } from './typed-app.js';
 import { bosunVersion } from './version.js';
@@ -25,6 +28,10 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** Registry events and webhook subscriptions; their native routes are served when given. */
   registryEvents?: RegistryEventRouteDeps;
+  /** Promotion policies, approvals and scan verdicts; their native routes are served when given. */
+  governance?: GovernanceRouteDeps;
+  /** Model lineage (versions ↔ runs ↔ datasets); its native routes are served when given. */
+  lineage?: LineageService;
   /** Used by the readiness probe `GET /api/bosun/v1/health`. */
   checkDatabase?: () => Promise<void>;
 }
@@ -84,6 +91,8 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   await registerMlflowRoutes(app, deps.tracking);
   if (deps.registry) await registerMlflowRegistryRoutes(app, deps.registry, deps.artifacts);
   if (deps.registryEvents) registerRegistryEventRoutes(app, deps.registryEvents);
+  if (deps.governance) registerGovernanceRoutes(app, deps.governance);
+  if (deps.lineage) registerLineageRoutes(app, deps.lineage);
   if (config.serveArtifacts) {
     const artifactDeps = { artifacts: deps.artifacts, tracking: deps.tracking };
     await app.register(async (scope: TypedApp) => {

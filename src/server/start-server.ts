@@ -2,7 +2,9 @@ import { sql } from 'kysely';
 import { LocalArtifactStore } from '../artifacts/index.js';
 import { migrateToLatest, openDatabase } from '../db/index.js';
 import { SqlRegistryEventSink } from '../registry/events/index.js';
+import { GovernanceService } from '../registry/governance/index.js';
 import { createRegistryService } from '../registry/index.js';
+import { createLineageService } from '../registry/lineage/index.js';
 import {
   HttpWebhookTransport,
   WebhookDispatcher,
@@ -43,17 +45,20 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     await migrateToLatest(handle);
     const tracking = createTrackingService({ handle, defaultArtifactRoot: config.defaultArtifactRoot });
     const events = new SqlRegistryEventSink(handle.db);
-    const registry = createRegistryService({ handle, tracking, events });
+    const artifacts = new LocalArtifactStore(config.artifactsDestination);
+    const governance = new GovernanceService({ handle, events, artifacts });
+    const registry = createRegistryService({ handle, tracking, events, hooks: governance.hooks });
     const targetPolicy = new WebhookTargetPolicy({
       allowPrivateWebhookTargets: config.webhookAllowPrivate,
       allowedWebhookCidrs: config.webhookAllowedCidrs,
     });
     const webhooks = new WebhookService(handle.db, targetPolicy);
-    const artifacts = new LocalArtifactStore(config.artifactsDestination);
     app = await buildApp({
       tracking,
       registry,
       registryEvents: { events, webhooks },
+      governance: { governance, registry },
+      lineage: createLineageService({ db: handle.db, tracking, registry }),
       artifacts,
       config,
       checkDatabase: async () => {

@@ -132,13 +132,14 @@ def test_model_version_crud_tags_aliases_and_stages(client, unique_name):
     ]
     assert [v.version for v in versions] == ["1", "2", "3", "4"]
     assert all(v.status == "READY" for v in versions)
-    assert versions[0].tags == {"i": "0"}
+    # Bosun adds the scan verdict tag (bosun.scan.status; "failed" here: the run's model folder is empty).
+    assert versions[0].tags == {"i": "0", "bosun.scan.status": "failed"}
 
     updated = client.update_model_version(unique_name, "1", description="the first")
     assert updated.description == "the first"
     client.set_model_version_tag(unique_name, "1", "validated", "true")
     client.delete_model_version_tag(unique_name, "1", "i")
-    assert client.get_model_version(unique_name, "1").tags == {"validated": "true"}
+    assert client.get_model_version(unique_name, "1").tags == {"validated": "true", "bosun.scan.status": "failed"}
 
     client.set_registered_model_alias(unique_name, "champion", "3")
     assert client.get_model_version_by_alias(unique_name, "champion").version == "3"

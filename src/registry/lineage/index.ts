@@ -1,0 +1,7 @@
+export type * from './types.js';
+export {
+  createLineageService,
+  codeVersionOf,
+  codeVersionTags,
+  type LineageServiceOptions,
+} from './lineage-service.js';
