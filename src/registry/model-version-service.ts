@@ -3,7 +3,8 @@ import type { Database } from '../db/index.js';
 import { InvalidParameterError } from '../shared/errors.js';
 import { validateLength, validateMaxResults, validateRunId } from '../tracking/validation.js';
 import { modelVersionStore } from './model-version-store.js';
-import { paginate, type RegistryContext } from './registry-context.js';
+import { paginate } from '../search/index.js';
+import type { RegistryContext } from './registry-context.js';
 import type {
   CreateModelVersionInput,
   PromotionOptions,

@@ -2,7 +2,8 @@ import { isUniqueViolation } from '../db/index.js';
 import { AlreadyExistsError, InvalidParameterError } from '../shared/errors.js';
 import { validateMaxResults } from '../tracking/validation.js';
 import { modelVersionStore } from './model-version-store.js';
-import { paginate, type RegistryContext } from './registry-context.js';
+import { paginate } from '../search/index.js';
+import type { RegistryContext } from './registry-context.js';
 import type {
   CreateRegisteredModelInput,
   PromotionOptions,

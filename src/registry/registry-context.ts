@@ -1,13 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database, DatabaseHandle } from '../db/index.js';
-import { decodePageToken, encodePageToken } from '../search/index.js';
 import type { Clock } from '../shared/clock.js';
 import { NotFoundError } from '../shared/errors.js';
 import type { TrackingService } from '../tracking/tracking-service-contract.js';
 import type { RegistryEventInput, RegistryEventSink } from './events/event-types.js';
 import { modelVersionStore, type ModelVersionRow } from './model-version-store.js';
 import { registeredModelStore, type RegisteredModelRow } from './registered-model-store.js';
-import type { ModelStage, Page } from './types.js';
+import type { ModelStage } from './types.js';
 import { parseVersion, validateModelName } from './validation.js';
 
 /** What the registry reads from tracking: runs and logged models that versions come from. */
@@ -108,18 +107,4 @@ export class RegistryContext {
     if (!row) throw new NotFoundError(`Model Version (name=${name}, version=${number}) not found`);
     return { model, row };
   }
-}
-
-/** Runs a page query asking for one row more than the page holds; that extra row proves a next page. */
-export async function paginate<T>(
-  pageToken: string | undefined,
-  pageSize: number,
-  fetch: (offset: number, limit: number) => Promise<T[]>,
-): Promise<Page<T>> {
-  const offset = decodePageToken(pageToken);
-  const rows = await fetch(offset, pageSize + 1);
-  if (rows.length > pageSize) {
-    return { items: rows.slice(0, pageSize), nextPageToken: encodePageToken(offset + pageSize) };
-  }
-  return { items: rows };
 }

@@ -1,4 +1,5 @@
 import type { DatabaseHandle } from '../db/index.js';
+import { bindMethods } from '../shared/bind-methods.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { RegistryEventSink } from './events/event-types.js';
 import { ModelVersionService } from './model-version-service.js';
@@ -17,17 +18,6 @@ export interface RegistryServiceOptions {
   hooks?: RegistryHooks;
 }
 
-type Methods<T> = { [K in keyof T]: T[K] };
-
-function methodsOf<T extends object>(service: T): Methods<T> {
-  const bound: Record<string, unknown> = {};
-  for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(service))) {
-    const member = (service as Record<string, unknown>)[name];
-    if (name !== 'constructor' && typeof member === 'function') bound[name] = member.bind(service);
-  }
-  return bound as Methods<T>;
-}
-
 /**
  * Builds the registry service over an open, migrated database.
  * Example: `const registry = createRegistryService({ handle, events: new SqlEventSink(), tracking });`
@@ -40,8 +30,8 @@ export function createRegistryService(options: RegistryServiceOptions): Registry
     options.tracking,
     options.hooks,
   );
-  const models = methodsOf(new RegisteredModelService(ctx));
-  const versions = methodsOf(new ModelVersionService(ctx));
+  const models = bindMethods(new RegisteredModelService(ctx));
+  const versions = bindMethods(new ModelVersionService(ctx));
   return {
     createRegisteredModel: models.createRegisteredModel,
     getRegisteredModel: models.getRegisteredModel,

@@ -39,7 +39,7 @@ export { parseLoggedModelFilter, parseLoggedModelOrderBy } from './logged-model-
 export { buildRunSearchQuery, type RunSearchQuery } from './run-query.js';
 export { buildExperimentSearchQuery, type ExperimentSearchQuery } from './experiment-query.js';
 export { buildLoggedModelSearchQuery, type LoggedModelSearchQuery } from './logged-model-query.js';
-export { encodePageToken, decodePageToken } from './page-token.js';
+export { encodePageToken, decodePageToken, paginate, type OffsetPage } from './page-token.js';
 export {
   buildModelVersionSearchQuery,
   buildRegisteredModelSearchQuery,

@@ -40,3 +40,27 @@ export function decodePageToken(token: string | undefined): number {
   }
   return value;
 }
+
+/** A page of results and the token of the next one (absent on the last page). */
+export interface OffsetPage<T> {
+  items: T[];
+  nextPageToken?: string;
+}
+
+/**
+ * Runs a page query asking for one row more than the page holds; that extra row, if present, proves a next
+ * page, so the last page never carries a token. Example:
+ * `paginate(token, 100, (offset, limit) => db.selectFrom('runs')...offset(offset).limit(limit).execute())`.
+ */
+export async function paginate<T>(
+  pageToken: string | undefined,
+  pageSize: number,
+  fetch: (offset: number, limit: number) => Promise<T[]>,
+): Promise<OffsetPage<T>> {
+  const offset = decodePageToken(pageToken);
+  const rows = await fetch(offset, pageSize + 1);
+  if (rows.length > pageSize) {
+    return { items: rows.slice(0, pageSize), nextPageToken: encodePageToken(offset + pageSize) };
+  }
+  return { items: rows };
+}

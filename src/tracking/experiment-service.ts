@@ -8,7 +8,8 @@ import {
 import { experimentStore } from './experiment-store.js';
 import { limits } from './limits.js';
 import { runStore } from './run-store.js';
-import { paginate, type TrackingContext } from './tracking-context.js';
+import { paginate } from '../search/index.js';
+import type { TrackingContext } from './tracking-context.js';
 import type { SearchExperimentsQuery } from './tracking-service-contract.js';
 import type { Experiment, Page, Tag } from './types.js';
 import {

@@ -2,7 +2,8 @@ import { InvalidParameterError, NotFoundError } from '../shared/errors.js';
 import { newLoggedModelId, newRunName } from '../shared/ids.js';
 import { limits } from './limits.js';
 import { loggedModelStore } from './logged-model-store.js';
-import { paginate, type TrackingContext } from './tracking-context.js';
+import { paginate } from '../search/index.js';
+import type { TrackingContext } from './tracking-context.js';
 import type { CreateLoggedModelInput, SearchLoggedModelsQuery } from './tracking-service-contract.js';
 import {
   loggedModelStatuses,

@@ -6,7 +6,8 @@ import { limits } from './limits.js';
 import { loggedModelStore } from './logged-model-store.js';
 import { metricStore } from './metric-store.js';
 import { runStore } from './run-store.js';
-import { paginate, type TrackingContext } from './tracking-context.js';
+import { paginate } from '../search/index.js';
+import type { TrackingContext } from './tracking-context.js';
 import type {
   BulkIntervalQuery,
   CreateRunInput,

@@ -2,10 +2,9 @@ import type { Kysely } from 'kysely';
 import type { Database, DatabaseHandle } from '../db/index.js';
 import { InvalidParameterError, NotFoundError } from '../shared/errors.js';
 import type { Clock } from '../shared/clock.js';
-import { decodePageToken, encodePageToken } from '../search/index.js';
 import { experimentStore } from './experiment-store.js';
 import { runStore } from './run-store.js';
-import type { Experiment, Page, RunInfo } from './types.js';
+import type { Experiment, RunInfo } from './types.js';
 import { parseExperimentId, validateRunId } from './validation.js';
 
 /** What the tracking services share: the database, the clock and where new experiments put artifacts. */
@@ -56,20 +55,4 @@ export class TrackingContext {
     }
     return info;
   }
-}
-
-/**
- * Runs a page query asking for one row more than the page holds; that extra row, if present, proves a next page.
- */
-export async function paginate<T>(
-  pageToken: string | undefined,
-  pageSize: number,
-  fetch: (offset: number, limit: number) => Promise<T[]>,
-): Promise<Page<T>> {
-  const offset = decodePageToken(pageToken);
-  const rows = await fetch(offset, pageSize + 1);
-  if (rows.length > pageSize) {
-    return { items: rows.slice(0, pageSize), nextPageToken: encodePageToken(offset + pageSize) };
-  }
-  return { items: rows };
 }
