@@ -4,6 +4,9 @@ import { trackingMigration } from './migrations/0001-tracking.js';
 import { registryMigration } from './migrations/0002-registry.js';
 import { eventsMigration } from './migrations/0003-events.js';
 import { governanceMigration } from './migrations/0004-governance.js';
+import { secretsMigration } from './migrations/0005-secrets.js';
+import { auditMigration } from './migrations/0006-audit.js';
+import { usersMigration } from './migrations/0007-users.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
@@ -13,6 +16,9 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0002-registry': registryMigration(handle),
       '0003-events': eventsMigration(handle),
       '0004-governance': governanceMigration(handle),
+      '0005-secrets': secretsMigration(handle),
+      '0006-audit': auditMigration(handle),
+      '0007-users': usersMigration(handle),
     }),
   };
 }

@@ -1,5 +1,8 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { AuditTables } from './schema-audit.js';
 import type { EventTables } from './schema-events.js';
+import type { SecretTables } from './schema-secrets.js';
+import type { UserTables } from './schema-users.js';
 import type { GovernanceTables } from './schema-governance.js';
 import type { RegistryTables } from './schema-registry.js';
 
@@ -137,6 +140,14 @@ export interface TrackingTables {
  * Every table, as one Kysely schema. Each domain declares its tables in its own `schema-*.ts` file beside
  * this one (registry, events...) and is added here.
  */
-export interface Database extends TrackingTables, RegistryTables, EventTables, GovernanceTables {}
+export interface Database
+  extends
+    TrackingTables,
+    RegistryTables,
+    EventTables,
+    GovernanceTables,
+    SecretTables,
+    AuditTables,
+    UserTables {}
 
 export type Count = ColumnType<number | string | bigint, never, never>;

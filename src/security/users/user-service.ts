@@ -1,0 +1,409 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Database, DatabaseHandle } from '../../db/index.js';
+import { isUniqueViolation } from '../../db/unique-violation.js';
+import type { ApiTokensTable, UsersTable, UserTables } from '../../db/schema-users.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
+import {
+  AlreadyExistsError,
+  InvalidParameterError,
+  InvalidStateError,
+  NotFoundError,
+} from '../../shared/errors.js';
+import { generateToken, hashToken, isWellFormedToken, tokenPrefix } from './api-tokens.js';
+import { AdminAlreadyExistsError, AuthenticationError } from './errors.js';
+import {
+  defaultScryptParams,
+  hashPassword,
+  needsRehash,
+  verifyPassword,
+  type ScryptParams,
+} from './password-hashing.js';
+import type {
+  ApiTokenInfo,
+  CreatedToken,
+  CreateTokenInput,
+  LockoutPolicy,
+  TokenAuthentication,
+  User,
+} from './types.js';
+import { usernameKey, validatePassword, validateUsername } from './validation.js';
+
+type Db = Kysely<Database & UserTables>;
+type UserRow = Selectable<UsersTable>;
+type TokenRow = Selectable<ApiTokensTable>;
+
+export const defaultLockoutPolicy: LockoutPolicy = { maxFailures: 5, lockoutMs: 15 * 60 * 1000 };
+const maxTokenNameLength = 100;
+
+export interface UserServiceOptions {
+  handle: DatabaseHandle;
+  clock?: Clock;
+  lockout?: Partial<LockoutPolicy>;
+  /** scrypt parameters for new hashes; older hashes are upgraded at the next successful sign-in. */
+  scrypt?: ScryptParams;
+}
+
+export interface CreateUserInput {
+  username: string;
+  password: string;
+  isAdmin?: boolean;
+}
+
+function userFromRow(row: UserRow): User {
+  return {
+    id: Number(row.id),
+    username: row.username,
+    isAdmin: Number(row.is_admin) === 1,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    ...(row.last_login_at !== null ? { lastLoginAt: Number(row.last_login_at) } : {}),
+  };
+}
+
+function tokenFromRow(row: TokenRow): ApiTokenInfo {
+  return {
+    id: Number(row.id),
+    userId: Number(row.user_id),
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: Number(row.created_at),
+    ...(row.expires_at !== null ? { expiresAt: Number(row.expires_at) } : {}),
+    ...(row.last_used_at !== null ? { lastUsedAt: Number(row.last_used_at) } : {}),
+    ...(row.revoked_at !== null ? { revokedAt: Number(row.revoked_at) } : {}),
+  };
+}
+
+function userNotFound(username: string): NotFoundError {
+  return new NotFoundError(`User '${username}' does not exist.`);
+}
+
+/**
+ * Users, passwords and API tokens: the domain layer of authentication. Authorization (who may call what) is
+ * the caller's job; this service checks credentials and keeps the data safe at rest: scrypt password hashes,
+ * SHA-256 token hashes, no default credentials, lockout after repeated failures.
+ *
+ * Example: `const users = new UserService({ handle });
+ *           await users.bootstrapAdmin('admin', process.env.BOSUN_ADMIN_PASSWORD);
+ *           const user = await users.authenticatePassword('admin', password);`
+ */
+export class UserService {
+  private readonly handle: DatabaseHandle;
+  private readonly db: Db;
+  private readonly clock: Clock;
+  private readonly lockout: LockoutPolicy;
+  private readonly scryptParams: ScryptParams;
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(options: UserServiceOptions) {
+    this.handle = options.handle;
+    // A mapped copy of UserTables: withTables needs a type with an implicit index signature.
+    this.db = options.handle.db.withTables<Pick<UserTables, keyof UserTables>>();
+    this.clock = options.clock ?? systemClock;
+    this.lockout = { ...defaultLockoutPolicy, ...options.lockout };
+    if (!(this.lockout.maxFailures >= 1) || !(this.lockout.lockoutMs >= 0)) {
+      throw new InvalidParameterError('Lockout policy needs maxFailures >= 1 and lockoutMs >= 0.');
+    }
+    this.scryptParams = options.scrypt ?? defaultScryptParams;
+  }
+
+  // ---- users ----
+
+  /** Creates a user. Refuses bad usernames, weak passwords and names taken in any letter case. */
+  async createUser(input: CreateUserInput): Promise<User> {
+    const { username, passwordHash } = await this.prepareCredentials(input.username, input.password);
+    return this.insertUser(this.db, username, passwordHash, input.isAdmin === true);
+  }
+
+  /**
+   * Creates the first administrator. Succeeds only while no administrator exists; there are no default
+   * credentials, so this (from the CLI or an environment variable read once) is the only way in.
+   */
+  async bootstrapAdmin(username: string, password: string): Promise<User> {
+    const prepared = await this.prepareCredentials(username, password);
+    return this.db.transaction().execute(async (trx) => {
+      if (this.handle.engine === 'postgres') {
+        // Two concurrent bootstraps must not both see "no admin": serialise writers on the table.
+        await sql`lock table users in share row exclusive mode`.execute(trx);
+      }
+      const admin = await trx.selectFrom('users').select('id').where('is_admin', '=', 1).executeTakeFirst();
+      if (admin) throw new AdminAlreadyExistsError();
+      return this.insertUser(trx, prepared.username, prepared.passwordHash, true);
+    });
+  }
+
+  /** True when at least one administrator exists (so bootstrap is no longer possible). */
+  async hasAdmin(): Promise<boolean> {
+    const admin = await this.db.selectFrom('users').select('id').where('is_admin', '=', 1).executeTakeFirst();
+    return admin !== undefined;
+  }
+
+  async getUser(username: string): Promise<User> {
+    const row = await this.findByUsername(this.db, username);
+    if (!row) throw userNotFound(username);
+    return userFromRow(row);
+  }
+
+  async getUserById(id: number): Promise<User> {
+    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new NotFoundError(`User ${id} does not exist.`);
+    return userFromRow(row);
+  }
+
+  /** Every user, by username. Never includes password hashes. */
+  async listUsers(): Promise<User[]> {
+    const rows = await this.db.selectFrom('users').selectAll().orderBy('username_key').execute();
+    return rows.map(userFromRow);
+  }
+
+  /** Sets a new password (policy-checked) and clears any lockout. */
+  async changePassword(username: string, newPassword: string): Promise<void> {
+    const row = await this.findByUsername(this.db, username);
+    if (!row) throw userNotFound(username);
+    validatePassword(newPassword, row.username);
+    const passwordHash = await hashPassword(newPassword, this.scryptParams);
+    await this.db
+      .updateTable('users')
+      .set({
+        password_hash: passwordHash,
+        updated_at: this.clock.nowMs(),
+        failed_attempts: 0,
+        locked_until: null,
+      })
+      .where('id', '=', row.id)
+      .execute();
+  }
+
+  /** Grants or removes administrator rights. Refuses to remove the last administrator. */
+  async setAdmin(username: string, isAdmin: boolean): Promise<User> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await this.findByUsername(trx, username);
+      if (!row) throw userNotFound(username);
+      if (!isAdmin && Number(row.is_admin) === 1) await this.refuseLastAdmin(trx, row.id);
+      const updated = await trx
+        .updateTable('users')
+        .set({ is_admin: isAdmin ? 1 : 0, updated_at: this.clock.nowMs() })
+        .where('id', '=', row.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return userFromRow(updated);
+    });
+  }
+
+  /** Deletes a user and their tokens. Refuses to delete the last administrator. */
+  async deleteUser(username: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const row = await this.findByUsername(trx, username);
+      if (!row) throw userNotFound(username);
+      if (Number(row.is_admin) === 1) await this.refuseLastAdmin(trx, row.id);
+      await trx.deleteFrom('api_tokens').where('user_id', '=', row.id).execute();
+      await trx.deleteFrom('users').where('id', '=', row.id).execute();
+    });
+  }
+
+  // ---- password sign-in ----
+
+  /**
+   * Checks a username and password. Any failure (unknown user, wrong password, locked out) is the same
+   * `AuthenticationError` with the same message, and costs one password hash, so neither the answer nor its
+   * timing tells whether the user exists. After `maxFailures` consecutive failures the user is locked out for
+   * `lockoutMs`, even with the right password; a success resets the count and records the sign-in time.
+   * `clientAddress` is accepted for the audit log that will record failures; it is not stored here.
+   */
+  async authenticatePassword(username: string, password: string, clientAddress?: string): Promise<User> {
+    void clientAddress;
+    const candidate = typeof password === 'string' ? password : '';
+    const row =
+      typeof username === 'string' && username.length <= 64
+        ? await this.findByUsername(this.db, username)
+        : undefined;
+    if (!row) {
+      await verifyPassword(candidate, await this.getDummyHash());
+      throw new AuthenticationError('unknown_user');
+    }
+    const now = this.clock.nowMs();
+    const lockedUntil = row.locked_until === null ? null : Number(row.locked_until);
+    const matches = await verifyPassword(candidate, row.password_hash);
+    if (lockedUntil !== null && now < lockedUntil) throw new AuthenticationError('locked_out');
+    if (!matches) {
+      await this.recordFailure(row.id, now);
+      throw new AuthenticationError('wrong_password');
+    }
+    const rehash = needsRehash(row.password_hash, this.scryptParams)
+      ? await hashPassword(candidate, this.scryptParams)
+      : undefined;
+    const updated = await this.db
+      .updateTable('users')
+      .set({
+        last_login_at: now,
+        failed_attempts: 0,
+        locked_until: null,
+        ...(rehash !== undefined ? { password_hash: rehash } : {}),
+      })
+      .where('id', '=', row.id)
+      .returningAll()
+      .executeTakeFirst();
+    return userFromRow(updated ?? row);
+  }
+
+  // ---- API tokens ----
+
+  /** Creates an API token for a user. The returned `token` is shown once: only its hash is stored. */
+  async createToken(userId: number, input: CreateTokenInput): Promise<CreatedToken> {
+    const name = typeof input.name === 'string' ? input.name.trim() : '';
+    if (name.length === 0 || name.length > maxTokenNameLength) {
+      throw new InvalidParameterError(`Token name must be 1 to ${maxTokenNameLength} characters.`);
+    }
+    const now = this.clock.nowMs();
+    if (input.expiresAt !== undefined) {
+      if (!Number.isSafeInteger(input.expiresAt) || input.expiresAt <= now) {
+        throw new InvalidParameterError('Token expiry must be a time in the future (epoch milliseconds).');
+      }
+    }
+    await this.getUserById(userId);
+    const token = generateToken();
+    const row = await this.db
+      .insertInto('api_tokens')
+      .values({
+        user_id: userId,
+        name,
+        token_hash: hashToken(token),
+        prefix: tokenPrefix(token),
+        created_at: now,
+        expires_at: input.expiresAt ?? null,
+        last_used_at: null,
+        revoked_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { token, info: tokenFromRow(row) };
+  }
+
+  /**
+   * Checks an API token: known (looked up by its hash), not revoked, not expired, and its user still exists.
+   * Any failure is the same `AuthenticationError`. Records when the token was last used.
+   */
+  async authenticateToken(token: string): Promise<TokenAuthentication> {
+    if (!isWellFormedToken(token)) throw new AuthenticationError('malformed_token');
+    const row = await this.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('token_hash', '=', hashToken(token))
+      .executeTakeFirst();
+    if (!row) throw new AuthenticationError('unknown_token');
+    if (row.revoked_at !== null) throw new AuthenticationError('revoked_token');
+    const now = this.clock.nowMs();
+    if (row.expires_at !== null && now >= Number(row.expires_at))
+      throw new AuthenticationError('expired_token');
+    const userRow = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', row.user_id)
+      .executeTakeFirst();
+    if (!userRow) throw new AuthenticationError('unknown_token');
+    await this.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
+    return { user: userFromRow(userRow), token: tokenFromRow({ ...row, last_used_at: now }) };
+  }
+
+  /** A user's tokens, newest first, without secrets. */
+  async listTokens(userId: number): Promise<ApiTokenInfo[]> {
+    const rows = await this.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map(tokenFromRow);
+  }
+
+  /** Revokes one of a user's tokens. Revoking twice is harmless; a token of another user is not found. */
+  async revokeToken(userId: number, tokenId: number): Promise<ApiTokenInfo> {
+    const row = await this.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('id', '=', tokenId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError(`Token ${tokenId} does not exist.`);
+    if (row.revoked_at !== null) return tokenFromRow(row);
+    const revokedAt = this.clock.nowMs();
+    await this.db.updateTable('api_tokens').set({ revoked_at: revokedAt }).where('id', '=', row.id).execute();
+    return tokenFromRow({ ...row, revoked_at: revokedAt });
+  }
+
+  // ---- internals ----
+
+  private async prepareCredentials(
+    username: unknown,
+    password: unknown,
+  ): Promise<{ username: string; passwordHash: string }> {
+    const name = validateUsername(username);
+    const valid = validatePassword(password, name);
+    return { username: name, passwordHash: await hashPassword(valid, this.scryptParams) };
+  }
+
+  private async insertUser(db: Db, username: string, passwordHash: string, isAdmin: boolean): Promise<User> {
+    const now = this.clock.nowMs();
+    try {
+      const row = await db
+        .insertInto('users')
+        .values({
+          username,
+          username_key: usernameKey(username),
+          password_hash: passwordHash,
+          is_admin: isAdmin ? 1 : 0,
+          created_at: now,
+          updated_at: now,
+          last_login_at: null,
+          failed_attempts: 0,
+          locked_until: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return userFromRow(row);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AlreadyExistsError(`User '${username}' already exists.`);
+      throw error;
+    }
+  }
+
+  private findByUsername(db: Db, username: string): Promise<UserRow | undefined> {
+    return db
+      .selectFrom('users')
+      .selectAll()
+      .where('username_key', '=', usernameKey(username))
+      .executeTakeFirst();
+  }
+
+  private async refuseLastAdmin(db: Db, exceptId: number): Promise<void> {
+    const other = await db
+      .selectFrom('users')
+      .select('id')
+      .where('is_admin', '=', 1)
+      .where('id', '!=', exceptId)
+      .executeTakeFirst();
+    if (!other) throw new InvalidStateError('Refusing to remove the last administrator.');
+  }
+
+  /** Counts a failure atomically; at the limit, locks the user out and starts a new count. */
+  private async recordFailure(userId: number, now: number): Promise<void> {
+    const counted = await this.db
+      .updateTable('users')
+      .set({ failed_attempts: sql<number>`failed_attempts + 1` })
+      .where('id', '=', userId)
+      .returning('failed_attempts')
+      .executeTakeFirst();
+    if (counted && Number(counted.failed_attempts) >= this.lockout.maxFailures) {
+      await this.db
+        .updateTable('users')
+        .set({ failed_attempts: 0, locked_until: now + this.lockout.lockoutMs })
+        .where('id', '=', userId)
+        .execute();
+    }
+  }
+
+  /** A hash of a random password, checked against for unknown users so they cost the same time. */
+  private getDummyHash(): Promise<string> {
+    this.dummyHash ??= hashPassword(generateToken(), this.scryptParams);
+    return this.dummyHash;
+  }
+}
