@@ -3,10 +3,13 @@ import { Command, CommanderError } from 'commander';
 import { BosunClientError } from '../client/index.js';
 import { BosunError } from '../shared/errors.js';
 import type { CliIo } from './cli-context.js';
+import { auditCommand } from './audit-command.js';
 import { experimentsCommand } from './experiments-command.js';
 import { modelsCommand } from './models-command.js';
 import { runsCommand } from './runs-command.js';
+import { secretsCommand } from './secrets-command.js';
 import { serverCommand } from './server-command.js';
+import { usersCommand } from './users-command.js';
 
 function packageVersion(): string {
   try {
@@ -37,6 +40,9 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(experimentsCommand(io));
   program.addCommand(runsCommand(io));
   program.addCommand(modelsCommand(io));
+  program.addCommand(auditCommand(io));
+  program.addCommand(secretsCommand(io));
+  program.addCommand(usersCommand(io));
   configureTree(program, io);
   return program;
 }

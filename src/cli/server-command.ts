@@ -12,6 +12,9 @@ interface ServerOptions {
   serveArtifacts?: boolean;
   sqliteSynchronous?: string;
   logLevel?: string;
+  masterKeyFile?: string;
+  auth?: boolean;
+  insecureAllowUnauthenticated?: boolean;
 }
 
 function toFlags(options: ServerOptions): ServerFlags {
@@ -27,6 +30,9 @@ function toFlags(options: ServerOptions): ServerFlags {
     flags.sqliteSynchronous = options.sqliteSynchronous as ServerFlags['sqliteSynchronous'];
   }
   if (options.logLevel !== undefined) flags.logLevel = options.logLevel as ServerFlags['logLevel'];
+  if (options.masterKeyFile !== undefined) flags.masterKeyFile = options.masterKeyFile;
+  if (options.auth !== undefined) flags.authEnabled = options.auth;
+  if (options.insecureAllowUnauthenticated) flags.allowUnauthenticatedRemote = true;
   return flags;
 }
 
@@ -66,6 +72,16 @@ export function serverCommand(deps: ServerCommandDeps = defaultDeps): Command {
         '--sqlite-synchronous <mode>',
         'SQLite durability: FULL or NORMAL (default NORMAL)',
       ).argParser((v) => v.toUpperCase()),
+    )
+    .option('--auth', 'require credentials (HTTP Basic or a bearer token) on every API route (BOSUN_AUTH)')
+    .option('--no-auth', 'do not require credentials (only allowed on loopback addresses)')
+    .option(
+      '--insecure-allow-unauthenticated',
+      'listen beyond loopback WITHOUT authentication (dangerous; logged loudly)',
+    )
+    .option(
+      '--master-key-file <file>',
+      'master key of the secret store (BOSUN_MASTER_KEY_FILE); none: secrets off',
     )
     .addOption(
       new Option('--log-level <level>', 'log level').choices([

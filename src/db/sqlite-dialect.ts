@@ -1,7 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, sql, SqliteAdapter, SqliteDialect, type MigrationLockOptions } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  sql,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type MigrationLockOptions,
+  type SqliteDialectConfig,
+} from 'kysely';
 import type { BulkWriter, DatabaseHandle, NewMetricRow } from './engine.js';
 import type { Database } from './schema.js';
 
@@ -32,7 +42,27 @@ class FileLockingSqliteAdapter extends SqliteAdapter {
   }
 }
 
+/**
+ * Transactions start with `BEGIN IMMEDIATE`: the write lock is taken up front, so a writer in another process
+ * (a second server, a CLI command) makes this one wait through busy_timeout. A deferred BEGIN would read a
+ * snapshot first and then fail at once with "database is locked" (SQLITE_BUSY_SNAPSHOT) when it tries to write
+ * after the other process committed. Inside one process transactions are serialised anyway, so it costs nothing.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
 class BosunSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): SqliteDriver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+
   override createAdapter(): SqliteAdapter {
     return new FileLockingSqliteAdapter();
   }

@@ -4,7 +4,9 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { ArtifactStore } from '../artifacts/index.js';
 import type { LineageService } from '../registry/lineage/index.js';
 import type { RegistryService } from '../registry/registry-service-contract.js';
+import type { UserService } from '../security/users/index.js';
 import type { ServerConfig } from '../shared/config.js';
+import { installSecurity, type SecurityOptions } from './auth/index.js';
 import type { TrackingService } from '../tracking/tracking-service-contract.js';
 import { requestValidatorCompiler } from './validator-compiler.js';
 import { formatSchemaError, installErrorHandling, type ErrorBody } from './error-handler.js';
@@ -16,6 +18,8 @@ import { registerRegistryEventRoutes, type RegistryEventRouteDeps } from './api/
 import { registerGovernanceRoutes, type GovernanceRouteDeps } from './api/governance-routes.js';
 import { registerSystemRoutes } from './system-routes.js';
 import type { TypedApp } from './typed-app.js';
+import { installAuditHook, registerAuditRoutes, type AuditDeps } from './audit/index.js';
+import { registerSecretRoutes, type SecretRouteDeps } from './api/secret-routes.js';
 import { bosunVersion } from './version.js';
 
 export interface AppDeps {
@@ -34,6 +38,14 @@ export interface AppDeps {
   lineage?: LineageService;
   /** Used by the readiness probe `GET /api/bosun/v1/health`. */
   checkDatabase?: () => Promise<void>;
+  /** The audit log: when given, audited requests are recorded and the audit-log routes are served. */
+  audit?: AuditDeps;
+  /** The secret store; the secret routes answer BAD_REQUEST "secrets are disabled" without one. */
+  secrets?: SecretRouteDeps;
+  /** Users and tokens; required when `config.authEnabled` (see src/server/auth). */
+  users?: UserService;
+  /** Called on every failed sign-in (for the audit log). */
+  onAuthFailure?: SecurityOptions['onAuthFailure'];
 }
 
 export const openApiPath = '/api/bosun/v1/openapi.json';
@@ -74,6 +86,13 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setValidatorCompiler(requestValidatorCompiler());
   installErrorHandling(app, config.bodyLimitBytes);
+  if (deps.audit) installAuditHook(app, deps.audit);
+  // Before any route, so that its hooks cover every route and its inventory lists them all.
+  installSecurity(app, {
+    config,
+    ...(deps.users ? { users: deps.users } : {}),
+    ...(deps.onAuthFailure ? { onAuthFailure: deps.onAuthFailure } : {}),
+  });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -93,6 +112,8 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   if (deps.registryEvents) registerRegistryEventRoutes(app, deps.registryEvents);
   if (deps.governance) registerGovernanceRoutes(app, deps.governance);
   if (deps.lineage) registerLineageRoutes(app, deps.lineage);
+  if (deps.audit) registerAuditRoutes(app, deps.audit);
+  registerSecretRoutes(app, deps.secrets ?? { store: undefined });
   if (config.serveArtifacts) {
     const artifactDeps = { artifacts: deps.artifacts, tracking: deps.tracking };
     await app.register(async (scope: TypedApp) => {

@@ -11,9 +11,12 @@ import {
   WebhookService,
   WebhookTargetPolicy,
 } from '../registry/webhooks/index.js';
+import { AuditLog } from '../security/audit/index.js';
+import { SecretStore } from '../security/secrets/index.js';
 import type { ServerConfig } from '../shared/config.js';
 import { createTrackingService } from '../tracking/index.js';
 import { buildApp } from './app.js';
+import { checkExposure, prepareUsers } from './auth/index.js';
 import type { TypedApp } from './typed-app.js';
 
 export interface RunningServer {
@@ -38,11 +41,14 @@ function urlHost(host: string): string {
  * Example: `const server = await startServer(loadServerConfig({ port: 0 })); ...; await server.close();`
  */
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  // Secure by default: refuses (throws) to listen beyond loopback without auth unless explicitly overridden.
+  const exposureWarning = checkExposure(config);
   const handle = openDatabase(config.backendStoreUri, { sqliteSynchronous: config.sqliteSynchronous });
   let app: TypedApp;
   let dispatcher: WebhookDispatcher | undefined;
   try {
     await migrateToLatest(handle);
+    const { users, notices: userNotices } = await prepareUsers(config, handle);
     const tracking = createTrackingService({ handle, defaultArtifactRoot: config.defaultArtifactRoot });
     const events = new SqlRegistryEventSink(handle.db);
     const artifacts = new LocalArtifactStore(config.artifactsDestination);
@@ -53,6 +59,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       allowedWebhookCidrs: config.webhookAllowedCidrs,
     });
     const webhooks = new WebhookService(handle.db, targetPolicy);
+    // A wrong master key refuses to start here (WrongMasterKeyError names both key ids, never a key).
+    const secretStore = config.masterKey ? await SecretStore.open(handle, config.masterKey) : undefined;
     app = await buildApp({
       tracking,
       registry,
@@ -61,10 +69,15 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       lineage: createLineageService({ db: handle.db, tracking, registry }),
       artifacts,
       config,
+      users,
+      audit: { db: handle.db, auditLog: new AuditLog() },
+      secrets: { store: secretStore },
       checkDatabase: async () => {
         await sql`select 1`.execute(handle.db);
       },
     });
+    for (const notice of userNotices) app.log.info(notice);
+    if (exposureWarning) app.log.warn(exposureWarning);
     await app.listen({ host: config.host, port: config.port });
     const log = app.log;
     dispatcher = new WebhookDispatcher({

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseMasterKey, type MasterKey } from '../security/secrets/master-key.js';
 import { InvalidParameterError } from './errors.js';
 
 /** Settings of `bosun server`. CLI flags win over environment variables, which win over defaults. */
@@ -19,10 +21,23 @@ export interface ServerConfig {
   webhookAllowPrivate: boolean;
   /** Extra CIDR ranges webhooks may target, e.g. `10.1.0.0/16`. */
   webhookAllowedCidrs: string[];
+  /** Master key of the secret store (BOSUN_MASTER_KEY_FILE, `--master-key-file`, or BOSUN_MASTER_KEY); none: secrets off. */
+  masterKey?: MasterKey;
+  /** Require credentials (HTTP Basic or Bearer token) on every route but the public ones (`--auth`, BOSUN_AUTH). */
+  authEnabled: boolean;
+  /** Let the server listen beyond loopback without auth (`--insecure-allow-unauthenticated`). Loudly logged. */
+  allowUnauthenticatedRemote: boolean;
+  /** Host headers accepted (BOSUN_ALLOWED_HOSTS); empty: the listen host and loopback names. See server/auth. */
+  allowedHosts: string[];
+  /** First administrator, created at start when none exists (BOSUN_ADMIN_USERNAME / BOSUN_ADMIN_PASSWORD). */
+  adminBootstrap?: { username: string; password: string };
 }
 
 /** Flags as the CLI received them; any may be absent. */
-export type ServerFlags = Partial<Omit<ServerConfig, 'port'>> & { port?: number | string };
+export type ServerFlags = Partial<Omit<ServerConfig, 'port' | 'masterKey'>> & {
+  port?: number | string;
+  masterKeyFile?: string;
+};
 
 const logLevels: readonly ServerConfig['logLevel'][] = [
   'fatal',
@@ -46,6 +61,28 @@ function parseBoolean(value: string, name: string): boolean {
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off)$/i.test(value)) return false;
   throw new InvalidParameterError(`Invalid ${name} '${value}': expected true or false`);
+}
+
+/**
+ * The secret store's master key: `--master-key-file`, else BOSUN_MASTER_KEY_FILE, else BOSUN_MASTER_KEY.
+ * Errors name the source, never the key.
+ */
+export function loadMasterKey(
+  flags: { masterKeyFile?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): MasterKey | undefined {
+  const file = flags.masterKeyFile ?? env.BOSUN_MASTER_KEY_FILE;
+  if (file !== undefined && file !== '') {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new InvalidParameterError(`Cannot read the master key file '${file}'`);
+    }
+    return parseMasterKey(text);
+  }
+  const inline = env.BOSUN_MASTER_KEY;
+  return inline !== undefined && inline !== '' ? parseMasterKey(inline) : undefined;
 }
 
 /**
@@ -87,7 +124,20 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     .split(',')
     .map((c) => c.trim())
     .filter((c) => c !== '');
+  const adminUsername = env.BOSUN_ADMIN_USERNAME ?? '';
+  const adminPassword = env.BOSUN_ADMIN_PASSWORD ?? '';
+  if ((adminUsername === '') !== (adminPassword === '')) {
+    throw new InvalidParameterError('Set both BOSUN_ADMIN_USERNAME and BOSUN_ADMIN_PASSWORD, or neither.');
+  }
+  const masterKey = loadMasterKey(flags, env);
   return {
+    ...(masterKey ? { masterKey } : {}),
+    authEnabled: flags.authEnabled ?? (env.BOSUN_AUTH ? parseBoolean(env.BOSUN_AUTH, 'BOSUN_AUTH') : false),
+    allowUnauthenticatedRemote: flags.allowUnauthenticatedRemote ?? false,
+    allowedHosts: (flags.allowedHosts ?? (env.BOSUN_ALLOWED_HOSTS ?? '').split(','))
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h !== ''),
+    ...(adminUsername !== '' ? { adminBootstrap: { username: adminUsername, password: adminPassword } } : {}),
     webhookAllowPrivate,
     webhookAllowedCidrs,
     host: flags.host ?? env.BOSUN_HOST ?? '127.0.0.1',

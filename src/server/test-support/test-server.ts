@@ -38,6 +38,9 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
     sqliteSynchronous: 'NORMAL',
     logLevel: 'silent',
     bodyLimitBytes: 1024 * 1024,
+    authEnabled: false,
+    allowUnauthenticatedRemote: false,
+    allowedHosts: [],
     ...overrides,
   };
 }

@@ -1,0 +1,135 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { AuditLog, AuditOutcome, AuditRecordInput, AuditResource } from '../../security/audit/index.js';
+import type { TypedApp } from '../typed-app.js';
+
+/** What the audit hook and routes need: the database holding `audit_log` and the log itself. */
+export interface AuditDeps {
+  db: Kysely<Database>;
+  auditLog: AuditLog;
+}
+
+const mutatingMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The acting user as the authentication hook left it (`request.user.username`), else 'anonymous'. */
+export function actorOf(request: FastifyRequest): string {
+  const user: unknown = (request as unknown as { user?: unknown }).user;
+  if (typeof user === 'object' && user !== null) {
+    const name: unknown = (user as { username?: unknown }).username;
+    if (typeof name === 'string' && name !== '') return name;
+  }
+  return 'anonymous';
+}
+
+export function outcomeOf(status: number): AuditOutcome {
+  if (status < 400) return 'success';
+  if (status === 401) return 'unauthenticated';
+  if (status === 403) return 'denied';
+  return 'error';
+}
+
+function field(source: unknown, name: string): string | undefined {
+  if (typeof source !== 'object' || source === null || Array.isArray(source)) return undefined;
+  const value: unknown = (source as Record<string, unknown>)[name];
+  if (typeof value === 'string' && value !== '') return value.slice(0, 256);
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/**
+ * Best-effort "what was touched", from identifiers only (route params first, then body ids): never a value.
+ * Example: `POST /api/2.0/mlflow/runs/log-metric` with `{run_id: 'abc', value: 1}` → `{type: 'run', id: 'abc'}`.
+ */
+export function resourceOf(route: string, params: unknown, body: unknown): AuditResource {
+  const pick = (name: string): string | undefined => field(params, name) ?? field(body, name);
+  if (route.includes('/secrets/'))
+    return { type: 'secret', id: field(params, '*') ?? field(params, 'path') ?? null };
+  if (route.includes('/artifacts')) {
+    const runId = pick('run_id') ?? pick('run_uuid');
+    return { type: 'artifact', id: runId ?? field(params, '*') ?? null };
+  }
+  const runId = pick('run_id') ?? pick('run_uuid');
+  if (runId) return { type: 'run', id: runId };
+  const modelId = pick('model_id');
+  if (modelId) return { type: 'logged_model', id: modelId };
+  if (/registered-models|model-versions|\/registry\//.test(route)) {
+    const name = pick('name');
+    const version = pick('version');
+    if (name && version) return { type: 'model_version', id: `${name}/${version}` };
+    if (name) return { type: 'registered_model', id: name };
+  }
+  const experimentId = pick('experiment_id');
+  if (experimentId) return { type: 'experiment', id: experimentId };
+  const name = pick('name');
+  if (name) return { type: route.includes('/experiments/') ? 'experiment' : 'named', id: name };
+  return { type: 'route', id: null };
+}
+
+/** Whether a finished request belongs in the audit log: mutations on the API, and every 401/403. */
+export function shouldAudit(method: string, url: string, status: number): boolean {
+  if (status === 401 || status === 403) return true;
+  const path = url.split('?', 1)[0] ?? '';
+  return mutatingMethods.has(method) && path.startsWith('/api/');
+}
+
+/** The record of one request. Reads only ids from the body, never the body itself. */
+export function auditRecordOf(request: FastifyRequest, reply: FastifyReply): AuditRecordInput {
+  const routeUrl = request.routeOptions.url;
+  const route = routeUrl ?? '(no route)';
+  const status = reply.statusCode;
+  return {
+    actor: actorOf(request),
+    action: `${request.method} ${route}`,
+    resource: routeUrl ? resourceOf(routeUrl, request.params, request.body) : { type: 'route', id: null },
+    outcome: outcomeOf(status),
+    statusCode: status >= 100 && status <= 599 ? status : null,
+    requestId: String(request.id),
+    clientAddress: request.ip,
+  };
+}
+
+/**
+ * Records audited requests once their response is sent. Appends are not awaited by the response path; their
+ * failures are logged, never thrown. `idle()` resolves once every pending append has settled; the app's close
+ * waits for it so no record is lost on shutdown.
+ */
+export class AuditRecorder {
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(private readonly deps: AuditDeps) {}
+
+  record(request: FastifyRequest, input: AuditRecordInput): void {
+    const task = this.deps.auditLog.append(this.deps.db, input).then(
+      () => undefined,
+      (err: unknown) => {
+        request.log.error({ err, action: input.action }, 'audit append failed');
+      },
+    );
+    this.#pending.add(task);
+    void task.finally(() => this.#pending.delete(task));
+  }
+
+  async idle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+}
+
+/** Installs the onResponse audit hook on `app`; call it before routes are registered. */
+export function installAuditHook(app: TypedApp, deps: AuditDeps): AuditRecorder {
+  const recorder = new AuditRecorder(deps);
+  app.addHook('onResponse', (request, reply, done) => {
+    try {
+      if (shouldAudit(request.method, request.url, reply.statusCode)) {
+        recorder.record(request, auditRecordOf(request, reply));
+      }
+    } catch (err) {
+      request.log.error({ err }, 'audit record failed');
+    }
+    done();
+  });
+  app.addHook('onClose', async () => {
+    await recorder.idle();
+  });
+  return recorder;
+}

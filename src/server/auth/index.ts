@@ -1,0 +1,13 @@
+export {
+  installSecurity,
+  parseAuthorization,
+  publicRoutes,
+  registeredRoutes,
+  type AuthFailure,
+  type RouteEntry,
+  type SecurityOptions,
+} from './install-security.js';
+export { allowedHostEntries, isHostAllowed, parseHostHeader } from './host-allowlist.js';
+export { checkExposure, enableAuthHelp, isLoopbackHost } from './exposure.js';
+export { prepareUsers, type PreparedUsers } from './bootstrap.js';
+export type { AuthMethod } from './request-user.js';

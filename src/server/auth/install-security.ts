@@ -1,0 +1,148 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  AuthenticationError,
+  type AuthenticationFailureReason,
+  type User,
+  type UserService,
+} from '../../security/users/index.js';
+import type { ServerConfig } from '../../shared/config.js';
+import type { TypedApp } from '../typed-app.js';
+import { allowedHostEntries, isHostAllowed } from './host-allowlist.js';
+import type { AuthMethod } from './request-user.js';
+import './request-user.js';
+
+/** Routes anyone may call (GET/HEAD only), by route pattern: liveness, version, readiness, the OpenAPI document. */
+export const publicRoutes: readonly string[] = [
+  '/health',
+  '/version',
+  '/api/bosun/v1/health',
+  '/api/bosun/v1/openapi.json',
+];
+
+export interface AuthFailure {
+  request: FastifyRequest;
+  /** Why, for the audit log only: `missing_credentials`, `malformed_header` or a UserService reason. */
+  reason: AuthenticationFailureReason | 'missing_credentials' | 'malformed_header';
+  /** The username a Basic attempt named (never the password). */
+  username?: string;
+}
+
+export interface SecurityOptions {
+  config: Pick<ServerConfig, 'authEnabled' | 'allowedHosts' | 'host'>;
+  /** Required when `config.authEnabled`. */
+  users?: UserService;
+  /** Called on every failed sign-in (for the audit log). Must not throw. */
+  onAuthFailure?: (failure: AuthFailure) => void;
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
+const inventories = new WeakMap<object, RouteEntry[]>();
+
+/** Every route registered after `installSecurity` (one entry per method), for route-inventory tests. */
+export function registeredRoutes(app: TypedApp): RouteEntry[] {
+  return [...(inventories.get(app) ?? [])];
+}
+
+const unauthenticatedBody = {
+  error_code: 'UNAUTHENTICATED',
+  message: 'Authentication required: invalid or missing credentials.',
+};
+
+function sendUnauthenticated(reply: FastifyReply): FastifyReply {
+  return reply
+    .code(401)
+    .header('www-authenticate', 'Basic realm="bosun"')
+    .type('application/json; charset=utf-8')
+    .send(unauthenticatedBody);
+}
+
+type Credentials =
+  | { kind: 'basic'; username: string; password: string }
+  | { kind: 'bearer'; token: string }
+  | { kind: 'missing' }
+  | { kind: 'malformed' };
+
+/** Parses `Authorization: Basic base64(user:password)` or `Bearer <token>` (scheme case-insensitive). */
+export function parseAuthorization(header: string | undefined): Credentials {
+  if (header === undefined || header.trim() === '') return { kind: 'missing' };
+  const match = /^\s*(\S+)\s+(\S+)\s*$/.exec(header);
+  if (!match?.[1] || !match[2]) return { kind: 'malformed' };
+  const scheme = match[1].toLowerCase();
+  if (scheme === 'bearer') return { kind: 'bearer', token: match[2] };
+  if (scheme !== 'basic' || !/^[A-Za-z0-9+/]+={0,2}$/.test(match[2])) return { kind: 'malformed' };
+  const decoded = Buffer.from(match[2], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return { kind: 'malformed' };
+  return { kind: 'basic', username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/**
+ * The HTTP security layer, installed before any route: security headers on every response, the Host-header
+ * allowlist (against DNS rebinding) on every request, and — when auth is on — HTTP Basic / Bearer
+ * authentication on every route but `publicRoutes`, with the user attached as `request.user`. No CORS headers
+ * are ever sent. Example: `installSecurity(app, { config, users })`.
+ */
+export function installSecurity(app: TypedApp, options: SecurityOptions): void {
+  const { config, users } = options;
+  if (config.authEnabled && !users)
+    throw new Error('installSecurity: auth is on but no UserService was given');
+  const hosts = allowedHostEntries(config.host, config.allowedHosts);
+  const inventory: RouteEntry[] = [];
+  inventories.set(app, inventory);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) inventory.push({ method: String(method), url: route.url });
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'no-referrer');
+    if (/^\/(ajax-)?api\//.test(request.url)) reply.header('cache-control', 'no-store');
+
+    if (!isHostAllowed(request.headers.host, hosts)) {
+      return reply.code(400).type('application/json; charset=utf-8').send({
+        error_code: 'BAD_REQUEST',
+        message: 'Host header not allowed. Add the name clients use to BOSUN_ALLOWED_HOSTS.',
+      });
+    }
+    if (!config.authEnabled || !users) return;
+    const pattern = request.routeOptions.url;
+    if (
+      pattern !== undefined &&
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      publicRoutes.includes(pattern)
+    ) {
+      return;
+    }
+    const credentials = parseAuthorization(request.headers.authorization);
+    const fail = (reason: AuthFailure['reason'], username?: string): FastifyReply => {
+      options.onAuthFailure?.({ request, reason, ...(username !== undefined ? { username } : {}) });
+      return sendUnauthenticated(reply);
+    };
+    if (credentials.kind === 'missing') return fail('missing_credentials');
+    if (credentials.kind === 'malformed') return fail('malformed_header');
+    let user: User;
+    let method: AuthMethod;
+    try {
+      if (credentials.kind === 'basic') {
+        user = await users.authenticatePassword(credentials.username, credentials.password, request.ip);
+        method = 'basic';
+      } else {
+        user = (await users.authenticateToken(credentials.token)).user;
+        method = 'bearer';
+      }
+    } catch (err) {
+      if (err instanceof AuthenticationError) {
+        return fail(err.reason, credentials.kind === 'basic' ? credentials.username : undefined);
+      }
+      throw err;
+    }
+    request.user = user;
+    request.authMethod = method;
+  });
+}
