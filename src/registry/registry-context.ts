@@ -1,13 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database, DatabaseHandle } from '../db/index.js';
 import type { Clock } from '../shared/clock.js';
-import { NotFoundError } from '../shared/errors.js';
 import type { TrackingService } from '../tracking/tracking-service-contract.js';
 import type { RegistryEventInput, RegistryEventSink } from './events/event-types.js';
-import { modelVersionStore, type ModelVersionRow } from './model-version-store.js';
-import { registeredModelStore, type RegisteredModelRow } from './registered-model-store.js';
+import { findModel, findVersion } from './lookups.js';
+import type { ModelVersionRow } from './model-version-store.js';
+import type { RegisteredModelRow } from './registered-model-store.js';
 import type { ModelStage } from './types.js';
-import { parseVersion, validateModelName } from './validation.js';
 
 /** What the registry reads from tracking: runs and logged models that versions come from. */
 export type TrackingLookups = Pick<TrackingService, 'getRun' | 'getLoggedModel'>;
@@ -87,24 +86,15 @@ export class RegistryContext {
     await this.events.record(db, event);
   }
 
-  async model(db: Kysely<Database>, name: string): Promise<RegisteredModelRow> {
-    const row = await registeredModelStore.findByName(db, validateModelName(name));
-    if (!row) throw new NotFoundError(`Registered Model with name=${name} not found`);
-    return row;
+  model(db: Kysely<Database>, name: string): Promise<RegisteredModelRow> {
+    return findModel(db, name);
   }
 
-  async version(
+  version(
     db: Kysely<Database>,
     name: string,
     version: string,
   ): Promise<{ model: RegisteredModelRow; row: ModelVersionRow }> {
-    const number = parseVersion(version);
-    const model = await this.model(db, name);
-    const row = await modelVersionStore.find(db, {
-      registeredModelId: model.registered_model_id,
-      version: number,
-    });
-    if (!row) throw new NotFoundError(`Model Version (name=${name}, version=${number}) not found`);
-    return { model, row };
+    return findVersion(db, name, version);
   }
 }

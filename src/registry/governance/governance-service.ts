@@ -4,11 +4,11 @@ import type { Database, DatabaseHandle } from '../../db/index.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { BosunError, InvalidParameterError, InvalidStateError, NotFoundError } from '../../shared/errors.js';
 import type { RegistryEventInput, RegistryEventSink } from '../events/event-types.js';
+import { findModel, findVersion } from '../lookups.js';
 import { modelVersionStore, type ModelVersionRow } from '../model-version-store.js';
-import { registeredModelStore, type RegisteredModelRow } from '../registered-model-store.js';
+import type { RegisteredModelRow } from '../registered-model-store.js';
 import type { PromotionRequest, PromotionTarget, RegistryHooks } from '../registry-context.js';
 import { isBlocking, scanArtifactTree, type ScanOptions } from '../scanning/index.js';
-import { parseVersion, validateModelName } from '../validation.js';
 import { approvalFromRow, approvalStore } from './approval-store.js';
 import { unmetConditions } from './policy-evaluator.js';
 import { parseUser, validatePolicyInput } from './policy-validation.js';
@@ -98,25 +98,16 @@ export class GovernanceService {
     await this.options.events.record(db, event);
   }
 
-  private async model(db: Db, name: string): Promise<RegisteredModelRow> {
-    const row = await registeredModelStore.findByName(db, validateModelName(name));
-    if (!row) throw new NotFoundError(`Registered Model with name=${name} not found`);
-    return row;
+  private model(db: Db, name: string): Promise<RegisteredModelRow> {
+    return findModel(db, name);
   }
 
-  private async version(
+  private version(
     db: Db,
     name: string,
     version: string,
   ): Promise<{ model: RegisteredModelRow; row: ModelVersionRow }> {
-    const number = parseVersion(version);
-    const model = await this.model(db, name);
-    const row = await modelVersionStore.find(db, {
-      registeredModelId: model.registered_model_id,
-      version: number,
-    });
-    if (!row) throw new NotFoundError(`Model Version (name=${name}, version=${number}) not found`);
-    return { model, row };
+    return findVersion(db, name, version);
   }
 
   // ---- policies ----
