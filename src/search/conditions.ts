@@ -126,6 +126,26 @@ export function withoutNull(
   return c;
 }
 
+/** A clause on a metric, param or tag key: the same rules in run and logged-model filters. */
+export type KeyedClause =
+  | { entity: 'metric'; key: string; condition: NumericCondition | NullCondition }
+  | { entity: 'param' | 'tag'; key: string; condition: StringCondition | NullCondition };
+
+export function keyedClause(entity: KeyedClause['entity'], key: string, clause: RawClause): KeyedClause {
+  if (entity === 'metric') {
+    return { entity, key, condition: numericCondition(clause, { what: 'metric', allowNull: true }) };
+  }
+  const what = entity === 'param' ? 'parameter' : 'tag';
+  return { entity, key, condition: withoutIn(stringCondition(clause, { what, allowNull: true }), clause) };
+}
+
+/** A comparison on a numeric attribute (a time): numbers only, never `IS NULL`. */
+export function numericAttributeCondition(clause: RawClause, key: string): NumericCondition {
+  const condition = numericCondition(clause, { what: `numeric attribute: ${key}` });
+  if (condition.kind === 'null') throw new InvalidParameterError(`'${key}' does not support IS NULL`);
+  return condition;
+}
+
 /** Maps an entity prefix (case-insensitive) through an alias table; undefined prefix means attribute. */
 export function resolveEntity<E extends string>(
   identifier: RawIdentifier,

@@ -9,7 +9,7 @@ import type {
 import {
   assertNoDuplicateOrderFields,
   invalidAttributeKey,
-  numericCondition,
+  numericAttributeCondition,
   resolveEntity,
   stringCondition,
   withoutIn,
@@ -56,9 +56,7 @@ function experimentClause(clause: RawClause): ExperimentFilterClause {
     return { entity, key, condition };
   }
   if (key === 'creation_time' || key === 'last_update_time') {
-    const condition = numericCondition(clause, { what: `numeric attribute: ${key}` });
-    if (condition.kind === 'null') throw new InvalidParameterError(`'${key}' does not support IS NULL`);
-    return { entity, key, condition };
+    return { entity, key, condition: numericAttributeCondition(clause, key) };
   }
   throw invalidAttributeKey(key, filterAttributes);
 }

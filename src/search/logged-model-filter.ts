@@ -11,10 +11,10 @@ import type {
 import {
   assertNoDuplicateOrderFields,
   invalidAttributeKey,
-  numericCondition,
+  keyedClause,
+  numericAttributeCondition,
   resolveEntity,
   stringCondition,
-  withoutIn,
   withoutNull,
 } from './conditions.js';
 import { parseRawFilter, type RawClause } from './syntax-parser.js';
@@ -58,23 +58,14 @@ function loggedModelClause(clause: RawClause): LoggedModelFilterClause {
   const entity = resolveEntity(clause.identifier, entityAliases, 'attribute', entityNames);
   switch (entity) {
     case 'metric':
-      return { entity, key, condition: numericCondition(clause, { what: 'metric', allowNull: true }) };
     case 'param':
-    case 'tag': {
-      const what = entity === 'param' ? 'parameter' : 'tag';
-      return {
-        entity,
-        key,
-        condition: withoutIn(stringCondition(clause, { what, allowNull: true }), clause),
-      };
-    }
+    case 'tag':
+      return keyedClause(entity, key, clause);
     case 'attribute': {
       const attribute = attributeOf(key);
       if (attribute === undefined) throw invalidAttributeKey(key, attributeNames);
       if (attribute === 'creation_timestamp' || attribute === 'last_updated_timestamp') {
-        const condition = numericCondition(clause, { what: `numeric attribute: ${key}` });
-        if (condition.kind === 'null') throw new InvalidParameterError(`'${key}' does not support IS NULL`);
-        return { entity, key: attribute, condition };
+        return { entity, key: attribute, condition: numericAttributeCondition(clause, key) };
       }
       const condition = withoutNull(stringCondition(clause, { what: 'attributes', allowIn: true }), clause);
       return { entity, key: attribute as LoggedModelStringAttribute, condition };

@@ -12,10 +12,10 @@ import type {
 import {
   assertNoDuplicateOrderFields,
   invalidAttributeKey,
-  numericCondition,
+  keyedClause,
+  numericAttributeCondition,
   resolveEntity,
   stringCondition,
-  withoutIn,
   withoutNull,
 } from './conditions.js';
 import { parseRawFilter, parseRawOrderBy, type RawClause } from './syntax-parser.js';
@@ -74,22 +74,13 @@ function runClause(clause: RawClause): RunFilterClause {
   const entity = resolveEntity(clause.identifier, runEntityAliases, 'attribute', runEntityNames);
   switch (entity) {
     case 'metric':
-      return { entity, key, condition: numericCondition(clause, { what: 'metric', allowNull: true }) };
     case 'param':
-    case 'tag': {
-      const what = entity === 'param' ? 'parameter' : 'tag';
-      return {
-        entity,
-        key,
-        condition: withoutIn(stringCondition(clause, { what, allowNull: true }), clause),
-      };
-    }
+    case 'tag':
+      return keyedClause(entity, key, clause);
     case 'attribute': {
       const attribute = runAttribute(key);
       if (isNumericAttribute(attribute)) {
-        const condition = numericCondition(clause, { what: `numeric attribute: ${key}` });
-        if (condition.kind === 'null') throw new InvalidParameterError(`'${key}' does not support IS NULL`);
-        return { entity, key: attribute, condition };
+        return { entity, key: attribute, condition: numericAttributeCondition(clause, key) };
       }
       const condition = stringCondition(clause, {
         what: 'attributes',
