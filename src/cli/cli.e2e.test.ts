@@ -1,48 +1,21 @@
 /**
  * End to end: a real server (startServer on a temp SQLite file) and the real CLI run as a child process.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BosunClient } from '../client/index.js';
 import { startServer, type RunningServer } from '../server/index.js';
 import { loadServerConfig } from '../shared/config.js';
+import { runBuiltCli, type CliResult } from './test-support/run-built-cli.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-/** The CLI as users run it: the build output (`npm test` builds before it runs the tests). */
-const cliEntry = join(repoRoot, 'dist/cli/main.js');
-if (!existsSync(cliEntry)) throw new Error(`${cliEntry} is missing: run \`npm run build\` before this test`);
 /** A test may start several CLI processes on a loaded 2-core machine. */
 const slow = { timeout: 120_000 };
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `bosun ARGS` with a clean environment (no inherited tracking URI) plus `env`. */
 function bosun(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const base: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(MLFLOW|BOSUN)_/.test(key)) base[key] = value;
-  }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliEntry, ...args], {
-      cwd: repoRoot,
-      env: { ...base, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runBuiltCli(args, env);
 }
 
 let dir: string;

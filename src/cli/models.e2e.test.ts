@@ -2,46 +2,19 @@
  * End to end for `bosun models`: a real server (startServer on a temp SQLite file, governance and lineage
  * included), versions registered through the TS client, and the built CLI run as a child process.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BosunClient, type ScanRecord } from '../client/index.js';
 import { startServer, type RunningServer } from '../server/index.js';
 import { loadServerConfig } from '../shared/config.js';
+import { runBuiltCli, type CliResult } from './test-support/run-built-cli.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const cliEntry = join(repoRoot, 'dist/cli/main.js');
-if (!existsSync(cliEntry)) throw new Error(`${cliEntry} is missing: run \`npm run build\` before this test`);
 const slow = { timeout: 120_000 };
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function bosun(args: string[]): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(MLFLOW|BOSUN)_/.test(key)) env[key] = value;
-  }
-  env.BOSUN_TRACKING_URI = uri;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliEntry, ...args], {
-      cwd: repoRoot,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runBuiltCli(args, { BOSUN_TRACKING_URI: uri });
 }
 
 /** A protocol-2 pickle of `{'a': 1}`: nothing but builtin containers. */
