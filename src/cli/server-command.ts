@@ -15,6 +15,7 @@ interface ServerOptions {
   masterKeyFile?: string;
   auth?: boolean;
   insecureAllowUnauthenticated?: boolean;
+  defaultPermission?: string;
 }
 
 function toFlags(options: ServerOptions): ServerFlags {
@@ -33,6 +34,7 @@ function toFlags(options: ServerOptions): ServerFlags {
   if (options.masterKeyFile !== undefined) flags.masterKeyFile = options.masterKeyFile;
   if (options.auth !== undefined) flags.authEnabled = options.auth;
   if (options.insecureAllowUnauthenticated) flags.allowUnauthenticatedRemote = true;
+  if (options.defaultPermission !== undefined) flags.defaultPermission = options.defaultPermission;
   return flags;
 }
 
@@ -78,6 +80,10 @@ export function serverCommand(deps: ServerCommandDeps = defaultDeps): Command {
     .option(
       '--insecure-allow-unauthenticated',
       'listen beyond loopback WITHOUT authentication (dangerous; logged loudly)',
+    )
+    .option(
+      '--default-permission <permission>',
+      'permission of signed-in users on resources without a grant: READ (default), EDIT, MANAGE or NO_PERMISSIONS (BOSUN_DEFAULT_PERMISSION)',
     )
     .option(
       '--master-key-file <file>',

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseMasterKey, type MasterKey } from '../security/secrets/master-key.js';
+import { permissionLevels, type Permission } from '../security/permissions/types.js';
 import { InvalidParameterError } from './errors.js';
 
 /** Settings of `bosun server`. CLI flags win over environment variables, which win over defaults. */
@@ -31,10 +32,16 @@ export interface ServerConfig {
   allowedHosts: string[];
   /** First administrator, created at start when none exists (BOSUN_ADMIN_USERNAME / BOSUN_ADMIN_PASSWORD). */
   adminBootstrap?: { username: string; password: string };
+  /**
+   * The permission a signed-in user has on an experiment or registered model without a grant
+   * (`--default-permission`, BOSUN_DEFAULT_PERMISSION; READ as in MLflow's auth app).
+   */
+  defaultPermission: Permission;
 }
 
 /** Flags as the CLI received them; any may be absent. */
-export type ServerFlags = Partial<Omit<ServerConfig, 'port' | 'masterKey'>> & {
+export type ServerFlags = Partial<Omit<ServerConfig, 'port' | 'masterKey' | 'defaultPermission'>> & {
+  defaultPermission?: string;
   port?: number | string;
   masterKeyFile?: string;
 };
@@ -130,7 +137,14 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     throw new InvalidParameterError('Set both BOSUN_ADMIN_USERNAME and BOSUN_ADMIN_PASSWORD, or neither.');
   }
   const masterKey = loadMasterKey(flags, env);
+  const defaultPermission = (flags.defaultPermission ?? env.BOSUN_DEFAULT_PERMISSION ?? 'READ').toUpperCase();
+  if (!(permissionLevels as readonly string[]).includes(defaultPermission)) {
+    throw new InvalidParameterError(
+      `Invalid default permission '${defaultPermission}': expected one of ${permissionLevels.join(', ')}`,
+    );
+  }
   return {
+    defaultPermission: defaultPermission as Permission,
     ...(masterKey ? { masterKey } : {}),
     authEnabled: flags.authEnabled ?? (env.BOSUN_AUTH ? parseBoolean(env.BOSUN_AUTH, 'BOSUN_AUTH') : false),
     allowUnauthenticatedRemote: flags.allowUnauthenticatedRemote ?? false,

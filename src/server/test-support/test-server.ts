@@ -38,6 +38,7 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
     sqliteSynchronous: 'NORMAL',
     logLevel: 'silent',
     bodyLimitBytes: 1024 * 1024,
+    defaultPermission: 'READ',
     authEnabled: false,
     allowUnauthenticatedRemote: false,
     allowedHosts: [],

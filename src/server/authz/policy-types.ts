@@ -1,0 +1,64 @@
+import type { FastifyRequest } from 'fastify';
+import type { Action } from '../../security/permissions/types.js';
+
+/** Where in a request an identifier is read from. */
+export interface FieldRef {
+  in: 'body' | 'query' | 'params';
+  field: string;
+}
+
+/**
+ * How a request names the experiment it touches: directly, through a run, a logged model or a name, or through
+ * an artifact path under the proxy (`<experiment_id>/<run_id>/artifacts/...`).
+ */
+export type ExperimentLocator =
+  | { by: 'experiment-id'; from: FieldRef }
+  | { by: 'experiment-ids'; from: FieldRef }
+  | { by: 'experiment-name'; from: FieldRef }
+  | { by: 'run-id'; from: FieldRef }
+  | { by: 'run-ids'; from: FieldRef }
+  | { by: 'logged-model-id'; from: FieldRef }
+  | { by: 'artifact-path'; from: FieldRef };
+
+/** How a request names the registered model it touches: by name, or through an approval request's id. */
+export type ModelLocator = { by: 'model-name'; from: FieldRef } | { by: 'approval-id'; from: FieldRef };
+
+/**
+ * One condition a request must meet. `signed-in`: any authenticated user (searches filter their results to what
+ * the caller may read). `self-or-admin`: the username the request names is the caller's own, or the caller is
+ * an administrator.
+ */
+export type Requirement =
+  | { kind: 'public' }
+  | { kind: 'signed-in' }
+  | { kind: 'admin' }
+  | { kind: 'self-or-admin'; username: FieldRef }
+  | { kind: 'experiment'; action: Action; locate: ExperimentLocator }
+  | { kind: 'registered-model'; action: Action; locate: ModelLocator };
+
+/** What a successful response changes in the grants (creators get MANAGE; deleted or renamed models). */
+export type AfterSuccess =
+  | {
+      kind: 'grant-creator';
+      resource: 'experiment' | 'registered-model';
+      idFromResponse: (body: unknown) => string | undefined;
+    }
+  | { kind: 'drop-model-grants'; name: FieldRef }
+  | { kind: 'rename-model-grants'; from: FieldRef; to: FieldRef };
+
+/** The permission a route needs: every requirement must hold. */
+export interface RoutePolicy {
+  require: Requirement[];
+  after?: AfterSuccess;
+}
+
+/** `"<METHOD> <route pattern>"`, e.g. `"POST /api/2.0/mlflow/runs/create"` (ajax-api routes share the api entry). */
+export type RouteKey = string;
+
+export type PolicyTable = Readonly<Record<RouteKey, RoutePolicy>>;
+
+/** Reads a field named by a FieldRef; undefined when absent or not a string/number. */
+export function readField(request: FastifyRequest, ref: FieldRef): unknown {
+  const source = request[ref.in] as Record<string, unknown> | undefined;
+  return source?.[ref.field];
+}
