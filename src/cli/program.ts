@@ -6,6 +6,7 @@ import type { CliIo } from './cli-context.js';
 import { auditCommand } from './audit-command.js';
 import { experimentsCommand } from './experiments-command.js';
 import { modelsCommand } from './models-command.js';
+import { permissionsCommand } from './permissions-command.js';
 import { runsCommand } from './runs-command.js';
 import { secretsCommand } from './secrets-command.js';
 import { serverCommand } from './server-command.js';
@@ -43,6 +44,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(auditCommand(io));
   program.addCommand(secretsCommand(io));
   program.addCommand(usersCommand(io));
+  program.addCommand(permissionsCommand(io));
   configureTree(program, io);
   return program;
 }

@@ -84,6 +84,7 @@ export function lineageFromWire(value: unknown): ModelVersionLineage {
     const lo = readObject(lm, 'lineage.logged_model');
     loggedModel = {
       modelId: readString(lo, 'model_id', 'lineage.logged_model'),
+      experimentId: readOptionalString(lo, 'experiment_id', 'lineage.logged_model') ?? '',
       name: readOptionalString(lo, 'name', 'lineage.logged_model') ?? '',
       artifactUri: readOptionalString(lo, 'artifact_uri', 'lineage.logged_model') ?? '',
       params: tagsFromWire(lo.params, 'lineage.logged_model.params'),

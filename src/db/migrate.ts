@@ -7,6 +7,8 @@ import { governanceMigration } from './migrations/0004-governance.js';
 import { secretsMigration } from './migrations/0005-secrets.js';
 import { auditMigration } from './migrations/0006-audit.js';
 import { usersMigration } from './migrations/0007-users.js';
+import { permissionsMigration } from './migrations/0008-permissions.js';
+import { webhookSecretRefMigration } from './migrations/0009-webhook-secret-ref.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
@@ -19,6 +21,8 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0005-secrets': secretsMigration(handle),
       '0006-audit': auditMigration(handle),
       '0007-users': usersMigration(handle),
+      '0008-permissions': permissionsMigration(handle),
+      '0009-webhook-secret-ref': webhookSecretRefMigration(handle),
     }),
   };
 }

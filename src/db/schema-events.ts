@@ -13,14 +13,18 @@ export interface RegistryEventsTable {
 
 /**
  * Where to POST registry events. `model_name` null means every model; `event_types` is a JSON array of event
- * types (empty = all). `secret` is the HMAC key, stored as given for now: the security issue encrypts it.
+ * types (empty = all). The HMAC signing key is never stored here: `secret_ref` is the path of the secret-store
+ * entry that holds it, encrypted (`bosun/webhooks/<id>/signing-secret`). `legacy_secret` is the plain text of a
+ * subscription created before migration 0009, until a server with a master key moves it into the store and
+ * sets it to null. A row is created inactive and activated once its secret is stored.
  */
 export interface WebhookSubscriptionsTable {
   id: Generated<number>;
   model_name: string | null;
   url: string;
   event_types: string;
-  secret: string;
+  secret_ref: string | null;
+  legacy_secret: string | null;
   active: number;
   created_at: number;
 }

@@ -3,6 +3,7 @@ import type { AuditTables } from './schema-audit.js';
 import type { EventTables } from './schema-events.js';
 import type { SecretTables } from './schema-secrets.js';
 import type { UserTables } from './schema-users.js';
+import type { PermissionTables } from './schema-permissions.js';
 import type { GovernanceTables } from './schema-governance.js';
 import type { RegistryTables } from './schema-registry.js';
 
@@ -148,6 +149,7 @@ export interface Database
     GovernanceTables,
     SecretTables,
     AuditTables,
-    UserTables {}
+    UserTables,
+    PermissionTables {}
 
 export type Count = ColumnType<number | string | bigint, never, never>;

@@ -219,6 +219,7 @@ export class ModelVersionService {
     );
     return paginate(query.pageToken, pageSize, (offset, limit) =>
       modelVersionStore.search(this.ctx.db, {
+        ...(query.visibility !== undefined ? { visibility: query.visibility } : {}),
         ...(query.filter !== undefined ? { filter: query.filter } : {}),
         ...(query.orderBy !== undefined ? { orderBy: query.orderBy } : {}),
         offset,

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../db/index.js';
 import type { ModelVersionsTable } from '../db/schema-registry.js';
-import { buildModelVersionSearchQuery } from '../search/index.js';
+import { buildModelVersionSearchQuery, type RegistrySearchQuery } from '../search/index.js';
 import type { ModelStage, ModelVersion, Tag } from './types.js';
 
 type Db = Kysely<Database>;
@@ -119,7 +119,7 @@ export const modelVersionStore = {
 
   async search(
     db: Db,
-    q: { filter?: string; orderBy?: string[]; offset: number; limit: number },
+    q: RegistrySearchQuery,
   ): Promise<ModelVersion[]> {
     const rows = await buildModelVersionSearchQuery(db, q).execute();
     return this.loadMany(

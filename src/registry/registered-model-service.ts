@@ -118,6 +118,7 @@ export class RegisteredModelService {
     );
     return paginate(query.pageToken, pageSize, (offset, limit) =>
       registeredModelStore.search(this.ctx.db, {
+        ...(query.visibility !== undefined ? { visibility: query.visibility } : {}),
         ...(query.filter !== undefined ? { filter: query.filter } : {}),
         ...(query.orderBy !== undefined ? { orderBy: query.orderBy } : {}),
         offset,

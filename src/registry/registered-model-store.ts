@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../db/index.js';
 import type { RegisteredModelsTable } from '../db/schema-registry.js';
-import { buildRegisteredModelSearchQuery } from '../search/index.js';
+import { buildRegisteredModelSearchQuery, type RegistrySearchQuery } from '../search/index.js';
 import { modelVersionStore } from './model-version-store.js';
 import type { ModelAlias, ModelVersion, RegisteredModel, Tag } from './types.js';
 
@@ -93,7 +93,7 @@ export const registeredModelStore = {
 
   async search(
     db: Db,
-    q: { filter?: string; orderBy?: string[]; offset: number; limit: number },
+    q: RegistrySearchQuery,
   ): Promise<RegisteredModel[]> {
     const rows = await buildRegisteredModelSearchQuery(db, q).execute();
     return this.loadMany(

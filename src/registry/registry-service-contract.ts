@@ -1,6 +1,9 @@
+import type { Visibility } from '../security/permissions/types.js';
 import type { ModelStage, ModelVersion, Page, RegisteredModel, Tag } from './types.js';
 
 export interface SearchRegistryQuery {
+  /** Only models (and their versions) the caller may read (absent: all). */
+  visibility?: Visibility;
   filter?: string;
   orderBy?: string[];
   maxResults?: number;

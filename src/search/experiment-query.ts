@@ -1,3 +1,5 @@
+import type { Visibility } from '../security/permissions/types.js';
+import { experimentIdValue, visibilityCondition } from './visibility.js';
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../db/index.js';
 import type { ViewType } from '../tracking/types.js';
@@ -8,6 +10,8 @@ import { searchDialectOf, type SearchDialect } from './sql-dialect.js';
 
 export interface ExperimentSearchQuery {
   viewType: ViewType;
+  /** Only experiments the caller may read (absent: all). */
+  visibility?: Visibility;
   filter?: string;
   orderBy?: string[];
   offset: number;
@@ -53,6 +57,9 @@ export function buildExperimentSearchQuery(
   if (q.viewType === 'ACTIVE_ONLY') query = query.where('experiments.lifecycle_stage', '=', 'active');
   else if (q.viewType === 'DELETED_ONLY') query = query.where('experiments.lifecycle_stage', '=', 'deleted');
   for (const clause of filter) query = query.where(experimentCondition(clause, dialect));
+  if (q.visibility) {
+    query = query.where(visibilityCondition(experimentColumn.experiment_id, q.visibility, experimentIdValue));
+  }
 
   const order: ExperimentOrderClause[] =
     parsedOrder.length > 0

@@ -45,4 +45,6 @@ export {
   buildRegisteredModelSearchQuery,
   parseModelVersionFilter,
   parseRegisteredModelFilter,
+  type RegistrySearchQuery,
 } from './registry-filter.js';
+export { visibilityCondition } from './visibility.js';

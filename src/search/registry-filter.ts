@@ -1,3 +1,5 @@
+import type { Visibility } from '../security/permissions/types.js';
+import { modelNameValue, visibilityCondition } from './visibility.js';
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../db/index.js';
 import { InvalidParameterError } from '../shared/errors.js';
@@ -162,6 +164,8 @@ export function parseModelVersionOrderBy(
 // ---- SQL ------------------------------------------------------------------------------------------------------
 
 export interface RegistrySearchQuery {
+  /** Only models (and their versions) the caller may read (absent: all). */
+  visibility?: Visibility;
   filter?: string;
   orderBy?: string[];
   offset: number;
@@ -226,6 +230,9 @@ export function buildRegisteredModelSearchQuery(
     );
   }
   if (!mentionsPromptTag(filter)) query = query.where(sql<SqlBool>`not ${modelIsPrompt}`);
+  if (q.visibility) {
+    query = query.where(visibilityCondition(sql.ref('registered_models.name'), q.visibility, modelNameValue));
+  }
   if (!order.some((o) => o.key === 'name')) order.push({ key: 'name', ascending: true });
   for (const o of order) {
     const column = modelColumn[o.key];
@@ -282,6 +289,9 @@ export function buildModelVersionSearchQuery(
     }
   }
   if (!mentionsPromptTag(filter)) query = query.where(sql<SqlBool>`not ${modelIsPrompt}`);
+  if (q.visibility) {
+    query = query.where(visibilityCondition(sql.ref('registered_models.name'), q.visibility, modelNameValue));
+  }
   if (order.length === 0) order.push({ key: 'last_updated_timestamp', ascending: false });
   if (!order.some((o) => o.key === 'name')) order.push({ key: 'name', ascending: true });
   if (!order.some((o) => o.key === 'version_number')) order.push({ key: 'version_number', ascending: false });

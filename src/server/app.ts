@@ -4,9 +4,12 @@ import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { ArtifactStore } from '../artifacts/index.js';
 import type { LineageService } from '../registry/lineage/index.js';
 import type { RegistryService } from '../registry/registry-service-contract.js';
+import type { PermissionServiceContract } from '../security/permissions/index.js';
 import type { UserService } from '../security/users/index.js';
 import type { ServerConfig } from '../shared/config.js';
-import { installSecurity, type SecurityOptions } from './auth/index.js';
+import { installAuthorization } from './authz/index.js';
+import { installSecurity, publicRoutes, type SecurityOptions } from './auth/index.js';
+import { documentErrorResponses } from './openapi-responses.js';
 import type { TrackingService } from '../tracking/tracking-service-contract.js';
 import { requestValidatorCompiler } from './validator-compiler.js';
 import { formatSchemaError, installErrorHandling, type ErrorBody } from './error-handler.js';
@@ -20,6 +23,8 @@ import { registerSystemRoutes } from './system-routes.js';
 import type { TypedApp } from './typed-app.js';
 import { installAuditHook, registerAuditRoutes, type AuditDeps } from './audit/index.js';
 import { registerSecretRoutes, type SecretRouteDeps } from './api/secret-routes.js';
+import { registerUserRoutes } from './api/user-routes.js';
+import { registerMlflowAuthRoutes } from './mlflow/auth-routes.js';
 import { bosunVersion } from './version.js';
 
 export interface AppDeps {
@@ -44,6 +49,8 @@ export interface AppDeps {
   secrets?: SecretRouteDeps;
   /** Users and tokens; required when `config.authEnabled` (see src/server/auth). */
   users?: UserService;
+  /** Per-user grants; served by the user and permission routes (MLflow basic-auth API, /api/bosun/v1/users). */
+  permissions?: PermissionServiceContract;
   /** Called on every failed sign-in (for the audit log). */
   onAuthFailure?: SecurityOptions['onAuthFailure'];
 }
@@ -93,6 +100,13 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     ...(deps.users ? { users: deps.users } : {}),
     ...(deps.onAuthFailure ? { onAuthFailure: deps.onAuthFailure } : {}),
   });
+  if (config.authEnabled && !deps.permissions) throw new Error('buildApp: auth is on but no PermissionService');
+  const governance = deps.governance?.governance;
+  installAuthorization(app, {
+    tracking: deps.tracking,
+    ...(deps.permissions ? { permissions: deps.permissions } : {}),
+    ...(governance ? { modelOfApproval: (id) => governance.modelNameOfApproval(Number(id)) } : {}),
+  });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -104,6 +118,11 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
           'Bosun tracking server: the MLflow REST API 2.0 (tracking, logged models, artifacts) and the native API.',
       },
     },
+    // The error statuses every operation can answer (400, 401, 403, 404, 409, 413, 415) and the auth schemes.
+    transformObject: (doc) =>
+      'openapiObject' in doc
+        ? documentErrorResponses(doc.openapiObject, { authEnabled: config.authEnabled, publicRoutes })
+        : doc.swaggerObject,
   });
 
   registerSystemRoutes(app, deps.checkDatabase ? { checkDatabase: deps.checkDatabase } : {});
@@ -114,6 +133,11 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   if (deps.lineage) registerLineageRoutes(app, deps.lineage);
   if (deps.audit) registerAuditRoutes(app, deps.audit);
   registerSecretRoutes(app, deps.secrets ?? { store: undefined });
+  if (deps.users) {
+    const userDeps = { users: deps.users, permissions: deps.permissions };
+    registerUserRoutes(app, userDeps);
+    await registerMlflowAuthRoutes(app, { ...userDeps, tracking: deps.tracking, registry: deps.registry });
+  }
   if (config.serveArtifacts) {
     const artifactDeps = { artifacts: deps.artifacts, tracking: deps.tracking };
     await app.register(async (scope: TypedApp) => {

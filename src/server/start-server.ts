@@ -12,6 +12,7 @@ import {
   WebhookTargetPolicy,
 } from '../registry/webhooks/index.js';
 import { AuditLog } from '../security/audit/index.js';
+import { PermissionService } from '../security/permissions/index.js';
 import { SecretStore } from '../security/secrets/index.js';
 import type { ServerConfig } from '../shared/config.js';
 import { createTrackingService } from '../tracking/index.js';
@@ -58,9 +59,22 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       allowPrivateWebhookTargets: config.webhookAllowPrivate,
       allowedWebhookCidrs: config.webhookAllowedCidrs,
     });
-    const webhooks = new WebhookService(handle.db, targetPolicy);
     // A wrong master key refuses to start here (WrongMasterKeyError names both key ids, never a key).
     const secretStore = config.masterKey ? await SecretStore.open(handle, config.masterKey) : undefined;
+    // Webhook signing secrets live in the secret store; secrets of pre-0009 subscriptions move there now.
+    const webhooks = new WebhookService(handle.db, targetPolicy, secretStore ? { secrets: secretStore } : {});
+    const webhookNotice = secretStore
+      ? await webhooks
+          .sealLegacySecrets()
+          .then((n) => (n > 0 ? `moved ${n} webhook signing secret(s) into the secret store` : undefined))
+      : await webhooks
+          .countLegacySecrets()
+          .then((n) =>
+            n > 0
+              ? `${n} webhook subscription(s) keep a plain-text signing secret in the database: set ` +
+                'BOSUN_MASTER_KEY_FILE and restart to move them into the encrypted secret store'
+              : undefined,
+          );
     app = await buildApp({
       tracking,
       registry,
@@ -70,6 +84,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       artifacts,
       config,
       users,
+      permissions: new PermissionService({ handle, defaultPermission: config.defaultPermission }),
       audit: { db: handle.db, auditLog: new AuditLog() },
       secrets: { store: secretStore },
       checkDatabase: async () => {
@@ -78,11 +93,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     });
     for (const notice of userNotices) app.log.info(notice);
     if (exposureWarning) app.log.warn(exposureWarning);
+    if (webhookNotice && secretStore) app.log.info(webhookNotice);
+    else if (webhookNotice) app.log.warn(webhookNotice);
     await app.listen({ host: config.host, port: config.port });
     const log = app.log;
     dispatcher = new WebhookDispatcher({
       db: handle.db,
       transport: new HttpWebhookTransport(targetPolicy),
+      ...(secretStore ? { secrets: secretStore } : {}),
       onError: (err: unknown) => log.warn({ err }, 'webhook delivery round failed'),
     });
     dispatcher.start();

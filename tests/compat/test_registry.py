@@ -14,7 +14,7 @@ import mlflow
 import mlflow.sklearn
 from mlflow.exceptions import MlflowException
 
-from conftest import IS_MLFLOW_3
+from conftest import CLIENT_AUTH, IS_MLFLOW_3
 
 PIP_REQUIREMENTS = ["scikit-learn", "numpy"]
 
@@ -216,6 +216,7 @@ def test_unsafe_sources_are_refused_and_get_artifact_stays_in_the_store(client, 
             f"{bosun_server.url}{prefix}/model-versions/get-artifact",
             params={"name": unique_name, "version": "1", "path": "../../../../etc/passwd"},
             timeout=10,
+            auth=CLIENT_AUTH,
         )
         assert response.status_code in (400, 404)
         assert "root:" not in response.text

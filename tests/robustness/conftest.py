@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from robustness_support import CLI, REPO, Api, BosunServer, make_server
+from robustness_support import CLI, REPO, Api, BosunServer, SecureServer, make_secure_server, make_server
 
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("BOSUN_TEST_PG_URI") else [])
 
@@ -79,3 +79,30 @@ def server_factory(
     for srv in made:
         srv.stop()
         srv.backend.drop()
+
+
+@pytest.fixture(scope="module")
+def secure_servers(
+    bosun_build: Path, backend_kind: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], SecureServer]]:
+    """`secure_servers("READ")`: a `bosun server --auth --default-permission READ` with the users alice and bob
+    (and its administrator), one per default permission for the whole module. Each must still be alive at the end."""
+    made: dict[str, SecureServer] = {}
+
+    def get(default_permission: str) -> SecureServer:
+        if default_permission not in made:
+            workdir = tmp_path_factory.mktemp(f"bosun-auth-{default_permission.lower()}-{backend_kind}")
+            made[default_permission] = make_secure_server(workdir, backend_kind, default_permission)
+            made[default_permission].start()
+        return made[default_permission]
+
+    try:
+        yield get
+        for secure in made.values():
+            alive = secure.server.running()
+            code = secure.server.stop()
+            assert alive, f"the --auth server died during the module (exit {code}):\n{secure.server.log_tail()}"
+    finally:
+        for secure in made.values():
+            secure.server.kill()
+            secure.server.backend.drop()

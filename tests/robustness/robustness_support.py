@@ -5,6 +5,7 @@ Only `requests` and the standard library are used, so the suites run in the comp
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import os
@@ -110,6 +111,9 @@ class BosunServer:
     proc: subprocess.Popen[bytes] | None = None
     starts: int = 0
     log_paths: list[Path] = field(default_factory=list)
+    # Extra `bosun server` flags (e.g. ["--auth", "--default-permission", "READ"]) and environment variables.
+    extra_args: list[str] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -125,6 +129,7 @@ class BosunServer:
         env = dict(os.environ)
         env.setdefault("BOSUN_LOG_LEVEL", os.environ.get("BOSUN_TEST_LOG_LEVEL", "warn"))
         env["BOSUN_DATA_DIR"] = str(self.workdir / "data-dir")
+        env.update(self.extra_env)
         cmd = [
             "node",
             str(CLI),
@@ -137,6 +142,7 @@ class BosunServer:
             self.backend.uri,
             "--artifacts-destination",
             str(self.artifacts_dir),
+            *self.extra_args,
         ]
         with open(log_path, "wb") as log:
             self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -199,17 +205,90 @@ def make_server(workdir: Path, backend_kind: str) -> BosunServer:
     return BosunServer(workdir=workdir, backend=backend, artifacts_dir=artifacts)
 
 
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+    """Runs `node dist/cli/main.js <args>` (extra environment variables in `env`); the caller checks the result."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_TRACKING_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        ["node", str(CLI), *args], cwd=REPO, env=full_env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def cli_ok(*args: str, env: dict[str, str] | None = None) -> str:
+    """`run_cli` that must succeed; returns stdout."""
+    proc = run_cli(*args, env=env)
+    assert proc.returncode == 0, f"`bosun {' '.join(args)}` exited with {proc.returncode}: {proc.stderr.strip()}"
+    return proc.stdout
+
+
+SECURE_ADMIN = "sec-admin"
+
+
+@dataclass
+class SecureServer:
+    """A `bosun server --auth` with its first administrator and non-admin users made with the CLI."""
+
+    server: BosunServer
+    default_permission: str
+    passwords: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def create_user(self, username: str, password: str | None = None) -> str:
+        """Creates a non-admin user with `bosun users create` (password from BOSUN_USER_PASSWORD)."""
+        password = password or f"Pw-{username}-{uuid.uuid4().hex[:12]}!"
+        cli_ok("users", "create", "--username", username, "--backend-store-uri", self.server.backend.uri,
+               env={"BOSUN_USER_PASSWORD": password})  # fmt: skip
+        self.passwords[username] = password
+        return password
+
+    def api(self, username: str | None) -> Api:
+        """A client signed in as `username` (HTTP Basic), or anonymous for None."""
+        return Api(self.url, auth=None if username is None else (username, self.passwords[username]))
+
+    def basic(self, username: str, password: str | None = None) -> dict[str, str]:
+        """An `Authorization` header for `raw_request`."""
+        raw = f"{username}:{self.passwords[username] if password is None else password}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+
+
+    def start(self) -> "SecureServer":
+        """Starts the server (the first administrator comes from BOSUN_ADMIN_*) and creates alice and bob."""
+        self.server.start()
+        for user in ("alice", "bob"):
+            self.create_user(user)
+        return self
+
+
+def make_secure_server(workdir: Path, backend_kind: str, default_permission: str) -> SecureServer:
+    """A `bosun server --auth --default-permission <p>` (not started yet: call `start()`)."""
+    srv = make_server(workdir, backend_kind)
+    admin_password = f"Admin-{uuid.uuid4().hex[:16]}!"
+    srv.extra_args = ["--auth", "--default-permission", default_permission]
+    srv.extra_env = {"BOSUN_ADMIN_USERNAME": SECURE_ADMIN, "BOSUN_ADMIN_PASSWORD": admin_password}
+    return SecureServer(server=srv, default_permission=default_permission, passwords={SECURE_ADMIN: admin_password})
+
+
 # --------------------------------------------------------------------------------------------------------------
 # HTTP
 
 
 class Api:
-    """A thin client for the MLflow routes. Methods return the raw `requests.Response`."""
+    """A thin client for the MLflow routes. Methods return the raw `requests.Response`.
 
-    def __init__(self, base_url: str, timeout: float = 60.0):
+    `auth` is what `requests` takes (e.g. `("alice", "password")` for HTTP Basic), sent on every call."""
+
+    def __init__(self, base_url: str, timeout: float = 60.0, auth: Any = None):
         self.base = base_url
         self.timeout = timeout
         self.session = requests.Session()
+        self.session.auth = auth
+
+    def request(self, method: str, path: str, **kw: Any) -> requests.Response:
+        """Any route by its full path (`/api/2.0/...`, `/api/bosun/v1/...`)."""
+        return self.session.request(method, f"{self.base}{path}", timeout=self.timeout, **kw)
 
     def post(self, path: str, body: Any = None, **kw: Any) -> requests.Response:
         return self.session.post(f"{self.base}{API}/{path}", json=body, timeout=self.timeout, **kw)
@@ -321,12 +400,13 @@ def raw_request(
     headers: dict[str, str] | None = None,
     timeout: float = 30.0,
 ) -> RawResponse:
-    """Sends `target` exactly as given (no dot-segment removal, no re-quoting), unlike `requests`/urllib3."""
+    """Sends `target` exactly as given (no dot-segment removal, no re-quoting), unlike `requests`/urllib3.
+    A `Host` in `headers` replaces the one http.client would add (instead of being sent as a second one)."""
     parts = urlsplit(base_url)
     conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout)
     try:
-        conn.putrequest(method, target, skip_accept_encoding=True)
         hdrs = dict(headers or {})
+        conn.putrequest(method, target, skip_host=any(k.lower() == "host" for k in hdrs), skip_accept_encoding=True)
         if body is not None:
             hdrs.setdefault("Content-Length", str(len(body)))
         for k, v in hdrs.items():

@@ -3,6 +3,7 @@ import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-
 import type { Clock } from '../../shared/clock.js';
 import { BosunError } from '../../shared/errors.js';
 import { WebhookService, WebhookTargetPolicy } from '../webhooks/index.js';
+import { openTestSecretStore } from '../webhooks/test-support/test-secret-store.js';
 import { SqlRegistryEventSink } from './sql-event-sink.js';
 
 class Rollback extends Error {}
@@ -20,7 +21,7 @@ describe.each(testEngines)('registry events on %s', (engine) => {
     webhooks = new WebhookService(
       database.handle.db,
       new WebhookTargetPolicy({ allowPrivateWebhookTargets: true }),
-      clock,
+      { clock, secrets: await openTestSecretStore(database.handle) },
     );
   });
   afterAll(async () => database.dispose());

@@ -1,4 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Visibility } from '../../security/permissions/types.js';
+import { visibilityCondition } from '../../search/index.js';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
 import { decodePageToken, encodePageToken } from '../../search/index.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
@@ -13,6 +15,8 @@ import type {
 
 /** Filters and paging of `listEvents`. Events come oldest first (by id) unless `order` is 'desc'. */
 export interface ListEventsQuery {
+  /** Only events of registered models the caller may read (by the name the event recorded); absent: all. */
+  visibility?: Visibility;
   modelName?: string;
   version?: string;
   types?: readonly string[];
@@ -158,6 +162,9 @@ export class SqlRegistryEventSink implements RegistryEventSink {
     const offset = decodePageToken(query.pageToken);
     let q = this.db.selectFrom('registry_events').selectAll();
     if (query.modelName !== undefined) q = q.where('model_name', '=', query.modelName);
+    if (query.visibility) {
+      q = q.where(visibilityCondition(sql.ref('model_name'), query.visibility, (name) => name));
+    }
     if (query.version !== undefined) q = q.where('version', '=', query.version);
     if (query.types !== undefined && query.types.length > 0) q = q.where('type', 'in', [...query.types]);
     if (query.since !== undefined) q = q.where('created_at', '>=', query.since);

@@ -269,6 +269,18 @@ export class GovernanceService {
     return this.decide(id, 'approved', input);
   }
 
+  /** The registered model an approval request belongs to; undefined when there is no such request. */
+  async modelNameOfApproval(id: number): Promise<string | undefined> {
+    if (!Number.isSafeInteger(id) || id <= 0) return undefined;
+    const row = await this.db
+      .selectFrom('model_version_approvals as a')
+      .innerJoin('registered_models as m', 'm.registered_model_id', 'a.registered_model_id')
+      .select('m.name')
+      .where('a.id', '=', id)
+      .executeTakeFirst();
+    return row?.name;
+  }
+
   reject(id: number, input: DecisionInput): Promise<Approval> {
     return this.decide(id, 'rejected', input);
   }

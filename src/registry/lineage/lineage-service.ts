@@ -90,6 +90,7 @@ function runLineage(run: Run): RunLineage {
 function loggedModelLineage(model: LoggedModel): LoggedModelLineage {
   return {
     modelId: model.modelId,
+    experimentId: model.experimentId,
     name: model.name,
     artifactUri: model.artifactUri,
     params: model.params,

@@ -42,6 +42,8 @@ export interface RunLineage {
 
 export interface LoggedModelLineage {
   modelId: string;
+  /** The experiment the logged model belongs to (what its readers need permission on). */
+  experimentId: string;
   name: string;
   artifactUri: string;
   params: Tag[];

@@ -1,7 +1,8 @@
 /**
  * Webhooks for registry events: subscriptions (per model or global), the target policy that keeps deliveries
- * off loopback, private and link-local addresses, HMAC-SHA256 signatures, and the dispatcher that sends,
- * retries with backoff and logs every attempt. See docs/webhooks.md.
+ * off loopback, private and link-local addresses, HMAC-SHA256 signatures keyed with secrets kept encrypted in
+ * the secret store, and the dispatcher that sends, retries with backoff and logs every attempt. See
+ * docs/webhooks.md.
  */
 export type {
   CreateWebhookInput,
@@ -11,7 +12,17 @@ export type {
   WebhookDelivery,
   WebhookSubscription,
 } from './webhook-types.js';
-export { WebhookService, parseSubscriptionId, type DeliveryPage } from './webhook-service.js';
+export {
+  WebhookService,
+  parseSubscriptionId,
+  type DeliveryPage,
+  type WebhookServiceOptions,
+} from './webhook-service.js';
+export {
+  WebhookSecretsUnavailableError,
+  signingSecretPath,
+  type WebhookSecretStore,
+} from './signing-secrets.js';
 export {
   WebhookTargetPolicy,
   systemResolver,

@@ -9,6 +9,8 @@ import { WebhookDispatcher, type WebhookDispatcherOptions } from './webhook-disp
 import { WebhookService } from './webhook-service.js';
 import { verifyWebhookSignature } from './webhook-signature.js';
 import { HttpWebhookTransport, WebhookTargetRefusedError } from './webhook-transport.js';
+import type { SecretStore } from '../../security/secrets/index.js';
+import { openTestSecretStore } from './test-support/test-secret-store.js';
 import { startWebhookReceiver, type WebhookReceiver } from './test-support/webhook-receiver.js';
 
 let receiver: WebhookReceiver;
@@ -24,11 +26,13 @@ describe.each(testEngines)('webhook delivery on %s', (engine) => {
   const loopbackAllowed = new WebhookTargetPolicy({ allowPrivateWebhookTargets: true });
   let sink: SqlRegistryEventSink;
   let webhooks: WebhookService;
+  let secrets: SecretStore;
 
   beforeEach(async () => {
     database = await openTestDatabase(engine);
+    secrets = await openTestSecretStore(database.handle);
     sink = new SqlRegistryEventSink(database.handle.db, clock);
-    webhooks = new WebhookService(database.handle.db, loopbackAllowed, clock);
+    webhooks = new WebhookService(database.handle.db, loopbackAllowed, { clock, secrets });
   });
   afterEach(async () => database.dispose());
 
@@ -38,6 +42,7 @@ describe.each(testEngines)('webhook delivery on %s', (engine) => {
     new WebhookDispatcher({
       db: database.handle.db,
       transport: new HttpWebhookTransport(loopbackAllowed),
+      secrets,
       clock,
       retry: { maxAttempts: 3, delaysMs: [50, 100], jitter: 0 },
       timeoutMs: 2000,
@@ -90,7 +95,14 @@ describe.each(testEngines)('webhook delivery on %s', (engine) => {
       const signature = String(req.headers['x-bosun-signature']);
       expect(signature).toMatch(/^sha256=[0-9a-f]{64}$/);
       expect(
-        verifyWebhookSignature(sub.secret, timestamp, req.body, signature, 300, Math.floor(time / 1000)),
+        verifyWebhookSignature(
+          sub.secret ?? '',
+          timestamp,
+          req.body,
+          signature,
+          300,
+          Math.floor(time / 1000),
+        ),
       ).toBe(true);
       expect(
         verifyWebhookSignature(
@@ -156,7 +168,7 @@ describe.each(testEngines)('webhook delivery on %s', (engine) => {
       return calls === 1 ? [{ address: '93.184.216.34', family: 4 }] : [{ address: '127.0.0.1', family: 4 }];
     };
     const strict = new WebhookTargetPolicy({}, rebinding);
-    const strictHooks = new WebhookService(database.handle.db, strict, clock);
+    const strictHooks = new WebhookService(database.handle.db, strict, { clock, secrets });
     const sub = await strictHooks.create({ url: `http://hooks.rebind.test:${receiver.port}${path}` });
     expect(calls).toBe(1);
     await record({ type: 'alias.removed', modelName: 'rf', payload: { alias: 'champion' } });

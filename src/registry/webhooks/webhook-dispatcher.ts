@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
+import { resolveSigningSecret, type WebhookSecretStore } from './signing-secrets.js';
 import { signWebhook } from './webhook-signature.js';
 import type { WebhookTransport } from './webhook-transport.js';
 import {
@@ -14,6 +15,11 @@ import {
 export interface WebhookDispatcherOptions {
   db: Kysely<Database>;
   transport: WebhookTransport;
+  /**
+   * Where signing secrets are read from. Without it only subscriptions created before migration 0009 (whose
+   * plain-text secret has not been moved yet) can be signed; other deliveries fail their attempt, unsent.
+   */
+  secrets?: Pick<WebhookSecretStore, 'get'>;
   clock?: Clock;
   retry?: RetrySchedule;
   /** Source of jitter (0 to 1); tests pin it. */
@@ -39,7 +45,8 @@ interface ClaimedDelivery {
   id: number;
   attempts: number;
   url: string;
-  secret: string;
+  secretRef: string | null;
+  legacySecret: string | null;
   active: number;
   eventId: number;
   type: string;
@@ -59,7 +66,7 @@ interface AttemptResult {
 
 /** The JSON body of a webhook request; the payload is embedded as recorded, not re-parsed. */
 export function webhookBody(
-  d: Omit<ClaimedDelivery, 'id' | 'attempts' | 'url' | 'secret' | 'active'>,
+  d: Omit<ClaimedDelivery, 'id' | 'attempts' | 'url' | 'secretRef' | 'legacySecret' | 'active'>,
 ): string {
   const head = JSON.stringify({
     id: Number(d.eventId),
@@ -139,11 +146,13 @@ export class WebhookDispatcher {
   /** One round: claims due deliveries, sends them, records the outcomes. Returns how many were attempted. */
   async runOnce(): Promise<number> {
     const claimed = await this.claim();
+    // One secret-store read per subscription and round, however many of its deliveries are due.
+    const secrets = new Map<string, Promise<string>>();
     let next = 0;
     const worker = async () => {
       while (next < claimed.length) {
         const delivery = claimed[next++];
-        if (delivery) await this.deliver(delivery);
+        if (delivery) await this.deliver(delivery, secrets);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, claimed.length) }, worker));
@@ -185,7 +194,8 @@ export class WebhookDispatcher {
         'd.id as id',
         'd.attempts as attempts',
         's.url as url',
-        's.secret as secret',
+        's.secret_ref as secretRef',
+        's.legacy_secret as legacySecret',
         's.active as active',
         'e.id as eventId',
         'e.type as type',
@@ -202,8 +212,11 @@ export class WebhookDispatcher {
     return rows.map((r) => ({ ...r, token }));
   }
 
-  private async deliver(d: ClaimedDelivery & { token: string }): Promise<void> {
-    const result = d.active ? await this.attempt(d) : inactive;
+  private async deliver(
+    d: ClaimedDelivery & { token: string },
+    secrets: Map<string, Promise<string>>,
+  ): Promise<void> {
+    const result = d.active ? await this.attempt(d, secrets) : inactive;
     const attempt = d.attempts + 1;
     const now = this.clock.nowMs();
     const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
@@ -239,7 +252,27 @@ export class WebhookDispatcher {
     });
   }
 
-  private async attempt(d: ClaimedDelivery): Promise<AttemptResult> {
+  private async attempt(d: ClaimedDelivery, secrets: Map<string, Promise<string>>): Promise<AttemptResult> {
+    const key = d.secretRef ?? `legacy:${d.id}`;
+    let secretRead = secrets.get(key);
+    if (!secretRead) {
+      secretRead = resolveSigningSecret(d, this.options.secrets);
+      secretRead.catch(() => undefined);
+      secrets.set(key, secretRead);
+    }
+    let secret: string;
+    try {
+      secret = await secretRead;
+    } catch (err) {
+      // Not sent unsigned: the attempt fails and is retried like any other failure. The message never holds
+      // the secret (secret-store errors name the path only).
+      const message = err instanceof Error ? err.message : String(err);
+      return {
+        statusCode: null,
+        error: `signing secret unavailable: ${message}`.slice(0, 1000),
+        durationMs: 0,
+      };
+    }
     const body = webhookBody(d);
     const timestamp = Math.floor(this.clock.nowMs() / 1000);
     const started = performance.now();
@@ -255,7 +288,7 @@ export class WebhookDispatcher {
           'x-bosun-event': d.type,
           'x-bosun-delivery': String(d.id),
           'x-bosun-timestamp': String(timestamp),
-          'x-bosun-signature': signWebhook(d.secret, timestamp, body),
+          'x-bosun-signature': signWebhook(secret, timestamp, body),
         },
       });
       const code = response.statusCode;

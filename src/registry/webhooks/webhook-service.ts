@@ -6,6 +6,13 @@ import { systemClock, type Clock } from '../../shared/clock.js';
 import { InvalidParameterError, NotFoundError } from '../../shared/errors.js';
 import { isRegistryEventType } from '../events/event-type-list.js';
 import type { RegistryEventType } from '../events/event-types.js';
+import {
+  WebhookSecretsUnavailableError,
+  removeSigningSecret,
+  signingSecretPath,
+  signingSecretPrefix,
+  type WebhookSecretStore,
+} from './signing-secrets.js';
 import type { WebhookTargetPolicy } from './target-policy.js';
 import type {
   CreateWebhookInput,
@@ -14,6 +21,15 @@ import type {
   WebhookDelivery,
   WebhookSubscription,
 } from './webhook-types.js';
+
+export interface WebhookServiceOptions {
+  /**
+   * Where signing secrets are kept, encrypted. Without it (no master key) subscriptions cannot be created;
+   * existing ones can still be listed and deleted.
+   */
+  secrets?: WebhookSecretStore;
+  clock?: Clock;
+}
 
 export interface DeliveryPage {
   deliveries: WebhookDelivery[];
@@ -56,17 +72,31 @@ export function parseSubscriptionId(raw: string | number): number {
 
 /**
  * Webhook subscriptions and their delivery log. Subscription URLs are checked by the target policy when they
- * are created (and again, address by address, when each delivery connects).
+ * are created (and again, address by address, when each delivery connects). Signing secrets live in the
+ * secret store at `bosun/webhooks/<id>/signing-secret`; the subscription row keeps only that path.
  * Example: `await webhooks.create({ url: 'https://ci.example.com/hook', modelName: 'rf', events: ['alias.set'] })`.
  */
 export class WebhookService {
+  private readonly clock: Clock;
+  private readonly secrets: WebhookSecretStore | undefined;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly policy: WebhookTargetPolicy,
-    private readonly clock: Clock = systemClock,
-  ) {}
+    options: WebhookServiceOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.secrets = options.secrets;
+  }
 
+  /**
+   * Subscribes a URL. The secret (given, or generated) goes to the secret store; the answer carries it only
+   * when it was generated, since the caller cannot know it otherwise. Needs the secret store: without one,
+   * `WebhookSecretsUnavailableError` (400) tells the operator to configure a master key.
+   */
   async create(input: CreateWebhookInput): Promise<CreatedWebhookSubscription> {
+    const secrets = this.secrets;
+    if (!secrets) throw new WebhookSecretsUnavailableError();
     if (typeof input.url !== 'string' || input.url.length === 0) {
       throw new InvalidParameterError("Missing value for required parameter 'url'");
     }
@@ -84,26 +114,91 @@ export class WebhookService {
       }
       if (!events.includes(type)) events.push(type);
     }
+    const generated = input.secret === undefined;
     const secret = input.secret ?? `whsec_${randomBytes(32).toString('hex')}`;
-    if (secret.length < 16 || secret.length > 256) {
+    if (typeof secret !== 'string' || secret.length < 16 || secret.length > 256) {
       throw new InvalidParameterError('Webhook secret must be 16 to 256 characters long');
     }
     const url = await this.policy.checkUrl(input.url);
     const now = this.clock.nowMs();
-    // The secret is stored as given; the security issue encrypts it at rest.
+    // Inactive until its secret is stored, so no event queues a delivery that could not be signed.
     const row = await this.db
       .insertInto('webhook_subscriptions')
       .values({
         model_name: modelName ?? null,
         url,
         event_types: JSON.stringify(events),
-        secret,
-        active: 1,
+        secret_ref: null,
+        legacy_secret: null,
+        active: 0,
         created_at: now,
       })
       .returning(['id', 'model_name', 'url', 'event_types', 'active', 'created_at'])
       .executeTakeFirstOrThrow();
-    return { ...subscriptionFromRow(row), secret };
+    const id = Number(row.id);
+    const ref = signingSecretPath(id);
+    try {
+      // A leftover of an earlier subscription with the same id (deleted while the store was off) goes first.
+      await removeSigningSecret(secrets, ref);
+      await secrets.put(ref, secret);
+      await this.db
+        .updateTable('webhook_subscriptions')
+        .set({ secret_ref: ref, active: 1 })
+        .where('id', '=', id)
+        .execute();
+    } catch (err) {
+      // Best effort: the original error is the one worth reporting.
+      await this.db
+        .deleteFrom('webhook_subscriptions')
+        .where('id', '=', id)
+        .execute()
+        .catch(() => undefined);
+      await removeSigningSecret(secrets, ref).catch(() => undefined);
+      throw err;
+    }
+    const created: CreatedWebhookSubscription = subscriptionFromRow({ ...row, active: 1 });
+    if (generated) created.secret = secret;
+    return created;
+  }
+
+  /**
+   * Moves the plain-text secrets of subscriptions created before migration 0009 into the secret store and
+   * clears them from the table. Idempotent; the server runs it at every start when it has a master key.
+   * Returns how many were moved.
+   */
+  async sealLegacySecrets(): Promise<number> {
+    const secrets = this.secrets;
+    if (!secrets) throw new WebhookSecretsUnavailableError();
+    const rows = await this.db
+      .selectFrom('webhook_subscriptions')
+      .select(['id', 'legacy_secret'])
+      .where('legacy_secret', 'is not', null)
+      .orderBy('id')
+      .execute();
+    let moved = 0;
+    for (const row of rows) {
+      if (row.legacy_secret === null) continue;
+      const ref = signingSecretPath(Number(row.id));
+      await secrets.put(ref, row.legacy_secret);
+      const result = await this.db
+        .updateTable('webhook_subscriptions')
+        .set({ secret_ref: ref, legacy_secret: null })
+        .where('id', '=', row.id)
+        .where('legacy_secret', 'is not', null)
+        .executeTakeFirst();
+      moved += Number(result.numUpdatedRows);
+    }
+    return moved;
+  }
+
+  /** How many subscriptions still hold a plain-text secret (created before migration 0009, not yet moved). */
+  async countLegacySecrets(): Promise<number> {
+    const row = await this.db
+      .selectFrom('webhook_subscriptions')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('legacy_secret', 'is not', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   /** Every subscription, or those of one model (global ones excluded), oldest first. */
@@ -126,10 +221,19 @@ export class WebhookService {
     return subscriptionFromRow(row);
   }
 
-  /** Deletes a subscription with its pending deliveries and their log. */
+  /**
+   * Deletes a subscription with its pending deliveries and their log, then its signing secret. Without the
+   * secret store the secret entry stays behind (harmless: nothing refers to it; a later subscription with the
+   * same id replaces it).
+   */
   async delete(id: number): Promise<void> {
     const subscriptionId = parseSubscriptionId(id);
-    await this.db.transaction().execute(async (trx) => {
+    const ref = await this.db.transaction().execute(async (trx) => {
+      const sub = await trx
+        .selectFrom('webhook_subscriptions')
+        .select('secret_ref')
+        .where('id', '=', subscriptionId)
+        .executeTakeFirst();
       const deliveries = trx
         .selectFrom('webhook_deliveries')
         .select('id')
@@ -143,7 +247,11 @@ export class WebhookService {
       if (Number(result.numDeletedRows) === 0) {
         throw new NotFoundError(`Webhook subscription ${id} not found`);
       }
+      return sub?.secret_ref ?? null;
     });
+    if (ref !== null && ref.startsWith(signingSecretPrefix) && this.secrets) {
+      await removeSigningSecret(this.secrets, ref);
+    }
   }
 
   /** The deliveries of one subscription, newest first, each with its attempt log. */

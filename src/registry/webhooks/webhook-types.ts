@@ -1,6 +1,6 @@
 import type { RegistryEventType } from '../events/event-types.js';
 
-/** Where registry events are POSTed. The secret is never shown again after creation. */
+/** Where registry events are POSTed. Never carries the signing secret (it lives in the secret store). */
 export interface WebhookSubscription {
   id: number;
   /** Absent: every model (a global subscription). */
@@ -12,9 +12,12 @@ export interface WebhookSubscription {
   createdAt: number;
 }
 
-/** The answer to a creation: the subscription and its secret, shown this once. */
+/**
+ * The answer to a creation. `secret` is present only when the server generated it (the caller has no other
+ * way to learn it), shown this once; a secret the caller gave is never echoed.
+ */
 export interface CreatedWebhookSubscription extends WebhookSubscription {
-  secret: string;
+  secret?: string;
 }
 
 export interface CreateWebhookInput {

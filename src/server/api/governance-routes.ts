@@ -70,8 +70,11 @@ const ApprovalOut = Type.Object({
 });
 const ModelParams = Type.Object({ name: Type.String() });
 const VersionParams = Type.Object({ name: Type.String(), version: Type.String() });
+const userDescription =
+  'acting user. With authentication on, the signed-in user acts: give nothing, or your own username ' +
+  '(another name is refused with 400). With authentication off, an assertion (else the X-Bosun-User header).';
 const UserBody = {
-  user: Type.Optional(Type.String({ description: 'acting user (an assertion, not authentication)' })),
+  user: Type.Optional(Type.String({ description: userDescription })),
   comment: Type.Optional(Type.String()),
 };
 
@@ -124,12 +127,36 @@ function approvalToWire(a: Approval) {
   };
 }
 
-/** The acting user: the body's `user`, else the X-Bosun-User header. An assertion until authentication lands. */
+/**
+ * The acting user of a governance change (policy author, approval requester or decider, promoter).
+ *
+ * With authentication on (`req.user` set by the auth hook), it is the signed-in user, never an assertion: a
+ * body `user` or X-Bosun-User header naming anyone else is refused with 400 INVALID_PARAMETER_VALUE, so that a
+ * caller cannot approve in someone else's name. Naming oneself is accepted (usernames compare
+ * case-insensitively, as they are unique that way), and the recorded name is the account's own spelling.
+ *
+ * With authentication off (local single-user mode), the body's `user`, else the X-Bosun-User header, as asserted.
+ */
 function actingUser(req: FastifyRequest, bodyUser: string | undefined): string | undefined {
-  if (bodyUser !== undefined && bodyUser !== '') return bodyUser;
   const header = req.headers[userHeader];
-  const value = Array.isArray(header) ? header[0] : header;
-  return value !== undefined && value !== '' ? value : undefined;
+  const headerValue = Array.isArray(header) ? header[0] : header;
+  const asserted = [
+    { where: "parameter 'user'", name: bodyUser },
+    { where: 'header X-Bosun-User', name: headerValue },
+  ].filter((a): a is { where: string; name: string } => a.name !== undefined && a.name !== '');
+  const signedIn = req.user;
+  if (signedIn) {
+    for (const { where, name } of asserted) {
+      if (name.toLowerCase() !== signedIn.username.toLowerCase()) {
+        throw new InvalidParameterError(
+          `Invalid value for ${where}: '${name.slice(0, 64)}' is not the signed-in user '${signedIn.username}'. ` +
+            'With authentication on, the signed-in user is the acting user: omit it or give your own username.',
+        );
+      }
+    }
+    return signedIn.username;
+  }
+  return asserted[0]?.name;
 }
 
 function parseApprovalId(raw: string): number {
@@ -172,7 +199,7 @@ export function registerGovernanceRoutes(app: TypedApp, deps: GovernanceRouteDep
           beat_current: Type.Optional(Type.Union([BeatCurrentSchema, Type.Null()])),
           required_approvals: Type.Optional(Type.Integer({ minimum: 0 })),
           approvers: Type.Optional(Type.Array(Type.String())),
-          user: Type.Optional(Type.String()),
+          user: Type.Optional(Type.String({ description: userDescription })),
         }),
         response: { 200: Type.Object({ policy: PolicyOut }) },
       },
@@ -231,7 +258,9 @@ export function registerGovernanceRoutes(app: TypedApp, deps: GovernanceRouteDep
         tags,
         summary: "Scan a version's files again and store the verdict",
         params: VersionParams,
-        body: Type.Optional(Type.Object({ user: Type.Optional(Type.String()) })),
+        body: Type.Optional(
+          Type.Object({ user: Type.Optional(Type.String({ description: userDescription })) }),
+        ),
         response: { 200: Type.Object({ scan: ScanOut }) },
       },
     },
@@ -332,7 +361,7 @@ export function registerGovernanceRoutes(app: TypedApp, deps: GovernanceRouteDep
         params: VersionParams,
         body: Type.Object({
           target: Type.String(),
-          user: Type.Optional(Type.String()),
+          user: Type.Optional(Type.String({ description: userDescription })),
           archive_existing_versions: Type.Optional(Type.Boolean({ description: 'stage targets only' })),
         }),
         response: { 200: Type.Object({ allowed: Type.Literal(true) }) },

@@ -1,3 +1,5 @@
+import type { FastifyRequest } from 'fastify';
+import { mayRead, readableOf } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
 import type {
   LineageService,
@@ -62,6 +64,7 @@ const LineageOut = Type.Object({
   logged_model: Nullable(
     Type.Object({
       model_id: Type.String(),
+      experiment_id: Type.String(),
       name: Type.String(),
       artifact_uri: Type.String(),
       params: Type.Array(KeyValue),
@@ -127,11 +130,21 @@ export function lineageToWire(l: ModelVersionLineage) {
         ? null
         : {
             model_id: l.loggedModel.modelId,
+            experiment_id: l.loggedModel.experimentId,
             name: l.loggedModel.name,
             artifact_uri: l.loggedModel.artifactUri,
             params: l.loggedModel.params.map((p) => ({ key: p.key, value: p.value })),
           },
   };
+}
+
+/** The versions of registered models the caller may read. */
+async function readableVersions(
+  request: FastifyRequest,
+  refs: readonly ModelVersionRef[],
+): Promise<ModelVersionRef[]> {
+  const names = new Set(await readableOf(request, 'registered-model', [...new Set(refs.map((r) => r.name))]));
+  return refs.filter((r) => names.has(r.name));
 }
 
 const refsToWire = (refs: readonly ModelVersionRef[]) =>
@@ -154,9 +167,16 @@ export function registerLineageRoutes(app: TypedApp, lineage: LineageService): v
         response: { 200: Type.Object({ lineage: LineageOut }) },
       },
     },
-    async (req) => ({
-      lineage: lineageToWire(await lineage.modelVersion(req.params.name, req.params.version)),
-    }),
+    async (req) => {
+      const found = await lineage.modelVersion(req.params.name, req.params.version);
+      // The run and logged model belong to experiments the caller may not read: those parts stay hidden.
+      const run = found.run && (await mayRead(req, 'experiment', found.run.experimentId)) ? found.run : null;
+      const loggedModel =
+        found.loggedModel && (await mayRead(req, 'experiment', found.loggedModel.experimentId))
+          ? found.loggedModel
+          : null;
+      return { lineage: lineageToWire({ ...found, run, loggedModel }) };
+    },
   );
 
   app.get(
@@ -169,7 +189,9 @@ export function registerLineageRoutes(app: TypedApp, lineage: LineageService): v
         response: { 200: Type.Object({ model_versions: Type.Array(VersionRefOut) }) },
       },
     },
-    async (req) => ({ model_versions: refsToWire(await lineage.run(req.params.run_id)) }),
+    async (req) => ({
+      model_versions: refsToWire(await readableVersions(req, await lineage.run(req.params.run_id))),
+    }),
   );
 
   app.get(
@@ -193,9 +215,14 @@ export function registerLineageRoutes(app: TypedApp, lineage: LineageService): v
     async (req) => {
       const { name, digest } = req.query;
       const found = await lineage.dataset(digest === undefined ? { name } : { name, digest });
+      const readableExperiments = new Set(
+        await readableOf(req, 'experiment', [...new Set(found.runs.map((r) => r.experimentId))]),
+      );
       return {
-        runs: found.runs.map((r) => ({ run_id: r.runId, experiment_id: r.experimentId })),
-        model_versions: refsToWire(found.modelVersions),
+        runs: found.runs
+          .filter((r) => readableExperiments.has(r.experimentId))
+          .map((r) => ({ run_id: r.runId, experiment_id: r.experimentId })),
+        model_versions: refsToWire(await readableVersions(req, found.modelVersions)),
       };
     },
   );

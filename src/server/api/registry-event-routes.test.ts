@@ -11,10 +11,12 @@ import {
   verifyWebhookSignature,
   type HostResolver,
 } from '../../registry/webhooks/index.js';
+import { openTestSecretStore } from '../../registry/webhooks/test-support/test-secret-store.js';
 import {
   startWebhookReceiver,
   type WebhookReceiver,
 } from '../../registry/webhooks/test-support/webhook-receiver.js';
+import type { SecretStore } from '../../security/secrets/index.js';
 import { formatSchemaError, installErrorHandling } from '../error-handler.js';
 import type { TypedApp } from '../typed-app.js';
 import { requestValidatorCompiler } from '../validator-compiler.js';
@@ -25,15 +27,22 @@ interface Answer {
   json: Record<string, unknown>;
 }
 
-/** The routes on an app set up like buildApp's (validation, error mapping), listening on loopback. */
-async function startApp(database: TestDatabase, policy: WebhookTargetPolicy) {
+/**
+ * The routes on an app set up like buildApp's (validation, error mapping), listening on loopback. `secrets`
+ * undefined: a server started without a master key.
+ */
+async function startApp(
+  database: TestDatabase,
+  policy: WebhookTargetPolicy,
+  secrets: SecretStore | undefined,
+) {
   const app: TypedApp = Fastify({
     schemaErrorFormatter: formatSchemaError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(requestValidatorCompiler());
   installErrorHandling(app, 1024 * 1024);
   const events = new SqlRegistryEventSink(database.handle.db);
-  const webhooks = new WebhookService(database.handle.db, policy);
+  const webhooks = new WebhookService(database.handle.db, policy, secrets ? { secrets } : {});
   registerRegistryEventRoutes(app, { events, webhooks });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -64,10 +73,12 @@ describe.each(testEngines)('registry event routes on %s', (engine) => {
   let database: TestDatabase;
   let strict: Awaited<ReturnType<typeof startApp>>;
   let receiver: WebhookReceiver;
+  let secrets: SecretStore;
 
   beforeAll(async () => {
     database = await openTestDatabase(engine);
-    strict = await startApp(database, new WebhookTargetPolicy({}, publicDns));
+    secrets = await openTestSecretStore(database.handle);
+    strict = await startApp(database, new WebhookTargetPolicy({}, publicDns), secrets);
     receiver = await startWebhookReceiver();
   });
   afterAll(async () => {
@@ -89,7 +100,7 @@ describe.each(testEngines)('registry event routes on %s', (engine) => {
     expect(String(res.json.message)).toMatch(/is refused: .*(loopback|private|link-local)/);
   });
 
-  it('creates, shows, lists and deletes a subscription; the secret is shown once', async () => {
+  it('creates, shows, lists and deletes a subscription; only a generated secret is shown, once', async () => {
     const created = await strict.call('POST', '/webhooks', {
       url: 'https://hooks.example.test/bosun',
       model_name: 'rf',
@@ -105,6 +116,7 @@ describe.each(testEngines)('registry event routes on %s', (engine) => {
     });
     expect(webhook.secret).toMatch(/^whsec_[0-9a-f]{64}$/);
     const id = webhook.id as number;
+    expect((await secrets.get(`bosun/webhooks/${id}/signing-secret`)).value).toBe(webhook.secret);
 
     const shown = await strict.call('GET', `/webhooks/${id}`);
     expect(shown.status).toBe(200);
@@ -115,7 +127,9 @@ describe.each(testEngines)('registry event routes on %s', (engine) => {
       url: 'https://hooks.example.test/global',
       secret: 'my-own-secret-0123456789',
     });
-    expect((own.json.webhook as Record<string, unknown>).secret).toBe('my-own-secret-0123456789');
+    expect(own.status).toBe(200);
+    expect(own.json.webhook).not.toHaveProperty('secret');
+    expect(JSON.stringify(own.json)).not.toContain('my-own-secret-0123456789');
 
     const listed = await strict.call('GET', '/webhooks');
     const all = listed.json.webhooks as Record<string, unknown>[];
@@ -134,7 +148,10 @@ describe.each(testEngines)('registry event routes on %s', (engine) => {
       expect.objectContaining({ event_type: 'alias.set', status: 'pending', attempts: 0, attempt_log: [] }),
     ]);
 
+    expect(JSON.stringify(deliveries.json)).not.toContain(String(webhook.secret));
+
     expect((await strict.call('DELETE', `/webhooks/${id}`)).json).toEqual({});
+    await expect(secrets.get(`bosun/webhooks/${id}/signing-secret`)).rejects.toThrow(/does not exist/);
     const gone = await strict.call('GET', `/webhooks/${id}`);
     expect(gone.status).toBe(404);
     expect(gone.json.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
@@ -144,6 +161,26 @@ describe.each(testEngines)('registry event routes on %s', (engine) => {
     const ownId = (own.json.webhook as Record<string, unknown>).id as number;
     expect((await strict.call('DELETE', `/webhooks/${ownId}`)).status).toBe(200);
     expect((await strict.call('GET', '/webhooks')).json.webhooks).toEqual([]);
+  });
+
+  it('refuses to create a webhook without the secret store, telling the operator what to configure', async () => {
+    const keyless = await startApp(database, new WebhookTargetPolicy({}, publicDns), undefined);
+    try {
+      const before = (await keyless.call('GET', '/webhooks')).json.webhooks as unknown[];
+      for (const body of [
+        { url: 'https://hooks.example.test/keyless', secret: 'keyless-secret-0123456789' },
+        { url: 'https://hooks.example.test/keyless' },
+      ]) {
+        const res = await keyless.call('POST', '/webhooks', body);
+        expect(res.status).toBe(400);
+        expect(res.json.error_code).toBe('BAD_REQUEST');
+        expect(String(res.json.message)).toContain('BOSUN_MASTER_KEY_FILE');
+        expect(String(res.json.message)).not.toContain('keyless-secret');
+      }
+      expect((await keyless.call('GET', '/webhooks')).json.webhooks).toEqual(before);
+    } finally {
+      await keyless.app.close();
+    }
   });
 
   it('answers bad input with typed errors', async () => {
@@ -224,7 +261,7 @@ describe.each(testEngines)('registry event routes on %s', (engine) => {
 
   it('shows the delivery log of a webhook sent to a local receiver the operator allowed', async () => {
     const policy = new WebhookTargetPolicy({ allowedWebhookCidrs: ['127.0.0.1/32'] });
-    const open = await startApp(database, policy);
+    const open = await startApp(database, policy, secrets);
     try {
       const path = `/routes-${engine}`;
       receiver.script(path, [503]);
@@ -243,6 +280,7 @@ describe.each(testEngines)('registry event routes on %s', (engine) => {
       const dispatcher = new WebhookDispatcher({
         db: database.handle.db,
         transport: new HttpWebhookTransport(policy),
+        secrets,
         clock: { nowMs: () => now },
         retry: { maxAttempts: 3, delaysMs: [5], jitter: 0 },
       });

@@ -1,3 +1,4 @@
+import { visibleTo } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
 import type { EventPage, ListEventsQuery, RegistryEvent } from '../../registry/events/index.js';
 import {
@@ -37,7 +38,14 @@ const WebhookOut = Type.Object({
 });
 const CreatedWebhookOut = Type.Intersect([
   WebhookOut,
-  Type.Object({ secret: Type.String({ description: 'the HMAC key, shown only in this answer' }) }),
+  Type.Object({
+    secret: Type.Optional(
+      Type.String({
+        description:
+          'the generated HMAC key, shown only in this answer; absent when the request gave its own secret',
+      }),
+    ),
+  }),
 ]);
 const AttemptOut = Type.Object({
   attempt: Type.Integer(),
@@ -127,7 +135,8 @@ function typesFrom(raw: readonly string[] | undefined): string[] | undefined {
 
 /**
  * The native API for registry events and webhooks, under /api/bosun/v1: the event log, and webhook
- * subscriptions with their delivery log. Errors are BosunErrors, formatted by the app's error handler.
+ * subscriptions with their delivery log. Errors are BosunErrors, formatted by the app's error handler. No route
+ * returns a signing secret, except the creation answer for a secret the server generated.
  * Example (composition root): `registerRegistryEventRoutes(app, { events: eventSink, webhooks })`.
  */
 export function registerRegistryEventRoutes(app: TypedApp, deps: RegistryEventRouteDeps): void {
@@ -152,7 +161,7 @@ export function registerRegistryEventRoutes(app: TypedApp, deps: RegistryEventRo
     },
     async (req) => {
       const q = req.query;
-      const query: ListEventsQuery = {};
+      const query: ListEventsQuery = { visibility: await visibleTo(req, 'registered-model') };
       if (q.model_name !== undefined) query.modelName = q.model_name;
       if (q.version !== undefined) query.version = q.version;
       const types = typesFrom(q.type);
@@ -174,7 +183,9 @@ export function registerRegistryEventRoutes(app: TypedApp, deps: RegistryEventRo
     {
       schema: {
         tags,
-        summary: 'Subscribe a URL to registry events (one model or all); the secret is shown only here',
+        summary:
+          'Subscribe a URL to registry events (one model or all). The signing secret is kept encrypted in the ' +
+          'secret store (needs a master key); a generated one is shown only in this answer',
         body: Type.Object({
           url: Type.String({ maxLength: 2048 }),
           model_name: Type.Optional(Type.String()),
@@ -192,7 +203,12 @@ export function registerRegistryEventRoutes(app: TypedApp, deps: RegistryEventRo
         ...(b.events !== undefined ? { events: b.events } : {}),
         ...(b.secret !== undefined ? { secret: b.secret } : {}),
       });
-      return { webhook: { ...webhookToWire(created), secret: created.secret } };
+      return {
+        webhook: {
+          ...webhookToWire(created),
+          ...(created.secret !== undefined ? { secret: created.secret } : {}),
+        },
+      };
     },
   );
 

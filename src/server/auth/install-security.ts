@@ -7,17 +7,18 @@ import {
 } from '../../security/users/index.js';
 import type { ServerConfig } from '../../shared/config.js';
 import type { TypedApp } from '../typed-app.js';
+import { isPublicRoute, publicRouteKeys } from '../authz/route-policies.js';
 import { allowedHostEntries, isHostAllowed } from './host-allowlist.js';
 import type { AuthMethod } from './request-user.js';
 import './request-user.js';
 
-/** Routes anyone may call (GET/HEAD only), by route pattern: liveness, version, readiness, the OpenAPI document. */
-export const publicRoutes: readonly string[] = [
-  '/health',
-  '/version',
-  '/api/bosun/v1/health',
-  '/api/bosun/v1/openapi.json',
-];
+/**
+ * Routes anyone may call (GET/HEAD only), by route pattern: liveness, version, readiness, the OpenAPI document.
+ * Declared as `public` in the route policy table (src/server/authz/route-policies.ts).
+ */
+export const publicRoutes: readonly string[] = publicRouteKeys
+  .filter((key) => key.startsWith('GET '))
+  .map((key) => key.slice('GET '.length));
 
 export interface AuthFailure {
   request: FastifyRequest;
@@ -112,13 +113,7 @@ export function installSecurity(app: TypedApp, options: SecurityOptions): void {
     }
     if (!config.authEnabled || !users) return;
     const pattern = request.routeOptions.url;
-    if (
-      pattern !== undefined &&
-      (request.method === 'GET' || request.method === 'HEAD') &&
-      publicRoutes.includes(pattern)
-    ) {
-      return;
-    }
+    if (pattern !== undefined && isPublicRoute(request.method, pattern)) return;
     const credentials = parseAuthorization(request.headers.authorization);
     const fail = (reason: AuthFailure['reason'], username?: string): FastifyReply => {
       options.onAuthFailure?.({ request, reason, ...(username !== undefined ? { username } : {}) });

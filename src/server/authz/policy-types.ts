@@ -4,7 +4,8 @@ import type { Action } from '../../security/permissions/types.js';
 /** Where in a request an identifier is read from. */
 export interface FieldRef {
   in: 'body' | 'query' | 'params';
-  field: string;
+  /** The field's name; with several, the first one present wins (e.g. `run_id` then `run_uuid`). */
+  field: string | readonly string[];
 }
 
 /**
@@ -12,13 +13,18 @@ export interface FieldRef {
  * an artifact path under the proxy (`<experiment_id>/<run_id>/artifacts/...`).
  */
 export type ExperimentLocator =
-  | { by: 'experiment-id'; from: FieldRef }
+  /** `orDefault`: the experiment meant when the field is absent (runs/create: the Default experiment). */
+  | { by: 'experiment-id'; from: FieldRef; orDefault?: string }
   | { by: 'experiment-ids'; from: FieldRef }
   | { by: 'experiment-name'; from: FieldRef }
   | { by: 'run-id'; from: FieldRef }
   | { by: 'run-ids'; from: FieldRef }
   | { by: 'logged-model-id'; from: FieldRef }
-  | { by: 'artifact-path'; from: FieldRef };
+  /** Logged model ids in a list of objects (`metrics[].model_id`, `models[].model_id`) or one field. */
+  | { by: 'logged-model-ids'; from: FieldRef; nested?: string }
+  | { by: 'artifact-path'; from: FieldRef }
+  /** Where a new model version's files come from: `run_id`, `runs:/<run>/…`, `mlflow-artifacts:/<exp>/…`, `models:/m-…`. */
+  | { by: 'model-version-source' };
 
 /** How a request names the registered model it touches: by name, or through an approval request's id. */
 export type ModelLocator = { by: 'model-name'; from: FieldRef } | { by: 'approval-id'; from: FieldRef };
@@ -57,8 +63,13 @@ export type RouteKey = string;
 
 export type PolicyTable = Readonly<Record<RouteKey, RoutePolicy>>;
 
-/** Reads a field named by a FieldRef; undefined when absent or not a string/number. */
+/** Reads the field a FieldRef names (the first present, non-empty one); undefined when absent. */
 export function readField(request: FastifyRequest, ref: FieldRef): unknown {
-  const source = request[ref.in] as Record<string, unknown> | undefined;
-  return source?.[ref.field];
+  const source = request[ref.in] as Record<string, unknown> | null | undefined;
+  if (typeof source !== 'object' || source === null) return undefined;
+  for (const field of typeof ref.field === 'string' ? [ref.field] : ref.field) {
+    const value = source[field];
+    if (value !== undefined && value !== null && value !== '') return value;
+  }
+  return undefined;
 }

@@ -1,3 +1,5 @@
+import type { FastifyRequest } from 'fastify';
+import { visibleTo } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
 import type { TrackingService } from '../../tracking/tracking-service-contract.js';
 import type { TypedApp } from '../typed-app.js';
@@ -87,14 +89,19 @@ export function registerExperimentRoutes(app: TypedApp, tracking: TrackingServic
     },
   );
 
-  const search = async (q: {
-    max_results?: number | undefined;
-    page_token?: string | undefined;
-    filter?: string | undefined;
-    order_by?: string[] | undefined;
-    view_type?: string | undefined;
-  }) => {
-    const query: Parameters<TrackingService['searchExperiments']>[0] = {};
+  const search = async (
+    request: FastifyRequest,
+    q: {
+      max_results?: number | undefined;
+      page_token?: string | undefined;
+      filter?: string | undefined;
+      order_by?: string[] | undefined;
+      view_type?: string | undefined;
+    },
+  ) => {
+    const query: Parameters<TrackingService['searchExperiments']>[0] = {
+      visibility: await visibleTo(request, 'experiment'),
+    };
     if (q.max_results !== undefined) query.maxResults = q.max_results;
     if (q.page_token) query.pageToken = q.page_token;
     if (q.filter) query.filter = q.filter;
@@ -117,7 +124,7 @@ export function registerExperimentRoutes(app: TypedApp, tracking: TrackingServic
         response: { 200: SearchExperimentsOut },
       },
     },
-    async (req) => search(req.body),
+    async (req) => search(req, req.body),
   );
   app.get(
     '/experiments/search',
@@ -129,7 +136,7 @@ export function registerExperimentRoutes(app: TypedApp, tracking: TrackingServic
         response: { 200: SearchExperimentsOut },
       },
     },
-    async (req) => search(req.query),
+    async (req) => search(req, req.query),
   );
 
   app.post(

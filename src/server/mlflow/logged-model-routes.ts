@@ -1,3 +1,4 @@
+import { readableOf } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
 import type { LoggedModelOrderBy, TrackingService } from '../../tracking/tracking-service-contract.js';
 import type { TypedApp } from '../typed-app.js';
@@ -90,7 +91,10 @@ export function registerLoggedModelRoutes(app: TypedApp, tracking: TrackingServi
     },
     async (req) => {
       const b = req.body;
-      const query: Parameters<TrackingService['searchLoggedModels']>[0] = { experimentIds: b.experiment_ids };
+      // Only experiments the caller may read are searched; asking only for others finds nothing.
+      const experimentIds = await readableOf(req, 'experiment', b.experiment_ids);
+      if (b.experiment_ids.length > 0 && experimentIds.length === 0) return {};
+      const query: Parameters<TrackingService['searchLoggedModels']>[0] = { experimentIds };
       if (b.filter) query.filter = b.filter;
       if (b.max_results !== undefined) query.maxResults = b.max_results;
       if (b.page_token) query.pageToken = b.page_token;

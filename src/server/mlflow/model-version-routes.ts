@@ -1,3 +1,4 @@
+import { visibleTo } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
 import type { ArtifactStore } from '../../artifacts/index.js';
 import type { RegistryService } from '../../registry/registry-service-contract.js';
@@ -132,7 +133,10 @@ export function registerModelVersionRoutes(app: TypedApp, registry: RegistryServ
       },
     },
     async (req) => {
-      const page = await registry.searchModelVersions(searchQueryOf(req.query));
+      const page = await registry.searchModelVersions({
+        ...searchQueryOf(req.query),
+        visibility: await visibleTo(req, 'registered-model'),
+      });
       return {
         model_versions: page.items.length > 0 ? page.items.map(modelVersionToWire) : undefined,
         next_page_token: page.nextPageToken || undefined,

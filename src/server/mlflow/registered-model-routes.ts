@@ -1,3 +1,4 @@
+import { visibleTo } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
 import type { RegistryService, SearchRegistryQuery } from '../../registry/registry-service-contract.js';
 import type { TypedApp } from '../typed-app.js';
@@ -156,7 +157,10 @@ export function registerRegisteredModelRoutes(app: TypedApp, registry: RegistryS
       },
     },
     async (req) => {
-      const page = await registry.searchRegisteredModels(searchQueryOf(req.query));
+      const page = await registry.searchRegisteredModels({
+        ...searchQueryOf(req.query),
+        visibility: await visibleTo(req, 'registered-model'),
+      });
       return {
         registered_models: page.items.length > 0 ? page.items.map(registeredModelToWire) : undefined,
         next_page_token: page.nextPageToken || undefined,

@@ -1,3 +1,4 @@
+import { readableOf } from '../authz/index.js';
 import { InvalidParameterError } from '../../shared/errors.js';
 import { Type } from '@sinclair/typebox';
 import type { LogBatchInput, TrackingService } from '../../tracking/tracking-service-contract.js';
@@ -325,7 +326,11 @@ export function registerRunRoutes(app: TypedApp, tracking: TrackingService): voi
     },
     async (req) => {
       const b = req.body;
-      const query: Parameters<TrackingService['searchRuns']>[0] = { experimentIds: b.experiment_ids ?? [] };
+      // Only experiments the caller may read are searched; asking only for others finds nothing.
+      const asked = b.experiment_ids ?? [];
+      const experimentIds = await readableOf(req, 'experiment', asked);
+      if (asked.length > 0 && experimentIds.length === 0) return {};
+      const query: Parameters<TrackingService['searchRuns']>[0] = { experimentIds };
       if (b.filter) query.filter = b.filter;
       if (b.order_by && b.order_by.length > 0) query.orderBy = b.order_by;
       if (b.max_results !== undefined) query.maxResults = b.max_results;

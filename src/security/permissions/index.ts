@@ -1,0 +1,11 @@
+export {
+  permissionLevels,
+  type Action,
+  type Grant,
+  type Permission,
+  type ResourceKind,
+  type Visibility,
+} from './types.js';
+export type { PermissionServiceContract } from './permission-service-contract.js';
+export { PermissionService, type PermissionServiceOptions } from './permission-service.js';
+export { allows, isPermission, parsePermission } from './levels.js';

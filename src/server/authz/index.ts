@@ -1,0 +1,10 @@
+export {
+  installAuthorization,
+  mayRead,
+  readableOf,
+  visibleTo,
+  type Access,
+  type AuthorizationDeps,
+} from './install-authorization.js';
+export { isPublicRoute, policyFor, publicRouteKeys, routePolicies } from './route-policies.js';
+export type * from './policy-types.js';

@@ -1,0 +1,214 @@
+import type { FastifyRequest } from 'fastify';
+import type { PermissionServiceContract } from '../../security/permissions/permission-service-contract.js';
+import type { Action, ResourceKind, Visibility } from '../../security/permissions/types.js';
+import type { User } from '../../security/users/index.js';
+import { PermissionDeniedError } from '../../shared/errors.js';
+import type { TypedApp } from '../typed-app.js';
+import { locateExperiments, locateModels, type LocateDeps, type Located } from './locate.js';
+import { readField, type AfterSuccess, type Requirement, type RoutePolicy } from './policy-types.js';
+import { policyFor } from './route-policies.js';
+
+/** What a handler may ask about the caller's rights (set on every request when auth is on). */
+export interface Access {
+  user: User;
+  /** Which resources of a kind the caller may read, for filtering a search in SQL. */
+  visible(kind: ResourceKind): Promise<Visibility>;
+  /** Whether the caller may read one resource, for filtering nested fields. */
+  canRead(kind: ResourceKind, resource: string): Promise<boolean>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller's rights; absent when auth is off (single-user mode: everything is visible). */
+    access?: Access;
+  }
+}
+
+export interface AuthorizationDeps extends LocateDeps {
+  /** Required when auth is on; without it (auth off, no database of grants) grants are not maintained. */
+  permissions?: PermissionServiceContract;
+}
+
+/** The grants, where they are needed: a signed-in user without a PermissionService is a wiring bug. */
+function grantsOf(deps: AuthorizationDeps): PermissionServiceContract {
+  if (!deps.permissions)
+    throw new Error('authorization: a user is signed in but there is no PermissionService');
+  return deps.permissions;
+}
+
+const kindLabel: Record<ResourceKind, string> = {
+  experiment: 'experiment',
+  'registered-model': 'registered model',
+};
+
+function denied(action: Action, kind: ResourceKind, resource?: string): PermissionDeniedError {
+  const what = resource !== undefined ? `${kindLabel[kind]} '${resource}'` : `this ${kindLabel[kind]}`;
+  return new PermissionDeniedError(`Permission denied: you may not ${action} ${what}.`);
+}
+
+async function checkTargets(
+  deps: AuthorizationDeps,
+  user: User,
+  action: Action,
+  kind: ResourceKind,
+  located: Located,
+): Promise<void> {
+  if (located === 'unresolvable') throw denied(action, kind);
+  for (const target of located) {
+    if (!(await grantsOf(deps).can(user, action, target.kind, target.resource))) {
+      throw denied(action, target.kind, target.resource);
+    }
+  }
+}
+
+async function check(
+  deps: AuthorizationDeps,
+  request: FastifyRequest,
+  user: User,
+  requirement: Requirement,
+): Promise<void> {
+  switch (requirement.kind) {
+    case 'public':
+    case 'signed-in':
+      return;
+    case 'admin':
+      if (!user.isAdmin) throw new PermissionDeniedError('Permission denied: administrators only.');
+      return;
+    case 'self-or-admin': {
+      const named = readField(request, requirement.username);
+      if (user.isAdmin) return;
+      if (typeof named === 'string' && named.toLowerCase() === user.username.toLowerCase()) return;
+      throw new PermissionDeniedError('Permission denied: only administrators may act for other users.');
+    }
+    case 'experiment':
+      if (user.isAdmin) return;
+      return checkTargets(
+        deps,
+        user,
+        requirement.action,
+        'experiment',
+        await locateExperiments(deps, request, requirement.locate),
+      );
+    case 'registered-model':
+      if (user.isAdmin) return;
+      return checkTargets(
+        deps,
+        user,
+        requirement.action,
+        'registered-model',
+        await locateModels(deps, request, requirement.locate),
+      );
+  }
+}
+
+function parsePayload(payload: unknown): unknown {
+  if (typeof payload !== 'string') return undefined;
+  try {
+    return JSON.parse(payload) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+async function applyAfterSuccess(
+  deps: AuthorizationDeps,
+  request: FastifyRequest,
+  after: AfterSuccess,
+  payload: unknown,
+): Promise<void> {
+  const permissions = deps.permissions;
+  if (!permissions) return;
+  switch (after.kind) {
+    case 'grant-creator': {
+      const id = after.idFromResponse(parsePayload(payload));
+      if (request.user && id !== undefined) {
+        await permissions.putGrant(after.resource, id, request.user.id, 'MANAGE');
+      }
+      return;
+    }
+    case 'drop-model-grants': {
+      const name = readField(request, after.name);
+      if (typeof name === 'string') await permissions.deleteResourceGrants('registered-model', name);
+      return;
+    }
+    case 'rename-model-grants': {
+      const from = readField(request, after.from);
+      const to = readField(request, after.to);
+      if (typeof from === 'string' && typeof to === 'string') {
+        await permissions.renameResource('registered-model', from, to);
+      }
+      return;
+    }
+  }
+}
+
+function accessFor(deps: AuthorizationDeps, user: User): Access {
+  const cache = new Map<ResourceKind, Promise<Visibility>>();
+  return {
+    user,
+    visible(kind) {
+      let visibility = cache.get(kind);
+      if (!visibility) {
+        visibility = grantsOf(deps).readable(user, kind);
+        cache.set(kind, visibility);
+      }
+      return visibility;
+    },
+    canRead: (kind, resource) => grantsOf(deps).can(user, 'read', kind, resource),
+  };
+}
+
+const policies = new WeakMap<FastifyRequest, RoutePolicy>();
+
+/**
+ * Authorization, installed before any route: each request is checked against its route's policy (see
+ * route-policies.ts) once its input is parsed and validated, so that checks read the same fields the handler
+ * will. A route without a policy is refused for everyone (fail closed). Successful creations give the creator
+ * MANAGE; deleted and renamed registered models take their grants with them. With auth off (single-user mode
+ * on loopback) nothing is checked, but grants still follow renames and deletions.
+ */
+export function installAuthorization(app: TypedApp, deps: AuthorizationDeps): void {
+  app.addHook('preHandler', async (request) => {
+    const pattern = request.routeOptions.url;
+    if (pattern === undefined) return; // no route matched: the 404 handler answers
+    const policy = policyFor(request.method, pattern);
+    if (!policy)
+      throw new PermissionDeniedError('Permission denied: no permission is declared for this route.');
+    policies.set(request, policy);
+    const user = request.user;
+    // No user: auth is off (single-user mode), or the route is public.
+    if (!user) return;
+    for (const requirement of policy.require) await check(deps, request, user, requirement);
+    request.access = accessFor(deps, user);
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const after = policies.get(request)?.after;
+    if (after && reply.statusCode === 200) await applyAfterSuccess(deps, request, after, payload);
+    return payload;
+  });
+}
+
+/** Which resources of a kind the request's caller may read; `{ kind: 'all' }` with auth off. */
+export async function visibleTo(request: FastifyRequest, kind: ResourceKind): Promise<Visibility> {
+  return request.access ? request.access.visible(kind) : { kind: 'all' };
+}
+
+/** Whether the request's caller may read one resource (always with auth off). */
+export async function mayRead(
+  request: FastifyRequest,
+  kind: ResourceKind,
+  resource: string,
+): Promise<boolean> {
+  return request.access ? request.access.canRead(kind, resource) : true;
+}
+
+/** The subset of `resources` the caller may read, in order. */
+export async function readableOf(
+  request: FastifyRequest,
+  kind: ResourceKind,
+  resources: readonly string[],
+): Promise<string[]> {
+  const keep = await Promise.all(resources.map((r) => mayRead(request, kind, r)));
+  return resources.filter((_, i) => keep[i]);
+}

@@ -1,0 +1,168 @@
+import type { FastifyRequest } from 'fastify';
+import { normaliseArtifactPath } from '../../artifacts/index.js';
+import { parseModelVersionSource } from '../../registry/index.js';
+import type { ResourceKind } from '../../security/permissions/types.js';
+import { BosunError } from '../../shared/errors.js';
+import type { TrackingService } from '../../tracking/tracking-service-contract.js';
+import { readField, type ExperimentLocator, type ModelLocator } from './policy-types.js';
+
+/** One resource a request touches. */
+export interface Target {
+  kind: ResourceKind;
+  resource: string;
+}
+
+/**
+ * What a locator found: the resources (none when the request names nothing the check applies to, e.g. an
+ * unknown run, left for the route to answer 404), or `unresolvable` when the request names something no grant
+ * can cover (an artifact path outside any experiment): only administrators pass then.
+ */
+export type Located = Target[] | 'unresolvable';
+
+/** What locating needs from the rest of the server. */
+export interface LocateDeps {
+  tracking: Pick<TrackingService, 'getRun' | 'getLoggedModel' | 'getExperimentByName'>;
+  /** The registered model an approval request belongs to (undefined: no such request). */
+  modelOfApproval?: (id: string) => Promise<string | undefined>;
+}
+
+const experimentTarget = (resource: string): Target => ({ kind: 'experiment', resource });
+
+/** Runs a lookup; a lookup that finds nothing (404, or a malformed id: 400) locates nothing. */
+async function orNothing<T>(lookup: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await lookup();
+  } catch (err) {
+    if (err instanceof BosunError) return undefined;
+    throw err;
+  }
+}
+
+function asId(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+function asIds(value: unknown, nested?: string): string[] {
+  const items = Array.isArray(value) ? value : [value];
+  return items
+    .map((item) =>
+      nested !== undefined && typeof item === 'object' && item !== null
+        ? (item as Record<string, unknown>)[nested]
+        : item,
+    )
+    .map(asId)
+    .filter((id): id is string => id !== undefined && id !== '');
+}
+
+async function experimentOfRun(deps: LocateDeps, runId: string): Promise<Target[]> {
+  const run = await orNothing(() => deps.tracking.getRun(runId));
+  return run ? [experimentTarget(run.info.experimentId)] : [];
+}
+
+async function experimentOfLoggedModel(deps: LocateDeps, modelId: string): Promise<Target[]> {
+  const model = await orNothing(() => deps.tracking.getLoggedModel(modelId));
+  return model ? [experimentTarget(model.experimentId)] : [];
+}
+
+async function all(lists: Promise<Target[]>[]): Promise<Target[]> {
+  return (await Promise.all(lists)).flat();
+}
+
+/** The experiment named by the first segment of an artifact-proxy path (`<experiment_id>/<run_id>/…`). */
+function experimentOfArtifactPath(raw: unknown): Located {
+  if (typeof raw !== 'string') return 'unresolvable';
+  // Bad paths are refused here with the route's own 400, before any permission is looked at.
+  const path = normaliseArtifactPath(raw, { allowRoot: true });
+  const first = path.split('/')[0] ?? '';
+  return /^\d+$/.test(first) ? [experimentTarget(first)] : 'unresolvable';
+}
+
+/** What a new model version's files are: the run, logged model, version or experiment folder they come from. */
+async function targetsOfVersionSource(deps: LocateDeps, request: FastifyRequest): Promise<Located> {
+  const runId = asId(readField(request, { in: 'body', field: 'run_id' }));
+  const fromRun = runId ? await experimentOfRun(deps, runId) : [];
+  const source = readField(request, { in: 'body', field: 'source' });
+  let parsed;
+  try {
+    parsed = parseModelVersionSource(source);
+  } catch {
+    return fromRun; // the route refuses the source with its own 400
+  }
+  switch (parsed.kind) {
+    case 'run':
+      return [...fromRun, ...(await experimentOfRun(deps, parsed.runId))];
+    case 'logged-model':
+      return [...fromRun, ...(await experimentOfLoggedModel(deps, parsed.modelId))];
+    case 'model-version':
+      return [...fromRun, { kind: 'registered-model', resource: parsed.name }];
+    case 'artifacts': {
+      const located = experimentOfArtifactPath(parsed.location.replace(/^mlflow-artifacts:\/*/, ''));
+      return located === 'unresolvable' ? located : [...fromRun, ...located];
+    }
+    case 'remote':
+      return fromRun;
+  }
+}
+
+/** The experiments a request touches, per its policy's locator. */
+export async function locateExperiments(
+  deps: LocateDeps,
+  request: FastifyRequest,
+  locator: ExperimentLocator,
+): Promise<Located> {
+  switch (locator.by) {
+    case 'experiment-id': {
+      const id = asId(readField(request, locator.from)) ?? locator.orDefault;
+      return id !== undefined ? [experimentTarget(id)] : [];
+    }
+    case 'experiment-ids':
+      return asIds(readField(request, locator.from)).map(experimentTarget);
+    case 'experiment-name': {
+      const name = readField(request, locator.from);
+      if (typeof name !== 'string') return [];
+      const experiment = await orNothing(() => deps.tracking.getExperimentByName(name));
+      return experiment ? [experimentTarget(experiment.experimentId)] : [];
+    }
+    case 'run-id': {
+      const id = asId(readField(request, locator.from));
+      return id ? experimentOfRun(deps, id) : [];
+    }
+    case 'run-ids':
+      return all(asIds(readField(request, locator.from)).map((id) => experimentOfRun(deps, id)));
+    case 'logged-model-id': {
+      const id = asId(readField(request, locator.from));
+      return id ? experimentOfLoggedModel(deps, id) : [];
+    }
+    case 'logged-model-ids':
+      return all(
+        asIds(readField(request, locator.from), locator.nested).map((id) =>
+          experimentOfLoggedModel(deps, id),
+        ),
+      );
+    case 'artifact-path':
+      return experimentOfArtifactPath(readField(request, locator.from) ?? '');
+    case 'model-version-source':
+      return targetsOfVersionSource(deps, request);
+  }
+}
+
+/** The registered models a request touches, per its policy's locator. */
+export async function locateModels(
+  deps: LocateDeps,
+  request: FastifyRequest,
+  locator: ModelLocator,
+): Promise<Located> {
+  switch (locator.by) {
+    case 'model-name': {
+      const name = readField(request, locator.from);
+      return typeof name === 'string' ? [{ kind: 'registered-model', resource: name }] : [];
+    }
+    case 'approval-id': {
+      const id = asId(readField(request, locator.from));
+      const name = id && deps.modelOfApproval ? await deps.modelOfApproval(id) : undefined;
+      return name !== undefined ? [{ kind: 'registered-model', resource: name }] : [];
+    }
+  }
+}
