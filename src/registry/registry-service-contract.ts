@@ -28,7 +28,7 @@ export interface CreateModelVersionInput {
   modelId?: string;
 }
 
-/** Who asks for an alias or stage change (an assertion until authentication lands); kept on its events. */
+/** Who asks for an alias or stage change (the signed-in user when auth is on); kept on its events. */
 export interface PromotionOptions {
   actor?: string;
 }

@@ -100,7 +100,8 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     ...(deps.users ? { users: deps.users } : {}),
     ...(deps.onAuthFailure ? { onAuthFailure: deps.onAuthFailure } : {}),
   });
-  if (config.authEnabled && !deps.permissions) throw new Error('buildApp: auth is on but no PermissionService');
+  if (config.authEnabled && !deps.permissions)
+    throw new Error('buildApp: auth is on but no PermissionService');
   const governance = deps.governance?.governance;
   installAuthorization(app, {
     tracking: deps.tracking,

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit, urlunsplit  # noqa: E402
 
 import pytest  # noqa: E402
 import requests  # noqa: E402
-from requests.auth import AuthBase, _basic_auth_str  # noqa: E402
+from requests.auth import AuthBase, HTTPBasicAuth, _basic_auth_str  # noqa: E402
 
 import mlflow  # noqa: E402
 
@@ -52,6 +52,8 @@ COMPAT_ADMIN = "compat-admin"
 COMPAT_ADMIN_PASSWORD = "Compat-Admin-Pass-2024!"
 COMPAT_USER = "compat-user"
 COMPAT_USER_PASSWORD = "Compat-User-Pass-2024!"
+# Further non-admin users some tests act as (made on first use, see BosunServer.as_user).
+OTHER_USER_PASSWORD = "Compat-Other-Pass-2024!"
 CREDENTIAL_VARS = ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
 STARTUP_TIMEOUT_S = 60
 LOG_TAIL_LINES = 60
@@ -186,6 +188,7 @@ class BosunServer:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
+        self._other_users: set[str] = set()
 
     def start(self) -> None:
         if EXTERNAL_URL:
@@ -250,12 +253,33 @@ class BosunServer:
         client signs in with."""
         db = ("--backend-store-uri", self.backend_uri)
         run_cli("users", "create", "--username", COMPAT_USER, *db, env={"BOSUN_USER_PASSWORD": COMPAT_USER_PASSWORD})
-        pass  # TEMP run_cli("permissions", "grant", "--user", COMPAT_USER, "--experiment", "0", "--permission", "MANAGE", *db)
+        run_cli("permissions", "grant", "--user", COMPAT_USER, "--experiment", "0", "--permission", "MANAGE", *db)
         if self.auth_mode == "password":
             return {"MLFLOW_TRACKING_USERNAME": COMPAT_USER, "MLFLOW_TRACKING_PASSWORD": COMPAT_USER_PASSWORD}
         token = run_cli("users", "token", "create", "--username", COMPAT_USER, "--name", "compat-suite", *db).strip()
         assert token and "\n" not in token, f"unexpected output of `users token create`: {token!r}"
         return {"MLFLOW_TRACKING_TOKEN": token}
+
+    def as_user(self, username: str) -> AuthBase | None:
+        """`requests` credentials of another person. Without authentication: None (the test names the person in
+        the request, as an assertion). With it: HTTP Basic as the non-admin user `username`, created on first use."""
+        if self.auth_mode == "off":
+            return None
+        if username not in self._other_users:
+            run_cli("users", "create", "--username", username, "--backend-store-uri", self.backend_uri,
+                    env={"BOSUN_USER_PASSWORD": OTHER_USER_PASSWORD})  # fmt: skip
+            self._other_users.add(username)
+        return HTTPBasicAuth(username, OTHER_USER_PASSWORD)
+
+    def grant(self, username: str, permission: str, *, model: str | None = None, experiment: str | None = None) -> None:
+        """With authentication on: gives the user `username` (see `as_user`) a permission on a registered model or
+        an experiment, with `bosun permissions grant`. Without: nothing to do."""
+        if self.auth_mode == "off":
+            return
+        self.as_user(username)
+        target = ("--model", model) if model is not None else ("--experiment", str(experiment))
+        run_cli("permissions", "grant", "--user", username, *target, "--permission", permission,
+                "--backend-store-uri", self.backend_uri)  # fmt: skip
 
     def stop(self) -> None:
         process = self.process

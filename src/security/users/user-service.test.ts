@@ -131,6 +131,55 @@ describe.each(testEngines)('user service on %s', (engine) => {
     expect(await users.authenticatePassword('dave', 'Tide-and-wake-55')).toMatchObject({ username: 'dave' });
   });
 
+  it('remembers a verified password only while the stored hash, the account and the unlocked state last', async () => {
+    await users.createUser({ username: 'hana', password: 'Tide-and-wake-55' });
+    await users.authenticatePassword('hana', 'Tide-and-wake-55');
+    const signedIn = await raw
+      .selectFrom('users')
+      .select('last_login_at')
+      .where('username', '=', 'hana')
+      .executeTakeFirstOrThrow();
+    // A remembered password signs in again without a new write.
+    now += minute;
+    expect(await users.authenticatePassword('hana', 'Tide-and-wake-55')).toMatchObject({ username: 'hana' });
+    const again = await raw
+      .selectFrom('users')
+      .select('last_login_at')
+      .where('username', '=', 'hana')
+      .executeTakeFirstOrThrow();
+    expect(Number(again.last_login_at)).toBe(Number(signedIn.last_login_at));
+    // A lockout refuses it, even remembered.
+    for (let i = 0; i < 5; i += 1) await failure(users.authenticatePassword('hana', `wrong-Password-${i}`));
+    expect(
+      ((await failure(users.authenticatePassword('hana', 'Tide-and-wake-55'))).error as AuthenticationError)
+        .reason,
+    ).toBe('locked_out');
+    // A password change ends it at once.
+    await users.changePassword('hana', 'New-anchor-line-8');
+    expect(
+      ((await failure(users.authenticatePassword('hana', 'Tide-and-wake-55'))).error as AuthenticationError)
+        .reason,
+    ).toBe('wrong_password');
+    expect(await users.authenticatePassword('hana', 'New-anchor-line-8')).toMatchObject({ username: 'hana' });
+    // So does deleting the account (and a new account of the same name with the same password is a new check).
+    await users.deleteUser('hana');
+    expect(
+      ((await failure(users.authenticatePassword('hana', 'New-anchor-line-8'))).error as AuthenticationError)
+        .reason,
+    ).toBe('unknown_user');
+    // Past the remembered time the hash is checked (and the sign-in recorded) again.
+    await users.createUser({ username: 'ivo', password: 'Tide-and-wake-55' });
+    await users.authenticatePassword('ivo', 'Tide-and-wake-55');
+    now += 6 * minute;
+    await users.authenticatePassword('ivo', 'Tide-and-wake-55');
+    const ivo = await raw
+      .selectFrom('users')
+      .select('last_login_at')
+      .where('username', '=', 'ivo')
+      .executeTakeFirstOrThrow();
+    expect(Number(ivo.last_login_at)).toBe(now);
+  });
+
   it('resets the failure count on success', async () => {
     await users.createUser({ username: 'erin', password: 'Tide-and-wake-55' });
     for (let i = 0; i < 4; i += 1) await failure(users.authenticatePassword('erin', 'wrong-Password-1'));

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, DatabaseHandle } from '../../db/index.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
@@ -86,6 +87,12 @@ function userNotFound(username: string): NotFoundError {
  *           await users.bootstrapAdmin('admin', process.env.BOSUN_ADMIN_PASSWORD);
  *           const user = await users.authenticatePassword('admin', password);`
  */
+/** How long a verified password skips the hash (checked against the stored hash on every use). */
+const verifiedPasswordTtlMs = 5 * 60 * 1000;
+const maxVerifiedPasswords = 10_000;
+/** A token's `last_used_at` is updated at most this often. */
+const tokenUseResolutionMs = 60 * 1000;
+
 export class UserService {
   private readonly handle: DatabaseHandle;
   private readonly db: Db;
@@ -93,6 +100,14 @@ export class UserService {
   private readonly lockout: LockoutPolicy;
   private readonly scryptParams: ScryptParams;
   private dummyHash: Promise<string> | undefined;
+  /**
+   * Recently verified passwords, so that HTTP Basic (the password on every request) does not pay a scrypt hash
+   * and a database write per request. Keyed by an HMAC of user id and password under a key that lives only in
+   * this process; an entry counts only while the user's stored hash is the one it was verified against, so a
+   * password change, a deleted user or a lockout ends it at once.
+   */
+  private readonly verified = new Map<string, { passwordHash: string; expiresAt: number }>();
+  private readonly verifiedKey = randomBytes(32);
 
   constructor(options: UserServiceOptions) {
     this.handle = options.handle;
@@ -222,6 +237,14 @@ export class UserService {
     }
     const now = this.clock.nowMs();
     const lockedUntil = row.locked_until === null ? null : Number(row.locked_until);
+    const cacheKey = createHmac('sha256', this.verifiedKey)
+      .update(`${row.id}\0${candidate}`)
+      .digest('base64');
+    const cached = this.verified.get(cacheKey);
+    if (cached && cached.passwordHash === row.password_hash && cached.expiresAt > now) {
+      if (lockedUntil !== null && now < lockedUntil) throw new AuthenticationError('locked_out');
+      return userFromRow(row);
+    }
     const matches = await verifyPassword(candidate, row.password_hash);
     if (lockedUntil !== null && now < lockedUntil) throw new AuthenticationError('locked_out');
     if (!matches) {
@@ -242,7 +265,20 @@ export class UserService {
       .where('id', '=', row.id)
       .returningAll()
       .executeTakeFirst();
-    return userFromRow(updated ?? row);
+    const verifiedRow = updated ?? row;
+    this.rememberVerified(cacheKey, verifiedRow.password_hash, now);
+    return userFromRow(verifiedRow);
+  }
+
+  private rememberVerified(key: string, passwordHash: string, now: number): void {
+    this.verified.delete(key);
+    this.verified.set(key, { passwordHash, expiresAt: now + verifiedPasswordTtlMs });
+    // Oldest first: Map keeps insertion order.
+    while (this.verified.size > maxVerifiedPasswords) {
+      const oldest = this.verified.keys().next().value;
+      if (oldest === undefined) break;
+      this.verified.delete(oldest);
+    }
   }
 
   // ---- API tokens ----
@@ -300,8 +336,13 @@ export class UserService {
       .where('id', '=', row.user_id)
       .executeTakeFirst();
     if (!userRow) throw new AuthenticationError('unknown_token');
-    await this.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
-    return { user: userFromRow(userRow), token: tokenFromRow({ ...row, last_used_at: now }) };
+    // Recorded to the minute: a write per request would serialise every authenticated call on SQLite.
+    const lastUsed = row.last_used_at === null ? null : Number(row.last_used_at);
+    if (lastUsed === null || now - lastUsed >= tokenUseResolutionMs) {
+      await this.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
+      return { user: userFromRow(userRow), token: tokenFromRow({ ...row, last_used_at: now }) };
+    }
+    return { user: userFromRow(userRow), token: tokenFromRow(row) };
   }
 
   /** A user's tokens, newest first, without secrets. */

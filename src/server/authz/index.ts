@@ -1,4 +1,5 @@
 export {
+  actorOf,
   installAuthorization,
   mayRead,
   readableOf,

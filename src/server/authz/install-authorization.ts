@@ -212,3 +212,8 @@ export async function readableOf(
   const keep = await Promise.all(resources.map((r) => mayRead(request, kind, r)));
   return resources.filter((_, i) => keep[i]);
 }
+
+/** The signed-in user as the actor of a registry change (none with auth off). */
+export function actorOf(request: FastifyRequest): { actor?: string } {
+  return request.user ? { actor: request.user.username } : {};
+}

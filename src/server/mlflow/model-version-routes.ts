@@ -1,4 +1,4 @@
-import { visibleTo } from '../authz/index.js';
+import { actorOf, visibleTo } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
 import type { ArtifactStore } from '../../artifacts/index.js';
 import type { RegistryService } from '../../registry/registry-service-contract.js';
@@ -205,6 +205,7 @@ export function registerModelVersionRoutes(app: TypedApp, registry: RegistryServ
         versionOf(b.version),
         requireString(b.stage, 'stage'),
         archive,
+        actorOf(req),
       );
       return { model_version: modelVersionToWire(version) };
     },

@@ -1,4 +1,4 @@
-import { visibleTo } from '../authz/index.js';
+import { actorOf, visibleTo } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
 import type { RegistryService, SearchRegistryQuery } from '../../registry/registry-service-contract.js';
 import type { TypedApp } from '../typed-app.js';
@@ -232,7 +232,12 @@ export function registerRegisteredModelRoutes(app: TypedApp, registry: RegistryS
     },
     async (req) => {
       const b = req.body;
-      await registry.setRegisteredModelAlias(requireString(b.name, 'name'), b.alias, String(b.version));
+      await registry.setRegisteredModelAlias(
+        requireString(b.name, 'name'),
+        b.alias,
+        String(b.version),
+        actorOf(req),
+      );
       return {};
     },
   );
