@@ -1,4 +1,4 @@
-import { visibleTo } from '../authz/index.js';
+import { visibilityFilter } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
 import type { EventPage, ListEventsQuery, RegistryEvent } from '../../registry/events/index.js';
 import {
@@ -161,7 +161,7 @@ export function registerRegistryEventRoutes(app: TypedApp, deps: RegistryEventRo
     },
     async (req) => {
       const q = req.query;
-      const query: ListEventsQuery = { visibility: await visibleTo(req, 'registered-model') };
+      const query: ListEventsQuery = { ...(await visibilityFilter(req, 'registered-model')) };
       if (q.model_name !== undefined) query.modelName = q.model_name;
       if (q.version !== undefined) query.version = q.version;
       const types = typesFrom(q.type);

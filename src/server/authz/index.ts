@@ -3,7 +3,7 @@ export {
   installAuthorization,
   mayRead,
   readableOf,
-  visibleTo,
+  visibilityFilter,
   type Access,
   type AuthorizationDeps,
 } from './install-authorization.js';

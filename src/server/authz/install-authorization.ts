@@ -189,9 +189,16 @@ export function installAuthorization(app: TypedApp, deps: AuthorizationDeps): vo
   });
 }
 
-/** Which resources of a kind the request's caller may read; `{ kind: 'all' }` with auth off. */
-export async function visibleTo(request: FastifyRequest, kind: ResourceKind): Promise<Visibility> {
-  return request.access ? request.access.visible(kind) : { kind: 'all' };
+/**
+ * The filter a search applies for the request's caller, ready to spread into its query: `{}` when the caller
+ * may read every resource of the kind (auth off, administrators, no hiding grant), else `{ visibility }`.
+ */
+export async function visibilityFilter(
+  request: FastifyRequest,
+  kind: ResourceKind,
+): Promise<{ visibility?: Visibility }> {
+  const visibility = request.access ? await request.access.visible(kind) : undefined;
+  return visibility && visibility.kind !== 'all' ? { visibility } : {};
 }
 
 /** Whether the request's caller may read one resource (always with auth off). */

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { visibleTo } from '../authz/index.js';
+import { visibilityFilter } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
 import type { TrackingService } from '../../tracking/tracking-service-contract.js';
 import type { TypedApp } from '../typed-app.js';
@@ -100,7 +100,7 @@ export function registerExperimentRoutes(app: TypedApp, tracking: TrackingServic
     },
   ) => {
     const query: Parameters<TrackingService['searchExperiments']>[0] = {
-      visibility: await visibleTo(request, 'experiment'),
+      ...(await visibilityFilter(request, 'experiment')),
     };
     if (q.max_results !== undefined) query.maxResults = q.max_results;
     if (q.page_token) query.pageToken = q.page_token;

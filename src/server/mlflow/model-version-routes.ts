@@ -1,4 +1,4 @@
-import { actorOf, visibleTo } from '../authz/index.js';
+import { actorOf, visibilityFilter } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
 import type { ArtifactStore } from '../../artifacts/index.js';
 import type { RegistryService } from '../../registry/registry-service-contract.js';
@@ -135,7 +135,7 @@ export function registerModelVersionRoutes(app: TypedApp, registry: RegistryServ
     async (req) => {
       const page = await registry.searchModelVersions({
         ...searchQueryOf(req.query),
-        visibility: await visibleTo(req, 'registered-model'),
+        ...(await visibilityFilter(req, 'registered-model')),
       });
       return {
         model_versions: page.items.length > 0 ? page.items.map(modelVersionToWire) : undefined,

@@ -1,4 +1,4 @@
-import { actorOf, visibleTo } from '../authz/index.js';
+import { actorOf, visibilityFilter } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
 import type { RegistryService, SearchRegistryQuery } from '../../registry/registry-service-contract.js';
 import type { TypedApp } from '../typed-app.js';
@@ -159,7 +159,7 @@ export function registerRegisteredModelRoutes(app: TypedApp, registry: RegistryS
     async (req) => {
       const page = await registry.searchRegisteredModels({
         ...searchQueryOf(req.query),
-        visibility: await visibleTo(req, 'registered-model'),
+        ...(await visibilityFilter(req, 'registered-model')),
       });
       return {
         registered_models: page.items.length > 0 ? page.items.map(registeredModelToWire) : undefined,
