@@ -117,10 +117,7 @@ export const modelVersionStore = {
     });
   },
 
-  async search(
-    db: Db,
-    q: RegistrySearchQuery,
-  ): Promise<ModelVersion[]> {
+  async search(db: Db, q: RegistrySearchQuery): Promise<ModelVersion[]> {
     const rows = await buildModelVersionSearchQuery(db, q).execute();
     return this.loadMany(
       db,

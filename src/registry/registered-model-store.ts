@@ -91,10 +91,7 @@ export const registeredModelStore = {
     });
   },
 
-  async search(
-    db: Db,
-    q: RegistrySearchQuery,
-  ): Promise<RegisteredModel[]> {
+  async search(db: Db, q: RegistrySearchQuery): Promise<RegisteredModel[]> {
     const rows = await buildRegisteredModelSearchQuery(db, q).execute();
     return this.loadMany(
       db,

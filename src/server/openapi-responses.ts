@@ -7,8 +7,9 @@ import { httpStatusOf } from '../shared/errors.js';
  * - 400 everywhere: a request that fails its schema, a bad Host header, malformed JSON.
  * - 401 and 403 on every operation but the public ones (GET/HEAD of `publicRoutes`) when auth is on: no or bad
  *   credentials, and a signed-in user without the permission.
- * - 404 on every operation that names a resource: a path parameter, a required query parameter or a request
- *   body (the id, name or key it names may not exist); also when a path parameter does not fit its route.
+ * - 404 on every operation that names a resource: a path parameter (also answered when the value does not fit
+ *   the route), a request body, or a query parameter named like an identifier (`run_id`, `name`, `version`, ...).
+ *   Searches and listings, whose query parameters are only filters and paging, never answer 404.
  * - 409 (INVALID_STATE) on every operation that changes something (POST, PUT, PATCH, DELETE).
  * - 413 (body over the limit) and 415 (unsupported Content-Type) on every operation that takes a body
  *   (POST, PUT, PATCH, DELETE: Fastify parses a body on all of these).
@@ -31,6 +32,20 @@ export interface ErrorResponseOptions {
 
 /** The name of the error body in `components.schemas`. */
 export const errorSchemaName = 'Error';
+
+/**
+ * The JSON schema of every error response, `{error_code, message}`. A route that answers a status the rules
+ * below do not cover (e.g. 501 for a feature its backend lacks) documents it in its own schema with this:
+ * `schema: { response: { 501: errorBodySchema } }`.
+ */
+export const errorBodySchema = {
+  type: 'object',
+  required: ['error_code', 'message'],
+  properties: {
+    error_code: { type: 'string', enum: Object.keys(httpStatusOf) },
+    message: { type: 'string' },
+  },
+} as const;
 
 const basicScheme = 'basicAuth';
 const bearerScheme = 'bearerAuth';
@@ -65,11 +80,17 @@ function wildcardName(url: string): string {
   return url.replaceAll('{*}', '{path}');
 }
 
+/** Query parameters that name one resource (`run_id`, `experiment_ids`, `name`, `alias`), not a filter or a page. */
+const identifierParameter = /(^|_)(ids?|uuid|name|username|key|alias|version|path)$/;
+
 function namesResource(operation: JsonObject): boolean {
   if (operation.requestBody !== undefined) return true;
   const parameters = Array.isArray(operation.parameters) ? operation.parameters : [];
   return parameters.some(
-    (p) => isObject(p) && (p.in === 'path' || (p.in === 'query' && p.required === true)),
+    (p) =>
+      isObject(p) &&
+      (p.in === 'path' ||
+        (p.in === 'query' && typeof p.name === 'string' && identifierParameter.test(p.name))),
   );
 }
 
@@ -107,14 +128,7 @@ export function documentErrorResponses<T extends object>(document: T, options: E
   const doc = document as JsonObject;
   const components = objectAt(doc, 'components');
   const schemas = objectAt(components, 'schemas');
-  schemas[errorSchemaName] = {
-    type: 'object',
-    required: ['error_code', 'message'],
-    properties: {
-      error_code: { type: 'string', enum: Object.keys(httpStatusOf) },
-      message: { type: 'string' },
-    },
-  };
+  schemas[errorSchemaName] = { ...errorBodySchema };
   if (options.authEnabled) {
     const schemes = objectAt(components, 'securitySchemes');
     schemes[basicScheme] = { type: 'http', scheme: 'basic' };

@@ -93,10 +93,7 @@ export const experimentStore = {
     });
   },
 
-  async search(
-    db: Db,
-    q: ExperimentSearchQuery,
-  ): Promise<Experiment[]> {
+  async search(db: Db, q: ExperimentSearchQuery): Promise<Experiment[]> {
     const rows = await buildExperimentSearchQuery(db, q).execute();
     return this.loadMany(
       db,

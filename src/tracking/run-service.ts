@@ -74,6 +74,10 @@ export class RunService {
     return run;
   }
 
+  getRunInfo(runId: string): Promise<RunInfo> {
+    return this.ctx.run(this.ctx.db, runId);
+  }
+
   async updateRun(input: UpdateRunInput): Promise<RunInfo> {
     return this.ctx.transaction(async (db) => {
       await this.ctx.activeRun(db, input.runId);

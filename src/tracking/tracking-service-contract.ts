@@ -116,6 +116,8 @@ export interface TrackingService {
 
   createRun(input: CreateRunInput): Promise<Run>;
   getRun(runId: string): Promise<Run>;
+  /** A run's info only (no metrics, params or tags): cheap, for permission checks. */
+  getRunInfo(runId: string): Promise<RunInfo>;
   updateRun(input: UpdateRunInput): Promise<RunInfo>;
   deleteRun(runId: string): Promise<void>;
   restoreRun(runId: string): Promise<void>;

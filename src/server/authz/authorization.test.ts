@@ -389,7 +389,7 @@ describe('the route policy table', () => {
     installErrorHandling(app, 1024);
     installAuthorization(app, {
       tracking: {
-        getRun: () => Promise.reject(new Error('unused')),
+        getRunInfo: () => Promise.reject(new Error('unused')),
         getLoggedModel: () => Promise.reject(new Error('unused')),
         getExperimentByName: () => Promise.reject(new Error('unused')),
       },

@@ -21,7 +21,7 @@ export type Located = Target[] | 'unresolvable';
 
 /** What locating needs from the rest of the server. */
 export interface LocateDeps {
-  tracking: Pick<TrackingService, 'getRun' | 'getLoggedModel' | 'getExperimentByName'>;
+  tracking: Pick<TrackingService, 'getRunInfo' | 'getLoggedModel' | 'getExperimentByName'>;
   /** The registered model an approval request belongs to (undefined: no such request). */
   modelOfApproval?: (id: string) => Promise<string | undefined>;
 }
@@ -56,14 +56,48 @@ function asIds(value: unknown, nested?: string): string[] {
     .filter((id): id is string => id !== undefined && id !== '');
 }
 
-async function experimentOfRun(deps: LocateDeps, runId: string): Promise<Target[]> {
-  const run = await orNothing(() => deps.tracking.getRun(runId));
-  return run ? [experimentTarget(run.info.experimentId)] : [];
+/**
+ * Which experiment a run or logged model belongs to never changes, so answers are remembered (bounded, oldest
+ * dropped first): logging to a run checks its experiment on every request.
+ */
+const maxRemembered = 10_000;
+const experimentOfEntity = new WeakMap<LocateDeps['tracking'], Map<string, string>>();
+
+async function rememberedExperiment(
+  deps: LocateDeps,
+  key: string,
+  lookup: () => Promise<string | undefined>,
+): Promise<Target[]> {
+  let known = experimentOfEntity.get(deps.tracking);
+  if (!known) {
+    known = new Map();
+    experimentOfEntity.set(deps.tracking, known);
+  }
+  let experimentId = known.get(key);
+  if (experimentId === undefined) {
+    experimentId = await lookup();
+    if (experimentId === undefined) return [];
+    known.set(key, experimentId);
+    if (known.size > maxRemembered) {
+      const oldest = known.keys().next().value;
+      if (oldest !== undefined) known.delete(oldest);
+    }
+  }
+  return [experimentTarget(experimentId)];
 }
 
-async function experimentOfLoggedModel(deps: LocateDeps, modelId: string): Promise<Target[]> {
-  const model = await orNothing(() => deps.tracking.getLoggedModel(modelId));
-  return model ? [experimentTarget(model.experimentId)] : [];
+function experimentOfRun(deps: LocateDeps, runId: string): Promise<Target[]> {
+  return rememberedExperiment(deps, `run:${runId}`, async () => {
+    const info = await orNothing(() => deps.tracking.getRunInfo(runId));
+    return info?.experimentId;
+  });
+}
+
+function experimentOfLoggedModel(deps: LocateDeps, modelId: string): Promise<Target[]> {
+  return rememberedExperiment(deps, `model:${modelId}`, async () => {
+    const model = await orNothing(() => deps.tracking.getLoggedModel(modelId));
+    return model?.experimentId;
+  });
 }
 
 async function all(lists: Promise<Target[]>[]): Promise<Target[]> {

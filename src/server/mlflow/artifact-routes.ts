@@ -9,6 +9,7 @@ import {
 import type { ArtifactEntry, ArtifactStore } from '../../artifacts/index.js';
 import { InvalidParameterError, NotImplementedError } from '../../shared/errors.js';
 import type { TrackingService } from '../../tracking/tracking-service-contract.js';
+import { errorBodySchema } from '../openapi-responses.js';
 
 export interface ArtifactRouteDeps {
   artifacts: ArtifactStore;
@@ -28,6 +29,9 @@ const MPU = '/api/2.0/mlflow-artifacts/mpu';
 /** The client matches the start of this message and falls back to a single PUT. */
 export const MULTIPART_UNSUPPORTED_MESSAGE =
   'Multipart upload is not supported for the current artifact repository';
+
+/** The OpenAPI document lists the 501 these routes answer on purpose (MLflow's client falls back on it). */
+const notImplementedSchema = { response: { 501: errorBodySchema } };
 
 type WildcardRequest = FastifyRequest<{ Params: { '*': string } }>;
 
@@ -120,18 +124,19 @@ export async function registerArtifactRoutes(app: FastifyInstance, deps: Artifac
   });
 
   for (const step of ['create', 'complete', 'abort']) {
-    app.post(`${MPU}/${step}/*`, async () => {
+    app.post(`${MPU}/${step}/*`, { schema: notImplementedSchema }, async () => {
       throw new NotImplementedError(MULTIPART_UNSUPPORTED_MESSAGE);
     });
   }
 
-  app.get('/api/2.0/mlflow-artifacts/presigned/*', async () => {
+  app.get('/api/2.0/mlflow-artifacts/presigned/*', { schema: notImplementedSchema }, async () => {
     throw new NotImplementedError(
       'Presigned download URLs are not supported; download through the artifact proxy',
     );
   });
 
-  app.get('/api/2.0/mlflow/artifacts/list', async (request) => {
+  const listSchema = { response: { 404: errorBodySchema, 501: errorBodySchema } };
+  app.get('/api/2.0/mlflow/artifacts/list', { schema: listSchema }, async (request) => {
     const runId = queryParam(request.query, 'run_id') || queryParam(request.query, 'run_uuid');
     if (runId === undefined || runId === '') {
       throw new InvalidParameterError("Missing value for required parameter 'run_id'");

@@ -176,6 +176,10 @@ export class FakeTrackingService implements TrackingService {
     return run;
   }
 
+  async getRunInfo(runId: string): Promise<RunInfo> {
+    return (await this.getRun(runId)).info;
+  }
+
   async getRun(runId: string): Promise<Run> {
     this.record('getRun', runId);
     const run = this.runs.get(runId);
