@@ -8,7 +8,14 @@ from pathlib import Path
 
 reports = Path(sys.argv[1])
 step_failures = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-expected = ["vitest.xml", "compat-mlflow3.xml", "compat-mlflow2.xml", "robustness.xml"]
+expected = [
+    "vitest.xml",
+    "compat-mlflow3.xml",
+    "compat-mlflow2.xml",
+    "compat-mlflow3-auth-password.xml",
+    "compat-mlflow2-auth-token.xml",
+    "robustness.xml",
+]
 passed = failed = skipped = 0
 missing = []
 for name in expected:

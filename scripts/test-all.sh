@@ -41,7 +41,15 @@ for v in mlflow3 mlflow2; do
   "$repo/.cache/venv-$v/bin/python" -m pytest tests/compat -q -p no:cacheprovider --junitxml="$reports/compat-$v.xml" || true
 done
 
-step "robustness suites (bad input, concurrency, crash)"
+# The whole suite again with authentication on, as a non-admin user: mlflow 3.x by password, 2.x by API token.
+step "compatibility suite with mlflow3, authentication on (password sign-in, SQLite)"
+BOSUN_COMPAT_BACKENDS=sqlite BOSUN_COMPAT_AUTH=password "$repo/.cache/venv-mlflow3/bin/python" -m pytest tests/compat -q \
+  -p no:cacheprovider --junitxml="$reports/compat-mlflow3-auth-password.xml" || true
+step "compatibility suite with mlflow2, authentication on (token sign-in, SQLite)"
+BOSUN_COMPAT_BACKENDS=sqlite BOSUN_COMPAT_AUTH=token "$repo/.cache/venv-mlflow2/bin/python" -m pytest tests/compat -q \
+  -p no:cacheprovider --junitxml="$reports/compat-mlflow2-auth-token.xml" || true
+
+step "robustness suites (bad input, concurrency, crash, security)"
 BOSUN_TEST_SKIP_BUILD=1 "$repo/.cache/venv-mlflow3/bin/python" -m pytest tests/robustness -q -p no:cacheprovider --junitxml="$reports/robustness.xml" || true
 
 python3 scripts/summarize-reports.py "$reports" "$failures"

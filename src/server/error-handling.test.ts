@@ -175,11 +175,27 @@ describe('lenient bodies', () => {
     expect(JSON.parse(res.text)).toHaveProperty('experiment_id');
   });
 
-  it('parses a text/plain body as JSON', async () => {
-    const res = await server.call('POST', `${api}/experiments/create`, JSON.stringify({ name: 'plain' }), {
-      'content-type': 'text/plain',
-    });
-    expect(res.status).toBe(200);
+  it('refuses the body types a cross-site form or fetch can send without a preflight, with 415', async () => {
+    for (const type of [
+      'text/plain',
+      'text/plain; charset=utf-8',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'text/html<script>alert(1)</script>',
+    ]) {
+      const res = await server.call('POST', `${api}/experiments/create`, JSON.stringify({ name: type }), {
+        'content-type': type,
+      });
+      expect([type, res.status, res.json?.error_code]).toEqual([type, 415, 'BAD_REQUEST']);
+      expect(res.contentType).toMatch(/^application\/json/);
+      expect(res.text).not.toContain('<script>');
+    }
+    for (const type of ['application/json; charset=utf-8', 'Application/JSON', 'application/vnd.api+json']) {
+      const res = await server.call('POST', `${api}/experiments/create`, JSON.stringify({ name: type }), {
+        'content-type': type,
+      });
+      expect([type, res.status]).toEqual([type, 200]);
+    }
   });
 
   it('drops __proto__ keys instead of polluting prototypes', async () => {

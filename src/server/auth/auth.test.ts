@@ -226,6 +226,48 @@ describe('Host allowlist and headers', () => {
   });
 });
 
+describe('cross-site writes (CSRF)', () => {
+  const create = '/api/2.0/mlflow/experiments/create';
+  const post = (name: string, headers: Record<string, string>) =>
+    fetch(server.address + create, {
+      method: 'POST',
+      headers: {
+        authorization: basic('admin', adminPassword),
+        'content-type': 'application/json',
+        ...headers,
+      },
+      body: JSON.stringify({ name }),
+    });
+  const exists = async (name: string) =>
+    (
+      await call(`/api/2.0/mlflow/experiments/get-by-name?experiment_name=${name}`, {
+        authorization: basic('admin', adminPassword),
+      })
+    ).status === 200;
+
+  it('refuses a write whose Origin is another site, even with valid credentials, and runs nothing', async () => {
+    for (const [name, headers] of [
+      ['csrf-origin', { origin: 'https://evil.example' }],
+      ['csrf-null', { origin: 'null' }],
+      ['csrf-fetch-site', { 'sec-fetch-site': 'cross-site' }],
+      ['csrf-port', { origin: 'http://127.0.0.1:1' }],
+    ] as const) {
+      const res = await post(name, headers);
+      expect([name, res.status]).toEqual([name, 403]);
+      expect(((await res.json()) as { error_code: string }).error_code).toBe('PERMISSION_DENIED');
+      expect(await exists(name)).toBe(false);
+    }
+  });
+
+  it('accepts writes from this server’s own origin and from clients that send no Origin', async () => {
+    const own = await post('same-origin', { origin: server.address, 'sec-fetch-site': 'same-origin' });
+    expect(own.status).toBe(200);
+    const script = await post('no-origin', {});
+    expect(script.status).toBe(200);
+    expect(await exists('same-origin')).toBe(true);
+  });
+});
+
 describe('secure defaults at start', () => {
   it('refuses to listen on 0.0.0.0 without auth and says how to enable it', async () => {
     await expect(startServer(configFor({ host: '0.0.0.0' }), { handleSignals: false })).rejects.toThrow(

@@ -81,6 +81,31 @@ export function parseAuthorization(header: string | undefined): Credentials {
   return { kind: 'basic', username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Whether a state-changing request comes from a page of another site (CSRF): browsers send `Origin` on every
+ * cross-origin POST/PUT/PATCH/DELETE (and `Sec-Fetch-Site`), and re-send remembered Basic credentials with it.
+ * `configuredHosts` are the operator's BOSUN_ALLOWED_HOSTS entries.
+ * Clients that are not browsers send neither header. `Origin: null` (sandboxed frames, files) counts as foreign.
+ */
+export function isCrossSiteWrite(request: FastifyRequest, configuredHosts: readonly string[]): boolean {
+  if (safeMethods.has(request.method)) return false;
+  if (request.headers['sec-fetch-site'] === 'cross-site') return true;
+  const origin = request.headers.origin;
+  if (origin === undefined) return false;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return true;
+  }
+  // Same origin (the Host the browser addressed), or a name the operator listed (BOSUN_ALLOWED_HOSTS): not the
+  // loopback defaults on any port, since another local web app is another origin.
+  if (host !== '' && host.toLowerCase() === request.headers.host?.toLowerCase()) return false;
+  return host === '' || configuredHosts.length === 0 || !isHostAllowed(host, configuredHosts);
+}
+
 /**
  * The HTTP security layer, installed before any route: security headers on every response, the Host-header
  * allowlist (against DNS rebinding) on every request, and — when auth is on — HTTP Basic / Bearer
@@ -109,6 +134,13 @@ export function installSecurity(app: TypedApp, options: SecurityOptions): void {
       return reply.code(400).type('application/json; charset=utf-8').send({
         error_code: 'BAD_REQUEST',
         message: 'Host header not allowed. Add the name clients use to BOSUN_ALLOWED_HOSTS.',
+      });
+    }
+    if (isCrossSiteWrite(request, config.allowedHosts)) {
+      return reply.code(403).type('application/json; charset=utf-8').send({
+        error_code: 'PERMISSION_DENIED',
+        message:
+          'Cross-site request refused: its Origin is not this server. Add the name clients use to BOSUN_ALLOWED_HOSTS.',
       });
     }
     if (!config.authEnabled || !users) return;

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import { errorCodes, type FastifyInstance } from 'fastify';
 import { badRequest } from '../param-errors.js';
 
 /** A JSON key written in lowerCamelCase (`runId":`); a cheap test on the raw text before walking the tree. */
@@ -76,14 +76,30 @@ export function parseJsonBody(text: string): Record<string, unknown> {
 }
 
 /**
- * Replaces the scope's body parsers with one that reads every body as JSON: the MLflow client always sends
- * `application/json`, other clients sometimes send no Content-Type or `text/plain`, and some calls (DELETE of
- * a logged-model tag) send no body at all. Register inside the scope of the JSON API routes only, never where
- * raw uploads are accepted.
+ * Whether a request's Content-Type may carry a JSON API body: `application/json` (any parameters), a
+ * `+json` type, or none at all (scripts that send none). The types an HTML form or a cross-site `fetch` can send
+ * without a CORS preflight (`text/plain`, `application/x-www-form-urlencoded`, `multipart/form-data`) are not.
+ */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (header === undefined || header.trim() === '') return true;
+  const media = (header.split(';')[0] ?? '').trim().toLowerCase();
+  return media === 'application/json' || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(media);
+}
+
+/**
+ * Replaces the scope's body parsers with one that reads JSON bodies MLflow's way (lenient keys, depth bound,
+ * prototype keys dropped), accepting only JSON content types (see `isJsonContentType`; others get 415): the
+ * MLflow client always sends `application/json`, and some calls (DELETE of a logged-model tag) send no body at
+ * all. Register inside the scope of the JSON API routes only, never where raw uploads are accepted.
  */
 export function useLenientJsonBodies(scope: FastifyInstance): void {
   scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+  scope.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    const type = req.headers['content-type'];
+    if (!isJsonContentType(type)) {
+      done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(), undefined);
+      return;
+    }
     try {
       done(null, parseJsonBody(typeof body === 'string' ? body : body.toString('utf8')));
     } catch (err) {
