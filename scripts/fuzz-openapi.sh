@@ -133,7 +133,7 @@ set +e
   --exclude-name 'POST /api/bosun/v1/webhooks' \
   --max-examples "$max_examples" \
   --seed "$seed" \
-  --workers 2 \
+  --workers 1 \
   --request-timeout 15 \
   --generation-database none \
   --no-color \
