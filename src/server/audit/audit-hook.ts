@@ -38,11 +38,13 @@ function field(source: unknown, name: string): string | undefined {
 }
 
 /**
- * Best-effort "what was touched", from identifiers only (route params first, then body ids): never a value.
+ * Best-effort "what was touched", from identifiers only (route params, then body, then query-string ids; a
+ * refused read is recorded too): never a value.
  * Example: `POST /api/2.0/mlflow/runs/log-metric` with `{run_id: 'abc', value: 1}` → `{type: 'run', id: 'abc'}`.
  */
-export function resourceOf(route: string, params: unknown, body: unknown): AuditResource {
-  const pick = (name: string): string | undefined => field(params, name) ?? field(body, name);
+export function resourceOf(route: string, params: unknown, body: unknown, query?: unknown): AuditResource {
+  const pick = (name: string): string | undefined =>
+    field(params, name) ?? field(body, name) ?? field(query, name);
   if (route.includes('/secrets/'))
     return { type: 'secret', id: field(params, '*') ?? field(params, 'path') ?? null };
   if (route.includes('/artifacts')) {
@@ -81,7 +83,9 @@ export function auditRecordOf(request: FastifyRequest, reply: FastifyReply): Aud
   return {
     actor: actorOf(request),
     action: `${request.method} ${route}`,
-    resource: routeUrl ? resourceOf(routeUrl, request.params, request.body) : { type: 'route', id: null },
+    resource: routeUrl
+      ? resourceOf(routeUrl, request.params, request.body, request.query)
+      : { type: 'route', id: null },
     outcome: outcomeOf(status),
     statusCode: status >= 100 && status <= 599 ? status : null,
     requestId: String(request.id),

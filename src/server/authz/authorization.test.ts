@@ -338,11 +338,27 @@ describe.each(testEngines)('permissions on %s', (engine) => {
     expect((await asLenient('bob', 'DELETE', `${api}/users/delete`, { username: 'alice' })).status).toBe(403);
     expect((await asLenient('bob', 'GET', `${api}/users/get?username=alice`)).status).toBe(403);
     expect((await asLenient('bob', 'GET', `${api}/users/get?username=bob`)).status).toBe(200);
-    // The refusals are on record, with who was refused.
-    const audit = await asLenient('admin', 'GET', '/api/bosun/v1/audit-log?max_results=1000');
-    const records = JSON.stringify(audit.json);
-    expect(records).toContain('users/create');
-    expect(records).toContain('403');
+    // The refusals are on record: who was refused, what they asked for, on which resource.
+    const audit = await asLenient('admin', 'GET', '/api/bosun/v1/audit-log?outcome=denied&max_results=1000');
+    const entries = audit.json.entries as {
+      actor: string;
+      action: string;
+      resource_type: string;
+      resource_id: string | null;
+      status_code: number;
+    }[];
+    expect(entries).toContainEqual(
+      expect.objectContaining({ actor: 'bob', action: `POST ${api}/users/create`, status_code: 403 }),
+    );
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        actor: 'bob',
+        action: `GET ${api}/runs/get`,
+        resource_type: 'run',
+        resource_id: aliceRun,
+        status_code: 403,
+      }),
+    );
   });
 });
 
