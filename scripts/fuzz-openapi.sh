@@ -10,7 +10,7 @@
 #
 # Env:
 #   BOSUN_TEST_SKIP_BUILD=1  use the existing dist/ instead of running `npm run build` first
-#   BOSUN_FUZZ_MAX_EXAMPLES  test cases per operation in the fuzzing phase (default 40: ~2 minutes on 2 cores)
+#   BOSUN_FUZZ_MAX_EXAMPLES  test cases per operation in the fuzzing phase (default 100: ~2 minutes on 2 cores)
 #   BOSUN_FUZZ_SEED          hypothesis seed (default a fixed one, so that CI runs are reproducible;
 #                            `random` for a new one each run; the seed is printed either way)
 #   BOSUN_FUZZ_TIMEOUT       hard limit in seconds for the fuzzer itself (default 300)
@@ -25,7 +25,7 @@ rm -f "$junit"
 req="$root/tests/fuzz/requirements.txt"
 support="$root/tests/fuzz/fuzz_support.py"
 venv="$root/.cache/venv-fuzz"
-max_examples=${BOSUN_FUZZ_MAX_EXAMPLES:-40}
+max_examples=${BOSUN_FUZZ_MAX_EXAMPLES:-100}
 seed=${BOSUN_FUZZ_SEED:-20241126}
 [ "$seed" = random ] && seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 fuzz_timeout=${BOSUN_FUZZ_TIMEOUT:-300}
@@ -97,6 +97,9 @@ fail_run() {
   exit 1
 }
 
+# A master key, so that the secrets API is on and fuzzed too (without one every secret route answers 400).
+(umask 077 && head -c 32 /dev/urandom | base64 >"$work/master.key")
+
 base_url=
 for attempt in 1 2 3; do
   port=$("$py" "$support" free-port)
@@ -105,6 +108,7 @@ for attempt in 1 2 3; do
   BOSUN_DATA_DIR="$data" BOSUN_ADMIN_USERNAME="$admin_user" BOSUN_ADMIN_PASSWORD="$admin_password" \
     node "$root/dist/cli/main.js" server --auth --host 127.0.0.1 --port "$port" \
     --backend-store-uri "sqlite:///$data/bosun.db" --artifacts-destination "$data/artifacts" \
+    --master-key-file "$work/master.key" \
     >"$work/server.log" 2>&1 &
   server_pid=$!
   if "$py" "$support" wait "http://127.0.0.1:$port/api/bosun/v1/openapi.json" 30 "$server_pid"; then

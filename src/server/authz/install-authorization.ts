@@ -89,6 +89,17 @@ async function check(
         'experiment',
         await locateExperiments(deps, request, requirement.locate),
       );
+    case 'named-resource': {
+      if (user.isAdmin) return;
+      const type = readField(request, requirement.type);
+      const id = readField(request, requirement.id);
+      const kind =
+        type === 'experiment' ? 'experiment' : type === 'registered_model' ? 'registered-model' : undefined;
+      if (kind === undefined || (typeof id !== 'string' && typeof id !== 'number')) {
+        throw new PermissionDeniedError('Permission denied: administrators only for this kind of resource.');
+      }
+      return checkTargets(deps, user, requirement.action, kind, [{ kind, resource: String(id) }]);
+    }
     case 'registered-model':
       if (user.isAdmin) return;
       return checkTargets(

@@ -40,7 +40,12 @@ export type Requirement =
   | { kind: 'admin' }
   | { kind: 'self-or-admin'; username: FieldRef }
   | { kind: 'experiment'; action: Action; locate: ExperimentLocator }
-  | { kind: 'registered-model'; action: Action; locate: ModelLocator };
+  | { kind: 'registered-model'; action: Action; locate: ModelLocator }
+  /**
+   * An action on a resource whose kind the request names too (MLflow 3's unified grants): `type` holds
+   * `experiment` or `registered_model`, `id` the experiment id or model name. Any other kind: administrators only.
+   */
+  | { kind: 'named-resource'; action: Action; type: FieldRef; id: FieldRef };
 
 /** What a successful response changes in the grants (creators get MANAGE; deleted or renamed models). */
 export type AfterSuccess =

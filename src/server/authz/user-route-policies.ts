@@ -6,6 +6,17 @@ const native = '/api/bosun/v1/users';
 
 const admin: RoutePolicy = { require: [{ kind: 'admin' }] };
 const signedIn: RoutePolicy = { require: [{ kind: 'signed-in' }] };
+/** MLflow 3's unified grant and revoke: MANAGE on the experiment or registered model the body names. */
+const manageNamedResource: RoutePolicy = {
+  require: [
+    {
+      kind: 'named-resource',
+      action: 'manage',
+      type: { in: 'body', field: 'resource_type' },
+      id: { in: 'body', field: 'resource_id' },
+    },
+  ],
+};
 
 function selfOrAdmin(username: FieldRef): RoutePolicy {
   return { require: [{ kind: 'self-or-admin', username }] };
@@ -32,8 +43,8 @@ function manageModel(from: FieldRef['in']): RoutePolicy {
 /**
  * Who may call the user, token and grant routes (server/mlflow/auth-routes.ts, server/api/user-routes.ts).
  * Managing users is for administrators; a user may read their own record, change their own password and manage
- * their own tokens; granting on a resource needs MANAGE on it. MLflow 3's unified grant / revoke name the
- * resource kind in a field, which a locator cannot follow, so they are for administrators (stricter than MLflow).
+ * their own tokens; granting on a resource needs MANAGE on it (MLflow 3's unified grant / revoke name the
+ * resource kind in a field: `named-resource`).
  */
 export const userRoutePolicies: PolicyTable = {
   // MLflow basic-auth users
@@ -58,8 +69,8 @@ export const userRoutePolicies: PolicyTable = {
   [`DELETE ${v2}/registered-models/permissions/delete`]: manageModel('body'),
 
   // MLflow 3 unified per-user grants
-  [`POST ${v3}/users/permissions/grant`]: admin,
-  [`POST ${v3}/users/permissions/revoke`]: admin,
+  [`POST ${v3}/users/permissions/grant`]: manageNamedResource,
+  [`POST ${v3}/users/permissions/revoke`]: manageNamedResource,
   [`GET ${v3}/users/permissions/get`]: selfOrAdmin({ in: 'query', field: 'username' }),
 
   // Native users and API tokens

@@ -698,5 +698,22 @@ describe('permission checks (enforced by the authorization hook)', () => {
     expect(granted.json).toMatchObject({
       experiment_permission: { experiment_id: experimentId, permission: 'READ' },
     });
+    // MLflow 3's unified grant and revoke work for the manager too, and only on what they manage.
+    const unified = { username: 'carol', resource_type: 'experiment', resource_id: experimentId };
+    expect((await call('POST', `${v3}/users/permissions/revoke`, unified, asAlice())).status).toBe(200);
+    expect(
+      (await call('POST', `${v3}/users/permissions/grant`, { ...unified, permission: 'EDIT' }, asAlice()))
+        .status,
+    ).toBe(200);
+    expectError(
+      await call(
+        'POST',
+        `${v3}/users/permissions/grant`,
+        { ...unified, resource_type: 'scorer', permission: 'EDIT' },
+        asAlice(),
+      ),
+      403,
+      'PERMISSION_DENIED',
+    );
   });
 });
