@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { buildExperimentSearchQuery, type ExperimentSearchQuery } from '../search/index.js';
 import { chunks, groupBy, toExperiment } from './row-mappers.js';
-import type { Experiment, LifecycleStage, Tag, ViewType } from './types.js';
+import type { Experiment, LifecycleStage, Tag } from './types.js';
 
 type Db = Kysely<Database>;
 
