@@ -8,7 +8,7 @@ import type { PermissionServiceContract } from '../security/permissions/index.js
 import type { UserService } from '../security/users/index.js';
 import type { ServerConfig } from '../shared/config.js';
 import { installAuthorization } from './authz/index.js';
-import { installSecurity, publicRoutes, type SecurityOptions } from './auth/index.js';
+import { installCors, installSecurity, publicRoutes, type SecurityOptions } from './auth/index.js';
 import { documentErrorResponses } from './openapi-responses.js';
 import type { TrackingService } from '../tracking/tracking-service-contract.js';
 import { requestValidatorCompiler } from './validator-compiler.js';
@@ -108,6 +108,8 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     ...(deps.permissions ? { permissions: deps.permissions } : {}),
     ...(governance ? { modelOfApproval: (id) => governance.modelNameOfApproval(Number(id)) } : {}),
   });
+
+  await installCors(app, config.corsOrigins);
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -35,7 +35,7 @@ export const errorSchemaName = 'Error';
 
 /**
  * The JSON schema of every error response, `{error_code, message}`. A route that answers a status the rules
- * below do not cover (e.g. 501 for a feature its backend lacks) documents it in its own schema with this:
+ * above do not cover (e.g. 501 for a feature its backend lacks) documents it in its own schema with this:
  * `schema: { response: { 501: errorBodySchema } }`.
  */
 export const errorBodySchema = {

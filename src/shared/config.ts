@@ -30,6 +30,11 @@ export interface ServerConfig {
   allowUnauthenticatedRemote: boolean;
   /** Host headers accepted (BOSUN_ALLOWED_HOSTS); empty: the listen host and loopback names. See server/auth. */
   allowedHosts: string[];
+  /**
+   * Web origins (`https://app.example.com`) whose pages may call the API from a browser (BOSUN_CORS_ORIGINS):
+   * CORS headers for them, and their writes are not refused as cross-site. Empty (the default): no CORS at all.
+   */
+  corsOrigins: string[];
   /** First administrator, created at start when none exists (BOSUN_ADMIN_USERNAME / BOSUN_ADMIN_PASSWORD). */
   adminBootstrap?: { username: string; password: string };
   /**
@@ -92,6 +97,29 @@ export function loadMasterKey(
   return inline !== undefined && inline !== '' ? parseMasterKey(inline) : undefined;
 }
 
+/** Exact web origins, `scheme://host[:port]`; a wildcard or anything with a path is refused. */
+function parseCorsOrigins(entries: readonly string[]): string[] {
+  const origins: string[] = [];
+  for (const raw of entries.map((e) => e.trim()).filter((e) => e !== '')) {
+    let origin: string | undefined;
+    try {
+      const url = new URL(raw);
+      if ((url.protocol === 'http:' || url.protocol === 'https:') && raw.replace(/\/$/, '') === url.origin) {
+        origin = url.origin;
+      }
+    } catch {
+      origin = undefined;
+    }
+    if (origin === undefined) {
+      throw new InvalidParameterError(
+        `Invalid BOSUN_CORS_ORIGINS entry '${raw}': expected an exact origin such as https://app.example.com (no wildcard, no path)`,
+      );
+    }
+    origins.push(origin);
+  }
+  return origins;
+}
+
 /**
  * The one reader of the environment. `env` is passed in so tests need not touch `process.env`.
  * Example: `loadServerConfig({ port: 5001 }, process.env)`.
@@ -137,6 +165,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     throw new InvalidParameterError('Set both BOSUN_ADMIN_USERNAME and BOSUN_ADMIN_PASSWORD, or neither.');
   }
   const masterKey = loadMasterKey(flags, env);
+  const corsOrigins = parseCorsOrigins(flags.corsOrigins ?? (env.BOSUN_CORS_ORIGINS ?? '').split(','));
   const defaultPermission = (flags.defaultPermission ?? env.BOSUN_DEFAULT_PERMISSION ?? 'READ').toUpperCase();
   if (!(permissionLevels as readonly string[]).includes(defaultPermission)) {
     throw new InvalidParameterError(
@@ -145,6 +174,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
   }
   return {
     defaultPermission: defaultPermission as Permission,
+    corsOrigins,
     ...(masterKey ? { masterKey } : {}),
     authEnabled: flags.authEnabled ?? (env.BOSUN_AUTH ? parseBoolean(env.BOSUN_AUTH, 'BOSUN_AUTH') : false),
     allowUnauthenticatedRemote: flags.allowUnauthenticatedRemote ?? false,

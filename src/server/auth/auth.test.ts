@@ -268,6 +268,64 @@ describe('cross-site writes (CSRF)', () => {
   });
 });
 
+describe('CORS for configured origins only', () => {
+  const app = 'https://app.example.com';
+  let cors: RunningServer;
+  beforeAll(async () => {
+    cors = await startServer(configFor({ authEnabled: true, corsOrigins: [app] }), { handleSignals: false });
+  });
+  afterAll(async () => {
+    await cors?.close();
+  });
+
+  it('answers preflights and credentialed calls of the listed origin, and nothing for others', async () => {
+    const preflight = (origin: string) =>
+      fetch(cors.address + '/api/2.0/mlflow/experiments/create', {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      });
+    const allowed = await preflight(app);
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(app);
+    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+    const foreign = await preflight('https://evil.example');
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+
+    const write = (origin: string, name: string) =>
+      fetch(cors.address + '/api/2.0/mlflow/experiments/create', {
+        method: 'POST',
+        headers: {
+          origin,
+          'sec-fetch-site': 'cross-site',
+          authorization: basic('admin', adminPassword),
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ name }),
+      });
+    const fromApp = await write(app, 'from-the-app');
+    expect(fromApp.status).toBe(200);
+    expect(fromApp.headers.get('access-control-allow-origin')).toBe(app);
+    const fromEvil = await write('https://evil.example', 'from-evil');
+    expect(fromEvil.status).toBe(403);
+    expect(fromEvil.headers.get('access-control-allow-origin')).toBeNull();
+    // Credentials are still required: CORS opens the door to the origin, not to anonymous callers.
+    const anonymous = await fetch(cors.address + search, { headers: { origin: app } });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('refuses a wildcard or an origin with a path at start', () => {
+    expect(() => configFor({}, { BOSUN_CORS_ORIGINS: '*' })).toThrow(/exact origin/);
+    expect(() => configFor({}, { BOSUN_CORS_ORIGINS: 'https://app.example.com/ui' })).toThrow(/exact origin/);
+    expect(
+      configFor({}, { BOSUN_CORS_ORIGINS: 'https://a.example.com, http://b.example:8080/' }).corsOrigins,
+    ).toEqual(['https://a.example.com', 'http://b.example:8080']);
+  });
+});
+
 describe('secure defaults at start', () => {
   it('refuses to listen on 0.0.0.0 without auth and says how to enable it', async () => {
     await expect(startServer(configFor({ host: '0.0.0.0' }), { handleSignals: false })).rejects.toThrow(

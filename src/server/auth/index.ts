@@ -1,3 +1,4 @@
+export { installCors } from './install-cors.js';
 export {
   installSecurity,
   parseAuthorization,

@@ -29,7 +29,8 @@ export interface AuthFailure {
 }
 
 export interface SecurityOptions {
-  config: Pick<ServerConfig, 'authEnabled' | 'allowedHosts' | 'host'>;
+  config: Pick<ServerConfig, 'authEnabled' | 'allowedHosts' | 'host'> &
+    Partial<Pick<ServerConfig, 'corsOrigins'>>;
   /** Required when `config.authEnabled`. */
   users?: UserService;
   /** Called on every failed sign-in (for the audit log). Must not throw. */
@@ -89,10 +90,16 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
  * `configuredHosts` are the operator's BOSUN_ALLOWED_HOSTS entries.
  * Clients that are not browsers send neither header. `Origin: null` (sandboxed frames, files) counts as foreign.
  */
-export function isCrossSiteWrite(request: FastifyRequest, configuredHosts: readonly string[]): boolean {
+export function isCrossSiteWrite(
+  request: FastifyRequest,
+  configuredHosts: readonly string[],
+  corsOrigins: readonly string[] = [],
+): boolean {
   if (safeMethods.has(request.method)) return false;
-  if (request.headers['sec-fetch-site'] === 'cross-site') return true;
   const origin = request.headers.origin;
+  // A page of an origin the operator opened to CORS (BOSUN_CORS_ORIGINS) may write, with its user's credentials.
+  if (origin !== undefined && corsOrigins.includes(origin)) return false;
+  if (request.headers['sec-fetch-site'] === 'cross-site') return true;
   if (origin === undefined) return false;
   let host: string;
   try {
@@ -109,8 +116,8 @@ export function isCrossSiteWrite(request: FastifyRequest, configuredHosts: reado
 /**
  * The HTTP security layer, installed before any route: security headers on every response, the Host-header
  * allowlist (against DNS rebinding) on every request, and — when auth is on — HTTP Basic / Bearer
- * authentication on every route but `publicRoutes`, with the user attached as `request.user`. No CORS headers
- * are ever sent. Example: `installSecurity(app, { config, users })`.
+ * authentication on every route but `publicRoutes`, with the user attached as `request.user`. CORS headers are
+ * sent only for the origins of `config.corsOrigins` (see `installCors`). Example: `installSecurity(app, { config, users })`.
  */
 export function installSecurity(app: TypedApp, options: SecurityOptions): void {
   const { config, users } = options;
@@ -136,7 +143,7 @@ export function installSecurity(app: TypedApp, options: SecurityOptions): void {
         message: 'Host header not allowed. Add the name clients use to BOSUN_ALLOWED_HOSTS.',
       });
     }
-    if (isCrossSiteWrite(request, config.allowedHosts)) {
+    if (isCrossSiteWrite(request, config.allowedHosts, config.corsOrigins)) {
       return reply.code(403).type('application/json; charset=utf-8').send({
         error_code: 'PERMISSION_DENIED',
         message:

@@ -377,7 +377,12 @@ describe('the route policy table', () => {
           logLevel: 'silent',
           authEnabled: true,
         },
-        { BOSUN_ADMIN_USERNAME: 'admin', BOSUN_ADMIN_PASSWORD: passwords.admin },
+        {
+          BOSUN_ADMIN_USERNAME: 'admin',
+          BOSUN_ADMIN_PASSWORD: passwords.admin,
+          // So that the CORS preflight route exists too.
+          BOSUN_CORS_ORIGINS: 'https://app.example.com',
+        },
       ),
       { handleSignals: false },
     );
@@ -396,7 +401,13 @@ describe('the route policy table', () => {
     const stale = Object.keys(routePolicies).filter((key) => !served.has(key));
     expect(stale).toEqual([]);
     expect([...publicRouteKeys].sort()).toEqual(
-      ['GET /api/bosun/v1/health', 'GET /api/bosun/v1/openapi.json', 'GET /health', 'GET /version'].sort(),
+      [
+        'GET /api/bosun/v1/health',
+        'GET /api/bosun/v1/openapi.json',
+        'GET /health',
+        'GET /version',
+        'OPTIONS *',
+      ].sort(),
     );
   });
 

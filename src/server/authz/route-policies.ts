@@ -185,6 +185,8 @@ const nativePolicies: PolicyTable = {
   'GET /version': publicRoute,
   [`GET ${native}/health`]: publicRoute,
   [`GET ${native}/openapi.json`]: publicRoute,
+  // CORS preflights, served only when BOSUN_CORS_ORIGINS lists origins (see auth/install-cors.ts).
+  'OPTIONS *': publicRoute,
 
   [`GET ${native}/audit-log`]: adminOnly,
   [`GET ${native}/audit-log/verify`]: adminOnly,

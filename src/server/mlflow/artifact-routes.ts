@@ -135,7 +135,15 @@ export async function registerArtifactRoutes(app: FastifyInstance, deps: Artifac
     );
   });
 
-  const listSchema = { response: { 404: errorBodySchema, 501: errorBodySchema } };
+  const fileInfo = {
+    type: 'object',
+    properties: { path: { type: 'string' }, is_dir: { type: 'boolean' }, file_size: { type: 'integer' } },
+  };
+  const listing200 = {
+    type: 'object',
+    properties: { root_uri: { type: 'string' }, files: { type: 'array', items: fileInfo } },
+  };
+  const listSchema = { response: { 200: listing200, 404: errorBodySchema, 501: errorBodySchema } };
   app.get('/api/2.0/mlflow/artifacts/list', { schema: listSchema }, async (request) => {
     const runId = queryParam(request.query, 'run_id') || queryParam(request.query, 'run_uuid');
     if (runId === undefined || runId === '') {

@@ -39,6 +39,7 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
     logLevel: 'silent',
     bodyLimitBytes: 1024 * 1024,
     defaultPermission: 'READ',
+    corsOrigins: [],
     authEnabled: false,
     allowUnauthenticatedRemote: false,
     allowedHosts: [],
