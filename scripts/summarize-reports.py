@@ -15,6 +15,7 @@ expected = [
     "compat-mlflow3-auth-password.xml",
     "compat-mlflow2-auth-token.xml",
     "robustness.xml",
+    "fuzz-openapi.xml",
 ]
 passed = failed = skipped = 0
 missing = []

@@ -52,4 +52,7 @@ BOSUN_COMPAT_BACKENDS=sqlite BOSUN_COMPAT_AUTH=token "$repo/.cache/venv-mlflow2/
 step "robustness suites (bad input, concurrency, crash, security)"
 BOSUN_TEST_SKIP_BUILD=1 "$repo/.cache/venv-mlflow3/bin/python" -m pytest tests/robustness -q -p no:cacheprovider --junitxml="$reports/robustness.xml" || true
 
+step "OpenAPI fuzzing (schemathesis against a server with auth on, bounded budget)"
+BOSUN_TEST_SKIP_BUILD=1 bash scripts/fuzz-openapi.sh "$reports/fuzz-openapi.xml" || true
+
 python3 scripts/summarize-reports.py "$reports" "$failures"

@@ -37,6 +37,22 @@ function withWireKeywords(ajv: Ajv): Ajv {
 }
 
 /**
+ * For query strings and path parameters: an int64 is its string form only. AJV's coercion would otherwise let
+ * the `integer` branch take `"0.0"` or `"1e2"`, which MLflow's parser refuses.
+ */
+function int64AsDigits(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(int64AsDigits);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const node = schema as Record<string, unknown>;
+  const digits = Array.isArray(node.anyOf)
+    ? (node.anyOf as unknown[]).find((b) => (b as { type?: unknown } | null)?.type === 'string')
+    : undefined;
+  // Kept inside `anyOf`, which AJV checks before the keyword turns the text into a number.
+  if (node[int64Keyword] === true && digits !== undefined) return { ...node, anyOf: [digits] };
+  return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, int64AsDigits(value)]));
+}
+
+/**
  * Request validation with two rule sets. Query strings and path parameters arrive as text, so they are coerced
  * (`"25"` to 25, a repeated key to an array). JSON bodies are typed already: coercing them would let `["a"]` or
  * `true` pass as a string, which MLflow's protobuf parser refuses, so bodies are checked as they are, apart
@@ -52,5 +68,6 @@ export function requestValidatorCompiler(): FastifySchemaCompiler<unknown> {
   };
   const bodies = withWireKeywords(new Ajv({ ...common, coerceTypes: false }));
   const text = withWireKeywords(new Ajv({ ...common, coerceTypes: 'array' }));
-  return ({ schema, httpPart }) => (httpPart === 'body' ? bodies : text).compile(schema as object);
+  return ({ schema, httpPart }) =>
+    httpPart === 'body' ? bodies.compile(schema as object) : text.compile(int64AsDigits(schema) as object);
 }
