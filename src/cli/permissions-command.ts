@@ -1,6 +1,5 @@
-import { userInfo } from 'node:os';
 import { Command } from 'commander';
-import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/index.js';
+import type { DatabaseHandle } from '../db/index.js';
 import { AuditLog, type AuditOutcome } from '../security/audit/index.js';
 import {
   PermissionService,
@@ -10,9 +9,9 @@ import {
   type ResourceKind,
 } from '../security/permissions/index.js';
 import { UserService } from '../security/users/index.js';
-import { loadServerConfig } from '../shared/config.js';
 import { InvalidParameterError, NotFoundError } from '../shared/errors.js';
 import type { CliIo } from './cli-context.js';
+import { cliActor, withDbOption, withServerDatabase } from './server-database.js';
 import { toJson } from './format.js';
 import { formatTable } from './tables.js';
 
@@ -59,36 +58,17 @@ function describeTarget(target: Target): string {
     : `registered model '${target.resource}'`;
 }
 
-function cliActor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return 'cli';
-  }
-}
-
 /**
  * Opens the server's database (same `--backend-store-uri` default and default permission as `bosun server`),
  * migrated, and runs `work`. A change (`audit` given) is recorded in the audit log, success or failure.
  */
-async function withPermissions<T>(
+function withPermissions<T>(
   options: DbOptions,
   io: CliIo,
   audit: { verb: string; target: Target; details: Record<string, string> } | undefined,
   work: (services: Services) => Promise<T>,
 ): Promise<T> {
-  const env = {
-    ...(io.env ?? process.env),
-    BOSUN_ADMIN_USERNAME: undefined,
-    BOSUN_ADMIN_PASSWORD: undefined,
-  };
-  const config = loadServerConfig(
-    options.backendStoreUri !== undefined ? { backendStoreUri: options.backendStoreUri } : {},
-    env,
-  );
-  const handle = openDatabase(config.backendStoreUri, { sqliteSynchronous: config.sqliteSynchronous });
-  try {
-    await migrateToLatest(handle);
+  return withServerDatabase(options, io, async (handle, config) => {
     const services: Services = {
       handle,
       permissions: new PermissionService({ handle, defaultPermission: config.defaultPermission }),
@@ -112,9 +92,7 @@ async function withPermissions<T>(
       await record('error');
       throw error;
     }
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
 /** Refuses a grant on an experiment or registered model that does not exist (a typo would grant nothing). */
@@ -136,13 +114,6 @@ async function requireResource(handle: DatabaseHandle, target: Target): Promise<
     const name = target.kind === 'experiment' ? target.resource : `'${target.resource}'`;
     throw new NotFoundError(`${what} ${name} does not exist.`);
   }
-}
-
-function withDbOption(command: Command): Command {
-  return command.option(
-    '--backend-store-uri <uri>',
-    "the server's database: sqlite:///path.db or postgresql://... (BOSUN_BACKEND_STORE_URI)",
-  );
 }
 
 function withTargetOptions(command: Command): Command {

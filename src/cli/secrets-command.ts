@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { Command } from 'commander';
 import { migrateToLatest } from '../db/index.js';
 import { AuditLog, type AuditOutcome } from '../security/audit/index.js';
@@ -8,6 +7,7 @@ import { loadMasterKey } from '../shared/config.js';
 import { InvalidParameterError } from '../shared/errors.js';
 import { backendStoreUriOf, withDatabase } from './audit-command.js';
 import type { CliIo } from './cli-context.js';
+import { cliActor } from './server-database.js';
 import { toJson } from './format.js';
 
 interface StoreOptions {
@@ -45,14 +45,6 @@ function parseInteger(text: string | undefined, flag: string): number | undefine
   if (!/^\d{1,15}$/.test(text.trim()))
     throw new InvalidParameterError(`Invalid ${flag}: expected an integer`);
   return Number(text);
-}
-
-function cliActor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return 'cli';
-  }
 }
 
 /**

@@ -1,9 +1,8 @@
 import { Command } from 'commander';
-import { migrateToLatest, openDatabase } from '../db/index.js';
 import { UserService, type User } from '../security/users/index.js';
-import { loadServerConfig } from '../shared/config.js';
 import { InvalidParameterError } from '../shared/errors.js';
 import type { CliIo } from './cli-context.js';
+import { withDbOption, withServerDatabase } from './server-database.js';
 
 interface DbOptions {
   backendStoreUri?: string;
@@ -56,35 +55,9 @@ async function readPassword(envName: string, io: CliIo, prompt: SecretPrompt): P
   return first;
 }
 
-/** Opens the server's database (same `--backend-store-uri` default as `bosun server`), migrated. */
-async function withUsers<T>(
-  options: DbOptions,
-  io: CliIo,
-  work: (users: UserService) => Promise<T>,
-): Promise<T> {
-  const env = {
-    ...(io.env ?? process.env),
-    BOSUN_ADMIN_USERNAME: undefined,
-    BOSUN_ADMIN_PASSWORD: undefined,
-  };
-  const config = loadServerConfig(
-    options.backendStoreUri !== undefined ? { backendStoreUri: options.backendStoreUri } : {},
-    env,
-  );
-  const handle = openDatabase(config.backendStoreUri, { sqliteSynchronous: config.sqliteSynchronous });
-  try {
-    await migrateToLatest(handle);
-    return await work(new UserService({ handle }));
-  } finally {
-    await handle.close();
-  }
-}
-
-function withDbOption(command: Command): Command {
-  return command.option(
-    '--backend-store-uri <uri>',
-    "the server's database: sqlite:///path.db or postgresql://... (BOSUN_BACKEND_STORE_URI)",
-  );
+/** Runs `work` with the users of the server's database. */
+function withUsers<T>(options: DbOptions, io: CliIo, work: (users: UserService) => Promise<T>): Promise<T> {
+  return withServerDatabase(options, io, (handle) => work(new UserService({ handle })));
 }
 
 function describeUser(user: User): string {

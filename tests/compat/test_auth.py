@@ -7,9 +7,6 @@ then signs in by password (MLFLOW_TRACKING_USERNAME/PASSWORD), by API token (MLF
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
 import uuid
 from pathlib import Path
 
@@ -20,69 +17,15 @@ import mlflow
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from conftest import REPO_ROOT, SERVER_ENTRY, _free_port, _tail
+from auth_server import CREDENTIAL_VARS, AuthServer
 
 ADMIN = "compat-admin"
 ADMIN_PASSWORD = "Compat-Admin-Pass-2024!"
-CREDENTIAL_VARS = ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
-
-
-class AuthServer:
-    def __init__(self, workdir: Path) -> None:
-        self.workdir = workdir
-        self.db_uri = f"sqlite:///{workdir / 'bosun.db'}"
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = workdir / "server.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARS}
-        env.update(BOSUN_ADMIN_USERNAME=ADMIN, BOSUN_ADMIN_PASSWORD=ADMIN_PASSWORD, BOSUN_DATA_DIR=str(self.workdir))
-        command = [
-            "node", str(SERVER_ENTRY), "server", "--auth", "--host", "127.0.0.1", "--port", str(self.port),
-            "--backend-store-uri", self.db_uri, "--artifacts-destination", str(self.workdir / "artifacts"),
-        ]  # fmt: skip
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"bosun server --auth exited during start-up:\n{_tail(self.log_path)}")
-            try:
-                if requests.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"bosun server --auth did not start:\n{_tail(self.log_path)}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-    def create_token(self, name: str) -> str:
-        result = subprocess.run(
-            ["node", str(SERVER_ENTRY), "users", "token", "create", "--username", ADMIN, "--name", name,
-             "--backend-store-uri", self.db_uri],  # fmt: skip
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout.strip()
 
 
 @pytest.fixture(scope="module")
 def auth_server(tmp_path_factory: pytest.TempPathFactory):
-    server = AuthServer(tmp_path_factory.mktemp("bosun-auth"))
+    server = AuthServer(tmp_path_factory.mktemp("bosun-auth"), ADMIN, ADMIN_PASSWORD)
     server.start()
     try:
         yield server

@@ -1,66 +1,25 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadServerConfig } from '../../shared/config.js';
-import { startServer, type RunningServer } from '../start-server.js';
+import {
+  basic,
+  expectError,
+  startAuthTestServer,
+  testAdmin,
+  type Answer,
+  type AuthTestServer,
+} from '../test-support/auth-test-server.js';
 
-const admin = 'admin';
-const adminPassword = 'Correct-Horse-42-battery';
+const admin = testAdmin.username;
 const alicePassword = 'Alice-Strong-Pass-7';
 
-let dir: string;
-let server: RunningServer;
-
-function basic(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-}
-const asAdmin = basic(admin, adminPassword);
+let harness: AuthTestServer;
+const call = (method: string, path: string, body?: unknown, authorization?: string): Promise<Answer> =>
+  harness.call(method, path, body, authorization);
 const asAlice = basic('alice', alicePassword);
-
-interface Answer {
-  status: number;
-  text: string;
-  json: Record<string, unknown>;
-}
-
-async function call(method: string, path: string, body?: unknown, authorization = asAdmin): Promise<Answer> {
-  const headers: Record<string, string> = { authorization };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(server.address + path, {
-    method,
-    headers,
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // not JSON: the assertions on `json` fail
-  }
-  return { status: res.status, text, json };
-}
-
-function expectError(answer: Answer, status: number, code: string): void {
-  expect({ status: answer.status, code: answer.json.error_code }).toEqual({ status, code });
-  expect(typeof answer.json.message).toBe('string');
-}
 
 const users = '/api/bosun/v1/users';
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'bosun-user-routes-'));
-  const config = loadServerConfig(
-    {
-      port: 0,
-      backendStoreUri: `sqlite:///${dir}/bosun.db`,
-      artifactsDestination: `${dir}/artifacts`,
-      logLevel: 'silent',
-    },
-    { BOSUN_ADMIN_USERNAME: admin, BOSUN_ADMIN_PASSWORD: adminPassword },
-  );
-  server = await startServer({ ...config, authEnabled: true }, { handleSignals: false });
+  harness = await startAuthTestServer('bosun-user-routes-');
   const created = await call('POST', '/api/2.0/mlflow/users/create', {
     username: 'alice',
     password: alicePassword,
@@ -68,8 +27,7 @@ beforeAll(async () => {
   expect(created.status).toBe(200);
 });
 afterAll(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await harness?.close();
 });
 
 describe('GET users/me', () => {

@@ -1,45 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadServerConfig } from '../../shared/config.js';
-import { startServer, type RunningServer } from '../start-server.js';
+import {
+  basic,
+  expectError,
+  startAuthTestServer,
+  testAdmin,
+  type Answer,
+  type AuthTestServer,
+} from '../test-support/auth-test-server.js';
 
-const admin = 'admin';
-const adminPassword = 'Correct-Horse-42-battery';
+const admin = testAdmin.username;
 const alicePassword = 'Alice-Strong-Pass-7';
 
-let dir: string;
-let server: RunningServer;
-
-function basic(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-}
-const asAdmin = basic(admin, adminPassword);
-
-interface Answer {
-  status: number;
-  text: string;
-  json: Record<string, unknown>;
-}
-
-async function call(method: string, path: string, body?: unknown, authorization = asAdmin): Promise<Answer> {
-  const headers: Record<string, string> = { authorization };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(server.address + path, {
-    method,
-    headers,
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // not JSON: the assertions on `json` fail
-  }
-  return { status: res.status, text, json };
-}
+let harness: AuthTestServer;
+const call = (method: string, path: string, body?: unknown, authorization?: string): Promise<Answer> =>
+  harness.call(method, path, body, authorization);
 
 const api = '/api/2.0/mlflow';
 const v3 = '/api/3.0/mlflow';
@@ -60,27 +34,11 @@ async function createModel(name: string): Promise<void> {
   expect((await call('POST', `${api}/registered-models/create`, { name })).status).toBe(200);
 }
 
-function expectError(answer: Answer, status: number, code: string): void {
-  expect({ status: answer.status, code: answer.json.error_code }).toEqual({ status, code });
-  expect(typeof answer.json.message).toBe('string');
-}
-
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'bosun-auth-routes-'));
-  const config = loadServerConfig(
-    {
-      port: 0,
-      backendStoreUri: `sqlite:///${dir}/bosun.db`,
-      artifactsDestination: `${dir}/artifacts`,
-      logLevel: 'silent',
-    },
-    { BOSUN_ADMIN_USERNAME: admin, BOSUN_ADMIN_PASSWORD: adminPassword },
-  );
-  server = await startServer({ ...config, authEnabled: true }, { handleSignals: false });
+  harness = await startAuthTestServer('bosun-auth-routes-');
 });
 afterAll(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await harness?.close();
 });
 
 describe('MLflow users API', () => {
