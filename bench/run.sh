@@ -16,11 +16,11 @@ MLFLOW_VERSION="${BENCH_MLFLOW_VERSION:-3.17.2}" # 3.18.0 does not install here;
 VENV="${BENCH_VENV:-$ROOT/.cache/bench-venv}"
 PYTHON="${BENCH_PYTHON:-python3}"
 
-TARGETS=",${BENCH_TARGETS:-mlflow,mlflow-pysqlite3,bosun},"
+TARGETS=",${BENCH_TARGETS:-mlflow,mlflow-pysqlite3,bosun,bosun-auth},"
 want_mlflow=0
 case "$TARGETS" in *,mlflow,* | *,mlflow-pysqlite3,*) want_mlflow=1 ;; esac
 want_bosun=0
-case "$TARGETS" in *,bosun,*) want_bosun=1 ;; esac
+case "$TARGETS" in *,bosun,* | *,bosun-auth,*) want_bosun=1 ;; esac
 
 # (a) the MLflow server, pinned, in its own venv (skipped when BENCH_MLFLOW_BIN points at an existing one)
 if [[ $want_mlflow == 1 && -z "${BENCH_MLFLOW_BIN:-}" ]]; then

@@ -53,6 +53,9 @@ TARGETS = {
     "mlflow": "MLflow",
     "mlflow-pysqlite3": "MLflow (bundled SQLite)",
     "bosun": "Bosun",
+    # the same server with authentication and permissions on, driven by a non-admin user (HTTP Basic): the cost
+    # of signing in and of the per-request permission checks
+    "bosun-auth": "Bosun (auth on)",
 }
 SHIM_DIR = Path(__file__).resolve().parent / "mlflow_sqlite_shim"
 
@@ -267,6 +270,8 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
         self.starts = 0
+        # HTTP Basic credentials every request sends (None: the server has no authentication)
+        self.auth: tuple[str, str] | None = None
 
     # subclass API
     def command(self, port: int) -> list[str]:
@@ -500,17 +505,50 @@ class BosunServer(Server):
         return {"version": pkg.get("version"), "node": node, "sqlite": sqlite, "command": self.shown_command()}
 
 
+class BosunAuthServer(BosunServer):
+    """Bosun with `--auth`; the benchmark signs in as a non-admin user (made with `bosun users create`), who owns
+    (MANAGE, as creator) the experiments it makes, so every request is authenticated and permission-checked."""
+
+    name = "bosun-auth"
+    admin = ("bench-admin", "Bench-Admin-Pass-2024!")
+    user = ("bench-user", "Bench-User-Pass-2024!")
+
+    def command(self, port: int) -> list[str]:
+        return [*super().command(port), "--auth"]
+
+    def env(self) -> dict[str, str]:
+        return {**super().env(), "BOSUN_ADMIN_USERNAME": self.admin[0], "BOSUN_ADMIN_PASSWORD": self.admin[1]}
+
+    def start(self) -> float:
+        took = super().start()
+        if self.auth is None:
+            subprocess.run(
+                [*self.cfg.bosun_cmd, "users", "create", "--username", self.user[0],
+                 "--backend-store-uri", f"sqlite:///{self.db_path}"],  # fmt: skip
+                env={**os.environ, "BOSUN_USER_PASSWORD": self.user[1]},
+                cwd=REPO,
+                check=True,
+                capture_output=True,
+            )
+            self.auth = self.user
+        return took
+
+
 # ----------------------------------------------------------------------------------------------- HTTP helpers
 
 
 _local = threading.local()
+# The credentials of the server being measured (servers are measured one at a time).
+_current_auth: tuple[str, str] | None = None
 
 
 def session() -> requests.Session:
     s = getattr(_local, "session", None)
     if s is None:
         s = requests.Session()
+        s.auth = _current_auth
         _local.session = s
+    s.auth = _current_auth
     return s
 
 
@@ -577,6 +615,7 @@ def phase_ingest(server: Server, cfg: Config) -> dict[str, Any]:
 
     def client(c: int) -> tuple[int, int, list[float], list[str]]:
         s = requests.Session()
+        s.auth = _current_auth
         ok = failed = 0
         lat: list[float] = []
         errors: list[str] = []
@@ -656,6 +695,7 @@ def phase_history(server: Server, cfg: Config) -> dict[str, Any]:
 
     def fetch() -> tuple[float, int, int]:
         s = requests.Session()
+        s.auth = _current_auth
         t0 = time.perf_counter()
         token: str | None = None
         count = pages = 0
@@ -903,6 +943,7 @@ def time_search_shape(
     """
     expected = expected_search(data, shape)
     s = requests.Session()
+    s.auth = _current_auth
     first_s, names, out = search_once(server, eid, shape, s)
     if names != expected:
         first_bad = next((i for i, (a, b) in enumerate(zip(names, expected)) if a != b), min(len(names), len(expected)))
@@ -984,10 +1025,13 @@ def make_server(kind: str, cfg: Config, workdir: Path) -> Server:
         return MlflowServer(cfg, workdir)
     if kind == "mlflow-pysqlite3":
         return MlflowPysqlite3Server(cfg, workdir)
+    if kind == "bosun-auth":
+        return BosunAuthServer(cfg, workdir)
     return BosunServer(cfg, workdir)
 
 
 def bench_server(kind: str, cfg: Config, data: list[SearchRun], tmp_root: Path) -> dict[str, Any]:
+    global _current_auth
     workdir = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=tmp_root))
     server = make_server(kind, cfg, workdir)
     out: dict[str, Any] = {"label": TARGETS[kind], "server": server.describe()}
@@ -995,6 +1039,7 @@ def bench_server(kind: str, cfg: Config, data: list[SearchRun], tmp_root: Path) 
     try:
         log(f"{kind}: starting ({out['server'].get('version')}, SQLite {out['server'].get('sqlite')})")
         out["startup_seconds"] = round(server.start(), 2)
+        _current_auth = server.auth
         idle = server.idle_memory()
         out["memory_idle"] = idle
         log(
@@ -1123,7 +1168,7 @@ def targets_check(results: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     out = []
     for kind, m in results.items():
-        if kind == "bosun":
+        if kind.startswith("bosun"):
             continue
         checks = [
             ("ingestion rate ≥ 10×", ratio(get(b, "ingest", "points_per_sec"), get(m, "ingest", "points_per_sec")), 10.0),
