@@ -151,8 +151,6 @@ export async function locateExperiments(
       const id = asId(readField(request, locator.from)) ?? locator.orDefault;
       return id !== undefined ? [experimentTarget(id)] : [];
     }
-    case 'experiment-ids':
-      return asIds(readField(request, locator.from)).map(experimentTarget);
     case 'experiment-name': {
       const name = readField(request, locator.from);
       if (typeof name !== 'string') return [];

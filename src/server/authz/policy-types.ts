@@ -15,7 +15,6 @@ export interface FieldRef {
 export type ExperimentLocator =
   /** `orDefault`: the experiment meant when the field is absent (runs/create: the Default experiment). */
   | { by: 'experiment-id'; from: FieldRef; orDefault?: string }
-  | { by: 'experiment-ids'; from: FieldRef }
   | { by: 'experiment-name'; from: FieldRef }
   | { by: 'run-id'; from: FieldRef }
   | { by: 'run-ids'; from: FieldRef }
