@@ -1,4 +1,5 @@
 export {
+  isVisible,
   permissionLevels,
   type Action,
   type Grant,

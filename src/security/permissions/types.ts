@@ -27,3 +27,15 @@ export interface Grant {
  */
 export type Visibility =
   { kind: 'all' } | { kind: 'except'; resources: string[] } | { kind: 'only'; resources: string[] };
+
+/** Whether a visibility lets the caller read one resource (the in-memory twin of the SQL filter). */
+export function isVisible(visibility: Visibility, resource: string): boolean {
+  switch (visibility.kind) {
+    case 'all':
+      return true;
+    case 'except':
+      return !visibility.resources.includes(resource);
+    case 'only':
+      return visibility.resources.includes(resource);
+  }
+}

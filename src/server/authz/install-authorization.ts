@@ -1,6 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import type { PermissionServiceContract } from '../../security/permissions/permission-service-contract.js';
-import type { Action, ResourceKind, Visibility } from '../../security/permissions/types.js';
+import {
+  isVisible,
+  type Action,
+  type ResourceKind,
+  type Visibility,
+} from '../../security/permissions/types.js';
 import type { User } from '../../security/users/index.js';
 import { PermissionDeniedError } from '../../shared/errors.js';
 import type { TypedApp } from '../typed-app.js';
@@ -11,10 +16,8 @@ import { policyFor } from './route-policies.js';
 /** What a handler may ask about the caller's rights (set on every request when auth is on). */
 export interface Access {
   user: User;
-  /** Which resources of a kind the caller may read, for filtering a search in SQL. */
+  /** Which resources of a kind the caller may read (one lookup per request and kind), for filtering results. */
   visible(kind: ResourceKind): Promise<Visibility>;
-  /** Whether the caller may read one resource, for filtering nested fields. */
-  canRead(kind: ResourceKind, resource: string): Promise<boolean>;
 }
 
 declare module 'fastify' {
@@ -165,7 +168,6 @@ function accessFor(deps: AuthorizationDeps, user: User): Access {
       }
       return visibility;
     },
-    canRead: (kind, resource) => grantsOf(deps).can(user, 'read', kind, resource),
   };
 }
 
@@ -218,7 +220,7 @@ export async function mayRead(
   kind: ResourceKind,
   resource: string,
 ): Promise<boolean> {
-  return request.access ? request.access.canRead(kind, resource) : true;
+  return request.access ? isVisible(await request.access.visible(kind), resource) : true;
 }
 
 /** The subset of `resources` the caller may read, in order. */
@@ -227,8 +229,9 @@ export async function readableOf(
   kind: ResourceKind,
   resources: readonly string[],
 ): Promise<string[]> {
-  const keep = await Promise.all(resources.map((r) => mayRead(request, kind, r)));
-  return resources.filter((_, i) => keep[i]);
+  if (!request.access) return [...resources];
+  const visibility = await request.access.visible(kind);
+  return resources.filter((r) => isVisible(visibility, r));
 }
 
 /** The signed-in user as the actor of a registry change (none with auth off). */
