@@ -29,12 +29,14 @@ export BOSUN_TEST_PG_URI
 trap 'bash scripts/pg-test-cluster.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
 echo "PostgreSQL at $BOSUN_TEST_PG_URI"
 
+# Before the unit tests: the scanner's tests write their fixtures with the mlflow 3.x environment's Python.
+step "python environments (mlflow 3.x and 2.x)"
+BOSUN_TEST_PYTHON=$(bash scripts/compat-venv.sh mlflow3 "$repo/.cache/venv-mlflow3") || exit 1
+bash scripts/compat-venv.sh mlflow2 "$repo/.cache/venv-mlflow2" >/dev/null || exit 1
+export BOSUN_TEST_PYTHON
+
 step "unit and integration tests (vitest)"
 npx vitest run --reporter=default --reporter=junit --outputFile.junit="$reports/vitest.xml" || true
-
-step "python environments (mlflow 3.x and 2.x)"
-bash scripts/compat-venv.sh mlflow3 "$repo/.cache/venv-mlflow3" || exit 1
-bash scripts/compat-venv.sh mlflow2 "$repo/.cache/venv-mlflow2" || exit 1
 
 for v in mlflow3 mlflow2; do
   step "compatibility suite with $v (SQLite and PostgreSQL)"

@@ -126,7 +126,7 @@ def check_admin(base_url: str, user: str, password: str) -> int:
     return 1
 
 
-def junit_case(path: str, name: str, failure: str | None) -> int:
+def junit_case(path: str, name: str, failure: str | None, skipped: str | None = None) -> int:
     file = Path(path)
     if file.exists() and file.stat().st_size > 0:
         tree = ET.parse(file)
@@ -145,6 +145,10 @@ def junit_case(path: str, name: str, failure: str | None) -> int:
         ET.SubElement(case, "failure", type="failure", message=failure.splitlines()[0][:200]).text = failure
         for element in counters:
             element.set("failures", str(int(element.get("failures", "0")) + 1))
+    if skipped is not None:
+        ET.SubElement(case, "skipped", message=skipped[:200]).text = skipped
+        for element in counters:
+            element.set("skipped", str(int(element.get("skipped", "0")) + 1))
     file.parent.mkdir(parents=True, exist_ok=True)
     tree.write(file, encoding="utf-8", xml_declaration=True)
     return 0
@@ -163,6 +167,8 @@ def main(argv: list[str]) -> int:
         return check_admin(args[0], args[1], args[2])
     if command == "junit-case" and len(args) in (2, 3):
         return junit_case(args[0], args[1], args[2] if len(args) == 3 else None)
+    if command == "junit-skip" and len(args) == 3:
+        return junit_case(args[0], args[1], None, skipped=args[2])
     print(__doc__, file=sys.stderr)
     return 2
 

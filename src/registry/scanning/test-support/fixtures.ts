@@ -2,26 +2,29 @@
  * Writes the scanner's test files once per test process with a real Python (`make_fixtures.py`): pickles by
  * `pickle`, `joblib`, `numpy`, scikit-learn and the `mlflow` client. Malicious files are written, never loaded.
  *
- * Python: env BOSUN_TEST_PYTHON (the test command points it at .cache/venv-mlflow3/bin/python), else
- * /tmp/warm/v3/bin/python when it exists; otherwise the tests fail with a message saying so.
+ * Python: env BOSUN_TEST_PYTHON (the test command sets it to the mlflow 3.x environment it creates first),
+ * otherwise the same environment is created (or reused) here by `scripts/compat-venv.sh` under the clone's own
+ * `.cache/`, so `npx vitest` alone works on a fresh clone too. Nothing outside the clone is looked at.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const FALLBACK_PYTHON = '/tmp/warm/v3/bin/python';
+const REPO = resolve(HERE, '../../../..');
 
 export function testPython(): string {
   const fromEnv = process.env['BOSUN_TEST_PYTHON'];
   if (fromEnv) return fromEnv;
-  if (existsSync(FALLBACK_PYTHON)) return FALLBACK_PYTHON;
-  throw new Error(
-    'scanner tests need a Python with numpy, joblib, scikit-learn and mlflow: set BOSUN_TEST_PYTHON ' +
-      '(e.g. .cache/venv-mlflow3/bin/python)',
-  );
+  const script = join(REPO, 'scripts/compat-venv.sh');
+  const python = execFileSync('bash', [script, 'mlflow3', join(REPO, '.cache/venv-mlflow3')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  }).trim();
+  process.env['BOSUN_TEST_PYTHON'] = python;
+  return python;
 }
 
 let cached: string | undefined;
