@@ -4,6 +4,7 @@ import {
   AuditLog,
   auditOutcomes,
   formatVerifyReport,
+  verifyResultToWire,
   type AuditOutcome,
   type AuditQuery,
 } from '../security/audit/index.js';
@@ -55,7 +56,7 @@ function dbOption(command: Command): Command {
 
 /**
  * `bosun audit-log verify|list`: works directly on the server's database (no server needed).
- * `verify` exits 1 when the chain is broken.
+ * `verify` lists every break it finds (not only the first) and exits 1 when there is any.
  */
 export function auditCommand(io: CliIo): Command {
   const command = new Command('audit-log').description('Verify and query the hash-chained audit log');
@@ -63,9 +64,10 @@ export function auditCommand(io: CliIo): Command {
   dbOption(
     command
       .command('verify')
-      .description('Check the hash chain; exit 1 if a record was edited or deleted')
-      .option('--anchor <seq:hash>', 'a head printed by an earlier verify, that must still be in the chain'),
-  ).action(async (options: DbOptions & { anchor?: string }) => {
+      .description('Check the hash chain and list every break; exit 1 if any record was edited or deleted')
+      .option('--anchor <seq:hash>', 'a head printed by an earlier verify, that must still be in the chain')
+      .option('--json', 'print the result as JSON (the same fields as GET /api/bosun/v1/audit-log/verify)'),
+  ).action(async (options: DbOptions & { anchor?: string; json?: boolean }) => {
     const uri = backendStoreUriOf(options, io);
     let anchor: { seq: number; hash: string } | undefined;
     if (options.anchor !== undefined) {
@@ -76,7 +78,8 @@ export function auditCommand(io: CliIo): Command {
     const result = await withDatabase(uri, (handle) =>
       new AuditLog().verify(handle.db, anchor ? { anchor } : {}),
     );
-    io.stdout(`${formatVerifyReport(result).trimEnd()}\n`);
+    if (options.json) io.stdout(toJson(verifyResultToWire(result)));
+    else io.stdout(`${formatVerifyReport(result).trimEnd()}\n`);
     // runCli turns a CommanderError into its exit code without printing anything more.
     if (!result.valid) throw new CommanderError(1, 'bosun.auditLogBroken', 'audit log broken');
   });

@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testEngines } from '../../db/test-support/test-databases.js';
 import { BosunError } from '../../shared/errors.js';
-import { AUDIT_GENESIS_HASH, AuditLog, formatVerifyReport, type AuditRecordInput } from './audit-log.js';
+import { AUDIT_GENESIS_HASH, AuditLog, type AuditRecordInput } from './audit-log.js';
+import { formatVerifyReport } from './verify-report.js';
 import { ensureAuditTables, openAuditTestDatabase } from './test-support/audit-database.js';
 
 type AuditTestDb = Awaited<ReturnType<typeof openAuditTestDatabase>>;
@@ -70,7 +71,13 @@ describe.each(testEngines)('audit log on %s', (engine) => {
     await appendMany(log, d, 6);
     await sql`update audit_log set actor = 'mallory' where seq = 4`.execute(d.audit);
     const result = await log.verify(d.audit, { pageSize: 2 });
-    expect(result).toMatchObject({ valid: false, brokenSeq: 4, reason: 'hash_mismatch', records: 3 });
+    expect(result).toMatchObject({
+      valid: false,
+      brokenSeq: 4,
+      reason: 'hash_mismatch',
+      records: 6,
+      breakCount: 1,
+    });
     expect(formatVerifyReport(result)).toContain('BROKEN at seq 4: record edited');
   });
 

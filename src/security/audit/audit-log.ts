@@ -4,10 +4,13 @@ import { AUDIT_GENESIS_HASH } from '../../db/migrations/0006-audit.js';
 import { paginate, type OffsetPage } from '../../search/index.js';
 import { type Clock, systemClock } from '../../shared/clock.js';
 import { InvalidParameterError, InvalidStateError } from '../../shared/errors.js';
-import { canonicalJson, recordHash } from './chain.js';
+import { clipText, toStorableText } from '../../shared/unicode-text.js';
+import { AUDIT_HEAD_ID, canonicalJson, normalizeAuditRow, recordHash } from './chain.js';
+import { verifyChain, type AuditVerifyOptions, type AuditVerifyResult } from './verify-chain.js';
 import { redact, redactString } from './redact.js';
 
 export { AUDIT_GENESIS_HASH };
+export type { AuditBreak, AuditBreakReason, AuditVerifyOptions, AuditVerifyResult } from './verify-chain.js';
 
 export const auditOutcomes = ['success', 'denied', 'unauthenticated', 'error'] as const;
 export type AuditOutcome = (typeof auditOutcomes)[number];
@@ -61,33 +64,6 @@ export interface AuditQuery {
   pageToken?: string;
 }
 
-/** Why a chain failed verification, at its first broken record. */
-export type AuditBreakReason =
-  | 'hash_mismatch' // the record's contents do not match its hash: edited (or moved to another seq)
-  | 'seq_gap' // a seq is missing: records deleted
-  | 'prev_hash_mismatch' // the record does not link to the one before: deleted, replaced or reordered
-  | 'head_mismatch' // the chain's tail disagrees with the head row: tail truncated, or head edited
-  | 'head_missing' // the head row is gone
-  | 'anchor_mismatch'; // an externally recorded (seq, hash) is not in the chain
-
-export type AuditVerifyResult =
-  | { valid: true; records: number; headSeq: number; headHash: string }
-  | {
-      valid: false;
-      /** Records that verified before the break. */
-      records: number;
-      brokenSeq: number;
-      reason: AuditBreakReason;
-      message: string;
-    };
-
-export interface AuditVerifyOptions {
-  /** Rows read per query; memory stays bounded by this. */
-  pageSize?: number;
-  /** A head recorded elsewhere earlier (e.g. printed by a previous verify); the chain must still contain it. */
-  anchor?: { seq: number; hash: string };
-}
-
 export interface AuditLogOptions {
   clock?: Clock;
   /** Largest accepted `details` after redaction, in UTF-8 bytes of canonical JSON; larger ones are replaced. */
@@ -99,20 +75,24 @@ const MAX_ACTION = 1024;
 const MAX_FIELD = 512;
 const DEFAULT_MAX_RESULTS = 100;
 const MAX_RESULTS_LIMIT = 1000;
-const HEAD_ID = 1;
 
 type AuditDb = Kysely<AuditTables>;
 type AuditRow = Selectable<AuditLogTable>;
 
-/** Keeps a stored string bounded: audit records are never refused for length, only shortened. */
-function clip(value: string, max: number): string {
-  return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
+/**
+ * The form a caller's string is stored (and hashed) in: lone surrogates and NUL written out as `\uXXXX`, then
+ * shortened without splitting a surrogate pair. The result reads back from SQLite and PostgreSQL exactly as it
+ * was hashed, whatever the caller sent, and PostgreSQL never refuses it. Records are never refused for their
+ * text, only shortened.
+ */
+function storable(value: string, max: number): string {
+  return clipText(toStorableText(value), max);
 }
 
 function optionalText(value: string | null | undefined, name: string): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new InvalidParameterError(`Audit record ${name} must be a string`);
-  return clip(redactString(value), MAX_FIELD);
+  return storable(redactString(value), MAX_FIELD);
 }
 
 function isOutcome(value: unknown): value is AuditOutcome {
@@ -170,15 +150,16 @@ export class AuditLog {
     const secretValues = /secret/i.test(resourceType) || /secret/i.test(input.action);
     let details: string | null = null;
     if (input.details !== undefined && input.details !== null) {
+      // Canonical JSON escapes lone surrogates and control characters, so `details` is storable as it is.
       details = canonicalJson(redact(input.details, { secretValues }));
       const bytes = Buffer.byteLength(details, 'utf8');
       if (bytes > this.maxDetailsBytes) details = canonicalJson({ _truncated: true, bytes });
     }
     return {
       at,
-      actor: clip(input.actor, MAX_ACTOR),
-      action: clip(redactString(input.action), MAX_ACTION),
-      resource_type: clip(resourceType, MAX_FIELD),
+      actor: storable(input.actor, MAX_ACTOR),
+      action: storable(redactString(input.action), MAX_ACTION),
+      resource_type: storable(resourceType, MAX_FIELD),
       resource_id: optionalText(resourceId, 'resource id'),
       outcome: input.outcome,
       status_code: status,
@@ -203,12 +184,12 @@ export class AuditLog {
       await trx
         .updateTable('audit_head')
         .set((eb) => ({ seq: eb.ref('seq') }))
-        .where('id', '=', HEAD_ID)
+        .where('id', '=', AUDIT_HEAD_ID)
         .execute();
       const head = await trx
         .selectFrom('audit_head')
         .select(['seq', 'hash'])
-        .where('id', '=', HEAD_ID)
+        .where('id', '=', AUDIT_HEAD_ID)
         .executeTakeFirst();
       if (!head) {
         throw new InvalidStateError(
@@ -222,7 +203,7 @@ export class AuditLog {
       await trx
         .updateTable('audit_head')
         .set({ seq, hash: row.hash, updated_at: prepared.at })
-        .where('id', '=', HEAD_ID)
+        .where('id', '=', AUDIT_HEAD_ID)
         .execute();
       return row;
     };
@@ -231,91 +212,14 @@ export class AuditLog {
   }
 
   /**
-   * Walks the whole chain in seq order, `pageSize` rows at a time, and reports the first broken record: an
-   * edited record (hash mismatch), a deleted one (seq gap or prev_hash mismatch), a reordered one, or a
-   * truncated tail (the last record disagrees with the head row).
+   * Walks the whole chain and reports every break it finds, not only the first (see `verifyChain`).
+   * Example: `const result = await auditLog.verify(db); if (!result.valid) console.log(result.breaks)`.
    */
   async verify<DB extends AuditTables>(
     db: Kysely<DB> | Transaction<DB>,
     options: AuditVerifyOptions = {},
   ): Promise<AuditVerifyResult> {
-    const adb = db as unknown as AuditDb;
-    const pageSize = options.pageSize ?? 500;
-    if (!Number.isInteger(pageSize) || pageSize < 1) {
-      throw new InvalidParameterError(`Invalid verify page size ${String(pageSize)}`);
-    }
-    const anchor = options.anchor;
-    let anchorSeen = false;
-    let lastSeq = 0;
-    let lastHash = AUDIT_GENESIS_HASH;
-    let records = 0;
-    const broken = (brokenSeq: number, reason: AuditBreakReason, message: string): AuditVerifyResult => ({
-      valid: false,
-      records,
-      brokenSeq,
-      reason,
-      message,
-    });
-    for (;;) {
-      const page = await adb
-        .selectFrom('audit_log')
-        .selectAll()
-        .where('seq', '>', lastSeq)
-        .orderBy('seq', 'asc')
-        .limit(pageSize)
-        .execute();
-      for (const raw of page) {
-        const row = normalizeRow(raw);
-        const expectedSeq = lastSeq + 1;
-        if (row.seq !== expectedSeq) {
-          return broken(
-            expectedSeq,
-            'seq_gap',
-            `record ${expectedSeq} is missing (next stored record is ${row.seq}): records were deleted`,
-          );
-        }
-        if (row.prev_hash !== lastHash) {
-          return broken(
-            row.seq,
-            'prev_hash_mismatch',
-            `record ${row.seq} does not link to record ${lastSeq}: a record was deleted, replaced or reordered`,
-          );
-        }
-        if (recordHash(row) !== row.hash) {
-          return broken(row.seq, 'hash_mismatch', `record ${row.seq} does not match its hash: it was edited`);
-        }
-        if (anchor && anchor.seq === row.seq) {
-          if (anchor.hash !== row.hash) {
-            return broken(row.seq, 'anchor_mismatch', `record ${row.seq} differs from the anchored hash`);
-          }
-          anchorSeen = true;
-        }
-        lastSeq = row.seq;
-        lastHash = row.hash;
-        records += 1;
-      }
-      if (page.length < pageSize) break;
-    }
-    const head = await adb
-      .selectFrom('audit_head')
-      .select(['seq', 'hash'])
-      .where('id', '=', HEAD_ID)
-      .executeTakeFirst();
-    if (!head) return broken(lastSeq + 1, 'head_missing', 'the audit head row is missing');
-    const headSeq = Number(head.seq);
-    if (headSeq !== lastSeq || head.hash !== lastHash) {
-      const at = Math.min(headSeq, lastSeq + 1);
-      const message =
-        headSeq > lastSeq
-          ? `the head says the log ends at record ${headSeq} but the chain ends at ${lastSeq}: the tail was deleted`
-          : `the chain ends at record ${lastSeq} (hash ${lastHash.slice(0, 12)}…) but the head says ` +
-            `${headSeq} (hash ${head.hash.slice(0, 12)}…): the head or the tail was altered`;
-      return broken(Math.max(at, 1), 'head_mismatch', message);
-    }
-    if (anchor && !anchorSeen) {
-      return broken(anchor.seq, 'anchor_mismatch', `anchored record ${anchor.seq} is not in the chain`);
-    }
-    return { valid: true, records, headSeq, headHash: lastHash };
+    return verifyChain(db as unknown as Kysely<AuditTables>, options);
   }
 
   /** Records matching the filters, newest first, paged with MLflow-style page tokens. */
@@ -350,19 +254,9 @@ export class AuditLog {
     const ordered = select.orderBy('seq', 'desc');
     return paginate(query.pageToken, maxResults, async (offset, limit) => {
       const rows = await ordered.offset(offset).limit(limit).execute();
-      return rows.map((r) => toEntry(normalizeRow(r)));
+      return rows.map((r) => toEntry(normalizeAuditRow(r)));
     });
   }
-}
-
-/** PostgreSQL bigint columns arrive as numbers through the handle's parser; SQLite's may need coercion too. */
-function normalizeRow(row: AuditRow): AuditRow {
-  return {
-    ...row,
-    seq: Number(row.seq),
-    at: Number(row.at),
-    status_code: row.status_code === null ? null : Number(row.status_code),
-  };
 }
 
 function toEntry(row: AuditRow): AuditEntry {
@@ -388,29 +282,4 @@ function toEntry(row: AuditRow): AuditEntry {
     prevHash: row.prev_hash,
     hash: row.hash,
   };
-}
-
-const reasonTitles: Record<AuditBreakReason, string> = {
-  hash_mismatch: 'record edited',
-  seq_gap: 'records deleted',
-  prev_hash_mismatch: 'chain link broken (record deleted, replaced or reordered)',
-  head_mismatch: 'tail truncated or head altered',
-  head_missing: 'head row missing',
-  anchor_mismatch: 'anchored head not found',
-};
-
-/** Human-readable report for `bosun audit-log verify`. */
-export function formatVerifyReport(result: AuditVerifyResult): string {
-  if (result.valid) {
-    return [
-      `Audit log OK: ${result.records} record(s), chain intact.`,
-      `Head: seq ${result.headSeq}, hash ${result.headHash}`,
-      'Keep this head somewhere else (e.g. pass it as an anchor next time) to detect a rewritten chain.',
-    ].join('\n');
-  }
-  return [
-    `Audit log BROKEN at seq ${result.brokenSeq}: ${reasonTitles[result.reason]}.`,
-    `Detail: ${result.message}`,
-    `${result.records} record(s) verified before the break.`,
-  ].join('\n');
 }

@@ -1,4 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { AuditLogTable } from '../../db/schema-audit.js';
+
+/** The id of the single `audit_head` row. */
+export const AUDIT_HEAD_ID = 1;
 
 /**
  * JSON with object keys sorted (recursively) and no whitespace, so the same value always serializes to the
@@ -53,4 +57,14 @@ export function recordHash(fields: HashedFields): string {
     details: fields.details,
   });
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
+}
+
+/** PostgreSQL bigint columns arrive as numbers through the handle's parser; SQLite's may need coercion too. */
+export function normalizeAuditRow(row: AuditLogTable): AuditLogTable {
+  return {
+    ...row,
+    seq: Number(row.seq),
+    at: Number(row.at),
+    status_code: row.status_code === null ? null : Number(row.status_code),
+  };
 }

@@ -2,7 +2,7 @@ export {
   AuditLog,
   AUDIT_GENESIS_HASH,
   auditOutcomes,
-  formatVerifyReport,
+  type AuditBreak,
   type AuditBreakReason,
   type AuditEntry,
   type AuditLogOptions,
@@ -13,5 +13,11 @@ export {
   type AuditVerifyOptions,
   type AuditVerifyResult,
 } from './audit-log.js';
+export {
+  formatVerifyReport,
+  verifyResultToWire,
+  type AuditBreakWire,
+  type AuditVerifyWire,
+} from './verify-report.js';
 export { canonicalJson, recordHash, type HashedFields } from './chain.js';
 export { REDACTED, isSensitiveKey, redact, redactString, type RedactOptions } from './redact.js';

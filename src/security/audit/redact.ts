@@ -89,7 +89,9 @@ function walk(value: unknown, options: RedactOptions, depth: number): unknown {
       return value.toString();
     case 'object':
       break;
-    default:
+    case 'function':
+    case 'symbol':
+    case 'undefined':
       return null;
   }
   if (depth >= MAX_DEPTH) return '[TRUNCATED]';

@@ -4,6 +4,7 @@ import {
   type AuditEntry,
   type AuditOutcome,
   type AuditQuery,
+  verifyResultToWire,
 } from '../../security/audit/index.js';
 import { InvalidParameterError } from '../../shared/errors.js';
 import type { TypedApp } from '../typed-app.js';
@@ -82,18 +83,12 @@ export function registerAuditRoutes(app: TypedApp, deps: AuditDeps): void {
 
   app.get(
     `${prefix}/verify`,
-    { schema: { tags, summary: 'Verify the hash chain of the audit log (administrators)' } },
-    async () => {
-      const result = await deps.auditLog.verify(deps.db);
-      return result.valid
-        ? { valid: true, records: result.records, head_seq: result.headSeq, head_hash: result.headHash }
-        : {
-            valid: false,
-            records: result.records,
-            broken_seq: result.brokenSeq,
-            reason: result.reason,
-            message: result.message,
-          };
+    {
+      schema: {
+        tags,
+        summary: 'Verify the hash chain of the audit log and list every break (administrators)',
+      },
     },
+    async () => verifyResultToWire(await deps.auditLog.verify(deps.db)),
   );
 }
