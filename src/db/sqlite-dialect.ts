@@ -108,9 +108,11 @@ function sqliteBulkWriter(sqlite: SQLite.Database): BulkWriter {
 export function openSqlite(path: string, synchronous: SqliteSynchronous): DatabaseHandle {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
+  // First: switching a new file to WAL needs a moment of exclusive access, which another process opening the
+  // same file at the same moment (a second server) may hold; wait for it like for any other lock.
+  sqlite.pragma('busy_timeout = 30000');
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${synchronous}`);
-  sqlite.pragma('busy_timeout = 30000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('cache_size = -65536');
   const db = new Kysely<Database>({ dialect: new BosunSqliteDialect({ database: sqlite }) });

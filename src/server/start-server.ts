@@ -91,7 +91,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         await sql`select 1`.execute(handle.db);
       },
     });
-    for (const notice of userNotices) app.log.info(notice);
+    for (const notice of userNotices) app.log[notice.level](notice.message);
     if (exposureWarning) app.log.warn(exposureWarning);
     if (webhookNotice && secretStore) app.log.info(webhookNotice);
     else if (webhookNotice) app.log.warn(webhookNotice);

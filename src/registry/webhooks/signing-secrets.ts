@@ -1,4 +1,4 @@
-import { BosunError, NotFoundError } from '../../shared/errors.js';
+import { BosunError, InvalidStateError, NotFoundError } from '../../shared/errors.js';
 
 /**
  * The part of the secret store (src/security/secrets `SecretStore`) that webhooks use to keep signing secrets
@@ -6,9 +6,10 @@ import { BosunError, NotFoundError } from '../../shared/errors.js';
  * Example: `new WebhookService(db, policy, { secrets: await SecretStore.open(handle, masterKey) })`.
  */
 export interface WebhookSecretStore {
-  put(path: string, value: string): Promise<unknown>;
+  /** `cas`: write only while the current version is this one (0: no version yet). */
+  put(path: string, value: string, options?: { cas?: number }): Promise<unknown>;
   /** `value` is null when the current version was soft-deleted or destroyed. */
-  get(path: string): Promise<{ value: string | null }>;
+  get(path: string): Promise<{ value: string | null; metadata: { version: number } }>;
   deleteMetadata(path: string): Promise<void>;
 }
 
@@ -27,6 +28,45 @@ export class WebhookSecretsUnavailableError extends BosunError {
       'webhooks need the secret store to keep their signing secrets encrypted, and it is disabled: ' +
         'set BOSUN_MASTER_KEY_FILE (or --master-key-file, or BOSUN_MASTER_KEY) and restart the server',
     );
+  }
+}
+
+/** Check-and-set writes lost in a row before giving up; each loss means another writer stored something. */
+const storeOnceAttempts = 5;
+
+async function currentSecret(
+  store: Pick<WebhookSecretStore, 'get'>,
+  path: string,
+): Promise<{ version: number; value: string | null }> {
+  try {
+    const read = await store.get(path);
+    return { version: read.metadata.version, value: read.value };
+  } catch (err) {
+    if (err instanceof NotFoundError) return { version: 0, value: null };
+    throw err;
+  }
+}
+
+/**
+ * Makes `value` the current version of the secret at `path`, writing a version only when it is not already.
+ * Servers starting at the same moment all move the same legacy secrets: the check-and-set write lets one of
+ * them store it and the others find it stored, so the secret gets one version, not one per server.
+ */
+export async function storeSigningSecretOnce(
+  store: Pick<WebhookSecretStore, 'get' | 'put'>,
+  path: string,
+  value: string,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await currentSecret(store, path);
+    if (current.value === value) return;
+    try {
+      await store.put(path, value, { cas: current.version });
+      return;
+    } catch (err) {
+      // A lost check-and-set (or a concurrent first write of the path): read again what the winner stored.
+      if (!(err instanceof InvalidStateError) || attempt >= storeOnceAttempts) throw err;
+    }
   }
 }
 

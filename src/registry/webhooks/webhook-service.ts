@@ -11,6 +11,7 @@ import {
   removeSigningSecret,
   signingSecretPath,
   signingSecretPrefix,
+  storeSigningSecretOnce,
   type WebhookSecretStore,
 } from './signing-secrets.js';
 import type { WebhookTargetPolicy } from './target-policy.js';
@@ -163,7 +164,8 @@ export class WebhookService {
 
   /**
    * Moves the plain-text secrets of subscriptions created before migration 0009 into the secret store and
-   * clears them from the table. Idempotent; the server runs it at every start when it has a master key.
+   * clears them from the table. Idempotent, also when several servers run it at the same moment (each secret
+   * gets one version); the server runs it at every start when it has a master key.
    * Returns how many were moved.
    */
   async sealLegacySecrets(): Promise<number> {
@@ -179,7 +181,7 @@ export class WebhookService {
     for (const row of rows) {
       if (row.legacy_secret === null) continue;
       const ref = signingSecretPath(Number(row.id));
-      await secrets.put(ref, row.legacy_secret);
+      await storeSigningSecretOnce(secrets, ref, row.legacy_secret);
       const result = await this.db
         .updateTable('webhook_subscriptions')
         .set({ secret_ref: ref, legacy_secret: null })

@@ -18,6 +18,7 @@ export type {
   ApiTokenInfo,
   CreatedToken,
   CreateTokenInput,
+  FirstAdminOutcome,
   LockoutPolicy,
   TokenAuthentication,
   User,

@@ -45,3 +45,17 @@ export interface LockoutPolicy {
   /** How long a lockout lasts, in milliseconds. */
   lockoutMs: number;
 }
+
+/**
+ * What `UserService.ensureFirstAdmin` found or did for the administrator named at start (BOSUN_ADMIN_USERNAME
+ * and BOSUN_ADMIN_PASSWORD). Only `created` writes anything: an existing user is never changed from there.
+ * - `created`: no administrator existed; this one was created.
+ * - `exists`: the named user is an administrator and the password is theirs.
+ * - `password-differs`: the named user is an administrator with another password (kept as it is).
+ * - `other-admin`: administrators exist, and the named user is not one of them (nothing created).
+ */
+export type FirstAdminOutcome =
+  | { status: 'created'; admin: User }
+  | { status: 'exists'; admin: User }
+  | { status: 'password-differs'; admin: User }
+  | { status: 'other-admin' };

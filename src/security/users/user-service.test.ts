@@ -70,6 +70,38 @@ describe.each(testEngines)('user service on %s', (engine) => {
     expect((await users.listUsers()).filter((u) => u.isAdmin)).toHaveLength(1);
   });
 
+  it('ensures the first admin idempotently, never changing an existing user', async () => {
+    const first = await users.ensureFirstAdmin('admin', 'Harbor-Master-77');
+    expect(first).toMatchObject({ status: 'created', admin: { username: 'admin', isAdmin: true } });
+    expect(await users.ensureFirstAdmin('admin', 'Harbor-Master-77')).toMatchObject({
+      status: 'exists',
+      admin: { username: 'admin' },
+    });
+    expect(await users.ensureFirstAdmin('ADMIN', 'Harbor-Master-77')).toMatchObject({ status: 'exists' });
+    // Another password, even one the policy refuses, is reported and never stored.
+    for (const other of ['Harbor-Master-78', 'password1234']) {
+      expect(await users.ensureFirstAdmin('admin', other)).toMatchObject({ status: 'password-differs' });
+    }
+    expect(await users.authenticatePassword('admin', 'Harbor-Master-77')).toMatchObject({
+      username: 'admin',
+    });
+    await users.createUser({ username: 'dana', password: 'Wharf-and-keel-9' });
+    expect(await users.ensureFirstAdmin('dana', 'Wharf-and-keel-9')).toEqual({ status: 'other-admin' });
+    expect(await users.ensureFirstAdmin('nobody', 'Harbor-Master-77')).toEqual({ status: 'other-admin' });
+    expect((await users.listUsers()).map((u) => [u.username, u.isAdmin])).toEqual([
+      ['admin', true],
+      ['dana', false],
+    ]);
+  });
+
+  it('ensures the first admin from concurrent callers: one creates it, none fails', async () => {
+    const outcomes = await Promise.all(
+      Array.from({ length: 4 }, () => users.ensureFirstAdmin('admin', 'Harbor-Master-77')),
+    );
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['created', 'exists', 'exists', 'exists']);
+    expect((await users.listUsers()).map((u) => u.username)).toEqual(['admin']);
+  });
+
   it('creates users with unique, case-insensitive names and never lists hashes', async () => {
     const alice = await users.createUser({ username: 'Alice', password: 'Wharf-and-keel-9' });
     expect(alice).toMatchObject({ username: 'Alice', isAdmin: false, createdAt: now });

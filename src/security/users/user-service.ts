@@ -23,6 +23,7 @@ import type {
   ApiTokenInfo,
   CreatedToken,
   CreateTokenInput,
+  FirstAdminOutcome,
   LockoutPolicy,
   TokenAuthentication,
   User,
@@ -144,6 +145,30 @@ export class UserService {
       if (admin) throw new AdminAlreadyExistsError();
       return this.insertUser(trx, prepared.username, prepared.passwordHash, true);
     });
+  }
+
+  /**
+   * The start-up form of `bootstrapAdmin`, idempotent and safe when several servers start at the same moment:
+   * creates the first administrator when none exists, else reports how the named user relates to the
+   * administrators there are. It never changes an existing user: a different password is reported, not
+   * written. A weak password is refused only when it would be stored.
+   * Example: `const outcome = await users.ensureFirstAdmin('admin', env.BOSUN_ADMIN_PASSWORD);`
+   */
+  async ensureFirstAdmin(username: string, password: string): Promise<FirstAdminOutcome> {
+    if (!(await this.hasAdmin())) {
+      try {
+        return { status: 'created', admin: await this.bootstrapAdmin(username, password) };
+      } catch (error) {
+        // Another process (a server starting at the same moment) created an administrator first.
+        if (!(error instanceof AdminAlreadyExistsError)) throw error;
+      }
+    }
+    const row = await this.findByUsername(this.db, username);
+    if (!row || Number(row.is_admin) !== 1) return { status: 'other-admin' };
+    const admin = userFromRow(row);
+    return (await verifyPassword(password, row.password_hash))
+      ? { status: 'exists', admin }
+      : { status: 'password-differs', admin };
   }
 
   /** True when at least one administrator exists (so bootstrap is no longer possible). */

@@ -1,33 +1,70 @@
 import type { DatabaseHandle } from '../../db/index.js';
 import type { ServerConfig } from '../../shared/config.js';
 import { InvalidParameterError } from '../../shared/errors.js';
-import { UserService } from '../../security/users/index.js';
+import { UserService, type FirstAdminOutcome } from '../../security/users/index.js';
 import { enableAuthHelp } from './exposure.js';
+
+/** A line to log once the logger exists (never a password). */
+export interface StartNotice {
+  level: 'info' | 'warn';
+  message: string;
+}
 
 export interface PreparedUsers {
   users: UserService;
-  /** Lines to log once the logger exists (never a password). */
-  notices: string[];
+  notices: StartNotice[];
+}
+
+const onlyFirst =
+  'BOSUN_ADMIN_USERNAME and BOSUN_ADMIN_PASSWORD only create the first administrator; they never change a user';
+
+/** What to log about BOSUN_ADMIN_USERNAME/PASSWORD, given what `ensureFirstAdmin` found or did. */
+function bootstrapNotice(username: string, outcome: FirstAdminOutcome): StartNotice {
+  switch (outcome.status) {
+    case 'created':
+      return {
+        level: 'info',
+        message: `Created the first administrator '${outcome.admin.username}' from BOSUN_ADMIN_USERNAME.`,
+      };
+    case 'exists':
+      return {
+        level: 'info',
+        message:
+          `The administrator '${outcome.admin.username}' named by BOSUN_ADMIN_USERNAME already exists. ` +
+          `${onlyFirst}, so they can be removed from the environment.`,
+      };
+    case 'password-differs':
+      return {
+        level: 'warn',
+        message:
+          `BOSUN_ADMIN_PASSWORD is not the password of administrator '${outcome.admin.username}': the stored ` +
+          `password is kept. ${onlyFirst}. Change a password with PATCH /api/2.0/mlflow/users/update-password ` +
+          '(see docs/users.md), and remove the variables from the environment.',
+      };
+    case 'other-admin':
+      return {
+        level: 'warn',
+        message:
+          `BOSUN_ADMIN_USERNAME names '${username}', who is not an administrator, and administrators exist ` +
+          `already: nothing was created or changed. ${onlyFirst}; remove them from the environment.`,
+      };
+  }
 }
 
 /**
  * At start, after migrations: creates the first administrator from BOSUN_ADMIN_USERNAME/PASSWORD when none
- * exists (ignores them, with a notice, when one does), and refuses to start with auth on and no administrator.
+ * exists, and refuses to start with auth on and no administrator. Idempotent, also when several servers start
+ * at the same moment on one database: exactly one creates the administrator, the others start and say so.
+ * Variables that do not match the stored administrator (another password, another name) are reported with a
+ * warning and change nothing.
  */
 export async function prepareUsers(config: ServerConfig, handle: DatabaseHandle): Promise<PreparedUsers> {
   const users = new UserService({ handle });
-  const notices: string[] = [];
+  const notices: StartNotice[] = [];
   const bootstrap = config.adminBootstrap;
   if (bootstrap) {
-    if (await users.hasAdmin()) {
-      notices.push(
-        'BOSUN_ADMIN_USERNAME and BOSUN_ADMIN_PASSWORD are ignored: an administrator already exists. ' +
-          'Remove them from the environment.',
-      );
-    } else {
-      const admin = await users.bootstrapAdmin(bootstrap.username, bootstrap.password);
-      notices.push(`Created the first administrator '${admin.username}' from BOSUN_ADMIN_USERNAME.`);
-    }
+    const outcome = await users.ensureFirstAdmin(bootstrap.username, bootstrap.password);
+    notices.push(bootstrapNotice(bootstrap.username, outcome));
   }
   if (config.authEnabled && !(await users.hasAdmin())) {
     throw new InvalidParameterError(
