@@ -12,6 +12,7 @@ import { installCors, installSecurity, publicRoutes, type SecurityOptions } from
 import { documentErrorResponses } from './openapi-responses.js';
 import type { TrackingService } from '../tracking/tracking-service-contract.js';
 import { requestValidatorCompiler } from './validator-compiler.js';
+import { installTextInputGuard } from './text-input.js';
 import { formatSchemaError, installErrorHandling, type ErrorBody } from './error-handler.js';
 import { registerArtifactRoutes } from './mlflow/artifact-routes.js';
 import { registerMlflowRoutes } from './mlflow/index.js';
@@ -80,7 +81,14 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     // Logged-model tag keys travel in the path and may be up to 250 characters (find-my-way's default is 100).
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     frameworkErrors: (err, _request, reply) => {
-      const body: ErrorBody = { error_code: 'BAD_REQUEST', message: `Bad request: ${err.message}` };
+      // A path whose percent-escapes are not UTF-8 (`%ff`, an encoded surrogate `%ed%a0%80`): find-my-way refuses it.
+      const body: ErrorBody =
+        err.code === 'FST_ERR_BAD_URL'
+          ? {
+              error_code: 'INVALID_PARAMETER_VALUE',
+              message: `Invalid URL path: it is not valid percent-encoded UTF-8 (${err.message})`,
+            }
+          : { error_code: 'BAD_REQUEST', message: `Bad request: ${err.message}` };
       reply.raw.writeHead(400, { 'content-type': 'application/json; charset=utf-8' });
       reply.raw.end(JSON.stringify(body));
     },
@@ -93,6 +101,8 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setValidatorCompiler(requestValidatorCompiler());
   installErrorHandling(app, config.bodyLimitBytes);
+  // Before any route: bodies, query strings and path parameters that are not well-formed Unicode get a 400.
+  installTextInputGuard(app);
   if (deps.audit) installAuditHook(app, deps.audit);
   // Before any route, so that its hooks cover every route and its inventory lists them all.
   installSecurity(app, {

@@ -216,7 +216,7 @@ describe('paths', () => {
   it('a malformed URL ⇒ 400 JSON', async () => {
     const res = await server.call('GET', `${api}/logged-models/%E0%A4%A`);
     expect(res.status).toBe(400);
-    expect(res.json?.error_code).toBe('BAD_REQUEST');
+    expect(res.json?.error_code).toBe('INVALID_PARAMETER_VALUE');
   });
 
   it('a logged-model tag key of 250 characters fits in the path', async () => {

@@ -97,6 +97,38 @@ describe.each(testEngines)('audit verify reports every break on %s', (engine) =>
     if (!result.valid) expect(result.breaks[1]?.message).toContain('records 1 to 2 are missing');
   });
 
+  it('reports records inserted past the head', async () => {
+    const d = await chain(4);
+    await sql`insert into audit_log (seq, at, actor, action, resource_type, outcome, prev_hash, hash)
+      values (7, 1, 'mallory', 'POST /x', 'route', 'success', ${'0'.repeat(64)}, ${'0'.repeat(64)})`.execute(
+      d.audit,
+    );
+    const result = await verifyFresh(d);
+    expect(breaksOf(result)).toEqual([
+      [5, 'seq_gap'],
+      [7, 'hash_mismatch'],
+      [5, 'head_mismatch'],
+    ]);
+    expect(result.records).toBe(5);
+  });
+
+  it('never reports a break for records appended while it runs', async () => {
+    const d = await chain(3);
+    const log = new AuditLog();
+    let appending = true;
+    const appender = (async () => {
+      for (let i = 0; i < 150; i += 1) await log.append(d.audit, record(100 + i));
+      appending = false;
+    })();
+    const results: AuditVerifyResult[] = [];
+    while (appending) results.push(await log.verify(d.audit, { pageSize: 50 }));
+    await appender;
+    results.push(await log.verify(d.audit, { pageSize: 50 }));
+    expect(results.length).toBeGreaterThan(2);
+    for (const result of results) expect(breaksOf(result)).toEqual([]);
+    expect(results.at(-1)).toMatchObject({ valid: true, records: 153 });
+  });
+
   it('checks an anchor without stopping at it', async () => {
     const d = await chain(6);
     const log = new AuditLog();

@@ -50,6 +50,8 @@ export interface AuditVerifyOptions {
 }
 
 const DEFAULT_MAX_BREAKS = 1000;
+/** Head reads to catch up with appends made during the walk before the walk settles for what it has read. */
+const MAX_HEAD_ROUNDS = 20;
 
 /**
  * Walks the whole chain in seq order, `pageSize` rows at a time, and reports every break it finds rather than
@@ -93,60 +95,108 @@ export async function verifyChain(
   let lastSeq = 0;
   let lastHash = AUDIT_GENESIS_HASH;
   let records = 0;
-  for (;;) {
-    const page = await adb
-      .selectFrom('audit_log')
-      .selectAll()
-      .where('seq', '>', lastSeq)
-      .orderBy('seq', 'asc')
-      .limit(pageSize)
-      .execute();
-    for (const raw of page) {
-      const row = normalizeAuditRow(raw);
-      const expectedSeq = lastSeq + 1;
-      if (row.seq !== expectedSeq) {
-        const missing =
-          row.seq - 1 === expectedSeq
-            ? `record ${expectedSeq} is missing`
-            : `records ${expectedSeq} to ${row.seq - 1} are missing`;
-        report(expectedSeq, 'seq_gap', `${missing} (next stored record is ${row.seq}): records were deleted`);
-      } else if (row.prev_hash !== lastHash) {
-        report(
-          row.seq,
-          'prev_hash_mismatch',
-          `record ${row.seq} does not link to record ${lastSeq}: a record was deleted, replaced or reordered`,
-        );
-      }
-      if (recordHash(row) !== row.hash) report(row.seq, 'hash_mismatch', hashMismatchMessage(row));
-      if (anchor && anchor.seq === row.seq) {
-        anchorSeen = true;
-        if (anchor.hash !== row.hash) {
-          report(row.seq, 'anchor_mismatch', `record ${row.seq} differs from the anchored hash`);
+  /** Checks the stored records after `lastSeq`, up to `upTo` (inclusive) or to the end. */
+  const walk = async (upTo?: number): Promise<void> => {
+    for (;;) {
+      let query = adb.selectFrom('audit_log').selectAll().where('seq', '>', lastSeq);
+      if (upTo !== undefined) query = query.where('seq', '<=', upTo);
+      const page = await query.orderBy('seq', 'asc').limit(pageSize).execute();
+      for (const raw of page) {
+        const row = normalizeAuditRow(raw);
+        const expectedSeq = lastSeq + 1;
+        if (row.seq !== expectedSeq) {
+          const missing =
+            row.seq - 1 === expectedSeq
+              ? `record ${expectedSeq} is missing`
+              : `records ${expectedSeq} to ${row.seq - 1} are missing`;
+          report(
+            expectedSeq,
+            'seq_gap',
+            `${missing} (next stored record is ${row.seq}): records were deleted`,
+          );
+        } else if (row.prev_hash !== lastHash) {
+          report(
+            row.seq,
+            'prev_hash_mismatch',
+            `record ${row.seq} does not link to record ${lastSeq}: a record was deleted, replaced or reordered`,
+          );
         }
+        if (recordHash(row) !== row.hash) report(row.seq, 'hash_mismatch', hashMismatchMessage(row));
+        if (anchor && anchor.seq === row.seq) {
+          anchorSeen = true;
+          if (anchor.hash !== row.hash) {
+            report(row.seq, 'anchor_mismatch', `record ${row.seq} differs from the anchored hash`);
+          }
+        }
+        lastSeq = row.seq;
+        lastHash = row.hash;
+        records += 1;
       }
-      lastSeq = row.seq;
-      lastHash = row.hash;
-      records += 1;
+      if (page.length < pageSize) return;
     }
-    if (page.length < pageSize) break;
-  }
-  const head = await adb
-    .selectFrom('audit_head')
-    .select(['seq', 'hash'])
-    .where('id', '=', AUDIT_HEAD_ID)
-    .executeTakeFirst();
-  if (!head) {
-    report(lastSeq + 1, 'head_missing', 'the audit head row is missing');
+  };
+  const readHead = async (): Promise<{ seq: number; hash: string } | undefined> => {
+    const row = await adb
+      .selectFrom('audit_head')
+      .select(['seq', 'hash'])
+      .where('id', '=', AUDIT_HEAD_ID)
+      .executeTakeFirst();
+    return row ? { seq: Number(row.seq), hash: row.hash } : undefined;
+  };
+  const maxSeqAfter = async (seq: number): Promise<number | undefined> => {
+    const row = await adb
+      .selectFrom('audit_log')
+      .select((eb) => eb.fn.max('seq').as('max'))
+      .where('seq', '>', seq)
+      .executeTakeFirst();
+    return row?.max === null || row?.max === undefined ? undefined : Number(row.max);
+  };
+
+  // The walk stops at the head read first, so records appended while it runs (their row and the head move in
+  // one transaction) are not mistaken for records beyond the head. Records past the head that a later head read
+  // does not cover were not appended by the log: they are walked too, and the head check reports them.
+  let head = await readHead();
+  if (head === undefined) {
+    await walk();
   } else {
-    const headSeq = Number(head.seq);
-    if (headSeq !== lastSeq || head.hash !== lastHash) {
-      const message =
-        headSeq > lastSeq
-          ? `the head says the log ends at record ${headSeq} but the chain ends at ${lastSeq}: the tail was deleted`
-          : `the chain ends at record ${lastSeq} (hash ${lastHash.slice(0, 12)}…) but the head says ` +
-            `${headSeq} (hash ${head.hash.slice(0, 12)}…): the head or the tail was altered`;
-      report(Math.max(Math.min(headSeq, lastSeq + 1), 1), 'head_mismatch', message);
+    await walk(head.seq);
+    for (let round = 0; ; round += 1) {
+      const beyond = await maxSeqAfter(head.seq);
+      if (beyond === undefined) break;
+      const next = await readHead();
+      if (next === undefined || next.seq < beyond || round >= MAX_HEAD_ROUNDS) {
+        if (next === undefined || next.seq < beyond) {
+          head = next;
+          await walk();
+        }
+        break;
+      }
+      head = next;
+      await walk(head.seq);
     }
+  }
+  if (head === undefined) {
+    report(lastSeq + 1, 'head_missing', 'the audit head row is missing');
+  } else if (head.seq > lastSeq) {
+    report(
+      lastSeq + 1,
+      'head_mismatch',
+      `the head says the log ends at record ${head.seq} but the chain ends at ${lastSeq}: the tail was deleted`,
+    );
+  } else if (head.seq < lastSeq) {
+    report(
+      head.seq + 1,
+      'head_mismatch',
+      `the chain goes on to record ${lastSeq} past the head (record ${head.seq}): records were added past the ` +
+        'head, or the head was moved back',
+    );
+  } else if (head.hash !== lastHash) {
+    report(
+      head.seq,
+      'head_mismatch',
+      `the chain ends at record ${lastSeq} (hash ${lastHash.slice(0, 12)}…) but the head's hash is ` +
+        `${head.hash.slice(0, 12)}…: the head or the last record was altered`,
+    );
   }
   if (anchor && !anchorSeen) {
     report(anchor.seq, 'anchor_mismatch', `anchored record ${anchor.seq} is not in the chain`);

@@ -1,5 +1,6 @@
 import { errorCodes, type FastifyInstance } from 'fastify';
 import { badRequest } from '../param-errors.js';
+import { decodeUtf8Body, noteBodyText } from '../text-input.js';
 
 /** A JSON key written in lowerCamelCase (`runId":`); a cheap test on the raw text before walking the tree. */
 const camelKeyInText = /[a-z0-9][A-Z][A-Za-z0-9_]*"\s*:/;
@@ -88,20 +89,23 @@ export function isJsonContentType(header: string | undefined): boolean {
 
 /**
  * Replaces the scope's body parsers with one that reads JSON bodies MLflow's way (lenient keys, depth bound,
- * prototype keys dropped), accepting only JSON content types (see `isJsonContentType`; others get 415): the
+ * prototype keys dropped, bytes that are not UTF-8 refused; the app's text guard refuses lone surrogates and
+ * NUL, see ../text-input.ts), accepting only JSON content types (see `isJsonContentType`; others get 415): the
  * MLflow client always sends `application/json`, and some calls (DELETE of a logged-model tag) send no body at
  * all. Register inside the scope of the JSON API routes only, never where raw uploads are accepted.
  */
 export function useLenientJsonBodies(scope: FastifyInstance): void {
   scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+  scope.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
     const type = req.headers['content-type'];
     if (!isJsonContentType(type)) {
       done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(), undefined);
       return;
     }
     try {
-      done(null, parseJsonBody(typeof body === 'string' ? body : body.toString('utf8')));
+      const text = decodeUtf8Body(body);
+      noteBodyText(req, text);
+      done(null, parseJsonBody(text));
     } catch (err) {
       done(err as Error, undefined);
     }
