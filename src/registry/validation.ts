@@ -1,4 +1,10 @@
 import { InvalidParameterError } from '../shared/errors.js';
+import {
+  int32Max,
+  isSerialId,
+  registeredModelNameMaxLength,
+  registeredModelNameProblem,
+} from '../shared/id-syntax.js';
 import { validateKey, validateLength } from '../tracking/validation.js';
 import { modelStages, type ModelStage, type Tag } from './types.js';
 
@@ -6,7 +12,7 @@ import { modelStages, type ModelStage, type Tag } from './types.js';
 export const registryLimits = {
   tagValueLength: 100_000,
   aliasLength: 255,
-  nameLength: 500,
+  nameLength: registeredModelNameMaxLength,
   descriptionLength: 100_000,
   searchModelsDefault: 100,
   searchModelsMax: 1000,
@@ -16,27 +22,38 @@ export const registryLimits = {
 
 /** Registered-model names: non-blank, no `/` or `:`, nothing that path normalisation would change. */
 export function validateModelName(name: unknown, what = 'name'): string {
-  if (typeof name !== 'string' || name.trim() === '') {
+  if (typeof name !== 'string') {
     throw new InvalidParameterError(`Registered model ${what} cannot be empty.`);
   }
-  validateLength(what, name, registryLimits.nameLength);
-  if (name.includes('/') || name.includes(':') || name.includes('\\') || name === '.' || name === '..') {
-    throw new InvalidParameterError(
-      `Invalid registered model ${what} '${name}': names may not contain '/', ':' or '\\', nor be '.' or '..'.`,
-    );
+  const problem = registeredModelNameProblem(name);
+  switch (problem) {
+    case undefined:
+      return name;
+    case 'blank':
+      throw new InvalidParameterError(`Registered model ${what} cannot be empty.`);
+    case 'too-long':
+      return validateLength(what, name, registryLimits.nameLength);
+    case 'separator':
+      throw new InvalidParameterError(
+        `Invalid registered model ${what} '${name}': names may not contain '/', ':' or '\\', nor be '.' or '..'.`,
+      );
+    case 'control':
+      throw new InvalidParameterError(
+        `Invalid registered model ${what}: control characters are not allowed.`,
+      );
   }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f]/.test(name)) {
-    throw new InvalidParameterError(`Invalid registered model ${what}: control characters are not allowed.`);
-  }
-  return name;
 }
 
-/** Version numbers: positive integers, given as numbers or text. */
+/**
+ * Version numbers: 1 to 2147483647, as that number or in its one spelling as text (no sign, leading zero, blank,
+ * decimal point, exponent or non-ASCII digit), so that `01` never names version 1 by another name.
+ */
 export function parseVersion(version: unknown): number {
   const text = typeof version === 'number' ? String(version) : version;
-  if (typeof text !== 'string' || !/^\s*\d{1,10}\s*$/.test(text) || Number(text) > 2147483647) {
-    throw new InvalidParameterError(`Parameter 'version' must be an integer, got '${String(version)}'.`);
+  if (typeof text !== 'string' || !isSerialId(text)) {
+    throw new InvalidParameterError(
+      `Parameter 'version' must be an integer from 1 to ${int32Max} without sign, leading zeros or blanks, got '${String(version).slice(0, 40)}'.`,
+    );
   }
   return Number(text);
 }

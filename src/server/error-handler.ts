@@ -41,6 +41,11 @@ export function formatSchemaError(errors: FastifySchemaValidationError[], dataVa
   const path = pointerToPath(first.instancePath) || dataVar;
   const data = (first as { data?: unknown }).data;
   if (first.keyword === 'type' && data === undefined) return missingParameter(path);
+  // An id in another spelling (`01`, ` 1`): the schema's description says which spelling is expected.
+  const expected = (first as { parentSchema?: { description?: unknown } }).parentSchema?.description;
+  if (first.keyword === 'pattern' && typeof expected === 'string') {
+    return invalidParameter(path, data, ` Expected ${expected}.`);
+  }
   return invalidParameter(path, data);
 }
 

@@ -1,4 +1,5 @@
 import { InvalidParameterError } from '../shared/errors.js';
+import { anchored, int32Max, isExperimentId, runIdSyntax } from '../shared/id-syntax.js';
 import { limits } from './limits.js';
 import type { Metric, Tag } from './types.js';
 
@@ -157,22 +158,26 @@ export function validateArtifactLocation(location: string): string {
   return location;
 }
 
-/** Experiment ids are 32-bit integer columns (PostgreSQL `serial`). */
-const maxExperimentId = 2147483647;
-
-/** Experiment ids are integers on the wire as strings. */
+/**
+ * Experiment ids, on the wire as text: `0` or a positive integer up to 2147483647 (the 32-bit column), in its one
+ * spelling (no sign, leading zero, blank, decimal point, exponent or non-ASCII digit); or that number itself.
+ * Another spelling would name the same row in the database but a different resource to a permission check.
+ */
 export function parseExperimentId(id: unknown): number {
   const text = typeof id === 'number' ? String(id) : id;
-  if (typeof text !== 'string' || !/^\d{1,10}$/.test(text) || Number(text) > maxExperimentId) {
+  if (typeof text !== 'string' || !isExperimentId(text)) {
     throw new InvalidParameterError(
-      `Invalid experiment ID: '${String(id)}'. Experiment IDs must be integers.`,
+      `Invalid experiment ID: '${String(id).slice(0, 40)}'. Experiment IDs are integers from 0 to ${int32Max}, written without sign, leading zeros or blanks.`,
     );
   }
   return Number(text);
 }
 
+const runIdRegExp = new RegExp(anchored(runIdSyntax));
+
+/** Run ids, MLflow's rule (see `runIdSyntax`): compared as exact text, so their one spelling is themselves. */
 export function validateRunId(runId: unknown): string {
-  if (typeof runId !== 'string' || !/^[a-zA-Z0-9][\w-]{0,255}$/.test(runId)) {
+  if (typeof runId !== 'string' || !runIdRegExp.test(runId)) {
     throw new InvalidParameterError(`Invalid run ID: '${String(runId)}'`);
   }
   return runId;

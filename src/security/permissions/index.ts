@@ -10,3 +10,4 @@ export {
 export type { PermissionServiceContract } from './permission-service-contract.js';
 export { PermissionService, type PermissionServiceOptions } from './permission-service.js';
 export { allows, isPermission, parsePermission } from './levels.js';
+export { validateResourceId } from './resource-ids.js';

@@ -8,6 +8,7 @@ import type { User } from '../users/index.js';
 import { usernameKey } from '../users/validation.js';
 import { allows, parsePermission } from './levels.js';
 import type { PermissionServiceContract } from './permission-service-contract.js';
+import { checkResourceKind, validateResourceId } from './resource-ids.js';
 import type { Action, Grant, Permission, ResourceKind, Visibility } from './types.js';
 
 type Db = Kysely<Database>;
@@ -22,40 +23,9 @@ export interface PermissionServiceOptions {
   clock?: Clock;
 }
 
-const resourceKinds: readonly ResourceKind[] = ['experiment', 'registered-model'];
-const maxModelNameLength = 1000;
-
 /** `experiment 12` or `registered model 'churn'`, for messages. */
 function describeResource(kind: ResourceKind, resource: string): string {
   return kind === 'experiment' ? `experiment ${resource}` : `registered model '${resource}'`;
-}
-
-/** Refuses an unknown kind (callers outside TypeScript's reach) with a typed error. */
-function checkKind(kind: ResourceKind): void {
-  if (!resourceKinds.includes(kind)) {
-    throw new InvalidParameterError(
-      `Invalid resource kind '${String(kind)}': expected ${resourceKinds.join(' or ')}.`,
-    );
-  }
-}
-
-/** Experiments are named by their numeric id, registered models by a non-empty name. */
-function checkResource(kind: ResourceKind, resource: unknown): string {
-  checkKind(kind);
-  if (kind === 'experiment') {
-    if (typeof resource !== 'string' || !/^\d{1,19}$/.test(resource)) {
-      throw new InvalidParameterError(
-        `Invalid experiment id '${String(resource).slice(0, 40)}': expected a non-negative integer.`,
-      );
-    }
-    return resource;
-  }
-  if (typeof resource !== 'string' || resource.trim() === '' || resource.length > maxModelNameLength) {
-    throw new InvalidParameterError(
-      `Invalid registered model name: expected 1 to ${maxModelNameLength} characters, not blank.`,
-    );
-  }
-  return resource;
 }
 
 function grantFromRow(row: GrantRow): Grant {
@@ -104,7 +74,7 @@ export class PermissionService implements PermissionServiceContract {
     username: string,
     permission: Permission,
   ): Promise<Grant> {
-    const name = checkResource(kind, resource);
+    const name = validateResourceId(kind, resource);
     const level = parsePermission(permission);
     const user = await this.findUser(username);
     const now = this.clock.nowMs();
@@ -132,7 +102,7 @@ export class PermissionService implements PermissionServiceContract {
   }
 
   async getGrant(kind: ResourceKind, resource: string, username: string): Promise<Grant> {
-    checkKind(kind);
+    validateResourceId(kind, resource);
     const user = await this.findUser(username);
     const row = await this.grantQuery()
       .where('p.kind', '=', kind)
@@ -149,7 +119,7 @@ export class PermissionService implements PermissionServiceContract {
     username: string,
     permission: Permission,
   ): Promise<Grant> {
-    checkKind(kind);
+    validateResourceId(kind, resource);
     const level = parsePermission(permission);
     const user = await this.findUser(username);
     const result = await this.db
@@ -164,7 +134,7 @@ export class PermissionService implements PermissionServiceContract {
   }
 
   async deleteGrant(kind: ResourceKind, resource: string, username: string): Promise<void> {
-    checkKind(kind);
+    validateResourceId(kind, resource);
     const user = await this.findUser(username);
     const result = await this.db
       .deleteFrom('resource_permissions')
@@ -181,7 +151,7 @@ export class PermissionService implements PermissionServiceContract {
     userId: number,
     permission: Permission,
   ): Promise<void> {
-    const name = checkResource(kind, resource);
+    const name = validateResourceId(kind, resource);
     const level = parsePermission(permission);
     const user = await this.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
     if (!user) throw new NotFoundError(`User ${userId} does not exist.`);
@@ -208,7 +178,7 @@ export class PermissionService implements PermissionServiceContract {
   }
 
   async listResourceGrants(kind: ResourceKind, resource: string): Promise<Grant[]> {
-    checkKind(kind);
+    checkResourceKind(kind);
     const rows = await this.grantQuery()
       .where('p.kind', '=', kind)
       .where('p.resource', '=', resource)
@@ -218,7 +188,7 @@ export class PermissionService implements PermissionServiceContract {
   }
 
   async deleteResourceGrants(kind: ResourceKind, resource: string): Promise<void> {
-    checkKind(kind);
+    checkResourceKind(kind);
     await this.db
       .deleteFrom('resource_permissions')
       .where('kind', '=', kind)
@@ -231,7 +201,7 @@ export class PermissionService implements PermissionServiceContract {
    * had that name) and are dropped first, so they cannot leak onto the renamed resource.
    */
   async renameResource(kind: ResourceKind, from: string, to: string): Promise<void> {
-    const target = checkResource(kind, to);
+    const target = validateResourceId(kind, to);
     if (from === target) return;
     await this.db.transaction().execute(async (trx) => {
       await trx
@@ -252,7 +222,7 @@ export class PermissionService implements PermissionServiceContract {
 
   async effectivePermission(user: User, kind: ResourceKind, resource: string): Promise<Permission> {
     if (user.isAdmin) return 'MANAGE';
-    checkKind(kind);
+    checkResourceKind(kind);
     const row = await this.db
       .selectFrom('resource_permissions')
       .select('permission')
@@ -274,7 +244,7 @@ export class PermissionService implements PermissionServiceContract {
    */
   async readable(user: User, kind: ResourceKind): Promise<Visibility> {
     if (user.isAdmin) return { kind: 'all' };
-    checkKind(kind);
+    checkResourceKind(kind);
     const query = this.db
       .selectFrom('resource_permissions')
       .select('resource')

@@ -11,6 +11,8 @@ import {
 } from '../../registry/governance/index.js';
 import type { RegistryService } from '../../registry/registry-service-contract.js';
 import { InvalidParameterError } from '../../shared/errors.js';
+import { isSerialId } from '../../shared/id-syntax.js';
+import { SerialIdParam, VersionParam } from '../id-schemas.js';
 import type { TypedApp } from '../typed-app.js';
 
 /** What the governance routes need: the governance service, and the registry for `promote`. */
@@ -69,7 +71,7 @@ const ApprovalOut = Type.Object({
   decision_comment: Type.Optional(Type.String()),
 });
 const ModelParams = Type.Object({ name: Type.String() });
-const VersionParams = Type.Object({ name: Type.String(), version: Type.String() });
+const VersionParams = Type.Object({ name: Type.String(), version: VersionParam });
 const userDescription =
   'acting user. With authentication on, the signed-in user acts: give nothing, or your own username ' +
   '(another name is refused with 400). With authentication off, an assertion (else the X-Bosun-User header).';
@@ -160,7 +162,7 @@ function actingUser(req: FastifyRequest, bodyUser: string | undefined): string |
 }
 
 function parseApprovalId(raw: string): number {
-  if (!/^\d{1,15}$/.test(raw)) throw new InvalidParameterError(`Invalid approval id '${raw.slice(0, 50)}'.`);
+  if (!isSerialId(raw)) throw new InvalidParameterError(`Invalid approval id '${raw.slice(0, 50)}'.`);
   return Number(raw);
 }
 
@@ -320,7 +322,7 @@ export function registerGovernanceRoutes(app: TypedApp, deps: GovernanceRouteDep
         schema: {
           tags,
           summary: decision === 'approve' ? 'Approve a request' : 'Reject a request',
-          params: Type.Object({ id: Type.String() }),
+          params: Type.Object({ id: SerialIdParam }),
           body: Type.Optional(Type.Object(UserBody)),
           response: { 200: Type.Object({ approval: ApprovalOut }) },
         },

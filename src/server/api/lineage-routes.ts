@@ -8,6 +8,7 @@ import type {
   RunLineage,
 } from '../../registry/lineage/index.js';
 import type { Metric } from '../../tracking/types.js';
+import { RunIdItem, VersionParam } from '../id-schemas.js';
 import type { TypedApp } from '../typed-app.js';
 
 const prefix = '/api/bosun/v1/lineage';
@@ -163,7 +164,7 @@ export function registerLineageRoutes(app: TypedApp, lineage: LineageService): v
         tags,
         summary:
           'Where a model version came from: its run (params, metrics, datasets, code) and logged model',
-        params: Type.Object({ name: Type.String(), version: Type.String() }),
+        params: Type.Object({ name: Type.String(), version: VersionParam }),
         response: { 200: Type.Object({ lineage: LineageOut }) },
       },
     },
@@ -185,7 +186,7 @@ export function registerLineageRoutes(app: TypedApp, lineage: LineageService): v
       schema: {
         tags,
         summary: 'The model versions that came from a run (directly or through its logged models)',
-        params: Type.Object({ run_id: Type.String() }),
+        params: Type.Object({ run_id: RunIdItem }),
         response: { 200: Type.Object({ model_versions: Type.Array(VersionRefOut) }) },
       },
     },

@@ -8,6 +8,7 @@ import {
   type WebhookService,
   type WebhookSubscription,
 } from '../../registry/webhooks/index.js';
+import { SerialIdParam, VersionQueryIn } from '../id-schemas.js';
 import type { TypedApp } from '../typed-app.js';
 
 /** What the routes need: the event query API and the webhook service. */
@@ -68,7 +69,7 @@ const DeliveryOut = Type.Object({
   updated_at: Type.Integer(),
   attempt_log: Type.Array(AttemptOut),
 });
-const IdParams = Type.Object({ id: Type.String() });
+const IdParams = Type.Object({ id: SerialIdParam });
 const PageQuery = {
   max_results: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   page_token: Type.Optional(Type.String()),
@@ -148,7 +149,7 @@ export function registerRegistryEventRoutes(app: TypedApp, deps: RegistryEventRo
         summary: 'Registry events, oldest first, filtered by model, version, type and time',
         querystring: Type.Object({
           model_name: Type.Optional(Type.String()),
-          version: Type.Optional(Type.String()),
+          version: Type.Optional(VersionQueryIn),
           type: Type.Optional(Type.Array(Type.String(), { description: 'repeat or comma-separate' })),
           since: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch milliseconds' })),
           order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
@@ -163,7 +164,7 @@ export function registerRegistryEventRoutes(app: TypedApp, deps: RegistryEventRo
       const q = req.query;
       const query: ListEventsQuery = { ...(await visibilityFilter(req, 'registered-model')) };
       if (q.model_name !== undefined) query.modelName = q.model_name;
-      if (q.version !== undefined) query.version = q.version;
+      if (q.version !== undefined && q.version !== '') query.version = q.version;
       const types = typesFrom(q.type);
       if (types) query.types = types;
       if (q.since !== undefined) query.since = q.since;

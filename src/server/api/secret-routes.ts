@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { SecretMetadata, SecretStore, SecretVersionMetadata } from '../../security/secrets/index.js';
 import { BosunError, InvalidParameterError } from '../../shared/errors.js';
+import { isSerialId } from '../../shared/id-syntax.js';
+import { VersionQueryIn } from '../id-schemas.js';
 import type { TypedApp } from '../typed-app.js';
 
 /** The open store, or undefined when no master key is configured (every route then answers BAD_REQUEST). */
@@ -71,7 +73,7 @@ function requiredVersions(body: Record<string, unknown>): number[] {
 
 function parseVersion(text: string | undefined): number | undefined {
   if (text === undefined || text === '') return undefined;
-  if (!/^\d{1,15}$/.test(text)) throw new InvalidParameterError("Invalid value for parameter 'version'");
+  if (!isSerialId(text)) throw new InvalidParameterError("Invalid value for parameter 'version'");
   return Number(text);
 }
 
@@ -115,7 +117,7 @@ export function registerSecretRoutes(app: TypedApp, deps: SecretRouteDeps): void
         tags,
         summary: 'Read a secret (latest or a given version)',
         params: PathParams,
-        querystring: Type.Object({ version: Type.Optional(Type.String()) }),
+        querystring: Type.Object({ version: Type.Optional(VersionQueryIn) }),
       },
     },
     async (request) => {

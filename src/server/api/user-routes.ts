@@ -3,6 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import type { Grant, PermissionServiceContract } from '../../security/permissions/index.js';
 import type { ApiTokenInfo, User, UserService } from '../../security/users/index.js';
 import { BosunError, InvalidParameterError } from '../../shared/errors.js';
+import { isSerialId } from '../../shared/id-syntax.js';
+import { SerialIdParam, UsernameParam } from '../id-schemas.js';
 import type { TypedApp } from '../typed-app.js';
 
 /** What the native user routes need; without `permissions`, `users/me` shows no grants. */
@@ -37,7 +39,7 @@ const TokenOut = Type.Object({
   last_used_at: Type.Optional(Type.Integer()),
   revoked_at: Type.Optional(Type.Integer()),
 });
-const UsernameParams = Type.Object({ username: Type.String() });
+const UsernameParams = Type.Object({ username: UsernameParam });
 
 export function userToWire(u: User) {
   return {
@@ -85,7 +87,7 @@ function expiryOf(value: unknown): number | undefined {
 }
 
 function tokenIdOf(text: string): number {
-  if (!/^\d{1,15}$/.test(text)) {
+  if (!isSerialId(text)) {
     throw new InvalidParameterError("Invalid value for parameter 'token_id': expected a positive integer.");
   }
   return Number(text);
@@ -203,7 +205,7 @@ export function registerUserRoutes(app: TypedApp, deps: UserRouteDeps): void {
       schema: {
         tags,
         summary: 'Revoke an API token (the user themself, or administrators)',
-        params: Type.Object({ username: Type.String(), token_id: Type.String() }),
+        params: Type.Object({ username: UsernameParam, token_id: SerialIdParam }),
         response: { 200: Type.Object({ token_info: TokenOut }) },
       },
     },

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { PermissionServiceContract } from '../../security/permissions/permission-service-contract.js';
+import { validateResourceId } from '../../security/permissions/resource-ids.js';
 import {
   isVisible,
   type Action,
@@ -10,7 +11,13 @@ import type { User } from '../../security/users/index.js';
 import { PermissionDeniedError } from '../../shared/errors.js';
 import type { TypedApp } from '../typed-app.js';
 import { locateExperiments, locateModels, type LocateDeps, type Located } from './locate.js';
-import { readField, type AfterSuccess, type Requirement, type RoutePolicy } from './policy-types.js';
+import {
+  readField,
+  type AfterSuccess,
+  type FieldRef,
+  type Requirement,
+  type RoutePolicy,
+} from './policy-types.js';
 import { policyFor } from './route-policies.js';
 
 /** What a handler may ask about the caller's rights (set on every request when auth is on). */
@@ -64,6 +71,11 @@ async function checkTargets(
   }
 }
 
+/** The name of the field a FieldRef reads, for messages (the first, when there are several). */
+function fieldName(ref: FieldRef): string {
+  return typeof ref.field === 'string' ? ref.field : (ref.field[0] ?? '');
+}
+
 async function check(
   deps: AuthorizationDeps,
   request: FastifyRequest,
@@ -93,15 +105,20 @@ async function check(
         await locateExperiments(deps, request, requirement.locate),
       );
     case 'named-resource': {
-      if (user.isAdmin) return;
       const type = readField(request, requirement.type);
       const id = readField(request, requirement.id);
       const kind =
         type === 'experiment' ? 'experiment' : type === 'registered_model' ? 'registered-model' : undefined;
-      if (kind === undefined || (typeof id !== 'string' && typeof id !== 'number')) {
+      // Another spelling of the id (`01` for experiment 1) is refused before any grant is looked at.
+      const resource =
+        kind !== undefined && (typeof id === 'string' || typeof id === 'number')
+          ? validateResourceId(kind, String(id), fieldName(requirement.id))
+          : undefined;
+      if (user.isAdmin) return;
+      if (kind === undefined || resource === undefined) {
         throw new PermissionDeniedError('Permission denied: administrators only for this kind of resource.');
       }
-      return checkTargets(deps, user, requirement.action, kind, [{ kind, resource: String(id) }]);
+      return checkTargets(deps, user, requirement.action, kind, [{ kind, resource }]);
     }
     case 'registered-model':
       if (user.isAdmin) return;

@@ -2,7 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import { normaliseArtifactPath } from '../../artifacts/index.js';
 import { parseModelVersionSource } from '../../registry/index.js';
 import type { ResourceKind } from '../../security/permissions/types.js';
-import { BosunError } from '../../shared/errors.js';
+import { InvalidParameterError, NotFoundError } from '../../shared/errors.js';
+import { int32Max, isExperimentId } from '../../shared/id-syntax.js';
 import type { TrackingService } from '../../tracking/tracking-service-contract.js';
 import { readField, type ExperimentLocator, type ModelLocator } from './policy-types.js';
 
@@ -28,14 +29,31 @@ export interface LocateDeps {
 
 const experimentTarget = (resource: string): Target => ({ kind: 'experiment', resource });
 
-/** Runs a lookup; a lookup that finds nothing (404, or a malformed id: 400) locates nothing. */
+/**
+ * Runs a lookup; one that finds nothing (404) locates nothing, left for the route to answer. A malformed id (400)
+ * is refused here, before any permission is looked at, with the same error the route would give.
+ */
 async function orNothing<T>(lookup: () => Promise<T>): Promise<T | undefined> {
   try {
     return await lookup();
   } catch (err) {
-    if (err instanceof BosunError) return undefined;
+    if (err instanceof NotFoundError) return undefined;
     throw err;
   }
+}
+
+/**
+ * An experiment id as the request gives it, in its one spelling. Request schemas refuse other spellings first;
+ * this is the locator's own guard, so that a route whose schema forgot the rule fails closed (400) instead of
+ * checking `01` while the database reads experiment 1.
+ */
+function canonicalExperimentId(id: string): string {
+  if (!isExperimentId(id)) {
+    throw new InvalidParameterError(
+      `Invalid experiment ID: '${id.slice(0, 40)}'. Experiment IDs are integers from 0 to ${int32Max}, written without sign, leading zeros or blanks.`,
+    );
+  }
+  return id;
 }
 
 function asId(value: unknown): string | undefined {
@@ -110,7 +128,8 @@ function experimentOfArtifactPath(raw: unknown): Located {
   // Bad paths are refused here with the route's own 400, before any permission is looked at.
   const path = normaliseArtifactPath(raw, { allowRoot: true });
   const first = path.split('/')[0] ?? '';
-  return /^\d+$/.test(first) ? [experimentTarget(first)] : 'unresolvable';
+  // `01/<run>/…` is not experiment 1's folder, nor any experiment's: refused rather than checked as `01`.
+  return /^\d+$/.test(first) ? [experimentTarget(canonicalExperimentId(first))] : 'unresolvable';
 }
 
 /** What a new model version's files are: the run, logged model, version or experiment folder they come from. */
@@ -149,7 +168,7 @@ export async function locateExperiments(
   switch (locator.by) {
     case 'experiment-id': {
       const id = asId(readField(request, locator.from)) ?? locator.orDefault;
-      return id !== undefined ? [experimentTarget(id)] : [];
+      return id !== undefined ? [experimentTarget(canonicalExperimentId(id))] : [];
     }
     case 'experiment-name': {
       const name = readField(request, locator.from);

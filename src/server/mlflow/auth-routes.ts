@@ -11,6 +11,7 @@ import type { RegistryService } from '../../registry/registry-service-contract.j
 import {
   allows,
   parsePermission,
+  validateResourceId,
   type Grant,
   type PermissionServiceContract,
   type ResourceKind,
@@ -23,7 +24,7 @@ import type { TypedApp } from '../typed-app.js';
 import { mlflowPrefixes } from './index.js';
 import { useLenientJsonBodies } from './json-body.js';
 import { parseBool, requireString } from './wire.js';
-import { BoolIn, Empty } from './wire-schemas.js';
+import { BoolIn, Empty, ExperimentIdIn, ExperimentIdOrNumberIn, UsernameIn } from './wire-schemas.js';
 
 export interface MlflowAuthRouteDeps {
   users: UserService;
@@ -62,8 +63,6 @@ const EmptyOut = { 200: Empty };
 /** Passwords are checked by the handlers, so that a bad value is never echoed in a validation message. */
 const PasswordIn = Type.Unknown({ description: 'string' });
 const PermissionIn = Type.String({ description: 'NO_PERMISSIONS, READ, EDIT or MANAGE (any case)' });
-/** An experiment id: MLflow's client sends whatever it was given, a string or a number. */
-const ExperimentIdIn = Type.Union([Type.String(), Type.Integer()]);
 const ResourceTypeIn = Type.String({ description: "'experiment' or 'registered_model'" });
 
 function experimentGrantToWire(g: Grant) {
@@ -86,9 +85,15 @@ export async function mlflowUserToWire(user: User, permissions: PermissionServic
   };
 }
 
+/** The experiment id of a grant route, as text (the request schema has refused every other spelling). */
 function experimentIdOf(value: string | number | undefined): string {
   if (value === undefined || value === '') throw missingParameter('experiment_id');
-  return String(value);
+  return validateResourceId('experiment', String(value), 'experiment_id');
+}
+
+/** `resource_id` of the unified grant calls: an experiment id in its one spelling, or a model name. */
+function resourceIdOf(kind: ResourceKind, value: string | undefined): string {
+  return validateResourceId(kind, requireString(value, 'resource_id'), 'resource_id');
 }
 
 function passwordOf(value: unknown, path = 'password'): string {
@@ -164,7 +169,7 @@ function registerUserRoutes(app: TypedApp, deps: MlflowAuthRouteDeps): void {
       schema: {
         tags,
         summary: 'Create a user (administrators)',
-        body: Type.Object({ username: Type.String(), password: PasswordIn }),
+        body: Type.Object({ username: UsernameIn, password: PasswordIn }),
         response: UserEnvelope,
       },
     },
@@ -183,7 +188,7 @@ function registerUserRoutes(app: TypedApp, deps: MlflowAuthRouteDeps): void {
       schema: {
         tags,
         summary: 'Get a user with their grants (the user themself, or administrators)',
-        querystring: Type.Object({ username: Type.String() }),
+        querystring: Type.Object({ username: UsernameIn }),
         response: UserEnvelope,
       },
     },
@@ -250,7 +255,7 @@ function registerUserRoutes(app: TypedApp, deps: MlflowAuthRouteDeps): void {
         tags,
         summary: "Change a user's password (the user themself, with current_password; or administrators)",
         body: Type.Object({
-          username: Type.String(),
+          username: UsernameIn,
           password: PasswordIn,
           current_password: Type.Optional(PasswordIn),
         }),
@@ -289,7 +294,7 @@ function registerUserRoutes(app: TypedApp, deps: MlflowAuthRouteDeps): void {
       schema: {
         tags,
         summary: 'Grant or remove administrator rights (administrators)',
-        body: Type.Object({ username: Type.String(), is_admin: BoolIn }),
+        body: Type.Object({ username: UsernameIn, is_admin: BoolIn }),
         response: EmptyOut,
       },
     },
@@ -311,7 +316,7 @@ function registerUserRoutes(app: TypedApp, deps: MlflowAuthRouteDeps): void {
       schema: {
         tags,
         summary: 'Delete a user with their tokens and grants (administrators)',
-        body: Type.Object({ username: Type.String() }),
+        body: Type.Object({ username: UsernameIn }),
         response: EmptyOut,
       },
     },
@@ -335,7 +340,7 @@ function registerExperimentGrantRoutes(
   tracking: TrackingService,
 ): void {
   const Envelope = { 200: Type.Object({ experiment_permission: ExperimentPermissionOut }) };
-  const Key = { experiment_id: ExperimentIdIn, username: Type.String() };
+  const Key = { experiment_id: ExperimentIdOrNumberIn, username: UsernameIn };
 
   app.post(
     '/experiments/permissions/create',
@@ -363,7 +368,7 @@ function registerExperimentGrantRoutes(
       schema: {
         tags,
         summary: "A user's grant on an experiment (the experiment's managers)",
-        querystring: Type.Object({ experiment_id: Type.String(), username: Type.String() }),
+        querystring: Type.Object({ experiment_id: ExperimentIdIn(), username: UsernameIn }),
         response: Envelope,
       },
     },
@@ -425,7 +430,7 @@ function registerModelGrantRoutes(
   registry: RegistryService,
 ): void {
   const Envelope = { 200: Type.Object({ registered_model_permission: ModelPermissionOut }) };
-  const Key = { name: Type.String(), username: Type.String() };
+  const Key = { name: Type.String(), username: UsernameIn };
 
   app.post(
     '/registered-models/permissions/create',
@@ -515,7 +520,13 @@ function registerUnifiedGrantRoutes(
   deps: MlflowAuthRouteDeps,
   permissions: PermissionServiceContract,
 ): void {
-  const Target = { username: Type.String(), resource_type: ResourceTypeIn, resource_id: Type.String() };
+  const Target = {
+    username: UsernameIn,
+    resource_type: ResourceTypeIn,
+    resource_id: Type.String({
+      description: 'the experiment id (its one spelling) or the registered model name',
+    }),
+  };
   const exists = async (kind: ResourceKind, resource: string): Promise<void> => {
     if (kind === 'experiment') await deps.tracking.getExperiment(resource);
     else if (deps.registry) await deps.registry.getRegisteredModel(resource);
@@ -535,7 +546,7 @@ function registerUnifiedGrantRoutes(
     async (req) => {
       const username = requireString(req.body.username, 'username');
       const kind = resourceKindOf(req.body.resource_type);
-      const resource = requireString(req.body.resource_id, 'resource_id');
+      const resource = resourceIdOf(kind, req.body.resource_id);
       const permission = parsePermission(req.body.permission);
       await exists(kind, resource);
       await permissions.createGrant(kind, resource, username, permission);
@@ -554,9 +565,10 @@ function registerUnifiedGrantRoutes(
       },
     },
     async (req) => {
+      const kind = resourceKindOf(req.body.resource_type);
       await permissions.deleteGrant(
-        resourceKindOf(req.body.resource_type),
-        requireString(req.body.resource_id, 'resource_id'),
+        kind,
+        resourceIdOf(kind, req.body.resource_id),
         requireString(req.body.username, 'username'),
       );
       return {};
@@ -574,12 +586,10 @@ function registerUnifiedGrantRoutes(
       },
     },
     async (req) => {
+      const kind = resourceKindOf(req.query.resource_type);
+      const resource = resourceIdOf(kind, req.query.resource_id);
       const user = await deps.users.getUser(requireString(req.query.username, 'username'));
-      const permission = await permissions.effectivePermission(
-        user,
-        resourceKindOf(req.query.resource_type),
-        requireString(req.query.resource_id, 'resource_id'),
-      );
+      const permission = await permissions.effectivePermission(user, kind, resource);
       // MLflow's `allowed` is its "use" tier: above READ, which EDIT and MANAGE reach.
       return { allowed: allows(permission, 'update'), permission };
     },

@@ -11,7 +11,7 @@ import {
   tagsFromWire,
   viewTypeNames,
 } from './wire.js';
-import { Empty, EnumIn, ExperimentOut, PageFields, TagIn } from './wire-schemas.js';
+import { Empty, EnumIn, ExperimentIdIn, ExperimentOut, PageFields, TagIn } from './wire-schemas.js';
 
 const tags = ['experiments'];
 
@@ -26,7 +26,7 @@ const SearchExperimentsOut = Type.Object({
   experiments: Type.Optional(Type.Array(ExperimentOut)),
   next_page_token: Type.Optional(Type.String()),
 });
-const ExperimentIdIn = Type.Object({ experiment_id: Type.String() });
+const ExperimentIdField = Type.Object({ experiment_id: ExperimentIdIn() });
 const ExperimentEnvelope = Type.Object({ experiment: ExperimentOut });
 
 /** MLflow's experiment calls (reference §3.1). */
@@ -63,7 +63,7 @@ export function registerExperimentRoutes(app: TypedApp, tracking: TrackingServic
       schema: {
         tags,
         summary: 'Get an experiment by id (deleted ones too)',
-        querystring: ExperimentIdIn,
+        querystring: ExperimentIdField,
         response: { 200: ExperimentEnvelope },
       },
     },
@@ -145,7 +145,7 @@ export function registerExperimentRoutes(app: TypedApp, tracking: TrackingServic
       schema: {
         tags,
         summary: 'Rename an experiment',
-        body: Type.Object({ experiment_id: Type.String(), new_name: Type.String() }),
+        body: Type.Object({ experiment_id: ExperimentIdIn(), new_name: Type.String() }),
         response: { 200: Empty },
       },
     },
@@ -162,7 +162,7 @@ export function registerExperimentRoutes(app: TypedApp, tracking: TrackingServic
       schema: {
         tags,
         summary: 'Soft-delete an experiment and its runs',
-        body: ExperimentIdIn,
+        body: ExperimentIdField,
         response: { 200: Empty },
       },
     },
@@ -178,7 +178,7 @@ export function registerExperimentRoutes(app: TypedApp, tracking: TrackingServic
       schema: {
         tags,
         summary: 'Restore a deleted experiment and its runs',
-        body: ExperimentIdIn,
+        body: ExperimentIdField,
         response: { 200: Empty },
       },
     },
@@ -195,7 +195,7 @@ export function registerExperimentRoutes(app: TypedApp, tracking: TrackingServic
         tags,
         summary: 'Set a tag on an experiment',
         body: Type.Object({
-          experiment_id: Type.String(),
+          experiment_id: ExperimentIdIn(),
           key: Type.String(),
           value: Type.Optional(Type.String()),
         }),
@@ -215,7 +215,7 @@ export function registerExperimentRoutes(app: TypedApp, tracking: TrackingServic
       schema: {
         tags,
         summary: 'Delete a tag of an experiment',
-        body: Type.Object({ experiment_id: Type.String(), key: Type.String() }),
+        body: Type.Object({ experiment_id: ExperimentIdIn(), key: Type.String() }),
         response: { 200: Empty },
       },
     },

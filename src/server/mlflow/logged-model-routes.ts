@@ -11,11 +11,23 @@ import {
   requireString,
   tagsFromWire,
 } from './wire.js';
-import { BoolIn, Empty, EnumIn, Int64, LoggedModelOut, TagIn } from './wire-schemas.js';
+import {
+  BoolIn,
+  Empty,
+  EnumIn,
+  ExperimentIdIn,
+  ExperimentIdItem,
+  Int64,
+  LoggedModelIdIn,
+  LoggedModelIdItem,
+  LoggedModelOut,
+  RunIdIn,
+  TagIn,
+} from './wire-schemas.js';
 
 const tags = ['logged-models'];
 const ModelEnvelope = Type.Object({ model: LoggedModelOut });
-const ModelIdParams = Type.Object({ model_id: Type.String() });
+const ModelIdParams = Type.Object({ model_id: LoggedModelIdItem });
 
 /** MLflow 3's logged-model calls (reference §3.3); every `log_model` of a 3.x client goes through them. */
 export function registerLoggedModelRoutes(app: TypedApp, tracking: TrackingService): void {
@@ -26,10 +38,10 @@ export function registerLoggedModelRoutes(app: TypedApp, tracking: TrackingServi
         tags,
         summary: 'Create a logged model (status LOGGED_MODEL_PENDING)',
         body: Type.Object({
-          experiment_id: Type.String(),
+          experiment_id: ExperimentIdIn(),
           name: Type.Optional(Type.String()),
           model_type: Type.Optional(Type.String()),
-          source_run_id: Type.Optional(Type.String()),
+          source_run_id: Type.Optional(RunIdIn()),
           params: Type.Optional(Type.Array(TagIn)),
           tags: Type.Optional(Type.Array(TagIn)),
         }),
@@ -60,7 +72,7 @@ export function registerLoggedModelRoutes(app: TypedApp, tracking: TrackingServi
         tags,
         summary: 'Search logged models',
         body: Type.Object({
-          experiment_ids: Type.Array(Type.String()),
+          experiment_ids: Type.Array(ExperimentIdItem),
           filter: Type.Optional(Type.String()),
           datasets: Type.Optional(
             Type.Array(
@@ -137,7 +149,10 @@ export function registerLoggedModelRoutes(app: TypedApp, tracking: TrackingServi
         tags,
         summary: 'Finalize a logged model: LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED',
         params: ModelIdParams,
-        body: Type.Object({ model_id: Type.Optional(Type.String()), status: EnumIn(loggedModelStatusNames) }),
+        body: Type.Object({
+          model_id: Type.Optional(LoggedModelIdIn),
+          status: EnumIn(loggedModelStatusNames),
+        }),
         response: { 200: ModelEnvelope },
       },
     },
@@ -186,7 +201,7 @@ export function registerLoggedModelRoutes(app: TypedApp, tracking: TrackingServi
       schema: {
         tags,
         summary: 'Delete a tag of a logged model',
-        params: Type.Object({ model_id: Type.String(), tag_key: Type.String() }),
+        params: Type.Object({ model_id: LoggedModelIdItem, tag_key: Type.String() }),
         response: { 200: Empty },
       },
     },
@@ -204,7 +219,7 @@ export function registerLoggedModelRoutes(app: TypedApp, tracking: TrackingServi
         summary: 'Log parameters of a logged model',
         params: ModelIdParams,
         body: Type.Object({
-          model_id: Type.Optional(Type.String()),
+          model_id: Type.Optional(LoggedModelIdIn),
           params: Type.Optional(Type.Array(TagIn)),
         }),
         response: { 200: Empty },

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { TrackingService } from '../../tracking/tracking-service-contract.js';
 import type { TypedApp } from '../typed-app.js';
 import { metricsToWire, requireString, resolveRunId } from './wire.js';
-import { Int64, MetricOut, PageFields, RunRef } from './wire-schemas.js';
+import { Int64, MetricOut, PageFields, RunIdItem, RunRef } from './wire-schemas.js';
 
 const tags = ['metrics'];
 
@@ -43,7 +43,7 @@ export function registerMetricRoutes(app: TypedApp, tracking: TrackingService): 
         tags,
         summary: 'Metric history of several runs, sampled evenly over steps (used by the UI)',
         querystring: Type.Object({
-          run_ids: Type.Array(Type.String()),
+          run_ids: Type.Array(RunIdItem),
           metric_key: Type.String(),
           start_step: Type.Optional(Int64()),
           end_step: Type.Optional(Int64()),

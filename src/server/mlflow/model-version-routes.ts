@@ -5,13 +5,23 @@ import type { RegistryService } from '../../registry/registry-service-contract.j
 import { InvalidParameterError } from '../../shared/errors.js';
 import type { TypedApp } from '../typed-app.js';
 import { searchQueryOf } from './registered-model-routes.js';
-import { ModelVersionOut, VersionIn, modelVersionToWire } from './registry-wire.js';
+import { ModelVersionOut, modelVersionToWire } from './registry-wire.js';
 import { optionalString, parseBool, requireString, tagsFromWire } from './wire.js';
-import { BoolIn, Empty, Int64, TagIn } from './wire-schemas.js';
+import {
+  BoolIn,
+  Empty,
+  Int64,
+  LoggedModelIdIn,
+  RunIdIn,
+  TagIn,
+  VersionIn,
+  VersionQueryIn,
+} from './wire-schemas.js';
 
 const tags = ['model-versions'];
 const VersionEnvelope = Type.Object({ model_version: ModelVersionOut });
 const VersionRef = { name: Type.String(), version: VersionIn };
+const VersionQueryRef = { name: Type.String(), version: VersionQueryIn };
 
 function versionOf(value: string | number): string {
   const text = String(value);
@@ -30,11 +40,11 @@ export function registerModelVersionRoutes(app: TypedApp, registry: RegistryServ
         body: Type.Object({
           name: Type.String(),
           source: Type.String(),
-          run_id: Type.Optional(Type.String()),
+          run_id: Type.Optional(RunIdIn()),
           tags: Type.Optional(Type.Array(TagIn)),
           run_link: Type.Optional(Type.String()),
           description: Type.Optional(Type.String()),
-          model_id: Type.Optional(Type.String()),
+          model_id: Type.Optional(LoggedModelIdIn),
         }),
         response: { 200: VersionEnvelope },
       },
@@ -64,7 +74,7 @@ export function registerModelVersionRoutes(app: TypedApp, registry: RegistryServ
       schema: {
         tags,
         summary: 'Get a model version',
-        querystring: Type.Object(VersionRef),
+        querystring: Type.Object(VersionQueryRef),
         response: { 200: VersionEnvelope },
       },
     },
@@ -217,7 +227,7 @@ export function registerModelVersionRoutes(app: TypedApp, registry: RegistryServ
       schema: {
         tags,
         summary: "Where a version's files are",
-        querystring: Type.Object(VersionRef),
+        querystring: Type.Object(VersionQueryRef),
         response: { 200: Type.Object({ artifact_uri: Type.String() }) },
       },
     },
@@ -251,7 +261,7 @@ export function registerModelVersionArtifactRoute(
       schema: {
         tags,
         summary: "Download one file of a version's artifacts",
-        querystring: Type.Object({ ...VersionRef, path: Type.String() }),
+        querystring: Type.Object({ ...VersionQueryRef, path: Type.String() }),
       },
     },
     async (req, reply) => {

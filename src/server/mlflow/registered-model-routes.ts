@@ -5,12 +5,11 @@ import type { TypedApp } from '../typed-app.js';
 import {
   ModelVersionOut,
   RegisteredModelOut,
-  VersionIn,
   modelVersionToWire,
   registeredModelToWire,
 } from './registry-wire.js';
 import { optionalString, requireString, tagsFromWire } from './wire.js';
-import { Empty, Int64, TagIn } from './wire-schemas.js';
+import { Empty, Int64, TagIn, VersionIn } from './wire-schemas.js';
 
 const tags = ['registered-models'];
 const ModelEnvelope = Type.Object({ registered_model: RegisteredModelOut });

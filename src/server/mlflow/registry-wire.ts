@@ -33,9 +33,6 @@ export const RegisteredModelOut = Type.Object({
 });
 export type RegisteredModelOutWire = Static<typeof RegisteredModelOut>;
 
-/** A version number: MLflow sends text; numbers are accepted too. */
-export const VersionIn = Type.Union([Type.String(), Type.Integer()]);
-
 function tagsToWire(tags: readonly Tag[]): TagOutWire[] | undefined {
   return tags.length > 0 ? tags.map((t) => ({ key: t.key, value: t.value })) : undefined;
 }

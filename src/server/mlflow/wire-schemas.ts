@@ -4,6 +4,7 @@
  * fields); MLflow's domain limits are enforced by the tracking service.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { LoggedModelIdIn, LoggedModelIdItem, RunIdIn } from '../id-schemas.js';
 import { enumKeyword, int64Keyword } from '../validator-compiler.js';
 
 /** int64: a JSON number, or a numeric string (turned into a number by the validator's `x-int64` keyword). */
@@ -35,6 +36,20 @@ export const BoolIn = Type.Union([Type.Boolean(), Type.String()]);
 
 const Opt = <T extends TSchema>(schema: T) => Type.Optional(schema);
 
+/** Identifiers in their one spelling (see ../id-schemas.ts), for the MLflow routes. */
+export {
+  ExperimentIdIn,
+  ExperimentIdItem,
+  ExperimentIdOrNumberIn,
+  LoggedModelIdIn,
+  LoggedModelIdItem,
+  RunIdIn,
+  RunIdItem,
+  UsernameIn,
+  VersionIn,
+  VersionQueryIn,
+} from '../id-schemas.js';
+
 export const TagIn = Type.Object({ key: Type.String(), value: Opt(Type.String()) });
 export const TagOut = Type.Object({ key: Type.String(), value: Type.String() });
 export type TagOutWire = Static<typeof TagOut>;
@@ -44,10 +59,10 @@ export const MetricIn = Type.Object({
   value: DoubleIn,
   timestamp: Int64('milliseconds since the epoch'),
   step: Opt(Int64('defaults to 0')),
-  model_id: Opt(Type.String()),
+  model_id: Opt(LoggedModelIdIn),
   dataset_name: Opt(Type.String()),
   dataset_digest: Opt(Type.String()),
-  run_id: Opt(Type.String()),
+  run_id: Opt(RunIdIn()),
 });
 export type MetricInWire = Static<typeof MetricIn>;
 
@@ -100,7 +115,8 @@ export const DatasetWire = Type.Object({
 export const DatasetInputIn = Type.Object({ tags: Opt(Type.Array(TagIn)), dataset: DatasetWire });
 export const DatasetInputOut = Type.Object({ tags: Opt(Type.Array(TagOut)), dataset: DatasetWire });
 export const ModelInputWire = Type.Object({ model_id: Type.String() });
-export const ModelOutputIn = Type.Object({ model_id: Type.String(), step: Opt(Int64()) });
+export const ModelInputIn = Type.Object({ model_id: LoggedModelIdItem });
+export const ModelOutputIn = Type.Object({ model_id: LoggedModelIdItem, step: Opt(Int64()) });
 export const ModelOutputOut = Type.Object({ model_id: Type.String(), step: Type.Integer() });
 
 export const RunOut = Type.Object({
@@ -144,8 +160,8 @@ export const Empty = Type.Object({});
 
 /** Fields sent by every run-scoped call: `run_id`, or the deprecated `run_uuid`. */
 export const RunRef = {
-  run_id: Opt(Type.String()),
-  run_uuid: Opt(Type.String({ description: 'deprecated: use run_id' })),
+  run_id: Opt(RunIdIn()),
+  run_uuid: Opt(RunIdIn('deprecated: use run_id')),
 };
 
 export const PageFields = {
