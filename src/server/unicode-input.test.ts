@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase, testEngines } from '../db/test-support/test-databases.js';
 import type { Engine } from '../db/engine.js';
+import { waitFor } from '../shared/test-support/wait-for.js';
 import {
   basic,
   expectError,
@@ -48,13 +49,11 @@ async function rawCall(
 
 /** Audit appends happen after the response: waits until `count` records exist and returns them, newest first. */
 async function auditEntries(t: AuthTestServer, count: number): Promise<WireEntry[]> {
-  for (let i = 0; i < 200; i += 1) {
+  return waitFor(`${count} audit records`, async () => {
     const res = await t.call('GET', '/api/bosun/v1/audit-log?max_results=1000');
     const list = (res.json.entries ?? []) as WireEntry[];
-    if (list.length >= count) return list;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`fewer than ${count} audit records`);
+    return list.length >= count ? list : undefined;
+  });
 }
 
 async function startOn(engine: Engine): Promise<{ t: AuthTestServer; drop: () => Promise<void> }> {
@@ -126,6 +125,20 @@ describe.each(testEngines)('one request must not break the audit log (real serve
       ['GET', '/api/bosun/v1/secrets/data/a%ed%a0%80b', undefined, 'path'],
       ['GET', '/api/2.0/mlflow-artifacts/artifacts/x%ff', undefined, 'path'],
       ['PUT', '/api/2.0/mlflow-artifacts/artifacts/0/r/%ed%b0%80.txt', 'data', 'path'],
+      // Text that is hashed or used as a key: a password, a webhook signing secret.
+      [
+        'POST',
+        `${MLFLOW}/users/create`,
+        '{"username":"eve","password":"Long-enough-\\ud800-pass"}',
+        'password',
+      ],
+      [
+        'POST',
+        '/api/bosun/v1/webhooks',
+        '{"url":"https://example.com/h","secret":"0123456789abcdef\\udfff"}',
+        'secret',
+      ],
+      ['GET', '/api/bosun/v1/users/a%00b/tokens', undefined, 'username'],
     ];
     for (const [method, path, body, field] of cases) {
       const answer = await rawCall(t, method, path, body);
