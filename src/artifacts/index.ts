@@ -7,4 +7,16 @@ export {
   normaliseArtifactPath,
 } from './artifact-path.js';
 export type { ArtifactPathOptions } from './artifact-path.js';
+export { artifactPathRole, parseArtifactRequestPath } from './artifact-request-path.js';
+export type { ArtifactPathRole, ArtifactPathUse } from './artifact-request-path.js';
 export { artifactUriToStorePath, isProxiedArtifactUri } from './artifact-uri.js';
+export {
+  STORE_SPACE,
+  checkExperimentLocation,
+  keyContains,
+  keysOverlap,
+  localPathOf,
+  locationKey,
+  reservedExperimentFolder,
+} from './artifact-location.js';
+export type { ArtifactLocationPolicy, LocationKey } from './artifact-location.js';

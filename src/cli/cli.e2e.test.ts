@@ -11,7 +11,7 @@ import { loadServerConfig } from '../shared/config.js';
 import { runBuiltCli, type CliResult } from './test-support/run-built-cli.js';
 
 /** A test may start several CLI processes on a loaded 2-core machine. */
-const slow = { timeout: 120_000 };
+const slow = { timeout: 10 * 60 * 1000 };
 
 /** Runs `bosun ARGS` with a clean environment (no inherited tracking URI) plus `env`. */
 function bosun(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
@@ -80,7 +80,7 @@ describe('bosun experiments', slow, () => {
       'create',
       'from-cli',
       '--artifact-location',
-      '/tmp/from-cli-artifacts',
+      'mlflow-artifacts:/from-cli',
       '--tracking-uri',
       uri,
     ]);
@@ -100,7 +100,7 @@ describe('bosun experiments', slow, () => {
     expect(lines[0]).toMatch(/^ID\s+NAME\s+STAGE\s+ARTIFACT LOCATION\s+CREATED$/);
     expect(
       lines.some((line) =>
-        new RegExp(`^\\s*${id}\\s+from-cli\\s+active\\s+/tmp/from-cli-artifacts\\s`).test(line),
+        new RegExp(`^\\s*${id}\\s+from-cli\\s+active\\s+mlflow-artifacts:/from-cli\\s`).test(line),
       ),
     ).toBe(true);
     expect(lines.some((line) => /^\s*0\s+Default\s+active/.test(line))).toBe(true);
@@ -111,7 +111,7 @@ describe('bosun experiments', slow, () => {
       experiments: { experimentId: string; name: string; artifactLocation: string }[];
     };
     expect(parsed.experiments.map((e) => [e.experimentId, e.name, e.artifactLocation])).toEqual([
-      [id, 'from-cli', '/tmp/from-cli-artifacts'],
+      [id, 'from-cli', 'mlflow-artifacts:/from-cli'],
     ]);
   });
 

@@ -8,4 +8,9 @@ export type {
   TrackingLookups,
 } from './registry-context.js';
 export { parseModelVersionSource, type ModelVersionSource } from './source-validation.js';
+export {
+  findVersionsUsingArtifactPath,
+  type ArtifactChange,
+  type VersionUsingArtifactPath,
+} from './artifact-path-versions.js';
 export { registryLimits } from './validation.js';

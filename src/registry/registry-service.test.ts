@@ -184,8 +184,10 @@ describe.each(testEngines)('registry service on %s', (engine) => {
         expect(result.message, source).toMatch(/^Invalid model version source|^Missing value/);
       }
     }
-    // A run whose artifact location is a local folder does not turn runs:/ into a local read.
-    const localExperiment = await tracking.createExperiment({
+    // A run whose artifact location is a local folder does not turn runs:/ into a local read. (Only a server that
+    // does not proxy artifacts takes a local folder as an experiment's location.)
+    const direct = createTrackingService({ handle: database.handle, defaultArtifactRoot: '/srv' });
+    const localExperiment = await direct.createExperiment({
       name: 'local-exp',
       artifactLocation: '/srv/x',
     });

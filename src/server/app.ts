@@ -14,7 +14,7 @@ import type { TrackingService } from '../tracking/tracking-service-contract.js';
 import { requestValidatorCompiler } from './validator-compiler.js';
 import { installTextInputGuard } from './text-input.js';
 import { formatSchemaError, installErrorHandling, type ErrorBody } from './error-handler.js';
-import { registerArtifactRoutes } from './mlflow/artifact-routes.js';
+import { registerArtifactRoutes, type ArtifactRouteDeps } from './mlflow/artifact-routes.js';
 import { registerMlflowRoutes } from './mlflow/index.js';
 import { registerMlflowRegistryRoutes } from './mlflow/registry-routes.js';
 import { registerLineageRoutes } from './api/lineage-routes.js';
@@ -33,6 +33,8 @@ export interface AppDeps {
   /** The model registry; its MLflow routes are served when it is given. */
   registry?: RegistryService;
   artifacts: ArtifactStore;
+  /** Registered model versions stored at a path: the artifact proxy refuses to change their files. */
+  versionsUsingArtifactPath?: ArtifactRouteDeps['versionsUsingPath'];
   config: ServerConfig;
   /** A ready logger (tests pass a silent one); by default Fastify's pino logger at `config.logLevel`. */
   logger?: FastifyBaseLogger;
@@ -152,7 +154,11 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
     await registerMlflowAuthRoutes(app, { ...userDeps, tracking: deps.tracking, registry: deps.registry });
   }
   if (config.serveArtifacts) {
-    const artifactDeps = { artifacts: deps.artifacts, tracking: deps.tracking };
+    const artifactDeps: ArtifactRouteDeps = {
+      artifacts: deps.artifacts,
+      tracking: deps.tracking,
+      ...(deps.versionsUsingArtifactPath ? { versionsUsingPath: deps.versionsUsingArtifactPath } : {}),
+    };
     await app.register(async (scope: TypedApp) => {
       await registerArtifactRoutes(scope, artifactDeps);
     });

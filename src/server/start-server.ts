@@ -1,9 +1,10 @@
+import { dirname } from 'node:path';
 import { sql } from 'kysely';
-import { LocalArtifactStore } from '../artifacts/index.js';
-import { migrateToLatest, openDatabase } from '../db/index.js';
+import { LocalArtifactStore, type ArtifactLocationPolicy } from '../artifacts/index.js';
+import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/index.js';
 import { SqlRegistryEventSink } from '../registry/events/index.js';
 import { GovernanceService } from '../registry/governance/index.js';
-import { createRegistryService } from '../registry/index.js';
+import { createRegistryService, findVersionsUsingArtifactPath } from '../registry/index.js';
 import { createLineageService } from '../registry/lineage/index.js';
 import {
   HttpWebhookTransport,
@@ -33,6 +34,17 @@ export interface StartOptions {
   handleSignals?: boolean;
 }
 
+/** Where experiments may put artifacts: the server's settings, and never the SQLite database's folder. */
+function artifactLocationPolicy(config: ServerConfig, handle: DatabaseHandle): ArtifactLocationPolicy {
+  const file = handle.engine === 'sqlite' ? handle.description.replace(/^sqlite:/, '') : ':memory:';
+  return {
+    serveArtifacts: config.serveArtifacts,
+    defaultArtifactRoot: config.defaultArtifactRoot,
+    artifactsDestination: config.artifactsDestination,
+    protectedFolders: file === ':memory:' ? [] : [dirname(file)],
+  };
+}
+
 function urlHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
@@ -50,7 +62,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   try {
     await migrateToLatest(handle);
     const { users, notices: userNotices } = await prepareUsers(config, handle);
-    const tracking = createTrackingService({ handle, defaultArtifactRoot: config.defaultArtifactRoot });
+    const tracking = createTrackingService({
+      handle,
+      defaultArtifactRoot: config.defaultArtifactRoot,
+      artifactLocations: artifactLocationPolicy(config, handle),
+    });
     const events = new SqlRegistryEventSink(handle.db);
     const artifacts = new LocalArtifactStore(config.artifactsDestination);
     const governance = new GovernanceService({ handle, events, artifacts });
@@ -82,6 +98,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       governance: { governance, registry },
       lineage: createLineageService({ db: handle.db, tracking, registry }),
       artifacts,
+      versionsUsingArtifactPath: (path, change) => findVersionsUsingArtifactPath(handle.db, path, change),
       config,
       users,
       permissions: new PermissionService({ handle, defaultPermission: config.defaultPermission }),

@@ -1,4 +1,14 @@
-import { isUniqueViolation } from '../db/index.js';
+import type { Kysely } from 'kysely';
+import {
+  checkExperimentLocation,
+  isProxiedArtifactUri,
+  keysOverlap,
+  locationKey,
+  reservedExperimentFolder,
+  type ArtifactLocationPolicy,
+  type LocationKey,
+} from '../artifacts/index.js';
+import { isUniqueViolation, type Database } from '../db/index.js';
 import {
   AlreadyExistsError,
   InvalidParameterError,
@@ -27,29 +37,71 @@ function validateExperimentTag(tag: Tag): Tag {
   return { key: tag.key, value: String(tag.value ?? '') };
 }
 
+/**
+ * The location policy when the composition root gives none: inferred from the default root (a proxied default
+ * root means the server serves artifacts), with no local destination, so only `mlflow-artifacts:/...` locations
+ * pass while serving.
+ */
+function inferredPolicy(defaultArtifactRoot: string): ArtifactLocationPolicy {
+  return { serveArtifacts: isProxiedArtifactUri(defaultArtifactRoot), defaultArtifactRoot };
+}
+
 /** Experiments: create, read, search, rename, soft delete and restore, tags. */
 export class ExperimentService {
-  constructor(private readonly ctx: TrackingContext) {}
+  private readonly locations: ArtifactLocationPolicy;
+
+  /** `locations` says which artifact locations experiments may have (see `checkExperimentLocation`). */
+  constructor(
+    private readonly ctx: TrackingContext,
+    locations?: ArtifactLocationPolicy,
+  ) {
+    this.locations = locations ?? inferredPolicy(ctx.defaultArtifactRoot);
+  }
 
   async createExperiment(input: { name: string; artifactLocation?: string; tags?: Tag[] }): Promise<string> {
     const name = validateExperimentName(input.name);
     const location = input.artifactLocation ? validateArtifactLocation(input.artifactLocation) : null;
+    const key = location === null ? null : checkExperimentLocation(location, this.locations);
     const tags = (input.tags ?? []).map(validateExperimentTag);
     try {
       return await this.ctx.transaction(async (db) => {
         if (await experimentStore.findByName(db, name)) throw duplicate(name);
+        if (location !== null && key !== null) await this.checkNoOverlap(db, location, key);
         const id = await experimentStore.insert(db, {
           name,
           artifactLocation: location,
           now: this.ctx.clock.nowMs(),
           defaultRoot: this.ctx.defaultArtifactRoot,
         });
+        // Checked once the id is known (the transaction is rolled back): only the experiment itself may use
+        // the folder its id names.
+        const reserved = key === null ? undefined : reservedExperimentFolder(key, this.locations);
+        if (location !== null && reserved !== undefined && reserved !== String(id)) {
+          throw new InvalidParameterError(
+            `Invalid artifact location '${location}': it lies in the folder of experiment ${reserved} ` +
+              '(numbered folders of the artifact root belong to the experiment with that id).',
+          );
+        }
         for (const tag of tags) await experimentStore.setTag(db, id, tag);
         return String(id);
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw duplicate(name);
       throw error;
+    }
+  }
+
+  /** Refuses a location that is, contains or lies in another experiment's location (deleted ones included). */
+  private async checkNoOverlap(db: Kysely<Database>, location: string, key: LocationKey): Promise<void> {
+    const others = await experimentStore.customLocations(db, this.ctx.defaultArtifactRoot);
+    for (const other of others) {
+      const otherKey = locationKey(other.artifactLocation, this.locations.artifactsDestination);
+      if (otherKey !== null && keysOverlap(key, otherKey)) {
+        throw new InvalidParameterError(
+          `Invalid artifact location '${location}': it overlaps the artifact location of experiment ` +
+            `${other.experimentId}; experiments may not share, contain or lie in each other's artifact folders.`,
+        );
+      }
     }
   }
 

@@ -1,10 +1,15 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { buildExperimentSearchQuery, type ExperimentSearchQuery } from '../search/index.js';
 import { chunks, groupBy, toExperiment } from './row-mappers.js';
 import type { Experiment, LifecycleStage, Tag } from './types.js';
 
 type Db = Kysely<Database>;
+
+/** What the id of an experiment created without a location is appended to (`mlflow-artifacts:/` + `7`). */
+function defaultPrefix(defaultRoot: string): string {
+  return defaultRoot.endsWith('/') ? defaultRoot : `${defaultRoot}/`;
+}
 
 /** SQL for experiments and their tags. Callers validate; this file only reads and writes rows. */
 export const experimentStore = {
@@ -25,14 +30,38 @@ export const experimentStore = {
       .executeTakeFirstOrThrow();
     const id = Number(inserted.experiment_id);
     if (row.artifactLocation === null) {
-      const root = row.defaultRoot.endsWith('/') ? row.defaultRoot : `${row.defaultRoot}/`;
       await db
         .updateTable('experiments')
-        .set({ artifact_location: `${root}${id}` })
+        .set({ artifact_location: `${defaultPrefix(row.defaultRoot)}${id}` })
         .where('experiment_id', '=', id)
         .execute();
     }
     return id;
+  },
+
+  /**
+   * Every experiment (deleted ones too, they can be restored) whose artifact location is not the default one for
+   * its id under `defaultRoot`: the ones a new custom location could overlap. Default locations are skipped in
+   * SQL, so the answer stays small however many experiments there are.
+   */
+  async customLocations(
+    db: Db,
+    defaultRoot: string,
+  ): Promise<{ experimentId: string; artifactLocation: string }[]> {
+    const rows = await db
+      .selectFrom('experiments')
+      .select(['experiment_id', 'artifact_location'])
+      .where(
+        'artifact_location',
+        '<>',
+        sql<string>`${defaultPrefix(defaultRoot)} || cast(experiment_id as text)`,
+      )
+      .orderBy('experiment_id')
+      .execute();
+    return rows.map((r) => ({
+      experimentId: String(r.experiment_id),
+      artifactLocation: r.artifact_location,
+    }));
   },
 
   async findById(db: Db, id: number): Promise<Experiment | undefined> {

@@ -1,3 +1,4 @@
+import type { ArtifactLocationPolicy } from '../artifacts/index.js';
 import type { DatabaseHandle } from '../db/index.js';
 import { bindMethods } from '../shared/bind-methods.js';
 import { systemClock, type Clock } from '../shared/clock.js';
@@ -11,6 +12,11 @@ export interface TrackingServiceOptions {
   handle: DatabaseHandle;
   /** Where new experiments put their artifacts, e.g. `mlflow-artifacts:/`; the experiment id is appended. */
   defaultArtifactRoot: string;
+  /**
+   * Which artifact locations experiments may be created with (the server passes its settings). Without it the
+   * policy is inferred from `defaultArtifactRoot`: a proxied root allows `mlflow-artifacts:/...` locations only.
+   */
+  artifactLocations?: ArtifactLocationPolicy;
   clock?: Clock;
 }
 
@@ -21,7 +27,7 @@ export interface TrackingServiceOptions {
 export function createTrackingService(options: TrackingServiceOptions): TrackingService {
   const ctx = new TrackingContext(options.handle, options.clock ?? systemClock, options.defaultArtifactRoot);
   return {
-    ...bindMethods(new ExperimentService(ctx)),
+    ...bindMethods(new ExperimentService(ctx, options.artifactLocations)),
     ...bindMethods(new RunService(ctx)),
     ...bindMethods(new LoggedModelService(ctx)),
   };

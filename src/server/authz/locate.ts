@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { normaliseArtifactPath } from '../../artifacts/index.js';
+import { normaliseArtifactPath, parseArtifactRequestPath } from '../../artifacts/index.js';
 import { parseModelVersionSource } from '../../registry/index.js';
 import type { ResourceKind } from '../../security/permissions/types.js';
 import { InvalidParameterError, NotFoundError } from '../../shared/errors.js';
@@ -122,11 +122,16 @@ async function all(lists: Promise<Target[]>[]): Promise<Target[]> {
   return (await Promise.all(lists)).flat();
 }
 
-/** The experiment named by the first segment of an artifact-proxy path (`<experiment_id>/<run_id>/…`). */
-function experimentOfArtifactPath(raw: unknown): Located {
+/**
+ * The experiment named by the first segment of an artifact-proxy path (`<experiment_id>/<run_id>/…`). A request
+ * path (`request: true`) gets the proxy's own checks, so a bad path or one naming a root (`1/.`, `1//`) is a 400
+ * before any permission is looked at; a version source only needs to be a safe path.
+ */
+function experimentOfArtifactPath(raw: unknown, request = false): Located {
   if (typeof raw !== 'string') return 'unresolvable';
-  // Bad paths are refused here with the route's own 400, before any permission is looked at.
-  const path = normaliseArtifactPath(raw, { allowRoot: true });
+  const path = request
+    ? parseArtifactRequestPath(raw, 'folder')
+    : normaliseArtifactPath(raw, { allowRoot: true });
   const first = path.split('/')[0] ?? '';
   // `01/<run>/…` is not experiment 1's folder, nor any experiment's: refused rather than checked as `01`.
   return /^\d+$/.test(first) ? [experimentTarget(canonicalExperimentId(first))] : 'unresolvable';
@@ -193,7 +198,7 @@ export async function locateExperiments(
         ),
       );
     case 'artifact-path':
-      return experimentOfArtifactPath(readField(request, locator.from) ?? '');
+      return experimentOfArtifactPath(readField(request, locator.from) ?? '', true);
     case 'model-version-source':
       return targetsOfVersionSource(deps, request);
   }

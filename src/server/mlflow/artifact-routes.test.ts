@@ -6,9 +6,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '../../artifacts/index.js';
+import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
+import { createRegistryService, findVersionsUsingArtifactPath } from '../../registry/index.js';
+import { CollectingEventSink } from '../../registry/test-support/collecting-event-sink.js';
+import { createTrackingService } from '../../tracking/index.js';
 import { BosunError, httpStatusOf, NotFoundError } from '../../shared/errors.js';
 import type { Run } from '../../tracking/types.js';
 import { MULTIPART_UNSUPPORTED_MESSAGE, registerArtifactRoutes } from './artifact-routes.js';
@@ -99,6 +103,20 @@ async function outsideUntouched(): Promise<void> {
   expect((await readdir(dir)).sort()).toEqual(['outside', 'root']);
 }
 
+/** Registered versions the fake registry knows: store path and version (the real query is tested below). */
+let registered: { name: string; version: number; path: string }[] = [];
+
+function mlflowErrors(error: unknown, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof BosunError) {
+    return reply.status(httpStatusOf[error.code]).send({ error_code: error.code, message: error.message });
+  }
+  const statusCode =
+    typeof error === 'object' && error !== null && 'statusCode' in error ? error.statusCode : 500;
+  const status = typeof statusCode === 'number' ? statusCode : 500;
+  const message = error instanceof Error ? error.message : String(error);
+  return reply.status(status).send({ error_code: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_ERROR', message });
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bosun-artifact-routes-'));
   root = join(dir, 'root');
@@ -118,18 +136,7 @@ beforeAll(async () => {
     ['evil', 'mlflow-artifacts:/0/../../outside'],
   ]);
   app = Fastify({ logger: false });
-  app.setErrorHandler((error, _request, reply) => {
-    if (error instanceof BosunError) {
-      return reply.status(httpStatusOf[error.code]).send({ error_code: error.code, message: error.message });
-    }
-    const statusCode =
-      typeof error === 'object' && error !== null && 'statusCode' in error ? error.statusCode : 500;
-    const status = typeof statusCode === 'number' ? statusCode : 500;
-    const message = error instanceof Error ? error.message : String(error);
-    return reply
-      .status(status)
-      .send({ error_code: status < 500 ? 'BAD_REQUEST' : 'INTERNAL_ERROR', message });
-  });
+  app.setErrorHandler(mlflowErrors);
   const tracking = {
     async getRun(runId: string): Promise<Run> {
       const uri = runs.get(runId);
@@ -137,7 +144,17 @@ beforeAll(async () => {
       return fakeRun(runId, uri);
     },
   };
-  await registerArtifactRoutes(app, { artifacts: new LocalArtifactStore(root), tracking });
+  await registerArtifactRoutes(app, {
+    artifacts: new LocalArtifactStore(root),
+    tracking,
+    versionsUsingPath: async (path, change) =>
+      registered
+        .filter((v) => {
+          const inside = (outer: string, inner: string) => inner === outer || inner.startsWith(`${outer}/`);
+          return inside(v.path, path) || (change === 'delete' && inside(path, v.path));
+        })
+        .map((v) => ({ name: v.name, version: v.version, storageLocation: `mlflow-artifacts:/${v.path}` })),
+  });
   app.post('/api/2.0/mlflow/echo', async (request) => ({ got: request.body }));
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as AddressInfo).port;
@@ -516,21 +533,282 @@ describe('hostile artifact paths', () => {
       expect(response.status, query).toBe(400);
       expect(response.body.toString('utf8'), query).not.toContain('canary.txt');
     }
-    const top = await raw('GET', `${ARTIFACTS}?path=0`);
+    const top = await raw('GET', `${ARTIFACTS}?path=0/run1/artifacts/model`);
     expect(JSON.parse(top.body.toString('utf8'))).toEqual({
       files: [
-        { path: 'del', is_dir: true },
-        { path: 'run1', is_dir: true },
+        { path: 'MLmodel', is_dir: false, file_size: 12 },
+        { path: 'sub', is_dir: true },
       ],
     });
   });
 
   it('deletes a symlink pointing outside without touching its target', async () => {
-    await mkdir(join(root, '9'));
-    await symlink(outside, join(root, '9', 'link'));
-    const response = await raw('DELETE', `${ARTIFACTS}/9/link`);
+    await mkdir(join(root, '9', 'r', 'artifacts'), { recursive: true });
+    await symlink(outside, join(root, '9', 'r', 'artifacts', 'link'));
+    const response = await raw('DELETE', `${ARTIFACTS}/9/r/artifacts/link`);
     expect(response.status).toBe(200);
-    expect(existsSync(join(root, '9', 'link'))).toBe(false);
+    expect(existsSync(join(root, '9', 'r', 'artifacts', 'link'))).toBe(false);
     await outsideUntouched();
+  });
+});
+
+/** Every file and folder under `folder`, relative to it, sorted. */
+async function tree(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  return entries.map((e) => join(e.parentPath, e.name).slice(folder.length + 1)).sort();
+}
+
+describe('paths naming a root, or with dot or empty segments, on every route', () => {
+  // Wire spellings (sent byte for byte). `0` is an experiment, `run1` a run, `m-1` a logged model.
+  const rootLike = [
+    // the finding: DELETE 1/. (or 1/%2e, 1/%2E, 1//, 1/./, 1/x/..) removed every run's artifacts
+    '0/.',
+    '0/%2e',
+    '0/%2E',
+    '0//',
+    '0/./',
+    '0/x/..',
+    // the same roots in other spellings
+    '0',
+    '0/',
+    '0/%252e',
+    '0/%25252e',
+    '0%2f.',
+    '0%2F%2E',
+    '0%2f%2f',
+    '0/%25c0%25ae',
+    '0/%25e0%2580%25ae',
+    '0\\.',
+    '0%5c.',
+    './0',
+    '%2e/0',
+    '0/x/%2e%2e',
+    '0/x/%252e%252e',
+    // a run's folder and artifact root
+    '0/run1',
+    '0/run1/',
+    '0/run1/.',
+    '0/run1/./artifacts',
+    '0/run1//artifacts',
+    '0/run1/artifacts/.',
+    '0/run1/artifacts/%2e',
+    '0/run1/artifacts/%252e',
+    '0/run1/artifacts//',
+    '0/run1/artifacts/x/..',
+    '0/run1/artifacts/x/%2e%2e',
+    '0/run1%2fartifacts%2f.',
+    // logged models
+    '0/models',
+    '0/models/m-1',
+    '0/models/m-1/artifacts/.',
+    // the store root
+    '.',
+    '%2e',
+    '//',
+    './',
+    // dot and empty segments below a root
+    '0/run1/artifacts/./f.txt',
+    '0/run1/artifacts/model//MLmodel',
+    '0/run1/artifacts/%2e/f.txt',
+    '0/run1/artifacts/%25c0%25ae/f.txt',
+  ];
+  /** Overlong UTF-8 on the wire: Fastify refuses the URL itself (400) before any route runs. */
+  const overlong = ['0/%c0%ae', '0/%e0%80%ae', '0/%C0%AE%C0%AE', '0/run1/artifacts/%c0%ae/f.txt'];
+  /** Roots a client may list (and start a multipart upload in), in their plain spelling. */
+  const folderRoots = ['0/run1/artifacts', '0/run1/artifacts/', '0/models/m-1/artifacts'];
+
+  const routes: [string, (path: string) => string][] = [
+    ['PUT', (p) => `${ARTIFACTS}/${p}`],
+    ['GET', (p) => `${ARTIFACTS}/${p}`],
+    ['DELETE', (p) => `${ARTIFACTS}/${p}`],
+    ['GET', (p) => `${ARTIFACTS}?path=${p}`],
+    ['POST', (p) => `/api/2.0/mlflow-artifacts/mpu/create/${p}`],
+    ['POST', (p) => `/api/2.0/mlflow-artifacts/mpu/complete/${p}`],
+    ['POST', (p) => `/api/2.0/mlflow-artifacts/mpu/abort/${p}`],
+    ['GET', (p) => `/api/2.0/mlflow-artifacts/presigned/${p}`],
+  ];
+  /** Listing and multipart uploads may name a run or logged model root; the file routes may not. */
+  const takesFolders = (target: (path: string) => string): boolean => /[?]|\/mpu\//.test(target('x'));
+  const cases = routes.flatMap(([method, target]) =>
+    [...rootLike, ...(takesFolders(target) ? [] : folderRoots)].map(
+      (path) => [method, target(path)] as const,
+    ),
+  );
+
+  it.each(cases)('%s %s answers 400 INVALID_PARAMETER_VALUE and changes nothing', async (method, target) => {
+    const before = await tree(root);
+    const body = method === 'PUT' ? 'PWNED' : method === 'POST' ? '{}' : undefined;
+    const response = await raw(
+      method,
+      target,
+      body,
+      body === '{}' ? { 'content-type': 'application/json' } : {},
+    );
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.body.toString('utf8'))).toMatchObject({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: expect.stringMatching(/^Invalid path: /),
+    });
+    expect(await tree(root)).toEqual(before);
+    await outsideUntouched();
+  });
+
+  it.each(routes.flatMap(([method, target]) => overlong.map((path) => [method, target(path)] as const)))(
+    '%s %s answers 400 and changes nothing',
+    async (method, target) => {
+      const before = await tree(root);
+      const response = await raw(method, target, method === 'PUT' ? 'PWNED' : undefined);
+      expect(response.status).toBe(400);
+      expect(await tree(root)).toEqual(before);
+    },
+  );
+
+  it('lets clients list a run or logged model root and start multipart uploads there', async () => {
+    await put('0/models/m-1/artifacts/model.pkl', 'pkl');
+    for (const path of folderRoots) {
+      const listing = await raw('GET', `${ARTIFACTS}?path=${path}`);
+      expect(listing.status, path).toBe(200);
+      expect(JSON.parse(listing.body.toString('utf8')).files.length, path).toBeGreaterThan(0);
+      const mpu = await raw('POST', `/api/2.0/mlflow-artifacts/mpu/create/${path}`, '{}', {
+        'content-type': 'application/json',
+      });
+      expect(mpu.status, path).toBe(501);
+    }
+  });
+
+  it('refuses dot and empty segments in the tracking API listing too', async () => {
+    for (const path of ['.', '%2e', './model', 'model//sub', 'model/./sub', 'model/%252e', '%c0%ae']) {
+      const response = await raw('GET', `/api/2.0/mlflow/artifacts/list?run_id=run1&path=${path}`);
+      expect(response.status, path).toBe(400);
+      expect(JSON.parse(response.body.toString('utf8')).error_code, path).toBe('INVALID_PARAMETER_VALUE');
+    }
+  });
+});
+
+describe('files of registered model versions', () => {
+  it('cannot be deleted or overwritten, and the message names the version', async () => {
+    await put('0/reg/artifacts/model/MLmodel', 'registered');
+    await put('0/reg/artifacts/modelx/f.txt', 'not registered');
+    await put('0/reg/artifacts/other.txt', 'not registered');
+    registered = [{ name: 'churn', version: 3, path: '0/reg/artifacts/model' }];
+    try {
+      for (const path of [
+        '0/reg/artifacts/model',
+        '0/reg/artifacts/model/',
+        '0/reg/artifacts/model/MLmodel',
+      ]) {
+        const response = await raw('DELETE', `${ARTIFACTS}/${path}`);
+        expect(response.status, path).toBe(400);
+        expect(JSON.parse(response.body.toString('utf8'))).toEqual({
+          error_code: 'INVALID_PARAMETER_VALUE',
+          message:
+            "Cannot delete '0/reg/artifacts/model" +
+            (path.endsWith('MLmodel') ? '/MLmodel' : '') +
+            "': registered model 'churn' version 3 is stored at 'mlflow-artifacts:/0/reg/artifacts/model'. " +
+            'Registered artifacts are immutable; delete the model version first.',
+        });
+      }
+      for (const path of ['0/reg/artifacts/model/MLmodel', '0/reg/artifacts/model/extra.pkl']) {
+        const response = await raw('PUT', `${ARTIFACTS}/${path}`, 'PWNED');
+        expect(response.status, path).toBe(400);
+        expect(response.body.toString('utf8'), path).toContain("Cannot write '");
+      }
+      expect(await readFile(join(root, '0', 'reg', 'artifacts', 'model', 'MLmodel'), 'utf8')).toBe(
+        'registered',
+      );
+      expect(existsSync(join(root, '0', 'reg', 'artifacts', 'model', 'extra.pkl'))).toBe(false);
+
+      // Neighbours sharing a prefix, and other files of the run, are the client's to change.
+      expect((await raw('DELETE', `${ARTIFACTS}/0/reg/artifacts/modelx`)).status).toBe(200);
+      expect((await raw('DELETE', `${ARTIFACTS}/0/reg/artifacts/other.txt`)).status).toBe(200);
+      expect((await raw('PUT', `${ARTIFACTS}/0/reg/artifacts/model2.txt`, 'ok')).status).toBe(200);
+      expect((await tree(join(root, '0', 'reg', 'artifacts'))).sort()).toEqual([
+        'model',
+        'model/MLmodel',
+        'model2.txt',
+      ]);
+    } finally {
+      registered = [];
+    }
+    expect((await raw('DELETE', `${ARTIFACTS}/0/reg/artifacts/model`)).status).toBe(200);
+  });
+});
+
+describe.each(testEngines)('the artifact proxy over a real registry on %s', (engine) => {
+  let database: TestDatabase;
+  let folder: string;
+  let server: FastifyInstance;
+  let target: string;
+  let exp: string;
+  let runRoot: string;
+
+  const send = (method: string, path: string, body?: string): Promise<Response> =>
+    fetch(`${target}${path}`, { method, ...(body !== undefined ? { body } : {}) });
+
+  beforeAll(async () => {
+    database = await openTestDatabase(engine);
+    folder = await mkdtemp(join(tmpdir(), 'bosun-artifact-registry-'));
+    const tracking = createTrackingService({
+      handle: database.handle,
+      defaultArtifactRoot: 'mlflow-artifacts:/',
+    });
+    const registry = createRegistryService({
+      handle: database.handle,
+      events: new CollectingEventSink(),
+      tracking,
+    });
+    server = Fastify({ logger: false });
+    server.setErrorHandler(mlflowErrors);
+    await registerArtifactRoutes(server, {
+      artifacts: new LocalArtifactStore(folder),
+      tracking,
+      versionsUsingPath: (path, change) => findVersionsUsingArtifactPath(database.handle.db, path, change),
+    });
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    target = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+
+    exp = await tracking.createExperiment({ name: 'registered-files' });
+    const run = await tracking.createRun({ experimentId: exp });
+    runRoot = run.info.artifactUri.replace('mlflow-artifacts:/', '');
+    for (const name of ['model/MLmodel', 'model/model.pkl', 'sub/a.txt', 'f.txt']) {
+      expect((await send('PUT', `${ARTIFACTS}/${runRoot}/${name}`, name)).status).toBe(200);
+    }
+    await registry.createRegisteredModel({ name: 'churn' });
+    await registry.createModelVersion({ name: 'churn', source: `runs:/${run.info.runId}/model` });
+  });
+  afterAll(async () => {
+    await server.close();
+    await database.dispose();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('refuses to delete the experiment folder or the run root in any spelling', async () => {
+    for (const path of [`${exp}/.`, `${exp}/%2e`, `${exp}//`, `${exp}/./`, exp, runRoot, `${runRoot}/`]) {
+      const response = await fetch(`${target}${ARTIFACTS}/${path}`, { method: 'DELETE' });
+      expect(response.status, path).toBe(400);
+    }
+    expect(await tree(join(folder, runRoot))).toEqual([
+      'f.txt',
+      'model',
+      'model/MLmodel',
+      'model/model.pkl',
+      'sub',
+      'sub/a.txt',
+    ]);
+  });
+
+  it("refuses to delete or overwrite a registered version's files, and deletes others", async () => {
+    for (const path of ['model', 'model/model.pkl']) {
+      const response = await send('DELETE', `${ARTIFACTS}/${runRoot}/${path}`);
+      expect(response.status, path).toBe(400);
+      expect(((await response.json()) as { message: string }).message).toContain(
+        "registered model 'churn' version 1",
+      );
+    }
+    expect((await send('PUT', `${ARTIFACTS}/${runRoot}/model/model.pkl`, 'PWNED')).status).toBe(400);
+    expect((await send('DELETE', `${ARTIFACTS}/${runRoot}/sub`)).status).toBe(200);
+    expect((await send('DELETE', `${ARTIFACTS}/${runRoot}/f.txt`)).status).toBe(200);
+    expect(await tree(join(folder, runRoot))).toEqual(['model', 'model/MLmodel', 'model/model.pkl']);
+    expect(await readFile(join(folder, runRoot, 'model', 'model.pkl'), 'utf8')).toBe('model/model.pkl');
   });
 });

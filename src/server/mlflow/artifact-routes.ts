@@ -4,9 +4,10 @@ import {
   artifactUriToStorePath,
   isProxiedArtifactUri,
   joinArtifactPaths,
-  normaliseArtifactPath,
+  parseArtifactRequestPath,
 } from '../../artifacts/index.js';
 import type { ArtifactEntry, ArtifactStore } from '../../artifacts/index.js';
+import type { ArtifactChange, VersionUsingArtifactPath } from '../../registry/index.js';
 import { InvalidParameterError, NotImplementedError } from '../../shared/errors.js';
 import type { TrackingService } from '../../tracking/tracking-service-contract.js';
 import { errorBodySchema } from '../openapi-responses.js';
@@ -15,6 +16,12 @@ export interface ArtifactRouteDeps {
   artifacts: ArtifactStore;
   /** Only `getRun` is used, to find a run's artifact root. */
   tracking: Pick<TrackingService, 'getRun'>;
+  /**
+   * The registered model versions whose files a write or delete at a store path would change (the registry's
+   * `findVersionsUsingArtifactPath`); such changes are refused, registered artifacts being immutable. Without it
+   * (a server with no registry) nothing is registered.
+   */
+  versionsUsingPath?: (storePath: string, change: ArtifactChange) => Promise<VersionUsingArtifactPath[]>;
 }
 
 /** MLflow's wire form of a listing entry (`FileInfo`). */
@@ -26,6 +33,7 @@ interface FileInfoJson {
 
 const ARTIFACTS = '/api/2.0/mlflow-artifacts/artifacts';
 const MPU = '/api/2.0/mlflow-artifacts/mpu';
+const PRESIGNED = '/api/2.0/mlflow-artifacts/presigned';
 /** The client matches the start of this message and falls back to a single PUT. */
 export const MULTIPART_UNSUPPORTED_MESSAGE =
   'Multipart upload is not supported for the current artifact repository';
@@ -72,7 +80,7 @@ function contentDisposition(fileName: string): string {
 }
 
 async function listing(artifacts: ArtifactStore, rawPath: string): Promise<{ files?: FileInfoJson[] }> {
-  const entries = await artifacts.list(normaliseArtifactPath(rawPath, { allowRoot: true }));
+  const entries = await artifacts.list(parseArtifactRequestPath(rawPath, 'folder'));
   // MLflow's JSON omits an empty repeated field, so an empty folder (or a file) lists as `{}`.
   return entries.length === 0 ? {} : { files: entries.map(toFileInfo) };
 }
@@ -85,10 +93,27 @@ async function listing(artifacts: ArtifactStore, rawPath: string): Promise<{ fil
  * scope so other routes keep theirs. Fastify fixes each route's error handler when the route loads, so set the
  * app's error handler before calling this (a later one is not seen if a plugin load happens in between).
  *
- * Example: `app.setErrorHandler(handler); await registerArtifactRoutes(app, { artifacts, tracking });`
+ * Every path goes through `parseArtifactRequestPath`: no `.` or empty segments in any spelling, and no route acts
+ * on a whole experiment, run or logged model (listing and multipart uploads may name a run's or logged model's
+ * artifact root, which is what the client sends). Uploads and deletes that would change the files of a registered
+ * model version are refused (`versionsUsingPath`).
+ *
+ * Example: `app.setErrorHandler(handler); await registerArtifactRoutes(app, { artifacts, tracking, versionsUsingPath });`
  */
 export async function registerArtifactRoutes(app: FastifyInstance, deps: ArtifactRouteDeps): Promise<void> {
   const { artifacts, tracking } = deps;
+
+  /** Refuses a change to the files of a registered model version, naming the version. */
+  const refuseRegistered = async (path: string, change: ArtifactChange): Promise<void> => {
+    const versions = (await deps.versionsUsingPath?.(path, change)) ?? [];
+    const [first] = versions;
+    if (first === undefined) return;
+    const more = versions.length > 1 ? ` (and ${versions.length - 1} more version(s))` : '';
+    throw new InvalidParameterError(
+      `Cannot ${change} '${path}': registered model '${first.name}' version ${first.version}${more} is stored ` +
+        `at '${first.storageLocation}'. Registered artifacts are immutable; delete the model version first.`,
+    );
+  };
 
   app.register(async (raw) => {
     raw.removeAllContentTypeParsers();
@@ -96,7 +121,8 @@ export async function registerArtifactRoutes(app: FastifyInstance, deps: Artifac
       done(null, payload);
     });
     raw.put<{ Params: { '*': string }; Body: unknown }>(`${ARTIFACTS}/*`, async (request) => {
-      const path = normaliseArtifactPath(wildcardPath(request));
+      const path = parseArtifactRequestPath(wildcardPath(request), 'file');
+      await refuseRegistered(path, 'write');
       const body = request.body;
       await artifacts.put(path, body instanceof Readable ? body : Buffer.alloc(0));
       return {};
@@ -106,8 +132,7 @@ export async function registerArtifactRoutes(app: FastifyInstance, deps: Artifac
   app.get(ARTIFACTS, async (request) => listing(artifacts, queryParam(request.query, 'path') ?? ''));
 
   app.get<{ Params: { '*': string } }>(`${ARTIFACTS}/*`, async (request, reply) => {
-    const path = normaliseArtifactPath(wildcardPath(request), { allowRoot: true });
-    if (path === '') return listing(artifacts, '');
+    const path = parseArtifactRequestPath(wildcardPath(request), 'file');
     const { stream, size } = await artifacts.get(path);
     const fileName = path.slice(path.lastIndexOf('/') + 1);
     return reply
@@ -119,21 +144,34 @@ export async function registerArtifactRoutes(app: FastifyInstance, deps: Artifac
   });
 
   app.delete<{ Params: { '*': string } }>(`${ARTIFACTS}/*`, async (request) => {
-    await artifacts.delete(normaliseArtifactPath(wildcardPath(request)));
+    const path = parseArtifactRequestPath(wildcardPath(request), 'file');
+    await refuseRegistered(path, 'delete');
+    await artifacts.delete(path);
     return {};
   });
 
+  // Bad paths get the same 400 here as on the other routes; good ones the 501 the client falls back on.
   for (const step of ['create', 'complete', 'abort']) {
-    app.post(`${MPU}/${step}/*`, { schema: notImplementedSchema }, async () => {
-      throw new NotImplementedError(MULTIPART_UNSUPPORTED_MESSAGE);
-    });
+    app.post<{ Params: { '*': string } }>(
+      `${MPU}/${step}/*`,
+      { schema: notImplementedSchema },
+      async (request) => {
+        parseArtifactRequestPath(wildcardPath(request), 'folder');
+        throw new NotImplementedError(MULTIPART_UNSUPPORTED_MESSAGE);
+      },
+    );
   }
 
-  app.get('/api/2.0/mlflow-artifacts/presigned/*', { schema: notImplementedSchema }, async () => {
-    throw new NotImplementedError(
-      'Presigned download URLs are not supported; download through the artifact proxy',
-    );
-  });
+  app.get<{ Params: { '*': string } }>(
+    `${PRESIGNED}/*`,
+    { schema: notImplementedSchema },
+    async (request) => {
+      parseArtifactRequestPath(wildcardPath(request), 'file');
+      throw new NotImplementedError(
+        'Presigned download URLs are not supported; download through the artifact proxy',
+      );
+    },
+  );
 
   const fileInfo = {
     type: 'object',
@@ -149,7 +187,7 @@ export async function registerArtifactRoutes(app: FastifyInstance, deps: Artifac
     if (runId === undefined || runId === '') {
       throw new InvalidParameterError("Missing value for required parameter 'run_id'");
     }
-    const relative = normaliseArtifactPath(queryParam(request.query, 'path') ?? '', { allowRoot: true });
+    const relative = parseArtifactRequestPath(queryParam(request.query, 'path') ?? '', 'relative');
     queryParam(request.query, 'page_token');
     const run = await tracking.getRun(runId);
     const rootUri = run.info.artifactUri;
