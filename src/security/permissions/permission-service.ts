@@ -3,6 +3,7 @@ import type { Database, DatabaseHandle } from '../../db/index.js';
 import type { ResourcePermissionsTable } from '../../db/schema-permissions.js';
 import { isUniqueViolation } from '../../db/unique-violation.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
+import { isExperimentId } from '../../shared/id-syntax.js';
 import { AlreadyExistsError, InvalidParameterError, NotFoundError } from '../../shared/errors.js';
 import type { User } from '../users/index.js';
 import { usernameKey } from '../users/validation.js';
@@ -251,14 +252,16 @@ export class PermissionService implements PermissionServiceContract {
       .where('kind', '=', kind)
       .where('user_id', '=', user.id)
       .orderBy('resource');
+    // A grant stored under another spelling of an id (before grants were checked for it) never matches `can`;
+    // it is left out here too, so that lists and direct reads agree.
+    const matching = (rows: { resource: string }[]) =>
+      rows.map((r) => r.resource).filter((r) => kind !== 'experiment' || isExperimentId(r));
     if (allows(this.defaultPermission, 'read')) {
-      const hidden = await query.where('permission', '=', 'NO_PERMISSIONS').execute();
-      return hidden.length === 0
-        ? { kind: 'all' }
-        : { kind: 'except', resources: hidden.map((r) => r.resource) };
+      const hidden = matching(await query.where('permission', '=', 'NO_PERMISSIONS').execute());
+      return hidden.length === 0 ? { kind: 'all' } : { kind: 'except', resources: hidden };
     }
-    const shown = await query.where('permission', '!=', 'NO_PERMISSIONS').execute();
-    return { kind: 'only', resources: shown.map((r) => r.resource) };
+    const shown = matching(await query.where('permission', '!=', 'NO_PERMISSIONS').execute());
+    return { kind: 'only', resources: shown };
   }
 
   // ---- internals ----

@@ -134,4 +134,36 @@ describe.each(testEngines)('grants on %s refuse another spelling of an id', (eng
     const rows = await db.handle.db.selectFrom('resource_permissions').select('resource').execute();
     expect(rows.map((r) => r.resource)).toEqual(['1']);
   });
+
+  it('ignores grants stored under another spelling before this rule (they never matched a check either)', async () => {
+    const carol = await new UserService({ handle: db.handle }).getUser('carol');
+    await db.handle.db.deleteFrom('resource_permissions').execute();
+    const legacy = (resource: string, permission: string) =>
+      db.handle.db
+        .insertInto('resource_permissions')
+        .values({
+          kind: 'experiment',
+          resource,
+          user_id: carol.id,
+          permission,
+          created_at: 1,
+          updated_at: 1,
+        })
+        .execute();
+    await legacy('07', 'NO_PERMISSIONS');
+    await legacy(' 8', 'NO_PERMISSIONS');
+    await legacy('9', 'NO_PERMISSIONS');
+    // Default READ: only the canonical NO_PERMISSIONS grant hides; lists and direct reads agree on 7.
+    expect(await permissions.readable(carol, 'experiment')).toEqual({ kind: 'except', resources: ['9'] });
+    expect(await permissions.can(carol, 'read', 'experiment', '7')).toBe(true);
+    expect(await permissions.can(carol, 'read', 'experiment', '9')).toBe(false);
+
+    await db.handle.db.deleteFrom('resource_permissions').execute();
+    await legacy('07', 'READ');
+    await legacy('9', 'READ');
+    const strict = new PermissionService({ handle: db.handle, defaultPermission: 'NO_PERMISSIONS' });
+    // Default NO_PERMISSIONS: the grant on '07' shows nothing, as it lets nothing be read.
+    expect(await strict.readable(carol, 'experiment')).toEqual({ kind: 'only', resources: ['9'] });
+    expect(await strict.can(carol, 'read', 'experiment', '7')).toBe(false);
+  });
 });
