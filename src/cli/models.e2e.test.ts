@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BosunClient, type ScanRecord } from '../client/index.js';
 import { startServer, type RunningServer } from '../server/index.js';
 import { loadServerConfig } from '../shared/config.js';
+import { waitFor } from '../shared/test-support/wait-for.js';
 import { runBuiltCli, type CliResult } from './test-support/run-built-cli.js';
 
-const slow = { timeout: 120_000 };
+const slow = { timeout: 10 * 60 * 1000 };
 
 function bosun(args: string[]): Promise<CliResult> {
   return runBuiltCli(args, { BOSUN_TRACKING_URI: uri });
@@ -31,14 +32,11 @@ let client: BosunClient;
 const runs: Record<'good' | 'evil', string> = { good: '', evil: '' };
 
 async function waitForScan(name: string, version: string): Promise<ScanRecord> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      return await client.governance.getScan(name, version);
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  throw new Error(`no scan verdict for ${name} ${version}`);
+  return waitFor(
+    `the scan verdict of ${name} ${version}`,
+    () => client.governance.getScan(name, version).catch(() => undefined),
+    50,
+  );
 }
 
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase, testEngines } from '../db/test-support/test-databases.js';
 import type { Engine } from '../db/engine.js';
+import { waitFor } from '../shared/test-support/wait-for.js';
 import {
   basic,
   expectError,
@@ -48,13 +49,11 @@ async function rawCall(
 
 /** Audit appends happen after the response: waits until `count` records exist and returns them, newest first. */
 async function auditEntries(t: AuthTestServer, count: number): Promise<WireEntry[]> {
-  // Polls until they are there; a hang is left to the test timeout.
-  for (;;) {
+  return waitFor(`${count} audit records`, async () => {
     const res = await t.call('GET', '/api/bosun/v1/audit-log?max_results=1000');
     const list = (res.json.entries ?? []) as WireEntry[];
-    if (list.length >= count) return list;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+    return list.length >= count ? list : undefined;
+  });
 }
 
 async function startOn(engine: Engine): Promise<{ t: AuthTestServer; drop: () => Promise<void> }> {

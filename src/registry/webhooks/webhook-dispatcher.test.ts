@@ -10,6 +10,7 @@ import { WebhookService } from './webhook-service.js';
 import { verifyWebhookSignature } from './webhook-signature.js';
 import { HttpWebhookTransport, WebhookTargetRefusedError } from './webhook-transport.js';
 import type { SecretStore } from '../../security/secrets/index.js';
+import { waitFor } from '../../shared/test-support/wait-for.js';
 import { openTestSecretStore } from './test-support/test-secret-store.js';
 import { startWebhookReceiver, type WebhookReceiver } from './test-support/webhook-receiver.js';
 
@@ -218,10 +219,7 @@ describe.each(testEngines)('webhook delivery on %s', (engine) => {
     try {
       time = Date.now();
       await record({ type: 'approval.approved', modelName: 'rf', version: '1', actor: 'bob', payload: {} });
-      const deadline = Date.now() + 5000;
-      while (receiver.on(path).length === 0 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitFor(`a delivery to ${path}`, () => (receiver.on(path).length > 0 ? true : undefined));
     } finally {
       await d.stop();
     }

@@ -10,6 +10,7 @@ import {
 } from '../../registry/webhooks/test-support/webhook-receiver.js';
 import { MasterKey } from '../../security/secrets/index.js';
 import { loadServerConfig, type ServerConfig } from '../../shared/config.js';
+import { waitFor } from '../../shared/test-support/wait-for.js';
 import { startServer, type RunningServer } from '../start-server.js';
 
 const legacySecret = 'legacy-plain-text-secret-0009';
@@ -102,13 +103,9 @@ describe('webhook signing secrets in a running server', () => {
       expect(
         (await call(server, 'POST', '/api/2.0/mlflow/registered-models/create', { name: 'hooked' })).status,
       ).toBe(200);
-      const deadline = Date.now() + 10_000;
-      while (
-        (receiver.on('/own').length === 0 || receiver.on('/legacy').length === 0) &&
-        Date.now() < deadline
-      ) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor('deliveries to /own and /legacy', () =>
+        receiver.on('/own').length > 0 && receiver.on('/legacy').length > 0 ? true : undefined,
+      );
       for (const [path, secret] of [
         ['/own', ownSecret],
         ['/legacy', legacySecret],

@@ -12,6 +12,7 @@ import { MasterKey, SecretStore } from '../../security/secrets/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { buildApp } from '../app.js';
 import { outcomeOf, resourceOf, shouldAudit } from './audit-hook.js';
+import { waitFor } from '../../shared/test-support/wait-for.js';
 import { startServer, type RunningServer } from '../start-server.js';
 import { FakeTrackingService } from '../test-support/fake-tracking-service.js';
 import { testConfig } from '../test-support/test-server.js';
@@ -52,13 +53,11 @@ interface WireEntry {
 
 /** Audit appends happen after the response: poll until `count` entries exist. */
 async function entries(count: number): Promise<WireEntry[]> {
-  for (let i = 0; i < 100; i++) {
+  return waitFor(`${count} audit entries`, async () => {
     const res = await call(server.address, 'GET', '/api/bosun/v1/audit-log?max_results=1000');
     const list = (res.json.entries ?? []) as WireEntry[];
-    if (list.length >= count) return list;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`fewer than ${count} audit entries`);
+    return list.length >= count ? list : undefined;
+  });
 }
 
 function sqliteUri(file: string): string {

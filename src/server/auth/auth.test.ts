@@ -169,9 +169,11 @@ describe('Bearer tokens', () => {
     await users.revokeToken(admin.id, revoked.info.id);
     expect((await call(search, { authorization: `Bearer ${revoked.token}` })).status).toBe(401);
 
-    const expiring = await users.createToken(admin.id, { name: 'short', expiresAt: Date.now() + 300 });
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect((await call(search, { authorization: `Bearer ${expiring.token}` })).status).toBe(401);
+    // Made by an operator whose clock runs an hour behind: valid when made, expired a second ago for the server.
+    // No sleep until it expires (and no race between making it and its expiry on a busy machine).
+    const hourBehind = new UserService({ handle, clock: { nowMs: () => Date.now() - 3_600_000 } });
+    const expired = await hourBehind.createToken(admin.id, { name: 'short', expiresAt: Date.now() - 1000 });
+    expect((await call(search, { authorization: `Bearer ${expired.token}` })).status).toBe(401);
 
     const unknown = `bsn_${'A'.repeat(43)}`;
     expect((await call(search, { authorization: `Bearer ${unknown}` })).status).toBe(401);
