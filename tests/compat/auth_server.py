@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from conftest import REPO_ROOT, SERVER_ENTRY, _free_port, _tail
+from conftest import PATIENCE_S, REPO_ROOT, SERVER_ENTRY, _free_port, _tail
 
 CREDENTIAL_VARS = ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
 
@@ -38,27 +38,30 @@ class AuthServer:
         ]  # fmt: skip
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + PATIENCE_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"bosun server --auth exited during start-up:\n{_tail(self.log_path)}")
             try:
-                if requests.get(f"{self.url}/health", timeout=2).status_code == 200:
+                if requests.get(f"{self.url}/health", timeout=10).status_code == 200:  # retried
                     return
             except requests.RequestException:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"bosun server --auth did not start:\n{_tail(self.log_path)}")
+        raise RuntimeError(
+            f"bosun server --auth did not answer GET /health with 200 within {PATIENCE_S}s, the ceiling for a hung "
+            f"start-up:\n{_tail(self.log_path)}"
+        )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=PATIENCE_S)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=PATIENCE_S)
 
     def create_token(self, name: str, username: str | None = None) -> str:
         """An API token made with `bosun users token create` (for the administrator by default)."""
@@ -68,7 +71,7 @@ class AuthServer:
             cwd=REPO_ROOT,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=PATIENCE_S,
         )
         assert result.returncode == 0, result.stderr
         return result.stdout.strip()

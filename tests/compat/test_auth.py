@@ -18,6 +18,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from auth_server import CREDENTIAL_VARS, AuthServer
+from conftest import PATIENCE_S
 
 ADMIN = "compat-admin"
 ADMIN_PASSWORD = "Compat-Admin-Pass-2024!"
@@ -83,4 +84,4 @@ def test_refused_without_or_with_wrong_credentials(no_credentials: AuthServer, m
         client.search_experiments()
     assert "401" in str(wrong.value) or "UNAUTHENTICATED" in str(wrong.value)
     # The public routes answer without credentials.
-    assert requests.get(f"{no_credentials.url}/health", timeout=5).text == "OK"
+    assert requests.get(f"{no_credentials.url}/health", timeout=PATIENCE_S).text == "OK"

@@ -18,7 +18,7 @@ import mlflow
 import mlflow.sklearn
 from mlflow.exceptions import MlflowException
 
-from conftest import CLIENT_AUTH, IS_MLFLOW_3
+from conftest import CLIENT_AUTH, IS_MLFLOW_3, PATIENCE_S
 
 PIP_REQUIREMENTS = ["scikit-learn", "numpy"]
 SCAN_TAG = "bosun.scan.status"
@@ -63,7 +63,7 @@ def test_logged_sklearn_model_scans_clean(client, governed, bosun_server):
     assert version.tags.get(SCAN_TAG) == "clean"
     found = client.search_model_versions(f"name = '{name}' and tags.`{SCAN_TAG}` = 'clean'")
     assert [v.version for v in found] in (["1"], [1])
-    scan = _ok(requests.get(_native(bosun_server, f"/models/{name}/versions/1/scan"), timeout=30, auth=CLIENT_AUTH))["scan"]
+    scan = _ok(requests.get(_native(bosun_server, f"/models/{name}/versions/1/scan"), timeout=PATIENCE_S, auth=CLIENT_AUTH))["scan"]
     assert scan["status"] == "clean"
     assert scan["files"] >= 1
     assert not [f for f in scan["findings"] if f["severity"] in ("CRITICAL", "HIGH")]
@@ -81,7 +81,7 @@ def test_alias_refused_until_policy_holds(client, governed, bosun_server):
                 "required_approvals": 1,
                 "approvers": ["bob"],
             },
-            timeout=30, auth=CLIENT_AUTH,
+            timeout=PATIENCE_S, auth=CLIENT_AUTH,
         )
     )
     with pytest.raises(MlflowException) as excinfo:
@@ -104,7 +104,7 @@ def test_alias_refused_until_policy_holds(client, governed, bosun_server):
                 "required_approvals": 1,
                 "approvers": ["bob"],
             },
-            timeout=30, auth=CLIENT_AUTH,
+            timeout=PATIENCE_S, auth=CLIENT_AUTH,
         )
     )
     approval = _ok(
@@ -112,16 +112,16 @@ def test_alias_refused_until_policy_holds(client, governed, bosun_server):
             _native(bosun_server, f"/models/{name}/versions/1/approvals"),
             json={"target": "alias:champion", "comment": "ready"},
             headers={"X-Bosun-User": "alice"},
-            timeout=30, auth=bosun_server.as_user("alice"),
+            timeout=PATIENCE_S, auth=bosun_server.as_user("alice"),
         )
     )["approval"]
     self_approval = requests.post(
-        _native(bosun_server, f"/approvals/{approval['id']}/approve"), json={"user": "alice"}, timeout=30, auth=bosun_server.as_user("alice")
+        _native(bosun_server, f"/approvals/{approval['id']}/approve"), json={"user": "alice"}, timeout=PATIENCE_S, auth=bosun_server.as_user("alice")
     )
     assert self_approval.status_code == 403
     with pytest.raises(MlflowException, match="0 of 1 required approvals"):
         client.set_registered_model_alias(name, "champion", "1")
-    _ok(requests.post(_native(bosun_server, f"/approvals/{approval['id']}/approve"), json={"user": "bob"}, timeout=30, auth=bosun_server.as_user("bob")))
+    _ok(requests.post(_native(bosun_server, f"/approvals/{approval['id']}/approve"), json={"user": "bob"}, timeout=PATIENCE_S, auth=bosun_server.as_user("bob")))
     client.set_registered_model_alias(name, "champion", "1")
     assert client.get_model_version_by_alias(name, "champion").version in ("1", 1)
 
@@ -132,7 +132,7 @@ def test_stage_transition_refused_until_approved(client, governed, bosun_server)
         requests.put(
             _native(bosun_server, f"/models/{name}/policies"),
             json={"target": "stage:Production", "require_clean_scan": True, "required_approvals": 1},
-            timeout=30, auth=CLIENT_AUTH,
+            timeout=PATIENCE_S, auth=CLIENT_AUTH,
         )
     )
     with pytest.raises(MlflowException) as excinfo:
@@ -145,9 +145,9 @@ def test_stage_transition_refused_until_approved(client, governed, bosun_server)
         requests.post(
             _native(bosun_server, f"/models/{name}/versions/1/approvals"),
             json={"target": "stage:Production", "user": "carol"},
-            timeout=30, auth=bosun_server.as_user("carol"),
+            timeout=PATIENCE_S, auth=bosun_server.as_user("carol"),
         )
     )["approval"]
-    _ok(requests.post(_native(bosun_server, f"/approvals/{approval['id']}/approve"), json={"user": "dan"}, timeout=30, auth=bosun_server.as_user("dan")))
+    _ok(requests.post(_native(bosun_server, f"/approvals/{approval['id']}/approve"), json={"user": "dan"}, timeout=PATIENCE_S, auth=bosun_server.as_user("dan")))
     moved = client.transition_model_version_stage(name, "1", "Production")
     assert moved.current_stage == "Production"

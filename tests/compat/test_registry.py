@@ -14,7 +14,7 @@ import mlflow
 import mlflow.sklearn
 from mlflow.exceptions import MlflowException
 
-from conftest import CLIENT_AUTH, IS_MLFLOW_3
+from conftest import CLIENT_AUTH, IS_MLFLOW_3, PATIENCE_S
 
 PIP_REQUIREMENTS = ["scikit-learn", "numpy"]
 
@@ -215,7 +215,7 @@ def test_unsafe_sources_are_refused_and_get_artifact_stays_in_the_store(client, 
         response = requests.get(
             f"{bosun_server.url}{prefix}/model-versions/get-artifact",
             params={"name": unique_name, "version": "1", "path": "../../../../etc/passwd"},
-            timeout=10,
+            timeout=PATIENCE_S,
             auth=CLIENT_AUTH,
         )
         assert response.status_code in (400, 404)

@@ -29,6 +29,12 @@ CLI = REPO / "dist" / "cli" / "main.js"
 API = "/api/2.0/mlflow"
 ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts"
 
+# A busy machine makes things slower, never wrong: the suites wait for what they need (a server answering, a
+# request's response, a child process) by polling for it or blocking on it, never for a fixed time, and assert
+# no duration. This is only the ceiling after which a wait is declared a hang (10 minutes: no slowness of a
+# loaded 2-core machine comes near it); the failure then names what was awaited.
+PATIENCE_S = 600.0
+
 
 # --------------------------------------------------------------------------------------------------------------
 # Databases
@@ -62,7 +68,7 @@ class Backend:
         """Read-only query against the store, bypassing the server (SQLite via sqlite3, PostgreSQL via psql)."""
         if self.kind == "sqlite":
             assert self.sqlite_path is not None
-            con = sqlite3.connect(f"file:{self.sqlite_path}?mode=ro", uri=True, timeout=30)
+            con = sqlite3.connect(f"file:{self.sqlite_path}?mode=ro", uri=True, timeout=PATIENCE_S)
             try:
                 return list(con.execute(sql).fetchall())
             finally:
@@ -83,7 +89,7 @@ def _psql(uri: str, sql: str) -> str:
         ["psql", uri, "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=PATIENCE_S,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"psql failed ({proc.returncode}): {proc.stderr.strip()}")
@@ -119,7 +125,9 @@ class BosunServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0) -> "BosunServer":
+    def start(self, timeout: float = PATIENCE_S) -> "BosunServer":
+        """Starts the server and returns once GET /health answers 200 (polled; each poll may time out and is
+        retried). Fails at once if the process exits, and after `timeout` seconds as a hung start-up."""
         assert self.proc is None or self.proc.poll() is not None, "server already running"
         if not self.port:
             self.port = free_port()
@@ -154,7 +162,7 @@ class BosunServer:
                     f"bosun server exited with {self.proc.returncode} during start-up:\n{self.log_tail()}"
                 )
             try:
-                r = requests.get(f"{self.url}/health", timeout=2)
+                r = requests.get(f"{self.url}/health", timeout=10)
                 if r.status_code == 200:
                     return self
                 last_error = f"/health answered {r.status_code}"
@@ -162,13 +170,17 @@ class BosunServer:
                 last_error = repr(exc)
             time.sleep(0.1)
         self.kill()
-        raise RuntimeError(f"bosun server did not become healthy in {timeout}s ({last_error}):\n{self.log_tail()}")
+        raise RuntimeError(
+            f"bosun server (port {self.port}, {self.backend.kind}) did not answer GET /health with 200 within "
+            f"{timeout:.0f}s, the ceiling for a hung start-up (last poll: {last_error}):\n{self.log_tail()}"
+        )
 
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def stop(self, grace: float = 10.0) -> int | None:
-        """SIGTERM, then SIGKILL after `grace` seconds. Returns the exit code."""
+    def stop(self, grace: float = PATIENCE_S) -> int | None:
+        """SIGTERM, and waits for the exit (SIGKILL only after `grace` seconds: a hung shutdown). Returns the
+        exit code. A graceful stop flushes the logs that tests read afterwards."""
         if self.proc is None:
             return None
         if self.proc.poll() is None:
@@ -177,14 +189,14 @@ class BosunServer:
                 self.proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=PATIENCE_S)
         return self.proc.returncode
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, no flushing: what a crash or the OOM killer does."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=PATIENCE_S)
 
     def log_text(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in self.log_paths if p.exists())
@@ -205,7 +217,9 @@ def make_server(workdir: Path, backend_kind: str) -> BosunServer:
     return BosunServer(workdir=workdir, backend=backend, artifacts_dir=artifacts)
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = PATIENCE_S
+) -> subprocess.CompletedProcess[str]:
     """Runs `node dist/cli/main.js <args>` (extra environment variables in `env`); the caller checks the result."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_TRACKING_")}
     full_env.update(env or {})
@@ -280,7 +294,7 @@ class Api:
 
     `auth` is what `requests` takes (e.g. `("alice", "password")` for HTTP Basic), sent on every call."""
 
-    def __init__(self, base_url: str, timeout: float = 60.0, auth: Any = None):
+    def __init__(self, base_url: str, timeout: float = PATIENCE_S, auth: Any = None):
         self.base = base_url
         self.timeout = timeout
         self.session = requests.Session()
@@ -398,7 +412,7 @@ def raw_request(
     target: str,
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
-    timeout: float = 30.0,
+    timeout: float = PATIENCE_S,
 ) -> RawResponse:
     """Sends `target` exactly as given (no dot-segment removal, no re-quoting), unlike `requests`/urllib3.
     A `Host` in `headers` replaces the one http.client would add (instead of being sent as a second one)."""
@@ -420,12 +434,16 @@ def raw_request(
 
 
 def send_oversized(
-    base_url: str, path: str, total_bytes: int, chunked: bool = False, timeout: float = 60.0
-) -> tuple[int | None, bytes, float]:
-    """Streams a JSON body of `total_bytes` and stops sending as soon as the server answers.
+    base_url: str, path: str, total_bytes: int, chunked: bool = False, timeout: float = PATIENCE_S
+) -> tuple[int | None, bytes, int]:
+    """Streams a JSON body announced as `total_bytes` (by Content-Length, or chunked) and stops sending as soon as
+    the server answers. The last piece is never sent: the body is never complete, so any answer is one the server
+    gave without waiting for the whole body (a bound on its work, where a clock would bound the machine's speed).
+    Once everything else is sent it waits for the answer, up to `timeout` (a hang).
 
-    Returns (status or None, response body, seconds until the answer). The body is a valid JSON object
-    (`{"run_id":"...","pad":"xxxx...."}`) so that only its size can be the reason for a rejection.
+    Returns (status or None when nothing came back, response body, body bytes sent before the answer). The body
+    is a valid JSON object (`{"run_id":"...","pad":"xxxx...."}`) so that only its size can be the reason for a
+    rejection.
     """
     parts = urlsplit(base_url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
@@ -434,11 +452,11 @@ def send_oversized(
     pad_len = total_bytes - len(prefix) - len(suffix)
     head = f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\nConnection: close\r\n"
     head += "Transfer-Encoding: chunked\r\n\r\n" if chunked else f"Content-Length: {total_bytes}\r\n\r\n"
-    started = time.monotonic()
     sock = socket.create_connection((host, port), timeout=timeout)
     received = bytearray()
     answered = threading.Event()
-    answered_at: list[float] = []
+    sent = [0]
+    sent_when_answered: list[int] = []
 
     def reader() -> None:
         try:
@@ -447,7 +465,7 @@ def send_oversized(
                 if not got:
                     break
                 if not answered.is_set():
-                    answered_at.append(time.monotonic())
+                    sent_when_answered.append(sent[0])
                     answered.set()
                 received.extend(got)
                 if _complete(bytes(received)):
@@ -463,30 +481,28 @@ def send_oversized(
         sock.sendall(head.encode())
         block = b"x" * (1 << 20)
         pieces = [prefix] + [block] * (pad_len // len(block)) + [b"x" * (pad_len % len(block)), suffix]
-        for piece in pieces:
+        for piece in [p for p in pieces[:-1] if p]:  # an empty chunk would end a chunked body
             if answered.is_set():
                 break
             sock.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n" if chunked else piece)
-        else:
-            if chunked:
-                sock.sendall(b"0\r\n\r\n")
+            sent[0] += len(piece)
     except OSError:
         pass  # the server may close the connection once it has answered
     thread.join(timeout)
     sock.close()
-    elapsed = (answered_at[0] if answered_at else time.monotonic()) - started
+    sent_before_answer = sent_when_answered[0] if sent_when_answered else sent[0]
     data = bytes(received)
     if not data:
-        return None, b"", elapsed
+        return None, b"", sent_before_answer
     status_line, _, rest = data.partition(b"\r\n")
     try:
         status = int(status_line.split()[1])
     except (IndexError, ValueError):
-        return None, data, elapsed
+        return None, data, sent_before_answer
     head_part, _, body = rest.partition(b"\r\n\r\n")
     if b"transfer-encoding: chunked" in head_part.lower():
         body = _dechunk(body)
-    return status, body, elapsed
+    return status, body, sent_before_answer
 
 
 def _complete(data: bytes) -> bool:

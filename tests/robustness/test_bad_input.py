@@ -13,7 +13,6 @@ import base64
 import hashlib
 import json
 import os
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import requests
 
 from robustness_support import (
     ARTIFACTS_API,
+    PATIENCE_S,
     SYNTAX_CODES,
     Api,
     BosunServer,
@@ -424,16 +424,18 @@ def test_experiment_tag_value_too_long(api: Api, exp_id: str) -> None:
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
 def test_100_mb_body_gets_413_json(api: Api, server: BosunServer, chunked: bool) -> None:
-    status, body, seconds = send_oversized(
-        server.url, "/api/2.0/mlflow/runs/log-batch", 100 * 1024 * 1024, chunked=chunked
+    # The body is never completed (see send_oversized): a 413 is an answer that did not wait for all of it.
+    total = 100 * 1024 * 1024
+    status, body, sent = send_oversized(server.url, "/api/2.0/mlflow/runs/log-batch", total, chunked=chunked)
+    what = (
+        f"POST runs/log-batch with a 100 MB {'chunked ' if chunked else ''}JSON body, answered after "
+        f"{sent} of its {total} bytes -> {status} {body[:300]!r}"
     )
-    what = f"POST runs/log-batch with a 100 MB {'chunked ' if chunked else ''}JSON body -> {status} {body[:300]!r}"
     assert status == 413, what
     parsed = json.loads(body)
     assert isinstance(parsed, dict) and isinstance(parsed.get("error_code"), str), what
     assert isinstance(parsed.get("message"), str), what
-    assert seconds < 30, f"413 took {seconds:.1f}s: {what}"
-    assert requests.get(f"{server.url}/health", timeout=10).status_code == 200
+    assert requests.get(f"{server.url}/health", timeout=PATIENCE_S).status_code == 200
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -668,12 +670,21 @@ def test_sql_looking_literal_is_only_data(api: Api, exp_id: str, filter_run: str
 
 
 def test_huge_filters_do_not_fail_the_server(api: Api, exp_id: str, filter_run: str) -> None:
+    """Each huge filter is refused with a clear 400 or answered correctly; no duration is asserted (a busy machine
+    is slow, not wrong): a filter that hung the server would fail at the request timeout."""
     clauses = " AND ".join(f"params.x != 'v{i}'" for i in range(10_000))
-    for flt in (clauses, "params.x LIKE '" + "%" * 10_000 + "'", "params.x = '" + "a" * 1_000_000 + "'"):
-        started = time.monotonic()
+    cases = [
+        (clauses, [filter_run]),  # x is none of v0..v9999
+        ("params.x LIKE '" + "%" * 10_000 + "'", [filter_run]),  # matches any value
+        ("params.x = '" + "a" * 1_000_000 + "'", []),
+    ]
+    for flt, expected in cases:
         resp = api.post("runs/search", {"experiment_ids": [exp_id], "filter": flt, "max_results": 10})
-        assert_not_5xx(resp)
-        assert time.monotonic() - started < 30, f"filter of {len(flt)} chars took too long"
+        if resp.status_code == 400:
+            assert_error(resp, 400, IPV)
+            continue
+        found = [r["info"]["run_id"] for r in api.ok(resp).get("runs", [])]
+        assert found == expected, f"filter of {len(flt)} chars found {found}, expected {expected}"
     assert api.get_run(filter_run)["info"]["run_id"] == filter_run
 
 

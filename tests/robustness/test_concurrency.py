@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-from robustness_support import API, Api, BosunServer
+from robustness_support import API, PATIENCE_S, Api, BosunServer
 
 CLIENTS = int(os.environ.get("BOSUN_ROBUSTNESS_CLIENTS", "50"))
 BATCHES = int(os.environ.get("BOSUN_ROBUSTNESS_BATCHES", "200"))
@@ -98,7 +98,7 @@ def test_concurrent_log_batch(api: Api, server: BosunServer) -> None:
                 body["params"] = [{"key": f"p{batch}", "value": str(batch)}]
                 body["tags"] = [{"key": "last_batch", "value": str(batch)}]
             try:
-                resp = session.post(url, json=body, timeout=60)
+                resp = session.post(url, json=body, timeout=PATIENCE_S)
                 if resp.status_code != 200:
                     with lock:
                         failures.append(Failure(client, batch, f"HTTP {resp.status_code}: {resp.text[:300]}"))
@@ -115,12 +115,12 @@ def test_concurrent_log_batch(api: Api, server: BosunServer) -> None:
                     session.post(
                         f"{server.url}{API}/runs/search",
                         json={"experiment_ids": [exp], "max_results": 100},
-                        timeout=60,
+                        timeout=PATIENCE_S,
                     ),
                     session.get(
                         f"{server.url}{API}/metrics/get-history",
                         params={"run_id": shared[n % SHARED_RUNS], "metric_key": "m0", "max_results": 25000},
-                        timeout=60,
+                        timeout=PATIENCE_S,
                     ),
                 )
             except requests.RequestException as exc:

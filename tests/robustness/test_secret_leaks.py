@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import requests
 
-from robustness_support import cli_ok, make_secure_server
+from robustness_support import PATIENCE_S, cli_ok, make_secure_server
 
 
 def test_no_secret_in_logs_audit_or_database(
@@ -41,41 +41,41 @@ def test_no_secret_in_logs_audit_or_database(
     }
     try:
         # Sign-ins, good and bad (Basic credentials are base64 on the wire: search for that form too).
-        assert requests.get(f"{url}/api/2.0/mlflow/experiments/search", auth=admin, timeout=30).status_code == 200
-        bad = requests.get(f"{url}/api/2.0/mlflow/experiments/search", auth=("alice", leaks["wrong password"]), timeout=30)
+        assert requests.get(f"{url}/api/2.0/mlflow/experiments/search", auth=admin, timeout=PATIENCE_S).status_code == 200
+        bad = requests.get(f"{url}/api/2.0/mlflow/experiments/search", auth=("alice", leaks["wrong password"]), timeout=PATIENCE_S)
         assert bad.status_code == 401
         # Users over HTTP: creation, a password change, a token (and its use).
-        made = requests.post(f"{url}/api/2.0/mlflow/users/create", auth=admin, timeout=30,
+        made = requests.post(f"{url}/api/2.0/mlflow/users/create", auth=admin, timeout=PATIENCE_S,
                              json={"username": f"carol{marker}", "password": leaks["new user's password"]})  # fmt: skip
         assert made.status_code == 200, made.text
-        changed = requests.patch(f"{url}/api/2.0/mlflow/users/update-password", auth=admin, timeout=30,
+        changed = requests.patch(f"{url}/api/2.0/mlflow/users/update-password", auth=admin, timeout=PATIENCE_S,
                                  json={"username": f"carol{marker}", "password": leaks["changed password"]})  # fmt: skip
         assert changed.status_code == 200, changed.text
         token = requests.post(f"{url}/api/bosun/v1/users/alice/tokens", auth=("alice", secure.passwords["alice"]),
-                              json={"name": "ci"}, timeout=30)  # fmt: skip
+                              json={"name": "ci"}, timeout=PATIENCE_S)  # fmt: skip
         assert token.status_code == 200, token.text
         token_value = token.json()["token"]
         leaks["api token"] = token_value
-        used = requests.get(f"{url}/api/2.0/mlflow/experiments/search", timeout=30,
+        used = requests.get(f"{url}/api/2.0/mlflow/experiments/search", timeout=PATIENCE_S,
                             headers={"Authorization": f"Bearer {token_value}"})  # fmt: skip
         assert used.status_code == 200
         cli_token = cli_ok("users", "token", "create", "--username", "alice", "--name", "cli",
                            "--backend-store-uri", secure.server.backend.uri).strip().splitlines()[-1]  # fmt: skip
         leaks["cli token"] = cli_token
-        assert requests.get(f"{url}/api/2.0/mlflow/experiments/search", timeout=30,
+        assert requests.get(f"{url}/api/2.0/mlflow/experiments/search", timeout=PATIENCE_S,
                             headers={"Authorization": f"Bearer {cli_token}"}).status_code == 200  # fmt: skip
         # Secrets: written, read back, written with a stale check-and-set (refused).
         path = f"{url}/api/bosun/v1/secrets/data/app/{marker}"
-        assert requests.put(path, auth=admin, json={"value": leaks["secret value"]}, timeout=30).status_code == 200
-        assert requests.get(path, auth=admin, timeout=30).json()["value"] == leaks["secret value"]
-        assert requests.put(path, auth=admin, json={"value": leaks["secret value"], "cas": 9}, timeout=30).status_code == 409
+        assert requests.put(path, auth=admin, json={"value": leaks["secret value"]}, timeout=PATIENCE_S).status_code == 200
+        assert requests.get(path, auth=admin, timeout=PATIENCE_S).json()["value"] == leaks["secret value"]
+        assert requests.put(path, auth=admin, json={"value": leaks["secret value"], "cas": 9}, timeout=PATIENCE_S).status_code == 409
         # A webhook with its signing secret (on a loopback port nobody listens on; deliveries fail and are retried).
-        hook = requests.post(f"{url}/api/bosun/v1/webhooks", auth=admin, timeout=30,
+        hook = requests.post(f"{url}/api/bosun/v1/webhooks", auth=admin, timeout=PATIENCE_S,
                              json={"url": "http://127.0.0.1:9/bosun-hook", "events": ["model_version.created"],
                                    "secret": leaks["webhook signing secret"]})  # fmt: skip
         assert hook.status_code == 200, hook.text
         assert leaks["webhook signing secret"] not in hook.text
-        audit = requests.get(f"{url}/api/bosun/v1/audit-log?max_results=1000", auth=admin, timeout=30)
+        audit = requests.get(f"{url}/api/bosun/v1/audit-log?max_results=1000", auth=admin, timeout=PATIENCE_S)
         assert audit.status_code == 200
         audit_text = audit.text
         assert "users/create" in audit_text and "secrets/data" in audit_text  # the requests were recorded

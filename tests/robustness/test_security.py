@@ -25,6 +25,7 @@ import requests
 from robustness_support import (
     API,
     ARTIFACTS_API,
+    PATIENCE_S,
     SECURE_ADMIN,
     Api,
     SecureServer,
@@ -226,7 +227,7 @@ def assert_untouched_by(secure: SecureServer, w: World, writer: str) -> None:
 def user_exists_with(secure: SecureServer, username: str, password: str) -> bool:
     """Whether `username` signs in with `password` (a read that any signed-in user may do)."""
     resp = requests.get(f"{secure.url}{API}/experiments/search", params={"max_results": 1},
-                        auth=(username, password), timeout=30)  # fmt: skip
+                        auth=(username, password), timeout=PATIENCE_S)  # fmt: skip
     assert resp.status_code in (200, 401), describe(resp)
     return resp.status_code == 200
 
@@ -454,7 +455,7 @@ def test_users_change_only_their_own_password(read_server: SecureServer) -> None
 def test_unauthenticated_user_creation_is_refused(read_server: SecureServer) -> None:
     name, password = f"anon-{uuid.uuid4().hex[:8]}", "Anonymous-Pass-2024!"
     for prefix in (API, AJAX):
-        resp = requests.post(f"{read_server.url}{prefix}/users/create", json={"username": name, "password": password}, timeout=30)
+        resp = requests.post(f"{read_server.url}{prefix}/users/create", json={"username": name, "password": password}, timeout=PATIENCE_S)
         assert_error(resp, 401, None)
         assert resp.headers.get("www-authenticate", "").lower().startswith("basic")
     assert not user_exists_with(read_server, name, password)
@@ -478,7 +479,7 @@ def test_lockout_after_five_failures_looks_like_a_wrong_password(read_server: Se
     url = f"{read_server.url}{API}/experiments/search"
 
     def attempt(username: str, password: str) -> requests.Response:
-        return requests.get(url, params={"max_results": 1}, auth=(username, password), timeout=30)
+        return requests.get(url, params={"max_results": 1}, auth=(username, password), timeout=PATIENCE_S)
 
     assert attempt(user, right).status_code == 200
     wrong_answers = [attempt(user, f"Wrong-Password-{i}!") for i in range(5)]
@@ -585,7 +586,7 @@ def test_users_create_ignores_is_admin(read_server: SecureServer) -> None:
     assert ok(admin.request("GET", f"{API}/users/get", params={"username": name}))["user"]["is_admin"] is False
     # Not an administrator in effect either.
     resp = requests.post(f"{read_server.url}{API}/users/create", json={"username": f"x-{name}", "password": password},
-                         auth=(name, password), timeout=30)  # fmt: skip
+                         auth=(name, password), timeout=PATIENCE_S)  # fmt: skip
     assert_error(resp, 403, "PERMISSION_DENIED")
     # Only update-admin makes one.
     ok(admin.request("PATCH", f"{API}/users/update-admin", json={"username": name, "is_admin": True}))
