@@ -46,18 +46,26 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
+/** A cheap first test: only a string with a surrogate or NUL in it can have a fault. */
+// eslint-disable-next-line no-control-regex -- finding NUL is the point
+const surrogateOrNul = /[\u0000\ud800-\udfff]/;
+
+function isFaulty(text: string): boolean {
+  return surrogateOrNul.test(text) && findTextFault(text) !== undefined;
+}
+
 /** Whether any string in `value` (member value or key, at any depth) holds a lone surrogate or NUL. */
 function hasTextFault(value: unknown): boolean {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const current = stack.pop();
     if (typeof current === 'string') {
-      if (findTextFault(current) !== undefined) return true;
+      if (isFaulty(current)) return true;
     } else if (Array.isArray(current)) {
       for (const item of current) stack.push(item);
     } else if (current !== null && typeof current === 'object' && isPlainObject(current)) {
       for (const key in current) {
-        if (findTextFault(key) !== undefined) return true;
+        if (isFaulty(key)) return true;
         stack.push((current as Record<string, unknown>)[key]);
       }
     }
