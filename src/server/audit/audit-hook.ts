@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { AuditLog, AuditOutcome, AuditRecordInput, AuditResource } from '../../security/audit/index.js';
+import { clipText } from '../../shared/unicode-text.js';
 import type { TypedApp } from '../typed-app.js';
 
 /** What the audit hook and routes need: the database holding `audit_log` and the log itself. */
@@ -32,7 +33,7 @@ export function outcomeOf(status: number): AuditOutcome {
 function field(source: unknown, name: string): string | undefined {
   if (typeof source !== 'object' || source === null || Array.isArray(source)) return undefined;
   const value: unknown = (source as Record<string, unknown>)[name];
-  if (typeof value === 'string' && value !== '') return value.slice(0, 256);
+  if (typeof value === 'string' && value !== '') return clipText(value, 256);
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;
 }
