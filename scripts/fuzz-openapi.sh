@@ -113,7 +113,7 @@ for attempt in 1 2 3; do
     --master-key-file "$work/master.key" \
     >"$work/server.log" 2>&1 &
   server_pid=$!
-  if "$py" "$support" wait "http://127.0.0.1:$port/api/bosun/v1/openapi.json" 180 "$server_pid"; then
+  if "$py" "$support" wait "http://127.0.0.1:$port/api/bosun/v1/openapi.json" 600 "$server_pid"; then
     base_url="http://127.0.0.1:$port"
     break
   fi

@@ -38,7 +38,7 @@ def free_port() -> int:
 def status_of(url: str, headers: dict[str, str] | None = None) -> int | None:
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=120) as response:
             return int(response.status)
     except urllib.error.HTTPError as err:
         return int(err.code)
