@@ -1,5 +1,4 @@
 import { sql, type Kysely } from 'kysely';
-import { artifactUriToStorePath, isProxiedArtifactUri } from '../artifacts/index.js';
 import type { Database } from '../db/index.js';
 
 /** A model version whose files live at (or around) an artifact path. */
@@ -18,7 +17,6 @@ export interface VersionUsingArtifactPath {
 export type ArtifactChange = 'write' | 'delete';
 
 const STORE_PREFIX = 'mlflow-artifacts:/';
-const HTTP_PROXY_MARKER = '%/mlflow-artifacts/artifacts/%';
 
 function ancestorsOrSelf(path: string): string[] {
   const segments = path.split('/');
@@ -32,16 +30,17 @@ function touches(stored: string, path: string, change: ArtifactChange): boolean 
 
 /**
  * The registered model versions whose files a change at `storePath` (a canonical store path, e.g. from
- * `parseArtifactRequestPath`; never `''`) would alter, by model name and version. Registered artifacts are immutable, so the
- * artifact proxy refuses such changes.
+ * `parseArtifactRequestPath`; never `''`) would alter, by model name and version. Registered artifacts are
+ * immutable, so the artifact proxy refuses such changes.
  *
  * A version's `storage_location` is resolved when it is created (source-validation.ts): `runs:/<run>/<path>`
  * becomes the run's artifact URI + path, `models:/m-<id>` the logged model's artifact location,
- * `models:/<name>/<n>` that version's location, and `mlflow-artifacts:/...` is kept in its canonical form
- * (`mlflow-artifacts:/<path>`, no host, no trailing slash). So one column answers for every source form. The SQL
- * matches the canonical form exactly and segment-wise (`1/abc` never matches `1/abcd`); locations written as a
- * proxy URL (`http(s)://host/.../mlflow-artifacts/artifacts/<path>`, or with a host) are read and compared here.
- * Same SQL on SQLite and PostgreSQL (`substr`/`length` count characters on both).
+ * `models:/<name>/<n>` that version's location, and every location in this server's store is kept in one
+ * canonical form, `mlflow-artifacts:/<path>` (no host, no trailing slash). So one column answers for every source
+ * form, by exact matches: the path and its ancestors (`in`), and for deletes the locations below it (`substr`,
+ * segment-wise: `1/abc` never matches `1/abcd`). Same SQL on SQLite and PostgreSQL (`substr`/`length` count
+ * characters on both). Locations recorded as remote (`s3://...`, `https://...`) are not this store's files, as
+ * for get-artifact and scanning.
  *
  * Example: `await findVersionsUsingArtifactPath(db, '1/3f2a/artifacts', 'delete')`
  *          → `[{ name: 'churn', version: 3, storageLocation: 'mlflow-artifacts:/1/3f2a/artifacts/model' }]`.
@@ -73,23 +72,12 @@ export async function findVersionsUsingArtifactPath(
         ...(change === 'delete'
           ? [eb(sql`substr(model_versions.storage_location, 1, ${[...below].length})`, '=', below)]
           : []),
-        eb('model_versions.storage_location', 'like', 'mlflow-artifacts://%'),
-        eb('model_versions.storage_location', 'like', HTTP_PROXY_MARKER),
       ]),
     )
     .orderBy('registered_models.name')
     .orderBy('model_versions.version')
     .execute();
   return rows
-    .filter((row) => {
-      if (!isProxiedArtifactUri(row.storageLocation)) return false;
-      let stored: string;
-      try {
-        stored = artifactUriToStorePath(row.storageLocation);
-      } catch {
-        return false;
-      }
-      return stored !== '' && touches(stored, storePath, change);
-    })
+    .filter((row) => touches(row.storageLocation.slice(STORE_PREFIX.length), storePath, change))
     .map((row) => ({ name: row.name, version: Number(row.version), storageLocation: row.storageLocation }));
 }
