@@ -15,7 +15,7 @@ import { malformed, readArray, readInteger, readObject, readOptionalString, read
 type Json = Record<string, unknown>;
 
 const ops: readonly ComparisonOp[] = ['>=', '>', '<=', '<', '==', '!='];
-const scanStatuses: readonly ScanStatus[] = ['clean', 'unsafe', 'failed'];
+const scanStatuses: readonly ScanStatus[] = ['clean', 'suspicious', 'unsafe', 'failed'];
 const severities: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
 const approvalStatuses: readonly ApprovalStatus[] = ['requested', 'approved', 'rejected'];
 

@@ -10,7 +10,7 @@ import { SqlRegistryEventSink } from '../events/index.js';
 import { createRegistryService } from '../registry-service.js';
 import type { RegistryService } from '../registry-service-contract.js';
 import { GovernanceService, scanStatusTag } from './governance-service.js';
-import { cleanPickle, maliciousPickle } from './test-support/pickles.js';
+import { cleanPickle, maliciousPickle, unlistedPickle } from './test-support/pickles.js';
 
 async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {
@@ -115,6 +115,33 @@ describe.each(testEngines)('governance on %s', (engine) => {
       key: scanStatusTag,
       value: 'clean',
     });
+  });
+
+  it('an import off the allow list makes the version suspicious, which a clean-scan policy refuses', async () => {
+    await registry.createRegisteredModel({ name: 'odd' });
+    const v = await version('odd', {}, { 'model.pkl': unlistedPickle });
+    expect(v.tags).toContainEqual({ key: scanStatusTag, value: 'suspicious' });
+    const scan = await governance.getScan('odd', v.version);
+    expect(scan.status).toBe('suspicious');
+    expect(scan.findings).toEqual([
+      expect.objectContaining({ kind: 'unknown-global', module: 'mypackage.models', name: 'Thing', offset: 0 }),
+    ]);
+    const page = await events.listEvents({ modelName: 'odd', types: ['model_version.scanned'] });
+    expect(page.events[0]?.payload).toMatchObject({
+      status: 'suspicious',
+      blocking: [expect.objectContaining({ kind: 'unknown-global', module: 'mypackage.models' })],
+    });
+
+    await governance.setPolicy('odd', { target: 'alias:prod', requireCleanScan: true });
+    const refused = await failure(registry.setRegisteredModelAlias('odd', 'prod', v.version));
+    expect(refused.code).toBe('INVALID_STATE');
+    expect(refused.message).toBe(
+      "Promotion of odd version 1 to alias 'prod' refused by policy: scan is suspicious " +
+        "(not on the scanner's allow list: mypackage.models.Thing)",
+    );
+    // without a clean-scan condition the verdict does not gate
+    await governance.setPolicy('odd', { target: 'alias:prod', requireCleanScan: false });
+    await registry.setRegisteredModelAlias('odd', 'prod', v.version);
   });
 
   it('refuses an alias naming every unmet condition, records the refusal, then accepts once they hold', async () => {

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
 import type { ModelVersionRow } from '../model-version-store.js';
 import type { PromotionTarget } from '../registry-context.js';
-import { isBlocking, type ScanFinding } from '../scanning/index.js';
+import { findingEffect, type ScanFinding } from '../scanning/index.js';
 import { approvalStore, type ApprovalRow } from './approval-store.js';
 import { scanStore } from './scan-store.js';
 import type { ComparisonOp, PromotionPolicy, ScanRecord } from './types.js';
@@ -34,12 +34,12 @@ function compare(actual: number, op: ComparisonOp, bar: number): boolean {
   }
 }
 
-/** `os.system`, `keras-lambda in model.keras`... the blocking findings, named once each. */
-function offenders(findings: readonly ScanFinding[]): string {
+/** `os.system`, `keras-lambda in model.keras`... the findings with that effect, named once each. */
+function offenders(findings: readonly ScanFinding[], effect: 'unsafe' | 'suspicious'): string {
   const names = [
     ...new Set(
       findings
-        .filter((f) => isBlocking(f))
+        .filter((f) => findingEffect(f) === effect)
         .map((f) =>
           f.module !== undefined && f.name !== undefined ? `${f.module}.${f.name}` : `${f.kind} in ${f.file}`,
         ),
@@ -54,8 +54,10 @@ export function scanCondition(scan: ScanRecord | undefined): string | undefined 
   switch (scan.status) {
     case 'clean':
       return undefined;
+    case 'suspicious':
+      return `scan is suspicious (not on the scanner's allow list: ${offenders(scan.findings, 'suspicious') || 'unknown content'})`;
     case 'unsafe':
-      return `scan is unsafe (${offenders(scan.findings) || 'dangerous content'})`;
+      return `scan is unsafe (${offenders(scan.findings, 'unsafe') || 'dangerous content'})`;
     case 'failed':
       return `scan failed (${scan.error ?? 'unknown error'})`;
   }

@@ -1,12 +1,14 @@
 /**
  * Decides what a file is (by its bytes first, its name second) and scans it: pickle streams, zip archives
- * (PyTorch, .npz, .keras, nested zips), numpy .npy, joblib files, gzip/zlib-compressed content, Keras HDF5 and
- * JSON configs. Nothing is ever deserialized: pickles are read by `pickle-scanner.ts`, JSON and HDF5 are searched
- * as bytes.
+ * (PyTorch, .npz, .keras, .skops, nested zips), tar archives, numpy .npy, joblib files, gzip/zlib-compressed
+ * content, Keras HDF5 and JSON configs. Nothing is ever deserialized: pickles are read by `pickle-scanner.ts`,
+ * JSON configs by `config-scanner.ts`, HDF5 is searched as bytes.
  */
 import { constants as zc, gunzipSync, inflateSync } from 'node:zlib';
 import type { ScanBudget } from './budget.js';
+import { scanJsonConfig } from './config-scanner.js';
 import { hasPickleMagic, ImportLog, readPickleStream } from './pickle-scanner.js';
+import { isTar, readTarMembers, sliceSource } from './tar-reader.js';
 import {
   ScanFormatError,
   ScanLimitError,
@@ -19,6 +21,8 @@ import { bufferSource, readMember, readMemberHead, readZipDirectory, type ByteSo
 export interface ScanContext {
   budget: ScanBudget;
   strict: boolean;
+  /** Allow-list entries on top of the built-in list (ScanOptions.allowGlobals). */
+  allow?: ReadonlySet<string> | undefined;
 }
 
 /** Extensions picklescan and modelscan treat as pickle (plus joblib's and dill's). */
@@ -76,7 +80,24 @@ const DATA_EXTS = new Set([
 /** Members of a PyTorch zip that hold raw tensor bytes, read by torch as bytes, never unpickled. */
 const TORCH_STORAGE = /(^|\/)data\/\d+$/;
 const SPECULATIVE_WINDOW = 64 * 1024 * 1024;
-const LAMBDA = /"class_name"\s*:\s*"Lambda"/g;
+/** Bytes read to sniff a file's type (a tar header is 512). */
+const HEAD = 512;
+const LAMBDA = /"class_name"\s*:\s*"(Lambda|__lambda__)"/g;
+/** Extensions of archive members worth opening (besides what their first bytes say). */
+const MEMBER_EXTS = new Set([
+  'npy',
+  'h5',
+  'hdf5',
+  'pb',
+  'json',
+  'keras',
+  'zip',
+  'npz',
+  'tar',
+  'tgz',
+  'gz',
+  'skops',
+]);
 
 function extOf(label: string): string {
   const last = label.split('!').pop() ?? label;
@@ -128,11 +149,16 @@ class FileScan {
     return src.read(0, src.size);
   }
 
+  newLog(): ImportLog {
+    return new ImportLog(this.ctx.allow);
+  }
+
   scan(label: string, src: ByteSource, depth: number): void {
     this.ctx.budget.checkTime();
-    const head = src.read(0, 64);
+    const head = src.read(0, HEAD);
     const ext = extOf(label);
     if (isZip(head)) return this.scanZip(label, src, depth);
+    if (isTar(head)) return this.scanTar(label, src, depth);
     if (isNpy(head)) return this.scanNpy(label, this.whole(label, src));
     if (isHdf5(head) || ext === 'h5' || ext === 'hdf5')
       return this.scanKerasBytes(label, src, 'HDF5 model_config');
@@ -151,7 +177,8 @@ class FileScan {
     }
     if (startsWith(head, 0x5a, 0x46) && PICKLE_EXTS.has(ext)) return this.scanJoblibZfile(label, src, depth);
     if (ext === 'pb') return this.scanSavedModel(label, src);
-    if (ext === 'json' || ext === 'keras') return this.scanKerasBytes(label, src, 'Keras config');
+    if (ext === 'json') return this.scanJson(label, src);
+    if (ext === 'keras') return this.scanKerasBytes(label, src, 'Keras config');
     if (PICKLE_EXTS.has(ext) || (hasPickleMagic(head) && !DATA_EXTS.has(ext))) {
       return this.scanPickle(label, this.whole(label, src), 0);
     }
@@ -160,7 +187,7 @@ class FileScan {
 
   scanPickle(label: string, buf: Buffer, start: number): void {
     this.scanned += 1;
-    const log = new ImportLog();
+    const log = this.newLog();
     try {
       readPickleStream(buf, start, { budget: this.ctx.budget, log, joblib: true });
     } finally {
@@ -171,15 +198,25 @@ class FileScan {
   /** A file of unknown type may still be a (protocol 0/1) pickle: report it if it reads as one to the end. */
   scanSpeculative(label: string, src: ByteSource): void {
     const window = src.read(0, Math.min(src.size, SPECULATIVE_WINDOW));
-    const log = new ImportLog();
+    const log = this.newLog();
     try {
       readPickleStream(window, 0, { budget: this.ctx.budget, log, joblib: true });
     } catch (e) {
       if (e instanceof ScanLimitError) throw e;
       const cut = window.length < src.size && e instanceof ScanFormatError && /truncated/.test(e.message);
       if (!cut) {
-        // Not a pickle: plain data. Only a dangerous import read before the parse broke down is kept.
-        const findings = log.toFindings(label).filter((f) => f.kind === 'dangerous-global');
+        // Not a pickle: plain data. Only what a real payload needs, read before the parse broke down, is kept:
+        // a dangerous import, or an unknown import that was called (pickle.load runs it before the break).
+        const called = new Set(
+          [...log.records.values()].filter((r) => r.calls.size > 0).map((r) => `${r.module}.${r.name}`),
+        );
+        const findings = log
+          .toFindings(label)
+          .filter(
+            (f) =>
+              f.kind === 'dangerous-global' ||
+              (f.kind === 'unknown-global' && called.has(`${f.module}.${f.name}`)),
+          );
         if (findings.length > 0) {
           this.scanned += 1;
           this.findings.push(...findings);
@@ -208,18 +245,12 @@ class FileScan {
       const memberLabel = `${label}!${m.name}`;
       const ext = extOf(m.name);
       if (TORCH_STORAGE.test(m.name) && !PICKLE_EXTS.has(ext)) continue;
-      const head = readMemberHead(src, m, 64, budget);
+      const head = readMemberHead(src, m, HEAD, budget);
       const wanted =
         PICKLE_EXTS.has(ext) ||
-        ext === 'npy' ||
-        ext === 'h5' ||
-        ext === 'hdf5' ||
-        ext === 'pb' ||
-        ext === 'json' ||
-        ext === 'keras' ||
-        ext === 'zip' ||
-        ext === 'npz' ||
+        MEMBER_EXTS.has(ext) ||
         isZip(head) ||
+        isTar(head) ||
         isGzip(head) ||
         isNpy(head) ||
         isHdf5(head) ||
@@ -228,6 +259,24 @@ class FileScan {
       if (!wanted) continue;
       const body = readMember(src, m, budget);
       this.scan(memberLabel, bufferSource(body), depth + 1);
+    }
+  }
+
+  /**
+   * Every regular member of a tar is scanned by content, as a file at the top would be (members are views of
+   * the archive's bytes: nothing is inflated or copied to look at them).
+   */
+  scanTar(label: string, src: ByteSource, depth: number): void {
+    if (depth + 1 > this.limits.maxArchiveDepth) {
+      throw new ScanLimitError(
+        'maxArchiveDepth',
+        `${label} nests archives deeper than ${this.limits.maxArchiveDepth}`,
+      );
+    }
+    this.scanned += 1;
+    for (const m of readTarMembers(src, this.ctx.budget)) {
+      if (m.size === 0) continue;
+      this.scan(`${label}!${m.name}`, sliceSource(src, m.offset, m.size), depth + 1);
     }
   }
 
@@ -254,7 +303,7 @@ class FileScan {
     const hasObject =
       single?.[1] !== undefined ? /^[|<>=]?O/.test(single[1]) : /,\s*'[|<>=]?O\d*'\s*[,)]/.test(header);
     if (!hasObject) return; // raw numbers: data
-    const log = new ImportLog();
+    const log = this.newLog();
     try {
       readPickleStream(buf, start + headerLen, { budget: this.ctx.budget, log, joblib: false });
     } finally {
@@ -293,9 +342,14 @@ class FileScan {
       throw new ScanFormatError(`${kind}: invalid or truncated compressed data`);
     }
     budget.addInflated(out.length);
-    const inner = label.endsWith('.gz') ? label.slice(0, -3) : `${label}!${kind}`;
-    const head = out.subarray(0, 64);
-    const container = isZip(head) || isNpy(head) || isGzip(head) || isZlib(head) || isHdf5(head);
+    const inner = label.endsWith('.gz')
+      ? label.slice(0, -3)
+      : label.endsWith('.tgz')
+        ? `${label.slice(0, -4)}.tar`
+        : `${label}!${kind}`;
+    const head = out.subarray(0, HEAD);
+    const container =
+      isZip(head) || isTar(head) || isNpy(head) || isGzip(head) || isZlib(head) || isHdf5(head);
     // joblib's compressed files hold a pickle: read it strictly even without the protocol header.
     if (!container && extOf(inner) === '' && (hasPickleMagic(head) || PICKLE_EXTS.has(extOf(label)))) {
       return this.scanPickle(inner, out, 0);
@@ -310,6 +364,17 @@ class FileScan {
       if (isZlib(head.subarray(i))) return this.scanDecompressed(label, src, depth, 'zlib', i);
     }
     throw new ScanFormatError('joblib: ZF header without a zlib stream');
+  }
+
+  /**
+   * A JSON file: a Keras or skops config names the classes and functions loading it imports, each checked
+   * against the lists (`config-scanner.ts`); any JSON is also searched for Keras Lambda layers.
+   */
+  scanJson(label: string, src: ByteSource): void {
+    this.scanKerasBytes(label, src, 'Keras config');
+    if (src.size <= this.limits.maxBytesPerFile) {
+      this.findings.push(...scanJsonConfig(label, src.read(0, src.size), this.ctx.allow));
+    }
   }
 
   /** Keras Lambda layers carry Python code that runs on load; found by searching the config text. */

@@ -1,15 +1,15 @@
 /**
- * Which pickle imports are safe, dangerous or unknown. The lists follow picklescan's `_safe_globals` /
- * `_unsafe_globals` and modelscan's `unsafe_globals` severities (shared/reference/security.md section 4), with a
- * few additions named in the comments. A blocklist is never complete, so anything on neither list is reported as
- * `unknown-global` (see docs/model-scanning.md for why that is informational by default).
+ * Which pickle imports are dangerous, allow-listed or unknown. The deny list follows picklescan's
+ * `_unsafe_globals` and modelscan's `unsafe_globals` severities (shared/reference/security.md section 4), with
+ * more doors to the same rooms named in the comments; it only decides how bad a finding is. What decides
+ * whether a file is clean is the allow list (`allowlist.ts`): exact `module.qualname` entries, never module
+ * prefixes. Anything on neither list is `unknown` and makes the verdict `suspicious` (docs/model-scanning.md).
  */
+import { isAllowListed } from './allowlist.js';
 import type { Severity } from './types.js';
 
 export type GlobalClass =
-  | { kind: 'safe' }
-  | { kind: 'dangerous'; severity: Severity; reason: string }
-  | { kind: 'unknown'; severity: Severity };
+  { kind: 'safe' } | { kind: 'dangerous'; severity: Severity; reason: string } | { kind: 'unknown' };
 
 /**
  * Python 2 names that `pickle` maps to Python 3 modules for protocols < 3 (`fix_imports`, `_compat_pickle`), so
@@ -103,6 +103,88 @@ const DANGEROUS_MODULES: Record<string, Rule> = {
   doctest: { severity: 'CRITICAL', reason: EXEC },
   ensurepip: { severity: 'CRITICAL', reason: EXEC },
   platform: { severity: 'HIGH', reason: EXEC },
+  // callables that escaped every list before the allow list (and their neighbours)
+  site: { severity: 'CRITICAL', reason: EXEC },
+  _thread: { severity: 'CRITICAL', reason: 'starts threads running any callable' },
+  threading: { severity: 'HIGH', reason: 'starts threads running any callable' },
+  concurrent: { severity: 'CRITICAL', reason: EXEC },
+  _multiprocessing: { severity: 'CRITICAL', reason: EXEC },
+  atexit: { severity: 'CRITICAL', reason: 'registers code to run at exit' },
+  distutils: { severity: 'CRITICAL', reason: EXEC },
+  setuptools: { severity: 'CRITICAL', reason: EXEC },
+  lib2to3: { severity: 'CRITICAL', reason: 'rewrites files and loads pickles' },
+  unittest: { severity: 'CRITICAL', reason: 'imports and runs modules' },
+  mailcap: { severity: 'CRITICAL', reason: EXEC },
+  'logging.config': { severity: 'CRITICAL', reason: 'imports and calls anything named in a configuration' },
+  'logging.handlers': { severity: 'HIGH', reason: `${FILE} or ${NET}` },
+  _winapi: { severity: 'CRITICAL', reason: EXEC },
+  msvcrt: { severity: 'HIGH', reason: 'calls native code' },
+  winreg: { severity: 'HIGH', reason: 'changes the registry' },
+  _winreg: { severity: 'HIGH', reason: 'changes the registry' },
+  _socket: { severity: 'CRITICAL', reason: NET },
+  _ssl: { severity: 'HIGH', reason: NET },
+  select: { severity: 'HIGH', reason: NET },
+  selectors: { severity: 'HIGH', reason: NET },
+  wsgiref: { severity: 'HIGH', reason: NET },
+  urllib: { severity: 'HIGH', reason: NET },
+  'http.cookiejar': { severity: 'HIGH', reason: FILE },
+  tempfile: { severity: 'HIGH', reason: FILE },
+  dbm: { severity: 'HIGH', reason: FILE },
+  _dbm: { severity: 'HIGH', reason: FILE },
+  _gdbm: { severity: 'HIGH', reason: FILE },
+  glob: { severity: 'HIGH', reason: FILE },
+  fileinput: { severity: 'HIGH', reason: FILE },
+  linecache: { severity: 'HIGH', reason: FILE },
+  filecmp: { severity: 'HIGH', reason: FILE },
+  zipfile: { severity: 'HIGH', reason: FILE },
+  tarfile: { severity: 'HIGH', reason: FILE },
+  gzip: { severity: 'HIGH', reason: FILE },
+  bz2: { severity: 'HIGH', reason: FILE },
+  lzma: { severity: 'HIGH', reason: FILE },
+  mmap: { severity: 'HIGH', reason: FILE },
+  fcntl: { severity: 'HIGH', reason: FILE },
+  signal: { severity: 'HIGH', reason: 'changes signal handlers' },
+  _signal: { severity: 'HIGH', reason: 'changes signal handlers' },
+  gc: { severity: 'HIGH', reason: 'reaches every live object' },
+  inspect: { severity: 'HIGH', reason: 'reaches interpreter state' },
+  pkgutil: { severity: 'CRITICAL', reason: 'imports arbitrary modules' },
+  getpass: { severity: 'HIGH', reason: 'reads the terminal' },
+  pwd: { severity: 'HIGH', reason: 'reads user accounts' },
+  grp: { severity: 'HIGH', reason: 'reads user accounts' },
+  spwd: { severity: 'HIGH', reason: 'reads user accounts' },
+  resource: { severity: 'HIGH', reason: 'changes process limits' },
+  tkinter: { severity: 'HIGH', reason: EXEC },
+  _tkinter: { severity: 'HIGH', reason: EXEC },
+  'pandas.io': { severity: 'HIGH', reason: `${FILE} or ${NET}` },
+  'pandas.io.pickle': { severity: 'CRITICAL', reason: 'loads a nested pickle' },
+  'pandas.core.computation': { severity: 'CRITICAL', reason: 'evaluates expressions' },
+  'numpy.ctypeslib': { severity: 'CRITICAL', reason: 'loads native libraries' },
+  'numpy.distutils': { severity: 'CRITICAL', reason: EXEC },
+  'numpy.lib.format': { severity: 'CRITICAL', reason: 'loads a nested pickle' },
+  'numpy.lib.npyio': { severity: 'CRITICAL', reason: 'loads a nested pickle' },
+  'numpy.lib._npyio_impl': { severity: 'CRITICAL', reason: 'loads a nested pickle' },
+  'numpy.testing': { severity: 'CRITICAL', reason: EXEC },
+  'scipy.io': { severity: 'HIGH', reason: FILE },
+  'sklearn.datasets': { severity: 'HIGH', reason: `${FILE} or ${NET}` },
+  'sklearn.utils._testing': { severity: 'CRITICAL', reason: EXEC },
+  'sklearn.externals': { severity: 'HIGH', reason: 'vendored code outside the model classes' },
+  'torch.hub': { severity: 'CRITICAL', reason: 'downloads and runs code' },
+  'torch.package': { severity: 'CRITICAL', reason: 'imports code shipped in a package' },
+  'torch.utils.cpp_extension': { severity: 'CRITICAL', reason: 'compiles and loads native code' },
+  'torch.multiprocessing': { severity: 'CRITICAL', reason: EXEC },
+  'torch.distributed': { severity: 'CRITICAL', reason: NET },
+  'torch._dynamo': { severity: 'CRITICAL', reason: EXEC },
+  'torch._inductor': { severity: 'CRITICAL', reason: EXEC },
+  'torch.fx.graph_module': { severity: 'CRITICAL', reason: 'runs Python code carried in the file' },
+  'torch.jit': { severity: 'CRITICAL', reason: 'compiles and runs code' },
+  'torch.serialization': { severity: 'CRITICAL', reason: 'loads a nested pickle' },
+  'tensorflow.io': { severity: 'HIGH', reason: FILE },
+  'keras.saving': { severity: 'CRITICAL', reason: 'loads a nested model' },
+  'keras.src.saving': { severity: 'CRITICAL', reason: 'loads a nested model' },
+  'keras.utils': { severity: 'HIGH', reason: `${FILE} or ${NET}` },
+  'mlflow.pyfunc': { severity: 'CRITICAL', reason: 'loads and runs a nested model' },
+  'mlflow.projects': { severity: 'CRITICAL', reason: EXEC },
+  'mlflow.artifacts': { severity: 'HIGH', reason: NET },
   // modelscan HIGH and picklescan network modules
   webbrowser: { severity: 'HIGH', reason: NET },
   httplib: { severity: 'HIGH', reason: NET },
@@ -161,7 +243,25 @@ const DANGEROUS_NAMES: Record<string, Rule> = {
   '_io.open': { severity: 'CRITICAL', reason: FILE },
   'io.open_code': { severity: 'HIGH', reason: FILE },
   'codecs.open': { severity: 'HIGH', reason: FILE },
-  'pkgutil.resolve_name': { severity: 'CRITICAL', reason: 'imports arbitrary modules' },
+  'operator.call': { severity: 'CRITICAL', reason: 'calls any callable' },
+  '_operator.call': { severity: 'CRITICAL', reason: 'calls any callable' },
+  'builtins.help': { severity: 'HIGH', reason: 'starts the interactive help' },
+  'builtins.exit': { severity: 'HIGH', reason: 'ends the process' },
+  'builtins.quit': { severity: 'HIGH', reason: 'ends the process' },
+  'numpy.memmap': { severity: 'HIGH', reason: FILE },
+  'numpy.core.memmap': { severity: 'HIGH', reason: FILE },
+  'numpy._core.memmap': { severity: 'HIGH', reason: FILE },
+  'numpy.fromfile': { severity: 'HIGH', reason: FILE },
+  'numpy.tofile': { severity: 'HIGH', reason: FILE },
+  'numpy.save': { severity: 'HIGH', reason: FILE },
+  'numpy.savez': { severity: 'HIGH', reason: FILE },
+  'numpy.savetxt': { severity: 'HIGH', reason: FILE },
+  'numpy.loadtxt': { severity: 'HIGH', reason: FILE },
+  'numpy.genfromtxt': { severity: 'HIGH', reason: FILE },
+  'pandas.eval': { severity: 'CRITICAL', reason: 'evaluates expressions' },
+  'torch.storage._load_from_bytes': { severity: 'CRITICAL', reason: 'loads a nested pickle' },
+  'torch.export.load': { severity: 'CRITICAL', reason: 'loads a nested model' },
+  'torch.compile': { severity: 'CRITICAL', reason: EXEC },
   'lib2to3.pgen2.grammar.Grammar.loads': { severity: 'CRITICAL', reason: 'loads a nested pickle' },
   'lib2to3.pgen2.pgen.ParserGenerator.make_label': { severity: 'CRITICAL', reason: EXEC },
   'numpy.load': { severity: 'CRITICAL', reason: 'loads a nested pickle' },
@@ -186,110 +286,50 @@ const DANGEROUS_NAMES: Record<string, Rule> = {
 };
 
 /**
- * Globals that only rebuild data (picklescan's allowlist plus the reconstructors numpy, scikit-learn, joblib
- * and PyTorch pickles need). These produce no finding.
+ * Names that load another model or file, or run something, in the namespaces of ML libraries (whose module
+ * layout changes between versions, so their loaders are matched by their last name part).
  */
-const SAFE_NAMES = new Set<string>([
-  'collections.OrderedDict',
-  'collections.defaultdict',
-  'collections.deque',
-  'collections.Counter',
-  'copyreg._reconstructor',
-  'copyreg.__newobj__',
-  'copyreg.__newobj_ex__',
-  '_codecs.encode',
-  'builtins.object',
-  'builtins.set',
-  'builtins.frozenset',
-  'builtins.bytearray',
-  'builtins.bytes',
-  'builtins.complex',
-  'builtins.slice',
-  'builtins.range',
-  'builtins.list',
-  'builtins.dict',
-  'builtins.tuple',
-  'builtins.int',
-  'builtins.float',
-  'builtins.str',
-  'builtins.bool',
-  'datetime.datetime',
-  'datetime.date',
-  'datetime.time',
-  'datetime.timedelta',
-  'datetime.timezone',
-  'decimal.Decimal',
-  'fractions.Fraction',
-  'numpy.dtype',
-  'numpy.ndarray',
-  'numpy.core.multiarray._reconstruct',
-  'numpy._core.multiarray._reconstruct',
-  'numpy.core.multiarray.scalar',
-  'numpy._core.multiarray.scalar',
-  'numpy.core.numeric._frombuffer',
-  'numpy._core.numeric._frombuffer',
-  'numpy.random._pickle.__randomstate_ctor',
-  'numpy.random._pickle.__bit_generator_ctor',
-  'numpy.random._pickle.__generator_ctor',
-  'numpy.random._mt19937.MT19937',
-  'numpy.random._pcg64.PCG64',
-  'numpy.random.mtrand.RandomState',
-  'joblib.numpy_pickle.NumpyArrayWrapper',
-  'torch._utils._rebuild_tensor',
-  'torch._utils._rebuild_tensor_v2',
-  'torch._utils._rebuild_parameter',
-  'torch._utils._rebuild_parameter_with_state',
-  'torch.Size',
-  'torch.device',
-  'torch.dtype',
-  'torch.float32',
-  'torch.float16',
-  'torch.bfloat16',
-  'torch.int64',
-]);
-for (const t of [
-  'Long',
-  'Float',
-  'Half',
-  'QUInt2x4',
-  'QUInt4x2',
-  'QInt32',
-  'QInt8',
-  'QUInt8',
-  'ComplexFloat',
-  'ComplexDouble',
-  'Double',
-  'BFloat16',
-  'Bool',
-  'Char',
-  'Short',
-  'Int',
-  'Byte',
-]) {
-  SAFE_NAMES.add(`torch.${t}Storage`);
-}
-SAFE_NAMES.add('torch.storage.UntypedStorage');
-SAFE_NAMES.add('torch.UntypedStorage');
-
-/**
- * Namespaces of well-known ML libraries: an unknown global there (a scikit-learn estimator class, a scipy sparse
- * matrix) is reported LOW rather than MEDIUM. Dangerous entries inside them are matched first.
- */
-const LIBRARY_PREFIXES = [
-  'numpy',
-  'scipy',
-  'sklearn',
-  'pandas',
+const ML_NAMESPACES = new Set([
+  'mlflow',
+  'keras',
+  'tf_keras',
+  'tensorflow',
   'torch',
+  'sklearn',
   'xgboost',
   'lightgbm',
   'catboost',
   'joblib',
-  'statsmodels',
   'transformers',
-  'tokenizers',
-  'collections',
-];
+  'skops',
+  'dill',
+  'cloudpickle',
+  'pandas',
+  'numpy',
+  'scipy',
+]);
+const LOADER_NAMES = new Set([
+  'load',
+  'loads',
+  'load_model',
+  'load_pyfunc',
+  '_load_pyfunc',
+  'load_weights',
+  'load_state_dict_from_url',
+  'download_url_to_file',
+  'download_artifacts',
+  'get_file',
+  'from_pretrained',
+  'load_from_checkpoint',
+  'read_pickle',
+  'load_library',
+  'run_path',
+  'run_module',
+  'system',
+  'spawn',
+  'popen',
+  'execute',
+]);
 
 function lookupModule(module: string): Rule | undefined {
   let m = module;
@@ -313,24 +353,39 @@ function lookupName(module: string, name: string): Rule | undefined {
   }
 }
 
-/** Classifies one import (`module` as written in the pickle; Python 2 names are mapped first). */
-export function classifyGlobal(rawModule: string, name: string): GlobalClass {
+/**
+ * Classifies one import (`module` as written in the pickle; Python 2 names are mapped first): `dangerous` when on
+ * the deny list, else `safe` when `module.name` is on the allow list (or in `extraAllowed`), else `unknown`.
+ */
+export function classifyGlobal(
+  rawModule: string,
+  name: string,
+  extraAllowed?: ReadonlySet<string>,
+): GlobalClass {
   const module = canonicalModule(rawModule);
   // `name` may be dotted ("Popen.__init__"); a dangerous prefix of it is still the dangerous object.
   const rule =
     lookupName(module, name) ??
     lookupModule(module) ??
-    (module !== rawModule ? (lookupName(rawModule, name) ?? lookupModule(rawModule)) : undefined);
+    (module !== rawModule ? (lookupName(rawModule, name) ?? lookupModule(rawModule)) : undefined) ??
+    lookupLoader(module, name);
   if (rule) return { kind: 'dangerous', severity: rule.severity, reason: rule.reason };
   // A name that walks through a dunder (`object.__subclasses__`, `x.__globals__`) reaches arbitrary objects.
   if (
-    /(^|\.)__(globals|builtins|subclasses|code|dict|getattribute|reduce_ex|class|init|call)__($|\.)/.test(
+    /(^|\.)__(globals|builtins|subclasses|code|dict|getattribute|reduce_ex|class|init|call|import__|loader__|spec__)__($|\.)/.test(
       name,
     )
   ) {
     return { kind: 'dangerous', severity: 'CRITICAL', reason: 'walks interpreter internals' };
   }
-  if (SAFE_NAMES.has(`${module}.${name}`)) return { kind: 'safe' };
+  const qualified = `${module}.${name}`;
+  if (isAllowListed(qualified) || extraAllowed?.has(qualified) === true) return { kind: 'safe' };
+  return { kind: 'unknown' };
+}
+
+function lookupLoader(module: string, name: string): Rule | undefined {
   const top = module.split('.')[0] ?? module;
-  return { kind: 'unknown', severity: LIBRARY_PREFIXES.includes(top) ? 'LOW' : 'MEDIUM' };
+  const last = name.slice(name.lastIndexOf('.') + 1);
+  if (!ML_NAMESPACES.has(top) || !LOADER_NAMES.has(last)) return undefined;
+  return { severity: 'CRITICAL', reason: 'loads another model or file, or runs something' };
 }

@@ -1,6 +1,7 @@
 /**
- * Model-file scanner: reports dangerous imports in pickles (raw, PyTorch zip, joblib, numpy, compressed) and
- * Keras Lambda layers, without ever deserializing anything. See docs/model-scanning.md.
+ * Model-file scanner: reads pickles (raw, PyTorch zip, joblib, numpy, compressed, in zip and tar archives) and
+ * Keras configs without ever deserializing anything. A file is clean only when every import is on the allow
+ * list; a known-dangerous import makes it unsafe, any other import suspicious. See docs/model-scanning.md.
  *
  * Example: `const verdict = await scanArtifactTree(store, '1/abc/artifacts/model');
  *           if (verdict.status !== 'clean') refusePromotion(verdict.findings);`
@@ -15,6 +16,7 @@ import {
   DEFAULT_SCAN_LIMITS,
   ScanLimitError,
   SEVERITY_RANK,
+  type FindingEffect,
   type FileScanResult,
   type ScanFinding,
   type ScanLimits,
@@ -24,6 +26,7 @@ import {
 import { bufferSource, type ByteSource } from './zip-reader.js';
 
 export type {
+  FindingEffect,
   FileScanResult,
   ScanFinding,
   ScanFindingKind,
@@ -35,6 +38,7 @@ export type {
 } from './types.js';
 export { DEFAULT_SCAN_LIMITS, ScanFormatError, ScanLimitError } from './types.js';
 export { classifyGlobal } from './globals-policy.js';
+export { allowListSize, isAllowListed } from './allowlist.js';
 
 /** One file to scan; `path` is the name used in findings and for the type (with the bytes). */
 export interface ScanInputFile {
@@ -53,38 +57,62 @@ const SCAN_WIDE: ReadonlySet<keyof ScanLimits> = new Set([
   'maxInflatedBytes',
 ]);
 
-function resolveOptions(options?: ScanOptions): { limits: ScanLimits; strict: boolean } {
+interface ResolvedOptions {
+  limits: ScanLimits;
+  strict: boolean;
+  allow: ReadonlySet<string> | undefined;
+}
+
+function resolveOptions(options?: ScanOptions): ResolvedOptions {
   const limits: ScanLimits = { ...DEFAULT_SCAN_LIMITS };
   for (const key of Object.keys(DEFAULT_SCAN_LIMITS) as (keyof ScanLimits)[]) {
     const v = options?.[key];
     if (typeof v === 'number' && Number.isFinite(v) && v >= 0) limits[key] = v;
   }
-  return { limits, strict: options?.strict === true };
+  const extra = options?.allowGlobals?.filter((g) => typeof g === 'string' && g.includes('.'));
+  return {
+    limits,
+    strict: options?.strict === true,
+    allow: extra && extra.length > 0 ? new Set(extra) : undefined,
+  };
 }
 
-/** A finding that makes the verdict unsafe. */
-export function isBlocking(f: ScanFinding, strict = false): boolean {
+/**
+ * What one finding does to the verdict: `unsafe` (known-dangerous), `suspicious` (not on the allow list;
+ * unsafe with `strict`), `error` (the file could not be scanned: failed) or `informational`.
+ */
+export function findingEffect(f: ScanFinding, strict = false): FindingEffect {
   switch (f.kind) {
     case 'dangerous-global':
     case 'unresolved-global':
     case 'extension-global':
+    case 'global-mutation':
     case 'keras-lambda':
-      return true;
+      return 'unsafe';
     case 'unknown-global':
-      return strict;
+    case 'indirect-call':
+      return strict ? 'unsafe' : 'suspicious';
     case 'not-scanned':
+      return 'informational';
     case 'scan-error':
-      return false;
+      return 'error';
   }
 }
 
-/** Folds per-file results into one verdict: unsafe beats failed beats clean. */
+/** A finding that keeps the verdict from being clean: unsafe or suspicious (what promotion messages name). */
+export function isBlocking(f: ScanFinding, strict = false): boolean {
+  const effect = findingEffect(f, strict);
+  return effect === 'unsafe' || effect === 'suspicious';
+}
+
+/** Folds per-file results into one verdict: unsafe beats failed beats suspicious beats clean. */
 export function combineResults(results: FileScanResult[], strict = false): ScanVerdict {
   const findings = results
     .flatMap((r) => r.findings)
     .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || a.file.localeCompare(b.file));
   const scannedFiles = results.reduce((n, r) => n + r.scannedFiles, 0);
-  if (findings.some((f) => isBlocking(f, strict))) return { status: 'unsafe', scannedFiles, findings };
+  const effects = new Set(findings.map((f) => findingEffect(f, strict)));
+  if (effects.has('unsafe')) return { status: 'unsafe', scannedFiles, findings };
   const failed = results.find((r) => r.error !== undefined);
   if (failed) {
     const file = findings.find((f) => f.kind === 'scan-error')?.file;
@@ -95,6 +123,7 @@ export function combineResults(results: FileScanResult[], strict = false): ScanV
       error: `${file ? `${file}: ` : ''}${failed.error ?? ''}`,
     };
   }
+  if (effects.has('suspicious')) return { status: 'suspicious', scannedFiles, findings };
   return { status: 'clean', scannedFiles, findings };
 }
 
@@ -110,12 +139,12 @@ function failure(file: string, e: unknown): FileScanResult {
 
 /** Scans one in-memory file. Synchronous; bounded by `limits` (defaults: DEFAULT_SCAN_LIMITS). */
 export function scanBuffer(fileName: string, data: Buffer, limits?: ScanOptions): ScanVerdict {
-  const { limits: l, strict } = resolveOptions(limits);
+  const { limits: l, strict, allow } = resolveOptions(limits);
   const budget = new ScanBudget(l);
   let result: FileScanResult;
   try {
     budget.addBytesRead(data.length);
-    result = scanSource(fileName, bufferSource(data), { budget, strict });
+    result = scanSource(fileName, bufferSource(data), { budget, strict, allow });
   } catch (e) {
     result = failure(fileName, e);
   }
@@ -188,9 +217,9 @@ export async function scanFiles(
   files: AsyncIterable<ScanInputFile>,
   limits?: ScanOptions,
 ): Promise<ScanVerdict> {
-  const { limits: l, strict } = resolveOptions(limits);
+  const { limits: l, strict, allow } = resolveOptions(limits);
   const budget = new ScanBudget(l);
-  const ctx: ScanContext = { budget, strict };
+  const ctx: ScanContext = { budget, strict, allow };
   const results: FileScanResult[] = [];
   try {
     for await (const file of files) {

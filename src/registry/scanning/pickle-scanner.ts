@@ -42,23 +42,66 @@ interface ImportRecord {
   name: string;
   cls: GlobalClass | { kind: 'unresolved' } | { kind: 'extension'; code: number };
   count: number;
+  /** Byte offset of the first opcode that made this import. */
+  offset: number;
+  /** The opcodes that made the import (GLOBAL, STACK_GLOBAL, INST, EXT1...). */
+  ops: Set<string>;
+  /** The opcodes that called it or gave it state (REDUCE, NEWOBJ, BUILD...). */
   calls: Set<string>;
   note?: string;
 }
 
-/** Imports seen in one file, deduplicated by module and name. */
+/** Something done to a value rather than an import: a call of a non-import, or a change to an import. */
+interface UseRecord {
+  kind: 'indirect-call' | 'global-mutation';
+  op: string;
+  offset: number;
+  count: number;
+  /** What was called or changed: `module.name` of an import, or a description. */
+  target: string;
+  module?: string;
+  name?: string;
+  note?: string;
+}
+
+/** Imports (deduplicated by module and name) and uses seen in one file. */
 export class ImportLog {
   readonly records = new Map<string, ImportRecord>();
+  readonly uses = new Map<string, UseRecord>();
+  private readonly classes = new Map<string, GlobalClass>();
 
-  add(record: Omit<ImportRecord, 'count' | 'calls'>): ImportRecord {
+  /** `allowExtras`: `module.qualname` entries allowed on top of the allow list (ScanOptions.allowGlobals). */
+  constructor(readonly allowExtras?: ReadonlySet<string>) {}
+
+  /** Classifies `module.name` once per log. */
+  classify(module: string, name: string): GlobalClass {
+    const key = `${module}\u0000${name}`;
+    let c = this.classes.get(key);
+    if (!c) {
+      c = classifyGlobal(module, name, this.allowExtras);
+      this.classes.set(key, c);
+    }
+    return c;
+  }
+
+  add(record: Omit<ImportRecord, 'count' | 'calls' | 'ops'> & { op: string }): ImportRecord {
     const key = `${record.module}\u0000${record.name}\u0000${record.cls.kind}`;
     let r = this.records.get(key);
     if (!r) {
-      r = { ...record, count: 0, calls: new Set() };
+      const { op: _op, ...rest } = record;
+      r = { ...rest, count: 0, calls: new Set(), ops: new Set() };
       this.records.set(key, r);
     }
+    r.ops.add(record.op);
     r.count += 1;
     return r;
+  }
+
+  use(record: Omit<UseRecord, 'count'>): void {
+    const key = `${record.kind}\u0000${record.op}\u0000${record.target}`;
+    const r = this.uses.get(key);
+    if (r) r.count += 1;
+    else this.uses.set(key, { ...record, count: 1 });
   }
 
   toFindings(file: string): ScanFinding[] {
@@ -69,6 +112,8 @@ export class ImportLog {
       const note = r.note ? `; ${r.note}` : '';
       const module = canonicalModule(r.module);
       const qualified = `${module}.${r.name}${module !== r.module ? ` (written as ${r.module}.${r.name})` : ''}`;
+      const how = `with ${[...r.ops].sort().join(', ')} at offset ${r.offset}${times}`;
+      const where = { offset: r.offset, opcodes: [...r.ops, ...[...r.calls].sort()] };
       switch (r.cls.kind) {
         case 'safe':
           break;
@@ -79,7 +124,8 @@ export class ImportLog {
             module,
             name: r.name,
             severity: r.cls.severity,
-            detail: `imports ${qualified}${times}, which ${r.cls.reason}${calls}${note}`,
+            detail: `imports ${qualified} ${how}, which ${r.cls.reason}${calls}${note}`,
+            ...where,
           });
           break;
         case 'unknown':
@@ -88,8 +134,9 @@ export class ImportLog {
             kind: 'unknown-global',
             module,
             name: r.name,
-            severity: r.cls.severity,
-            detail: `imports ${qualified}${times}, on neither the safe nor the dangerous list${calls}${note}`,
+            severity: 'MEDIUM',
+            detail: `imports ${qualified} ${how}, which is not on the allow list of known-safe constructors${calls}${note}`,
+            ...where,
           });
           break;
         case 'unresolved':
@@ -99,7 +146,8 @@ export class ImportLog {
             module: r.module,
             name: r.name,
             severity: 'CRITICAL',
-            detail: `STACK_GLOBAL with an operand that is not a resolvable string (${qualified})${times}${calls}${note}`,
+            detail: `imports ${qualified} ${how} from an operand that is not a resolvable string${calls}${note}`,
+            ...where,
           });
           break;
         case 'extension':
@@ -107,7 +155,39 @@ export class ImportLog {
             file,
             kind: 'extension-global',
             severity: 'CRITICAL',
-            detail: `imports through copyreg extension code ${r.cls.code}, which cannot be resolved${calls}${note}`,
+            detail: `imports through copyreg extension code ${r.cls.code} ${how}, which cannot be resolved${calls}${note}`,
+            ...where,
+          });
+          break;
+      }
+    }
+    for (const u of this.uses.values()) {
+      const times = u.count > 1 ? ` (${u.count} times)` : '';
+      const note = u.note ? `; ${u.note}` : '';
+      const names = {
+        ...(u.module !== undefined ? { module: u.module } : {}),
+        ...(u.name !== undefined ? { name: u.name } : {}),
+      };
+      const where = { offset: u.offset, opcodes: [u.op] };
+      switch (u.kind) {
+        case 'indirect-call':
+          out.push({
+            file,
+            kind: 'indirect-call',
+            ...names,
+            severity: 'MEDIUM',
+            detail: `${u.op} at offset ${u.offset}${times} calls ${u.target}, not an import the allow list can vet${note}`,
+            ...where,
+          });
+          break;
+        case 'global-mutation':
+          out.push({
+            file,
+            kind: 'global-mutation',
+            ...names,
+            severity: 'CRITICAL',
+            detail: `${u.op} at offset ${u.offset}${times} changes the imported object ${u.target} itself (module state, not an instance)${note}`,
+            ...where,
           });
           break;
       }
@@ -115,6 +195,37 @@ export class ImportLog {
     return out;
   }
 }
+
+/** Names the value a non-import call or a mutation applies to. */
+function describe(v: Val): { target: string; module?: string; name?: string } {
+  switch (v.t) {
+    case 'global':
+      return {
+        target: `${canonicalModule(v.module)}.${v.name}`,
+        module: canonicalModule(v.module),
+        name: v.name,
+      };
+    case 'obj':
+      return {
+        target:
+          v.cls.t === 'global'
+            ? `the result of calling ${canonicalModule(v.cls.module)}.${v.cls.name}`
+            : 'the result of another call',
+      };
+    case 'str':
+    case 'int':
+    case 'bool':
+    case 'none':
+      return { target: `a ${v.t === 'none' ? 'None' : v.t} value` };
+    case 'seq':
+    case 'dict':
+      return { target: `a ${v.t === 'seq' ? 'tuple or list' : 'dict'}` };
+    case 'other':
+      return { target: 'an opaque value' };
+  }
+}
+
+const UFUNC_RECONSTRUCT = new Set(['numpy.core._ufunc_reconstruct', 'numpy._core._ufunc_reconstruct']);
 
 /** The pickle memo: dense array for the usual sequential indices, a map for anything else. */
 class Memo {
@@ -144,6 +255,7 @@ class Memo {
 
 export interface PickleReadOptions {
   budget: ScanBudget;
+  /** Where imports and uses are recorded (its allow-list extras apply). */
   log: ImportLog;
   /** Apply joblib's NumpyArrayWrapper reading (skip raw array bytes). */
   joblib: boolean;
@@ -155,6 +267,8 @@ class Machine {
   meta: Val[][] = [];
   stopped = false;
   private ops = 0;
+  /** Offset of the opcode being executed. */
+  private at = 0;
 
   constructor(
     private readonly buf: Buffer,
@@ -261,13 +375,45 @@ class Machine {
     this.push(v);
   }
 
-  private importGlobal(module: string, name: string): Val {
-    const rec = this.opts.log.add({ module, name, cls: classifyGlobal(module, name) });
+  private importGlobal(module: string, name: string, op: string): Val {
+    const log = this.opts.log;
+    const rec = log.add({ module, name, cls: log.classify(module, name), offset: this.at, op });
     return { t: 'global', module, name, rec };
   }
 
+  private unresolved(module: string, name: string, op: string): Val {
+    const rec = this.opts.log.add({ module, name, cls: { kind: 'unresolved' }, offset: this.at, op });
+    return { t: 'global', module, name, rec };
+  }
+
+  /** Records a call of `callee`; a callee that is not an import cannot be vetted by the allow list. */
   private noteCall(callee: Val, how: string): void {
-    if (callee.t === 'global') callee.rec?.calls.add(how);
+    if (callee.t === 'global') {
+      callee.rec?.calls.add(how);
+      return;
+    }
+    this.opts.log.use({ kind: 'indirect-call', op: how, offset: this.at, ...describe(callee) });
+  }
+
+  /** BUILD, SETITEM(S), APPEND(S) and ADDITEMS on an import change that module-level object. */
+  private noteMutation(target: Val, how: string): void {
+    if (target.t === 'global') {
+      this.opts.log.use({ kind: 'global-mutation', op: how, offset: this.at, ...describe(target) });
+    }
+  }
+
+  /** REDUCE: `_ufunc_reconstruct(module, name)` is an import of module.name; anything else is a call. */
+  private reduce(callee: Val, args: Val): Val {
+    if (callee.t === 'global' && UFUNC_RECONSTRUCT.has(`${canonicalModule(callee.module)}.${callee.name}`)) {
+      callee.rec?.calls.add('REDUCE');
+      const m = args.t === 'seq' ? args.items[0] : undefined;
+      const n = args.t === 'seq' ? args.items[1] : undefined;
+      const op = `REDUCE(${callee.name})`;
+      if (m?.t === 'str' && n?.t === 'str') return this.importGlobal(m.v, n.v, op);
+      return this.unresolved(m?.t === 'str' ? m.v : UNRESOLVED, n?.t === 'str' ? n.v : UNRESOLVED, op);
+    }
+    this.noteCall(callee, 'REDUCE');
+    return { t: 'obj', cls: callee, args, state: null };
   }
 
   private str(bytesStart: number, n: number, enc: 'utf8' | 'latin1'): Val {
@@ -308,6 +454,7 @@ class Machine {
           budget.addOpcodes(this.ops);
           this.ops = 0;
         }
+        this.at = this.pos;
         const op = buf[this.pos++] as number;
         switch (op) {
           case 0x28: // MARK
@@ -396,8 +543,7 @@ class Machine {
             // REDUCE
             const args = this.pop();
             const callee = this.pop();
-            this.noteCall(callee, 'REDUCE');
-            this.push({ t: 'obj', cls: callee, args, state: null });
+            this.push(this.reduce(callee, args));
             break;
           }
           case 0x53: {
@@ -506,6 +652,7 @@ class Machine {
           case 0x61: {
             // APPEND
             const v = this.pop();
+            this.noteMutation(this.top(), 'APPEND');
             Machine.addItems(this.top(), [v]);
             break;
           }
@@ -513,6 +660,7 @@ class Machine {
           case 0x90: {
             // ADDITEMS
             const items = this.popMark();
+            this.noteMutation(this.top(), op === 0x65 ? 'APPENDS' : 'ADDITEMS');
             Machine.addItems(this.top(), items);
             break;
           }
@@ -520,6 +668,7 @@ class Machine {
             // SETITEM
             const v = this.pop();
             const k = this.pop();
+            this.noteMutation(this.top(), 'SETITEM');
             Machine.setItems(this.top(), [k, v]);
             break;
           }
@@ -527,6 +676,7 @@ class Machine {
             // SETITEMS
             const items = this.popMark();
             if (items.length % 2 !== 0) this.fail('odd number of items for SETITEMS');
+            this.noteMutation(this.top(), 'SETITEMS');
             Machine.setItems(this.top(), items);
             break;
           }
@@ -534,6 +684,7 @@ class Machine {
             // BUILD
             const state = this.pop();
             const target = this.top();
+            this.noteMutation(target, 'BUILD');
             if (target.t === 'obj') {
               this.noteCall(target.cls, 'BUILD');
               target.state = state;
@@ -547,7 +698,7 @@ class Machine {
             // GLOBAL
             const module = this.readUtf8Line();
             const name = this.readUtf8Line();
-            this.push(this.importGlobal(module, name));
+            this.push(this.importGlobal(module, name, 'GLOBAL'));
             break;
           }
           case 0x93: {
@@ -555,12 +706,11 @@ class Machine {
             const name = this.pop();
             const module = this.pop();
             if (module.t === 'str' && name.t === 'str') {
-              this.push(this.importGlobal(module.v, name.v));
+              this.push(this.importGlobal(module.v, name.v, 'STACK_GLOBAL'));
             } else {
               const m = module.t === 'str' ? module.v : UNRESOLVED;
               const n = name.t === 'str' ? name.v : UNRESOLVED;
-              const rec = this.opts.log.add({ module: m, name: n, cls: { kind: 'unresolved' } });
-              this.push({ t: 'global', module: m, name: n, rec });
+              this.push(this.unresolved(m, n, 'STACK_GLOBAL'));
             }
             break;
           }
@@ -568,7 +718,7 @@ class Machine {
             // INST
             const module = this.readUtf8Line();
             const name = this.readUtf8Line();
-            const cls = this.importGlobal(module, name);
+            const cls = this.importGlobal(module, name, 'INST');
             const args = this.popMark();
             this.noteCall(cls, 'INST');
             this.push({ t: 'obj', cls, args: { t: 'seq', items: args.slice(0, MAX_ITEMS) }, state: null });
@@ -614,6 +764,8 @@ class Machine {
               module: 'copyreg',
               name: `extension[${code}]`,
               cls: { kind: 'extension', code },
+              offset: this.at,
+              op: op === 0x82 ? 'EXT1' : op === 0x83 ? 'EXT2' : 'EXT4',
             });
             this.push(OTHER);
             break;
@@ -706,7 +858,7 @@ class Machine {
    * without disturbing this machine, and keep any dangerous import found before the read breaks down.
    */
   private readRegionAsPlainPickle(start: number, end: number): void {
-    const log = new ImportLog();
+    const log = new ImportLog(this.opts.log.allowExtras);
     const spec = new Machine(this.buf, start, new Memo(), { ...this.opts, log, joblib: false }, this.memo);
     spec.stack = this.stack.slice();
     spec.meta = this.meta.map((s) => s.slice());
@@ -716,12 +868,25 @@ class Machine {
       if (e instanceof ScanLimitError) throw e;
       // Expected: array bytes are rarely a valid pickle.
     }
+    const note = 'hidden in joblib array bytes, reached when the file is read with plain pickle.load';
+    const whole = spec.pos >= end;
     for (const r of log.records.values()) {
-      if (r.cls.kind === 'dangerous' || (r.cls.kind === 'unresolved' && spec.pos >= end)) {
-        const rec = this.opts.log.add({ module: r.module, name: r.name, cls: r.cls });
-        rec.note = 'hidden in joblib array bytes, reached when the file is read with plain pickle.load';
+      if (r.cls.kind === 'safe') continue;
+      // Array bytes that break down as opcodes are data; keep what a real payload needs: a dangerous import,
+      // or an import that was called, or anything at all when the bytes read to the end as a pickle.
+      if (r.cls.kind === 'dangerous' || whole || (r.cls.kind === 'unknown' && r.calls.size > 0)) {
+        const rec = this.opts.log.add({
+          module: r.module,
+          name: r.name,
+          cls: r.cls,
+          offset: r.offset,
+          op: [...r.ops][0] ?? 'GLOBAL',
+        });
+        for (const c of r.calls) rec.calls.add(c);
+        rec.note = note;
       }
     }
+    if (whole) for (const u of log.uses.values()) this.opts.log.use({ ...u, note });
   }
 }
 

@@ -150,14 +150,11 @@ describe('memo and stack tricks', () => {
 });
 
 describe('clean models and data', () => {
-  it('a scikit-learn LogisticRegression pickled at protocols 2, 4 and 5', () => {
+  it('a scikit-learn LogisticRegression pickled at protocols 2, 4 and 5 (its class is allow-listed)', () => {
     for (const p of [2, 4, 5]) {
       const v = scan(`sklearn/logreg.p${p}.pkl`);
       expectClean(v);
-      expect(v.findings.map((f) => `${f.module}.${f.name}`)).toEqual([
-        'sklearn.linear_model._logistic.LogisticRegression',
-      ]);
-      expect(v.findings[0]?.kind).toBe('unknown-global');
+      expect(v.findings).toEqual([]);
     }
   });
 
@@ -292,8 +289,25 @@ describe('bounds and broken files', () => {
   });
 });
 
-describe('strict mode', () => {
-  it('makes unknown globals unsafe', () => {
-    expect(scanBuffer('m.pkl', fixture('sklearn/logreg.p4.pkl'), { strict: true }).status).toBe('unsafe');
+describe('strict mode and allowGlobals', () => {
+  const thing = 'unknown/mypackage.models.Thing.reduce.p4.pkl';
+
+  it('a class on neither list is suspicious by default and unsafe with strict', () => {
+    expect(scanBuffer('m.pkl', fixture(thing)).status).toBe('suspicious');
+    expect(scanBuffer('m.pkl', fixture(thing), { strict: true }).status).toBe('unsafe');
+    expect(scanBuffer('m.pkl', fixture('sklearn/logreg.p4.pkl'), { strict: true }).status).toBe('clean');
+  });
+
+  it('allowGlobals adds exact entries; a dangerous one stays dangerous', () => {
+    expect(scanBuffer('m.pkl', fixture(thing), { allowGlobals: ['mypackage.models.Thing'] }).status).toBe(
+      'clean',
+    );
+    expect(scanBuffer('m.pkl', fixture(thing), { allowGlobals: ['mypackage.models'] }).status).toBe(
+      'suspicious',
+    );
+    const getattr = scanBuffer('m.pkl', fixture('raw/builtins_getattr.p4.pkl'), {
+      allowGlobals: ['builtins.getattr'],
+    });
+    expect(getattr.status).toBe('unsafe');
   });
 });

@@ -15,14 +15,21 @@ export type ScanFindingKind =
   | 'unresolved-global'
   /** An EXT1/EXT2/EXT4 opcode: an import through copyreg's extension registry, which cannot be resolved (unsafe). */
   | 'extension-global'
-  /** An import on neither list (informational; unsafe only with `strict`). */
+  /** BUILD, SETITEM(S), APPEND(S) or ADDITEMS applied to an imported object itself: it changes module state (unsafe). */
+  | 'global-mutation'
+  /** An import that is not on the allow list of known-safe constructors (makes the verdict suspicious). */
   | 'unknown-global'
-  /** A Keras `Lambda` layer: Python code that runs when the model is loaded (unsafe). */
+  /** REDUCE, NEWOBJ, OBJ or NEWOBJ_EX calling something that is not an import, e.g. a call's result (suspicious). */
+  | 'indirect-call'
+  /** A Keras `Lambda` layer or `__lambda__` function: Python code that runs when the model is loaded (unsafe). */
   | 'keras-lambda'
   /** A file or part the scanner does not inspect (TensorFlow SavedModel graphs); informational. */
   | 'not-scanned'
   /** A file that could not be scanned (parse error, unsupported compression, a limit): the verdict is failed. */
   | 'scan-error';
+
+/** What a finding does to the verdict (see `findingEffect` in index.ts). */
+export type FindingEffect = 'unsafe' | 'suspicious' | 'informational' | 'error';
 
 export interface ScanFinding {
   /** The file, with `!member` for each archive level, e.g. `model.pt!archive/data.pkl`. */
@@ -32,10 +39,21 @@ export interface ScanFinding {
   name?: string;
   severity: Severity;
   detail: string;
+  /** Byte offset, in the file or archive member, of the first opcode the finding is about (pickles only). */
+  offset?: number;
+  /** The opcodes that imported and used the global, e.g. `['STACK_GLOBAL', 'REDUCE']` (pickles only). */
+  opcodes?: string[];
 }
 
+/**
+ * One verdict per scan, from worst to best: `unsafe` (a known-dangerous import, code in the file), `failed`
+ * (could not be read to the end: treat as unsafe), `suspicious` (imports or calls that are not on the allow
+ * list of known-safe constructors: nothing known-bad, but nothing vouches for them either), `clean` (every
+ * import is allow-listed; findings, if any, are informational).
+ */
 export type ScanVerdict =
   | { status: 'clean'; scannedFiles: number; findings: ScanFinding[] /* informational only */ }
+  | { status: 'suspicious'; scannedFiles: number; findings: ScanFinding[] }
   | { status: 'unsafe'; scannedFiles: number; findings: ScanFinding[] }
   | { status: 'failed'; scannedFiles: number; findings: ScanFinding[]; error: string };
 
@@ -52,7 +70,7 @@ export interface ScanLimits {
   maxCompressionRatio: number;
   /** Archives inside archives (a file at the top is depth 0; its zip members are depth 1). */
   maxArchiveDepth: number;
-  /** Members in one zip archive. */
+  /** Members in one zip or tar archive. */
   maxArchiveMembers: number;
   /** Pickle opcodes across one scan. */
   maxOpcodes: number;
@@ -65,8 +83,13 @@ export interface ScanLimits {
 }
 
 export interface ScanOptions extends Partial<ScanLimits> {
-  /** Treat unknown globals as unsafe (picklescan's `--strict`). Default false: they are reported, not blocking. */
+  /** Make a suspicious verdict unsafe (picklescan's `--strict`). Default false: the verdict is `suspicious`. */
   strict?: boolean;
+  /**
+   * Extra `module.qualname` entries (exact, e.g. `mycompany.features.Scaler`) to treat as allow-listed, for a
+   * team's own classes. A dangerous entry stays dangerous: the deny list is checked first.
+   */
+  allowGlobals?: readonly string[];
 }
 
 export const DEFAULT_SCAN_LIMITS: ScanLimits = {

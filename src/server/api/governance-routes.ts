@@ -49,9 +49,16 @@ const FindingOut = Type.Object({
   name: Type.Optional(Type.String()),
   severity: Type.String(),
   detail: Type.String(),
+  offset: Type.Optional(Type.Integer()),
+  opcodes: Type.Optional(Type.Array(Type.String())),
 });
 const ScanOut = Type.Object({
-  status: Type.Union([Type.Literal('clean'), Type.Literal('unsafe'), Type.Literal('failed')]),
+  status: Type.Union([
+    Type.Literal('clean'),
+    Type.Literal('suspicious'),
+    Type.Literal('unsafe'),
+    Type.Literal('failed'),
+  ]),
   files: Type.Integer(),
   findings: Type.Array(FindingOut),
   error: Type.Optional(Type.String()),

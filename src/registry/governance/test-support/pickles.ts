@@ -7,3 +7,6 @@ export const maliciousPickle = Buffer.from("cos\nsystem\n(S'echo pwned'\ntR.", '
 
 /** `pickle.dumps({'a': 1}, protocol=0)`: plain data, no imports. */
 export const cleanPickle = Buffer.from('(dp0\nVa\np1\nI1\ns.', 'latin1');
+
+/** A class on neither of the scanner's lists (`mypackage.models.Thing()`): the verdict is suspicious. */
+export const unlistedPickle = Buffer.from('cmypackage.models\nThing\n(tR.', 'latin1');

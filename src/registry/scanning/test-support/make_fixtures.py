@@ -235,6 +235,109 @@ w("data/MLmodel", b"flavors:\n  python_function: {}\n")
 # A protocol-0 pickle hiding behind a data-looking name is still found
 w("data/disguised.txt", b"cos\nsystem\n(S'echo pwned'\ntR.")
 
+
+# Globals on no list before the allow list: written by hand (several of them cannot even be imported here:
+# keras, distutils), one file per opcode that calls or instantiates an import.
+UNLISTED = [
+    ("pandas.io.pickle", "read_pickle"),
+    ("distutils.spawn", "spawn"),
+    ("mlflow.pyfunc", "load_model"),
+    ("site", "main"),
+    ("_thread", "start_new_thread"),
+    ("keras.models", "load_model"),
+    ("lib2to3.main", "main"),
+    ("tempfile", "mkstemp"),
+    ("dbm", "open"),
+]
+
+
+def sb(s):
+    """SHORT_BINUNICODE."""
+    b = s.encode()
+    return b"\x8c" + bytes([len(b)]) + b
+
+
+def by_opcode(module, name):
+    m, n = module.encode(), name.encode()
+    g = b"c" + m + b"\n" + n + b"\n"
+    return {
+        # protocol 0: GLOBAL then REDUCE
+        "reduce.p0": g + b"(S'x'\ntR.",
+        # protocol 4: STACK_GLOBAL from memoized strings, then REDUCE
+        "reduce.p4": b"\x80\x04" + sb(module) + b"\x94" + sb(name) + b"\x94\x93" + sb("x") + b"\x85R.",
+        "inst": b"(S'x'\ni" + m + b"\n" + n + b"\n.",
+        "obj": b"(" + g + b"S'x'\no.",
+        "newobj": b"\x80\x02" + g + b")\x81.",
+        "newobj_ex": b"\x80\x04" + sb(module) + sb(name) + b"\x93)}\x92.",
+        # NEWOBJ then BUILD: the class's __setstate__ runs with the state
+        "build": b"\x80\x02" + g + b")\x81}X\x01\x00\x00\x00kK\x01sb.",
+    }
+
+
+for module, name in UNLISTED:
+    for op, data in by_opcode(module, name).items():
+        w(f"unlisted/{module}.{name}.{op}.pkl", data)
+# a class on neither list (a team's own code): suspicious, not unsafe
+for op, data in by_opcode("mypackage.models", "Thing").items():
+    w(f"unknown/mypackage.models.Thing.{op}.pkl", data)
+# numpy 1.x pickles ufuncs as _ufunc_reconstruct(module, name): an import in disguise
+ufunc = b"\x80\x02cnumpy.core\n_ufunc_reconstruct\nX\x05\x00\x00\x00numpyX\x05\x00\x00\x00log1p\x86R."
+w("tricks/ufunc_log1p.pkl", ufunc)
+w("tricks/ufunc_os_system.pkl", ufunc.replace(b"X\x05\x00\x00\x00numpyX\x05\x00\x00\x00log1p", b"X\x02\x00\x00\x00osX\x06\x00\x00\x00system")[:-1] + b"X\x02\x00\x00\x00id\x85R.")
+w("tricks/ufunc_computed.pkl", b"\x80\x02cnumpy.core\n_ufunc_reconstruct\ncbuiltins\nstr\nX\x02\x00\x00\x00os\x85RX\x06\x00\x00\x00system\x86R.")
+# BUILD and SETITEM applied to an imported object itself (changing module state), and a call of a call's result
+w("tricks/build_on_global.pkl", b"\x80\x02ccollections\nOrderedDict\nN}X\x07\x00\x00\x00__doc__X\x01\x00\x00\x00xs\x86b.")
+w("tricks/setitem_on_global.pkl", b"\x80\x02ccopyreg\n_inverted_registry\nK\x01X\x02\x00\x00\x00osX\x06\x00\x00\x00system\x86s.")
+w("tricks/indirect_call.pkl", b"\x80\x02ccollections\nOrderedDict\n)RX\x02\x00\x00\x00id\x85R.")
+
+# the same callables inside containers: a tar (plain and gzip) and a PyTorch-style zip
+import tarfile
+
+
+def tar_of(members, mode):
+    bio = io.BytesIO()
+    with tarfile.open(fileobj=bio, mode=mode) as t:
+        for member_name, data in members:
+            info = tarfile.TarInfo(member_name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return bio.getvalue()
+
+
+tar_members = [("model/README.md", b"a model\n")] + [
+    (f"model/{module}.{name}.pkl", by_opcode(module, name)["reduce.p4"]) for module, name in UNLISTED
+]
+w("tar/unlisted.tar", tar_of(tar_members, "w"))
+w("tar/unlisted.tar.gz", tar_of(tar_members, "w:gz"))
+w("tar/unlisted.tgz", tar_of(tar_members, "w:gz"))
+w("tar/os_system.tar", tar_of([("data.pkl", pickle.dumps(payload["os_system"], protocol=4))], "w"))
+bio = io.BytesIO()
+with tarfile.open(fileobj=bio, mode="w", format=tarfile.PAX_FORMAT) as t:
+    data = pickle.dumps(payload["builtins_exec"], protocol=2)
+    info = tarfile.TarInfo("d/" + "long" * 40 + "/data.pkl")  # a name over 100 bytes: a pax header
+    info.size = len(data)
+    info.pax_headers = {"comment": "x"}
+    t.addfile(info, io.BytesIO(data))
+w("tar/exec_pax.tar", bio.getvalue())
+bio = io.BytesIO()
+with tarfile.open(fileobj=bio, mode="w", format=tarfile.GNU_FORMAT) as t:
+    data = pickle.dumps(payload["subprocess_popen"], protocol=2)
+    info = tarfile.TarInfo("g/" + "long" * 40 + "/data.pkl")  # a GNU long-name header
+    info.size = len(data)
+    t.addfile(info, io.BytesIO(data))
+w("tar/popen_gnu.tar", bio.getvalue())
+w("tar/clean.tar.gz", tar_of([("model/data.pkl", pickle.dumps({"a": [1, 2]}, protocol=4)), ("model/MLmodel", b"flavors: {}\n")], "w:gz"))
+# a tar holding a zip holding a pickle, and a zip holding a tar
+w("tar/zip_in_tar.tar", tar_of([("model.pt", torch_zip("torchzip/_inner.pt", pickle.dumps(payload["runpy_run_code"], protocol=2)))], "w"))
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w") as z:
+    z.writestr("bundle.tar", tar_of([("m/site.main.pkl", by_opcode("site", "main")["reduce.p0"])], "w"))
+w("tar/tar_in_zip.zip", buf.getvalue())
+# a truncated tar (the member runs past the end) and a tar with a member count over a small limit
+whole = tar_of([("a.pkl", pickle.dumps(list(range(5000)), protocol=4))], "w")
+w("tar/truncated.tar", whole[:2048])
+w("tar/many.tar", tar_of([(f"f{i}.txt", b"x") for i in range(50)], "w"))
+
 if WITH_SKLEARN:
     import joblib
     from sklearn.datasets import load_iris
@@ -273,7 +376,54 @@ if WITH_SKLEARN:
     # the real mlflow client's sklearn flavor (cloudpickle by default)
     import mlflow.sklearn
 
-    mlflow.sklearn.save_model(lr, os.path.join(OUT, "mlflow_model"))
-    mlflow.sklearn.save_model(lr, os.path.join(OUT, "mlflow_model_cloudpickle"), serialization_format="cloudpickle")
+    # explicit requirements: otherwise mlflow infers them by importing the model in a subprocess (~10 s each)
+    req = {"pip_requirements": ["mlflow"]}
+    mlflow.sklearn.save_model(lr, os.path.join(OUT, "mlflow_model"), **req)
+    mlflow.sklearn.save_model(lr, os.path.join(OUT, "mlflow_model_cloudpickle"), serialization_format="cloudpickle", **req)
+
+    # The allow list's false-positive check: estimators and pipelines saved by the real mlflow client in its two
+    # pickle formats must all scan clean (the full corpus with XGBoost, LightGBM, PyTorch, Keras is bench/scan).
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.impute import SimpleImputer
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.naive_bayes import MultinomialNB
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    from sklearn.linear_model import Ridge
+    from sklearn.svm import SVC
+
+    frame = pd.DataFrame({"age": np.arange(40) + 18.0, "city": ["paris", "lyon"] * 20})
+    texts = ["good model", "bad data", "great fit", "poor fit"] * 5
+    fp_models = {
+        "column_transformer": Pipeline(
+            [
+                (
+                    "prep",
+                    ColumnTransformer(
+                        [
+                            ("num", make_pipeline(SimpleImputer(), StandardScaler()), ["age"]),
+                            ("cat", OneHotEncoder(handle_unknown="ignore"), ["city"]),
+                        ]
+                    ),
+                ),
+                ("clf", LogisticRegression()),
+            ]
+        ).fit(frame, (frame["age"] > 30).astype(int)),
+        "random_forest": rf,
+        "hist_gradient_boosting": HistGradientBoostingClassifier(max_iter=10).fit(X, y),
+        "knn_kd_tree": KNeighborsClassifier(algorithm="kd_tree").fit(X, y),
+        "svc": SVC(probability=True).fit(X, y),
+        "tfidf_nb": make_pipeline(TfidfVectorizer(), MultinomialNB()).fit(texts, [1, 0, 1, 0] * 5),
+        "grid_search": GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=3).fit(X, y),
+    }
+    for fp_name, fp_model in fp_models.items():
+        for fmt in ("pickle", "cloudpickle"):
+            mlflow.sklearn.save_model(
+                fp_model, os.path.join(OUT, f"mlflow_fp/{fmt}/{fp_name}"), serialization_format=fmt, **req
+            )
 
 print("ok")
