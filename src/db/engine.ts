@@ -26,8 +26,8 @@ export interface DatabaseHandle {
   /** Faster metric inserts where the engine allows them (SQLite: one cached prepared statement). */
   readonly bulk?: BulkWriter;
   /**
-   * Runs `fn` once the transaction `db` has committed (never if it rolls back); outside a transaction, on the
-   * next tick. For waking work that waits for a commit (event consumers), not for anything that must happen.
+   * Runs `fn` once the transaction `db` has committed (never if it rolls back); outside a transaction, at
+   * once. For waking work that waits for a commit (event consumers), not for anything that must happen.
    */
   afterCommit(db: Kysely<Database>, fn: () => void): Promise<void>;
   /** Human-readable location for logs, without credentials. */

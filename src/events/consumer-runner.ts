@@ -3,7 +3,7 @@ import type { Database, DatabaseHandle } from '../db/index.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { EventConsumers, checkConsumerName, type ConsumerStart } from './event-consumers.js';
 import { isBefore, type EventPosition, type OutboxEvent } from './event-types.js';
-import { lastReadablePosition, readEventsAfter } from './outbox-reads.js';
+import { lastCommittedPosition, lastReadablePosition, readEventsAfter } from './outbox-reads.js';
 
 /** What a consumer may do besides writing in the round's transaction. */
 export interface ConsumerRound {
@@ -46,11 +46,21 @@ export interface RoundResult {
   handled: number;
   /** Whether more readable events may be waiting (the round stopped at its batch size). */
   more: boolean;
+  /**
+   * Whether committed events after its position are not readable yet (PostgreSQL: an older transaction is
+   * still writing): they will be soon, so the runner looks again shortly rather than at its next poll.
+   */
+  waiting: boolean;
 }
 
+const idle: RoundResult = { handled: 0, more: false, waiting: false };
+/** First pause while events wait for older transactions; doubled up to the poll interval. */
+const firstWaitMs = 5;
+
 /**
- * Runs event consumers: a round every `pollIntervalMs`, and at once when `wake()` is called (the outbox's
- * `onCommitted` after a local commit). A round of one consumer: a cheap check for readable events after its
+ * Runs event consumers: a round every `pollIntervalMs`, at once when `wake()` is called (the outbox's
+ * `onCommitted` after a local commit), and again shortly (5 ms, doubling) while committed events wait for
+ * older transactions to end (PostgreSQL, see outbox-dialect.ts). A round of one consumer: a cheap check for readable events after its
  * position; if there are, in one transaction, claim its row (skipped if another process holds it), read the
  * next batch, hand it to the consumer, move the position, commit. Several processes may each run one.
  * Example: `const runner = new EventConsumerRunner({ handle, consumers: [fanOut] }); outbox.onCommitted(() =>
@@ -65,6 +75,7 @@ export class EventConsumerRunner {
   private running: Promise<unknown> | undefined;
   private started = false;
   private woken = false;
+  private waitMs = firstWaitMs;
 
   constructor(private readonly options: ConsumerRunnerOptions) {
     const names = new Set<string>();
@@ -125,12 +136,15 @@ export class EventConsumerRunner {
     await this.ensure(consumer);
     // Outside a transaction first: an idle round takes no lock and writes nothing.
     const seen = await this.positions.position(db, consumer.name);
-    if (!seen || !isBefore(seen, await lastReadablePosition(db))) return { handled: 0, more: false };
-    return db.transaction().execute(async (trx) => {
+    if (!seen) return idle;
+    if (!isBefore(seen, await lastReadablePosition(db))) {
+      return { ...idle, waiting: isBefore(seen, await lastCommittedPosition(db)) };
+    }
+    return db.transaction().execute(async (trx): Promise<RoundResult> => {
       const position = await this.positions.claim(trx, consumer.name);
-      if (!position) return { handled: 0, more: false };
+      if (!position) return idle;
       const upTo = await lastReadablePosition(trx);
-      if (!isBefore(position, upTo)) return { handled: 0, more: false };
+      if (!isBefore(position, upTo)) return idle;
       const events = await readEventsAfter(trx, position, {
         upTo,
         limit: this.batchSize,
@@ -145,7 +159,7 @@ export class EventConsumerRunner {
       // Short of a full batch, every event up to `upTo` has been read: those of other types are skipped too.
       const next: EventPosition = full ? (events.at(-1)?.position ?? upTo) : upTo;
       await this.positions.advance(trx, consumer.name, next);
-      return { handled: events.length, more: full };
+      return { handled: events.length, more: full, waiting: false };
     });
   }
 
@@ -168,24 +182,31 @@ export class EventConsumerRunner {
       this.woken = false;
       const round = this.tick();
       this.running = round;
-      void round.then((more) => {
+      void round.then(({ more, waiting }) => {
         this.running = undefined;
-        this.schedule(more || this.woken ? 0 : this.pollIntervalMs);
+        if (more || this.woken) return this.schedule(0);
+        if (!waiting) return this.schedule(this.pollIntervalMs);
+        this.schedule(Math.min(this.waitMs, this.pollIntervalMs));
+        this.waitMs = Math.min(this.waitMs * 2, this.pollIntervalMs);
       });
     }, delayMs);
     this.timer.unref();
   }
 
-  /** One round of every consumer; true when one of them may have more readable events. */
-  private async tick(): Promise<boolean> {
+  /** One round of every consumer: whether one of them may have more readable events, or is waiting for some. */
+  private async tick(): Promise<{ more: boolean; waiting: boolean }> {
     let more = false;
+    let waiting = false;
     for (const consumer of this.options.consumers) {
       try {
-        more = (await this.round(consumer)).more || more;
+        const result = await this.round(consumer);
+        more ||= result.more;
+        waiting ||= result.waiting;
       } catch (err) {
         this.options.onError?.(err, consumer.name);
       }
     }
-    return more;
+    if (!waiting) this.waitMs = firstWaitMs;
+    return { more, waiting };
   }
 }

@@ -104,6 +104,21 @@ export async function lastReadablePosition(db: Kysely<Database>): Promise<EventP
   return row ? { xact: Number(row.xact_id), id: Number(row.id) } : beginningPosition;
 }
 
+/**
+ * The position of the last event committed so far, readable by consumers or not yet: when it is after the
+ * last readable one, events are waiting for older transactions to end.
+ */
+export async function lastCommittedPosition(db: Kysely<Database>): Promise<EventPosition> {
+  const row = await db
+    .selectFrom('event_outbox')
+    .select(['xact_id', 'id'])
+    .orderBy('xact_id', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { xact: Number(row.xact_id), id: Number(row.id) } : beginningPosition;
+}
+
 /** The position of event `id`, if it exists. */
 export async function positionOfEvent(db: Kysely<Database>, id: number): Promise<EventPosition | undefined> {
   const row = await db

@@ -1,13 +1,11 @@
 import type { DatabaseHandle } from '../../db/index.js';
 import {
   EventConsumerRunner,
-  EventConsumers,
   EventOutbox,
-  beginningPosition,
-  isBefore,
   platformEventTypes,
   type PlatformEvents,
 } from '../../events/index.js';
+import { catchUp } from '../../events/test-support/catch-up.js';
 import type { Clock } from '../../shared/clock.js';
 import { OutboxRegistryEventSink } from '../events/outbox-event-sink.js';
 import type { RegistryEvent, RegistryEventInput } from '../events/event-types.js';
@@ -29,8 +27,6 @@ export interface TestRegistryEvents {
   record(event: RegistryEventInput): Promise<RegistryEvent>;
 }
 
-const fanOutDeadlineMs = 30_000;
-
 export function openRegistryEvents(
   handle: Pick<DatabaseHandle, 'db' | 'afterCommit'>,
   clock?: Clock,
@@ -42,26 +38,7 @@ export function openRegistryEvents(
     consumers: [webhookFanOut(outbox, clock ? { clock } : {})],
     ...(clock ? { clock } : {}),
   });
-  const fanOut = async (): Promise<number> => {
-    const last = await handle.db
-      .selectFrom('event_outbox')
-      .select(['xact_id', 'id'])
-      .orderBy('xact_id', 'desc')
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    const target = last ? { xact: Number(last.xact_id), id: Number(last.id) } : beginningPosition;
-    const consumers = new EventConsumers(handle.db);
-    const deadline = Date.now() + fanOutDeadlineMs;
-    let handled = 0;
-    for (;;) {
-      handled += await webhooks.drain();
-      const at = await consumers.position(handle.db, webhookConsumerName);
-      if (at && !isBefore(at, target)) return handled;
-      if (Date.now() > deadline) throw new Error('the webhook consumer did not reach the last event in 30 s');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  };
+  const fanOut = () => catchUp(webhooks, handle.db, [webhookConsumerName]);
   return {
     outbox,
     sink,
