@@ -1,5 +1,9 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../../db/index.js';
+import { migrateToLatest, openDatabase, type DatabaseHandle } from '../../db/index.js';
 import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
 import { EventConsumerRunner, EventOutbox, platformEventTypes } from '../../events/index.js';
 import { catchUp } from '../../events/test-support/catch-up.js';
@@ -141,6 +145,94 @@ describe('webhook fan-out by three server processes on one PostgreSQL database',
       expect(handledWhileProducing.filter((n) => n > 0).length).toBeGreaterThan(1);
     } finally {
       for (const h of processes) await h.close();
+    }
+  });
+});
+
+const repo = resolve(import.meta.dirname, '../../..');
+
+/**
+ * Runs the webhook consumer in a separate Node process on `uri`: says it is ready (a row `ready-<pid>` in
+ * `event_consumers`), then runs rounds until the row `producers-done` exists and nothing is left to fan out;
+ * resolves with how many events that process handled.
+ */
+function consumeInChild(uri: string): Promise<number> {
+  const script = `
+    import { openDatabase } from './src/db/index.ts';
+    import { EventConsumerRunner, EventOutbox, platformEventTypes } from './src/events/index.ts';
+    import { webhookFanOut } from './src/registry/webhooks/index.ts';
+    const handle = openDatabase(${JSON.stringify(uri)});
+    const outbox = new EventOutbox({ handle, types: platformEventTypes });
+    const runner = new EventConsumerRunner({ handle, consumers: [webhookFanOut(outbox)], batchSize: 7 });
+    await handle.db.insertInto('event_consumers')
+      .values({ name: 'ready-' + process.pid, position_xact: 0, position_id: 0, updated_at: 0 }).execute();
+    let handled = 0;
+    for (;;) {
+      const done = await handle.db.selectFrom('event_consumers').select('name')
+        .where('name', '=', 'producers-done').executeTakeFirst();
+      const n = await runner.runOnce();
+      handled += n;
+      if (done && n === 0 && (await runner.drain()) === 0) break;
+      if (n === 0) await new Promise((r) => setTimeout(r, 2));
+    }
+    await handle.close();
+    process.stdout.write(String(handled));
+  `;
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx/esm', '--input-type=module', '-e', script], {
+      cwd: repo,
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => (code === 0 ? done(Number(out)) : fail(new Error(err))));
+  });
+}
+
+describe('webhook fan-out by three server processes on one SQLite file', () => {
+  it('fans every event out exactly once while another process records events', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bosun-fan-out-'));
+    const uri = `sqlite:///${join(dir, 'bosun.db')}`;
+    const handle = openDatabase(uri);
+    try {
+      await migrateToLatest(handle);
+      const global = await subscribe(handle, {});
+      const producers = openRegistryEvents(handle);
+      const consumers = [0, 1, 2].map(() => consumeInChild(uri));
+      const ready = () =>
+        handle.db.selectFrom('event_consumers').select('name').where('name', 'like', 'ready-%').execute();
+      const deadline = Date.now() + 60_000;
+      while ((await ready()).length < 3 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const recorded: number[] = [];
+      for (let t = 0; t < 60; t++) {
+        const events = await handle.db.transaction().execute(async (trx) => {
+          const out = [];
+          for (let i = 0; i <= t % 4; i++) {
+            out.push(
+              await producers.sink.record(trx, { type: 'tag.set', modelName: `m${i}`, payload: { t, i } }),
+            );
+          }
+          return out;
+        });
+        recorded.push(...events.map((e) => e.id));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await handle.db
+        .insertInto('event_consumers')
+        .values({ name: 'producers-done', position_xact: 0, position_id: 0, updated_at: 0 })
+        .execute();
+      const handled = await Promise.all(consumers);
+      expect(handled.reduce((a, b) => a + b, 0)).toBe(recorded.length);
+      expect(handled.filter((n) => n > 0).length).toBeGreaterThan(1);
+      expect(await deliveries(handle)).toEqual(
+        recorded.map((id) => ({ subscription_id: global, event_id: id })),
+      );
+    } finally {
+      await handle.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
