@@ -11,8 +11,8 @@ export class CommitHooks {
 
   /**
    * Runs `fn` after the transaction `db` commits (never if it rolls back). Outside a transaction the write
-   * has already committed, so `fn` runs at once (a microtask). `fn` must not throw; it runs after COMMIT returned,
-   * before the transaction's `execute()` resolves, and should only schedule work.
+   * has already committed, so `fn` runs at once (a microtask). `fn` must not throw; it runs after COMMIT
+   * returned, before the transaction's `execute()` resolves, and should only schedule work.
    */
   async afterCommit<DB>(db: Kysely<DB>, fn: () => void): Promise<void> {
     if (!db.isTransaction) {

@@ -60,9 +60,10 @@ const firstWaitMs = 5;
 /**
  * Runs event consumers: a round every `pollIntervalMs`, at once when `wake()` is called (the outbox's
  * `onCommitted` after a local commit), and again shortly (5 ms, doubling) while committed events wait for
- * older transactions to end (PostgreSQL, see outbox-dialect.ts). A round of one consumer: a cheap check for readable events after its
- * position; if there are, in one transaction, claim its row (skipped if another process holds it), read the
- * next batch, hand it to the consumer, move the position, commit. Several processes may each run one.
+ * older transactions to end (PostgreSQL, see outbox-dialect.ts). A round of one consumer: a cheap check for
+ * readable events after its position; if there are, in one transaction, claim its row (skipped if another
+ * process holds it), read the next batch, hand it to the consumer, move the position, commit. Several
+ * processes may each run one.
  * Example: `const runner = new EventConsumerRunner({ handle, consumers: [fanOut] }); outbox.onCommitted(() =>
  * runner.wake()); runner.start(); ... await runner.stop();`
  */
@@ -193,7 +194,7 @@ export class EventConsumerRunner {
     this.timer.unref();
   }
 
-  /** One round of every consumer: whether one of them may have more readable events, or is waiting for some. */
+  /** One round of every consumer: whether one of them may have more readable events, or waits for some. */
   private async tick(): Promise<{ more: boolean; waiting: boolean }> {
     let more = false;
     let waiting = false;

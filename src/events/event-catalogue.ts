@@ -47,7 +47,7 @@ export type SubjectKinds<C extends EventCatalogue> = { readonly [K in EventTypeO
  * The run-time list of a catalogue's event types, with their subject kinds. Built from a `SubjectKinds`
  * object literal, which the compiler checks complete (a type missing from it, or one it has that the
  * catalogue lacks, fails compilation).
- * Example: `const registryEventTypes = new EventTypes<RegistryEvents>({ 'alias.set': 'registered_model', ... })`.
+ * Example: `new EventTypes<RegistryEvents>({ 'alias.set': 'registered_model', ... })`.
  */
 export class EventTypes<C extends EventCatalogue> {
   /** Every event type, in the order the subject-kind object lists them. */

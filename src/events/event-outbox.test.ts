@@ -46,7 +46,8 @@ describe.each(testEngines)('event outbox on %s', (engine) => {
     expect(b).toMatchObject({ subjectKind: 'gadget', subject: 'g1' });
     expect(b).not.toHaveProperty('subjectVersion');
     expect(b?.id).toBeGreaterThan(a?.id ?? Infinity);
-    // One transaction, one transaction id: 0 on SQLite (ids are in commit order there), the real one on PostgreSQL.
+    // One transaction, one transaction id: 0 on SQLite (ids are in commit order there), the real one on
+    // PostgreSQL.
     expect(a?.position.xact).toBe(b?.position.xact);
     if (engine === 'sqlite') expect(a?.position).toEqual({ xact: 0, id: a?.id });
     else expect(a?.position.xact).toBeGreaterThan(0);

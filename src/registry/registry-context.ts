@@ -85,7 +85,7 @@ export class RegistryContext {
     return this.handle.db.transaction().execute(fn);
   }
 
-  /** Records a registry event in the change's transaction `db`; its payload is checked against the catalogue. */
+  /** Records a registry event in the change's transaction `db` (payload checked against the catalogue). */
   async record(db: Kysely<Database>, event: TypedRegistryEventInput): Promise<void> {
     await this.events.record(db, event);
   }
