@@ -18,6 +18,17 @@ type AnyDb = Kysely<any>;
 export function eventOutboxMigration(handle: Pick<DatabaseHandle, 'engine'>): Migration {
   return {
     async up(db: AnyDb) {
+      if (handle.engine === 'postgres') {
+        const { rows } = await sql<{
+          version: number;
+        }>`select cast(current_setting('server_version_num') as integer) as version`.execute(db);
+        const version = Number(rows[0]?.version ?? 0);
+        if (version < 130000) {
+          throw new Error(
+            `Bosun needs PostgreSQL 13 or later (this server is ${version}): the event outbox uses pg_current_xact_id()`,
+          );
+        }
+      }
       await db.schema.alterTable('registry_events').renameTo('event_outbox').execute();
       if (handle.engine === 'postgres') {
         // Names only: the id column's default refers to its sequence by oid, not by name.
