@@ -4,6 +4,7 @@ import { BosunClientError } from '../client/index.js';
 import { BosunError } from '../shared/errors.js';
 import type { CliIo } from './cli-context.js';
 import { auditCommand } from './audit-command.js';
+import { eventsCommand } from './events-command.js';
 import { experimentsCommand } from './experiments-command.js';
 import { modelsCommand } from './models-command.js';
 import { permissionsCommand } from './permissions-command.js';
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(runsCommand(io));
   program.addCommand(modelsCommand(io));
   program.addCommand(auditCommand(io));
+  program.addCommand(eventsCommand(io));
   program.addCommand(secretsCommand(io));
   program.addCommand(usersCommand(io));
   program.addCommand(permissionsCommand(io));

@@ -25,6 +25,11 @@ export interface DatabaseHandle {
   readonly autoIncrementType: 'integer' | 'serial';
   /** Faster metric inserts where the engine allows them (SQLite: one cached prepared statement). */
   readonly bulk?: BulkWriter;
+  /**
+   * Runs `fn` once the transaction `db` has committed (never if it rolls back); outside a transaction, at
+   * once. For waking work that waits for a commit (event consumers), not for anything that must happen.
+   */
+  afterCommit(db: Kysely<Database>, fn: () => void): Promise<void>;
   /** Human-readable location for logs, without credentials. */
   readonly description: string;
   close(): Promise<void>;

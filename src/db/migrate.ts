@@ -1,4 +1,4 @@
-import { Migrator, type MigrationProvider } from 'kysely';
+import { Migrator, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { DatabaseHandle } from './engine.js';
 import { trackingMigration } from './migrations/0001-tracking.js';
 import { registryMigration } from './migrations/0002-registry.js';
@@ -9,6 +9,7 @@ import { auditMigration } from './migrations/0006-audit.js';
 import { usersMigration } from './migrations/0007-users.js';
 import { permissionsMigration } from './migrations/0008-permissions.js';
 import { webhookSecretRefMigration } from './migrations/0009-webhook-secret-ref.js';
+import { eventOutboxMigration } from './migrations/0010-event-outbox.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
@@ -23,6 +24,7 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0007-users': usersMigration(handle),
       '0008-permissions': permissionsMigration(handle),
       '0009-webhook-secret-ref': webhookSecretRefMigration(handle),
+      '0010-event-outbox': eventOutboxMigration(handle),
     }),
   };
 }
@@ -34,7 +36,19 @@ function provider(handle: DatabaseHandle): MigrationProvider {
  */
 export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]> {
   const migrator = new Migrator({ db: handle.db, provider: provider(handle) });
-  const { error, results } = await migrator.migrateToLatest();
+  return applied(await migrator.migrateToLatest());
+}
+
+/**
+ * Brings the schema up to the migration `name` and no further: for tests that build a database as an older
+ * version left it, then check that the next migrations keep its data.
+ */
+export async function migrateTo(handle: DatabaseHandle, name: string): Promise<string[]> {
+  const migrator = new Migrator({ db: handle.db, provider: provider(handle) });
+  return applied(await migrator.migrateTo(name));
+}
+
+function applied({ error, results }: MigrationResultSet): string[] {
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -1,14 +1,31 @@
 import type { Generated } from 'kysely';
 
-/** One registry change, as kept on record. `payload` is JSON text; times are epoch milliseconds. */
-export interface RegistryEventsTable {
+/**
+ * The platform's event log and outbox (migration 0010; registry events before it lived in `registry_events`,
+ * renamed to this). A producer appends a row in its own transaction; consumers read rows in (`xact_id`, `id`)
+ * order. `xact_id` is the writing transaction's id on PostgreSQL (0 on SQLite, where ids are in commit order,
+ * and on rows written before 0010). `subject_kind` and `subject` say what the event is about (e.g.
+ * `registered_model` and the model name), `subject_version` which version of it when the event concerns one.
+ * `payload` is JSON text; times are epoch milliseconds.
+ */
+export interface EventOutboxTable {
   id: Generated<number>;
   type: string;
-  model_name: string;
-  version: string | null;
+  subject_kind: string;
+  subject: string;
+  subject_version: string | null;
   actor: string | null;
   payload: string;
   created_at: number;
+  xact_id: number;
+}
+
+/** One event consumer's position in the outbox: the last (`position_xact`, `position_id`) it handled. */
+export interface EventConsumersTable {
+  name: string;
+  position_xact: number;
+  position_id: number;
+  updated_at: number;
 }
 
 /**
@@ -58,9 +75,10 @@ export interface WebhookDeliveryAttemptsTable {
   created_at: number;
 }
 
-/** Registry event and webhook tables (events, subscriptions, deliveries and their attempts). */
+/** The event outbox, its consumers' positions, and the webhook tables (subscriptions, deliveries, attempts). */
 export interface EventTables {
-  registry_events: RegistryEventsTable;
+  event_outbox: EventOutboxTable;
+  event_consumers: EventConsumersTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_delivery_attempts: WebhookDeliveryAttemptsTable;

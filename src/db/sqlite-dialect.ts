@@ -9,9 +9,11 @@ import {
   SqliteDialect,
   SqliteDriver,
   type DatabaseConnection,
+  type Driver,
   type MigrationLockOptions,
   type SqliteDialectConfig,
 } from 'kysely';
+import { CommitHooks, withCommitHooks } from './commit-hooks.js';
 import type { BulkWriter, DatabaseHandle, NewMetricRow } from './engine.js';
 import type { Database } from './schema.js';
 
@@ -55,12 +57,15 @@ class ImmediateSqliteDriver extends SqliteDriver {
 }
 
 class BosunSqliteDialect extends SqliteDialect {
-  constructor(private readonly settings: SqliteDialectConfig) {
+  constructor(
+    private readonly settings: SqliteDialectConfig,
+    private readonly hooks: CommitHooks,
+  ) {
     super(settings);
   }
 
-  override createDriver(): SqliteDriver {
-    return new ImmediateSqliteDriver(this.settings);
+  override createDriver(): Driver {
+    return withCommitHooks(new ImmediateSqliteDriver(this.settings), this.hooks);
   }
 
   override createAdapter(): SqliteAdapter {
@@ -115,10 +120,12 @@ export function openSqlite(path: string, synchronous: SqliteSynchronous): Databa
   sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new BosunSqliteDialect({ database: sqlite }) });
+  const hooks = new CommitHooks();
+  const db = new Kysely<Database>({ dialect: new BosunSqliteDialect({ database: sqlite }, hooks) });
   return {
     db,
     engine: 'sqlite',
+    afterCommit: (trx, fn) => hooks.afterCommit(trx, fn),
     bulk: sqliteBulkWriter(sqlite),
     autoIncrementType: 'integer',
     description: `sqlite:${path}`,

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, DatabaseHandle } from '../db/index.js';
 import type { Clock } from '../shared/clock.js';
 import type { TrackingService } from '../tracking/tracking-service-contract.js';
-import type { RegistryEventInput, RegistryEventSink } from './events/event-types.js';
+import type { RegistryEventSink, TypedRegistryEventInput } from './events/event-types.js';
 import { findModel, findVersion } from './lookups.js';
 import type { ModelVersionRow } from './model-version-store.js';
 import type { RegisteredModelRow } from './registered-model-store.js';
@@ -50,7 +50,10 @@ export interface RegistryHooks {
   isReservedVersionTag(key: string): boolean;
 }
 
-/** What the registry services share: the database, the clock, the event sink and the tracking lookups. */
+/**
+ * What the registry services share: the database, the clock, the event sink (the platform outbox in
+ * production) and the tracking lookups.
+ */
 export class RegistryContext {
   constructor(
     readonly handle: DatabaseHandle,
@@ -82,7 +85,8 @@ export class RegistryContext {
     return this.handle.db.transaction().execute(fn);
   }
 
-  async record(db: Kysely<Database>, event: RegistryEventInput): Promise<void> {
+  /** Records a registry event in the change's transaction `db` (payload checked against the catalogue). */
+  async record(db: Kysely<Database>, event: TypedRegistryEventInput): Promise<void> {
     await this.events.record(db, event);
   }
 

@@ -9,7 +9,7 @@ import { RegisteredModelService } from './registered-model-service.js';
 
 export interface RegistryServiceOptions {
   handle: DatabaseHandle;
-  /** Records every registry change inside the change's transaction (the SQL event log in production). */
+  /** Records every registry change inside the change's transaction (the platform outbox in production). */
   events: RegistryEventSink;
   /** Runs and logged models, for `runs:/` and `models:/m-...` sources. */
   tracking: TrackingLookups;
@@ -20,7 +20,7 @@ export interface RegistryServiceOptions {
 
 /**
  * Builds the registry service over an open, migrated database.
- * Example: `const registry = createRegistryService({ handle, events: new SqlEventSink(), tracking });`
+ * Example: `createRegistryService({ handle, events: new OutboxRegistryEventSink(outbox), tracking })`.
  */
 export function createRegistryService(options: RegistryServiceOptions): RegistryService {
   const ctx = new RegistryContext(

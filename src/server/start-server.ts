@@ -2,7 +2,6 @@ import { dirname } from 'node:path';
 import { sql } from 'kysely';
 import { LocalArtifactStore, type ArtifactLocationPolicy } from '../artifacts/index.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/index.js';
-import { SqlRegistryEventSink } from '../registry/events/index.js';
 import { GovernanceService } from '../registry/governance/index.js';
 import { createRegistryService, findVersionsUsingArtifactPath } from '../registry/index.js';
 import { createLineageService } from '../registry/lineage/index.js';
@@ -19,6 +18,7 @@ import type { ServerConfig } from '../shared/config.js';
 import { createTrackingService } from '../tracking/index.js';
 import { buildApp } from './app.js';
 import { checkExposure, prepareUsers } from './auth/index.js';
+import { createEventServices, type EventServices } from './event-services.js';
 import type { TypedApp } from './typed-app.js';
 
 export interface RunningServer {
@@ -59,6 +59,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const handle = openDatabase(config.backendStoreUri, { sqliteSynchronous: config.sqliteSynchronous });
   let app: TypedApp;
   let dispatcher: WebhookDispatcher | undefined;
+  let eventServices: EventServices | undefined;
   try {
     await migrateToLatest(handle);
     const { users, notices: userNotices } = await prepareUsers(config, handle);
@@ -67,7 +68,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       defaultArtifactRoot: config.defaultArtifactRoot,
       artifactLocations: artifactLocationPolicy(config, handle),
     });
-    const events = new SqlRegistryEventSink(handle.db);
+    eventServices = createEventServices({
+      handle,
+      onDeliveriesQueued: () => dispatcher?.wake(),
+      onError: (err, consumer) => app.log.warn({ err, consumer }, 'event consumer round failed'),
+    });
+    const events = eventServices.registryEvents;
     const artifacts = new LocalArtifactStore(config.artifactsDestination);
     const governance = new GovernanceService({ handle, events, artifacts });
     const registry = createRegistryService({ handle, tracking, events, hooks: governance.hooks });
@@ -121,6 +127,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       onError: (err: unknown) => log.warn({ err }, 'webhook delivery round failed'),
     });
     dispatcher.start();
+    eventServices.consumers.start();
   } catch (err) {
     await handle.close();
     throw err;
@@ -154,6 +161,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       try {
         await dispatcher?.stop();
         await app.close();
+        await eventServices?.consumers.stop();
       } finally {
         await handle.close();
       }

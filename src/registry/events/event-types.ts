@@ -1,28 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
+import type { RegistryEvents } from './registry-event-catalogue.js';
 
 /** Everything that happens in the registry and is kept on record (and sent to webhooks). */
-export type RegistryEventType =
-  | 'registered_model.created'
-  | 'registered_model.updated'
-  | 'registered_model.renamed'
-  | 'registered_model.deleted'
-  | 'model_version.created'
-  | 'model_version.updated'
-  | 'model_version.deleted'
-  | 'model_version.scanned'
-  | 'model_version.stage_changed'
-  | 'alias.set'
-  | 'alias.removed'
-  | 'tag.set'
-  | 'tag.deleted'
-  | 'policy.set'
-  | 'policy.deleted'
-  | 'promotion.refused'
-  | 'approval.requested'
-  | 'approval.approved'
-  | 'approval.rejected';
+export type RegistryEventType = keyof RegistryEvents & string;
 
+/**
+ * One registry event as recorded: any registry event type with a JSON object payload. Events read back from
+ * the log have this shape (a stored payload may predate a change of its type); the registry's own code
+ * writes `TypedRegistryEventInput`, whose payload the compiler checks against the catalogue.
+ */
 export interface RegistryEventInput {
   type: RegistryEventType;
   modelName: string;
@@ -34,15 +21,24 @@ export interface RegistryEventInput {
   payload: Record<string, unknown>;
 }
 
+/** A `RegistryEventInput` whose payload has the type the catalogue declares for its event type. */
+export type TypedRegistryEventInput = {
+  [K in RegistryEventType]: Omit<RegistryEventInput, 'type' | 'payload'> & {
+    type: K;
+    payload: RegistryEvents[K]['payload'];
+  };
+}[RegistryEventType];
+
 export interface RegistryEvent extends RegistryEventInput {
   id: number;
   createdAt: number;
 }
 
 /**
- * Where the registry records its events. `record` is called inside the registry change's own transaction
- * (pass the transaction as `db`), so an event exists exactly when its change does; webhook deliveries for it
- * are queued in the same transaction and sent after commit.
+ * Where the registry records its events: the platform event outbox (src/events), seen through the registry's
+ * names (`OutboxRegistryEventSink`). `record` is called inside the registry change's own transaction (pass the
+ * transaction as `db`), so an event exists exactly when its change does; consumers (webhooks...) see it once
+ * that transaction has committed.
  * Example: `await events.record(trx, { type: 'alias.set', modelName: 'rf', version: '3', payload: { alias: 'champion' } })`
  */
 export interface RegistryEventSink {

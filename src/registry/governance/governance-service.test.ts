@@ -6,8 +6,9 @@ import { artifactUriToStorePath, LocalArtifactStore } from '../../artifacts/inde
 import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
 import { BosunError } from '../../shared/errors.js';
 import { createTrackingService, type TrackingService } from '../../tracking/index.js';
-import { SqlRegistryEventSink } from '../events/index.js';
+import type { OutboxRegistryEventSink } from '../events/index.js';
 import { createRegistryService } from '../registry-service.js';
+import { openRegistryEvents } from '../test-support/outbox-events.js';
 import type { RegistryService } from '../registry-service-contract.js';
 import { GovernanceService, scanStatusTag } from './governance-service.js';
 import { cleanPickle, maliciousPickle, unlistedPickle } from './test-support/pickles.js';
@@ -27,7 +28,7 @@ describe.each(testEngines)('governance on %s', (engine) => {
   let dir: string;
   let store: LocalArtifactStore;
   let tracking: TrackingService;
-  let events: SqlRegistryEventSink;
+  let events: OutboxRegistryEventSink;
   let governance: GovernanceService;
   let registry: RegistryService;
 
@@ -55,7 +56,7 @@ describe.each(testEngines)('governance on %s', (engine) => {
     dir = mkdtempSync(join(tmpdir(), 'bosun-governance-'));
     store = new LocalArtifactStore(dir);
     tracking = createTrackingService({ handle: database.handle, defaultArtifactRoot: 'mlflow-artifacts:/' });
-    events = new SqlRegistryEventSink(database.handle.db);
+    events = openRegistryEvents(database.handle).sink;
     governance = new GovernanceService({ handle: database.handle, events, artifacts: store });
     registry = createRegistryService({ handle: database.handle, events, tracking, hooks: governance.hooks });
   });

@@ -3,7 +3,7 @@ import { artifactUriToStorePath, type ArtifactStore } from '../../artifacts/inde
 import type { Database, DatabaseHandle } from '../../db/index.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import { BosunError, InvalidParameterError, InvalidStateError, NotFoundError } from '../../shared/errors.js';
-import type { RegistryEventInput, RegistryEventSink } from '../events/event-types.js';
+import type { RegistryEventSink, TypedRegistryEventInput } from '../events/event-types.js';
 import { findModel, findVersion } from '../lookups.js';
 import { modelVersionStore, type ModelVersionRow } from '../model-version-store.js';
 import type { RegisteredModelRow } from '../registered-model-store.js';
@@ -94,7 +94,7 @@ export class GovernanceService {
     return this.db.transaction().execute(fn);
   }
 
-  private async record(db: Db, event: RegistryEventInput): Promise<void> {
+  private async record(db: Db, event: TypedRegistryEventInput): Promise<void> {
     await this.options.events.record(db, event);
   }
 

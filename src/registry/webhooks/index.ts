@@ -1,5 +1,6 @@
 /**
- * Webhooks for registry events: subscriptions (per model or global), the target policy that keeps deliveries
+ * Webhooks for registry events: subscriptions (per model or global), the webhook consumer that fans each
+ * outbox event out to its subscriptions' deliveries (exactly once), the target policy that keeps deliveries
  * off loopback, private and link-local addresses, HMAC-SHA256 signatures keyed with secrets kept encrypted in
  * the secret store, and the dispatcher that sends, retries with backoff and logs every attempt. See
  * docs/webhooks.md.
@@ -38,5 +39,12 @@ export {
   type WebhookTransport,
 } from './webhook-transport.js';
 export { WebhookDispatcher, webhookBody, type WebhookDispatcherOptions } from './webhook-dispatcher.js';
+export {
+  moveSubscriptionsOnRename,
+  subscriptionAccepts,
+  webhookConsumerName,
+  webhookFanOut,
+  type WebhookFanOutOptions,
+} from './webhook-fan-out.js';
 export { signWebhook, verifyWebhookSignature } from './webhook-signature.js';
 export { defaultRetrySchedule, retryDelayMs, type RetrySchedule } from './retry-schedule.js';

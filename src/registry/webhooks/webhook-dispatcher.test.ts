@@ -2,8 +2,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { openDatabase } from '../../db/index.js';
 import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
 import type { Clock } from '../../shared/clock.js';
-import { SqlRegistryEventSink } from '../events/index.js';
 import type { RegistryEventInput } from '../events/index.js';
+import { openRegistryEvents, type TestRegistryEvents } from '../test-support/outbox-events.js';
 import { WebhookTargetPolicy, type HostResolver } from './target-policy.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from './webhook-dispatcher.js';
 import { WebhookService } from './webhook-service.js';
@@ -25,20 +25,20 @@ describe.each(testEngines)('webhook delivery on %s', (engine) => {
   let time = 1_700_000_000_000;
   const clock: Clock = { nowMs: () => time };
   const loopbackAllowed = new WebhookTargetPolicy({ allowPrivateWebhookTargets: true });
-  let sink: SqlRegistryEventSink;
+  let events: TestRegistryEvents;
   let webhooks: WebhookService;
   let secrets: SecretStore;
 
   beforeEach(async () => {
     database = await openTestDatabase(engine);
     secrets = await openTestSecretStore(database.handle);
-    sink = new SqlRegistryEventSink(database.handle.db, clock);
+    events = openRegistryEvents(database.handle, clock);
     webhooks = new WebhookService(database.handle.db, loopbackAllowed, { clock, secrets });
   });
   afterEach(async () => database.dispose());
 
-  const record = (event: RegistryEventInput) =>
-    database.handle.db.transaction().execute((trx) => sink.record(trx, event));
+  /** Records the event, then runs the webhook consumer: its deliveries are queued. */
+  const record = (event: RegistryEventInput) => events.record(event);
   const dispatcher = (options: Partial<WebhookDispatcherOptions> = {}) =>
     new WebhookDispatcher({
       db: database.handle.db,

@@ -98,6 +98,7 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private started = false;
+  private woken = false;
 
   constructor(private readonly options: WebhookDispatcherOptions) {
     this.clock = options.clock ?? systemClock;
@@ -126,10 +127,21 @@ export class WebhookDispatcher {
     await this.running;
   }
 
+  /**
+   * Sends what is due soon rather than at the next poll (after the round in progress, if any): called once
+   * new deliveries are committed.
+   */
+  wake(): void {
+    this.woken = true;
+    if (this.started && !this.running) this.schedule(0);
+  }
+
   private schedule(delayMs: number): void {
     if (!this.started) return;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.woken = false;
       const round = this.runOnce().then(
         (sent) => sent,
         (err: unknown) => {
@@ -138,7 +150,10 @@ export class WebhookDispatcher {
         },
       );
       this.running = round;
-      void round.then((sent) => this.schedule(sent >= this.batchSize ? 0 : this.pollIntervalMs));
+      void round.then((sent) => {
+        this.running = undefined;
+        this.schedule(sent >= this.batchSize || this.woken ? 0 : this.pollIntervalMs);
+      });
     }, delayMs);
     this.timer.unref();
   }
@@ -189,7 +204,7 @@ export class WebhookDispatcher {
     const rows = await db
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
-      .innerJoin('registry_events as e', 'e.id', 'd.event_id')
+      .innerJoin('event_outbox as e', 'e.id', 'd.event_id')
       .select([
         'd.id as id',
         'd.attempts as attempts',
@@ -199,8 +214,8 @@ export class WebhookDispatcher {
         's.active as active',
         'e.id as eventId',
         'e.type as type',
-        'e.model_name as modelName',
-        'e.version as version',
+        'e.subject as modelName',
+        'e.subject_version as version',
         'e.actor as actor',
         'e.payload as payload',
         'e.created_at as createdAt',

@@ -7,6 +7,7 @@ import { openDatabase, type DatabaseHandle, type Engine } from '../../db/index.j
 import { eventsMigration } from '../../db/migrations/0003-events.js';
 import { secretsMigration } from '../../db/migrations/0005-secrets.js';
 import { webhookSecretRefMigration } from '../../db/migrations/0009-webhook-secret-ref.js';
+import { eventOutboxMigration } from '../../db/migrations/0010-event-outbox.js';
 import {
   createPostgresDatabase,
   openTestDatabase,
@@ -16,7 +17,8 @@ import {
 import { MasterKey, SecretStore } from '../../security/secrets/index.js';
 import type { Clock } from '../../shared/clock.js';
 import { BosunError } from '../../shared/errors.js';
-import { SqlRegistryEventSink, type RegistryEventInput } from '../events/index.js';
+import type { RegistryEventInput } from '../events/index.js';
+import { openRegistryEvents } from '../test-support/outbox-events.js';
 import { signingSecretPath, WebhookSecretsUnavailableError } from './signing-secrets.js';
 import { WebhookTargetPolicy } from './target-policy.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
@@ -47,9 +49,9 @@ function dispatcherFor(handle: DatabaseHandle, secrets: SecretStore | undefined)
   });
 }
 
+/** Records the event, then runs the webhook consumer: its deliveries are queued. */
 function recordOn(handle: DatabaseHandle, event: RegistryEventInput) {
-  const sink = new SqlRegistryEventSink(handle.db, clock);
-  return handle.db.transaction().execute((trx) => sink.record(trx, event));
+  return openRegistryEvents(handle, clock).record(event);
 }
 
 /** Whether the last request on `path` carries a valid signature under `secret`. */
@@ -210,6 +212,8 @@ describe.each(testEngines)('migration 0009 of plain-text webhook secrets on %s',
         handle.db,
       );
       await webhookSecretRefMigration(handle).up(handle.db);
+      // Events go to the outbox since migration 0010.
+      await eventOutboxMigration(handle).up(handle.db);
 
       const columns = (await handle.db.introspection.getTables())
         .find((t) => t.name === 'webhook_subscriptions')

@@ -271,7 +271,7 @@ export class WebhookService {
     const offset = decodePageToken(page.pageToken);
     const rows = await this.db
       .selectFrom('webhook_deliveries as d')
-      .innerJoin('registry_events as e', 'e.id', 'd.event_id')
+      .innerJoin('event_outbox as e', 'e.id', 'd.event_id')
       .selectAll('d')
       .select('e.type as event_type')
       .where('d.subscription_id', '=', subscription.id)

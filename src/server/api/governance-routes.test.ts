@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactUriToStorePath, LocalArtifactStore } from '../../artifacts/index.js';
 import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
-import { SqlRegistryEventSink } from '../../registry/events/index.js';
+import type { OutboxRegistryEventSink } from '../../registry/events/index.js';
+import { openRegistryEvents } from '../../registry/test-support/outbox-events.js';
 import { GovernanceService } from '../../registry/governance/index.js';
 import { cleanPickle, maliciousPickle } from '../../registry/governance/test-support/pickles.js';
 import { createRegistryService } from '../../registry/index.js';
@@ -28,7 +29,7 @@ describe.each(testEngines)('governance routes on %s', (engine) => {
   let base: string;
   let tracking: TrackingService;
   let artifacts: LocalArtifactStore;
-  let events: SqlRegistryEventSink;
+  let events: OutboxRegistryEventSink;
 
   async function call(method: string, path: string, body?: unknown, user?: string): Promise<Answer> {
     const headers: Record<string, string> = {};
@@ -61,7 +62,7 @@ describe.each(testEngines)('governance routes on %s', (engine) => {
     dir = mkdtempSync(join(tmpdir(), 'bosun-governance-routes-'));
     artifacts = new LocalArtifactStore(dir);
     tracking = createTrackingService({ handle: database.handle, defaultArtifactRoot: 'mlflow-artifacts:/' });
-    events = new SqlRegistryEventSink(database.handle.db);
+    events = openRegistryEvents(database.handle).sink;
     const governance = new GovernanceService({ handle: database.handle, events, artifacts });
     const registry = createRegistryService({
       handle: database.handle,

@@ -2,7 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
-import { SqlRegistryEventSink, type RegistryEventInput } from '../../registry/events/index.js';
+import type { RegistryEventInput } from '../../registry/events/index.js';
+import { openRegistryEvents } from '../../registry/test-support/outbox-events.js';
 import {
   HttpWebhookTransport,
   WebhookDispatcher,
@@ -41,7 +42,8 @@ async function startApp(
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(requestValidatorCompiler());
   installErrorHandling(app, 1024 * 1024);
-  const events = new SqlRegistryEventSink(database.handle.db);
+  const registryEvents = openRegistryEvents(database.handle);
+  const events = registryEvents.sink;
   const webhooks = new WebhookService(database.handle.db, policy, secrets ? { secrets } : {});
   registerRegistryEventRoutes(app, { events, webhooks });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -50,8 +52,8 @@ async function startApp(
   return {
     app,
     events,
-    record: (e: RegistryEventInput) =>
-      database.handle.db.transaction().execute((trx) => events.record(trx, e)),
+    /** Records the event, then runs the webhook consumer: its deliveries are queued. */
+    record: (e: RegistryEventInput) => registryEvents.record(e),
     async call(method: string, path: string, body?: unknown): Promise<Answer> {
       const res = await fetch(base + path, {
         method,

@@ -2,22 +2,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
 import type { Clock } from '../../shared/clock.js';
 import { BosunError } from '../../shared/errors.js';
+import { openRegistryEvents, type TestRegistryEvents } from '../test-support/outbox-events.js';
 import { WebhookService, WebhookTargetPolicy } from '../webhooks/index.js';
 import { openTestSecretStore } from '../webhooks/test-support/test-secret-store.js';
-import { SqlRegistryEventSink } from './sql-event-sink.js';
+import type { OutboxRegistryEventSink } from './outbox-event-sink.js';
 
 class Rollback extends Error {}
 
 describe.each(testEngines)('registry events on %s', (engine) => {
   let database: TestDatabase;
-  let sink: SqlRegistryEventSink;
+  let events: TestRegistryEvents;
+  let sink: OutboxRegistryEventSink;
   let webhooks: WebhookService;
   let time = 1_700_000_000_000;
   const clock: Clock = { nowMs: () => time };
 
   beforeAll(async () => {
     database = await openTestDatabase(engine);
-    sink = new SqlRegistryEventSink(database.handle.db, clock);
+    events = openRegistryEvents(database.handle, clock);
+    sink = events.sink;
     webhooks = new WebhookService(
       database.handle.db,
       new WebhookTargetPolicy({ allowPrivateWebhookTargets: true }),
@@ -29,7 +32,7 @@ describe.each(testEngines)('registry events on %s', (engine) => {
   const deliveryCount = async () =>
     (await database.handle.db.selectFrom('webhook_deliveries').select('id').execute()).length;
 
-  it('records an event and queues deliveries for matching subscriptions in the same transaction', async () => {
+  it('records an event; the webhook consumer then queues deliveries for matching subscriptions', async () => {
     const db = database.handle.db;
     const global = await webhooks.create({ url: 'http://127.0.0.1:9/all' });
     const forRf = await webhooks.create({
@@ -50,6 +53,8 @@ describe.each(testEngines)('registry events on %s', (engine) => {
     expect(event).toMatchObject({ type: 'alias.set', modelName: 'rf', version: '3', actor: 'alice' });
     expect(event.id).toBeGreaterThan(0);
     expect(event.createdAt).toBe(time);
+    expect(await deliveryCount()).toBe(0);
+    expect(await events.fanOut()).toBe(1);
 
     const deliveries = await db
       .selectFrom('webhook_deliveries')
@@ -80,6 +85,10 @@ describe.each(testEngines)('registry events on %s', (engine) => {
       .execute((trx) =>
         sink.record(trx, { type: 'model_version.created', modelName: 'rf', version: '4', payload: {} }),
       );
+    await events.fanOut();
+    expect(await deliveryCount()).toBe(3);
+    // Each event is fanned out once: running the consumer again queues nothing.
+    expect(await events.fanOut()).toBe(0);
     expect(await deliveryCount()).toBe(3);
   });
 
@@ -93,6 +102,7 @@ describe.each(testEngines)('registry events on %s', (engine) => {
         throw new Rollback('the registry change failed');
       }),
     ).rejects.toBeInstanceOf(Rollback);
+    await events.fanOut();
     expect((await sink.listEvents({ maxResults: 1000 })).events.length).toBe(before);
     expect((await sink.listEvents({ modelName: 'ghost' })).events).toEqual([]);
     expect(await deliveryCount()).toBe(deliveriesBefore);
@@ -144,19 +154,73 @@ describe.each(testEngines)('registry events on %s', (engine) => {
     expect(newest.events[0]?.type).toBe('alias.set');
   });
 
-  it('moves subscriptions to the new name when a model is renamed', async () => {
+  it('moves subscriptions to the new name in the rename transaction; the consumer sends it the rename', async () => {
     const db = database.handle.db;
     const sub = await webhooks.create({ url: 'http://127.0.0.1:9/renamed', modelName: 'old-name' });
-    await db.transaction().execute((trx) =>
-      sink.record(trx, {
+    await db.transaction().execute(async (trx) => {
+      await sink.record(trx, {
         type: 'registered_model.renamed',
         modelName: 'new-name',
         payload: { oldName: 'old-name', newName: 'new-name' },
-      }),
-    );
+      });
+      const moved = await trx
+        .selectFrom('webhook_subscriptions')
+        .select('model_name')
+        .where('id', '=', sub.id)
+        .executeTakeFirstOrThrow();
+      expect(moved.model_name).toBe('new-name');
+    });
     expect((await webhooks.get(sub.id)).modelName).toBe('new-name');
+    await events.fanOut();
     const { deliveries } = await webhooks.listDeliveries(sub.id);
     expect(deliveries.map((d) => d.eventType)).toEqual(['registered_model.renamed']);
+  });
+
+  it('a rolled-back rename leaves the subscriptions where they were', async () => {
+    const db = database.handle.db;
+    const sub = await webhooks.create({ url: 'http://127.0.0.1:9/kept', modelName: 'kept-name' });
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await sink.record(trx, {
+          type: 'registered_model.renamed',
+          modelName: 'other-name',
+          payload: { oldName: 'kept-name', newName: 'other-name' },
+        });
+        throw new Rollback('the rename failed');
+      }),
+    ).rejects.toBeInstanceOf(Rollback);
+    expect((await webhooks.get(sub.id)).modelName).toBe('kept-name');
+  });
+
+  it('sends events recorded under the old name before a rename, not yet fanned out, to the moved subscriptions', async () => {
+    const db = database.handle.db;
+    const sub = await webhooks.create({ url: 'http://127.0.0.1:9/chain', modelName: 'first' });
+    const record = (event: Parameters<OutboxRegistryEventSink['record']>[1]) =>
+      db.transaction().execute((trx) => sink.record(trx, event));
+    // None of these is fanned out before the last one commits.
+    await record({ type: 'alias.set', modelName: 'first', version: '1', payload: { alias: 'a' } });
+    await record({
+      type: 'registered_model.renamed',
+      modelName: 'second',
+      payload: { oldName: 'first', newName: 'second' },
+    });
+    await record({ type: 'alias.set', modelName: 'second', version: '1', payload: { alias: 'b' } });
+    await record({
+      type: 'registered_model.renamed',
+      modelName: 'third',
+      payload: { oldName: 'second', newName: 'third' },
+    });
+    // A new model takes the first name: its events are not the subscription's.
+    await record({ type: 'registered_model.created', modelName: 'first', payload: { tags: [] } });
+    expect((await webhooks.get(sub.id)).modelName).toBe('third');
+    await events.fanOut();
+    const { deliveries } = await webhooks.listDeliveries(sub.id);
+    expect(deliveries.map((d) => d.eventType).reverse()).toEqual([
+      'alias.set',
+      'registered_model.renamed',
+      'alias.set',
+      'registered_model.renamed',
+    ]);
   });
 
   it('refuses bad queries with typed errors', async () => {

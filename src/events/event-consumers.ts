@@ -1,0 +1,187 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/index.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { InvalidParameterError, NotFoundError } from '../shared/errors.js';
+import { beginningPosition, type EventPosition } from './event-types.js';
+import { outboxDialectOf } from './outbox-dialect.js';
+import { lastReadablePosition, positionOfEvent } from './outbox-reads.js';
+
+/** Where a consumer seen for the first time starts: with every event on record, or after the last one. */
+export type ConsumerStart = 'beginning' | 'end';
+
+/**
+ * Where to move a consumer for a replay: before every event; after the last readable one (skip everything
+ * pending); just before event `eventId` (that event and every event after it in consumer order are handled
+ * again); or to an exact position.
+ */
+export type ReplayFrom =
+  | { kind: 'beginning' }
+  | { kind: 'end' }
+  | { kind: 'event'; eventId: number }
+  | { kind: 'position'; position: EventPosition };
+
+/** A consumer's row: its position and how many events are waiting after it. */
+export interface ConsumerState {
+  name: string;
+  position: EventPosition;
+  updatedAt: number;
+  /** Committed events after the position (including those not readable yet). */
+  pending: number;
+}
+
+const namePattern = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+
+/** A consumer name: lower-case letters, digits, `.`, `_` and `-`, at most 100 characters. */
+export function checkConsumerName(name: string): string {
+  if (typeof name !== 'string' || !namePattern.test(name)) {
+    throw new InvalidParameterError(
+      `Invalid consumer name '${String(name)}': use lower-case letters, digits, '.', '_' and '-' (at most 100)`,
+    );
+  }
+  return name;
+}
+
+/**
+ * The `event_consumers` table: one row per consumer holding the position of the last event it handled. A
+ * consumer round claims its row in its transaction (`claim`), handles the next events and moves the position
+ * (`advance`) in that same transaction, so an event is handled exactly once per consumer even with several
+ * processes and crashes.
+ * Example: `await consumers.reset('webhooks', { kind: 'event', eventId: 1234 })` (replay from event 1234).
+ */
+export class EventConsumers {
+  private readonly clock: Clock;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    clock: Clock = systemClock,
+  ) {
+    this.clock = clock;
+  }
+
+  /** Creates the consumer's row unless it exists (a row that exists keeps its position). */
+  async ensure(name: string, start: ConsumerStart): Promise<void> {
+    checkConsumerName(name);
+    const exists = await this.db
+      .selectFrom('event_consumers')
+      .select('name')
+      .where('name', '=', name)
+      .executeTakeFirst();
+    if (exists) return;
+    const position = start === 'end' ? await lastReadablePosition(this.db) : beginningPosition;
+    await this.db
+      .insertInto('event_consumers')
+      .values({
+        name,
+        position_xact: position.xact,
+        position_id: position.id,
+        updated_at: this.clock.nowMs(),
+      })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+  }
+
+  /** The consumer's position as last committed, without claiming anything; undefined if it has no row. */
+  async position(db: Kysely<Database>, name: string): Promise<EventPosition | undefined> {
+    const row = await db
+      .selectFrom('event_consumers')
+      .select(['position_xact', 'position_id'])
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row ? { xact: Number(row.position_xact), id: Number(row.position_id) } : undefined;
+  }
+
+  /**
+   * Claims the consumer's row for the transaction `trx` and returns its position; undefined when another
+   * process holds it (PostgreSQL; that process is handling the next events, this one skips the round) or when
+   * it does not exist.
+   */
+  async claim(trx: Kysely<Database>, name: string): Promise<EventPosition | undefined> {
+    const query = trx
+      .selectFrom('event_consumers')
+      .select(['position_xact', 'position_id'])
+      .where('name', '=', name);
+    const row = await outboxDialectOf(trx).claim(query).executeTakeFirst();
+    return row ? { xact: Number(row.position_xact), id: Number(row.position_id) } : undefined;
+  }
+
+  /** Moves the claimed row to `position`, in the transaction that handled the events up to it. */
+  async advance(trx: Kysely<Database>, name: string, position: EventPosition): Promise<void> {
+    await trx
+      .updateTable('event_consumers')
+      .set({ position_xact: position.xact, position_id: position.id, updated_at: this.clock.nowMs() })
+      .where('name', '=', name)
+      .execute();
+  }
+
+  /**
+   * Moves a consumer for a replay (or to skip events) and returns its new position. Waits for a round in
+   * progress to commit, then overrides where it got to. Events already handled are handled again: a replayed
+   * webhook event is queued and sent again (receivers drop duplicates by event id).
+   */
+  async reset(name: string, from: ReplayFrom): Promise<EventPosition> {
+    checkConsumerName(name);
+    const position = await this.positionFor(from);
+    const result = await this.db
+      .updateTable('event_consumers')
+      .set({ position_xact: position.xact, position_id: position.id, updated_at: this.clock.nowMs() })
+      .where('name', '=', name)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw new NotFoundError(`Event consumer '${name}' not found`);
+    return position;
+  }
+
+  /** Every consumer with its position and the number of events after it, by name. */
+  async list(): Promise<ConsumerState[]> {
+    const rows = await this.db
+      .selectFrom('event_consumers as c')
+      .select((eb) => [
+        'c.name',
+        'c.position_xact',
+        'c.position_id',
+        'c.updated_at',
+        eb
+          .selectFrom('event_outbox as e')
+          .select((inner) => inner.fn.countAll<number | string>().as('n'))
+          .where((inner) =>
+            inner(
+              inner.refTuple('e.xact_id', 'e.id'),
+              '>',
+              inner.refTuple('c.position_xact', 'c.position_id'),
+            ),
+          )
+          .as('pending'),
+      ])
+      .orderBy('c.name')
+      .execute();
+    return rows.map((r) => ({
+      name: r.name,
+      position: { xact: Number(r.position_xact), id: Number(r.position_id) },
+      updatedAt: Number(r.updated_at),
+      pending: Number(r.pending ?? 0),
+    }));
+  }
+
+  private async positionFor(from: ReplayFrom): Promise<EventPosition> {
+    switch (from.kind) {
+      case 'beginning':
+        return beginningPosition;
+      case 'end':
+        return lastReadablePosition(this.db);
+      case 'event': {
+        if (!Number.isSafeInteger(from.eventId) || from.eventId < 1) {
+          throw new InvalidParameterError(`Invalid event id ${from.eventId}: expected a positive integer`);
+        }
+        const position = await positionOfEvent(this.db, from.eventId);
+        if (!position) throw new NotFoundError(`Event ${from.eventId} not found`);
+        return { xact: position.xact, id: position.id - 1 };
+      }
+      case 'position': {
+        const { xact, id } = from.position;
+        if (!Number.isSafeInteger(xact) || xact < 0 || !Number.isSafeInteger(id) || id < 0) {
+          throw new InvalidParameterError(`Invalid position ${xact}:${id}`);
+        }
+        return { xact, id };
+      }
+    }
+  }
+}

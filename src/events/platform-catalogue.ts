@@ -1,0 +1,17 @@
+import { registryEventSubjects, type RegistryEvents } from '../registry/events/registry-event-catalogue.js';
+import { EventTypes, type SubjectKinds } from './event-catalogue.js';
+
+/**
+ * Every event type of the platform: the union of the domains' catalogues, each declared in its own folder. A
+ * new domain adds its catalogue type here and spreads its subject kinds into `platformEventTypes`; the
+ * compiler then refuses a platform list that misses one of its types. Event type names are prefixed by what
+ * they are about (`model_version.`, `pipeline_run.`...), so domains do not collide.
+ */
+export type PlatformEvents = RegistryEvents;
+
+const platformSubjects: SubjectKinds<PlatformEvents> = {
+  ...registryEventSubjects,
+};
+
+/** The platform's event types at run time: what the production outbox accepts. */
+export const platformEventTypes = new EventTypes<PlatformEvents>(platformSubjects);

@@ -1,0 +1,175 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/index.js';
+import {
+  isBefore,
+  type EventConsumer,
+  type EventPosition,
+  type EventReaction,
+  type OutboxEvent,
+} from '../../events/index.js';
+import { systemClock, type Clock } from '../../shared/clock.js';
+import { registryEventTypes } from '../events/event-type-list.js';
+import type { RegistryEventType } from '../events/event-types.js';
+
+/** The webhook consumer's row in `event_consumers` (migration 0010 creates it). */
+export const webhookConsumerName = 'webhooks';
+
+const renamed: RegistryEventType = 'registered_model.renamed';
+/** Rows per INSERT of deliveries (11 parameters each; SQLite allows 32766 per statement). */
+const insertChunk = 500;
+
+/** Which event types a subscription's `event_types` JSON accepts (empty = all). */
+export function subscriptionAccepts(eventTypesJson: string, type: string): boolean {
+  const types = JSON.parse(eventTypesJson) as unknown;
+  return !Array.isArray(types) || types.length === 0 || types.includes(type);
+}
+
+/**
+ * The inline reaction to `registered_model.renamed` (recorded under the new name, with `oldName` in its
+ * payload): the model's subscriptions follow it to the new name in the rename's own transaction, so that every
+ * event recorded under the new name after the rename commits finds them.
+ */
+export const moveSubscriptionsOnRename: EventReaction = async (trx, event) => {
+  const oldName = event.payload.oldName;
+  if (typeof oldName !== 'string') return;
+  await trx
+    .updateTable('webhook_subscriptions')
+    .set({ model_name: event.subject })
+    .where('model_name', '=', oldName)
+    .execute();
+};
+
+export interface WebhookFanOutOptions {
+  clock?: Clock;
+  /** Told once a round that queued deliveries has committed (wakes the dispatcher). */
+  onQueued?: () => void;
+}
+
+interface Subscription {
+  id: number;
+  model_name: string | null;
+  event_types: string;
+}
+
+interface Rename {
+  position: EventPosition;
+  oldName: string;
+  newName: string;
+}
+
+/**
+ * The webhook consumer: queues one delivery per event and matching active subscription (same model, or
+ * global; an event type it wants), in the round's transaction, so each event is fanned out exactly once. It
+ * also registers `moveSubscriptionsOnRename` on the outbox: the two only work together.
+ *
+ * A subscription is matched by the name its model had when the event happened: an event recorded under a
+ * name that a later rename changed (the rename committed before this round) is matched against the new name,
+ * where the rename moved the subscriptions.
+ * Example: `const fanOut = webhookFanOut(outbox, { onQueued: () => dispatcher.wake() });
+ *           new EventConsumerRunner({ handle, consumers: [fanOut] })`.
+ */
+export function webhookFanOut(
+  outbox: { react(type: RegistryEventType, reaction: EventReaction): void },
+  options: WebhookFanOutOptions = {},
+): EventConsumer {
+  const clock = options.clock ?? systemClock;
+  outbox.react(renamed, moveSubscriptionsOnRename);
+  return {
+    name: webhookConsumerName,
+    // Events recorded before the first start of a server with the outbox had their deliveries queued then.
+    start: 'end',
+    types: registryEventTypes,
+    async handle(trx, events, round) {
+      const first = events[0];
+      if (!first) return;
+      const { subscriptions, renames } = await subscriptionsWithRenames(trx, first.position);
+      if (subscriptions.length === 0) return;
+      const now = clock.nowMs();
+      const rows = events.flatMap((event) => {
+        const name = nameNow(event, renames);
+        return subscriptions
+          .filter(
+            (s) =>
+              (s.model_name === null || s.model_name === name) &&
+              subscriptionAccepts(s.event_types, event.type),
+          )
+          .map((s) => ({
+            subscription_id: s.id,
+            event_id: event.id,
+            status: 'pending',
+            attempts: 0,
+            next_attempt_at: now,
+            lease_owner: null,
+            last_status_code: null,
+            last_error: null,
+            created_at: now,
+            updated_at: now,
+          }));
+      });
+      for (let i = 0; i < rows.length; i += insertChunk) {
+        await trx
+          .insertInto('webhook_deliveries')
+          .values(rows.slice(i, i + insertChunk))
+          .execute();
+      }
+      if (rows.length > 0 && options.onQueued) await round.afterCommit(options.onQueued);
+    },
+  };
+}
+
+/** The name the event's model has now: its recorded name, followed through the renames recorded after it. */
+function nameNow(event: OutboxEvent, renames: readonly Rename[]): string {
+  let name = event.subject;
+  for (const r of renames) {
+    if (isBefore(event.position, r.position) && r.oldName === name) name = r.newName;
+  }
+  return name;
+}
+
+/**
+ * The active subscriptions and the renames recorded after `after` (committed ones, readable by consumers or
+ * not), as of one moment. Each statement of a PostgreSQL transaction sees the commits made before it began, so
+ * a rename (which moves subscriptions in its own transaction) committing between the reads would make them
+ * disagree: the renames are read again after the subscriptions, and the reads repeated if a rename came in.
+ */
+async function subscriptionsWithRenames(
+  trx: Kysely<Database>,
+  after: EventPosition,
+): Promise<{ subscriptions: Subscription[]; renames: Rename[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const renames = await renamesAfter(trx, after);
+    const subscriptions = await trx
+      .selectFrom('webhook_subscriptions')
+      .select(['id', 'model_name', 'event_types'])
+      .where('active', '=', 1)
+      .execute();
+    // Committed renames only ever get more numerous: the same count means the same renames.
+    if ((await renamesAfter(trx, after)).length === renames.length) {
+      return { subscriptions: subscriptions.map((s) => ({ ...s, id: Number(s.id) })), renames };
+    }
+    if (attempt === 5) throw new Error('registered models kept being renamed during webhook fan-out');
+  }
+}
+
+async function renamesAfter(trx: Kysely<Database>, after: EventPosition): Promise<Rename[]> {
+  const rows = await trx
+    .selectFrom('event_outbox')
+    .select(['xact_id', 'id', 'subject', 'payload'])
+    .where('type', '=', renamed)
+    .where((eb) => eb(eb.refTuple('xact_id', 'id'), '>', eb.tuple(after.xact, after.id)))
+    .orderBy('xact_id')
+    .orderBy('id')
+    .execute();
+  return rows.flatMap((r) => {
+    const payload = JSON.parse(r.payload) as Record<string, unknown>;
+    return typeof payload.oldName === 'string'
+      ? [
+          {
+            position: { xact: Number(r.xact_id), id: Number(r.id) },
+            oldName: payload.oldName,
+            newName: r.subject,
+          },
+        ]
+      : [];
+  });
+}
