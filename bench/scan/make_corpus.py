@@ -424,6 +424,48 @@ mal("tricks/zip_in_tar.tar", tar_of([("model.pt", torch_zip(call("runpy", "_run_
 mal("tricks/model.tgz", tar_of([("m/model.pkl", call("os", "system", ("id",), 2))], "w:gz"), "containers", ".tgz")
 mal("tricks/pickle_in_txt.txt", call("os", "system", ("id",), 0), "containers", "protocol-0 pickle named .txt")
 
+# JSON configs: a real .keras / .skops file with one name changed
+real_keras = os.path.join(OUT, "real/keras-files/sequential.keras")
+for module, name in (("os", "system"), ("builtins", "eval"), ("mypkg.layers", "Evil")):
+    with zipfile.ZipFile(real_keras) as src_zip:
+        members = {n: src_zip.read(n) for n in src_zip.namelist()}
+    cfg = json.loads(members["config.json"])
+    cfg["config"]["layers"].append({"module": module, "class_name": name, "config": {"name": "x"}, "registered_name": None})
+    members["config.json"] = json.dumps(cfg).encode()
+    kb = io.BytesIO()
+    with zipfile.ZipFile(kb, "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    mal(f"configs/keras_{module}.{name}.keras", kb.getvalue(), "Keras config module", f"{module}.{name}")
+import skops.io  # noqa: E402
+from sklearn.preprocessing import FunctionTransformer  # noqa: E402
+
+skops_bytes = skops.io.dumps(FunctionTransformer(func=np.log1p))
+for module, name in (("os", "system"), ("builtins", "exec"), ("mypkg.features", "transform")):
+    with zipfile.ZipFile(io.BytesIO(skops_bytes)) as src_zip:
+        members = {n: src_zip.read(n) for n in src_zip.namelist()}
+    members["schema.json"] = members["schema.json"].replace(b'"__class__": "log1p",\n        "__module__": "numpy"', f'"__class__": "{name}",\n        "__module__": "{module}"'.encode())
+    assert name.encode() in members["schema.json"]
+    sb_ = io.BytesIO()
+    with zipfile.ZipFile(sb_, "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    mal(f"configs/skops_{module}.{name}.skops", sb_.getvalue(), "skops schema function", f"{module}.{name}")
+
+# Containers the scanner cannot open: the scan fails (fail closed), never clean
+import bz2  # noqa: E402
+import lzma  # noqa: E402
+
+payload_tar = tar_of([("model/data.pkl", call("os", "system", ("id",), 4))], "w")
+for rel, data in (
+    ("model.tar.bz2", bz2.compress(payload_tar)),
+    ("model.tar.xz", lzma.compress(payload_tar)),
+    ("model.pkl.bz2", bz2.compress(call("os", "system", ("id",), 4))),
+    ("model.7z", bytes([0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C, 0, 4]) + bytes(64)),
+):
+    path = write(f"malicious/fail-closed/{rel}", data)
+    CASES.append({"path": os.path.relpath(path, OUT), "kind": "malicious", "group": "unsupported containers (fail closed)", "name": rel, "expect": "failed"})
+
 with open(os.path.join(OUT, "cases.json"), "w") as f:
     json.dump(CASES, f, indent=1)
 print(f"{sum(c['kind'] == 'real' for c in CASES)} real, {n_mal} malicious (+ joblib/folders: {sum(c['kind'] == 'malicious' for c in CASES)})")

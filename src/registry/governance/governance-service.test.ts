@@ -125,7 +125,12 @@ describe.each(testEngines)('governance on %s', (engine) => {
     const scan = await governance.getScan('odd', v.version);
     expect(scan.status).toBe('suspicious');
     expect(scan.findings).toEqual([
-      expect.objectContaining({ kind: 'unknown-global', module: 'mypackage.models', name: 'Thing', offset: 0 }),
+      expect.objectContaining({
+        kind: 'unknown-global',
+        module: 'mypackage.models',
+        name: 'Thing',
+        offset: 0,
+      }),
     ]);
     const page = await events.listEvents({ modelName: 'odd', types: ['model_version.scanned'] });
     expect(page.events[0]?.payload).toMatchObject({

@@ -652,39 +652,43 @@ class Machine {
           case 0x61: {
             // APPEND
             const v = this.pop();
-            this.noteMutation(this.top(), 'APPEND');
-            Machine.addItems(this.top(), [v]);
+            const target = this.top();
+            if (target.t === 'global') this.noteMutation(target, 'APPEND');
+            Machine.addItems(target, [v]);
             break;
           }
           case 0x65: // APPENDS
           case 0x90: {
             // ADDITEMS
             const items = this.popMark();
-            this.noteMutation(this.top(), op === 0x65 ? 'APPENDS' : 'ADDITEMS');
-            Machine.addItems(this.top(), items);
+            const target = this.top();
+            if (target.t === 'global') this.noteMutation(target, op === 0x65 ? 'APPENDS' : 'ADDITEMS');
+            Machine.addItems(target, items);
             break;
           }
           case 0x73: {
             // SETITEM
             const v = this.pop();
             const k = this.pop();
-            this.noteMutation(this.top(), 'SETITEM');
-            Machine.setItems(this.top(), [k, v]);
+            const target = this.top();
+            if (target.t === 'global') this.noteMutation(target, 'SETITEM');
+            Machine.setItems(target, [k, v]);
             break;
           }
           case 0x75: {
             // SETITEMS
             const items = this.popMark();
             if (items.length % 2 !== 0) this.fail('odd number of items for SETITEMS');
-            this.noteMutation(this.top(), 'SETITEMS');
-            Machine.setItems(this.top(), items);
+            const target = this.top();
+            if (target.t === 'global') this.noteMutation(target, 'SETITEMS');
+            Machine.setItems(target, items);
             break;
           }
           case 0x62: {
             // BUILD
             const state = this.pop();
             const target = this.top();
-            this.noteMutation(target, 'BUILD');
+            if (target.t === 'global') this.noteMutation(target, 'BUILD');
             if (target.t === 'obj') {
               this.noteCall(target.cls, 'BUILD');
               target.state = state;

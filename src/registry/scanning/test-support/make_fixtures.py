@@ -196,6 +196,34 @@ lam = {
 }
 keras_zip("keras/lambda.keras", [dense, lam])
 keras_zip("keras/clean.keras", [dense])
+# Keras < 3.9 imported any `module` a config names (CVE-2025-1550), even with safe_mode on
+keras_zip("keras/module_os.keras", [dense, {"module": "os", "class_name": "system", "config": {"name": "x"}}])
+keras_zip("keras/module_custom.keras", [dense, {"module": "mypkg.layers", "class_name": "Evil", "config": {}}])
+
+
+# skops: schema.json names every type and function loading imports
+def skops_zip(name, func_module, func_name):
+    schema = {
+        "__class__": "FunctionTransformer",
+        "__module__": "sklearn.preprocessing._function_transformer",
+        "__loader__": "ObjectNode",
+        "content": {
+            "__class__": "dict",
+            "__module__": "builtins",
+            "__loader__": "DictNode",
+            "content": {"func": {"__class__": func_name, "__module__": func_module, "__loader__": "FunctionNode"}},
+        },
+        "protocol": 2,
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("schema.json", json.dumps(schema))
+    w(name, buf.getvalue())
+
+
+skops_zip("skops/log1p.skops", "numpy", "log1p")
+skops_zip("skops/os_system.skops", "os", "system")
+skops_zip("skops/custom.skops", "mypkg.features", "transform")
 # HDF5 (h5py is not installed): the signature then the model_config attribute text, as Keras writes it
 model_config = json.dumps({"class_name": "Sequential", "config": {"layers": [dense, lam]}})
 w("keras/lambda.h5", b"\x89HDF\r\n\x1a\n" + bytes(512) + b"model_config" + model_config.encode() + bytes(128))
