@@ -423,6 +423,7 @@ mal("tricks/tar_in_zip.zip", bz.getvalue(), "containers", "tar inside zip")
 mal("tricks/zip_in_tar.tar", tar_of([("model.pt", torch_zip(call("runpy", "_run_code", ("1", "g"), 2)))], "w"), "containers", "torch zip inside tar")
 mal("tricks/model.tgz", tar_of([("m/model.pkl", call("os", "system", ("id",), 2))], "w:gz"), "containers", ".tgz")
 mal("tricks/pickle_in_txt.txt", call("os", "system", ("id",), 0), "containers", "protocol-0 pickle named .txt")
+mal("tricks/polyglot.tar", tar_of([("cposix\nsystem\n(S'id'\ntR.", b"data")], "w"), "containers", "tar whose header is a pickle")
 
 # JSON configs: a real .keras / .skops file with one name changed
 real_keras = os.path.join(OUT, "real/keras-files/sequential.keras")

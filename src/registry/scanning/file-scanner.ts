@@ -274,6 +274,9 @@ class FileScan {
       );
     }
     this.scanned += 1;
+    // A tar header starts with free text (the member name), which can also be a complete pickle: plain
+    // `pickle.load` of the archive would run it. Read the start as a pickle too.
+    this.scanSpeculative(label, src);
     for (const m of readTarMembers(src, this.ctx.budget)) {
       if (m.size === 0) continue;
       this.scan(`${label}!${m.name}`, sliceSource(src, m.offset, m.size), depth + 1);

@@ -48,6 +48,12 @@ describe('tar archives', () => {
     ]);
   });
 
+  it('a tar whose header is also a pickle (a polyglot) is read as both', () => {
+    const v = scanBuffer('p.tar', fixture('tar/polyglot.tar'));
+    expect(v.status).toBe('unsafe');
+    expect(hits(v)).toEqual(['p.tar posix.system']);
+  });
+
   it('a clean tar.gz is clean, with its members scanned', () => {
     const v = scanBuffer('c.tar.gz', fixture('tar/clean.tar.gz'));
     expect(v.status).toBe('clean');

@@ -361,6 +361,8 @@ buf = io.BytesIO()
 with zipfile.ZipFile(buf, "w") as z:
     z.writestr("bundle.tar", tar_of([("m/site.main.pkl", by_opcode("site", "main")["reduce.p0"])], "w"))
 w("tar/tar_in_zip.zip", buf.getvalue())
+# a tar whose first member name is also a complete protocol-0 pickle (pickle.load of the archive runs it)
+w("tar/polyglot.tar", tar_of([("cposix\nsystem\n(S'id'\ntR.", b"data")], "w"))
 # a truncated tar (the member runs past the end) and a tar with a member count over a small limit
 whole = tar_of([("a.pkl", pickle.dumps(list(range(5000)), protocol=4))], "w")
 w("tar/truncated.tar", whole[:2048])
