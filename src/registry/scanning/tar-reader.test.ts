@@ -60,6 +60,19 @@ describe('tar archives', () => {
     expect(v.scannedFiles).toBeGreaterThanOrEqual(2);
   });
 
+  it('.tar.bz2, .tar.xz and 7z cannot be opened: the scan fails (closed), never clean', () => {
+    for (const [name, kind] of [
+      ['os_system.tar.bz2', 'bz2'],
+      ['os_system.tar.xz', 'xz'],
+      ['model.7z', '7z'],
+    ]) {
+      const v = scanBuffer(name, fixture(`tar/${name}`));
+      expect(v.status, name).toBe('failed');
+      if (v.status === 'failed')
+        expect(v.error).toContain(`${kind}-compressed content cannot be decompressed`);
+    }
+  });
+
   it('a truncated tar fails; the member count and depth bounds apply', () => {
     const t = scanBuffer('t.tar', fixture('tar/truncated.tar'));
     expect(t.status).toBe('failed');

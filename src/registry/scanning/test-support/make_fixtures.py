@@ -363,6 +363,13 @@ with zipfile.ZipFile(buf, "w") as z:
 w("tar/tar_in_zip.zip", buf.getvalue())
 # a tar whose first member name is also a complete protocol-0 pickle (pickle.load of the archive runs it)
 w("tar/polyglot.tar", tar_of([("cposix\nsystem\n(S'id'\ntR.", b"data")], "w"))
+# containers the scanner cannot open: they fail the scan (fail closed)
+import bz2
+import lzma
+
+w("tar/os_system.tar.bz2", bz2.compress(tar_of([("data.pkl", pickle.dumps(payload["os_system"], protocol=4))], "w")))
+w("tar/os_system.tar.xz", lzma.compress(tar_of([("data.pkl", pickle.dumps(payload["os_system"], protocol=4))], "w")))
+w("tar/model.7z", bytes([0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C, 0, 4]) + bytes(64))
 # a truncated tar (the member runs past the end) and a tar with a member count over a small limit
 whole = tar_of([("a.pkl", pickle.dumps(list(range(5000)), protocol=4))], "w")
 w("tar/truncated.tar", whole[:2048])
