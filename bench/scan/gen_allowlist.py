@@ -125,6 +125,13 @@ def numpy_random_classes():
     return classes("numpy.random")
 
 
+def scipy_stats_entries():
+    """Distributions (`scipy.stats.loguniform(...)` in a RandomizedSearchCV's parameter grid) and their frozen form."""
+    from scipy.stats._distn_infrastructure import rv_frozen, rv_generic
+
+    return classes("scipy.stats", lambda c: issubclass(c, (rv_generic, rv_frozen)))
+
+
 def numpy_entries():
     import numpy as np
 
@@ -176,6 +183,7 @@ def main():
     import torch
     import keras
     import numpy
+    import scipy
 
     sk = classes("sklearn")
     np_random = numpy_random_classes()
@@ -187,6 +195,7 @@ def main():
             f"scikit-learn {sklearn.__version__}: Cython unpickle helpers of those classes and `newObj` (trees, metrics)",
             cython_helpers("sklearn", set(sk)),
         ),
+        (f"scipy {scipy.__version__}: scipy.stats distributions", scipy_stats_entries()),
         (f"XGBoost {xgboost.__version__}", classes("xgboost")),
         (f"LightGBM {lightgbm.__version__}", classes("lightgbm")),
         (f"PyTorch {torch.__version__.split('+')[0]}: torch.nn modules, optimizers, dtypes, storages", torch_entries()),

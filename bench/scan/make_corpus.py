@@ -97,6 +97,36 @@ from sklearn.pipeline import Pipeline, make_pipeline  # noqa: E402
 from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 from sklearn.svm import SVC  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
+from scipy.stats import loguniform  # noqa: E402
+from sklearn.cross_decomposition import PLSRegression  # noqa: E402
+from sklearn.cluster import DBSCAN  # noqa: E402
+from sklearn.decomposition import NMF, KernelPCA, LatentDirichletAllocation  # noqa: E402
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis, QuadraticDiscriminantAnalysis  # noqa: E402
+from sklearn.ensemble import (  # noqa: E402
+    AdaBoostClassifier,
+    BaggingRegressor,
+    ExtraTreesRegressor,
+    HistGradientBoostingRegressor,
+    StackingClassifier,
+    VotingClassifier,
+)
+from sklearn.experimental import enable_iterative_imputer  # noqa: E402,F401
+from sklearn.impute import IterativeImputer  # noqa: E402
+from sklearn.isotonic import IsotonicRegression  # noqa: E402
+from sklearn.linear_model import ElasticNetCV, SGDClassifier  # noqa: E402
+from sklearn.model_selection import RandomizedSearchCV  # noqa: E402
+from sklearn.naive_bayes import GaussianNB  # noqa: E402
+from sklearn.neighbors import RadiusNeighborsRegressor  # noqa: E402
+from sklearn.preprocessing import (  # noqa: E402
+    FunctionTransformer,
+    KBinsDiscretizer,
+    LabelEncoder,
+    PolynomialFeatures,
+    QuantileTransformer,
+    SplineTransformer,
+    TargetEncoder,
+)
+from sklearn.svm import LinearSVC, OneClassSVM  # noqa: E402
 
 X, y = load_iris(return_X_y=True)
 Xc, yc = make_classification(n_samples=300, n_features=8, random_state=0)
@@ -144,6 +174,43 @@ SKLEARN = {
     "decision_tree": lambda: DecisionTreeClassifier(max_depth=4).fit(X, y),
     "calibrated": lambda: CalibratedClassifierCV(SVC(), cv=3).fit(X, y),
     "gaussian_process": lambda: GaussianProcessRegressor(kernel=RBF() + WhiteKernel()).fit(Xr[:50], yr[:50]),
+    "stacking": lambda: StackingClassifier(
+        [("lr", LogisticRegression(max_iter=300)), ("dt", DecisionTreeClassifier())], final_estimator=LogisticRegression()
+    ).fit(X, y),
+    "voting_soft": lambda: VotingClassifier(
+        [("nb", GaussianNB()), ("qda", QuadraticDiscriminantAnalysis())], voting="soft"
+    ).fit(X, y),
+    "randomized_search_scipy": lambda: RandomizedSearchCV(
+        LogisticRegression(max_iter=300), {"C": loguniform(1e-2, 1e2)}, n_iter=3, cv=3, random_state=0
+    ).fit(X, y),
+    "function_transformer_log1p": lambda: make_pipeline(FunctionTransformer(np.log1p), Ridge()).fit(np.abs(Xr), yr),
+    "sgd": lambda: SGDClassifier(max_iter=20).fit(Xc, yc),
+    "quantile_poly": lambda: make_pipeline(
+        QuantileTransformer(n_quantiles=50), PolynomialFeatures(2), LinearRegression()
+    ).fit(Xr, yr),
+    "target_encoder": lambda: make_pipeline(
+        ColumnTransformer([("te", TargetEncoder(), ["city"]), ("num", "passthrough", ["age"])]), LogisticRegression()
+    ).fit(frame, frame_y),
+    "iterative_imputer": lambda: make_pipeline(IterativeImputer(max_iter=3), Ridge()).fit(Xr, yr),
+    "isotonic": lambda: IsotonicRegression().fit(Xr[:, 0], yr),
+    "nmf": lambda: NMF(n_components=2, max_iter=50).fit(np.abs(Xc)),
+    "lda_topics": lambda: LatentDirichletAllocation(n_components=2, max_iter=3).fit(np.abs(Xc)),
+    "dbscan": lambda: DBSCAN().fit(X),
+    "one_class_svm": lambda: OneClassSVM().fit(X),
+    "elasticnet_cv": lambda: ElasticNetCV(cv=3).fit(Xr, yr),
+    "adaboost": lambda: AdaBoostClassifier(n_estimators=10).fit(Xc, yc),
+    "bagging_extra_trees": lambda: BaggingRegressor(ExtraTreesRegressor(n_estimators=5), n_estimators=3).fit(Xr, yr),
+    "kernel_pca_linear_svc": lambda: make_pipeline(KernelPCA(3, kernel="rbf"), LinearSVC()).fit(Xc, yc),
+    "lda_classifier": lambda: LinearDiscriminantAnalysis().fit(X, y),
+    "spline_kbins": lambda: make_pipeline(
+        ColumnTransformer([("s", SplineTransformer(), [0, 1]), ("k", KBinsDiscretizer(n_bins=3), [2, 3])]), Ridge()
+    ).fit(Xr, yr),
+    "pls": lambda: PLSRegression(2).fit(Xr, yr),
+    "nearest_neighbors_radius": lambda: RadiusNeighborsRegressor(radius=5.0).fit(Xr, yr),
+    "hist_gb_categorical": lambda: HistGradientBoostingRegressor(max_iter=10, categorical_features=[0]).fit(
+        np.c_[np.arange(300) % 4, Xr[:, 1:]], yr
+    ),
+    "label_encoder": lambda: LabelEncoder().fit(["a", "b", "c"]),
 }
 
 import mlflow.sklearn  # noqa: E402
@@ -185,12 +252,21 @@ xgb_clf = xgboost.XGBClassifier(n_estimators=10, max_depth=3).fit(Xc, yc)
 logged("xgboost", "classifier_native", lambda: mlflow.xgboost.log_model(xgb_clf, name="model", **FAST))
 for fmt in ("pickle", "cloudpickle"):
     logged("xgboost", f"classifier_sklearn_{fmt}", lambda: mlflow.sklearn.log_model(xgb_clf, name="model", **FAST, serialization_format=fmt))
+xgb_reg = xgboost.XGBRegressor(n_estimators=10).fit(Xr, yr)
+for fmt in ("pickle", "cloudpickle"):
+    logged("xgboost", f"regressor_sklearn_{fmt}", lambda: mlflow.sklearn.log_model(xgb_reg, name="model", serialization_format=fmt, **FAST))
+xgb_rank = xgboost.XGBRanker(n_estimators=5).fit(Xc[:60], yc[:60] + (np.arange(60) % 3), qid=np.repeat(np.arange(6), 10))
+logged("xgboost", "ranker_sklearn_pickle", lambda: mlflow.sklearn.log_model(xgb_rank, name="model", serialization_format="pickle", **FAST))
 lgb_booster = lightgbm.train({"objective": "binary", "verbose": -1}, lightgbm.Dataset(Xc, label=yc), 10)
 logged("lightgbm", "booster_native", lambda: mlflow.lightgbm.log_model(lgb_booster, name="model", **FAST))
 lgb_clf = lightgbm.LGBMClassifier(n_estimators=10, verbose=-1).fit(Xc, yc)
 logged("lightgbm", "classifier_native", lambda: mlflow.lightgbm.log_model(lgb_clf, name="model", **FAST))
 for fmt in ("pickle", "cloudpickle"):
     logged("lightgbm", f"classifier_sklearn_{fmt}", lambda: mlflow.sklearn.log_model(lgb_clf, name="model", **FAST, serialization_format=fmt))
+
+lgb_reg = lightgbm.LGBMRegressor(n_estimators=10, verbose=-1).fit(Xr, yr)
+for fmt in ("pickle", "cloudpickle"):
+    logged("lightgbm", f"regressor_sklearn_{fmt}", lambda: mlflow.sklearn.log_model(lgb_reg, name="model", serialization_format=fmt, **FAST))
 
 import mlflow.pytorch  # noqa: E402
 import torch  # noqa: E402
@@ -205,6 +281,9 @@ TORCH = {
         {"emb": nn.Embedding(100, 8), "lstm": nn.LSTM(8, 16, batch_first=True), "gru": nn.GRU(16, 8), "head": nn.Linear(8, 2)}
     ),
     "transformer": lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(d_model=16, nhead=2, dim_feedforward=32), 1),
+    "attention_norm": lambda: nn.ModuleList(
+        [nn.MultiheadAttention(16, 2), nn.LayerNorm(16), nn.Conv1d(4, 4, 3), nn.GELU(), nn.Identity(), nn.Upsample(scale_factor=2)]
+    ),
 }
 TORCH_INPUTS = {
     "mlp": torch.ones(2, 8),
@@ -266,6 +345,43 @@ for name in ("random_forest", "column_transformer", "hist_gradient_boosting"):
     joblib.dump(SKLEARN[name](), path + ".z", compress=3)
     case(path + ".z", "real", "sklearn-joblib", name + " (zlib)")
 
+# Models that carry code (expected not clean): a lambda or a __main__ function in a FunctionTransformer, a torch
+# module class and an mlflow PythonModel defined in __main__ (cloudpickle writes their code into the file).
+def add_one(x):
+    return x + 1
+
+
+class TinyNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+class Echo(mlflow.pyfunc.PythonModel):
+    def predict(self, context, model_input):
+        return model_input
+
+
+def code_case(name, log):
+    with mlflow.start_run(run_name=f"code-{name}"):
+        info = log()
+    dest = os.path.join(OUT, "code", name)
+    shutil.copytree(mlflow.artifacts.download_artifacts(info.model_uri), dest)
+    CASES.append({"path": os.path.relpath(dest, OUT), "kind": "code", "group": "real models carrying code", "name": name})
+
+
+import mlflow.pyfunc  # noqa: E402
+
+lam = make_pipeline(FunctionTransformer(lambda a: a * 2), Ridge()).fit(Xr, yr)
+code_case("sklearn lambda (cloudpickle)", lambda: mlflow.sklearn.log_model(lam, name="model", serialization_format="cloudpickle", **FAST))
+main_fn = make_pipeline(FunctionTransformer(add_one), Ridge()).fit(Xr, yr)
+code_case("sklearn __main__ function (pickle)", lambda: mlflow.sklearn.log_model(main_fn, name="model", serialization_format="pickle", **FAST))
+code_case("torch __main__ module class", lambda: mlflow.pytorch.log_model(TinyNet(), name="model", serialization_format="pickle", **FAST))
+code_case("pyfunc PythonModel in __main__", lambda: mlflow.pyfunc.log_model(name="model", python_model=Echo(), **FAST))
+
 shutil.rmtree(os.path.join(OUT, "_mlruns"), ignore_errors=True)
 
 # ---------------------------------------------------------------------------------------------------------
@@ -308,7 +424,7 @@ FAMILIES = {
     "ctypes/native": [("ctypes", "CDLL", ("libc.so.6",)), ("_ctypes", "dlopen", ("x",)), ("numpy.ctypeslib", "load_library", ("x", "."))],
     "nested loaders": [("pickle", "loads", ("x",)), ("pandas.io.pickle", "read_pickle", ("/x",)), ("pandas", "read_pickle", ("/x",)), ("numpy", "load", ("/x",)), ("joblib", "load", ("/x",)), ("torch", "load", ("/x",)), ("torch.storage", "_load_from_bytes", ("x",)), ("mlflow.pyfunc", "load_model", ("runs:/x",)), ("keras.models", "load_model", ("/x",)), ("dill", "loads", ("x",)), ("marshal", "loads", ("x",))],
     "listed escapes": [("distutils.spawn", "spawn", ("id",)), ("site", "main", ()), ("_thread", "start_new_thread", ("x", "y")), ("lib2to3.main", "main", ("x",)), ("threading", "Thread", ()), ("atexit", "register", ("x",)), ("logging.config", "dictConfig", ("x",)), ("operator", "call", ("x",)), ("multiprocessing", "Process", ())],
-    "gadgets": [("operator", "attrgetter", ("x",)), ("operator", "methodcaller", ("x",)), ("functools", "partial", ("x",)), ("functools", "reduce", ("x", "y")), ("types", "FunctionType", ("x", "y")), ("builtins", "object.__subclasses__", ())],
+    "gadgets": [("operator", "attrgetter", ("x",)), ("operator", "methodcaller", ("x",)), ("functools", "reduce", ("x", "y")), ("types", "FunctionType", ("x", "y")), ("builtins", "object.__subclasses__", ())],
     "on no list (unknown)": [("zipapp", "create_archive", ("/x",)), ("compileall", "compile_dir", ("/x",)), ("py_compile", "compile", ("/x",)), ("netrc", "netrc", ("/x",)), ("wave", "open", ("/x", "wb")), ("mimetypes", "init", ()), ("sklearn.linear_model._logistic", "_logistic_regression_path", ("x",)), ("torch.nn.modules.linear", "F", ()), ("sklearn.utils._joblib", "Memory", ("/x",)), ("numpy", "mean", ("x",)), ("xgboost.core", "_load_lib", ()), ("antigravity", "geohash", ("x",))],
 }
 
@@ -411,6 +527,9 @@ tricks = {
     "SETITEM on an import": b"\x80\x02ccopyreg\n_inverted_registry\nK\x01X\x02\x00\x00\x00osX\x06\x00\x00\x00system\x86s.",
     "EXT1 extension code": b"\x80\x02\x82\x01X\x02\x00\x00\x00id\x85R.",
     "call of a call's result": b"\x80\x02ccollections\nOrderedDict\n)RX\x02\x00\x00\x00id\x85R.",
+    "functools.partial(os.system, 'id') called": b"\x80\x02cfunctools\npartial\ncos\nsystem\nX\x02\x00\x00\x00id\x86R)R.",
+    "functools.partial(print, 'id') called": b"\x80\x02cfunctools\npartial\ncbuiltins\nprint\nX\x02\x00\x00\x00id\x86R)R.",
+    "functools.partial of an allowed class, called": b"\x80\x02cfunctools\npartial\ncbuiltins\nlist\n\x85R)R.",
     "two pickles, second malicious": pickle.dumps({"a": 1}, protocol=4) + call("os", "system", ("id",), 4),
     "truncated after the call": call("subprocess", "Popen", ("id",), 4)[:-1],
 }

@@ -37,6 +37,10 @@ const STDLIB = [
   'collections.deque',
   'collections.Counter',
   'collections.ChainMap',
+  // A partial only binds arguments: its callable and arguments are imports vetted on their own, and calling the
+  // partial while loading takes a REDUCE of a non-import (an indirect call, suspicious). HistGradientBoosting
+  // with categorical features keeps `partial(check_array, ...)`.
+  'functools.partial',
   // copyreg's helpers: `__newobj__(cls, *args)` is `cls.__new__`, `_reconstructor(cls, base, state)` is
   // `base.__new__(cls, state)` and `base.__init__`: both only reach classes that are themselves vetted imports.
   'copyreg._reconstructor',
@@ -122,8 +126,11 @@ const PANDAS = [
   'pandas.core.flags.Flags',
 ];
 
-/** scipy sparse matrices and arrays (e.g. a fitted TfidfVectorizer's idf diagonal). */
+/** scipy sparse matrices and arrays (e.g. a fitted TfidfVectorizer's idf diagonal), splines. */
 const SCIPY = [
+  'scipy.interpolate._bsplines.BSpline',
+  // the array namespace function a BSpline keeps (SplineTransformer): it only builds an array
+  'scipy._lib.array_api_compat.numpy._aliases.asarray',
   'scipy.sparse._csr.csr_matrix',
   'scipy.sparse._csc.csc_matrix',
   'scipy.sparse._coo.coo_matrix',
@@ -139,6 +146,12 @@ const SCIPY = [
   'scipy.sparse._dok.dok_array',
   'scipy.sparse._lil.lil_array',
 ];
+
+/**
+ * scikit-learn functions (not classes) that real fitted models keep as attributes, reviewed one by one: they
+ * validate or convert arrays and touch nothing else.
+ */
+const SKLEARN_FUNCTIONS = ['sklearn.utils.validation.check_array'];
 
 /** joblib's wrappers around the raw array bytes it writes between pickle opcodes. */
 const JOBLIB = ['joblib.numpy_pickle.NumpyArrayWrapper', 'joblib.numpy_pickle_compat.ZNDArrayWrapper'];
@@ -199,6 +212,7 @@ const ALLOW = new Set<string>([
   ...NUMPY,
   ...PANDAS,
   ...SCIPY,
+  ...SKLEARN_FUNCTIONS,
   ...JOBLIB,
   ...TORCH,
   ...LIBRARY_ALLOW_LIST,

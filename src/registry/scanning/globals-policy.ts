@@ -232,7 +232,6 @@ const DANGEROUS_NAMES: Record<string, Rule> = {
   '_operator.attrgetter': { severity: 'CRITICAL', reason: 'reaches any attribute' },
   '_operator.methodcaller': { severity: 'CRITICAL', reason: 'calls any method' },
   '_operator.itemgetter': { severity: 'MEDIUM', reason: 'gadget for attribute chains (picklescan)' },
-  'functools.partial': { severity: 'HIGH', reason: 'binds arguments to any callable (picklescan)' },
   'functools.reduce': { severity: 'HIGH', reason: 'calls any callable' },
   'types.CodeType': { severity: 'CRITICAL', reason: 'builds code objects' },
   'types.FunctionType': { severity: 'CRITICAL', reason: 'builds functions from code' },

@@ -65,7 +65,7 @@ describe('tar archives', () => {
       ['os_system.tar.bz2', 'bz2'],
       ['os_system.tar.xz', 'xz'],
       ['model.7z', '7z'],
-    ]) {
+    ] as const) {
       const v = scanBuffer(name, fixture(`tar/${name}`));
       expect(v.status, name).toBe('failed');
       if (v.status === 'failed')

@@ -422,7 +422,10 @@ if WITH_SKLEARN:
     # pickle formats must all scan clean (the full corpus with XGBoost, LightGBM, PyTorch, Keras is bench/scan).
     import pandas as pd
     from sklearn.compose import ColumnTransformer
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    from scipy.stats import loguniform
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.model_selection import RandomizedSearchCV
+    from sklearn.preprocessing import SplineTransformer
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.impute import SimpleImputer
     from sklearn.model_selection import GridSearchCV
@@ -456,6 +459,15 @@ if WITH_SKLEARN:
         "svc": SVC(probability=True).fit(X, y),
         "tfidf_nb": make_pipeline(TfidfVectorizer(), MultinomialNB()).fit(texts, [1, 0, 1, 0] * 5),
         "grid_search": GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=3).fit(X, y),
+        # these three needed allow-list entries beyond classes: scipy.stats distributions, a spline's array
+        # function, functools.partial(check_array)
+        "randomized_search_scipy": RandomizedSearchCV(
+            LogisticRegression(max_iter=300), {"C": loguniform(1e-2, 1e2)}, n_iter=2, cv=3, random_state=0
+        ).fit(X, y),
+        "spline": make_pipeline(SplineTransformer(), Ridge()).fit(X, y),
+        "hist_gb_categorical": HistGradientBoostingRegressor(max_iter=5, categorical_features=[0]).fit(
+            np.c_[np.arange(len(y)) % 4, X[:, 1:]], y
+        ),
     }
     for fp_name, fp_model in fp_models.items():
         for fmt in ("pickle", "cloudpickle"):
