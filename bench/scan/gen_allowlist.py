@@ -9,7 +9,8 @@ writes), never a module prefix and never a name a module merely re-exports. Only
 of these libraries are not listed (the few reconstructor functions pickles need are written by hand in
 allowlist.ts). A class is left out, and named on stderr, when the source of the constructor, `__new__` or
 `__setstate__` it runs on load calls something that reaches files, processes, the network or code
-(`open(`, `subprocess`, `exec(`, `load(`...), or when it lives in test, dataset, dask/spark or plotting code.
+(`open(`, `subprocess`, `exec(`, `load(`...), or when it lives in test, dataset, dask/spark, plotting, callback
+or other code that is not part of a model (SKIP_PARTS, SKIP_MODULES).
 """
 import importlib
 import inspect
@@ -32,6 +33,23 @@ SKIP_PARTS = {
     "jit", "onnx", "export", "fx", "utils_internal", "_export", "compiler", "backends", "testing_utils",
     "saving", "legacy", "tools", "dtensor", "_functorch", "profiler", "cuda", "mps", "xpu",
 }
+# Not model code: callbacks open sockets and threads (sklearn.callback listeners), test doubles, display and
+# printing helpers, the parallel-execution wrappers.
+SKIP_MODULES = (
+    "sklearn.callback",
+    "sklearn.utils._mocking",
+    "sklearn.utils.estimator_checks",
+    "sklearn.utils.parallel",
+    "sklearn.utils._repr_html",
+    "sklearn.utils._pprint",
+    "sklearn.utils._plotting",
+    "sklearn.utils._show_versions",
+    "sklearn.inspection",
+    "xgboost.callback",
+    "xgboost.tracker",
+    "lightgbm.callback",
+    "keras.src.callbacks",
+)
 DANGER = re.compile(
     r"(?<![.\w])(open|exec|eval|compile|__import__)\s*\(|"
     r"\b(import_module|system|popen|Popen|check_output|check_call|urlopen|urlretrieve|rmtree|unlink|makedirs|"
@@ -47,7 +65,7 @@ def modules_of(package_name):
     yield pkg
     for info in pkgutil.walk_packages(pkg.__path__, package_name + "."):
         parts = set(info.name.split("."))
-        if parts & SKIP_PARTS:
+        if parts & SKIP_PARTS or any(info.name == m or info.name.startswith(m + ".") for m in SKIP_MODULES):
             continue
         try:
             yield importlib.import_module(info.name)
