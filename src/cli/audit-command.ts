@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { openDatabase, type DatabaseHandle } from '../db/index.js';
+import type { Platform } from '../platform/index.js';
 import {
   AuditLog,
   auditOutcomes,
@@ -12,6 +12,7 @@ import { InvalidParameterError } from '../shared/errors.js';
 import type { CliIo } from './cli-context.js';
 import { formatTimestamp, toJson } from './format.js';
 import { formatTable } from './tables.js';
+import { withPlatform } from './server-database.js';
 
 interface DbOptions {
   backendStoreUri?: string;
@@ -37,14 +38,22 @@ export function backendStoreUriOf(options: DbOptions, io: CliIo): string {
   return uri;
 }
 
-/** Opens the database for one command and always closes it. */
-export async function withDatabase<T>(uri: string, fn: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
-  const handle = openDatabase(uri);
-  try {
-    return await fn(handle);
-  } finally {
-    await handle.close();
-  }
+/**
+ * Opens the platform on the named database for one read-only command and always closes it. Migrations are not
+ * applied: inspecting an audit log must not change the database that holds it.
+ */
+function withAuditLog<T>(
+  backendStoreUri: string,
+  io: CliIo,
+  read: (db: Platform['database']['db'], auditLog: AuditLog) => Promise<T>,
+): Promise<T> {
+  return withPlatform(
+    { backendStoreUri },
+    io,
+    (platform) => read(platform.database.db, platform.auditLog),
+    {},
+    { migrate: false },
+  );
 }
 
 function dbOption(command: Command): Command {
@@ -75,8 +84,8 @@ export function auditCommand(io: CliIo): Command {
       if (!match) throw new InvalidParameterError('Invalid --anchor: expected SEQ:HASH (64 hex digits)');
       anchor = { seq: Number(match[1]), hash: match[2] ?? '' };
     }
-    const result = await withDatabase(uri, (handle) =>
-      new AuditLog().verify(handle.db, anchor ? { anchor } : {}),
+    const result = await withAuditLog(uri, io, (db, auditLog) =>
+      auditLog.verify(db, anchor ? { anchor } : {}),
     );
     if (options.json) io.stdout(toJson(verifyResultToWire(result)));
     else io.stdout(`${formatVerifyReport(result).trimEnd()}\n`);
@@ -110,7 +119,7 @@ export function auditCommand(io: CliIo): Command {
       query.maxResults = Number(options.maxResults);
     }
     if (options.pageToken !== undefined) query.pageToken = options.pageToken;
-    const page = await withDatabase(uri, (handle) => new AuditLog().list(handle.db, query));
+    const page = await withAuditLog(uri, io, (db, auditLog) => auditLog.list(db, query));
     if (options.json) {
       io.stdout(toJson({ entries: page.items, next_page_token: page.nextPageToken ?? null }));
       return;

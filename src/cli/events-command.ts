@@ -3,7 +3,7 @@ import { EventConsumers, type ReplayFrom } from '../events/index.js';
 import { InvalidParameterError } from '../shared/errors.js';
 import type { CliIo } from './cli-context.js';
 import { formatTimestamp, toJson } from './format.js';
-import { withDbOption, withServerDatabase, type ServerDatabaseOptions } from './server-database.js';
+import { withDbOption, withPlatform, type ServerDatabaseOptions } from './server-database.js';
 import { formatTable } from './tables.js';
 
 interface ReplayOptions extends ServerDatabaseOptions {
@@ -42,7 +42,9 @@ export function eventsCommand(io: CliIo): Command {
       .description('each event consumer with its position and the events waiting after it')
       .option('--json', 'print JSON'),
   ).action(async (options: ServerDatabaseOptions & { json?: boolean }) => {
-    const consumers = await withServerDatabase(options, io, (handle) => new EventConsumers(handle.db).list());
+    const consumers = await withPlatform(options, io, (platform) =>
+      new EventConsumers(platform.database.db).list(),
+    );
     if (options.json) {
       io.stdout(toJson({ consumers }));
       return;
@@ -77,8 +79,8 @@ export function eventsCommand(io: CliIo): Command {
       .option('--end', 'skip every event waiting now'),
   ).action(async (name: string, options: ReplayOptions) => {
     const from = replayFrom(options);
-    const position = await withServerDatabase(options, io, (handle) =>
-      new EventConsumers(handle.db).reset(name, from),
+    const position = await withPlatform(options, io, (platform) =>
+      new EventConsumers(platform.database.db).reset(name, from),
     );
     io.stdout(`Moved consumer '${name}' to position ${position.xact}:${position.id}.\n`);
   });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
+import type { AuditOutcome } from '../security/audit/index.js';
 import type { DatabaseHandle } from '../db/index.js';
-import { AuditLog, type AuditOutcome } from '../security/audit/index.js';
 import {
   PermissionService,
   parsePermission,
@@ -11,7 +11,7 @@ import {
 import { UserService } from '../security/users/index.js';
 import { InvalidParameterError, NotFoundError } from '../shared/errors.js';
 import type { CliIo } from './cli-context.js';
-import { cliActor, withDbOption, withServerDatabase } from './server-database.js';
+import { cliActor, withDbOption, withPlatform } from './server-database.js';
 import { toJson } from './format.js';
 import { formatTable } from './tables.js';
 
@@ -68,15 +68,12 @@ function withPermissions<T>(
   audit: { verb: string; target: Target; details: Record<string, string> } | undefined,
   work: (services: Services) => Promise<T>,
 ): Promise<T> {
-  return withServerDatabase(options, io, async (handle, config) => {
-    const services: Services = {
-      handle,
-      permissions: new PermissionService({ handle, defaultPermission: config.defaultPermission }),
-      users: new UserService({ handle }),
-    };
+  return withPlatform(options, io, async (platform) => {
+    const handle = platform.database;
+    const services: Services = { handle, permissions: platform.permissions, users: platform.users };
     const record = async (outcome: AuditOutcome): Promise<void> => {
       if (!audit) return;
-      await new AuditLog().append(handle.db, {
+      await platform.auditLog.append(handle.db, {
         actor: cliActor(),
         action: `permissions.${audit.verb}`,
         resource: { type: audit.target.kind, id: audit.target.resource },

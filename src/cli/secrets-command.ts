@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { migrateToLatest } from '../db/index.js';
-import { AuditLog, type AuditOutcome } from '../security/audit/index.js';
-import { SecretStore, type MasterKey } from '../security/secrets/index.js';
+import type { AuditOutcome } from '../security/audit/index.js';
+import type { MasterKey, SecretStore } from '../security/secrets/index.js';
 import { loadMasterKey } from '../shared/config.js';
 import { InvalidParameterError } from '../shared/errors.js';
-import { backendStoreUriOf, withDatabase } from './audit-command.js';
+import { backendStoreUriOf } from './audit-command.js';
 import type { CliIo } from './cli-context.js';
-import { cliActor } from './server-database.js';
+import { cliActor, withPlatform } from './server-database.js';
 import { toJson } from './format.js';
 
 interface StoreOptions {
@@ -57,29 +56,35 @@ async function withStore<T>(
   audit: { verb: string; path: string } | undefined,
   fn: (store: SecretStore) => Promise<T>,
 ): Promise<T> {
-  const uri = backendStoreUriOf(options, io);
-  const key = masterKeyOf(options, io);
-  return withDatabase(uri, async (handle) => {
-    await migrateToLatest(handle);
-    const store = await SecretStore.open(handle, key);
-    const record = async (outcome: AuditOutcome) => {
-      if (!audit) return;
-      await new AuditLog().append(handle.db, {
-        actor: cliActor(),
-        action: `secrets.${audit.verb}`,
-        resource: { type: 'secret', id: audit.path },
-        outcome,
-      });
-    };
-    try {
-      const result = await fn(store);
-      await record('success');
-      return result;
-    } catch (err) {
-      await record('error');
-      throw err;
-    }
-  });
+  const backendStoreUri = backendStoreUriOf(options, io);
+  masterKeyOf(options, io); // refuses early, naming the variables, when no key is configured
+  const flags = options.masterKeyFile !== undefined ? { masterKeyFile: options.masterKeyFile } : {};
+  return withPlatform(
+    { backendStoreUri },
+    io,
+    async (platform) => {
+      if (!platform.secrets.enabled) throw new InvalidParameterError(platform.secrets.reason);
+      const store = platform.secrets.store;
+      const record = async (outcome: AuditOutcome) => {
+        if (!audit) return;
+        await platform.auditLog.append(platform.database.db, {
+          actor: cliActor(),
+          action: `secrets.${audit.verb}`,
+          resource: { type: 'secret', id: audit.path },
+          outcome,
+        });
+      };
+      try {
+        const result = await fn(store);
+        await record('success');
+        return result;
+      } catch (err) {
+        await record('error');
+        throw err;
+      }
+    },
+    flags,
+  );
 }
 
 function storeOptions(command: Command): Command {

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/index.js';
-import { loadServerConfig, type ServerConfig } from '../shared/config.js';
+import { openPlatform, type Platform, type PlatformOverrides } from '../platform/index.js';
+import { loadServerConfig, type ServerFlags } from '../shared/config.js';
 import type { CliIo } from './cli-context.js';
 
 /** The `--backend-store-uri` option of commands that work directly on the server's database. */
@@ -18,13 +18,16 @@ export function withDbOption(command: Command): Command {
 }
 
 /**
- * Opens the server's database as `bosun server` would (same `--backend-store-uri` default and settings, the
- * first-admin variables ignored), migrated, runs `work` and always closes it.
+ * Opens the platform on the server's database as `bosun server` would (same `--backend-store-uri` default and
+ * settings, migrated; the first-admin variables ignored: only the server creates the first administrator), runs
+ * `work` and always closes it. `flags` adds settings the command has its own options for (a master key file).
  */
-export async function withServerDatabase<T>(
+export async function withPlatform<T>(
   options: ServerDatabaseOptions,
   io: CliIo,
-  work: (handle: DatabaseHandle, config: ServerConfig) => Promise<T>,
+  work: (platform: Platform) => Promise<T>,
+  flags: ServerFlags = {},
+  overrides: PlatformOverrides = {},
 ): Promise<T> {
   const env = {
     ...(io.env ?? process.env),
@@ -32,15 +35,17 @@ export async function withServerDatabase<T>(
     BOSUN_ADMIN_PASSWORD: undefined,
   };
   const config = loadServerConfig(
-    options.backendStoreUri !== undefined ? { backendStoreUri: options.backendStoreUri } : {},
+    {
+      ...flags,
+      ...(options.backendStoreUri !== undefined ? { backendStoreUri: options.backendStoreUri } : {}),
+    },
     env,
   );
-  const handle = openDatabase(config.backendStoreUri, { sqliteSynchronous: config.sqliteSynchronous });
+  const platform = await openPlatform(config, overrides);
   try {
-    await migrateToLatest(handle);
-    return await work(handle, config);
+    return await work(platform);
   } finally {
-    await handle.close();
+    await platform.close();
   }
 }
 

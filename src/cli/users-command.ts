@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { UserService, type User } from '../security/users/index.js';
 import { InvalidParameterError } from '../shared/errors.js';
 import type { CliIo } from './cli-context.js';
-import { withDbOption, withServerDatabase } from './server-database.js';
+import { withDbOption, withPlatform } from './server-database.js';
 
 interface DbOptions {
   backendStoreUri?: string;
@@ -57,7 +57,7 @@ async function readPassword(envName: string, io: CliIo, prompt: SecretPrompt): P
 
 /** Runs `work` with the users of the server's database. */
 function withUsers<T>(options: DbOptions, io: CliIo, work: (users: UserService) => Promise<T>): Promise<T> {
-  return withServerDatabase(options, io, (handle) => work(new UserService({ handle })));
+  return withPlatform(options, io, (platform) => work(platform.users));
 }
 
 function describeUser(user: User): string {

@@ -1,16 +1,10 @@
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
-import type { ArtifactStore } from '../artifacts/index.js';
-import type { LineageService } from '../registry/lineage/index.js';
-import type { RegistryService } from '../registry/registry-service-contract.js';
-import type { PermissionServiceContract } from '../security/permissions/index.js';
-import type { UserService } from '../security/users/index.js';
-import type { ServerConfig } from '../shared/config.js';
+import type { PlatformServices } from '../platform/index.js';
 import { installAuthorization } from './authz/index.js';
 import { installCors, installSecurity, publicRoutes, type SecurityOptions } from './auth/index.js';
 import { documentErrorResponses } from './openapi-responses.js';
-import type { TrackingService } from '../tracking/tracking-service-contract.js';
 import { requestValidatorCompiler } from './validator-compiler.js';
 import { installTextInputGuard } from './text-input.js';
 import { formatSchemaError, installErrorHandling, type ErrorBody } from './error-handler.js';
@@ -18,54 +12,34 @@ import { registerArtifactRoutes, type ArtifactRouteDeps } from './mlflow/artifac
 import { registerMlflowRoutes } from './mlflow/index.js';
 import { registerMlflowRegistryRoutes } from './mlflow/registry-routes.js';
 import { registerLineageRoutes } from './api/lineage-routes.js';
-import { registerRegistryEventRoutes, type RegistryEventRouteDeps } from './api/registry-event-routes.js';
-import { registerGovernanceRoutes, type GovernanceRouteDeps } from './api/governance-routes.js';
+import { registerRegistryEventRoutes } from './api/registry-event-routes.js';
+import { registerGovernanceRoutes } from './api/governance-routes.js';
 import { registerSystemRoutes } from './system-routes.js';
 import type { TypedApp } from './typed-app.js';
-import { installAuditHook, registerAuditRoutes, type AuditDeps } from './audit/index.js';
-import { registerSecretRoutes, type SecretRouteDeps } from './api/secret-routes.js';
+import { installAuditHook, registerAuditRoutes } from './audit/index.js';
+import { registerSecretRoutes } from './api/secret-routes.js';
 import { registerUserRoutes } from './api/user-routes.js';
 import { registerMlflowAuthRoutes } from './mlflow/auth-routes.js';
 import { bosunVersion } from './version.js';
 
-export interface AppDeps {
-  tracking: TrackingService;
-  /** The model registry; its MLflow routes are served when it is given. */
-  registry?: RegistryService;
-  artifacts: ArtifactStore;
-  /** Registered model versions stored at a path: the artifact proxy refuses to change their files. */
-  versionsUsingArtifactPath?: ArtifactRouteDeps['versionsUsingPath'];
-  config: ServerConfig;
+/** How the app is built around the platform's services; production passes nothing. */
+export interface AppOptions {
   /** A ready logger (tests pass a silent one); by default Fastify's pino logger at `config.logLevel`. */
   logger?: FastifyBaseLogger;
-  /** Registry events and webhook subscriptions; their native routes are served when given. */
-  registryEvents?: RegistryEventRouteDeps;
-  /** Promotion policies, approvals and scan verdicts; their native routes are served when given. */
-  governance?: GovernanceRouteDeps;
-  /** Model lineage (versions ↔ runs ↔ datasets); its native routes are served when given. */
-  lineage?: LineageService;
-  /** Used by the readiness probe `GET /api/bosun/v1/health`. */
-  checkDatabase?: () => Promise<void>;
-  /** The audit log: when given, audited requests are recorded and the audit-log routes are served. */
-  audit?: AuditDeps;
-  /** The secret store; the secret routes answer BAD_REQUEST "secrets are disabled" without one. */
-  secrets?: SecretRouteDeps;
-  /** Users and tokens; required when `config.authEnabled` (see src/server/auth). */
-  users?: UserService;
-  /** Per-user grants; served by the user and permission routes (MLflow basic-auth API, /api/bosun/v1/users). */
-  permissions?: PermissionServiceContract;
-  /** Called on every failed sign-in (for the audit log). */
+  /** Called on every failed sign-in. */
   onAuthFailure?: SecurityOptions['onAuthFailure'];
 }
 
 export const openApiPath = '/api/bosun/v1/openapi.json';
 
 /**
- * The HTTP application, without listening: routes, validation, error mapping and the OpenAPI document.
- * Example: `const app = await buildApp({ tracking, artifacts, config }); await app.listen({ port: 5000 });`
+ * The HTTP application around the platform's services, without listening: routes, validation, error mapping
+ * and the OpenAPI document.
+ * Example: `const app = await buildApp(await openPlatform(config)); await app.listen({ port: 5000 });`
  */
-export async function buildApp(deps: AppDeps): Promise<TypedApp> {
-  const { config } = deps;
+export async function buildApp(services: PlatformServices, options: AppOptions = {}): Promise<TypedApp> {
+  const { config } = services;
+  const deps = { ...services, ...options };
   const verbose = config.logLevel === 'debug' || config.logLevel === 'trace';
   const app = Fastify({
     ...(deps.logger
@@ -105,20 +79,19 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
   installErrorHandling(app, config.bodyLimitBytes);
   // Before any route: bodies, query strings and path parameters that are not well-formed Unicode get a 400.
   installTextInputGuard(app);
-  if (deps.audit) installAuditHook(app, deps.audit);
+  const audit = { db: deps.database.db, auditLog: deps.auditLog };
+  installAuditHook(app, audit);
   // Before any route, so that its hooks cover every route and its inventory lists them all.
   installSecurity(app, {
     config,
-    ...(deps.users ? { users: deps.users } : {}),
+    users: deps.users,
     ...(deps.onAuthFailure ? { onAuthFailure: deps.onAuthFailure } : {}),
   });
-  if (config.authEnabled && !deps.permissions)
-    throw new Error('buildApp: auth is on but no PermissionService');
-  const governance = deps.governance?.governance;
+  const { governance } = deps;
   installAuthorization(app, {
     tracking: deps.tracking,
-    ...(deps.permissions ? { permissions: deps.permissions } : {}),
-    ...(governance ? { modelOfApproval: (id) => governance.modelNameOfApproval(Number(id)) } : {}),
+    permissions: deps.permissions,
+    modelOfApproval: (id) => governance.modelNameOfApproval(Number(id)),
   });
 
   await installCors(app, config.corsOrigins);
@@ -140,24 +113,22 @@ export async function buildApp(deps: AppDeps): Promise<TypedApp> {
         : doc.swaggerObject,
   });
 
-  registerSystemRoutes(app, deps.checkDatabase ? { checkDatabase: deps.checkDatabase } : {});
+  registerSystemRoutes(app, { checkDatabase: deps.checkDatabase });
   await registerMlflowRoutes(app, deps.tracking);
-  if (deps.registry) await registerMlflowRegistryRoutes(app, deps.registry, deps.artifacts);
-  if (deps.registryEvents) registerRegistryEventRoutes(app, deps.registryEvents);
-  if (deps.governance) registerGovernanceRoutes(app, deps.governance);
-  if (deps.lineage) registerLineageRoutes(app, deps.lineage);
-  if (deps.audit) registerAuditRoutes(app, deps.audit);
-  registerSecretRoutes(app, deps.secrets ?? { store: undefined });
-  if (deps.users) {
-    const userDeps = { users: deps.users, permissions: deps.permissions };
-    registerUserRoutes(app, userDeps);
-    await registerMlflowAuthRoutes(app, { ...userDeps, tracking: deps.tracking, registry: deps.registry });
-  }
+  await registerMlflowRegistryRoutes(app, deps.registry, deps.artifacts);
+  registerRegistryEventRoutes(app, { events: deps.events.registry, webhooks: deps.webhooks });
+  registerGovernanceRoutes(app, { governance, registry: deps.registry });
+  registerLineageRoutes(app, deps.lineage);
+  registerAuditRoutes(app, audit);
+  registerSecretRoutes(app, { store: deps.secrets.enabled ? deps.secrets.store : undefined });
+  const userDeps = { users: deps.users, permissions: deps.permissions };
+  registerUserRoutes(app, userDeps);
+  await registerMlflowAuthRoutes(app, { ...userDeps, tracking: deps.tracking, registry: deps.registry });
   if (config.serveArtifacts) {
     const artifactDeps: ArtifactRouteDeps = {
       artifacts: deps.artifacts,
       tracking: deps.tracking,
-      ...(deps.versionsUsingArtifactPath ? { versionsUsingPath: deps.versionsUsingArtifactPath } : {}),
+      versionsUsingPath: deps.versionsUsingArtifactPath,
     };
     await app.register(async (scope: TypedApp) => {
       await registerArtifactRoutes(scope, artifactDeps);

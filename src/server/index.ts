@@ -1,4 +1,4 @@
-export { buildApp, openApiPath, type AppDeps } from './app.js';
+export { buildApp, openApiPath, type AppOptions } from './app.js';
 export { startServer, type RunningServer, type StartOptions } from './start-server.js';
 export type { ErrorBody } from './error-handler.js';
 export type { TypedApp } from './typed-app.js';

@@ -5,11 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifactUriToStorePath, LocalArtifactStore } from '../../artifacts/index.js';
 import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
 import type { OutboxRegistryEventSink } from '../../registry/events/index.js';
-import { openRegistryEvents } from '../../registry/test-support/outbox-events.js';
-import { GovernanceService } from '../../registry/governance/index.js';
 import { cleanPickle, maliciousPickle } from '../../registry/governance/test-support/pickles.js';
-import { createRegistryService } from '../../registry/index.js';
-import { createTrackingService, type TrackingService } from '../../tracking/index.js';
+import { openPlatform, type Platform } from '../../platform/index.js';
+import type { TrackingService } from '../../tracking/index.js';
 import { buildApp } from '../app.js';
 import { testConfig } from '../test-support/test-server.js';
 import type { TypedApp } from '../typed-app.js';
@@ -24,6 +22,7 @@ const native = '/api/bosun/v1/registry';
 
 describe.each(testEngines)('governance routes on %s', (engine) => {
   let database: TestDatabase;
+  let platform: Platform;
   let dir: string;
   let app: TypedApp;
   let base: string;
@@ -60,23 +59,11 @@ describe.each(testEngines)('governance routes on %s', (engine) => {
   beforeAll(async () => {
     database = await openTestDatabase(engine);
     dir = mkdtempSync(join(tmpdir(), 'bosun-governance-routes-'));
+    platform = await openPlatform(testConfig({ backendStoreUri: database.uri, artifactsDestination: dir }));
     artifacts = new LocalArtifactStore(dir);
-    tracking = createTrackingService({ handle: database.handle, defaultArtifactRoot: 'mlflow-artifacts:/' });
-    events = openRegistryEvents(database.handle).sink;
-    const governance = new GovernanceService({ handle: database.handle, events, artifacts });
-    const registry = createRegistryService({
-      handle: database.handle,
-      tracking,
-      events,
-      hooks: governance.hooks,
-    });
-    app = await buildApp({
-      tracking,
-      registry,
-      governance: { governance, registry },
-      artifacts,
-      config: testConfig({ artifactsDestination: dir }),
-    });
+    tracking = platform.tracking;
+    events = platform.events.registry;
+    app = await buildApp(platform);
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     base = `http://127.0.0.1:${address !== null && typeof address === 'object' ? address.port : 0}`;
@@ -84,6 +71,7 @@ describe.each(testEngines)('governance routes on %s', (engine) => {
   });
   afterAll(async () => {
     await app.close();
+    await platform.close();
     await database.dispose();
     rmSync(dir, { recursive: true, force: true });
   });

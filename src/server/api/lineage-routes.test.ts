@@ -2,17 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalArtifactStore } from '../../artifacts/index.js';
 import { openTestDatabase, type TestDatabase } from '../../db/test-support/test-databases.js';
-import { createRegistryService } from '../../registry/index.js';
-import { createLineageService } from '../../registry/lineage/index.js';
-import { CollectingEventSink } from '../../registry/test-support/collecting-event-sink.js';
-import { createTrackingService } from '../../tracking/index.js';
+import { openPlatform, type Platform } from '../../platform/index.js';
 import { buildApp } from '../app.js';
 import { testConfig } from '../test-support/test-server.js';
 import type { TypedApp } from '../typed-app.js';
 
 let database: TestDatabase;
+let platform: Platform;
 let app: TypedApp;
 let dir: string;
 let base: string;
@@ -27,23 +24,9 @@ async function get(path: string): Promise<{ status: number; json: Record<string,
 beforeAll(async () => {
   database = await openTestDatabase('sqlite');
   dir = mkdtempSync(join(tmpdir(), 'bosun-lineage-routes-'));
-  const tracking = createTrackingService({
-    handle: database.handle,
-    defaultArtifactRoot: 'mlflow-artifacts:/',
-  });
-  const registry = createRegistryService({
-    handle: database.handle,
-    events: new CollectingEventSink(),
-    tracking,
-  });
-  const lineage = createLineageService({ db: database.handle.db, tracking, registry });
-  app = await buildApp({
-    tracking,
-    registry,
-    lineage,
-    artifacts: new LocalArtifactStore(dir),
-    config: testConfig({ artifactsDestination: dir }),
-  });
+  platform = await openPlatform(testConfig({ backendStoreUri: database.uri, artifactsDestination: dir }));
+  const { tracking, registry } = platform;
+  app = await buildApp(platform);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   base = `http://127.0.0.1:${address !== null && typeof address === 'object' ? address.port : 0}`;
@@ -77,6 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close();
+  await platform?.close();
   await database?.dispose();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });

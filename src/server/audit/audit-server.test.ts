@@ -5,11 +5,10 @@ import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalArtifactStore } from '../../artifacts/index.js';
-import { migrateToLatest, openDatabase } from '../../db/index.js';
-import { AuditLog } from '../../security/audit/index.js';
-import { MasterKey, SecretStore } from '../../security/secrets/index.js';
+import { openDatabase } from '../../db/index.js';
+import { MasterKey } from '../../security/secrets/index.js';
 import { loadServerConfig } from '../../shared/config.js';
+import { openPlatform } from '../../platform/index.js';
 import { buildApp } from '../app.js';
 import { outcomeOf, resourceOf, shouldAudit } from './audit-hook.js';
 import { waitFor } from '../../shared/test-support/wait-for.js';
@@ -280,17 +279,16 @@ describe('server logs', () => {
         cb();
       },
     });
-    const handle = openDatabase(sqliteUri(join(sub, 'b.db')));
-    await migrateToLatest(handle);
-    const store = await SecretStore.open(handle, key);
-    const app = await buildApp({
-      tracking: new FakeTrackingService(),
-      artifacts: new LocalArtifactStore(sub),
-      config: testConfig({ logLevel: 'debug' }),
-      logger: pino({ level: 'trace' }, sink),
-      audit: { db: handle.db, auditLog: new AuditLog() },
-      secrets: { store },
-    });
+    const platform = await openPlatform(
+      testConfig({
+        logLevel: 'debug',
+        backendStoreUri: sqliteUri(join(sub, 'b.db')),
+        artifactsDestination: join(sub, 'artifacts'),
+        masterKey: key,
+      }),
+      { tracking: new FakeTrackingService() },
+    );
+    const app = await buildApp(platform, { logger: pino({ level: 'trace' }, sink) });
     try {
       await app.listen({ host: '127.0.0.1', port: 0 });
       const addr = app.server.address();
@@ -308,7 +306,7 @@ describe('server logs', () => {
       expect(log).not.toContain(SECRET_VALUE);
     } finally {
       await app.close();
-      await handle.close();
+      await platform.close();
       rmSync(sub, { recursive: true, force: true });
     }
   });

@@ -1,4 +1,3 @@
-import type { DatabaseHandle } from '../../db/index.js';
 import type { ServerConfig } from '../../shared/config.js';
 import { InvalidParameterError } from '../../shared/errors.js';
 import { UserService, type FirstAdminOutcome } from '../../security/users/index.js';
@@ -8,11 +7,6 @@ import { enableAuthHelp } from './exposure.js';
 export interface StartNotice {
   level: 'info' | 'warn';
   message: string;
-}
-
-export interface PreparedUsers {
-  users: UserService;
-  notices: StartNotice[];
 }
 
 const onlyFirst =
@@ -58,8 +52,10 @@ function bootstrapNotice(username: string, outcome: FirstAdminOutcome): StartNot
  * Variables that do not match the stored administrator (another password, another name) are reported with a
  * warning and change nothing.
  */
-export async function prepareUsers(config: ServerConfig, handle: DatabaseHandle): Promise<PreparedUsers> {
-  const users = new UserService({ handle });
+export async function prepareUsers(
+  config: Pick<ServerConfig, 'adminBootstrap' | 'authEnabled'>,
+  users: UserService,
+): Promise<StartNotice[]> {
   const notices: StartNotice[] = [];
   const bootstrap = config.adminBootstrap;
   if (bootstrap) {
@@ -71,5 +67,5 @@ export async function prepareUsers(config: ServerConfig, handle: DatabaseHandle)
       `Authentication is on but no administrator exists, so nobody could sign in. ${enableAuthHelp}`,
     );
   }
-  return { users, notices };
+  return notices;
 }

@@ -10,5 +10,5 @@ export {
 } from './install-security.js';
 export { allowedHostEntries, isHostAllowed, parseHostHeader } from './host-allowlist.js';
 export { checkExposure, enableAuthHelp, isLoopbackHost } from './exposure.js';
-export { prepareUsers, type PreparedUsers } from './bootstrap.js';
+export { prepareUsers, type StartNotice } from './bootstrap.js';
 export type { AuthMethod } from './request-user.js';

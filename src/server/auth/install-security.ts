@@ -31,8 +31,8 @@ export interface AuthFailure {
 export interface SecurityOptions {
   config: Pick<ServerConfig, 'authEnabled' | 'allowedHosts' | 'host'> &
     Partial<Pick<ServerConfig, 'corsOrigins'>>;
-  /** Required when `config.authEnabled`. */
-  users?: UserService;
+  /** Who may sign in (consulted only when `config.authEnabled`). */
+  users: UserService;
   /** Called on every failed sign-in (for the audit log). Must not throw. */
   onAuthFailure?: (failure: AuthFailure) => void;
 }
@@ -121,8 +121,6 @@ export function isCrossSiteWrite(
  */
 export function installSecurity(app: TypedApp, options: SecurityOptions): void {
   const { config, users } = options;
-  if (config.authEnabled && !users)
-    throw new Error('installSecurity: auth is on but no UserService was given');
   const hosts = allowedHostEntries(config.host, config.allowedHosts);
   const inventory: RouteEntry[] = [];
   inventories.set(app, inventory);
@@ -150,7 +148,7 @@ export function installSecurity(app: TypedApp, options: SecurityOptions): void {
           'Cross-site request refused: its Origin is not this server. Add the name clients use to BOSUN_ALLOWED_HOSTS.',
       });
     }
-    if (!config.authEnabled || !users) return;
+    if (!config.authEnabled) return;
     const pattern = request.routeOptions.url;
     if (pattern !== undefined && isPublicRoute(request.method, pattern)) return;
     const credentials = parseAuthorization(request.headers.authorization);

@@ -35,15 +35,8 @@ declare module 'fastify' {
 }
 
 export interface AuthorizationDeps extends LocateDeps {
-  /** Required when auth is on; without it (auth off, no database of grants) grants are not maintained. */
-  permissions?: PermissionServiceContract;
-}
-
-/** The grants, where they are needed: a signed-in user without a PermissionService is a wiring bug. */
-function grantsOf(deps: AuthorizationDeps): PermissionServiceContract {
-  if (!deps.permissions)
-    throw new Error('authorization: a user is signed in but there is no PermissionService');
-  return deps.permissions;
+  /** The grants: checked when auth is on, and kept up to date (creators, renames, deletions) either way. */
+  permissions: PermissionServiceContract;
 }
 
 const kindLabel: Record<ResourceKind, string> = {
@@ -65,7 +58,7 @@ async function checkTargets(
 ): Promise<void> {
   if (located === 'unresolvable') throw denied(action, kind);
   for (const target of located) {
-    if (!(await grantsOf(deps).can(user, action, target.kind, target.resource))) {
+    if (!(await deps.permissions.can(user, action, target.kind, target.resource))) {
       throw denied(action, target.kind, target.resource);
     }
   }
@@ -180,7 +173,7 @@ function accessFor(deps: AuthorizationDeps, user: User): Access {
     visible(kind) {
       let visibility = cache.get(kind);
       if (!visibility) {
-        visibility = grantsOf(deps).readable(user, kind);
+        visibility = deps.permissions.readable(user, kind);
         cache.set(kind, visibility);
       }
       return visibility;

@@ -52,7 +52,11 @@ describe('model-version routes', () => {
         source: `runs:/${server.runId}/model`,
         run_id: server.runId,
         status: 'READY',
-        tags: [{ key: 'k', value: 'v' }],
+        // Every version is scanned on registration (governance); this one's source folder holds no file.
+        tags: [
+          { key: 'bosun.scan.status', value: 'failed' },
+          { key: 'k', value: 'v' },
+        ],
       },
     });
     const uri = await server.call('GET', `${api}/model-versions/get-download-uri?name=mv&version=1`);
@@ -72,7 +76,10 @@ describe('model-version routes', () => {
     });
     await server.call('DELETE', `${api}/model-versions/delete-tag`, { name: 'mv', version: '1', key: 'k' });
     const got = await server.call('GET', `${api}/model-versions/get?name=mv&version=1`);
-    expect((got.json.model_version as { tags: unknown }).tags).toEqual([{ key: 'x', value: 'y' }]);
+    expect((got.json.model_version as { tags: unknown }).tags).toEqual([
+      { key: 'bosun.scan.status', value: 'failed' },
+      { key: 'x', value: 'y' },
+    ]);
 
     const bad = await server.call('GET', `${api}/model-versions/get?name=mv&version=one`);
     expect(bad.status).toBe(400);

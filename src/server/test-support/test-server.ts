@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalArtifactStore } from '../../artifacts/index.js';
+import { openPlatform } from '../../platform/index.js';
 import type { ServerConfig } from '../../shared/config.js';
 import type { TrackingService } from '../../tracking/tracking-service-contract.js';
 import { buildApp } from '../app.js';
@@ -47,14 +47,22 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
   };
 }
 
-/** A real HTTP server on a free port around `tracking` (a fake by default). */
+/**
+ * A real HTTP server on a free port around `tracking` (a fake by default); the other services are the real ones
+ * over a throwaway SQLite file.
+ */
 export async function startTestServer(
   options: { tracking?: TrackingService; config?: Partial<ServerConfig> } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'bosun-server-test-'));
   const tracking = options.tracking ?? new FakeTrackingService();
-  const config = testConfig({ artifactsDestination: dir, ...options.config });
-  const app = await buildApp({ tracking, artifacts: new LocalArtifactStore(dir), config });
+  const config = testConfig({
+    artifactsDestination: join(dir, 'artifacts'),
+    backendStoreUri: `sqlite:///${join(dir, 'bosun.db')}`,
+    ...options.config,
+  });
+  const platform = await openPlatform(config, { tracking });
+  const app = await buildApp(platform);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = address !== null && typeof address === 'object' ? address.port : 0;
@@ -82,6 +90,7 @@ export async function startTestServer(
     },
     async close() {
       await app.close();
+      await platform.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -3,9 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalArtifactStore } from '../../../artifacts/index.js';
 import { openTestDatabase, type TestDatabase } from '../../../db/test-support/test-databases.js';
-import { createRegistryService } from '../../../registry/index.js';
-import { CollectingEventSink } from '../../../registry/test-support/collecting-event-sink.js';
-import { createTrackingService } from '../../../tracking/index.js';
+import { openPlatform } from '../../../platform/index.js';
 import { buildApp } from '../../app.js';
 import { testConfig } from '../../test-support/test-server.js';
 import type { TypedApp } from '../../typed-app.js';
@@ -27,22 +25,12 @@ export interface RegistryTestServer {
 export async function startRegistryServer(): Promise<RegistryTestServer> {
   const database: TestDatabase = await openTestDatabase('sqlite');
   const artifactsDir = mkdtempSync(join(tmpdir(), 'bosun-registry-routes-'));
-  const tracking = createTrackingService({
-    handle: database.handle,
-    defaultArtifactRoot: 'mlflow-artifacts:/',
-  });
-  const registry = createRegistryService({
-    handle: database.handle,
-    tracking,
-    events: new CollectingEventSink(),
-  });
+  const platform = await openPlatform(
+    testConfig({ backendStoreUri: database.uri, artifactsDestination: artifactsDir, serveArtifacts: true }),
+  );
+  const { tracking } = platform;
   const artifacts = new LocalArtifactStore(artifactsDir);
-  const app: TypedApp = await buildApp({
-    tracking,
-    registry,
-    artifacts,
-    config: testConfig({ artifactsDestination: artifactsDir, serveArtifacts: true }),
-  });
+  const app: TypedApp = await buildApp(platform);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const base = `http://127.0.0.1:${address !== null && typeof address === 'object' ? address.port : 0}`;
@@ -63,6 +51,7 @@ export async function startRegistryServer(): Promise<RegistryTestServer> {
     },
     async close() {
       await app.close();
+      await platform.close();
       await database.dispose();
       rmSync(artifactsDir, { recursive: true, force: true });
     },

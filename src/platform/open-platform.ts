@@ -1,0 +1,202 @@
+import { dirname } from 'node:path';
+import { sql } from 'kysely';
+import { LocalArtifactStore, type ArtifactLocationPolicy } from '../artifacts/index.js';
+import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/index.js';
+import { EventConsumerRunner, EventOutbox, platformEventTypes } from '../events/index.js';
+import { OutboxRegistryEventSink } from '../registry/events/index.js';
+import { GovernanceService } from '../registry/governance/index.js';
+import { createRegistryService, findVersionsUsingArtifactPath } from '../registry/index.js';
+import { createLineageService } from '../registry/lineage/index.js';
+import {
+  HttpWebhookTransport,
+  WebhookDispatcher,
+  WebhookService,
+  WebhookTargetPolicy,
+  webhookFanOut,
+} from '../registry/webhooks/index.js';
+import { AuditLog } from '../security/audit/index.js';
+import { PermissionService } from '../security/permissions/index.js';
+import { SecretStore } from '../security/secrets/index.js';
+import { UserService } from '../security/users/index.js';
+import type { Clock } from '../shared/clock.js';
+import type { ServerConfig } from '../shared/config.js';
+import { createTrackingService, type TrackingService } from '../tracking/index.js';
+import type { BackgroundWork, Platform, PlatformNotice, SecretsState } from './platform.js';
+
+/** What a test or an embedding may replace; production passes nothing. */
+export interface PlatformOverrides {
+  /** A stand-in for the tracking service (tests use an in-memory fake of the same interface). */
+  tracking?: TrackingService;
+  clock?: Clock;
+  /** Pause between event-consumer rounds when no local commit woke them (default 1 s). */
+  eventPollIntervalMs?: number;
+  /**
+   * Apply pending migrations (default true). Read-only inspection commands (`bosun audit-log verify`) pass
+   * false: they must not change the database they inspect.
+   */
+  migrate?: boolean;
+}
+
+/** Where experiments may put their artifacts (see docs/server.md): never the database's own folder. */
+function artifactLocationPolicy(config: ServerConfig, handle: DatabaseHandle): ArtifactLocationPolicy {
+  const file = handle.engine === 'sqlite' ? handle.description.replace(/^sqlite:/, '') : ':memory:';
+  return {
+    serveArtifacts: config.serveArtifacts,
+    defaultArtifactRoot: config.defaultArtifactRoot,
+    artifactsDestination: config.artifactsDestination,
+    protectedFolders: file === ':memory:' ? [] : [dirname(file)],
+  };
+}
+
+const noMasterKey =
+  'secrets are disabled: start the server with --master-key-file (BOSUN_MASTER_KEY_FILE) to enable them';
+
+/**
+ * The composition root: opens the database named by `config` (migrating it to the latest schema; a second
+ * process on the same database waits and applies nothing twice), the artifact store, and builds every service
+ * once. The server, every CLI command that works on the server's database and the pipeline worker start here.
+ * A wrong master key refuses to open (WrongMasterKeyError names both key ids, never a key). On failure the
+ * database is closed before the error propagates.
+ *
+ * Example:
+ * ```ts
+ * const platform = await openPlatform(loadServerConfig({}));
+ * try { console.log(await platform.tracking.getExperiment('0')); } finally { await platform.close(); }
+ * ```
+ */
+export async function openPlatform(
+  config: ServerConfig,
+  overrides: PlatformOverrides = {},
+): Promise<Platform> {
+  const database = openDatabase(config.backendStoreUri, { sqliteSynchronous: config.sqliteSynchronous });
+  try {
+    return await buildPlatform(config, database, overrides);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}
+
+async function buildPlatform(
+  config: ServerConfig,
+  database: DatabaseHandle,
+  overrides: PlatformOverrides,
+): Promise<Platform> {
+  if (overrides.migrate !== false) await migrateToLatest(database);
+  const clock = overrides.clock ? { clock: overrides.clock } : {};
+  const notices: PlatformNotice[] = [];
+  const tracking =
+    overrides.tracking ??
+    createTrackingService({
+      handle: database,
+      defaultArtifactRoot: config.defaultArtifactRoot,
+      artifactLocations: artifactLocationPolicy(config, database),
+    });
+  const outbox = new EventOutbox({ handle: database, types: platformEventTypes, ...clock });
+  const registryEvents = new OutboxRegistryEventSink(outbox);
+  const artifacts = new LocalArtifactStore(config.artifactsDestination);
+  const governance = new GovernanceService({ handle: database, events: registryEvents, artifacts });
+  const registry = createRegistryService({
+    handle: database,
+    tracking,
+    events: registryEvents,
+    hooks: governance.hooks,
+  });
+  const webhookTargets = new WebhookTargetPolicy({
+    allowPrivateWebhookTargets: config.webhookAllowPrivate,
+    allowedWebhookCidrs: config.webhookAllowedCidrs,
+  });
+  const secrets: SecretsState = config.masterKey
+    ? { enabled: true, store: await SecretStore.open(database, config.masterKey) }
+    : { enabled: false, reason: noMasterKey };
+  const webhooks = new WebhookService(
+    database.db,
+    webhookTargets,
+    secrets.enabled ? { secrets: secrets.store } : {},
+  );
+  // Webhook signing secrets live in the secret store; secrets of pre-0009 subscriptions move there now.
+  if (secrets.enabled) {
+    const moved = await webhooks.sealLegacySecrets();
+    if (moved > 0)
+      notices.push({
+        level: 'info',
+        message: `moved ${moved} webhook signing secret(s) into the secret store`,
+      });
+  } else {
+    const legacy = await webhooks.countLegacySecrets();
+    if (legacy > 0)
+      notices.push({
+        level: 'warn',
+        message:
+          `${legacy} webhook subscription(s) keep a plain-text signing secret in the database: set ` +
+          'BOSUN_MASTER_KEY_FILE and restart to move them into the encrypted secret store',
+      });
+  }
+
+  let background: BackgroundWork | undefined;
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    database,
+    artifacts,
+    tracking,
+    registry,
+    governance,
+    lineage: createLineageService({ db: database.db, tracking, registry }),
+    events: { outbox, registry: registryEvents },
+    webhooks,
+    webhookTargets,
+    users: new UserService({ handle: database }),
+    permissions: new PermissionService({ handle: database, defaultPermission: config.defaultPermission }),
+    auditLog: new AuditLog(),
+    secrets,
+    versionsUsingArtifactPath: (path, change) => findVersionsUsingArtifactPath(database.db, path, change),
+    checkDatabase: async () => {
+      await sql`select 1`.execute(database.db);
+    },
+    notices,
+    startBackground(options) {
+      if (background) return background;
+      const dispatcher = new WebhookDispatcher({
+        db: database.db,
+        transport: new HttpWebhookTransport(webhookTargets),
+        ...(secrets.enabled ? { secrets: secrets.store } : {}),
+        ...clock,
+        onError: (err: unknown) => options.onError(err, 'webhook delivery'),
+      });
+      const consumers = new EventConsumerRunner({
+        handle: database,
+        consumers: [webhookFanOut(outbox, { ...clock, onQueued: () => dispatcher.wake() })],
+        ...clock,
+        ...(overrides.eventPollIntervalMs !== undefined
+          ? { pollIntervalMs: overrides.eventPollIntervalMs }
+          : {}),
+        onError: (err, consumer) => options.onError(err, `event consumer ${consumer}`),
+      });
+      const unsubscribe = outbox.onCommitted(() => consumers.wake());
+      dispatcher.start();
+      consumers.start();
+      let stopping: Promise<void> | undefined;
+      const work: BackgroundWork = {
+        stop: () =>
+          (stopping ??= (async () => {
+            unsubscribe();
+            await consumers.stop();
+            await dispatcher.stop();
+          })()),
+      };
+      background = work;
+      return work;
+    },
+    close() {
+      closing ??= (async () => {
+        try {
+          await background?.stop();
+        } finally {
+          await database.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}

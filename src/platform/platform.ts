@@ -1,0 +1,74 @@
+import type { ArtifactStore } from '../artifacts/index.js';
+import type { DatabaseHandle } from '../db/index.js';
+import type { EventOutbox, PlatformEvents } from '../events/index.js';
+import type { OutboxRegistryEventSink } from '../registry/events/index.js';
+import type { GovernanceService } from '../registry/governance/index.js';
+import type { ArtifactChange, RegistryService, VersionUsingArtifactPath } from '../registry/index.js';
+import type { LineageService } from '../registry/lineage/index.js';
+import type { WebhookService, WebhookTargetPolicy } from '../registry/webhooks/index.js';
+import type { AuditLog } from '../security/audit/index.js';
+import type { PermissionService } from '../security/permissions/index.js';
+import type { SecretStore } from '../security/secrets/index.js';
+import type { UserService } from '../security/users/index.js';
+import type { ServerConfig } from '../shared/config.js';
+import type { TrackingService } from '../tracking/index.js';
+
+/**
+ * The secret store, or why there is none: it needs a master key (`--master-key-file`). A discriminated state
+ * rather than an optional field, so every reader says what happens without one.
+ */
+export type SecretsState = { enabled: true; store: SecretStore } | { enabled: false; reason: string };
+
+/** A line to log once a logger exists (never a secret). */
+export interface PlatformNotice {
+  level: 'info' | 'warn';
+  message: string;
+}
+
+/**
+ * Every service of one Bosun process, built once by `openPlatform` and passed to whoever needs them: the HTTP
+ * app, the CLI commands, the pipeline worker. Nothing here is optional: a feature that can be switched off says
+ * so in its own state (see `SecretsState`).
+ */
+export interface PlatformServices {
+  config: ServerConfig;
+  database: DatabaseHandle;
+  artifacts: ArtifactStore;
+  tracking: TrackingService;
+  registry: RegistryService;
+  governance: GovernanceService;
+  lineage: LineageService;
+  /** The platform event outbox, and the registry's typed view of it (the event log API). */
+  events: { outbox: EventOutbox<PlatformEvents>; registry: OutboxRegistryEventSink };
+  webhooks: WebhookService;
+  webhookTargets: WebhookTargetPolicy;
+  users: UserService;
+  permissions: PermissionService;
+  auditLog: AuditLog;
+  secrets: SecretsState;
+  /** Registered model versions whose files lie under an artifact path (artifact routes refuse to change them). */
+  versionsUsingArtifactPath(path: string, change: ArtifactChange): Promise<VersionUsingArtifactPath[]>;
+  /** Readiness: resolves when the database answers. */
+  checkDatabase(): Promise<void>;
+}
+
+/** Loops that run beside the services in a long-lived process (event consumers, webhook delivery). */
+export interface BackgroundWork {
+  /** Stops the loops and waits for their current rounds. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface BackgroundOptions {
+  /** Told about rounds that failed; the loops keep going. */
+  onError(err: unknown, loop: string): void;
+}
+
+/** The services plus what the process does with them over its life. */
+export interface Platform extends PlatformServices {
+  /** What opening found worth telling the operator (first admin, legacy webhook secrets...). */
+  notices: readonly PlatformNotice[];
+  /** Starts the event consumers and the webhook dispatcher (a server does; a one-shot CLI command does not). */
+  startBackground(options: BackgroundOptions): BackgroundWork;
+  /** Stops background work and closes the database. Idempotent. */
+  close(): Promise<void>;
+}
