@@ -381,6 +381,11 @@ main_fn = make_pipeline(FunctionTransformer(add_one), Ridge()).fit(Xr, yr)
 code_case("sklearn __main__ function (pickle)", lambda: mlflow.sklearn.log_model(main_fn, name="model", serialization_format="pickle", **FAST))
 code_case("torch __main__ module class", lambda: mlflow.pytorch.log_model(TinyNet(), name="model", serialization_format="pickle", **FAST))
 code_case("pyfunc PythonModel in __main__", lambda: mlflow.pyfunc.log_model(name="model", python_model=Echo(), **FAST))
+# models-from-code: the model is a Python file mlflow runs on load
+model_py = os.path.join(OUT, "_mlruns", "echo_model.py")
+with open(model_py, "w") as f:
+    f.write("import mlflow\n\nclass Echo(mlflow.pyfunc.PythonModel):\n    def predict(self, context, model_input):\n        return model_input\n\nmlflow.models.set_model(Echo())\n")
+code_case("pyfunc models-from-code", lambda: mlflow.pyfunc.log_model(name="model", python_model=model_py, **FAST))
 
 shutil.rmtree(os.path.join(OUT, "_mlruns"), ignore_errors=True)
 
@@ -513,6 +518,18 @@ for q, (fn, args) in REAL_CALLS.items():
     with open(os.path.join(dest, "model.pkl"), "wb") as f:
         pickle.dump(obj, f, protocol=4)
     case(dest, "malicious", "mlflow model folder", q)
+
+# A real mlflow model folder whose MLmodel points mlflow at a loader module shipped in code/ (no pickle at all)
+dest = os.path.join(OUT, "malicious", "mlflow-folder", "loader_module")
+shutil.copytree(os.path.join(OUT, "real", "sklearn-pickle", "logreg"), dest)
+with open(os.path.join(dest, "MLmodel")) as f:
+    mlmodel = f.read().replace("loader_module: mlflow.sklearn", "code: code\n    loader_module: evil_loader")
+with open(os.path.join(dest, "MLmodel"), "w") as f:
+    f.write(mlmodel)
+os.makedirs(os.path.join(dest, "code"))
+with open(os.path.join(dest, "code", "evil_loader.py"), "w") as f:
+    f.write("import os\n\ndef _load_pyfunc(path):\n    os.system('id')\n")
+case(dest, "malicious", "mlflow model folder", "loader_module in code/")
 
 # Tricks
 tricks = {

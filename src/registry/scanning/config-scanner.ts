@@ -11,7 +11,7 @@
  *
  * Nothing in the JSON is evaluated; a file that is not valid JSON yields nothing here.
  */
-import { classifyGlobal } from './globals-policy.js';
+import { classifyGlobal, dangerousModule } from './globals-policy.js';
 import type { ScanFinding } from './types.js';
 
 /** Namespaces whose names Keras resolves through its registry of exported objects, not by importing. */
@@ -99,6 +99,36 @@ export function scanJsonConfig(file: string, bytes: Buffer, allow?: ReadonlySet<
       name: ref.name,
       severity: 'MEDIUM',
       detail: `the ${ref.via} names ${qualified}${times}, which is not on the allow list of known-safe constructors; loading it imports that`,
+    });
+  }
+  return findings;
+}
+
+const LOADER_MODULE = /^\s*loader_module:\s*['"]?([A-Za-z_][\w.]*)['"]?\s*$/gm;
+
+/**
+ * An MLmodel file: mlflow imports each flavor's `loader_module` and calls its `_load_pyfunc`. mlflow's own
+ * loaders (`mlflow.sklearn`...) are the normal case; any other module is code from outside the lists (a
+ * module shipped in the model's `code/` folder, or anything else importable), so it is suspicious, or unsafe
+ * when the module is on the deny list.
+ */
+export function scanMlmodel(file: string, bytes: Buffer): ScanFinding[] {
+  const text = bytes.toString('utf8');
+  const findings: ScanFinding[] = [];
+  LOADER_MODULE.lastIndex = 0;
+  for (let m = LOADER_MODULE.exec(text); m; m = LOADER_MODULE.exec(text)) {
+    const module = m[1] as string;
+    if (module === 'mlflow' || module.startsWith('mlflow.')) continue;
+    const rule = dangerousModule(module);
+    findings.push({
+      file,
+      kind: rule ? 'dangerous-global' : 'unknown-global',
+      module,
+      name: '_load_pyfunc',
+      severity: rule ? rule.severity : 'MEDIUM',
+      detail: `the MLmodel names loader_module ${module}, which mlflow imports to load the model${
+        rule ? `; it ${rule.reason}` : ", and which is not one of mlflow's own loaders"
+      }`,
     });
   }
   return findings;

@@ -6,7 +6,7 @@
  */
 import { constants as zc, gunzipSync, inflateSync } from 'node:zlib';
 import type { ScanBudget } from './budget.js';
-import { scanJsonConfig } from './config-scanner.js';
+import { scanJsonConfig, scanMlmodel } from './config-scanner.js';
 import { hasPickleMagic, ImportLog, readPickleStream } from './pickle-scanner.js';
 import { isTar, readTarMembers, sliceSource } from './tar-reader.js';
 import {
@@ -71,7 +71,6 @@ const DATA_EXTS = new Set([
   'gguf',
   'msgpack',
   'index',
-  'py',
   'r',
   'ipynb',
   'lock',
@@ -178,6 +177,11 @@ class FileScan {
     if (startsWith(head, 0x5a, 0x46) && PICKLE_EXTS.has(ext)) return this.scanJoblibZfile(label, src, depth);
     if (ext === 'pb') return this.scanSavedModel(label, src);
     if (ext === 'json') return this.scanJson(label, src);
+    if (ext === 'py') return this.codeFile(label);
+    if (ext === 'mlmodel' && src.size <= 1024 * 1024) {
+      this.findings.push(...scanMlmodel(label, src.read(0, src.size)));
+      return this.scanSpeculative(label, src);
+    }
     if (ext === 'keras') return this.scanKerasBytes(label, src, 'Keras config');
     if (PICKLE_EXTS.has(ext) || (hasPickleMagic(head) && !DATA_EXTS.has(ext))) {
       return this.scanPickle(label, this.whole(label, src), 0);
@@ -367,6 +371,19 @@ class FileScan {
       if (isZlib(head.subarray(i))) return this.scanDecompressed(label, src, depth, 'zlib', i);
     }
     throw new ScanFormatError('joblib: ZF header without a zlib stream');
+  }
+
+  /** Python source in a model folder: mlflow imports it (code paths, models-from-code); never clean. */
+  codeFile(label: string): void {
+    this.scanned += 1;
+    this.findings.push({
+      file: label,
+      kind: 'code-file',
+      severity: 'MEDIUM',
+      detail:
+        'Python source shipped with the model: mlflow imports it when the model lists it (code paths, ' +
+        'models-from-code), so it runs on load; the scanner does not judge source code',
+    });
   }
 
   /**

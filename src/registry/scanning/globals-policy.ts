@@ -245,6 +245,9 @@ const DANGEROUS_NAMES: Record<string, Rule> = {
   'operator.call': { severity: 'CRITICAL', reason: 'calls any callable' },
   '_operator.call': { severity: 'CRITICAL', reason: 'calls any callable' },
   'builtins.help': { severity: 'HIGH', reason: 'starts the interactive help' },
+  // Python 2's `__builtin__.reduce` and `intern`, which pickle maps to functools.reduce and sys.intern
+  'builtins.reduce': { severity: 'HIGH', reason: 'calls any callable' },
+  'builtins.intern': { severity: 'CRITICAL', reason: 'changes the interpreter' },
   'builtins.exit': { severity: 'HIGH', reason: 'ends the process' },
   'builtins.quit': { severity: 'HIGH', reason: 'ends the process' },
   'numpy.memmap': { severity: 'HIGH', reason: FILE },
@@ -380,6 +383,11 @@ export function classifyGlobal(
   const qualified = `${module}.${name}`;
   if (isAllowListed(qualified) || extraAllowed?.has(qualified) === true) return { kind: 'safe' };
   return { kind: 'unknown' };
+}
+
+/** The deny-list rule of a whole module (an MLmodel's `loader_module`), if any. */
+export function dangerousModule(module: string): { severity: Severity; reason: string } | undefined {
+  return lookupModule(canonicalModule(module)) ?? lookupModule(module);
 }
 
 function lookupLoader(module: string, name: string): Rule | undefined {

@@ -91,6 +91,7 @@ export function findingEffect(f: ScanFinding, strict = false): FindingEffect {
       return 'unsafe';
     case 'unknown-global':
     case 'indirect-call':
+    case 'code-file':
       return strict ? 'unsafe' : 'suspicious';
     case 'not-scanned':
       return 'informational';

@@ -21,6 +21,8 @@ export type ScanFindingKind =
   | 'unknown-global'
   /** REDUCE, NEWOBJ, OBJ or NEWOBJ_EX calling something that is not an import, e.g. a call's result (suspicious). */
   | 'indirect-call'
+  /** Python source shipped with the model (`code/`, models-from-code): mlflow imports it on load (suspicious). */
+  | 'code-file'
   /** A Keras `Lambda` layer or `__lambda__` function: Python code that runs when the model is loaded (unsafe). */
   | 'keras-lambda'
   /** A file or part the scanner does not inspect (TensorFlow SavedModel graphs); informational. */

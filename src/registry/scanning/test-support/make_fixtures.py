@@ -260,6 +260,11 @@ w("data/model.safetensors", (20).to_bytes(8, "little") + b'{"__metadata__":{}} '
 w("data/config.json", json.dumps({"class_name": "Dense"}).encode())
 w("data/notes.txt", b"just text\n")
 w("data/MLmodel", b"flavors:\n  python_function: {}\n")
+# an MLmodel's loader_module is imported by mlflow on load: its own loaders are fine, anything else is not
+w("mlmodel/sklearn/MLmodel", b"flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n    model_path: model.pkl\n")
+w("mlmodel/custom/MLmodel", b"flavors:\n  python_function:\n    code: code\n    loader_module: evil_loader\n")
+w("mlmodel/custom/code/evil_loader.py", b"import os\ndef _load_pyfunc(path):\n    os.system('id')\n")
+w("mlmodel/os/MLmodel", b"flavors:\n  python_function:\n    loader_module: 'os'\n")
 # A protocol-0 pickle hiding behind a data-looking name is still found
 w("data/disguised.txt", b"cos\nsystem\n(S'echo pwned'\ntR.")
 
