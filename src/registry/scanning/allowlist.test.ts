@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, fixtureDir } from './test-support/fixtures.js';
-import { LocalArtifactStore } from '../../artifacts/local/local-artifact-store.js';
+import { LocalArtifactStore } from '../../artifacts/index.js';
 import { classifyGlobal, isAllowListed, scanArtifactTree, scanBuffer, type ScanVerdict } from './index.js';
 
 function summary(v: ScanVerdict): string {

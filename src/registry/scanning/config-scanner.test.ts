@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { LocalArtifactStore } from '../../artifacts/local/local-artifact-store.js';
+import { LocalArtifactStore } from '../../artifacts/index.js';
 import { fixture, fixtureDir } from './test-support/fixtures.js';
 import { scanArtifactTree, scanBuffer } from './index.js';
 

@@ -9,7 +9,7 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ArtifactStore } from '../../artifacts/artifact-store.js';
+import type { ArtifactStore } from '../../artifacts/index.js';
 import { ScanBudget } from './budget.js';
 import { scanSource, type ScanContext } from './file-scanner.js';
 import {

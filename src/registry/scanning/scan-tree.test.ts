@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalArtifactStore } from '../../artifacts/local/local-artifact-store.js';
+import { LocalArtifactStore } from '../../artifacts/index.js';
 import { fixture, fixtureDir } from './test-support/fixtures.js';
 import { classifyGlobal, scanArtifactTree, scanFiles, type ScanInputFile } from './index.js';
 
