@@ -10,6 +10,7 @@ import { usersMigration } from './migrations/0007-users.js';
 import { permissionsMigration } from './migrations/0008-permissions.js';
 import { webhookSecretRefMigration } from './migrations/0009-webhook-secret-ref.js';
 import { eventOutboxMigration } from './migrations/0010-event-outbox.js';
+import { modelVersionLocationMigration } from './migrations/0011-model-version-location.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
@@ -25,6 +26,7 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0008-permissions': permissionsMigration(handle),
       '0009-webhook-secret-ref': webhookSecretRefMigration(handle),
       '0010-event-outbox': eventOutboxMigration(handle),
+      '0011-model-version-location': modelVersionLocationMigration(handle),
     }),
   };
 }

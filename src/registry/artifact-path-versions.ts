@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
+import { storageLocationDialectOf } from './storage-location-dialect.js';
 
 /** A model version whose files live at (or around) an artifact path. */
 export interface VersionUsingArtifactPath {
@@ -37,9 +38,10 @@ function touches(stored: string, path: string, change: ArtifactChange): boolean 
  * becomes the run's artifact URI + path, `models:/m-<id>` the logged model's artifact location,
  * `models:/<name>/<n>` that version's location, and every location in this server's store is kept in one
  * canonical form, `mlflow-artifacts:/<path>` (no host, no trailing slash). So one column answers for every source
- * form, by exact matches: the path and its ancestors (`in`), and for deletes the locations below it (`substr`,
- * segment-wise: `1/abc` never matches `1/abcd`). Same SQL on SQLite and PostgreSQL (`substr`/`length` count
- * characters on both). Locations recorded as remote (`s3://...`, `https://...`) are not this store's files, as
+ * form, by exact matches: the path and its ancestors (`in`), and for deletes the locations below it (a range of
+ * byte-ordered strings from `<path>/` to `<path>0`, segment-wise: `1/abc` never matches `1/abcd`). Both parts are
+ * served by the index `model_versions_storage_location` (storage-location-dialect.ts has the one engine
+ * difference: PostgreSQL compares in the "C" collation). Locations recorded as remote (`s3://...`, `https://...`) are not this store's files, as
  * for get-artifact and scanning.
  *
  * Example: `await findVersionsUsingArtifactPath(db, '1/3f2a/artifacts', 'delete')`
@@ -53,7 +55,12 @@ export async function findVersionsUsingArtifactPath(
   if (storePath === '')
     throw new Error('findVersionsUsingArtifactPath: the store root is not a version path');
   const exact = ancestorsOrSelf(storePath).map((path) => `${STORE_PREFIX}${path}`);
+  // Locations below the path are the strings starting with `<path>/`: in byte order, exactly those from `<path>/`
+  // (inclusive) to `<path>0` (exclusive), '0' being the byte right after '/'. A sibling sharing the first letters
+  // (`<path>d`, `<path>-x`) does not start with `<path>/` and sorts outside the range.
   const below = `${STORE_PREFIX}${storePath}/`;
+  const belowEnd = `${STORE_PREFIX}${storePath}0`;
+  const location = storageLocationDialectOf(db).byteOrdered(sql.ref('model_versions.storage_location'));
   const rows = await db
     .selectFrom('model_versions')
     .innerJoin(
@@ -68,10 +75,8 @@ export async function findVersionsUsingArtifactPath(
     ])
     .where((eb) =>
       eb.or([
-        eb('model_versions.storage_location', 'in', exact),
-        ...(change === 'delete'
-          ? [eb(sql`substr(model_versions.storage_location, 1, ${[...below].length})`, '=', below)]
-          : []),
+        eb(location, 'in', exact),
+        ...(change === 'delete' ? [eb.and([eb(location, '>=', below), eb(location, '<', belowEnd)])] : []),
       ]),
     )
     .orderBy('registered_models.name')
