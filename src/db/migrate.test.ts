@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest } from './migrate.js';
 import { openDatabase } from './open-database.js';
-import { createPostgresDatabase } from './test-support/test-databases.js';
+import { createPostgresDatabase, postgresTests } from './test-support/test-databases.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 
@@ -61,17 +61,20 @@ describe('migrations', () => {
     await handle.close();
   });
 
-  it('run once when two processes start on the same PostgreSQL database at the same moment', async () => {
-    const database = await createPostgresDatabase('bosun_migrate');
-    try {
-      const results = await Promise.all([migrateInChild(database.uri), migrateInChild(database.uri)]);
-      expect(results.flat().sort()).toEqual(expected);
-      const handle = openDatabase(database.uri);
-      const rows = await handle.db.selectFrom('experiments').select(['experiment_id', 'name']).execute();
-      expect(rows).toEqual([{ experiment_id: 0, name: 'Default' }]);
-      await handle.close();
-    } finally {
-      await database.drop();
-    }
-  });
+  it.runIf(postgresTests)(
+    'run once when two processes start on the same PostgreSQL database at the same moment',
+    async () => {
+      const database = await createPostgresDatabase('bosun_migrate');
+      try {
+        const results = await Promise.all([migrateInChild(database.uri), migrateInChild(database.uri)]);
+        expect(results.flat().sort()).toEqual(expected);
+        const handle = openDatabase(database.uri);
+        const rows = await handle.db.selectFrom('experiments').select(['experiment_id', 'name']).execute();
+        expect(rows).toEqual([{ experiment_id: 0, name: 'Default' }]);
+        await handle.close();
+      } finally {
+        await database.drop();
+      }
+    },
+  );
 });

@@ -2,10 +2,10 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from './open-database.js';
-import { createPostgresDatabase, testPostgresUri } from './test-support/test-databases.js';
+import { createPostgresDatabase, postgresTests, testPostgresUri } from './test-support/test-databases.js';
 import { waitFor } from '../shared/test-support/wait-for.js';
 
-describe('PostgreSQL handle', () => {
+describe.runIf(postgresTests)('PostgreSQL handle', () => {
   it('survives the server closing an idle pooled connection, and reconnects', async () => {
     const database = await createPostgresDatabase('bosun_pool');
     const handle = openDatabase(database.uri);

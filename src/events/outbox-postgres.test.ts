@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/index.js';
-import { openTestDatabase, type TestDatabase } from '../db/test-support/test-databases.js';
+import { openTestDatabase, postgresTests, type TestDatabase } from '../db/test-support/test-databases.js';
 import { EventConsumerRunner } from './consumer-runner.js';
 import { EventConsumers } from './event-consumers.js';
 import { EventOutbox } from './event-outbox.js';
@@ -18,7 +18,7 @@ const thing = (n: number): NewEvent<keyof TestEvents> => ({
  * PostgreSQL hands out event ids when rows are inserted, not when their transactions commit. These tests
  * commit transactions out of id order and check that the consumer neither skips nor repeats an event.
  */
-describe('event consumers on PostgreSQL, with commits out of id order', () => {
+describe.runIf(postgresTests)('event consumers on PostgreSQL, with commits out of id order', () => {
   let database: TestDatabase;
   let outbox: EventOutbox<TestEvents>;
   let positions: EventConsumers;

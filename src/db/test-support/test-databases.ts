@@ -15,7 +15,24 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
-export const testEngines: readonly Engine[] = ['sqlite', 'postgres'];
+/**
+ * The engines the tests run on: both (what `npm test` does). `BOSUN_TEST_ENGINES=sqlite` narrows them for the
+ * fast inner loop (`npm run test:fast`), which needs no PostgreSQL.
+ */
+export const testEngines: readonly Engine[] = parseTestEngines(process.env.BOSUN_TEST_ENGINES);
+
+/** Whether the PostgreSQL-only suites run (false only in the fast inner loop). */
+export const postgresTests: boolean = testEngines.includes('postgres');
+
+function parseTestEngines(text: string | undefined): readonly Engine[] {
+  if (text === undefined || text.trim() === '') return ['sqlite', 'postgres'];
+  const engines = text.split(',').map((e) => e.trim());
+  for (const engine of engines) {
+    if (engine !== 'sqlite' && engine !== 'postgres')
+      throw new Error(`BOSUN_TEST_ENGINES: unknown engine '${engine}' (expected sqlite and/or postgres)`);
+  }
+  return engines as Engine[];
+}
 
 /** The superuser URI of the throwaway PostgreSQL cluster the test command starts. */
 export function testPostgresUri(): string {

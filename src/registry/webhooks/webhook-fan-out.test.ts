@@ -4,8 +4,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../../db/index.js';
-import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
-import { EventConsumerRunner, EventOutbox, platformEventTypes } from '../../events/index.js';
+import {
+  openTestDatabase,
+  postgresTests,
+  testEngines,
+  type TestDatabase,
+} from '../../db/test-support/test-databases.js';
+import { EventConsumerRunner, EventOutbox } from '../../events/index.js';
+import { platformEventTypes } from '../../platform/platform-catalogue.js';
 import { catchUp } from '../../events/test-support/catch-up.js';
 import type { RegistryEventInput, RegistryEventType } from '../events/index.js';
 import { openRegistryEvents } from '../test-support/outbox-events.js';
@@ -85,7 +91,7 @@ describe.each(testEngines)('webhook fan-out on %s', (engine) => {
   });
 });
 
-describe('webhook fan-out by three server processes on one PostgreSQL database', () => {
+describe.runIf(postgresTests)('webhook fan-out by three server processes on one PostgreSQL database', () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await openTestDatabase('postgres');
@@ -159,7 +165,8 @@ const repo = resolve(import.meta.dirname, '../../..');
 function consumeInChild(uri: string): Promise<number> {
   const script = `
     import { openDatabase } from './src/db/index.ts';
-    import { EventConsumerRunner, EventOutbox, platformEventTypes } from './src/events/index.ts';
+    import { EventConsumerRunner, EventOutbox } from './src/events/index.ts';
+    import { platformEventTypes } from './src/platform/platform-catalogue.ts';
     import { webhookFanOut } from './src/registry/webhooks/index.ts';
     const handle = openDatabase(${JSON.stringify(uri)});
     const outbox = new EventOutbox({ handle, types: platformEventTypes });

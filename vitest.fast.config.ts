@@ -1,0 +1,27 @@
+import { defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+/**
+ * The fast inner loop (`npm run test:fast`): SQLite only (BOSUN_TEST_ENGINES=sqlite, set by the script), and
+ * without the suites that need a Python with the ML libraries (the model-file scanner's fixtures are written by
+ * real scikit-learn and mlflow) or start several server processes. `npm test` runs everything.
+ */
+export default mergeConfig(
+  base,
+  defineConfig({
+    test: {
+      exclude: [
+        '**/node_modules/**',
+        'src/registry/scanning/scan-tree.test.ts',
+        'src/registry/scanning/unlisted-globals.test.ts',
+        'src/registry/scanning/scanner.test.ts',
+        'src/registry/scanning/tar-reader.test.ts',
+        'src/registry/scanning/config-scanner.test.ts',
+        'src/registry/scanning/allowlist.test.ts',
+        'src/server/concurrent-start.test.ts',
+        'src/search/search-postgres.test.ts',
+        'src/**/*.e2e.test.ts',
+      ],
+    },
+  }),
+);
