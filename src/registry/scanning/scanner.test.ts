@@ -232,12 +232,10 @@ describe('Keras', () => {
 });
 
 describe('bounds and broken files', () => {
-  it('a zip bomb fails quickly, naming the limit', () => {
-    const started = Date.now();
+  it('a zip bomb fails on its compression ratio, before inflating, naming the limit', () => {
     const v = scan('bombs/zip_bomb.zip');
     expect(v.status).toBe('failed');
     if (v.status === 'failed') expect(v.error).toContain('maxCompressionRatio');
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('a zip bomb under a lax ratio still stops at the inflate cap', () => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { waitFor } from '../../shared/test-support/wait-for.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '../../artifacts/index.js';
 import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
@@ -287,17 +288,15 @@ describe('proxied artifact upload, download, list and delete', () => {
     let partialOnDisk = 0;
 
     /** Size of the in-flight upload file, once the server has written at least `min` bytes of it. */
-    const waitForPartialFile = async (min: number): Promise<number> => {
-      for (let attempt = 0; attempt < 200; attempt++) {
+    const waitForPartialFile = (min: number): Promise<number> =>
+      waitFor(`an in-flight upload file of at least ${min} bytes`, async () => {
         const names = existsSync(folder) ? await readdir(folder) : [];
         for (const name of names.filter((n) => n.startsWith('.bosun-upload-'))) {
           const size = (await stat(join(folder, name)).catch(() => null))?.size ?? 0;
           if (size >= min) return size;
         }
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      return 0;
-    };
+        return undefined;
+      });
 
     const status = await new Promise<number>((resolve, reject) => {
       const req = httpRequest(
@@ -375,12 +374,11 @@ describe('proxied artifact upload, download, list and delete', () => {
         }, 100);
       });
     });
-    let names: string[] = [];
-    for (let attempt = 0; attempt < 100; attempt++) {
-      names = await readdir(folder);
-      if (names.length === 1) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    // The aborted upload's temporary file is removed once the server notices the closed connection.
+    const names = await waitFor('the aborted upload to leave only kept.txt', async () => {
+      const now = await readdir(folder);
+      return now.length === 1 ? now : undefined;
+    });
     expect(names).toEqual(['kept.txt']);
     expect(await readFile(join(folder, 'kept.txt'), 'utf8')).toBe('previous');
   });
