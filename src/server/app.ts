@@ -2,25 +2,19 @@ import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { PlatformServices } from '../platform/index.js';
-import { installAuthorization } from './authz/index.js';
-import { installCors, installSecurity, publicRoutes, type SecurityOptions } from './auth/index.js';
+import { installAuthorization, RoutePolicies } from './authz/index.js';
+import { installSecurity, type SecurityOptions } from './auth/index.js';
 import { documentErrorResponses } from './openapi-responses.js';
 import { requestValidatorCompiler } from './validator-compiler.js';
 import { installTextInputGuard } from './text-input.js';
 import { formatSchemaError, installErrorHandling, type ErrorBody } from './error-handler.js';
-import { registerArtifactRoutes, type ArtifactRouteDeps } from './mlflow/artifact-routes.js';
-import { registerMlflowRoutes } from './mlflow/index.js';
-import { registerMlflowRegistryRoutes } from './mlflow/registry-routes.js';
-import { registerLineageRoutes } from './api/lineage-routes.js';
-import { registerRegistryEventRoutes } from './api/registry-event-routes.js';
-import { registerGovernanceRoutes } from './api/governance-routes.js';
-import { registerSystemRoutes } from './system-routes.js';
 import type { TypedApp } from './typed-app.js';
-import { installAuditHook, registerAuditRoutes } from './audit/index.js';
-import { registerSecretRoutes } from './api/secret-routes.js';
-import { registerUserRoutes } from './api/user-routes.js';
-import { registerMlflowAuthRoutes } from './mlflow/auth-routes.js';
+import { installAuditHook } from './audit/index.js';
+import type { RoutePlugin } from './route-plugin.js';
+import { routePlugins } from './route-plugins.js';
 import { bosunVersion } from './version.js';
+
+export { openApiPath } from './openapi-route.js';
 
 /** How the app is built around the platform's services; production passes nothing. */
 export interface AppOptions {
@@ -28,22 +22,35 @@ export interface AppOptions {
   logger?: FastifyBaseLogger;
   /** Called on every failed sign-in. */
   onAuthFailure?: SecurityOptions['onAuthFailure'];
+  /** The route plugins to serve; by default every one (`routePlugins`). */
+  plugins?: readonly RoutePlugin[];
 }
 
-export const openApiPath = '/api/bosun/v1/openapi.json';
+const appPolicies = new WeakMap<object, RoutePolicies>();
+
+/** The policy table an app was built with (assembled from its plugins), for route-inventory tests. */
+export function routePoliciesOf(app: TypedApp): RoutePolicies {
+  const policies = appPolicies.get(app);
+  if (!policies) throw new Error('This app was not built by buildApp.');
+  return policies;
+}
 
 /**
- * The HTTP application around the platform's services, without listening: routes, validation, error mapping
- * and the OpenAPI document.
+ * The HTTP application around the platform's services, without listening: validation, error mapping,
+ * authentication, authorization and auditing, then every route plugin of `routePlugins` in order (each brings
+ * its routes and their policies; the policies are assembled into one table first, so a route declared by two
+ * plugins stops the build) and the OpenAPI document.
  * Example: `const app = await buildApp(await openPlatform(config)); await app.listen({ port: 5000 });`
  */
 export async function buildApp(services: PlatformServices, options: AppOptions = {}): Promise<TypedApp> {
   const { config } = services;
-  const deps = { ...services, ...options };
+  const plugins = options.plugins ?? routePlugins;
+  // Before anything else: two plugins declaring the same route stop the app from being built.
+  const policies = RoutePolicies.assemble(plugins);
   const verbose = config.logLevel === 'debug' || config.logLevel === 'trace';
   const app = Fastify({
-    ...(deps.logger
-      ? { loggerInstance: deps.logger }
+    ...(options.logger
+      ? { loggerInstance: options.logger }
       : {
           logger: {
             level: config.logLevel,
@@ -79,22 +86,22 @@ export async function buildApp(services: PlatformServices, options: AppOptions =
   installErrorHandling(app, config.bodyLimitBytes);
   // Before any route: bodies, query strings and path parameters that are not well-formed Unicode get a 400.
   installTextInputGuard(app);
-  const audit = { db: deps.database.db, auditLog: deps.auditLog };
-  installAuditHook(app, audit);
+  installAuditHook(app, { db: services.database.db, auditLog: services.auditLog }, (method, pattern) =>
+    policies.policyFor(method, pattern),
+  );
   // Before any route, so that its hooks cover every route and its inventory lists them all.
   installSecurity(app, {
     config,
-    users: deps.users,
-    ...(deps.onAuthFailure ? { onAuthFailure: deps.onAuthFailure } : {}),
+    users: services.users,
+    policies,
+    ...(options.onAuthFailure ? { onAuthFailure: options.onAuthFailure } : {}),
   });
-  const { governance } = deps;
   installAuthorization(app, {
-    tracking: deps.tracking,
-    permissions: deps.permissions,
-    modelOfApproval: (id) => governance.modelNameOfApproval(Number(id)),
+    tracking: services.tracking,
+    permissions: services.permissions,
+    policies,
+    modelOfApproval: (id) => services.governance.modelNameOfApproval(Number(id)),
   });
-
-  await installCors(app, config.corsOrigins);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -109,33 +116,16 @@ export async function buildApp(services: PlatformServices, options: AppOptions =
     // The error statuses every operation can answer (400, 401, 403, 404, 409, 413, 415) and the auth schemes.
     transformObject: (doc) =>
       'openapiObject' in doc
-        ? documentErrorResponses(doc.openapiObject, { authEnabled: config.authEnabled, publicRoutes })
+        ? documentErrorResponses(doc.openapiObject, {
+            authEnabled: config.authEnabled,
+            publicRoutes: policies.publicRoutes,
+          })
         : doc.swaggerObject,
   });
 
-  registerSystemRoutes(app, { checkDatabase: deps.checkDatabase });
-  await registerMlflowRoutes(app, deps.tracking);
-  await registerMlflowRegistryRoutes(app, deps.registry, deps.artifacts);
-  registerRegistryEventRoutes(app, { events: deps.events.registry, webhooks: deps.webhooks });
-  registerGovernanceRoutes(app, { governance, registry: deps.registry });
-  registerLineageRoutes(app, deps.lineage);
-  registerAuditRoutes(app, audit);
-  registerSecretRoutes(app, { store: deps.secrets.enabled ? deps.secrets.store : undefined });
-  const userDeps = { users: deps.users, permissions: deps.permissions };
-  registerUserRoutes(app, userDeps);
-  await registerMlflowAuthRoutes(app, { ...userDeps, tracking: deps.tracking, registry: deps.registry });
-  if (config.serveArtifacts) {
-    const artifactDeps: ArtifactRouteDeps = {
-      artifacts: deps.artifacts,
-      tracking: deps.tracking,
-      versionsUsingPath: deps.versionsUsingArtifactPath,
-    };
-    await app.register(async (scope: TypedApp) => {
-      await registerArtifactRoutes(scope, artifactDeps);
-    });
-  }
+  for (const plugin of plugins) await plugin.register(app, services);
 
-  app.get(openApiPath, { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
+  appPolicies.set(app, policies);
   return app;
 }

@@ -1,6 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { TypedApp } from './typed-app.js';
 import { bosunVersion } from './version.js';
+import { apiPaths, publicRoute, signedIn } from './authz/policy-helpers.js';
+import type { PolicyTable } from './authz/policy-types.js';
+import type { RoutePlugin } from './route-plugin.js';
 
 export interface SystemRouteDeps {
   /** Resolves when the database answers; rejects otherwise. */
@@ -69,3 +72,20 @@ export function registerSystemRoutes(app: TypedApp, deps: SystemRouteDeps): void
     },
   );
 }
+
+/** Probes are public; server-info (which MLflow 3 clients ask first) needs a signed-in user. */
+export const systemPolicies: PolicyTable = {
+  'GET /health': publicRoute,
+  'GET /version': publicRoute,
+  [`GET ${apiPaths.native}/health`]: publicRoute,
+  [`GET ${apiPaths.mlflowV3}/server-info`]: signedIn,
+};
+
+/** Health, version, readiness and server-info. */
+export const systemRoutes: RoutePlugin = {
+  name: 'system',
+  policies: systemPolicies,
+  register(app, services) {
+    registerSystemRoutes(app, { checkDatabase: services.checkDatabase });
+  },
+};

@@ -14,6 +14,9 @@ import { InvalidParameterError } from '../../shared/errors.js';
 import { isSerialId } from '../../shared/id-syntax.js';
 import { SerialIdParam, VersionParam } from '../id-schemas.js';
 import type { TypedApp } from '../typed-app.js';
+import { apiPaths, model, modelParam, needs, params } from '../authz/policy-helpers.js';
+import type { PolicyTable } from '../authz/policy-types.js';
+import type { RoutePlugin } from '../route-plugin.js';
 
 /** What the governance routes need: the governance service, and the registry for `promote`. */
 export interface GovernanceRouteDeps {
@@ -396,3 +399,30 @@ export function registerGovernanceRoutes(app: TypedApp, deps: GovernanceRouteDep
     },
   );
 }
+
+const registry = `${apiPaths.native}/registry`;
+const approvalModel = model('manage', { by: 'approval-id', from: params('id') });
+
+/** Policies and scans follow the registered model's grants; deciding an approval needs MANAGE on its model. */
+export const governancePolicies: PolicyTable = {
+  [`GET ${registry}/models/:name/policies`]: needs(model('read', modelParam)),
+  [`PUT ${registry}/models/:name/policies`]: needs(model('manage', modelParam)),
+  [`DELETE ${registry}/models/:name/policies`]: needs(model('manage', modelParam)),
+  [`GET ${registry}/models/:name/versions/:version/approvals`]: needs(model('read', modelParam)),
+  [`POST ${registry}/models/:name/versions/:version/approvals`]: needs(model('update', modelParam)),
+  [`POST ${registry}/approvals/:id/approve`]: needs(approvalModel),
+  [`POST ${registry}/approvals/:id/reject`]: needs(approvalModel),
+  [`POST ${registry}/models/:name/versions/:version/promote`]: needs(model('update', modelParam)),
+  [`GET ${registry}/models/:name/versions/:version/promotion-check`]: needs(model('read', modelParam)),
+  [`GET ${registry}/models/:name/versions/:version/scan`]: needs(model('read', modelParam)),
+  [`POST ${registry}/models/:name/versions/:version/scan`]: needs(model('update', modelParam)),
+};
+
+/** Promotion policies, approvals, promotion and scans of registered model versions. */
+export const governanceRoutes: RoutePlugin = {
+  name: 'governance',
+  policies: governancePolicies,
+  register(app, services) {
+    registerGovernanceRoutes(app, { governance: services.governance, registry: services.registry });
+  },
+};

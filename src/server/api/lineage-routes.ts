@@ -10,6 +10,18 @@ import type {
 import type { Metric } from '../../tracking/types.js';
 import { RunIdItem, VersionParam } from '../id-schemas.js';
 import type { TypedApp } from '../typed-app.js';
+import {
+  apiPaths,
+  experiment,
+  model,
+  modelParam,
+  needs,
+  params,
+  runIn,
+  signedIn,
+} from '../authz/policy-helpers.js';
+import type { PolicyTable } from '../authz/policy-types.js';
+import type { RoutePlugin } from '../route-plugin.js';
 
 const prefix = '/api/bosun/v1/lineage';
 const tags = ['lineage'];
@@ -228,3 +240,21 @@ export function registerLineageRoutes(app: TypedApp, lineage: LineageService): v
     },
   );
 }
+
+const lineage = `${apiPaths.native}/lineage`;
+
+/** Lineage answers are filtered to what the caller may read (see the handlers above). */
+export const lineagePolicies: PolicyTable = {
+  [`GET ${lineage}/runs/:run_id`]: needs(experiment('read', runIn(params('run_id')))),
+  [`GET ${lineage}/models/:name/versions/:version`]: needs(model('read', modelParam)),
+  [`GET ${lineage}/datasets`]: signedIn,
+};
+
+/** Where model versions, runs and datasets come from and go to. */
+export const lineageRoutes: RoutePlugin = {
+  name: 'lineage',
+  policies: lineagePolicies,
+  register(app, services) {
+    registerLineageRoutes(app, services.lineage);
+  },
+};

@@ -10,6 +10,9 @@ import {
 } from '../../registry/webhooks/index.js';
 import { SerialIdParam, VersionQueryIn } from '../id-schemas.js';
 import type { TypedApp } from '../typed-app.js';
+import { adminOnly, apiPaths, signedIn } from '../authz/policy-helpers.js';
+import type { PolicyTable } from '../authz/policy-types.js';
+import type { RoutePlugin } from '../route-plugin.js';
 
 /** What the routes need: the event query API and the webhook service. */
 export interface RegistryEventRouteDeps {
@@ -288,3 +291,24 @@ export function registerRegistryEventRoutes(app: TypedApp, deps: RegistryEventRo
     },
   );
 }
+
+const native = apiPaths.native;
+
+/** Webhooks see every registry event, whichever model: administrators only. The event log filters by grants. */
+export const registryEventPolicies: PolicyTable = {
+  [`GET ${native}/webhooks`]: adminOnly,
+  [`POST ${native}/webhooks`]: adminOnly,
+  [`GET ${native}/webhooks/:id`]: adminOnly,
+  [`DELETE ${native}/webhooks/:id`]: adminOnly,
+  [`GET ${native}/webhooks/:id/deliveries`]: adminOnly,
+  [`GET ${native}/registry/events`]: signedIn,
+};
+
+/** The registry event log and webhook subscriptions. */
+export const registryEventRoutes: RoutePlugin = {
+  name: 'registry-events',
+  policies: registryEventPolicies,
+  register(app, services) {
+    registerRegistryEventRoutes(app, { events: services.events.registry, webhooks: services.webhooks });
+  },
+};

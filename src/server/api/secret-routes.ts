@@ -4,6 +4,11 @@ import { BosunError, InvalidParameterError } from '../../shared/errors.js';
 import { isSerialId } from '../../shared/id-syntax.js';
 import { VersionQueryIn } from '../id-schemas.js';
 import type { TypedApp } from '../typed-app.js';
+import type { AuditResource } from '../../security/audit/index.js';
+import { auditField } from '../audit/index.js';
+import { adminOnly, apiPaths } from '../authz/policy-helpers.js';
+import type { AuditedInput, PolicyTable } from '../authz/policy-types.js';
+import type { RoutePlugin } from '../route-plugin.js';
 
 /** The open store, or undefined when no master key is configured (every route then answers BAD_REQUEST). */
 export interface SecretRouteDeps {
@@ -170,3 +175,32 @@ export function registerSecretRoutes(app: TypedApp, deps: SecretRouteDeps): void
     return {};
   });
 }
+
+/** A secret request's audit record names the secret's path (never its value). */
+function auditSecret({ params }: AuditedInput): AuditResource {
+  return { type: 'secret', id: auditField(params, '*') ?? auditField(params, 'path') ?? null };
+}
+
+const secrets = `${apiPaths.native}/secrets`;
+/** Secrets are for operators and pipelines: administrators only. */
+const secretAdmin = { ...adminOnly, audit: auditSecret };
+
+export const secretPolicies: PolicyTable = {
+  [`GET ${secrets}/list`]: secretAdmin,
+  [`GET ${secrets}/data/*`]: secretAdmin,
+  [`PUT ${secrets}/data/*`]: secretAdmin,
+  [`POST ${secrets}/delete/*`]: secretAdmin,
+  [`POST ${secrets}/undelete/*`]: secretAdmin,
+  [`POST ${secrets}/destroy/*`]: secretAdmin,
+  [`GET ${secrets}/metadata/*`]: secretAdmin,
+  [`DELETE ${secrets}/metadata/*`]: secretAdmin,
+};
+
+/** The secrets API; with secrets disabled (no master key) every route answers BAD_REQUEST. */
+export const secretRoutes: RoutePlugin = {
+  name: 'secrets',
+  policies: secretPolicies,
+  register(app, services) {
+    registerSecretRoutes(app, { store: services.secrets.enabled ? services.secrets.store : undefined });
+  },
+};

@@ -6,6 +6,15 @@ import { BosunError, InvalidParameterError } from '../../shared/errors.js';
 import { isSerialId } from '../../shared/id-syntax.js';
 import { SerialIdParam, UsernameParam } from '../id-schemas.js';
 import type { TypedApp } from '../typed-app.js';
+import {
+  adminOnly,
+  apiPaths,
+  params,
+  selfOrAdmin,
+  signedIn as anySignedIn,
+} from '../authz/policy-helpers.js';
+import type { PolicyTable } from '../authz/policy-types.js';
+import type { RoutePlugin } from '../route-plugin.js';
 
 /** What the native user routes need; without `permissions`, `users/me` shows no grants. */
 export interface UserRouteDeps {
@@ -103,7 +112,7 @@ function signedIn(request: FastifyRequest): User {
 /**
  * The native user API under `/api/bosun/v1/users`: who am I, the user list, and API tokens (shown once at
  * creation, listed without secrets, revoked by id). Who may call each route is declared in
- * server/authz/user-route-policies.ts. Example: `registerUserRoutes(app, { users, permissions });`
+ * `userPolicies` below. Example: `registerUserRoutes(app, { users, permissions });`
  */
 export function registerUserRoutes(app: TypedApp, deps: UserRouteDeps): void {
   const { users, permissions } = deps;
@@ -216,3 +225,24 @@ export function registerUserRoutes(app: TypedApp, deps: UserRouteDeps): void {
     },
   );
 }
+
+const users = `${apiPaths.native}/users`;
+const selfOrAdminByPath = selfOrAdmin(params('username'));
+
+/** Listing users is for administrators; a user manages their own API tokens. */
+export const userPolicies: PolicyTable = {
+  [`GET ${users}/me`]: anySignedIn,
+  [`GET ${users}`]: adminOnly,
+  [`POST ${users}/:username/tokens`]: selfOrAdminByPath,
+  [`GET ${users}/:username/tokens`]: selfOrAdminByPath,
+  [`DELETE ${users}/:username/tokens/:token_id`]: selfOrAdminByPath,
+};
+
+/** The native user and API-token routes. */
+export const userRoutes: RoutePlugin = {
+  name: 'users',
+  policies: userPolicies,
+  register(app, services) {
+    registerUserRoutes(app, { users: services.users, permissions: services.permissions });
+  },
+};

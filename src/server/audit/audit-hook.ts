@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { AuditLog, AuditOutcome, AuditRecordInput, AuditResource } from '../../security/audit/index.js';
 import { clipText } from '../../shared/unicode-text.js';
+import type { AuditedInput, RoutePolicy } from '../authz/policy-types.js';
 import type { TypedApp } from '../typed-app.js';
 
 /** What the audit hook and routes need: the database holding `audit_log` and the log itself. */
@@ -30,7 +31,8 @@ export function outcomeOf(status: number): AuditOutcome {
   return 'error';
 }
 
-function field(source: unknown, name: string): string | undefined {
+/** An identifier field of a request part, clipped to 256 characters, for an audit record; undefined when absent. */
+export function auditField(source: unknown, name: string): string | undefined {
   if (typeof source !== 'object' || source === null || Array.isArray(source)) return undefined;
   const value: unknown = (source as Record<string, unknown>)[name];
   if (typeof value === 'string' && value !== '') return clipText(value, 256);
@@ -38,20 +40,19 @@ function field(source: unknown, name: string): string | undefined {
   return undefined;
 }
 
+/** An identifier from the route params, else the body, else the query string (see `auditField`). */
+export function auditIdentifier(input: AuditedInput, name: string): string | undefined {
+  return auditField(input.params, name) ?? auditField(input.body, name) ?? auditField(input.query, name);
+}
+
 /**
  * Best-effort "what was touched", from identifiers only (route params, then body, then query-string ids; a
- * refused read is recorded too): never a value.
+ * refused read is recorded too): never a value. The default for routes whose policy entry names no `audit`
+ * (secrets and artifacts name theirs: see secret-routes.ts and artifact-routes.ts).
  * Example: `POST /api/2.0/mlflow/runs/log-metric` with `{run_id: 'abc', value: 1}` → `{type: 'run', id: 'abc'}`.
  */
 export function resourceOf(route: string, params: unknown, body: unknown, query?: unknown): AuditResource {
-  const pick = (name: string): string | undefined =>
-    field(params, name) ?? field(body, name) ?? field(query, name);
-  if (route.includes('/secrets/'))
-    return { type: 'secret', id: field(params, '*') ?? field(params, 'path') ?? null };
-  if (route.includes('/artifacts')) {
-    const runId = pick('run_id') ?? pick('run_uuid');
-    return { type: 'artifact', id: runId ?? field(params, '*') ?? null };
-  }
+  const pick = (name: string): string | undefined => auditIdentifier({ params, body, query }, name);
   const runId = pick('run_id') ?? pick('run_uuid');
   if (runId) return { type: 'run', id: runId };
   const modelId = pick('model_id');
@@ -76,16 +77,28 @@ export function shouldAudit(method: string, url: string, status: number): boolea
   return mutatingMethods.has(method) && path.startsWith('/api/');
 }
 
-/** The record of one request. Reads only ids from the body, never the body itself. */
-export function auditRecordOf(request: FastifyRequest, reply: FastifyReply): AuditRecordInput {
+/** The policy entry of a route (its `audit` names what a request touched), from the assembled route policies. */
+export type AuditPolicyLookup = (method: string, pattern: string) => Pick<RoutePolicy, 'audit'> | undefined;
+
+/**
+ * The record of one request. Reads only ids from the body, never the body itself. The resource is the one the
+ * route's policy entry names (`audit`), else `resourceOf`'s guess.
+ */
+export function auditRecordOf(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  policyOf: AuditPolicyLookup = () => undefined,
+): AuditRecordInput {
   const routeUrl = request.routeOptions.url;
   const route = routeUrl ?? '(no route)';
   const status = reply.statusCode;
+  const input = { params: request.params, body: request.body, query: request.query };
+  const audit = routeUrl !== undefined ? policyOf(request.method, routeUrl)?.audit : undefined;
   return {
     actor: actorOf(request),
     action: `${request.method} ${route}`,
     resource: routeUrl
-      ? resourceOf(routeUrl, request.params, request.body, request.query)
+      ? (audit?.(input) ?? resourceOf(routeUrl, input.params, input.body, input.query))
       : { type: 'route', id: null },
     outcome: outcomeOf(status),
     statusCode: status >= 100 && status <= 599 ? status : null,
@@ -120,13 +133,20 @@ export class AuditRecorder {
   }
 }
 
-/** Installs the onResponse audit hook on `app`; call it before routes are registered. */
-export function installAuditHook(app: TypedApp, deps: AuditDeps): AuditRecorder {
+/**
+ * Installs the onResponse audit hook on `app`; call it before routes are registered. `policyOf` finds a route's
+ * policy entry (its `audit` field); without it every resource is `resourceOf`'s guess.
+ */
+export function installAuditHook(
+  app: TypedApp,
+  deps: AuditDeps,
+  policyOf?: AuditPolicyLookup,
+): AuditRecorder {
   const recorder = new AuditRecorder(deps);
   app.addHook('onResponse', (request, reply, done) => {
     try {
       if (shouldAudit(request.method, request.url, reply.statusCode)) {
-        recorder.record(request, auditRecordOf(request, reply));
+        recorder.record(request, auditRecordOf(request, reply, policyOf));
       }
     } catch (err) {
       request.log.error({ err }, 'audit record failed');

@@ -9,6 +9,9 @@ import {
 import { InvalidParameterError } from '../../shared/errors.js';
 import type { TypedApp } from '../typed-app.js';
 import type { AuditDeps } from './audit-hook.js';
+import { adminOnly, apiPaths } from '../authz/policy-helpers.js';
+import type { PolicyTable } from '../authz/policy-types.js';
+import type { RoutePlugin } from '../route-plugin.js';
 
 const prefix = '/api/bosun/v1/audit-log';
 const tags = ['audit log'];
@@ -92,3 +95,18 @@ export function registerAuditRoutes(app: TypedApp, deps: AuditDeps): void {
     async () => verifyResultToWire(await deps.auditLog.verify(deps.db)),
   );
 }
+
+/** Reading and verifying the audit log: administrators only. */
+export const auditPolicies: PolicyTable = {
+  [`GET ${apiPaths.native}/audit-log`]: adminOnly,
+  [`GET ${apiPaths.native}/audit-log/verify`]: adminOnly,
+};
+
+/** The audit log's query and verification routes. */
+export const auditRoutes: RoutePlugin = {
+  name: 'audit-log',
+  policies: auditPolicies,
+  register(app, services) {
+    registerAuditRoutes(app, { db: services.database.db, auditLog: services.auditLog });
+  },
+};

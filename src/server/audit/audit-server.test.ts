@@ -131,6 +131,22 @@ describe('audit hook and secret routes (real server, SQLite)', () => {
     expect(badFilter.status).toBe(400);
   });
 
+  it("names the resource a route plugin declares for its routes (an artifact write: the artifact's path)", async () => {
+    const path = '0/audit-run/artifacts/model.txt';
+    const res = await fetch(`${server.address}/api/2.0/mlflow-artifacts/artifacts/${path}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/plain' },
+      body: 'bytes',
+    });
+    expect(res.status).toBe(200);
+    const written = await waitFor('the artifact write audited', async () => {
+      const list = (await call(server.address, 'GET', '/api/bosun/v1/audit-log?max_results=1000')).json
+        .entries as WireEntry[];
+      return list.find((e) => e.action === 'PUT /api/2.0/mlflow-artifacts/artifacts/*');
+    });
+    expect(written).toMatchObject({ resource_type: 'artifact', resource_id: path, status_code: 200 });
+  });
+
   it('keeps one valid chain after a burst of concurrent requests', async () => {
     const before = (await entries(0)).length;
     await Promise.all(

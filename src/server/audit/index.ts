@@ -1,11 +1,14 @@
 export {
   AuditRecorder,
   actorOf,
+  auditField,
+  auditIdentifier,
   auditRecordOf,
   installAuditHook,
   outcomeOf,
   resourceOf,
   shouldAudit,
   type AuditDeps,
+  type AuditPolicyLookup,
 } from './audit-hook.js';
-export { registerAuditRoutes } from './audit-routes.js';
+export { auditPolicies, auditRoutes, registerAuditRoutes } from './audit-routes.js';

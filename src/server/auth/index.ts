@@ -1,8 +1,7 @@
-export { installCors } from './install-cors.js';
+export { corsRoutes, installCors } from './install-cors.js';
 export {
   installSecurity,
   parseAuthorization,
-  publicRoutes,
   registeredRoutes,
   type AuthFailure,
   type RouteEntry,

@@ -1,4 +1,6 @@
 import cors from '@fastify/cors';
+import { publicRoute } from '../authz/policy-helpers.js';
+import type { RoutePlugin } from '../route-plugin.js';
 import type { TypedApp } from '../typed-app.js';
 
 /**
@@ -18,3 +20,12 @@ export async function installCors(app: TypedApp, origins: readonly string[]): Pr
     strictPreflight: true,
   });
 }
+
+/** CORS preflights (`OPTIONS *`), answered without credentials, and only for the configured origins. */
+export const corsRoutes: RoutePlugin = {
+  name: 'cors',
+  policies: { 'OPTIONS *': publicRoute },
+  async register(app, services) {
+    await installCors(app, services.config.corsOrigins);
+  },
+};

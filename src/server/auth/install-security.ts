@@ -7,18 +7,10 @@ import {
 } from '../../security/users/index.js';
 import type { ServerConfig } from '../../shared/config.js';
 import type { TypedApp } from '../typed-app.js';
-import { isPublicRoute, publicRouteKeys } from '../authz/route-policies.js';
+import type { RoutePolicies } from '../authz/route-policies.js';
 import { allowedHostEntries, isHostAllowed } from './host-allowlist.js';
 import type { AuthMethod } from './request-user.js';
 import './request-user.js';
-
-/**
- * Routes anyone may call (GET/HEAD only), by route pattern: liveness, version, readiness, the OpenAPI document.
- * Declared as `public` in the route policy table (src/server/authz/route-policies.ts).
- */
-export const publicRoutes: readonly string[] = publicRouteKeys
-  .filter((key) => key.startsWith('GET '))
-  .map((key) => key.slice('GET '.length));
 
 export interface AuthFailure {
   request: FastifyRequest;
@@ -33,6 +25,8 @@ export interface SecurityOptions {
     Partial<Pick<ServerConfig, 'corsOrigins'>>;
   /** Who may sign in (consulted only when `config.authEnabled`). */
   users: UserService;
+  /** The routes' policies: those declared `public` are served without credentials. */
+  policies: Pick<RoutePolicies, 'isPublic'>;
   /** Called on every failed sign-in (for the audit log). Must not throw. */
   onAuthFailure?: (failure: AuthFailure) => void;
 }
@@ -116,8 +110,8 @@ export function isCrossSiteWrite(
 /**
  * The HTTP security layer, installed before any route: security headers on every response, the Host-header
  * allowlist (against DNS rebinding) on every request, and — when auth is on — HTTP Basic / Bearer
- * authentication on every route but `publicRoutes`, with the user attached as `request.user`. CORS headers are
- * sent only for the origins of `config.corsOrigins` (see `installCors`). Example: `installSecurity(app, { config, users })`.
+ * authentication on every route but the public ones (declared `public` by their route plugin), with the user attached as `request.user`. CORS headers are
+ * sent only for the origins of `config.corsOrigins` (see `installCors`). Example: `installSecurity(app, { config, users, policies })`.
  */
 export function installSecurity(app: TypedApp, options: SecurityOptions): void {
   const { config, users } = options;
@@ -150,7 +144,7 @@ export function installSecurity(app: TypedApp, options: SecurityOptions): void {
     }
     if (!config.authEnabled) return;
     const pattern = request.routeOptions.url;
-    if (pattern !== undefined && isPublicRoute(request.method, pattern)) return;
+    if (pattern !== undefined && options.policies.isPublic(request.method, pattern)) return;
     const credentials = parseAuthorization(request.headers.authorization);
     const fail = (reason: AuthFailure['reason'], username?: string): FastifyReply => {
       options.onAuthFailure?.({ request, reason, ...(username !== undefined ? { username } : {}) });

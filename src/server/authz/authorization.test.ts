@@ -11,7 +11,10 @@ import { installErrorHandling } from '../error-handler.js';
 import { registeredRoutes } from '../auth/index.js';
 import { startServer, type RunningServer } from '../start-server.js';
 import type { TypedApp } from '../typed-app.js';
-import { installAuthorization, policyFor, publicRouteKeys, routePolicies } from './index.js';
+import { routePoliciesOf } from '../app.js';
+import { routePlugins } from '../route-plugins.js';
+import { publicRoute, signedIn } from './policy-helpers.js';
+import { DuplicateRoutePolicyError, installAuthorization, RoutePolicies } from './index.js';
 
 const passwords = {
   admin: 'Admin-Strong-Pass-42',
@@ -227,7 +230,7 @@ describe.each(testEngines)('permissions on %s', (engine) => {
     expect(stolen.status).toBe(403);
     const viaPath = await asStrict('bob', 'POST', `${api}/model-versions/create`, {
       name: 'bob-model',
-      source: `mlflow-artifacts:/${aliceExperiment}/${aliceRun}/artifacts`,
+      source: `mlflow-artifacts:/${aliceExperiment}/${aliceRun}/artifacts/model`,
     });
     expect(viaPath.status).toBe(403);
   });
@@ -394,14 +397,20 @@ describe('the route policy table', () => {
   });
 
   it('declares a policy for every registered route (fail closed), and no policy names a route that does not exist', () => {
+    const policies = routePoliciesOf(server.app);
     const routes = registeredRoutes(server.app).filter((r) => r.method !== 'HEAD');
     expect(routes.length).toBeGreaterThan(150);
-    const undeclared = routes.filter((r) => !policyFor(r.method, r.url)).map((r) => `${r.method} ${r.url}`);
+    const undeclared = routes
+      .filter((r) => !policies.policyFor(r.method, r.url))
+      .map((r) => `${r.method} ${r.url}`);
     expect(undeclared).toEqual([]);
     const served = new Set(routes.map((r) => `${r.method} ${r.url.replace(/^\/ajax-api\//, '/api/')}`));
-    const stale = Object.keys(routePolicies).filter((key) => !served.has(key));
+    const stale = policies
+      .entries()
+      .map(([key]) => key)
+      .filter((key) => !served.has(key));
     expect(stale).toEqual([]);
-    expect([...publicRouteKeys].sort()).toEqual(
+    expect([...policies.publicRouteKeys].sort()).toEqual(
       [
         'GET /api/bosun/v1/health',
         'GET /api/bosun/v1/openapi.json',
@@ -425,6 +434,7 @@ describe('the route policy table', () => {
       permissions: new Proxy({} as PermissionServiceContract, {
         get: () => () => Promise.reject(new Error('unused')),
       }),
+      policies: RoutePolicies.assemble([{ name: 'probes', policies: { 'GET /health': publicRoute } }]),
     });
     let ran = false;
     app.get('/api/2.0/mlflow/undeclared', async () => {
@@ -438,5 +448,20 @@ describe('the route policy table', () => {
     expect(ran).toBe(false);
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
     await app.close();
+  });
+
+  it('refuses, when the table is assembled, a route two plugins declare', () => {
+    const first = { name: 'first', policies: { 'GET /api/bosun/v1/things': signedIn } };
+    const second = { name: 'second', policies: { 'GET /api/bosun/v1/things': publicRoute } };
+    expect(() => RoutePolicies.assemble([first, second])).toThrow(DuplicateRoutePolicyError);
+    expect(() => RoutePolicies.assemble([first, second])).toThrow(
+      "Route policy 'GET /api/bosun/v1/things' is declared by both 'first' and 'second'.",
+    );
+    // A plugin declaring a route another plugin of the server already declares is refused the same way.
+    const copy = { name: 'copy', policies: { 'GET /health': publicRoute } };
+    expect(() => RoutePolicies.assemble([...routePlugins, copy])).toThrow(
+      "Route policy 'GET /health' is declared by both 'system' and 'copy'.",
+    );
+    expect(() => RoutePolicies.assemble(routePlugins)).not.toThrow();
   });
 });

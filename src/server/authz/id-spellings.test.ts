@@ -15,7 +15,8 @@ import { UserService } from '../../security/users/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { startServer, type RunningServer } from '../start-server.js';
 import type { FieldRef, Requirement } from './policy-types.js';
-import { routePolicies } from './route-policies.js';
+import { routePlugins } from '../route-plugins.js';
+import { RoutePolicies } from './route-policies.js';
 
 const passwords = {
   admin: 'Admin-Strong-Pass-42',
@@ -292,7 +293,8 @@ function policyIdFields(): string[] {
         return;
     }
   };
-  for (const [key, policy] of Object.entries(routePolicies)) for (const r of policy.require) visit(key, r);
+  for (const [key, policy] of RoutePolicies.assemble(routePlugins).entries())
+    for (const r of policy.require) visit(key, r);
   return refs;
 }
 

@@ -7,5 +7,11 @@ export {
   type Access,
   type AuthorizationDeps,
 } from './install-authorization.js';
-export { isPublicRoute, policyFor, publicRouteKeys, routePolicies } from './route-policies.js';
+export {
+  combinePolicies,
+  DuplicateRoutePolicyError,
+  policyKey,
+  RoutePolicies,
+  type PolicySource,
+} from './route-policies.js';
 export type * from './policy-types.js';

@@ -18,7 +18,7 @@ import {
   type Requirement,
   type RoutePolicy,
 } from './policy-types.js';
-import { policyFor } from './route-policies.js';
+import type { RoutePolicies } from './route-policies.js';
 
 /** What a handler may ask about the caller's rights (set on every request when auth is on). */
 export interface Access {
@@ -37,6 +37,8 @@ declare module 'fastify' {
 export interface AuthorizationDeps extends LocateDeps {
   /** The grants: checked when auth is on, and kept up to date (creators, renames, deletions) either way. */
   permissions: PermissionServiceContract;
+  /** Every route's policy, assembled from the route plugins. */
+  policies: Pick<RoutePolicies, 'policyFor'>;
 }
 
 const kindLabel: Record<ResourceKind, string> = {
@@ -184,8 +186,8 @@ function accessFor(deps: AuthorizationDeps, user: User): Access {
 const policies = new WeakMap<FastifyRequest, RoutePolicy>();
 
 /**
- * Authorization, installed before any route: each request is checked against its route's policy (see
- * route-policies.ts) once its input is parsed and validated, so that checks read the same fields the handler
+ * Authorization, installed before any route: each request is checked against its route's policy (declared by
+ * its route plugin, see src/server/route-plugin.ts) once its input is parsed and validated, so that checks read the same fields the handler
  * will. A route without a policy is refused for everyone (fail closed). Successful creations give the creator
  * MANAGE; deleted and renamed registered models take their grants with them. With auth off (single-user mode
  * on loopback) nothing is checked, but grants still follow renames and deletions.
@@ -194,7 +196,7 @@ export function installAuthorization(app: TypedApp, deps: AuthorizationDeps): vo
   app.addHook('preHandler', async (request) => {
     const pattern = request.routeOptions.url;
     if (pattern === undefined) return; // no route matched: the 404 handler answers
-    const policy = policyFor(request.method, pattern);
+    const policy = deps.policies.policyFor(request.method, pattern);
     if (!policy)
       throw new PermissionDeniedError('Permission denied: no permission is declared for this route.');
     policies.set(request, policy);

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import type { AuditResource } from '../../security/audit/index.js';
 import type { Action } from '../../security/permissions/types.js';
 
 /** Where in a request an identifier is read from. */
@@ -56,10 +57,21 @@ export type AfterSuccess =
   | { kind: 'drop-model-grants'; name: FieldRef }
   | { kind: 'rename-model-grants'; from: FieldRef; to: FieldRef };
 
-/** The permission a route needs: every requirement must hold. */
+/** What a request carries that its audit record may name (identifiers only, never values). */
+export interface AuditedInput {
+  params: unknown;
+  body: unknown;
+  query: unknown;
+}
+
+/**
+ * The permission a route needs: every requirement must hold. `audit` names what an audited request touched
+ * when the default guess from its identifiers (`resourceOf` in src/server/audit/audit-hook.ts) does not fit.
+ */
 export interface RoutePolicy {
   require: Requirement[];
   after?: AfterSuccess;
+  audit?: (input: AuditedInput) => AuditResource;
 }
 
 /** `"<METHOD> <route pattern>"`, e.g. `"POST /api/2.0/mlflow/runs/create"` (ajax-api routes share the api entry). */

@@ -10,7 +10,13 @@ import type { ArtifactEntry, ArtifactStore } from '../../artifacts/index.js';
 import type { ArtifactChange, VersionUsingArtifactPath } from '../../registry/index.js';
 import { InvalidParameterError, NotImplementedError } from '../../shared/errors.js';
 import type { TrackingService } from '../../tracking/tracking-service-contract.js';
+import type { TypedApp } from '../typed-app.js';
 import { errorBodySchema } from '../openapi-responses.js';
+import type { AuditResource } from '../../security/audit/index.js';
+import { auditField, auditIdentifier } from '../audit/index.js';
+import { apiPaths, artifactPath, experiment, needs, query, runQuery } from '../authz/policy-helpers.js';
+import type { AuditedInput, PolicyTable, RoutePolicy } from '../authz/policy-types.js';
+import type { RoutePlugin } from '../route-plugin.js';
 
 export interface ArtifactRouteDeps {
   artifacts: ArtifactStore;
@@ -203,3 +209,44 @@ export async function registerArtifactRoutes(app: FastifyInstance, deps: Artifac
     return files.length === 0 ? { root_uri: rootUri } : { root_uri: rootUri, files };
   });
 }
+
+/** An artifact request's audit record names the run (a listing) or the proxied path. */
+function auditArtifact(input: AuditedInput): AuditResource {
+  const runId = auditIdentifier(input, 'run_id') ?? auditIdentifier(input, 'run_uuid');
+  return { type: 'artifact', id: runId ?? auditField(input.params, '*') ?? null };
+}
+const audited = (policy: RoutePolicy): RoutePolicy => ({ ...policy, audit: auditArtifact });
+
+const proxy = apiPaths.mlflowArtifacts;
+
+/** The proxy's paths start with the experiment id (`<experiment_id>/<run_id>/artifacts/…`): its grants decide. */
+export const artifactPolicies: PolicyTable = {
+  [`GET ${apiPaths.mlflow}/artifacts/list`]: audited(needs(experiment('read', runQuery))),
+  [`GET ${proxy}/artifacts`]: audited(
+    needs(experiment('read', { by: 'artifact-path', from: query('path') })),
+  ),
+  [`GET ${proxy}/artifacts/*`]: audited(needs(experiment('read', artifactPath))),
+  [`PUT ${proxy}/artifacts/*`]: audited(needs(experiment('update', artifactPath))),
+  [`DELETE ${proxy}/artifacts/*`]: audited(needs(experiment('delete', artifactPath))),
+  [`POST ${proxy}/mpu/create/*`]: needs(experiment('update', artifactPath)),
+  [`POST ${proxy}/mpu/complete/*`]: needs(experiment('update', artifactPath)),
+  [`POST ${proxy}/mpu/abort/*`]: needs(experiment('update', artifactPath)),
+  [`GET ${proxy}/presigned/*`]: needs(experiment('read', artifactPath)),
+};
+
+/** The artifact proxy and listing, served only when `config.serveArtifacts` is on. */
+export const artifactRoutes: RoutePlugin = {
+  name: 'artifacts',
+  policies: artifactPolicies,
+  async register(app, services) {
+    if (!services.config.serveArtifacts) return;
+    const deps: ArtifactRouteDeps = {
+      artifacts: services.artifacts,
+      tracking: services.tracking,
+      versionsUsingPath: services.versionsUsingArtifactPath,
+    };
+    await app.register(async (scope: TypedApp) => {
+      await registerArtifactRoutes(scope, deps);
+    });
+  },
+};

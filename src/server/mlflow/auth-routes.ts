@@ -1,7 +1,7 @@
 /**
  * MLflow's basic-auth API (`mlflow.server.get_app_client("basic-auth", ...)`): users, per-user grants on
  * experiments and registered models, and the 3.x unified grant calls. Who may call each route is declared in
- * server/authz/user-route-policies.ts and enforced by the authorization hook, not here; the handlers keep only
+ * `mlflowAuthPolicies` below and enforced by the authorization hook, not here; the handlers keep only
  * the rules MLflow's own handlers keep (a user changing their own password proves the current one; nobody deletes
  * their own account) and refuse a non-administrator changing administrator rights.
  */
@@ -25,6 +25,21 @@ import { mlflowPrefixes } from './index.js';
 import { useLenientJsonBodies } from './json-body.js';
 import { parseBool, requireString } from './wire.js';
 import { BoolIn, Empty, ExperimentIdIn, ExperimentIdOrNumberIn, UsernameIn } from './wire-schemas.js';
+import {
+  adminOnly,
+  apiPaths,
+  body,
+  experiment,
+  experimentIn,
+  model,
+  modelIn,
+  needs,
+  query,
+  selfOrAdmin,
+  signedIn as anySignedIn,
+} from '../authz/policy-helpers.js';
+import type { FieldRef, PolicyTable, RoutePolicy } from '../authz/policy-types.js';
+import type { RoutePlugin } from '../route-plugin.js';
 
 export interface MlflowAuthRouteDeps {
   users: UserService;
@@ -595,3 +610,64 @@ function registerUnifiedGrantRoutes(
     },
   );
 }
+
+const v2 = apiPaths.mlflow;
+const v3 = apiPaths.mlflowV3;
+const manageExperiment = (from: (field: string) => FieldRef): RoutePolicy =>
+  needs(experiment('manage', experimentIn(from('experiment_id'))));
+const manageModel = (from: (field: string) => FieldRef): RoutePolicy =>
+  needs(model('manage', modelIn(from('name'))));
+/** MLflow 3's unified grant and revoke: MANAGE on the experiment or registered model the body names. */
+const manageNamedResource = needs({
+  kind: 'named-resource',
+  action: 'manage',
+  type: body('resource_type'),
+  id: body('resource_id'),
+});
+
+/**
+ * Managing users is for administrators; a user may read their own record and change their own password;
+ * granting on a resource needs MANAGE on it (MLflow 3's unified grant / revoke name the resource kind in a
+ * field: `named-resource`).
+ */
+export const mlflowAuthPolicies: PolicyTable = {
+  // MLflow basic-auth users
+  [`POST ${v2}/users/create`]: adminOnly,
+  [`GET ${v2}/users/get`]: selfOrAdmin(query('username')),
+  [`GET ${v2}/users/current`]: anySignedIn,
+  [`GET ${v2}/users/list`]: adminOnly,
+  [`PATCH ${v2}/users/update-password`]: selfOrAdmin(body('username')),
+  [`PATCH ${v2}/users/update-admin`]: adminOnly,
+  [`DELETE ${v2}/users/delete`]: adminOnly,
+
+  // MLflow basic-auth grants on experiments
+  [`POST ${v2}/experiments/permissions/create`]: manageExperiment(body),
+  [`GET ${v2}/experiments/permissions/get`]: manageExperiment(query),
+  [`PATCH ${v2}/experiments/permissions/update`]: manageExperiment(body),
+  [`DELETE ${v2}/experiments/permissions/delete`]: manageExperiment(body),
+
+  // MLflow basic-auth grants on registered models
+  [`POST ${v2}/registered-models/permissions/create`]: manageModel(body),
+  [`GET ${v2}/registered-models/permissions/get`]: manageModel(query),
+  [`PATCH ${v2}/registered-models/permissions/update`]: manageModel(body),
+  [`DELETE ${v2}/registered-models/permissions/delete`]: manageModel(body),
+
+  // MLflow 3 unified per-user grants
+  [`POST ${v3}/users/permissions/grant`]: manageNamedResource,
+  [`POST ${v3}/users/permissions/revoke`]: manageNamedResource,
+  [`GET ${v3}/users/permissions/get`]: selfOrAdmin(query('username')),
+};
+
+/** MLflow's basic-auth API: users and per-user grants. */
+export const mlflowAuthRoutes: RoutePlugin = {
+  name: 'mlflow-auth',
+  policies: mlflowAuthPolicies,
+  async register(app, services) {
+    await registerMlflowAuthRoutes(app, {
+      users: services.users,
+      permissions: services.permissions,
+      tracking: services.tracking,
+      registry: services.registry,
+    });
+  },
+};

@@ -12,6 +12,17 @@ import {
   viewTypeNames,
 } from './wire.js';
 import { Empty, EnumIn, ExperimentIdIn, ExperimentOut, PageFields, TagIn } from './wire-schemas.js';
+import {
+  apiPaths,
+  experiment,
+  experimentBody,
+  experimentQuery,
+  needs,
+  query,
+  responseField,
+  signedIn,
+} from '../authz/policy-helpers.js';
+import type { PolicyTable } from '../authz/policy-types.js';
 
 const tags = ['experiments'];
 
@@ -228,3 +239,24 @@ export function registerExperimentRoutes(app: TypedApp, tracking: TrackingServic
     },
   );
 }
+
+const mlflow = apiPaths.mlflow;
+
+/** Who may call the experiment routes: creators get MANAGE on what they create. */
+export const experimentPolicies: PolicyTable = {
+  [`POST ${mlflow}/experiments/create`]: {
+    require: [{ kind: 'signed-in' }],
+    after: { kind: 'grant-creator', resource: 'experiment', idFromResponse: responseField('experiment_id') },
+  },
+  [`GET ${mlflow}/experiments/get`]: needs(experiment('read', experimentQuery)),
+  [`GET ${mlflow}/experiments/get-by-name`]: needs(
+    experiment('read', { by: 'experiment-name', from: query('experiment_name') }),
+  ),
+  [`GET ${mlflow}/experiments/search`]: signedIn,
+  [`POST ${mlflow}/experiments/search`]: signedIn,
+  [`POST ${mlflow}/experiments/update`]: needs(experiment('update', experimentBody)),
+  [`POST ${mlflow}/experiments/set-experiment-tag`]: needs(experiment('update', experimentBody)),
+  [`POST ${mlflow}/experiments/delete-experiment-tag`]: needs(experiment('update', experimentBody)),
+  [`POST ${mlflow}/experiments/delete`]: needs(experiment('delete', experimentBody)),
+  [`POST ${mlflow}/experiments/restore`]: needs(experiment('delete', experimentBody)),
+};

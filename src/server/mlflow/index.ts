@@ -5,6 +5,12 @@ import { useLenientJsonBodies } from './json-body.js';
 import { registerLoggedModelRoutes } from './logged-model-routes.js';
 import { registerMetricRoutes } from './metric-routes.js';
 import { registerRunRoutes } from './run-routes.js';
+import { experimentPolicies } from './experiment-routes.js';
+import { loggedModelPolicies } from './logged-model-routes.js';
+import { metricPolicies } from './metric-routes.js';
+import { runPolicies } from './run-routes.js';
+import { combinePolicies } from '../authz/route-policies.js';
+import type { RoutePlugin } from '../route-plugin.js';
 
 /** Where the MLflow client sends tracking calls, and where MLflow's web UI sends the same ones. */
 export const mlflowPrefixes = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const;
@@ -33,3 +39,17 @@ export async function registerMlflowRoutes(app: TypedApp, tracking: TrackingServ
     );
   }
 }
+
+/** MLflow's tracking API: experiments, runs, metrics and logged models. */
+export const mlflowTrackingRoutes: RoutePlugin = {
+  name: 'mlflow-tracking',
+  policies: combinePolicies({
+    experiments: experimentPolicies,
+    runs: runPolicies,
+    metrics: metricPolicies,
+    'logged-models': loggedModelPolicies,
+  }),
+  async register(app, services) {
+    await registerMlflowRoutes(app, services.tracking);
+  },
+};

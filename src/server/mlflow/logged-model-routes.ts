@@ -24,6 +24,15 @@ import {
   RunIdIn,
   TagIn,
 } from './wire-schemas.js';
+import {
+  apiPaths,
+  experiment,
+  experimentBody,
+  loggedModelParam,
+  needs,
+  signedIn,
+} from '../authz/policy-helpers.js';
+import type { PolicyTable } from '../authz/policy-types.js';
 
 const tags = ['logged-models'];
 const ModelEnvelope = Type.Object({ model: LoggedModelOut });
@@ -231,3 +240,17 @@ export function registerLoggedModelRoutes(app: TypedApp, tracking: TrackingServi
     },
   );
 }
+
+const mlflow = apiPaths.mlflow;
+
+/** Who may call the logged-model routes: the model's experiment decides. */
+export const loggedModelPolicies: PolicyTable = {
+  [`POST ${mlflow}/logged-models`]: needs(experiment('update', experimentBody)),
+  [`POST ${mlflow}/logged-models/search`]: signedIn,
+  [`GET ${mlflow}/logged-models/:model_id`]: needs(experiment('read', loggedModelParam)),
+  [`PATCH ${mlflow}/logged-models/:model_id`]: needs(experiment('update', loggedModelParam)),
+  [`DELETE ${mlflow}/logged-models/:model_id`]: needs(experiment('delete', loggedModelParam)),
+  [`POST ${mlflow}/logged-models/:model_id/params`]: needs(experiment('update', loggedModelParam)),
+  [`PATCH ${mlflow}/logged-models/:model_id/tags`]: needs(experiment('update', loggedModelParam)),
+  [`DELETE ${mlflow}/logged-models/:model_id/tags/:tag_key`]: needs(experiment('update', loggedModelParam)),
+};

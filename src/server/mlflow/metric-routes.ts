@@ -3,6 +3,8 @@ import type { TrackingService } from '../../tracking/tracking-service-contract.j
 import type { TypedApp } from '../typed-app.js';
 import { metricsToWire, requireString, resolveRunId } from './wire.js';
 import { Int64, MetricOut, PageFields, RunIdItem, RunRef } from './wire-schemas.js';
+import { apiPaths, experiment, needs, query, runQuery } from '../authz/policy-helpers.js';
+import type { PolicyTable } from '../authz/policy-types.js';
 
 const tags = ['metrics'];
 
@@ -65,3 +67,13 @@ export function registerMetricRoutes(app: TypedApp, tracking: TrackingService): 
     },
   );
 }
+
+const mlflow = apiPaths.mlflow;
+
+/** Who may read metric histories: READ on the runs' experiments. */
+export const metricPolicies: PolicyTable = {
+  [`GET ${mlflow}/metrics/get-history`]: needs(experiment('read', runQuery)),
+  [`GET ${mlflow}/metrics/get-history-bulk-interval`]: needs(
+    experiment('read', { by: 'run-ids', from: query('run_ids') }),
+  ),
+};

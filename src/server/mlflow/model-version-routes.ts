@@ -17,6 +17,16 @@ import {
   VersionIn,
   VersionQueryIn,
 } from './wire-schemas.js';
+import {
+  apiPaths,
+  experiment,
+  model,
+  modelBody,
+  modelQuery,
+  needs,
+  signedIn,
+} from '../authz/policy-helpers.js';
+import type { PolicyTable } from '../authz/policy-types.js';
 
 const tags = ['model-versions'];
 const VersionEnvelope = Type.Object({ model_version: ModelVersionOut });
@@ -283,3 +293,24 @@ export function registerModelVersionArtifactRoute(
     },
   );
 }
+
+const mlflow = apiPaths.mlflow;
+
+/** Who may call the model-version routes: the registered model decides. */
+export const modelVersionPolicies: PolicyTable = {
+  // A new version must not point at files the caller may not read (another user's run or logged model).
+  [`POST ${mlflow}/model-versions/create`]: needs(
+    model('update', modelBody),
+    experiment('read', { by: 'model-version-source' }),
+  ),
+  [`GET ${mlflow}/model-versions/get`]: needs(model('read', modelQuery)),
+  [`GET ${mlflow}/model-versions/search`]: signedIn,
+  [`PATCH ${mlflow}/model-versions/update`]: needs(model('update', modelBody)),
+  [`POST ${mlflow}/model-versions/transition-stage`]: needs(model('update', modelBody)),
+  [`DELETE ${mlflow}/model-versions/delete`]: needs(model('delete', modelBody)),
+  [`POST ${mlflow}/model-versions/set-tag`]: needs(model('update', modelBody)),
+  [`DELETE ${mlflow}/model-versions/delete-tag`]: needs(model('delete', modelBody)),
+  [`GET ${mlflow}/model-versions/get-download-uri`]: needs(model('read', modelQuery)),
+  [`GET ${mlflow}/model-versions/get-artifact`]: needs(model('read', modelQuery)),
+  [`GET /model-versions/get-artifact`]: needs(model('read', modelQuery)),
+};

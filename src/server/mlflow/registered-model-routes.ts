@@ -10,6 +10,8 @@ import {
 } from './registry-wire.js';
 import { optionalString, requireString, tagsFromWire } from './wire.js';
 import { Empty, Int64, TagIn, VersionIn } from './wire-schemas.js';
+import { apiPaths, body, model, modelBody, modelQuery, needs, signedIn } from '../authz/policy-helpers.js';
+import type { PolicyTable } from '../authz/policy-types.js';
 
 const tags = ['registered-models'];
 const ModelEnvelope = Type.Object({ registered_model: RegisteredModelOut });
@@ -274,3 +276,36 @@ export function registerRegisteredModelRoutes(app: TypedApp, registry: RegistryS
     }),
   );
 }
+
+const mlflow = apiPaths.mlflow;
+
+function modelNameOf(payload: unknown): string | undefined {
+  const registered = (payload as { registered_model?: { name?: unknown } } | null)?.registered_model;
+  return typeof registered?.name === 'string' ? registered.name : undefined;
+}
+
+/** Who may call the registered-model routes; grants follow a model's creation, renaming and deletion. */
+export const registeredModelPolicies: PolicyTable = {
+  [`POST ${mlflow}/registered-models/create`]: {
+    require: [{ kind: 'signed-in' }],
+    after: { kind: 'grant-creator', resource: 'registered-model', idFromResponse: modelNameOf },
+  },
+  [`GET ${mlflow}/registered-models/get`]: needs(model('read', modelQuery)),
+  [`GET ${mlflow}/registered-models/search`]: signedIn,
+  [`POST ${mlflow}/registered-models/rename`]: {
+    require: [model('update', modelBody)],
+    after: { kind: 'rename-model-grants', from: body('name'), to: body('new_name') },
+  },
+  [`PATCH ${mlflow}/registered-models/update`]: needs(model('update', modelBody)),
+  [`DELETE ${mlflow}/registered-models/delete`]: {
+    require: [model('delete', modelBody)],
+    after: { kind: 'drop-model-grants', name: body('name') },
+  },
+  [`POST ${mlflow}/registered-models/set-tag`]: needs(model('update', modelBody)),
+  [`DELETE ${mlflow}/registered-models/delete-tag`]: needs(model('update', modelBody)),
+  [`GET ${mlflow}/registered-models/get-latest-versions`]: needs(model('read', modelQuery)),
+  [`POST ${mlflow}/registered-models/get-latest-versions`]: needs(model('read', modelBody)),
+  [`POST ${mlflow}/registered-models/alias`]: needs(model('update', modelBody)),
+  [`DELETE ${mlflow}/registered-models/alias`]: needs(model('delete', modelBody)),
+  [`GET ${mlflow}/registered-models/alias`]: needs(model('read', modelQuery)),
+};

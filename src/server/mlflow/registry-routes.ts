@@ -5,6 +5,10 @@ import { mlflowPrefixes } from './index.js';
 import { useLenientJsonBodies } from './json-body.js';
 import { registerModelVersionArtifactRoute, registerModelVersionRoutes } from './model-version-routes.js';
 import { registerRegisteredModelRoutes } from './registered-model-routes.js';
+import { modelVersionPolicies } from './model-version-routes.js';
+import { registeredModelPolicies } from './registered-model-routes.js';
+import { combinePolicies } from '../authz/route-policies.js';
+import type { RoutePlugin } from '../route-plugin.js';
 
 /**
  * Registers MLflow's model-registry API under both MLflow prefixes (the `/ajax-api` copies hidden from the
@@ -36,3 +40,15 @@ export async function registerMlflowRegistryRoutes(
     registerModelVersionArtifactRoute(scope, registry, artifacts);
   });
 }
+
+/** MLflow's model registry API: registered models, versions, aliases, and the web UI's artifact download. */
+export const mlflowRegistryRoutes: RoutePlugin = {
+  name: 'mlflow-registry',
+  policies: combinePolicies({
+    'registered-models': registeredModelPolicies,
+    'model-versions': modelVersionPolicies,
+  }),
+  async register(app, services) {
+    await registerMlflowRegistryRoutes(app, services.registry, services.artifacts);
+  },
+};

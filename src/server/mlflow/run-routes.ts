@@ -35,6 +35,8 @@ import {
   RunRef,
   TagIn,
 } from './wire-schemas.js';
+import { apiPaths, body, experiment, needs, runBody, runQuery, signedIn } from '../authz/policy-helpers.js';
+import type { PolicyTable } from '../authz/policy-types.js';
 
 const tags = ['runs'];
 const RunEnvelope = Type.Object({ run: RunOut });
@@ -346,3 +348,38 @@ export function registerRunRoutes(app: TypedApp, tracking: TrackingService): voi
     },
   );
 }
+
+const mlflow = apiPaths.mlflow;
+
+/** Who may call the run routes: the run's experiment decides; logged models a request names must be writable too. */
+export const runPolicies: PolicyTable = {
+  // Without experiment_id a run goes to the Default experiment ("0").
+  [`POST ${mlflow}/runs/create`]: needs(
+    experiment('update', { by: 'experiment-id', from: body('experiment_id'), orDefault: '0' }),
+  ),
+  [`GET ${mlflow}/runs/get`]: needs(experiment('read', runQuery)),
+  [`POST ${mlflow}/runs/search`]: signedIn,
+  [`POST ${mlflow}/runs/update`]: needs(experiment('update', runBody)),
+  [`POST ${mlflow}/runs/delete`]: needs(experiment('delete', runBody)),
+  [`POST ${mlflow}/runs/restore`]: needs(experiment('delete', runBody)),
+  [`POST ${mlflow}/runs/log-metric`]: needs(
+    experiment('update', runBody),
+    experiment('update', { by: 'logged-model-ids', from: body('model_id') }),
+  ),
+  [`POST ${mlflow}/runs/log-parameter`]: needs(experiment('update', runBody)),
+  [`POST ${mlflow}/runs/set-tag`]: needs(experiment('update', runBody)),
+  [`POST ${mlflow}/runs/delete-tag`]: needs(experiment('update', runBody)),
+  [`POST ${mlflow}/runs/log-batch`]: needs(
+    experiment('update', runBody),
+    experiment('update', { by: 'logged-model-ids', from: body('metrics'), nested: 'model_id' }),
+  ),
+  [`POST ${mlflow}/runs/log-inputs`]: needs(
+    experiment('update', runBody),
+    experiment('update', { by: 'logged-model-ids', from: body('models'), nested: 'model_id' }),
+  ),
+  [`POST ${mlflow}/runs/outputs`]: needs(
+    experiment('update', runBody),
+    experiment('update', { by: 'logged-model-ids', from: body('models'), nested: 'model_id' }),
+  ),
+  [`POST ${mlflow}/runs/log-model`]: needs(experiment('update', runBody)),
+};

@@ -1,0 +1,34 @@
+import { mlflowTrackingRoutes } from './mlflow/index.js';
+import { mlflowRegistryRoutes } from './mlflow/registry-routes.js';
+import { mlflowAuthRoutes } from './mlflow/auth-routes.js';
+import { artifactRoutes } from './mlflow/artifact-routes.js';
+import { registryEventRoutes } from './api/registry-event-routes.js';
+import { governanceRoutes } from './api/governance-routes.js';
+import { lineageRoutes } from './api/lineage-routes.js';
+import { secretRoutes } from './api/secret-routes.js';
+import { userRoutes } from './api/user-routes.js';
+import { auditRoutes } from './audit/audit-routes.js';
+import { corsRoutes } from './auth/install-cors.js';
+import { systemRoutes } from './system-routes.js';
+import { openApiRoutes } from './openapi-route.js';
+import type { RoutePlugin } from './route-plugin.js';
+
+/**
+ * Every route plugin of the server, in registration order. A new domain adds its plugin here (and its service
+ * in src/platform); its routes, policies and audit naming live in its own route module.
+ */
+export const routePlugins: readonly RoutePlugin[] = [
+  corsRoutes,
+  systemRoutes,
+  mlflowTrackingRoutes,
+  mlflowRegistryRoutes,
+  registryEventRoutes,
+  governanceRoutes,
+  lineageRoutes,
+  auditRoutes,
+  secretRoutes,
+  userRoutes,
+  mlflowAuthRoutes,
+  artifactRoutes,
+  openApiRoutes,
+];
