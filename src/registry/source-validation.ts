@@ -1,6 +1,6 @@
 import { artifactUriToStorePath, normaliseArtifactPath } from '../artifacts/index.js';
-import { InvalidParameterError } from '../shared/errors.js';
-import { validateRunId } from '../tracking/validation.js';
+import { InvalidParameterError } from '../shared/index.js';
+import { validateRunId } from '../tracking/index.js';
 import { parseVersion, validateModelName } from './validation.js';
 
 /**

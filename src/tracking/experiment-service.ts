@@ -14,7 +14,7 @@ import {
   InvalidParameterError,
   InvalidStateError,
   NotFoundError,
-} from '../shared/errors.js';
+} from '../shared/index.js';
 import { experimentStore } from './experiment-store.js';
 import { limits } from './limits.js';
 import { runStore } from './run-store.js';
