@@ -204,7 +204,12 @@ describe.each(testEngines)('registry service on %s', (engine) => {
     });
     expect(ok.version).toBe('1');
     expect(
-      (await registry.createModelVersion({ name: 'evil', source: 'mlflow-artifacts:/models///' })).version,
+      (
+        await registry.createModelVersion({
+          name: 'evil',
+          source: 'mlflow-artifacts:/0/r1/artifacts/models///',
+        })
+      ).version,
     ).toBe('2');
   });
 

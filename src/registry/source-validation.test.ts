@@ -28,7 +28,6 @@ describe('parseModelVersionSource', () => {
       runId: '0a1b2c',
       path: 'sub/model',
     });
-    expect(parseModelVersionSource('runs:/0a1b2c')).toEqual({ kind: 'run', runId: '0a1b2c', path: '' });
     expect(parseModelVersionSource('models:/m-0123abcd')).toEqual({
       kind: 'logged-model',
       modelId: 'm-0123abcd',
@@ -94,6 +93,48 @@ describe('parseModelVersionSource', () => {
         source,
       ).toMatch(why);
     }
+  });
+
+  it('refuses the store root, an experiment folder and a whole run, in every spelling', () => {
+    const run = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+    const cases: [string, RegExp][] = [
+      ['mlflow-artifacts:/', /store root/],
+      ['mlflow-artifacts:/1', /whole experiment folder/],
+      ['mlflow-artifacts:/1/', /whole experiment folder/],
+      ['mlflow-artifacts://host:5000/1', /whole experiment folder/],
+      ['mlflow-artifacts:/%31', /whole experiment folder/],
+      ['mlflow-artifacts:/team', /whole experiment folder/],
+      [`mlflow-artifacts:/1/${run}`, /whole run cannot/],
+      [`mlflow-artifacts:/1/${run}/`, /whole run cannot/],
+      [`mlflow-artifacts:/1//${run}/./`, /whole run cannot/],
+      [`mlflow-artifacts:/1/${run}/artifacts`, /whole run cannot/],
+      [`mlflow-artifacts:/1/${run}/artifacts/`, /whole run cannot/],
+      [`mlflow-artifacts:/1/${run}/artifacts/.`, /whole run cannot/],
+      ['mlflow-artifacts:/1/models', /whole run cannot/],
+      [`runs:/${run}`, /whole run cannot/],
+      [`runs:/${run}/`, /whole run cannot/],
+      [`runs:/${run}/.`, /whole run cannot/],
+    ];
+    for (const [source, why] of cases) {
+      const message = rejected(() => parseModelVersionSource(source));
+      expect(message, source).toMatch(why);
+      expect(message, source).toMatch(/^Invalid model version source: .*runs:\/<run_id>\/<path>/);
+    }
+  });
+
+  it("accepts a model's folder below a run's artifacts or a logged model's folder", () => {
+    const run = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
+    for (const path of [
+      `1/${run}/artifacts/model`,
+      `1/${run}/artifacts/a/b`,
+      '1/models/m-0123abcd/artifacts',
+    ]) {
+      expect(parseModelVersionSource(`mlflow-artifacts:/${path}`)).toEqual({
+        kind: 'artifacts',
+        location: `mlflow-artifacts:/${path}`,
+      });
+    }
+    expect(parseModelVersionSource(`runs:/${run}/model`)).toEqual({ kind: 'run', runId: run, path: 'model' });
   });
 
   it('refuses runs:/ and models:/ forms that are not exact', () => {

@@ -5,9 +5,10 @@ import { parseVersion, validateModelName } from './validation.js';
 
 /**
  * What a model-version `source` points at, once validated (security.md §1.A). Only these forms exist:
- * - `artifacts`: a folder of this server's artifact store, canonical `mlflow-artifacts:/<path>`;
+ * - `artifacts`: a folder of this server's artifact store, canonical `mlflow-artifacts:/<path>`, below a run's
+ *   artifacts (never the store root, an experiment folder or a whole run: `checkNotAWholeFolder`);
  * - `remote`: an object-store or HTTP location (s3://, gs://, https://...), checked for traversal tricks;
- * - `run`: `runs:/<run_id>/<path>`, resolved by the registry to the run's artifact URI + path;
+ * - `run`: `runs:/<run_id>/<path>` with a non-empty path, resolved by the registry to the run's artifact URI + path;
  * - `logged-model`: `models:/m-<id>` (MLflow 3), resolved to the logged model's artifact URI;
  * - `model-version`: `models:/<name>/<version>`, resolved to that version's storage location.
  * Local paths, `file:` URIs, scheme-less `//host/...` and unknown schemes are refused, whatever the tags say.
@@ -87,6 +88,34 @@ function checkEveryLayer(source: string): void {
   }
 }
 
+const wholeRun =
+  "A whole run cannot be a source (the store keeps a run's files in '<experiment>/<run_id>/artifacts/'): " +
+  'registering it would freeze every file of the run.';
+const registerAModel =
+  "Register the model's own folder: 'runs:/<run_id>/<path>', 'models:/m-<id>' or " +
+  "'mlflow-artifacts:/<experiment>/<run_id>/artifacts/<path>'.";
+
+/**
+ * Refuses a store path that names a whole experiment or run rather than a model inside one. The store keeps
+ * `<experiment>/<run_id>/artifacts/<path>` (and `<experiment>/models/<model_id>/artifacts/...` for logged
+ * models): a version's files become immutable once registered, so registering `<experiment>`,
+ * `<experiment>/<run_id>` or `<experiment>/<run_id>/artifacts` would freeze everything below, and anyone who may
+ * read the experiment could do it. A source needs a sub-path below a run's artifacts (or a logged model's folder).
+ */
+function checkNotAWholeFolder(source: string, storePath: string): void {
+  const segments = storePath.split('/');
+  if (segments.length === 1) {
+    throw invalidSource(
+      source,
+      'A whole experiment folder (a top-level folder of the store) cannot be a source: registering it would ' +
+        `freeze every run's files. ${registerAModel}`,
+    );
+  }
+  if (segments.length === 2 || (segments.length === 3 && segments[2] === 'artifacts')) {
+    throw invalidSource(source, `${wholeRun} ${registerAModel}`);
+  }
+}
+
 /**
  * Validates a model-version source and says what it points at. Throws `InvalidParameterError`
  * ("Invalid model version source: ...", MLflow's wording) for anything else.
@@ -121,7 +150,10 @@ export function parseModelVersionSource(source: unknown): ModelVersionSource {
       } catch {
         throw invalidSource(source, 'The artifact path is not a safe path inside the artifact store.');
       }
-      if (path === '') throw invalidSource(source, 'The artifact store root itself cannot be a source.');
+      if (path === '') {
+        throw invalidSource(source, `The artifact store root itself cannot be a source. ${registerAModel}`);
+      }
+      checkNotAWholeFolder(source, path);
       return { kind: 'artifacts', location: `mlflow-artifacts:/${path}` };
     }
     case 'runs': {
@@ -129,8 +161,9 @@ export function parseModelVersionSource(source: unknown): ModelVersionSource {
       const slash = body.indexOf('/');
       const runId = slash === -1 ? body : body.slice(0, slash);
       const path = slash === -1 ? '' : body.slice(slash + 1);
+      let parsed: ModelVersionSource;
       try {
-        return {
+        parsed = {
           kind: 'run',
           runId: validateRunId(runId),
           path: normaliseArtifactPath(path, { allowRoot: true }),
@@ -138,6 +171,8 @@ export function parseModelVersionSource(source: unknown): ModelVersionSource {
       } catch {
         throw invalidSource(source, "Expected 'runs:/<run_id>/<path>' with a safe relative path.");
       }
+      if (parsed.path === '') throw invalidSource(source, `${wholeRun} ${registerAModel}`);
+      return parsed;
     }
     case 'models': {
       const body = rest.replace(/^\/+/, '').replace(/\/+$/, '');

@@ -94,7 +94,7 @@ describe.each(testEngines)('lineage service on %s', (engine) => {
     await registry.createModelVersion({ name: 'churn', source: `models:/${loggedModelId}` }); // 2
     await registry.createModelVersion({ name: 'churn', source: `runs:/${otherRun}/model` }); // 3
     await registry.createModelVersion({ name: 'churn-lite', source: `runs:/${trainRun}/lite` }); // 1
-    await registry.createModelVersion({ name: 'churn', source: 'mlflow-artifacts:/elsewhere/model' }); // 4
+    await registry.createModelVersion({ name: 'churn', source: 'mlflow-artifacts:/elsewhere/team/model' }); // 4
   });
   afterAll(async () => database.dispose());
 
