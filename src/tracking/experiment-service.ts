@@ -15,6 +15,7 @@ import {
   InvalidStateError,
   NotFoundError,
 } from '../shared/index.js';
+import { experimentLocationDialectOf } from './experiment-location-dialect.js';
 import { experimentStore } from './experiment-store.js';
 import { limits } from './limits.js';
 import { runStore } from './run-store.js';
@@ -91,8 +92,13 @@ export class ExperimentService {
     }
   }
 
-  /** Refuses a location that is, contains or lies in another experiment's location (deleted ones included). */
+  /**
+   * Refuses a location that is, contains or lies in another experiment's location (deleted ones included).
+   * Serialised with every other creation of a custom location (the lock is held until `db`'s transaction ends,
+   * after the insert), so two creations at the same moment cannot both pass: see experiment-location-dialect.ts.
+   */
   private async checkNoOverlap(db: Kysely<Database>, location: string, key: LocationKey): Promise<void> {
+    await experimentLocationDialectOf(db).lockCustomLocations(db);
     const others = await experimentStore.customLocations(db, this.ctx.defaultArtifactRoot);
     for (const other of others) {
       const otherKey = locationKey(other.artifactLocation, this.locations.artifactsDestination);
