@@ -1,4 +1,4 @@
-import { InvalidParameterError } from '../shared/errors.js';
+import { InvalidParameterError } from '../shared/index.js';
 
 /** Longest artifact path accepted, in characters. */
 export const MAX_ARTIFACT_PATH_LENGTH = 2048;

@@ -8,7 +8,7 @@ import {
   type AuditOutcome,
   type AuditQuery,
 } from '../security/audit/index.js';
-import { InvalidParameterError } from '../shared/errors.js';
+import { InvalidParameterError } from '../shared/index.js';
 import type { CliIo } from './cli-context.js';
 import { formatTimestamp, toJson } from './format.js';
 import { formatTable } from './tables.js';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { EventConsumers, type ReplayFrom } from '../events/index.js';
-import { InvalidParameterError } from '../shared/errors.js';
+import { InvalidParameterError } from '../shared/index.js';
 import type { CliIo } from './cli-context.js';
 import { formatTimestamp, toJson } from './format.js';
 import { withDbOption, withPlatform, type ServerDatabaseOptions } from './server-database.js';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { InvalidParameterError } from '../shared/errors.js';
-import type { Experiment, Tag } from '../tracking/types.js';
+import { InvalidParameterError } from '../shared/index.js';
+import type { Experiment, Tag } from '../tracking/index.js';
 import {
   clientFor,
   parseView,

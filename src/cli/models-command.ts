@@ -1,7 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { BosunClientError, type BosunClient } from '../client/index.js';
-import type { Approval, PromotionCheck, PromotionPolicy } from '../registry/governance/types.js';
-import type { ModelVersion, RegisteredModel } from '../registry/types.js';
+import type {
+  Approval,
+  ModelVersion,
+  PromotionCheck,
+  PromotionPolicy,
+  RegisteredModel,
+} from '../registry/index.js';
 import { clientFor, withClientOptions, type CliIo, type ClientCommandOptions } from './cli-context.js';
 import { toJson } from './format.js';
 import {

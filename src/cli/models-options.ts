@@ -1,6 +1,6 @@
 /** Parsing of the `bosun models` flags: promotion targets, metric conditions, counts, filters. */
-import type { ComparisonOp, MetricCondition, PolicyInput } from '../registry/governance/types.js';
-import { InvalidParameterError } from '../shared/errors.js';
+import type { ComparisonOp, MetricCondition, PolicyInput } from '../registry/index.js';
+import { InvalidParameterError } from '../shared/index.js';
 
 /**
  * A promotion target from `--target alias:champion | stage:Production`, or from `--alias A` / `--stage S`.

@@ -2,11 +2,12 @@
 import type {
   Approval,
   MetricCondition,
+  ModelVersion,
   PromotionCheck,
   PromotionPolicy,
+  RegisteredModel,
   ScanRecord,
-} from '../registry/governance/types.js';
-import type { ModelVersion, RegisteredModel } from '../registry/types.js';
+} from '../registry/index.js';
 import { formatMetricValue, formatTimestamp } from './format.js';
 import { formatKeyValues, formatTable } from './tables.js';
 

@@ -9,7 +9,7 @@ import {
   type ResourceKind,
 } from '../security/permissions/index.js';
 import { UserService } from '../security/users/index.js';
-import { InvalidParameterError, NotFoundError } from '../shared/errors.js';
+import { InvalidParameterError, NotFoundError } from '../shared/index.js';
 import type { CliIo } from './cli-context.js';
 import { cliActor, withDbOption, withPlatform } from './server-database.js';
 import { toJson } from './format.js';

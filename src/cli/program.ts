@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { BosunClientError } from '../client/index.js';
-import { BosunError } from '../shared/errors.js';
+import { BosunError } from '../shared/index.js';
 import type { CliIo } from './cli-context.js';
 import { auditCommand } from './audit-command.js';
 import { eventsCommand } from './events-command.js';

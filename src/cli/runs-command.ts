@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Run, Tag } from '../tracking/types.js';
+import type { Run, Tag } from '../tracking/index.js';
 import {
   clientFor,
   parseKeyList,

@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
 import { startServer, type RunningServer } from '../server/index.js';
-import { loadServerConfig, type ServerConfig, type ServerFlags } from '../shared/config.js';
-import { BosunError } from '../shared/errors.js';
+import { BosunError, loadServerConfig, type ServerConfig, type ServerFlags } from '../shared/index.js';
 
 interface ServerOptions {
   host?: string;

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { openPlatform, type Platform, type PlatformOverrides } from '../platform/index.js';
-import { loadServerConfig, type ServerFlags } from '../shared/config.js';
+import { loadServerConfig, type ServerFlags } from '../shared/index.js';
 import type { CliIo } from './cli-context.js';
 
 /** The `--backend-store-uri` option of commands that work directly on the server's database. */

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { UserService, type User } from '../security/users/index.js';
-import { InvalidParameterError } from '../shared/errors.js';
+import { InvalidParameterError } from '../shared/index.js';
 import type { CliIo } from './cli-context.js';
 import { withDbOption, withPlatform } from './server-database.js';
 

@@ -5,8 +5,8 @@ import type {
   SearchExperimentsQuery,
   SearchRunsQuery,
   UpdateRunInput,
-} from '../tracking/tracking-service-contract.js';
-import type { Experiment, Metric, Page, Run, RunInfo, Tag } from '../tracking/types.js';
+} from './tracking-types.js';
+import type { Experiment, Metric, Page, Run, RunInfo, Tag } from './tracking-types.js';
 import { GovernanceClient } from './governance-client.js';
 import { HttpTransport, type HttpOptions } from './http.js';
 import { LineageClient } from './lineage-client.js';

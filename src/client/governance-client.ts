@@ -1,10 +1,4 @@
-import type {
-  Approval,
-  PolicyInput,
-  PromotionCheck,
-  PromotionPolicy,
-  ScanRecord,
-} from '../registry/governance/types.js';
+import type { Approval, PolicyInput, PromotionCheck, PromotionPolicy, ScanRecord } from './registry-types.js';
 import type { HttpTransport } from './http.js';
 import {
   approvalFromWire,

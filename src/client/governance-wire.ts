@@ -8,8 +8,8 @@ import type {
   PromotionCheck,
   PromotionPolicy,
   ScanRecord,
-} from '../registry/governance/types.js';
-import type { ScanFinding, ScanFindingKind, ScanStatus, Severity } from '../registry/scanning/index.js';
+} from './registry-types.js';
+import type { ScanFinding, ScanFindingKind, ScanStatus, Severity } from './registry-types.js';
 import { malformed, readArray, readInteger, readObject, readOptionalString, readString } from './wire.js';
 
 type Json = Record<string, unknown>;

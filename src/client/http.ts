@@ -1,4 +1,4 @@
-import { InvalidParameterError } from '../shared/errors.js';
+import { InvalidParameterError } from '../shared/index.js';
 
 /**
  * An error answer from the tracking server (or a failure to reach it). `errorCode` is the server's

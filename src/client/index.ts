@@ -8,8 +8,8 @@ export type {
   CreateModelVersionInput,
   CreateRegisteredModelInput,
   SearchRegistryQuery,
-} from '../registry/registry-service-contract.js';
-export type { ModelAlias, ModelStage, ModelVersion, RegisteredModel } from '../registry/types.js';
+} from './registry-types.js';
+export type { ModelAlias, ModelStage, ModelVersion, RegisteredModel } from './registry-types.js';
 export type {
   Approval,
   ApprovalStatus,
@@ -20,15 +20,15 @@ export type {
   PromotionCheck,
   PromotionPolicy,
   ScanRecord,
-} from '../registry/governance/types.js';
-export type { ScanFinding, ScanStatus, Severity } from '../registry/scanning/index.js';
+} from './registry-types.js';
+export type { ScanFinding, ScanStatus, Severity } from './registry-types.js';
 export type {
   DatasetLineage,
   DatasetRef,
   ModelVersionLineage,
   ModelVersionRef,
   RunLineage,
-} from '../registry/lineage/types.js';
+} from './registry-types.js';
 export { parseWireDouble, toWireDouble } from './wire.js';
 export type {
   CreateRunInput,
@@ -37,4 +37,4 @@ export type {
   SearchExperimentsQuery,
   SearchRunsQuery,
   UpdateRunInput,
-} from '../tracking/tracking-service-contract.js';
+} from './tracking-types.js';

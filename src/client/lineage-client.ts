@@ -5,7 +5,7 @@ import type {
   ModelVersionLineage,
   ModelVersionRef,
   RunLineage,
-} from '../registry/lineage/types.js';
+} from './registry-types.js';
 import type { HttpTransport } from './http.js';
 import {
   malformed,

@@ -2,8 +2,8 @@ import type {
   CreateModelVersionInput,
   CreateRegisteredModelInput,
   SearchRegistryQuery,
-} from '../registry/registry-service-contract.js';
-import type { ModelVersion, Page, RegisteredModel } from '../registry/types.js';
+} from './registry-types.js';
+import type { ModelVersion, Page, RegisteredModel } from './registry-types.js';
 import type { HttpTransport, QueryValue } from './http.js';
 import { modelVersionFromWire, registeredModelFromWire } from './registry-wire.js';
 import { nextPageTokenFromWire, readArray, readString, tagToWire } from './wire.js';

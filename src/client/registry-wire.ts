@@ -1,6 +1,6 @@
 /** MLflow's wire form of registered models and model versions, read into the registry's domain types. */
-import type { ModelAlias, ModelStage, ModelVersion, RegisteredModel } from '../registry/types.js';
-import { modelStages } from '../registry/types.js';
+import type { ModelAlias, ModelStage, ModelVersion, RegisteredModel } from './registry-types.js';
+import { modelStages } from './registry-types.js';
 import {
   malformed,
   readArray,

@@ -14,8 +14,8 @@ import type {
   RunInfo,
   RunStatus,
   Tag,
-} from '../tracking/types.js';
-import { lifecycleStages, runStatuses } from '../tracking/types.js';
+} from './tracking-types.js';
+import { lifecycleStages, runStatuses } from './tracking-types.js';
 import { BosunClientError } from './http.js';
 
 type Json = Record<string, unknown>;

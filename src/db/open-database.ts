@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { InvalidParameterError } from '../shared/errors.js';
+import { InvalidParameterError } from '../shared/index.js';
 import type { DatabaseHandle } from './engine.js';
 import { openPostgres } from './postgres-dialect.js';
 import { openSqlite, type SqliteSynchronous } from './sqlite-dialect.js';

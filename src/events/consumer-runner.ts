@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, DatabaseHandle } from '../db/index.js';
-import { systemClock, type Clock } from '../shared/clock.js';
+import { type Clock, systemClock } from '../shared/index.js';
 import { EventConsumers, checkConsumerName, type ConsumerStart } from './event-consumers.js';
 import { isBefore, type EventPosition, type OutboxEvent } from './event-types.js';
 import { lastCommittedPosition, lastReadablePosition, readEventsAfter } from './outbox-reads.js';

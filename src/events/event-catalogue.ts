@@ -9,7 +9,7 @@ export interface EventSpec {
 
 /**
  * A catalogue of event types: type name → spec. Each domain declares its own in its own folder (the
- * registry's: src/registry/events/registry-event-catalogue.ts) as a type alias, and platform-catalogue.ts
+ * registry's: src/registry/events/registry-event-catalogue.ts) as a type alias, and src/platform/platform-catalogue.ts
  * joins them. Example:
  * `type PipelineEvents = { 'pipeline_run.succeeded': { subject: 'pipeline'; payload: { runId: string } } }`.
  */

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
-import { systemClock, type Clock } from '../shared/clock.js';
-import { InvalidParameterError, NotFoundError } from '../shared/errors.js';
+import { type Clock, InvalidParameterError, NotFoundError, systemClock } from '../shared/index.js';
 import { beginningPosition, type EventPosition } from './event-types.js';
 import { outboxDialectOf } from './outbox-dialect.js';
 import { lastReadablePosition, positionOfEvent } from './outbox-reads.js';

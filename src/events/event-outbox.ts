@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, DatabaseHandle } from '../db/index.js';
-import { systemClock, type Clock } from '../shared/clock.js';
-import { InvalidParameterError } from '../shared/errors.js';
+import { type Clock, InvalidParameterError, systemClock } from '../shared/index.js';
 import type { EventCatalogue, EventTypeOf, EventTypes, NewEvent } from './event-catalogue.js';
 import { eventFromRow } from './event-rows.js';
 import type { OutboxEvent } from './event-types.js';

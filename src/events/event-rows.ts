@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { EventOutboxTable } from '../db/schema-events.js';
+import type { EventOutboxTable } from '../db/index.js';
 import type { EventPayload } from './event-catalogue.js';
 import type { OutboxEvent } from './event-types.js';
 

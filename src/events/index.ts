@@ -1,6 +1,6 @@
 /**
  * The platform's events: a typed catalogue (each domain declares its event types and payloads in its own
- * folder; platform-catalogue.ts joins them), an outbox that producers append to in their own transaction, and
+ * folder; src/platform/platform-catalogue.ts joins them), an outbox that producers append to in their own transaction, and
  * consumers that each handle every event exactly once at their own position, safely with several server
  * processes. See docs/events.md.
  */
@@ -14,7 +14,6 @@ export {
   type NewEvent,
   type SubjectKinds,
 } from './event-catalogue.js';
-export { platformEventTypes, type PlatformEvents } from './platform-catalogue.js';
 export { beginningPosition, isBefore, type EventPosition, type OutboxEvent } from './event-types.js';
 export {
   EventOutbox,

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../db/index.js';
 import { decodePageToken, encodePageToken } from '../search/index.js';
-import { InvalidParameterError } from '../shared/errors.js';
+import { InvalidParameterError } from '../shared/index.js';
 import { eventFromRow } from './event-rows.js';
 import { beginningPosition, type EventPosition, type OutboxEvent } from './event-types.js';
 import { outboxDialectOf } from './outbox-dialect.js';

@@ -11,3 +11,4 @@ export type {
   SecretsState,
 } from './platform.js';
 export { openPlatform, type PlatformOverrides } from './open-platform.js';
+export { platformEventTypes, type PlatformEvents } from './platform-catalogue.js';

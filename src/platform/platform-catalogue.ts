@@ -1,5 +1,5 @@
-import { registryEventSubjects, type RegistryEvents } from '../registry/events/registry-event-catalogue.js';
-import { EventTypes, type SubjectKinds } from './event-catalogue.js';
+import { registryEventSubjects, type RegistryEvents } from '../registry/events/index.js';
+import { EventTypes, type SubjectKinds } from '../events/index.js';
 
 /**
  * Every event type of the platform: the union of the domains' catalogues, each declared in its own folder. A

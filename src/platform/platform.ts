@@ -1,6 +1,7 @@
 import type { ArtifactStore } from '../artifacts/index.js';
 import type { DatabaseHandle } from '../db/index.js';
-import type { EventOutbox, PlatformEvents } from '../events/index.js';
+import type { EventOutbox } from '../events/index.js';
+import type { PlatformEvents } from './platform-catalogue.js';
 import type { OutboxRegistryEventSink } from '../registry/events/index.js';
 import type { GovernanceService } from '../registry/governance/index.js';
 import type { ArtifactChange, RegistryService, VersionUsingArtifactPath } from '../registry/index.js';
@@ -10,7 +11,7 @@ import type { AuditLog } from '../security/audit/index.js';
 import type { PermissionService } from '../security/permissions/index.js';
 import type { SecretStore } from '../security/secrets/index.js';
 import type { UserService } from '../security/users/index.js';
-import type { ServerConfig } from '../shared/config.js';
+import type { ServerConfig } from '../shared/index.js';
 import type { TrackingService } from '../tracking/index.js';
 
 /**

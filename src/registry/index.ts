@@ -14,3 +14,12 @@ export {
   type VersionUsingArtifactPath,
 } from './artifact-path-versions.js';
 export { registryLimits } from './validation.js';
+export type {
+  Approval,
+  ComparisonOp,
+  MetricCondition,
+  PolicyInput,
+  PromotionCheck,
+  PromotionPolicy,
+  ScanRecord,
+} from './governance/types.js';

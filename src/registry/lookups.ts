@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
-import { NotFoundError } from '../shared/errors.js';
+import { NotFoundError } from '../shared/index.js';
 import { modelVersionStore, type ModelVersionRow } from './model-version-store.js';
 import { registeredModelStore, type RegisteredModelRow } from './registered-model-store.js';
 import { parseVersion, validateModelName } from './validation.js';

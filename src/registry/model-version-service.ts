@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
-import { InvalidParameterError } from '../shared/errors.js';
-import { validateLength, validateMaxResults, validateRunId } from '../tracking/validation.js';
+import { InvalidParameterError } from '../shared/index.js';
+import { validateLength, validateMaxResults, validateRunId } from '../tracking/index.js';
 import { modelVersionStore } from './model-version-store.js';
 import { paginate } from '../search/index.js';
 import type { RegistryContext } from './registry-context.js';

@@ -1,6 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Database } from '../db/index.js';
-import type { ModelVersionsTable } from '../db/schema-registry.js';
+import type { Database, ModelVersionsTable } from '../db/index.js';
 import { buildModelVersionSearchQuery, type RegistrySearchQuery } from '../search/index.js';
 import type { ModelStage, ModelVersion, Tag } from './types.js';
 

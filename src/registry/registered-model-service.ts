@@ -1,6 +1,6 @@
 import { isUniqueViolation } from '../db/index.js';
-import { AlreadyExistsError, InvalidParameterError } from '../shared/errors.js';
-import { validateMaxResults } from '../tracking/validation.js';
+import { AlreadyExistsError, InvalidParameterError } from '../shared/index.js';
+import { validateMaxResults } from '../tracking/index.js';
 import { modelVersionStore } from './model-version-store.js';
 import { paginate } from '../search/index.js';
 import type { RegistryContext } from './registry-context.js';

@@ -1,6 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Database } from '../db/index.js';
-import type { RegisteredModelsTable } from '../db/schema-registry.js';
+import type { Database, RegisteredModelsTable } from '../db/index.js';
 import { buildRegisteredModelSearchQuery, type RegistrySearchQuery } from '../search/index.js';
 import { modelVersionStore } from './model-version-store.js';
 import type { ModelAlias, ModelVersion, RegisteredModel, Tag } from './types.js';

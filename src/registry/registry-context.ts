@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, DatabaseHandle } from '../db/index.js';
-import type { Clock } from '../shared/clock.js';
-import type { TrackingService } from '../tracking/tracking-service-contract.js';
+import type { Clock } from '../shared/index.js';
+import type { TrackingService } from '../tracking/index.js';
 import type { RegistryEventSink, TypedRegistryEventInput } from './events/event-types.js';
 import { findModel, findVersion } from './lookups.js';
 import type { ModelVersionRow } from './model-version-store.js';

@@ -1,6 +1,5 @@
 import type { DatabaseHandle } from '../db/index.js';
-import { bindMethods } from '../shared/bind-methods.js';
-import { systemClock, type Clock } from '../shared/clock.js';
+import { bindMethods, type Clock, systemClock } from '../shared/index.js';
 import type { RegistryEventSink } from './events/event-types.js';
 import { ModelVersionService } from './model-version-service.js';
 import { RegistryContext, type RegistryHooks, type TrackingLookups } from './registry-context.js';

@@ -1,5 +1,5 @@
 /** Domain types of the model registry. MLflow's wire format (snake_case) lives in server/mlflow only. */
-import type { Tag } from '../tracking/types.js';
+import type { Tag } from '../tracking/index.js';
 
 export type { Page, Tag } from '../tracking/types.js';
 

@@ -1,11 +1,11 @@
-import { InvalidParameterError } from '../shared/errors.js';
 import {
   int32Max,
+  InvalidParameterError,
   isSerialId,
   registeredModelNameMaxLength,
   registeredModelNameProblem,
-} from '../shared/id-syntax.js';
-import { validateKey, validateLength } from '../tracking/validation.js';
+} from '../shared/index.js';
+import { validateKey, validateLength } from '../tracking/index.js';
 import { modelStages, type ModelStage, type Tag } from './types.js';
 
 /** MLflow's limits for the registry. */

@@ -1,8 +1,7 @@
-import type { Visibility } from '../security/permissions/types.js';
-import { experimentIdValue, visibilityCondition } from './visibility.js';
+import { experimentIdValue, visibilityCondition, type Visibility } from './visibility.js';
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../db/index.js';
-import type { ViewType } from '../tracking/types.js';
+import type { ViewType } from './view-type.js';
 import type { ExperimentFilterClause, ExperimentOrderAttribute, ExperimentOrderClause } from './ast.js';
 import { parseExperimentFilter, parseExperimentOrderBy } from './experiment-filter.js';
 import { compareInteger, compareString } from './sql-conditions.js';

@@ -47,4 +47,5 @@ export {
   parseRegisteredModelFilter,
   type RegistrySearchQuery,
 } from './registry-filter.js';
-export { visibilityCondition } from './visibility.js';
+export { viewTypes, type ViewType } from './view-type.js';
+export { isVisible, visibilityCondition, type Visibility } from './visibility.js';

@@ -1,4 +1,4 @@
-import { InvalidParameterError } from '../shared/errors.js';
+import { InvalidParameterError } from '../shared/index.js';
 
 /**
  * Page tokens are opaque to clients. Like MLflow's they are base64 of `{"offset": N}`, so a token minted by

@@ -1,8 +1,7 @@
-import type { Visibility } from '../security/permissions/types.js';
-import { modelNameValue, visibilityCondition } from './visibility.js';
+import { modelNameValue, visibilityCondition, type Visibility } from './visibility.js';
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../db/index.js';
-import { InvalidParameterError } from '../shared/errors.js';
+import { InvalidParameterError } from '../shared/index.js';
 import type { InCondition, NullCondition, NumericCondition, StringCondition } from './ast.js';
 import {
   assertNoDuplicateOrderFields,

@@ -1,4 +1,4 @@
-import { InvalidParameterError } from '../shared/errors.js';
+import { InvalidParameterError } from '../shared/index.js';
 import type {
   DatasetField,
   RunFilterAst,

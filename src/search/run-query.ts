@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../db/index.js';
-import type { ViewType } from '../tracking/types.js';
+import type { ViewType } from './view-type.js';
 import type { RunFilterClause, RunOrderAttribute, RunOrderClause, RunStringAttribute } from './ast.js';
 import { parseRunFilter, parseRunOrderBy } from './run-filter.js';
 import { alwaysFalse, compareInteger, compareMetric, compareString } from './sql-conditions.js';

@@ -1,4 +1,4 @@
-import { InvalidParameterError } from '../shared/errors.js';
+import { InvalidParameterError } from '../shared/index.js';
 
 /**
  * Tokens of MLflow's search language. `word` covers bare names and keywords (AND, LIKE, IN, ...): keywords are

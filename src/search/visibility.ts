@@ -1,5 +1,4 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import type { Visibility } from '../security/permissions/types.js';
 
 /**
  * The SQL condition that keeps only the rows a caller may read: `column` holds the resource identifier
@@ -29,4 +28,23 @@ export function experimentIdValue(resource: string): number | undefined {
 /** A registered model name as stored. */
 export function modelNameValue(resource: string): string {
   return resource;
+}
+
+/**
+ * Which resources of one kind a caller may read, as a search can apply it in SQL: every one, every one but
+ * some (the default permission reads, some grants say NO_PERMISSIONS), or only some (the default does not read).
+ */
+export type Visibility =
+  { kind: 'all' } | { kind: 'except'; resources: string[] } | { kind: 'only'; resources: string[] };
+
+/** Whether a visibility lets the caller read one resource (the in-memory twin of the SQL filter). */
+export function isVisible(visibility: Visibility, resource: string): boolean {
+  switch (visibility.kind) {
+    case 'all':
+      return true;
+    case 'except':
+      return !visibility.resources.includes(resource);
+    case 'only':
+      return visibility.resources.includes(resource);
+  }
 }

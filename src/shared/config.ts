@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseMasterKey, type MasterKey } from '../security/secrets/master-key.js';
-import { permissionLevels, type Permission } from '../security/permissions/types.js';
+import { parseMasterKey, type MasterKey } from './master-key.js';
+import { permissionLevels, type Permission } from './permission-levels.js';
 import { InvalidParameterError } from './errors.js';
 
 /** Settings of `bosun server`. CLI flags win over environment variables, which win over defaults. */

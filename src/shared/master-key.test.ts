@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { InvalidParameterError } from '../../shared/errors.js';
+import { InvalidParameterError } from './errors.js';
 import { MasterKey, parseMasterKey } from './master-key.js';
 
 describe('parseMasterKey', () => {

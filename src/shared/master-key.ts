@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
-import { InvalidParameterError } from '../../shared/errors.js';
+import { InvalidParameterError } from './errors.js';
 
 export const MASTER_KEY_BYTES = 32;
 const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;

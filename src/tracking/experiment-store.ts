@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../db/index.js';
 import { buildExperimentSearchQuery, type ExperimentSearchQuery } from '../search/index.js';
 import { chunks, groupBy, toExperiment } from './row-mappers.js';
 import type { Experiment, LifecycleStage, Tag } from './types.js';

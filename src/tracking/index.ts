@@ -2,3 +2,4 @@ export * from './types.js';
 export type * from './tracking-service-contract.js';
 export { createTrackingService, type TrackingServiceOptions } from './tracking-service.js';
 export { limits } from './limits.js';
+export { validateKey, validateLength, validateMaxResults, validateRunId } from './validation.js';

@@ -1,5 +1,4 @@
-import { InvalidParameterError, NotFoundError } from '../shared/errors.js';
-import { newLoggedModelId, newRunName } from '../shared/ids.js';
+import { InvalidParameterError, newLoggedModelId, newRunName, NotFoundError } from '../shared/index.js';
 import { limits } from './limits.js';
 import { loggedModelStore } from './logged-model-store.js';
 import { paginate } from '../search/index.js';

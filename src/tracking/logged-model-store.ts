@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../db/index.js';
 import { buildLoggedModelSearchQuery } from '../search/index.js';
 import { toMetric } from './metric-store.js';
 import { chunks, encodeMetricValue, groupBy, toLoggedModelBase } from './row-mappers.js';

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { ExperimentsTable, LoggedModelsTable, RunsTable } from '../db/schema.js';
+import type { ExperimentsTable, LoggedModelsTable, RunsTable } from '../db/index.js';
 import type {
   Experiment,
   LifecycleStage,

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { buildRunSearchQuery } from '../search/index.js';
-import { InvalidParameterError, NotFoundError } from '../shared/errors.js';
-import { newRunId, newRunName } from '../shared/ids.js';
+import { InvalidParameterError, newRunId, newRunName, NotFoundError } from '../shared/index.js';
 import { limits } from './limits.js';
 import { loggedModelStore } from './logged-model-store.js';
 import { metricStore } from './metric-store.js';

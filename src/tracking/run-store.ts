@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../db/index.js';
 import { chunks, decodeMetricValue, groupBy, toRunInfo } from './row-mappers.js';
 import type {
   Dataset,

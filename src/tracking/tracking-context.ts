@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, DatabaseHandle } from '../db/index.js';
-import { InvalidParameterError, NotFoundError } from '../shared/errors.js';
-import type { Clock } from '../shared/clock.js';
+import { type Clock, InvalidParameterError, NotFoundError } from '../shared/index.js';
 import { experimentStore } from './experiment-store.js';
 import { runStore } from './run-store.js';
 import type { Experiment, RunInfo } from './types.js';

@@ -13,7 +13,7 @@ import type {
   Tag,
   ViewType,
 } from './types.js';
-import type { Visibility } from '../security/permissions/types.js';
+import type { Visibility } from '../security/permissions/index.js';
 
 export interface SearchExperimentsQuery {
   /** Only experiments the caller may read (absent: all). */

@@ -1,7 +1,6 @@
 import type { ArtifactLocationPolicy } from '../artifacts/index.js';
 import type { DatabaseHandle } from '../db/index.js';
-import { bindMethods } from '../shared/bind-methods.js';
-import { systemClock, type Clock } from '../shared/clock.js';
+import { bindMethods, type Clock, systemClock } from '../shared/index.js';
 import { ExperimentService } from './experiment-service.js';
 import { LoggedModelService } from './logged-model-service.js';
 import { RunService } from './run-service.js';

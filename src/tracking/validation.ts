@@ -1,5 +1,4 @@
-import { InvalidParameterError } from '../shared/errors.js';
-import { anchored, int32Max, isExperimentId, runIdSyntax } from '../shared/id-syntax.js';
+import { anchored, int32Max, InvalidParameterError, isExperimentId, runIdSyntax } from '../shared/index.js';
 import { limits } from './limits.js';
 import type { Metric, Tag } from './types.js';
 

@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { BosunError, InvalidParameterError, NotFoundError } from '../../shared/errors.js';
+import { BosunError, InvalidParameterError, NotFoundError } from '../../shared/index.js';
 import { normaliseArtifactPath } from '../artifact-path.js';
 import type { ArtifactEntry, ArtifactStore } from '../artifact-store.js';
 

@@ -8,8 +8,8 @@ import {
   type OutboxEvent,
 } from '../../events/index.js';
 import { visibilityCondition } from '../../search/index.js';
-import type { Visibility } from '../../security/permissions/types.js';
-import { InvalidParameterError } from '../../shared/errors.js';
+import type { Visibility } from '../../security/permissions/index.js';
+import { InvalidParameterError } from '../../shared/index.js';
 import { isRegistryEventType } from './event-type-list.js';
 import type {
   RegistryEvent,

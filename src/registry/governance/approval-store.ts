@@ -1,6 +1,5 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
-import type { Database } from '../../db/index.js';
-import type { ModelVersionApprovalsTable } from '../../db/schema-governance.js';
+import type { Database, ModelVersionApprovalsTable } from '../../db/index.js';
 import type { Approval, ApprovalStatus } from './types.js';
 
 type Db = Kysely<Database>;

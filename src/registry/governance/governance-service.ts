@@ -1,8 +1,14 @@
 import type { Kysely } from 'kysely';
 import { artifactUriToStorePath, type ArtifactStore } from '../../artifacts/index.js';
 import type { Database, DatabaseHandle } from '../../db/index.js';
-import { systemClock, type Clock } from '../../shared/clock.js';
-import { BosunError, InvalidParameterError, InvalidStateError, NotFoundError } from '../../shared/errors.js';
+import {
+  BosunError,
+  type Clock,
+  InvalidParameterError,
+  InvalidStateError,
+  NotFoundError,
+  systemClock,
+} from '../../shared/index.js';
 import type { RegistryEventSink, TypedRegistryEventInput } from '../events/event-types.js';
 import { findModel, findVersion } from '../lookups.js';
 import { modelVersionStore, type ModelVersionRow } from '../model-version-store.js';

@@ -1,6 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Database } from '../../db/index.js';
-import type { PromotionPoliciesTable } from '../../db/schema-governance.js';
+import type { Database, PromotionPoliciesTable } from '../../db/index.js';
 import type { BeatCurrent, MetricCondition, PromotionPolicy } from './types.js';
 
 type Db = Kysely<Database>;

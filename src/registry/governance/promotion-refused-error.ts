@@ -1,4 +1,4 @@
-import { InvalidStateError } from '../../shared/errors.js';
+import { InvalidStateError } from '../../shared/index.js';
 
 /**
  * A promotion (alias or stage) refused by the model's policy. Code INVALID_STATE (HTTP 409), so the MLflow

@@ -1,6 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Database } from '../../db/index.js';
-import type { ModelVersionScansTable } from '../../db/schema-governance.js';
+import type { Database, ModelVersionScansTable } from '../../db/index.js';
 import type { ScanFinding, ScanStatus } from '../scanning/index.js';
 import type { ScanRecord } from './types.js';
 

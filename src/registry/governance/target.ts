@@ -1,5 +1,5 @@
 import type { PromotionTarget } from '../registry-context.js';
-import { InvalidParameterError } from '../../shared/errors.js';
+import { InvalidParameterError } from '../../shared/index.js';
 import { parseStage, validateAlias } from '../validation.js';
 
 /**

@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
-import { BosunError, InvalidParameterError, NotFoundError } from '../../shared/errors.js';
-import type { LoggedModel, Run, Tag } from '../../tracking/types.js';
-import type { TrackingService } from '../../tracking/tracking-service-contract.js';
+import { BosunError, InvalidParameterError, NotFoundError } from '../../shared/index.js';
+import type { LoggedModel, Run, Tag, TrackingService } from '../../tracking/index.js';
 import type { RegistryService } from '../registry-service-contract.js';
 import { lineageQueries } from './lineage-queries.js';
 import type {

@@ -1,5 +1,5 @@
 /** Lineage of the model registry: where a version came from, and what came from a run or a dataset. */
-import type { Metric, Tag } from '../../tracking/types.js';
+import type { Metric, Tag } from '../../tracking/index.js';
 
 /** A model version named by model and version number. */
 export interface ModelVersionRef {

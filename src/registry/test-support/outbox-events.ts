@@ -1,10 +1,6 @@
 import type { DatabaseHandle } from '../../db/index.js';
-import {
-  EventConsumerRunner,
-  EventOutbox,
-  platformEventTypes,
-  type PlatformEvents,
-} from '../../events/index.js';
+import { EventConsumerRunner, EventOutbox } from '../../events/index.js';
+import { platformEventTypes, type PlatformEvents } from '../../platform/platform-catalogue.js';
 import { catchUp } from '../../events/test-support/catch-up.js';
 import type { Clock } from '../../shared/clock.js';
 import { OutboxRegistryEventSink } from '../events/outbox-event-sink.js';

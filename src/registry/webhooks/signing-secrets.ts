@@ -1,4 +1,4 @@
-import { BosunError, InvalidStateError, NotFoundError } from '../../shared/errors.js';
+import { BosunError, InvalidStateError, NotFoundError } from '../../shared/index.js';
 
 /**
  * The part of the secret store (src/security/secrets `SecretStore`) that webhooks use to keep signing secrets

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { InvalidParameterError } from '../../shared/errors.js';
+import { InvalidParameterError } from '../../shared/index.js';
 
 /** One address a host name resolves to. */
 export interface ResolvedAddress {

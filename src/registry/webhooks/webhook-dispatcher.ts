@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
-import { systemClock, type Clock } from '../../shared/clock.js';
+import { type Clock, systemClock } from '../../shared/index.js';
 import { resolveSigningSecret, type WebhookSecretStore } from './signing-secrets.js';
 import { signWebhook } from './webhook-signature.js';
 import type { WebhookTransport } from './webhook-transport.js';

@@ -7,7 +7,7 @@ import {
   type EventReaction,
   type OutboxEvent,
 } from '../../events/index.js';
-import { systemClock, type Clock } from '../../shared/clock.js';
+import { type Clock, systemClock } from '../../shared/index.js';
 import { registryEventTypes } from '../events/event-type-list.js';
 import type { RegistryEventType } from '../events/event-types.js';
 

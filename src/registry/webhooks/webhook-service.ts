@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
 import { decodePageToken, encodePageToken } from '../../search/index.js';
-import { systemClock, type Clock } from '../../shared/clock.js';
-import { InvalidParameterError, NotFoundError } from '../../shared/errors.js';
+import { type Clock, InvalidParameterError, NotFoundError, systemClock } from '../../shared/index.js';
 import { isRegistryEventType } from '../events/event-type-list.js';
 import type { RegistryEventType } from '../events/event-types.js';
 import {

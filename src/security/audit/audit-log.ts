@@ -1,10 +1,14 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { AuditLogTable, AuditTables } from '../../db/schema-audit.js';
-import { AUDIT_GENESIS_HASH } from '../../db/migrations/0006-audit.js';
+import { AUDIT_GENESIS_HASH, type AuditLogTable, type AuditTables } from '../../db/index.js';
 import { paginate, type OffsetPage } from '../../search/index.js';
-import { type Clock, systemClock } from '../../shared/clock.js';
-import { InvalidParameterError, InvalidStateError } from '../../shared/errors.js';
-import { clipText, toStorableText } from '../../shared/unicode-text.js';
+import {
+  clipText,
+  type Clock,
+  InvalidParameterError,
+  InvalidStateError,
+  systemClock,
+  toStorableText,
+} from '../../shared/index.js';
 import { AUDIT_HEAD_ID, canonicalJson, normalizeAuditRow, recordHash } from './chain.js';
 import { verifyChain, type AuditVerifyOptions, type AuditVerifyResult } from './verify-chain.js';
 import { redact, redactString } from './redact.js';

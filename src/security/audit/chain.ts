@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditLogTable } from '../../db/schema-audit.js';
+import type { AuditLogTable } from '../../db/index.js';
 
 /** The id of the single `audit_head` row. */
 export const AUDIT_HEAD_ID = 1;

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
-import { AUDIT_GENESIS_HASH } from '../../db/migrations/0006-audit.js';
-import type { AuditLogTable, AuditTables } from '../../db/schema-audit.js';
-import { InvalidParameterError } from '../../shared/errors.js';
+import { AUDIT_GENESIS_HASH, type AuditLogTable, type AuditTables } from '../../db/index.js';
+import { InvalidParameterError } from '../../shared/index.js';
 import { AUDIT_HEAD_ID, normalizeAuditRow, recordHash } from './chain.js';
 
 /** Why part of a chain failed verification. */

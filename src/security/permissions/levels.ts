@@ -1,4 +1,4 @@
-import { InvalidParameterError } from '../../shared/errors.js';
+import { InvalidParameterError } from '../../shared/index.js';
 import { permissionLevels, type Action, type Permission } from './types.js';
 
 /** What each level allows, as in MLflow's auth app (each level includes the ones below it). */

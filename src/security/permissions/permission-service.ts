@@ -1,10 +1,18 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, DatabaseHandle } from '../../db/index.js';
-import type { ResourcePermissionsTable } from '../../db/schema-permissions.js';
-import { isUniqueViolation } from '../../db/unique-violation.js';
-import { systemClock, type Clock } from '../../shared/clock.js';
-import { isExperimentId } from '../../shared/id-syntax.js';
-import { AlreadyExistsError, InvalidParameterError, NotFoundError } from '../../shared/errors.js';
+import {
+  type Database,
+  type DatabaseHandle,
+  isUniqueViolation,
+  type ResourcePermissionsTable,
+} from '../../db/index.js';
+import {
+  AlreadyExistsError,
+  type Clock,
+  InvalidParameterError,
+  isExperimentId,
+  NotFoundError,
+  systemClock,
+} from '../../shared/index.js';
 import type { User } from '../users/index.js';
 import { usernameKey } from '../users/validation.js';
 import { allows, parsePermission } from './levels.js';

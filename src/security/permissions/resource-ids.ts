@@ -1,5 +1,9 @@
-import { InvalidParameterError } from '../../shared/errors.js';
-import { int32Max, isExperimentId, registeredModelNameProblem } from '../../shared/id-syntax.js';
+import {
+  int32Max,
+  InvalidParameterError,
+  isExperimentId,
+  registeredModelNameProblem,
+} from '../../shared/index.js';
 import type { ResourceKind } from './types.js';
 
 const resourceKinds: readonly ResourceKind[] = ['experiment', 'registered-model'];

@@ -1,9 +1,9 @@
-/**
- * Permissions on experiments and registered models, as MLflow's auth app defines them: each level includes the
- * ones below it. EDIT may change a resource but not delete it; MANAGE may also delete it and grant permissions.
- */
-export const permissionLevels = ['NO_PERMISSIONS', 'READ', 'EDIT', 'MANAGE'] as const;
-export type Permission = (typeof permissionLevels)[number];
+import type { Permission } from '../../shared/index.js';
+
+// The level names live in shared/ (the configuration reads the default permission), the visibility in search/
+// (searches apply it in SQL); both are part of this folder's vocabulary and re-exported here.
+export { permissionLevels, type Permission } from '../../shared/index.js';
+export { isVisible, type Visibility } from '../../search/index.js';
 
 /** What a request wants to do to a resource. */
 export type Action = 'read' | 'update' | 'delete' | 'manage';
@@ -19,23 +19,4 @@ export interface Grant {
   userId: number;
   username: string;
   permission: Permission;
-}
-
-/**
- * Which resources of one kind a caller may read, as a search can apply it in SQL: every one, every one but
- * some (the default permission reads, some grants say NO_PERMISSIONS), or only some (the default does not read).
- */
-export type Visibility =
-  { kind: 'all' } | { kind: 'except'; resources: string[] } | { kind: 'only'; resources: string[] };
-
-/** Whether a visibility lets the caller read one resource (the in-memory twin of the SQL filter). */
-export function isVisible(visibility: Visibility, resource: string): boolean {
-  switch (visibility.kind) {
-    case 'all':
-      return true;
-    case 'except':
-      return !visibility.resources.includes(resource);
-    case 'only':
-      return visibility.resources.includes(resource);
-  }
 }

@@ -1,4 +1,4 @@
-import { BosunError, InvalidStateError } from '../../shared/errors.js';
+import { BosunError, InvalidStateError } from '../../shared/index.js';
 
 /** A check-and-set write whose `cas` did not match the current version (HTTP 409). */
 export class SecretCasConflictError extends InvalidStateError {

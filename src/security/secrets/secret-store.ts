@@ -2,11 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { sql } from 'kysely';
-import type { Database } from '../../db/schema.js';
-import type { SecretTables, SecretsTable, SecretVersionsTable } from '../../db/schema-secrets.js';
-import { isUniqueViolation } from '../../db/unique-violation.js';
-import { BosunError, InvalidParameterError, InvalidStateError, NotFoundError } from '../../shared/errors.js';
-import { systemClock, type Clock } from '../../shared/clock.js';
+import {
+  type Database,
+  isUniqueViolation,
+  type SecretsTable,
+  type SecretTables,
+  type SecretVersionsTable,
+} from '../../db/index.js';
+import {
+  BosunError,
+  type Clock,
+  InvalidParameterError,
+  InvalidStateError,
+  NotFoundError,
+  systemClock,
+} from '../../shared/index.js';
 import { aad, open, seal } from './cipher.js';
 import { SecretCasConflictError, SecretIntegrityError, WrongMasterKeyError } from './errors.js';
 import type { MasterKey } from './master-key.js';

@@ -1,4 +1,4 @@
-import { BosunError } from '../../shared/errors.js';
+import { BosunError } from '../../shared/index.js';
 
 /** Why a sign-in failed. For logs and the audit trail only: the client always sees the same generic message. */
 export type AuthenticationFailureReason =

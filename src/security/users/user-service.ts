@@ -1,15 +1,21 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Database, DatabaseHandle } from '../../db/index.js';
-import { isUniqueViolation } from '../../db/unique-violation.js';
-import type { ApiTokensTable, UsersTable, UserTables } from '../../db/schema-users.js';
-import { systemClock, type Clock } from '../../shared/clock.js';
+import {
+  type ApiTokensTable,
+  type Database,
+  type DatabaseHandle,
+  isUniqueViolation,
+  type UsersTable,
+  type UserTables,
+} from '../../db/index.js';
 import {
   AlreadyExistsError,
+  type Clock,
   InvalidParameterError,
   InvalidStateError,
   NotFoundError,
-} from '../../shared/errors.js';
+  systemClock,
+} from '../../shared/index.js';
 import { generateToken, hashToken, isWellFormedToken, tokenPrefix } from './api-tokens.js';
 import { AdminAlreadyExistsError, AuthenticationError } from './errors.js';
 import {

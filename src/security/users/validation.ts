@@ -1,4 +1,4 @@
-import { InvalidParameterError } from '../../shared/errors.js';
+import { InvalidParameterError } from '../../shared/index.js';
 
 const usernamePattern = /^[A-Za-z0-9_.@-]{1,64}$/;
 
