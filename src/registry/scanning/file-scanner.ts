@@ -7,6 +7,7 @@
 import { constants as zc, gunzipSync, inflateSync } from 'node:zlib';
 import type { ScanBudget } from './budget.js';
 import { scanJsonConfig, scanMlmodel } from './config-scanner.js';
+import { canonicalModule } from './globals-policy.js';
 import { hasPickleMagic, ImportLog, readPickleStream } from './pickle-scanner.js';
 import { isTar, readTarMembers, sliceSource } from './tar-reader.js';
 import {
@@ -79,6 +80,8 @@ const DATA_EXTS = new Set([
 /** Members of a PyTorch zip that hold raw tensor bytes, read by torch as bytes, never unpickled. */
 const TORCH_STORAGE = /(^|\/)data\/\d+$/;
 const SPECULATIVE_WINDOW = 64 * 1024 * 1024;
+/** How much of a tar's start is also read as a pickle (a polyglot's pickle starts in the first header). */
+const TAR_HEAD_WINDOW = 1024 * 1024;
 /** Bytes read to sniff a file's type (a tar header is 512). */
 const HEAD = 512;
 const LAMBDA = /"class_name"\s*:\s*"(Lambda|__lambda__)"/g;
@@ -199,20 +202,27 @@ class FileScan {
     }
   }
 
-  /** A file of unknown type may still be a (protocol 0/1) pickle: report it if it reads as one to the end. */
-  scanSpeculative(label: string, src: ByteSource): void {
-    const window = src.read(0, Math.min(src.size, SPECULATIVE_WINDOW));
+  /**
+   * A file of unknown type may still be a (protocol 0/1) pickle: report it if it reads as one to the end.
+   * `window` bounds what is read; a stream still going at its end is read whole when `escalate` (a file that
+   * may be a pickle), and otherwise kept as it is (the start of a tar, which is a tar first).
+   */
+  scanSpeculative(label: string, src: ByteSource, window = SPECULATIVE_WINDOW, escalate = true): void {
+    const bytes = src.read(0, Math.min(src.size, window));
     const log = this.newLog();
     try {
-      readPickleStream(window, 0, { budget: this.ctx.budget, log, joblib: true });
+      readPickleStream(bytes, 0, { budget: this.ctx.budget, log, joblib: true });
     } catch (e) {
       if (e instanceof ScanLimitError) throw e;
-      const cut = window.length < src.size && e instanceof ScanFormatError && /truncated/.test(e.message);
+      const cut = bytes.length < src.size && e instanceof ScanFormatError && /truncated/.test(e.message);
+      if (cut && escalate) return this.scanPickle(label, this.whole(label, src), 0);
       if (!cut) {
         // Not a pickle: plain data. Only what a real payload needs, read before the parse broke down, is kept:
         // a dangerous import, or an unknown import that was called (pickle.load runs it before the break).
         const called = new Set(
-          [...log.records.values()].filter((r) => r.calls.size > 0).map((r) => `${r.module}.${r.name}`),
+          [...log.records.values()]
+            .filter((r) => r.calls.size > 0)
+            .map((r) => `${canonicalModule(r.module)}.${r.name}`),
         );
         const findings = log
           .toFindings(label)
@@ -227,10 +237,11 @@ class FileScan {
         }
         return;
       }
-      return this.scanPickle(label, this.whole(label, src), 0);
+      // cut and not escalated: a pickle still going at the end of the window; everything it imported counts
     }
-    this.scanned += 1;
-    this.findings.push(...log.toFindings(label));
+    const findings = log.toFindings(label);
+    if (findings.length > 0 || escalate) this.scanned += 1;
+    this.findings.push(...findings);
   }
 
   scanZip(label: string, src: ByteSource, depth: number): void {
@@ -280,7 +291,7 @@ class FileScan {
     this.scanned += 1;
     // A tar header starts with free text (the member name), which can also be a complete pickle: plain
     // `pickle.load` of the archive would run it. Read the start as a pickle too.
-    this.scanSpeculative(label, src);
+    this.scanSpeculative(label, src, TAR_HEAD_WINDOW, false);
     for (const m of readTarMembers(src, this.ctx.budget)) {
       if (m.size === 0) continue;
       this.scan(`${label}!${m.name}`, sliceSource(src, m.offset, m.size), depth + 1);

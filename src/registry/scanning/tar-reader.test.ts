@@ -52,6 +52,17 @@ describe('tar archives', () => {
     const v = scanBuffer('p.tar', fixture('tar/polyglot.tar'));
     expect(v.status).toBe('unsafe');
     expect(hits(v)).toEqual(['p.tar posix.system']);
+    // a callable on no list whose call comes megabytes later, past what is read of the start
+    const long = scanBuffer('l.tar', fixture('tar/polyglot_long.tar'));
+    expect(long.status).toBe('suspicious');
+    expect(long.findings).toEqual([
+      expect.objectContaining({
+        kind: 'unknown-global',
+        module: 'zipapp',
+        name: 'create_archive',
+        file: 'l.tar',
+      }),
+    ]);
   });
 
   it('a clean tar.gz is clean, with its members scanned', () => {

@@ -368,6 +368,8 @@ with zipfile.ZipFile(buf, "w") as z:
 w("tar/tar_in_zip.zip", buf.getvalue())
 # a tar whose first member name is also a complete protocol-0 pickle (pickle.load of the archive runs it)
 w("tar/polyglot.tar", tar_of([("cposix\nsystem\n(S'id'\ntR.", b"data")], "w"))
+# the same, with the pickle's string argument running 2 MB into the member data before the call
+w("tar/polyglot_long.tar", tar_of([("czipapp\ncreate_archive\n(S'", b"x" * (2 * 1024 * 1024) + b"'\ntR.")], "w"))
 # containers the scanner cannot open: they fail the scan (fail closed)
 import bz2
 import lzma
