@@ -5,7 +5,7 @@ import type {
   FastifyRequest,
   FastifySchemaValidationError,
 } from 'fastify';
-import { BosunError, httpStatusOf, type ErrorCode } from '../shared/errors.js';
+import { BosunError, httpStatusOf, type ErrorCode } from '../shared/index.js';
 import { invalidParameter, missingParameter } from './param-errors.js';
 
 /** The body of every error response, as MLflow's client reads it. */

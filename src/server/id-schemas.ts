@@ -17,7 +17,7 @@ import {
   runIdSyntax,
   serialIdSyntax,
   usernameSyntax,
-} from '../shared/id-syntax.js';
+} from '../shared/index.js';
 
 const experimentIdRule = `an experiment id: 0 or an integer up to ${int32Max}, without sign, leading zeros or blanks`;
 const versionRule = `a version number: an integer from 1 to ${int32Max}, without sign, leading zeros or blanks`;

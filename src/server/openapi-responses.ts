@@ -1,4 +1,4 @@
-import { httpStatusOf } from '../shared/errors.js';
+import { httpStatusOf } from '../shared/index.js';
 
 /**
  * The error responses of the OpenAPI document, added to every operation from what the server really does,

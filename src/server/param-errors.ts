@@ -1,4 +1,4 @@
-import { BosunError, InvalidParameterError } from '../shared/errors.js';
+import { BosunError, InvalidParameterError } from '../shared/index.js';
 
 const docsHint = ' See the API docs for more information about request parameters.';
 

@@ -1,5 +1,5 @@
 import { openPlatform, type BackgroundWork, type PlatformOverrides } from '../platform/index.js';
-import type { ServerConfig } from '../shared/config.js';
+import type { ServerConfig } from '../shared/index.js';
 import { buildApp } from './app.js';
 import { checkExposure, prepareUsers } from './auth/index.js';
 import type { TypedApp } from './typed-app.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { InvalidParameterError } from '../shared/errors.js';
-import { codeUnitEscape, findTextFault, toStorableText } from '../shared/unicode-text.js';
+import { InvalidParameterError } from '../shared/index.js';
+import { codeUnitEscape, findTextFault, toStorableText } from '../shared/index.js';
 
 /**
  * Refusal of text that is not well-formed Unicode, at the HTTP edge. A JavaScript string may hold a lone UTF-16

@@ -9,9 +9,9 @@ import {
   type PromotionPolicy,
   type ScanRecord,
 } from '../../registry/governance/index.js';
-import type { RegistryService } from '../../registry/registry-service-contract.js';
-import { InvalidParameterError } from '../../shared/errors.js';
-import { isSerialId } from '../../shared/id-syntax.js';
+import type { RegistryService } from '../../registry/index.js';
+import { InvalidParameterError } from '../../shared/index.js';
+import { isSerialId } from '../../shared/index.js';
 import { SerialIdParam, VersionParam } from '../id-schemas.js';
 import type { TypedApp } from '../typed-app.js';
 import { apiPaths, model, modelParam, needs, params } from '../authz/policy-helpers.js';

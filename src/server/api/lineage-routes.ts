@@ -7,7 +7,7 @@ import type {
   ModelVersionRef,
   RunLineage,
 } from '../../registry/lineage/index.js';
-import type { Metric } from '../../tracking/types.js';
+import type { Metric } from '../../tracking/index.js';
 import { RunIdItem, VersionParam } from '../id-schemas.js';
 import type { TypedApp } from '../typed-app.js';
 import {

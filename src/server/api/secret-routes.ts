@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { SecretMetadata, SecretStore, SecretVersionMetadata } from '../../security/secrets/index.js';
-import { BosunError, InvalidParameterError } from '../../shared/errors.js';
-import { isSerialId } from '../../shared/id-syntax.js';
+import { BosunError, InvalidParameterError } from '../../shared/index.js';
+import { isSerialId } from '../../shared/index.js';
 import { VersionQueryIn } from '../id-schemas.js';
 import type { TypedApp } from '../typed-app.js';
 import type { AuditResource } from '../../security/audit/index.js';

@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Grant, PermissionServiceContract } from '../../security/permissions/index.js';
 import type { ApiTokenInfo, User, UserService } from '../../security/users/index.js';
-import { BosunError, InvalidParameterError } from '../../shared/errors.js';
-import { isSerialId } from '../../shared/id-syntax.js';
+import { BosunError, InvalidParameterError } from '../../shared/index.js';
+import { isSerialId } from '../../shared/index.js';
 import { SerialIdParam, UsernameParam } from '../id-schemas.js';
 import type { TypedApp } from '../typed-app.js';
 import {

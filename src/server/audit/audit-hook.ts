@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.js';
+import type { Database } from '../../db/index.js';
 import type { AuditLog, AuditOutcome, AuditRecordInput, AuditResource } from '../../security/audit/index.js';
-import { clipText } from '../../shared/unicode-text.js';
+import { clipText } from '../../shared/index.js';
 import type { AuditedInput, RoutePolicy } from '../authz/policy-types.js';
 import type { TypedApp } from '../typed-app.js';
 

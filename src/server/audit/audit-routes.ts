@@ -6,7 +6,7 @@ import {
   type AuditQuery,
   verifyResultToWire,
 } from '../../security/audit/index.js';
-import { InvalidParameterError } from '../../shared/errors.js';
+import { InvalidParameterError } from '../../shared/index.js';
 import type { TypedApp } from '../typed-app.js';
 import type { AuditDeps } from './audit-hook.js';
 import { adminOnly, apiPaths } from '../authz/policy-helpers.js';

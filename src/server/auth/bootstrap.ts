@@ -1,5 +1,5 @@
-import type { ServerConfig } from '../../shared/config.js';
-import { InvalidParameterError } from '../../shared/errors.js';
+import type { ServerConfig } from '../../shared/index.js';
+import { InvalidParameterError } from '../../shared/index.js';
 import { UserService, type FirstAdminOutcome } from '../../security/users/index.js';
 import { enableAuthHelp } from './exposure.js';
 

@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
-import { InvalidParameterError } from '../../shared/errors.js';
-import type { ServerConfig } from '../../shared/config.js';
+import { InvalidParameterError } from '../../shared/index.js';
+import type { ServerConfig } from '../../shared/index.js';
 
 const ipv6Loopback = new BlockList();
 ipv6Loopback.addAddress('::1', 'ipv6');

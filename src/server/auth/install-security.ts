@@ -5,7 +5,7 @@ import {
   type User,
   type UserService,
 } from '../../security/users/index.js';
-import type { ServerConfig } from '../../shared/config.js';
+import type { ServerConfig } from '../../shared/index.js';
 import type { TypedApp } from '../typed-app.js';
 import type { RoutePolicies } from '../authz/route-policies.js';
 import { allowedHostEntries, isHostAllowed } from './host-allowlist.js';

@@ -1,14 +1,14 @@
 import type { FastifyRequest } from 'fastify';
-import type { PermissionServiceContract } from '../../security/permissions/permission-service-contract.js';
-import { validateResourceId } from '../../security/permissions/resource-ids.js';
+import type { PermissionServiceContract } from '../../security/permissions/index.js';
+import { validateResourceId } from '../../security/permissions/index.js';
 import {
   isVisible,
   type Action,
   type ResourceKind,
   type Visibility,
-} from '../../security/permissions/types.js';
+} from '../../security/permissions/index.js';
 import type { User } from '../../security/users/index.js';
-import { PermissionDeniedError } from '../../shared/errors.js';
+import { PermissionDeniedError } from '../../shared/index.js';
 import type { TypedApp } from '../typed-app.js';
 import { locateExperiments, locateModels, type LocateDeps, type Located } from './locate.js';
 import {

@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { normaliseArtifactPath, parseArtifactRequestPath } from '../../artifacts/index.js';
 import { parseModelVersionSource } from '../../registry/index.js';
-import type { ResourceKind } from '../../security/permissions/types.js';
-import { InvalidParameterError, NotFoundError } from '../../shared/errors.js';
-import { int32Max, isExperimentId } from '../../shared/id-syntax.js';
-import type { TrackingService } from '../../tracking/tracking-service-contract.js';
+import type { ResourceKind } from '../../security/permissions/index.js';
+import { InvalidParameterError, NotFoundError } from '../../shared/index.js';
+import { int32Max, isExperimentId } from '../../shared/index.js';
+import type { TrackingService } from '../../tracking/index.js';
 import { readField, type ExperimentLocator, type ModelLocator } from './policy-types.js';
 
 /** One resource a request touches. */

@@ -1,4 +1,4 @@
-import type { Action } from '../../security/permissions/types.js';
+import type { Action } from '../../security/permissions/index.js';
 import type { ExperimentLocator, FieldRef, ModelLocator, Requirement, RoutePolicy } from './policy-types.js';
 
 /*

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuditResource } from '../../security/audit/index.js';
-import type { Action } from '../../security/permissions/types.js';
+import type { Action } from '../../security/permissions/index.js';
 
 /** Where in a request an identifier is read from. */
 export interface FieldRef {

@@ -8,8 +8,8 @@ import {
 } from '../../artifacts/index.js';
 import type { ArtifactEntry, ArtifactStore } from '../../artifacts/index.js';
 import type { ArtifactChange, VersionUsingArtifactPath } from '../../registry/index.js';
-import { InvalidParameterError, NotImplementedError } from '../../shared/errors.js';
-import type { TrackingService } from '../../tracking/tracking-service-contract.js';
+import { InvalidParameterError, NotImplementedError } from '../../shared/index.js';
+import type { TrackingService } from '../../tracking/index.js';
 import type { TypedApp } from '../typed-app.js';
 import { errorBodySchema } from '../openapi-responses.js';
 import type { AuditResource } from '../../security/audit/index.js';

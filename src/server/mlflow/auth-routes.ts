@@ -7,7 +7,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import type { RegistryService } from '../../registry/registry-service-contract.js';
+import type { RegistryService } from '../../registry/index.js';
 import {
   allows,
   parsePermission,
@@ -17,8 +17,8 @@ import {
   type ResourceKind,
 } from '../../security/permissions/index.js';
 import { AuthenticationError, type User, type UserService } from '../../security/users/index.js';
-import { BosunError, InvalidParameterError } from '../../shared/errors.js';
-import type { TrackingService } from '../../tracking/tracking-service-contract.js';
+import { BosunError, InvalidParameterError } from '../../shared/index.js';
+import type { TrackingService } from '../../tracking/index.js';
 import { invalidParameter, missingParameter } from '../param-errors.js';
 import type { TypedApp } from '../typed-app.js';
 import { mlflowPrefixes } from './index.js';

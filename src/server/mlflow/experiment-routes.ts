@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { visibilityFilter } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
-import type { TrackingService } from '../../tracking/tracking-service-contract.js';
+import type { TrackingService } from '../../tracking/index.js';
 import type { TypedApp } from '../typed-app.js';
 import {
   experimentToWire,

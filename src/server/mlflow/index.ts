@@ -1,4 +1,4 @@
-import type { TrackingService } from '../../tracking/tracking-service-contract.js';
+import type { TrackingService } from '../../tracking/index.js';
 import type { TypedApp } from '../typed-app.js';
 import { registerExperimentRoutes } from './experiment-routes.js';
 import { useLenientJsonBodies } from './json-body.js';

@@ -1,6 +1,6 @@
 import { readableOf } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
-import type { LoggedModelOrderBy, TrackingService } from '../../tracking/tracking-service-contract.js';
+import type { LoggedModelOrderBy, TrackingService } from '../../tracking/index.js';
 import type { TypedApp } from '../typed-app.js';
 import {
   loggedModelStatusNames,

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { TrackingService } from '../../tracking/tracking-service-contract.js';
+import type { TrackingService } from '../../tracking/index.js';
 import type { TypedApp } from '../typed-app.js';
 import { metricsToWire, requireString, resolveRunId } from './wire.js';
 import { Int64, MetricOut, PageFields, RunIdItem, RunRef } from './wire-schemas.js';

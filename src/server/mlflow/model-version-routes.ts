@@ -1,8 +1,8 @@
 import { actorOf, visibilityFilter } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
 import type { ArtifactStore } from '../../artifacts/index.js';
-import type { RegistryService } from '../../registry/registry-service-contract.js';
-import { InvalidParameterError } from '../../shared/errors.js';
+import type { RegistryService } from '../../registry/index.js';
+import { InvalidParameterError } from '../../shared/index.js';
 import type { TypedApp } from '../typed-app.js';
 import { searchQueryOf } from './registered-model-routes.js';
 import { ModelVersionOut, modelVersionToWire } from './registry-wire.js';

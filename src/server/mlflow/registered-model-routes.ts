@@ -1,6 +1,6 @@
 import { actorOf, visibilityFilter } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
-import type { RegistryService, SearchRegistryQuery } from '../../registry/registry-service-contract.js';
+import type { RegistryService, SearchRegistryQuery } from '../../registry/index.js';
 import type { TypedApp } from '../typed-app.js';
 import {
   ModelVersionOut,

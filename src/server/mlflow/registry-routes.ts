@@ -1,5 +1,5 @@
 import type { ArtifactStore } from '../../artifacts/index.js';
-import type { RegistryService } from '../../registry/registry-service-contract.js';
+import type { RegistryService } from '../../registry/index.js';
 import type { TypedApp } from '../typed-app.js';
 import { mlflowPrefixes } from './index.js';
 import { useLenientJsonBodies } from './json-body.js';

@@ -1,6 +1,6 @@
 /** MLflow's wire form of registry objects (registered models, model versions) and their conversions. */
 import { Type, type Static } from '@sinclair/typebox';
-import type { ModelVersion, RegisteredModel, Tag } from '../../registry/types.js';
+import type { ModelVersion, RegisteredModel, Tag } from '../../registry/index.js';
 import { TagOut, type TagOutWire } from './wire-schemas.js';
 
 const Opt = Type.Optional;

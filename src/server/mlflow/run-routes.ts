@@ -1,8 +1,8 @@
 import { readableOf } from '../authz/index.js';
-import { InvalidParameterError } from '../../shared/errors.js';
+import { InvalidParameterError } from '../../shared/index.js';
 import { Type } from '@sinclair/typebox';
-import type { LogBatchInput, TrackingService } from '../../tracking/tracking-service-contract.js';
-import type { Metric } from '../../tracking/types.js';
+import type { LogBatchInput, TrackingService } from '../../tracking/index.js';
+import type { Metric } from '../../tracking/index.js';
 import type { TypedApp } from '../typed-app.js';
 import {
   datasetInputsFromWire,

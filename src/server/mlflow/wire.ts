@@ -10,7 +10,7 @@ import type {
   RunStatus,
   Tag,
   ViewType,
-} from '../../tracking/types.js';
+} from '../../tracking/index.js';
 import { invalidParameter, missingParameter } from '../param-errors.js';
 import type {
   ExperimentOutWire,
