@@ -65,7 +65,7 @@ describe.each(testEngines)('migration 0010 (event outbox) on %s', (engine) => {
       await sql`insert into webhook_delivery_attempts (delivery_id, attempt, status_code, error, duration_ms, created_at)
         values (1, 1, 200, null, 12, 2001)`.execute(handle.db);
 
-      expect(await migrateToLatest(handle)).toEqual(['0010-event-outbox']);
+      expect(await migrateTo(handle, '0010-event-outbox')).toEqual(['0010-event-outbox']);
 
       const tables = (await handle.db.introspection.getTables()).map((t) => t.name);
       expect(tables).toContain('event_outbox');
