@@ -8,6 +8,7 @@ import type { RegistryContext } from './registry-context.js';
 import type {
   CreateModelVersionInput,
   PromotionOptions,
+  RegistryService,
   SearchRegistryQuery,
 } from './registry-service-contract.js';
 import { registeredModelStore } from './registered-model-store.js';
@@ -57,7 +58,19 @@ function checkResolved(source: string, location: string): string {
 }
 
 /** Model versions: create (with source validation), read, update, delete, search, tags, stages, files. */
-export class ModelVersionService {
+export class ModelVersionService implements Pick<
+  RegistryService,
+  | 'createModelVersion'
+  | 'getModelVersion'
+  | 'updateModelVersion'
+  | 'deleteModelVersion'
+  | 'searchModelVersions'
+  | 'setModelVersionTag'
+  | 'deleteModelVersionTag'
+  | 'transitionModelVersionStage'
+  | 'getModelVersionDownloadUri'
+  | 'getModelVersionArtifactPath'
+> {
   constructor(private readonly ctx: RegistryContext) {}
 
   private async loadOne(

@@ -7,6 +7,7 @@ import type { RegistryContext } from './registry-context.js';
 import type {
   CreateRegisteredModelInput,
   PromotionOptions,
+  RegistryService,
   SearchRegistryQuery,
 } from './registry-service-contract.js';
 import { registeredModelStore } from './registered-model-store.js';
@@ -26,7 +27,21 @@ function duplicate(name: string): AlreadyExistsError {
 }
 
 /** Registered models: create, read, rename, update, delete, search, tags, aliases, latest versions. */
-export class RegisteredModelService {
+export class RegisteredModelService implements Pick<
+  RegistryService,
+  | 'createRegisteredModel'
+  | 'getRegisteredModel'
+  | 'renameRegisteredModel'
+  | 'updateRegisteredModel'
+  | 'deleteRegisteredModel'
+  | 'searchRegisteredModels'
+  | 'setRegisteredModelTag'
+  | 'deleteRegisteredModelTag'
+  | 'setRegisteredModelAlias'
+  | 'deleteRegisteredModelAlias'
+  | 'getModelVersionByAlias'
+  | 'getLatestVersions'
+> {
   constructor(private readonly ctx: RegistryContext) {}
 
   async createRegisteredModel(input: CreateRegisteredModelInput): Promise<RegisteredModel> {

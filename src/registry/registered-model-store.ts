@@ -36,6 +36,26 @@ export const registeredModelStore = {
     return db.selectFrom('registered_models').selectAll().where('name', '=', name).executeTakeFirst();
   },
 
+  /** The name of a registered model by id; undefined when there is none. */
+  async nameById(db: Db, id: number): Promise<string | undefined> {
+    const row = await db
+      .selectFrom('registered_models')
+      .select('name')
+      .where('registered_model_id', '=', id)
+      .executeTakeFirst();
+    return row?.name;
+  },
+
+  /** The name of a registered model that must exist (Kysely's NoResultError otherwise). */
+  async nameOfExisting(db: Db, id: number): Promise<string> {
+    const row = await db
+      .selectFrom('registered_models')
+      .select('name')
+      .where('registered_model_id', '=', id)
+      .executeTakeFirstOrThrow();
+    return row.name;
+  },
+
   /** Loads registered models with tags, aliases and latest versions, in the order of `ids`. */
   async loadMany(db: Db, ids: readonly number[]): Promise<RegisteredModel[]> {
     if (ids.length === 0) return [];

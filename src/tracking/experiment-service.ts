@@ -21,7 +21,7 @@ import { limits } from './limits.js';
 import { runStore } from './run-store.js';
 import { paginate } from '../search/index.js';
 import type { TrackingContext } from './tracking-context.js';
-import type { SearchExperimentsQuery } from './tracking-service-contract.js';
+import type { SearchExperimentsQuery, TrackingService } from './tracking-service-contract.js';
 import type { Experiment, Page, Tag } from './types.js';
 import {
   parseExperimentId,
@@ -48,7 +48,18 @@ function inferredPolicy(defaultArtifactRoot: string): ArtifactLocationPolicy {
 }
 
 /** Experiments: create, read, search, rename, soft delete and restore, tags. */
-export class ExperimentService {
+export class ExperimentService implements Pick<
+  TrackingService,
+  | 'createExperiment'
+  | 'getExperiment'
+  | 'getExperimentByName'
+  | 'searchExperiments'
+  | 'renameExperiment'
+  | 'deleteExperiment'
+  | 'restoreExperiment'
+  | 'setExperimentTag'
+  | 'deleteExperimentTag'
+> {
   private readonly locations: ArtifactLocationPolicy;
 
   /** `locations` says which artifact locations experiments may have (see `checkExperimentLocation`). */

@@ -3,7 +3,11 @@ import { limits } from './limits.js';
 import { loggedModelStore } from './logged-model-store.js';
 import { paginate } from '../search/index.js';
 import type { TrackingContext } from './tracking-context.js';
-import type { CreateLoggedModelInput, SearchLoggedModelsQuery } from './tracking-service-contract.js';
+import type {
+  CreateLoggedModelInput,
+  SearchLoggedModelsQuery,
+  TrackingService,
+} from './tracking-service-contract.js';
 import {
   loggedModelStatuses,
   type LoggedModel,
@@ -14,7 +18,17 @@ import {
 import { parseExperimentId, validateMaxResults, validateParam, validateTag } from './validation.js';
 
 /** MLflow 3 logged models: what `log_model` creates before it uploads the model's files. */
-export class LoggedModelService {
+export class LoggedModelService implements Pick<
+  TrackingService,
+  | 'createLoggedModel'
+  | 'getLoggedModel'
+  | 'finalizeLoggedModel'
+  | 'deleteLoggedModel'
+  | 'setLoggedModelTags'
+  | 'deleteLoggedModelTag'
+  | 'logLoggedModelParams'
+  | 'searchLoggedModels'
+> {
   constructor(private readonly ctx: TrackingContext) {}
 
   async createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel> {

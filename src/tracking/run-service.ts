@@ -13,6 +13,7 @@ import type {
   LogBatchInput,
   MetricHistoryQuery,
   SearchRunsQuery,
+  TrackingService,
   UpdateRunInput,
 } from './tracking-service-contract.js';
 import type { DatasetInput, Metric, ModelInput, ModelOutput, Page, Run, RunInfo, Tag } from './types.js';
@@ -30,7 +31,26 @@ const runNameTag = 'mlflow.runName';
 const logModelHistoryTag = 'mlflow.log-model.history';
 
 /** Runs and everything logged to them. */
-export class RunService {
+export class RunService implements Pick<
+  TrackingService,
+  | 'createRun'
+  | 'getRun'
+  | 'getRunInfo'
+  | 'updateRun'
+  | 'deleteRun'
+  | 'restoreRun'
+  | 'logMetric'
+  | 'logParam'
+  | 'setTag'
+  | 'deleteTag'
+  | 'logBatch'
+  | 'logInputs'
+  | 'logOutputs'
+  | 'recordLoggedModel'
+  | 'getMetricHistory'
+  | 'getMetricHistoryBulkInterval'
+  | 'searchRuns'
+> {
   constructor(private readonly ctx: TrackingContext) {}
 
   async createRun(input: CreateRunInput): Promise<Run> {

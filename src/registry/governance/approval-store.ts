@@ -36,6 +36,17 @@ export const approvalStore = {
     return db.selectFrom('model_version_approvals').selectAll().where('id', '=', id).executeTakeFirst();
   },
 
+  /** The name of the registered model an approval request belongs to; undefined when there is no such request. */
+  async modelNameOf(db: Db, id: number): Promise<string | undefined> {
+    const row = await db
+      .selectFrom('model_version_approvals as a')
+      .innerJoin('registered_models as m', 'm.registered_model_id', 'a.registered_model_id')
+      .select('m.name')
+      .where('a.id', '=', id)
+      .executeTakeFirst();
+    return row?.name;
+  },
+
   /** A version's approvals (of one target when given), oldest first. */
   async listForVersion(
     db: Db,

@@ -12,7 +12,7 @@ import {
 import type { RegistryEventSink, TypedRegistryEventInput } from '../events/event-types.js';
 import { findModel, findVersion } from '../lookups.js';
 import { modelVersionStore, type ModelVersionRow } from '../model-version-store.js';
-import type { RegisteredModelRow } from '../registered-model-store.js';
+import { registeredModelStore, type RegisteredModelRow } from '../registered-model-store.js';
 import type { PromotionRequest, PromotionTarget, RegistryHooks } from '../registry-context.js';
 import { isBlocking, scanArtifactTree, type ScanOptions } from '../scanning/index.js';
 import { approvalFromRow, approvalStore } from './approval-store.js';
@@ -278,13 +278,7 @@ export class GovernanceService {
   /** The registered model an approval request belongs to; undefined when there is no such request. */
   async modelNameOfApproval(id: number): Promise<string | undefined> {
     if (!Number.isSafeInteger(id) || id <= 0) return undefined;
-    const row = await this.db
-      .selectFrom('model_version_approvals as a')
-      .innerJoin('registered_models as m', 'm.registered_model_id', 'a.registered_model_id')
-      .select('m.name')
-      .where('a.id', '=', id)
-      .executeTakeFirst();
-    return row?.name;
+    return approvalStore.modelNameOf(this.db, id);
   }
 
   reject(id: number, input: DecisionInput): Promise<Approval> {
@@ -297,12 +291,8 @@ export class GovernanceService {
     return this.transaction(async (db) => {
       const row = await approvalStore.find(db, id);
       if (!row) throw new NotFoundError(`Approval with id=${id} not found`);
-      const model = await db
-        .selectFrom('registered_models')
-        .select('name')
-        .where('registered_model_id', '=', row.registered_model_id)
-        .executeTakeFirst();
-      if (!model) throw new NotFoundError(`Approval with id=${id} not found`);
+      const modelName = await registeredModelStore.nameById(db, row.registered_model_id);
+      if (modelName === undefined) throw new NotFoundError(`Approval with id=${id} not found`);
       if (row.status !== 'requested') {
         throw new InvalidStateError(
           `Approval ${id} was already ${row.status} by ${row.decided_by ?? 'someone'}.`,
@@ -315,7 +305,7 @@ export class GovernanceService {
       const approvers = policy ? (JSON.parse(policy.approvers) as string[]) : [];
       if (approvers.length > 0 && !approvers.includes(user)) {
         throw permissionDenied(
-          `${user} is not an approver for ${model.name} ${row.target} (approvers: ${approvers.join(', ')}).`,
+          `${user} is not an approver for ${modelName} ${row.target} (approvers: ${approvers.join(', ')}).`,
         );
       }
       const decided = await approvalStore.decide(db, id, {
@@ -327,12 +317,12 @@ export class GovernanceService {
       if (!decided) throw new InvalidStateError(`Approval ${id} was decided meanwhile.`);
       await this.record(db, {
         type: status === 'approved' ? 'approval.approved' : 'approval.rejected',
-        modelName: model.name,
+        modelName,
         version: String(row.version),
         actor: user,
         payload: { approvalId: id, target: row.target, ...(comment !== null ? { comment } : {}) },
       });
-      return approvalFromRow((await approvalStore.find(db, id))!, model.name);
+      return approvalFromRow((await approvalStore.find(db, id))!, modelName);
     });
   }
 
@@ -396,17 +386,13 @@ export class GovernanceService {
     const scan: ScanRecord = { ...(await this.scanLocation(location)), scannedAt: this.clock.nowMs() };
     return this.transaction(async (db) => {
       if (!(await modelVersionStore.find(db, key))) return undefined;
-      const model = await db
-        .selectFrom('registered_models')
-        .select('name')
-        .where('registered_model_id', '=', key.registeredModelId)
-        .executeTakeFirstOrThrow();
+      const modelName = await registeredModelStore.nameOfExisting(db, key.registeredModelId);
       await scanStore.save(db, key, scan);
       await modelVersionStore.setTag(db, key, { key: scanStatusTag, value: scan.status });
       const blocking = scan.findings.filter((f) => isBlocking(f));
       await this.record(db, {
         type: 'model_version.scanned',
-        modelName: model.name,
+        modelName,
         version: String(key.version),
         ...(actor !== undefined ? { actor } : {}),
         payload: {

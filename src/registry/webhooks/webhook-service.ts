@@ -14,6 +14,7 @@ import {
   type WebhookSecretStore,
 } from './signing-secrets.js';
 import type { WebhookTargetPolicy } from './target-policy.js';
+import { type SubscriptionRow, webhookStore } from './webhook-store.js';
 import type {
   CreateWebhookInput,
   CreatedWebhookSubscription,
@@ -38,15 +39,6 @@ export interface DeliveryPage {
 
 const maxUrlLength = 2048;
 const maxDeliveriesPerPage = 1000;
-
-type SubscriptionRow = {
-  id: number;
-  model_name: string | null;
-  url: string;
-  event_types: string;
-  active: number;
-  created_at: number;
-};
 
 function subscriptionFromRow(row: SubscriptionRow): WebhookSubscription {
   const events = JSON.parse(row.event_types) as RegistryEventType[];
@@ -122,37 +114,22 @@ export class WebhookService {
     const url = await this.policy.checkUrl(input.url);
     const now = this.clock.nowMs();
     // Inactive until its secret is stored, so no event queues a delivery that could not be signed.
-    const row = await this.db
-      .insertInto('webhook_subscriptions')
-      .values({
-        model_name: modelName ?? null,
-        url,
-        event_types: JSON.stringify(events),
-        secret_ref: null,
-        legacy_secret: null,
-        active: 0,
-        created_at: now,
-      })
-      .returning(['id', 'model_name', 'url', 'event_types', 'active', 'created_at'])
-      .executeTakeFirstOrThrow();
+    const row = await webhookStore.insertInactive(this.db, {
+      modelName: modelName ?? null,
+      url,
+      eventTypes: JSON.stringify(events),
+      now,
+    });
     const id = Number(row.id);
     const ref = signingSecretPath(id);
     try {
       // A leftover of an earlier subscription with the same id (deleted while the store was off) goes first.
       await removeSigningSecret(secrets, ref);
       await secrets.put(ref, secret);
-      await this.db
-        .updateTable('webhook_subscriptions')
-        .set({ secret_ref: ref, active: 1 })
-        .where('id', '=', id)
-        .execute();
+      await webhookStore.activate(this.db, id, ref);
     } catch (err) {
       // Best effort: the original error is the one worth reporting.
-      await this.db
-        .deleteFrom('webhook_subscriptions')
-        .where('id', '=', id)
-        .execute()
-        .catch(() => undefined);
+      await webhookStore.deleteSubscriptionRow(this.db, id).catch(() => undefined);
       await removeSigningSecret(secrets, ref).catch(() => undefined);
       throw err;
     }
@@ -170,54 +147,30 @@ export class WebhookService {
   async sealLegacySecrets(): Promise<number> {
     const secrets = this.secrets;
     if (!secrets) throw new WebhookSecretsUnavailableError();
-    const rows = await this.db
-      .selectFrom('webhook_subscriptions')
-      .select(['id', 'legacy_secret'])
-      .where('legacy_secret', 'is not', null)
-      .orderBy('id')
-      .execute();
+    const rows = await webhookStore.withLegacySecret(this.db);
     let moved = 0;
     for (const row of rows) {
       if (row.legacy_secret === null) continue;
       const ref = signingSecretPath(Number(row.id));
       await storeSigningSecretOnce(secrets, ref, row.legacy_secret);
-      const result = await this.db
-        .updateTable('webhook_subscriptions')
-        .set({ secret_ref: ref, legacy_secret: null })
-        .where('id', '=', row.id)
-        .where('legacy_secret', 'is not', null)
-        .executeTakeFirst();
-      moved += Number(result.numUpdatedRows);
+      moved += await webhookStore.sealLegacySecret(this.db, row.id, ref);
     }
     return moved;
   }
 
   /** How many subscriptions still hold a plain-text secret (created before migration 0009, not yet moved). */
   async countLegacySecrets(): Promise<number> {
-    const row = await this.db
-      .selectFrom('webhook_subscriptions')
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where('legacy_secret', 'is not', null)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+    return webhookStore.countLegacySecrets(this.db);
   }
 
   /** Every subscription, or those of one model (global ones excluded), oldest first. */
   async list(filter: { modelName?: string } = {}): Promise<WebhookSubscription[]> {
-    let q = this.db
-      .selectFrom('webhook_subscriptions')
-      .select(['id', 'model_name', 'url', 'event_types', 'active', 'created_at']);
-    if (filter.modelName !== undefined) q = q.where('model_name', '=', filter.modelName);
-    const rows = await q.orderBy('id').execute();
+    const rows = await webhookStore.listSubscriptions(this.db, filter);
     return rows.map(subscriptionFromRow);
   }
 
   async get(id: number): Promise<WebhookSubscription> {
-    const row = await this.db
-      .selectFrom('webhook_subscriptions')
-      .select(['id', 'model_name', 'url', 'event_types', 'active', 'created_at'])
-      .where('id', '=', parseSubscriptionId(id))
-      .executeTakeFirst();
+    const row = await webhookStore.findSubscription(this.db, parseSubscriptionId(id));
     if (!row) throw new NotFoundError(`Webhook subscription ${id} not found`);
     return subscriptionFromRow(row);
   }
@@ -229,27 +182,9 @@ export class WebhookService {
    */
   async delete(id: number): Promise<void> {
     const subscriptionId = parseSubscriptionId(id);
-    const ref = await this.db.transaction().execute(async (trx) => {
-      const sub = await trx
-        .selectFrom('webhook_subscriptions')
-        .select('secret_ref')
-        .where('id', '=', subscriptionId)
-        .executeTakeFirst();
-      const deliveries = trx
-        .selectFrom('webhook_deliveries')
-        .select('id')
-        .where('subscription_id', '=', subscriptionId);
-      await trx.deleteFrom('webhook_delivery_attempts').where('delivery_id', 'in', deliveries).execute();
-      await trx.deleteFrom('webhook_deliveries').where('subscription_id', '=', subscriptionId).execute();
-      const result = await trx
-        .deleteFrom('webhook_subscriptions')
-        .where('id', '=', subscriptionId)
-        .executeTakeFirst();
-      if (Number(result.numDeletedRows) === 0) {
-        throw new NotFoundError(`Webhook subscription ${id} not found`);
-      }
-      return sub?.secret_ref ?? null;
-    });
+    const deleted = await webhookStore.deleteSubscription(this.db, subscriptionId);
+    if (!deleted) throw new NotFoundError(`Webhook subscription ${id} not found`);
+    const ref = deleted.secretRef;
     if (ref !== null && ref.startsWith(signingSecretPrefix) && this.secrets) {
       await removeSigningSecret(this.secrets, ref);
     }
@@ -268,31 +203,14 @@ export class WebhookService {
       );
     }
     const offset = decodePageToken(page.pageToken);
-    const rows = await this.db
-      .selectFrom('webhook_deliveries as d')
-      .innerJoin('event_outbox as e', 'e.id', 'd.event_id')
-      .selectAll('d')
-      .select('e.type as event_type')
-      .where('d.subscription_id', '=', subscription.id)
-      .orderBy('d.id', 'desc')
-      .limit(limit + 1)
-      .offset(offset)
-      .execute();
+    const rows = await webhookStore.listDeliveries(this.db, subscription.id, { limit: limit + 1, offset });
     const shown = rows.slice(0, limit);
     const logs = new Map<number, WebhookAttempt[]>();
     if (shown.length > 0) {
-      const attempts = await this.db
-        .selectFrom('webhook_delivery_attempts')
-        .selectAll()
-        .where(
-          'delivery_id',
-          'in',
-          shown.map((r) => r.id),
-        )
-        .orderBy('delivery_id')
-        .orderBy('attempt')
-        .orderBy('id')
-        .execute();
+      const attempts = await webhookStore.attemptsOf(
+        this.db,
+        shown.map((r) => r.id),
+      );
       for (const a of attempts) {
         const entry: WebhookAttempt = {
           attempt: Number(a.attempt),

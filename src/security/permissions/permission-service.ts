@@ -1,10 +1,5 @@
-import type { Kysely, Selectable } from 'kysely';
-import {
-  type Database,
-  type DatabaseHandle,
-  isUniqueViolation,
-  type ResourcePermissionsTable,
-} from '../../db/index.js';
+import type { Kysely } from 'kysely';
+import { type Database, type DatabaseHandle, isUniqueViolation } from '../../db/index.js';
 import {
   AlreadyExistsError,
   type Clock,
@@ -17,13 +12,11 @@ import type { User } from '../users/index.js';
 import { usernameKey } from '../users/validation.js';
 import { allows, parsePermission } from './levels.js';
 import type { PermissionServiceContract } from './permission-service-contract.js';
+import { type GrantRow, permissionStore } from './permission-store.js';
 import { checkResourceKind, validateResourceId } from './resource-ids.js';
 import type { Action, Grant, Permission, ResourceKind, Visibility } from './types.js';
 
 type Db = Kysely<Database>;
-type GrantRow = Pick<Selectable<ResourcePermissionsTable>, 'kind' | 'resource' | 'user_id' | 'permission'> & {
-  username: string;
-};
 
 export interface PermissionServiceOptions {
   handle: DatabaseHandle;
@@ -88,17 +81,13 @@ export class PermissionService implements PermissionServiceContract {
     const user = await this.findUser(username);
     const now = this.clock.nowMs();
     try {
-      await this.db
-        .insertInto('resource_permissions')
-        .values({
-          kind,
-          resource: name,
-          user_id: user.id,
-          permission: level,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
+      await permissionStore.insert(this.db, {
+        kind,
+        resource: name,
+        userId: user.id,
+        permission: level,
+        now,
+      });
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new AlreadyExistsError(
@@ -113,11 +102,7 @@ export class PermissionService implements PermissionServiceContract {
   async getGrant(kind: ResourceKind, resource: string, username: string): Promise<Grant> {
     validateResourceId(kind, resource);
     const user = await this.findUser(username);
-    const row = await this.grantQuery()
-      .where('p.kind', '=', kind)
-      .where('p.resource', '=', resource)
-      .where('p.user_id', '=', user.id)
-      .executeTakeFirst();
+    const row = await permissionStore.find(this.db, kind, resource, user.id);
     if (!row) throw grantNotFound(kind, resource, user.username);
     return grantFromRow(row);
   }
@@ -131,27 +116,20 @@ export class PermissionService implements PermissionServiceContract {
     validateResourceId(kind, resource);
     const level = parsePermission(permission);
     const user = await this.findUser(username);
-    const result = await this.db
-      .updateTable('resource_permissions')
-      .set({ permission: level, updated_at: this.clock.nowMs() })
-      .where('kind', '=', kind)
-      .where('resource', '=', resource)
-      .where('user_id', '=', user.id)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw grantNotFound(kind, resource, user.username);
+    const updated = await permissionStore.update(this.db, kind, resource, user.id, {
+      permission: level,
+      now: this.clock.nowMs(),
+    });
+    if (!updated) throw grantNotFound(kind, resource, user.username);
     return { kind, resource, userId: user.id, username: user.username, permission: level };
   }
 
   async deleteGrant(kind: ResourceKind, resource: string, username: string): Promise<void> {
     validateResourceId(kind, resource);
     const user = await this.findUser(username);
-    const result = await this.db
-      .deleteFrom('resource_permissions')
-      .where('kind', '=', kind)
-      .where('resource', '=', resource)
-      .where('user_id', '=', user.id)
-      .executeTakeFirst();
-    if (Number(result.numDeletedRows) === 0) throw grantNotFound(kind, resource, user.username);
+    if (!(await permissionStore.delete(this.db, kind, resource, user.id))) {
+      throw grantNotFound(kind, resource, user.username);
+    }
   }
 
   async putGrant(
@@ -162,47 +140,27 @@ export class PermissionService implements PermissionServiceContract {
   ): Promise<void> {
     const name = validateResourceId(kind, resource);
     const level = parsePermission(permission);
-    const user = await this.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
-    if (!user) throw new NotFoundError(`User ${userId} does not exist.`);
+    if (!(await permissionStore.userExists(this.db, userId))) {
+      throw new NotFoundError(`User ${userId} does not exist.`);
+    }
     const now = this.clock.nowMs();
-    await this.db
-      .insertInto('resource_permissions')
-      .values({
-        kind,
-        resource: name,
-        user_id: userId,
-        permission: level,
-        created_at: now,
-        updated_at: now,
-      })
-      .onConflict((conflict) =>
-        conflict.columns(['kind', 'resource', 'user_id']).doUpdateSet({ permission: level, updated_at: now }),
-      )
-      .execute();
+    await permissionStore.upsert(this.db, { kind, resource: name, userId, permission: level, now });
   }
 
   async listUserGrants(userId: number): Promise<Grant[]> {
-    const rows = await this.grantQuery().where('p.user_id', '=', userId).execute();
+    const rows = await permissionStore.listForUser(this.db, userId);
     return rows.map(grantFromRow).sort(compareGrants);
   }
 
   async listResourceGrants(kind: ResourceKind, resource: string): Promise<Grant[]> {
     checkResourceKind(kind);
-    const rows = await this.grantQuery()
-      .where('p.kind', '=', kind)
-      .where('p.resource', '=', resource)
-      .orderBy('u.username_key')
-      .execute();
+    const rows = await permissionStore.listForResource(this.db, kind, resource);
     return rows.map(grantFromRow);
   }
 
   async deleteResourceGrants(kind: ResourceKind, resource: string): Promise<void> {
     checkResourceKind(kind);
-    await this.db
-      .deleteFrom('resource_permissions')
-      .where('kind', '=', kind)
-      .where('resource', '=', resource)
-      .execute();
+    await permissionStore.deleteForResource(this.db, kind, resource);
   }
 
   /**
@@ -212,19 +170,7 @@ export class PermissionService implements PermissionServiceContract {
   async renameResource(kind: ResourceKind, from: string, to: string): Promise<void> {
     const target = validateResourceId(kind, to);
     if (from === target) return;
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .deleteFrom('resource_permissions')
-        .where('kind', '=', kind)
-        .where('resource', '=', target)
-        .execute();
-      await trx
-        .updateTable('resource_permissions')
-        .set({ resource: target, updated_at: this.clock.nowMs() })
-        .where('kind', '=', kind)
-        .where('resource', '=', from)
-        .execute();
-    });
+    await permissionStore.rename(this.db, kind, from, target, this.clock.nowMs());
   }
 
   // ---- decisions ----
@@ -232,14 +178,8 @@ export class PermissionService implements PermissionServiceContract {
   async effectivePermission(user: User, kind: ResourceKind, resource: string): Promise<Permission> {
     if (user.isAdmin) return 'MANAGE';
     checkResourceKind(kind);
-    const row = await this.db
-      .selectFrom('resource_permissions')
-      .select('permission')
-      .where('kind', '=', kind)
-      .where('resource', '=', resource)
-      .where('user_id', '=', user.id)
-      .executeTakeFirst();
-    return row ? parsePermission(row.permission) : this.defaultPermission;
+    const stored = await permissionStore.permissionOf(this.db, kind, resource, user.id);
+    return stored !== undefined ? parsePermission(stored) : this.defaultPermission;
   }
 
   async can(user: User, action: Action, kind: ResourceKind, resource: string): Promise<boolean> {
@@ -254,45 +194,28 @@ export class PermissionService implements PermissionServiceContract {
   async readable(user: User, kind: ResourceKind): Promise<Visibility> {
     if (user.isAdmin) return { kind: 'all' };
     checkResourceKind(kind);
-    const query = this.db
-      .selectFrom('resource_permissions')
-      .select('resource')
-      .where('kind', '=', kind)
-      .where('user_id', '=', user.id)
-      .orderBy('resource');
     // A grant stored under another spelling of an id (before grants were checked for it) never matches `can`;
     // it is left out here too, so that lists and direct reads agree.
-    const matching = (rows: { resource: string }[]) =>
-      rows.map((r) => r.resource).filter((r) => kind !== 'experiment' || isExperimentId(r));
+    const matching = (resources: string[]) =>
+      resources.filter((r) => kind !== 'experiment' || isExperimentId(r));
     if (allows(this.defaultPermission, 'read')) {
-      const hidden = matching(await query.where('permission', '=', 'NO_PERMISSIONS').execute());
+      const hidden = matching(await permissionStore.resourcesWithNoPermissions(this.db, kind, user.id, true));
       return hidden.length === 0 ? { kind: 'all' } : { kind: 'except', resources: hidden };
     }
-    const shown = matching(await query.where('permission', '!=', 'NO_PERMISSIONS').execute());
+    const shown = matching(await permissionStore.resourcesWithNoPermissions(this.db, kind, user.id, false));
     return { kind: 'only', resources: shown };
   }
 
   // ---- internals ----
-
-  private grantQuery() {
-    return this.db
-      .selectFrom('resource_permissions as p')
-      .innerJoin('users as u', 'u.id', 'p.user_id')
-      .select(['p.kind', 'p.resource', 'p.user_id', 'p.permission', 'u.username']);
-  }
 
   /** The user by name, in any letter case. */
   private async findUser(username: string): Promise<{ id: number; username: string }> {
     if (typeof username !== 'string' || username === '') {
       throw new InvalidParameterError("Missing value for parameter 'username'.");
     }
-    const row = await this.db
-      .selectFrom('users')
-      .select(['id', 'username'])
-      .where('username_key', '=', usernameKey(username))
-      .executeTakeFirst();
-    if (!row) throw new NotFoundError(`User '${username}' does not exist.`);
-    return { id: Number(row.id), username: row.username };
+    const user = await permissionStore.findUserByKey(this.db, usernameKey(username));
+    if (!user) throw new NotFoundError(`User '${username}' does not exist.`);
+    return user;
   }
 }
 

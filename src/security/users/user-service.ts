@@ -1,13 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { sql, type Kysely, type Selectable } from 'kysely';
-import {
-  type ApiTokensTable,
-  type Database,
-  type DatabaseHandle,
-  isUniqueViolation,
-  type UsersTable,
-  type UserTables,
-} from '../../db/index.js';
+import { type DatabaseHandle, isUniqueViolation, type UserTables } from '../../db/index.js';
 import {
   AlreadyExistsError,
   type Clock,
@@ -34,11 +26,10 @@ import type {
   TokenAuthentication,
   User,
 } from './types.js';
+import { type TokenRow, type UserDb, type UserRow, userStore } from './user-store.js';
 import { usernameKey, validatePassword, validateUsername } from './validation.js';
 
-type Db = Kysely<Database & UserTables>;
-type UserRow = Selectable<UsersTable>;
-type TokenRow = Selectable<ApiTokensTable>;
+type Db = UserDb;
 
 export const defaultLockoutPolicy: LockoutPolicy = { maxFailures: 5, lockoutMs: 15 * 60 * 1000 };
 const maxTokenNameLength = 100;
@@ -85,6 +76,12 @@ function userNotFound(username: string): NotFoundError {
   return new NotFoundError(`User '${username}' does not exist.`);
 }
 
+/** How long a verified password skips the hash (checked against the stored hash on every use). */
+const verifiedPasswordTtlMs = 5 * 60 * 1000;
+const maxVerifiedPasswords = 10_000;
+/** A token's `last_used_at` is updated at most this often. */
+const tokenUseResolutionMs = 60 * 1000;
+
 /**
  * Users, passwords and API tokens: the domain layer of authentication. Authorization (who may call what) is
  * the caller's job; this service checks credentials and keeps the data safe at rest: scrypt password hashes,
@@ -94,12 +91,6 @@ function userNotFound(username: string): NotFoundError {
  *           await users.bootstrapAdmin('admin', process.env.BOSUN_ADMIN_PASSWORD);
  *           const user = await users.authenticatePassword('admin', password);`
  */
-/** How long a verified password skips the hash (checked against the stored hash on every use). */
-const verifiedPasswordTtlMs = 5 * 60 * 1000;
-const maxVerifiedPasswords = 10_000;
-/** A token's `last_used_at` is updated at most this often. */
-const tokenUseResolutionMs = 60 * 1000;
-
 export class UserService {
   private readonly handle: DatabaseHandle;
   private readonly db: Db;
@@ -143,12 +134,9 @@ export class UserService {
   async bootstrapAdmin(username: string, password: string): Promise<User> {
     const prepared = await this.prepareCredentials(username, password);
     return this.db.transaction().execute(async (trx) => {
-      if (this.handle.engine === 'postgres') {
-        // Two concurrent bootstraps must not both see "no admin": serialise writers on the table.
-        await sql`lock table users in share row exclusive mode`.execute(trx);
-      }
-      const admin = await trx.selectFrom('users').select('id').where('is_admin', '=', 1).executeTakeFirst();
-      if (admin) throw new AdminAlreadyExistsError();
+      // Two concurrent bootstraps must not both see "no admin".
+      await userStore.serializeAdminBootstrap(trx, this.handle.engine);
+      if (await userStore.anyAdmin(trx)) throw new AdminAlreadyExistsError();
       return this.insertUser(trx, prepared.username, prepared.passwordHash, true);
     });
   }
@@ -179,8 +167,7 @@ export class UserService {
 
   /** True when at least one administrator exists (so bootstrap is no longer possible). */
   async hasAdmin(): Promise<boolean> {
-    const admin = await this.db.selectFrom('users').select('id').where('is_admin', '=', 1).executeTakeFirst();
-    return admin !== undefined;
+    return userStore.anyAdmin(this.db);
   }
 
   async getUser(username: string): Promise<User> {
@@ -190,14 +177,14 @@ export class UserService {
   }
 
   async getUserById(id: number): Promise<User> {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await userStore.findById(this.db, id);
     if (!row) throw new NotFoundError(`User ${id} does not exist.`);
     return userFromRow(row);
   }
 
   /** Every user, by username. Never includes password hashes. */
   async listUsers(): Promise<User[]> {
-    const rows = await this.db.selectFrom('users').selectAll().orderBy('username_key').execute();
+    const rows = await userStore.listAll(this.db);
     return rows.map(userFromRow);
   }
 
@@ -207,16 +194,7 @@ export class UserService {
     if (!row) throw userNotFound(username);
     validatePassword(newPassword, row.username);
     const passwordHash = await hashPassword(newPassword, this.scryptParams);
-    await this.db
-      .updateTable('users')
-      .set({
-        password_hash: passwordHash,
-        updated_at: this.clock.nowMs(),
-        failed_attempts: 0,
-        locked_until: null,
-      })
-      .where('id', '=', row.id)
-      .execute();
+    await userStore.setPassword(this.db, row.id, passwordHash, this.clock.nowMs());
   }
 
   /** Grants or removes administrator rights. Refuses to remove the last administrator. */
@@ -225,13 +203,7 @@ export class UserService {
       const row = await this.findByUsername(trx, username);
       if (!row) throw userNotFound(username);
       if (!isAdmin && Number(row.is_admin) === 1) await this.refuseLastAdmin(trx, row.id);
-      const updated = await trx
-        .updateTable('users')
-        .set({ is_admin: isAdmin ? 1 : 0, updated_at: this.clock.nowMs() })
-        .where('id', '=', row.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return userFromRow(updated);
+      return userFromRow(await userStore.setAdmin(trx, row.id, isAdmin, this.clock.nowMs()));
     });
   }
 
@@ -241,8 +213,7 @@ export class UserService {
       const row = await this.findByUsername(trx, username);
       if (!row) throw userNotFound(username);
       if (Number(row.is_admin) === 1) await this.refuseLastAdmin(trx, row.id);
-      await trx.deleteFrom('api_tokens').where('user_id', '=', row.id).execute();
-      await trx.deleteFrom('users').where('id', '=', row.id).execute();
+      await userStore.deleteWithTokens(trx, row.id);
     });
   }
 
@@ -285,17 +256,7 @@ export class UserService {
     const rehash = needsRehash(row.password_hash, this.scryptParams)
       ? await hashPassword(candidate, this.scryptParams)
       : undefined;
-    const updated = await this.db
-      .updateTable('users')
-      .set({
-        last_login_at: now,
-        failed_attempts: 0,
-        locked_until: null,
-        ...(rehash !== undefined ? { password_hash: rehash } : {}),
-      })
-      .where('id', '=', row.id)
-      .returningAll()
-      .executeTakeFirst();
+    const updated = await userStore.recordSignIn(this.db, row.id, { now, rehash });
     const verifiedRow = updated ?? row;
     this.rememberVerified(cacheKey, verifiedRow.password_hash, now);
     return userFromRow(verifiedRow);
@@ -328,20 +289,14 @@ export class UserService {
     }
     await this.getUserById(userId);
     const token = generateToken();
-    const row = await this.db
-      .insertInto('api_tokens')
-      .values({
-        user_id: userId,
-        name,
-        token_hash: hashToken(token),
-        prefix: tokenPrefix(token),
-        created_at: now,
-        expires_at: input.expiresAt ?? null,
-        last_used_at: null,
-        revoked_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await userStore.insertToken(this.db, {
+      userId,
+      name,
+      tokenHash: hashToken(token),
+      prefix: tokenPrefix(token),
+      now,
+      expiresAt: input.expiresAt ?? null,
+    });
     return { token, info: tokenFromRow(row) };
   }
 
@@ -351,26 +306,18 @@ export class UserService {
    */
   async authenticateToken(token: string): Promise<TokenAuthentication> {
     if (!isWellFormedToken(token)) throw new AuthenticationError('malformed_token');
-    const row = await this.db
-      .selectFrom('api_tokens')
-      .selectAll()
-      .where('token_hash', '=', hashToken(token))
-      .executeTakeFirst();
+    const row = await userStore.findTokenByHash(this.db, hashToken(token));
     if (!row) throw new AuthenticationError('unknown_token');
     if (row.revoked_at !== null) throw new AuthenticationError('revoked_token');
     const now = this.clock.nowMs();
     if (row.expires_at !== null && now >= Number(row.expires_at))
       throw new AuthenticationError('expired_token');
-    const userRow = await this.db
-      .selectFrom('users')
-      .selectAll()
-      .where('id', '=', row.user_id)
-      .executeTakeFirst();
+    const userRow = await userStore.findById(this.db, row.user_id);
     if (!userRow) throw new AuthenticationError('unknown_token');
     // Recorded to the minute: a write per request would serialise every authenticated call on SQLite.
     const lastUsed = row.last_used_at === null ? null : Number(row.last_used_at);
     if (lastUsed === null || now - lastUsed >= tokenUseResolutionMs) {
-      await this.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
+      await userStore.setTokenLastUsed(this.db, row.id, now);
       return { user: userFromRow(userRow), token: tokenFromRow({ ...row, last_used_at: now }) };
     }
     return { user: userFromRow(userRow), token: tokenFromRow(row) };
@@ -378,27 +325,17 @@ export class UserService {
 
   /** A user's tokens, newest first, without secrets. */
   async listTokens(userId: number): Promise<ApiTokenInfo[]> {
-    const rows = await this.db
-      .selectFrom('api_tokens')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .orderBy('id', 'desc')
-      .execute();
+    const rows = await userStore.listTokens(this.db, userId);
     return rows.map(tokenFromRow);
   }
 
   /** Revokes one of a user's tokens. Revoking twice is harmless; a token of another user is not found. */
   async revokeToken(userId: number, tokenId: number): Promise<ApiTokenInfo> {
-    const row = await this.db
-      .selectFrom('api_tokens')
-      .selectAll()
-      .where('id', '=', tokenId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const row = await userStore.findToken(this.db, userId, tokenId);
     if (!row) throw new NotFoundError(`Token ${tokenId} does not exist.`);
     if (row.revoked_at !== null) return tokenFromRow(row);
     const revokedAt = this.clock.nowMs();
-    await this.db.updateTable('api_tokens').set({ revoked_at: revokedAt }).where('id', '=', row.id).execute();
+    await userStore.revokeToken(this.db, row.id, revokedAt);
     return tokenFromRow({ ...row, revoked_at: revokedAt });
   }
 
@@ -416,21 +353,13 @@ export class UserService {
   private async insertUser(db: Db, username: string, passwordHash: string, isAdmin: boolean): Promise<User> {
     const now = this.clock.nowMs();
     try {
-      const row = await db
-        .insertInto('users')
-        .values({
-          username,
-          username_key: usernameKey(username),
-          password_hash: passwordHash,
-          is_admin: isAdmin ? 1 : 0,
-          created_at: now,
-          updated_at: now,
-          last_login_at: null,
-          failed_attempts: 0,
-          locked_until: null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const row = await userStore.insert(db, {
+        username,
+        usernameKey: usernameKey(username),
+        passwordHash,
+        isAdmin,
+        now,
+      });
       return userFromRow(row);
     } catch (error) {
       if (isUniqueViolation(error)) throw new AlreadyExistsError(`User '${username}' already exists.`);
@@ -439,37 +368,19 @@ export class UserService {
   }
 
   private findByUsername(db: Db, username: string): Promise<UserRow | undefined> {
-    return db
-      .selectFrom('users')
-      .selectAll()
-      .where('username_key', '=', usernameKey(username))
-      .executeTakeFirst();
+    return userStore.findByUsernameKey(db, usernameKey(username));
   }
 
   private async refuseLastAdmin(db: Db, exceptId: number): Promise<void> {
-    const other = await db
-      .selectFrom('users')
-      .select('id')
-      .where('is_admin', '=', 1)
-      .where('id', '!=', exceptId)
-      .executeTakeFirst();
-    if (!other) throw new InvalidStateError('Refusing to remove the last administrator.');
+    if (!(await userStore.otherAdminExists(db, exceptId)))
+      throw new InvalidStateError('Refusing to remove the last administrator.');
   }
 
   /** Counts a failure atomically; at the limit, locks the user out and starts a new count. */
   private async recordFailure(userId: number, now: number): Promise<void> {
-    const counted = await this.db
-      .updateTable('users')
-      .set({ failed_attempts: sql<number>`failed_attempts + 1` })
-      .where('id', '=', userId)
-      .returning('failed_attempts')
-      .executeTakeFirst();
-    if (counted && Number(counted.failed_attempts) >= this.lockout.maxFailures) {
-      await this.db
-        .updateTable('users')
-        .set({ failed_attempts: 0, locked_until: now + this.lockout.lockoutMs })
-        .where('id', '=', userId)
-        .execute();
+    const failures = await userStore.countFailure(this.db, userId);
+    if (failures !== undefined && failures >= this.lockout.maxFailures) {
+      await userStore.lockOut(this.db, userId, now + this.lockout.lockoutMs);
     }
   }
 

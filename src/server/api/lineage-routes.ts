@@ -7,7 +7,7 @@ import type {
   ModelVersionRef,
   RunLineage,
 } from '../../registry/lineage/index.js';
-import type { Metric } from '../../tracking/index.js';
+import { metricPointToWire } from '../mlflow/wire.js';
 import { RunIdItem, VersionParam } from '../id-schemas.js';
 import type { TypedApp } from '../typed-app.js';
 import {
@@ -85,17 +85,6 @@ const LineageOut = Type.Object({
   ),
 });
 
-function doubleToWire(value: number): number | 'NaN' | 'Infinity' | '-Infinity' {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Infinity) return 'Infinity';
-  if (value === -Infinity) return '-Infinity';
-  return value;
-}
-
-function metricToWire(m: Metric) {
-  return { key: m.key, value: doubleToWire(m.value), step: m.step, timestamp: m.timestamp };
-}
-
 function runToWire(run: RunLineage) {
   return {
     run_id: run.runId,
@@ -106,7 +95,7 @@ function runToWire(run: RunLineage) {
     start_time: run.startTime,
     end_time: run.endTime,
     params: run.params.map((p) => ({ key: p.key, value: p.value })),
-    metrics: run.metrics.map(metricToWire),
+    metrics: run.metrics.map(metricPointToWire),
     code: {
       git_commit: run.code.gitCommit,
       git_branch: run.code.gitBranch,

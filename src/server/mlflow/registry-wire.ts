@@ -1,7 +1,8 @@
 /** MLflow's wire form of registry objects (registered models, model versions) and their conversions. */
 import { Type, type Static } from '@sinclair/typebox';
-import type { ModelVersion, RegisteredModel, Tag } from '../../registry/index.js';
-import { TagOut, type TagOutWire } from './wire-schemas.js';
+import type { ModelVersion, RegisteredModel } from '../../registry/index.js';
+import { TagOut } from './wire-schemas.js';
+import { tagsToWire } from './wire.js';
 
 const Opt = Type.Optional;
 
@@ -32,10 +33,6 @@ export const RegisteredModelOut = Type.Object({
   aliases: Opt(Type.Array(Type.Object({ alias: Type.String(), version: Type.String() }))),
 });
 export type RegisteredModelOutWire = Static<typeof RegisteredModelOut>;
-
-function tagsToWire(tags: readonly Tag[]): TagOutWire[] | undefined {
-  return tags.length > 0 ? tags.map((t) => ({ key: t.key, value: t.value })) : undefined;
-}
 
 export function modelVersionToWire(v: ModelVersion): ModelVersionOutWire {
   return {

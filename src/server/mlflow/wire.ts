@@ -177,17 +177,34 @@ function nonEmpty<T>(items: readonly T[] | undefined): T[] | undefined {
   return items && items.length > 0 ? (items as T[]) : undefined;
 }
 
-function tagsToWire(tags: readonly Tag[]): TagOutWire[] | undefined {
-  return tags.length > 0 ? (tags as TagOutWire[]) : undefined;
+/**
+ * Tags on the wire, omitted when empty; the one tag mapper of the server (MLflow and registry answers).
+ * Example: `tagsToWire([{ key: 'team', value: 'a' }])` gives `[{ key: 'team', value: 'a' }]`, `tagsToWire([])` gives `undefined`.
+ */
+export function tagsToWire(tags: readonly Tag[]): TagOutWire[] | undefined {
+  return tags.length > 0 ? tags.map((t) => ({ key: t.key, value: t.value })) : undefined;
 }
 
+/** A metric point's four always-present fields (key, value, timestamp, step), shared by every metric answer. */
+export interface MetricPointWire {
+  key: string;
+  value: number | 'NaN' | 'Infinity' | '-Infinity';
+  timestamp: number;
+  step: number;
+}
+
+/**
+ * The core of a metric on the wire, without the optional model, dataset and run fields: what the native lineage
+ * API answers. Example: `metricPointToWire({ key: 'loss', value: NaN, timestamp: 1, step: 0 })` gives
+ * `{ key: 'loss', value: 'NaN', timestamp: 1, step: 0 }`.
+ */
+export function metricPointToWire(m: Metric): MetricPointWire {
+  return { key: m.key, value: doubleToWire(m.value), timestamp: m.timestamp, step: m.step };
+}
+
+/** A metric as MLflow answers it: the point plus whichever of model id, dataset and run id it carries. */
 export function metricToWire(m: Metric): MetricOutWire {
-  const wire: MetricOutWire = {
-    key: m.key,
-    value: doubleToWire(m.value),
-    timestamp: m.timestamp,
-    step: m.step,
-  };
+  const wire: MetricOutWire = metricPointToWire(m);
   if (m.modelId !== undefined) wire.model_id = m.modelId;
   if (m.datasetName !== undefined) wire.dataset_name = m.datasetName;
   if (m.datasetDigest !== undefined) wire.dataset_digest = m.datasetDigest;
