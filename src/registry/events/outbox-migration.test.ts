@@ -3,13 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import {
-  migrateTo,
-  migrateToLatest,
-  openDatabase,
-  type DatabaseHandle,
-  type Engine,
-} from '../../db/index.js';
+import { migrateTo, openDatabase, type DatabaseHandle, type Engine } from '../../db/index.js';
 import { createPostgresDatabase, testEngines } from '../../db/test-support/test-databases.js';
 import { openRegistryEvents } from '../test-support/outbox-events.js';
 import { WebhookService, WebhookTargetPolicy } from '../webhooks/index.js';
