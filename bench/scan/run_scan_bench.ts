@@ -6,16 +6,17 @@
  *        BOSUN_TEST_PYTHON=python with scikit-learn and joblib)
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scanBuffer } from '../../src/registry/scanning/index.js';
+import { testPython } from '../../src/registry/scanning/test-support/fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const python =
-  process.env['BOSUN_TEST_PYTHON'] ??
-  (existsSync('/tmp/warm/v3/bin/python') ? '/tmp/warm/v3/bin/python' : 'python3');
+// The scanner tests' Python (mlflow 3.x, scikit-learn, joblib): BOSUN_TEST_PYTHON, else the clone's own
+// .cache/venv-mlflow3, created by scripts/compat-venv.sh when missing.
+const python = testPython();
 const trees = Number(process.env['BENCH_SCAN_TREES'] ?? 300);
 const repeats = Number(process.env['BENCH_SCAN_REPEATS'] ?? 5);
 

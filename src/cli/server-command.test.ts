@@ -1,6 +1,11 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../shared/config.js';
 import { serverCommand } from './server-command.js';
+
+/** An absolute folder name, only parsed and sent, never created or read. */
+const artifactsDir = join(tmpdir(), 'bosun-artifacts-example');
 
 function harness(env: NodeJS.ProcessEnv = {}) {
   const started: ServerConfig[] = [];
@@ -29,7 +34,7 @@ describe('bosun server', () => {
         '--backend-store-uri',
         'sqlite:///x.db',
         '--artifacts-destination',
-        '/tmp/a',
+        artifactsDir,
         '--default-artifact-root',
         'mlflow-artifacts:/',
         '--no-serve-artifacts',
@@ -45,7 +50,7 @@ describe('bosun server', () => {
         host: '0.0.0.0',
         port: 5055,
         backendStoreUri: 'sqlite:///x.db',
-        artifactsDestination: '/tmp/a',
+        artifactsDestination: artifactsDir,
         defaultArtifactRoot: 'mlflow-artifacts:/',
         serveArtifacts: false,
         sqliteSynchronous: 'FULL',

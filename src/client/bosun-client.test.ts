@@ -1,8 +1,13 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidParameterError } from '../shared/errors.js';
 import { BosunClient, BosunClientError } from './index.js';
+
+/** An absolute folder name, only parsed and sent, never created or read. */
+const artifactsDir = join(tmpdir(), 'bosun-artifacts-example');
 
 interface Seen {
   method: string;
@@ -61,14 +66,14 @@ describe('BosunClient requests', () => {
     const client = new BosunClient({ baseUrl: `${baseUrl}/mlflow/` });
     const id = await client.createExperiment({
       name: 'e',
-      artifactLocation: '/tmp/a',
+      artifactLocation: artifactsDir,
       tags: [{ key: 'k', value: 'v' }],
     });
     expect(id).toBe('4');
     expect(seen[0]).toMatchObject({
       method: 'POST',
       url: '/mlflow/api/2.0/mlflow/experiments/create',
-      body: { name: 'e', artifact_location: '/tmp/a', tags: [{ key: 'k', value: 'v' }] },
+      body: { name: 'e', artifact_location: artifactsDir, tags: [{ key: 'k', value: 'v' }] },
     });
     expect(seen[0]?.headers['content-type']).toBe('application/json');
   });
