@@ -8,8 +8,10 @@ import {
   type Permission,
   type ResourceKind,
 } from '../security/permissions/index.js';
+import { registryQueries } from '../registry/index.js';
 import { UserService } from '../security/users/index.js';
 import { InvalidParameterError, NotFoundError } from '../shared/index.js';
+import { trackingQueries } from '../tracking/index.js';
 import type { CliIo } from './cli-context.js';
 import { cliActor, withDbOption, withPlatform } from './server-database.js';
 import { toJson } from './format.js';
@@ -92,20 +94,15 @@ function withPermissions<T>(
   });
 }
 
-/** Refuses a grant on an experiment or registered model that does not exist (a typo would grant nothing). */
+/**
+ * Refuses a grant on an experiment or registered model that does not exist (a typo would grant nothing), asking
+ * the domains that own them.
+ */
 async function requireResource(handle: DatabaseHandle, target: Target): Promise<void> {
   const found =
     target.kind === 'experiment'
-      ? await handle.db
-          .selectFrom('experiments')
-          .select('experiment_id')
-          .where('experiment_id', '=', Number(target.resource))
-          .executeTakeFirst()
-      : await handle.db
-          .selectFrom('registered_models')
-          .select('name')
-          .where('name', '=', target.resource)
-          .executeTakeFirst();
+      ? await trackingQueries.experimentExists(handle.db, Number(target.resource))
+      : await registryQueries.registeredModelExists(handle.db, target.resource);
   if (!found) {
     const what = target.kind === 'experiment' ? 'Experiment' : 'Registered model';
     const name = target.kind === 'experiment' ? target.resource : `'${target.resource}'`;

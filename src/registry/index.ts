@@ -23,3 +23,4 @@ export type {
   PromotionPolicy,
   ScanRecord,
 } from './governance/types.js';
+export { registryQueries } from './registry-queries.js';

@@ -3,3 +3,9 @@ export type * from './tracking-service-contract.js';
 export { createTrackingService, type TrackingServiceOptions } from './tracking-service.js';
 export { limits } from './limits.js';
 export { validateKey, validateLength, validateMaxResults, validateRunId } from './validation.js';
+export {
+  trackingQueries,
+  type DatasetSelector,
+  type IdSubquery,
+  type RunOfDataset,
+} from './tracking-queries.js';

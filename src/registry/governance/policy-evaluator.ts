@@ -1,10 +1,13 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
-import type { ModelVersionRow } from '../model-version-store.js';
+import { trackingQueries } from '../../tracking/index.js';
+import { modelVersionStore, type ModelVersionRow } from '../model-version-store.js';
+import { registeredModelStore } from '../registered-model-store.js';
 import type { PromotionTarget } from '../registry-context.js';
 import { findingEffect, type ScanFinding } from '../scanning/index.js';
 import { approvalStore, type ApprovalRow } from './approval-store.js';
 import { scanStore } from './scan-store.js';
+import { targetHolderStore } from './target-holder-store.js';
 import type { ComparisonOp, PromotionPolicy, ScanRecord } from './types.js';
 
 type Db = Kysely<Database>;
@@ -63,54 +66,26 @@ export function scanCondition(scan: ScanRecord | undefined): string | undefined 
   }
 }
 
-/** Latest metric values of a run; NaN stays NaN (and then satisfies no condition). */
+/** Latest metric values of a run (tracking's named query); NaN stays NaN (and then satisfies no condition). */
 async function runMetrics(
   db: Db,
   runId: string | null,
   keys: readonly string[],
 ): Promise<Map<string, number>> {
-  const values = new Map<string, number>();
-  if (runId === null || keys.length === 0) return values;
-  const rows = await db
-    .selectFrom('latest_metrics')
-    .select(['key', 'value', 'is_nan'])
-    .where('run_uuid', '=', runId)
-    .where('key', 'in', [...new Set(keys)])
-    .execute();
-  for (const r of rows) values.set(r.key, Number(r.is_nan) === 1 ? NaN : Number(r.value));
-  return values;
+  if (runId === null) return new Map();
+  return trackingQueries.latestMetricValues(db, runId, keys);
 }
 
 /** The version holding the target now, other than the candidate: the alias's version, or the highest in the stage. */
 async function currentHolder(db: Db, subject: EvaluationSubject): Promise<ModelVersionRow | undefined> {
   const id = subject.registeredModelId;
   const candidate = subject.version.version;
-  let holder: number | undefined;
-  if (subject.target.kind === 'alias') {
-    const row = await db
-      .selectFrom('registered_model_aliases')
-      .select('version')
-      .where('registered_model_id', '=', id)
-      .where('alias', '=', subject.target.alias)
-      .executeTakeFirst();
-    holder = row ? Number(row.version) : undefined;
-  } else {
-    const row = await db
-      .selectFrom('model_versions')
-      .select(sql<number | null>`max(version)`.as('version'))
-      .where('registered_model_id', '=', id)
-      .where('current_stage', '=', subject.target.stage)
-      .where('version', '!=', candidate)
-      .executeTakeFirst();
-    holder = row?.version === null || row?.version === undefined ? undefined : Number(row.version);
-  }
+  const holder =
+    subject.target.kind === 'alias'
+      ? await registeredModelStore.findAlias(db, id, subject.target.alias)
+      : await targetHolderStore.highestInStage(db, id, subject.target.stage, candidate);
   if (holder === undefined || holder === candidate) return undefined;
-  return db
-    .selectFrom('model_versions')
-    .selectAll()
-    .where('registered_model_id', '=', id)
-    .where('version', '=', holder)
-    .executeTakeFirst();
+  return modelVersionStore.find(db, { registeredModelId: id, version: holder });
 }
 
 /** Counts distinct allowed deciders by their latest decision; the requester's own decisions never count. */

@@ -1,7 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
 import { BosunError, InvalidParameterError, NotFoundError } from '../../shared/index.js';
-import type { LoggedModel, Run, Tag, TrackingService } from '../../tracking/index.js';
+import {
+  trackingQueries,
+  type LoggedModel,
+  type Run,
+  type Tag,
+  type TrackingService,
+} from '../../tracking/index.js';
 import type { RegistryService } from '../registry-service-contract.js';
 import { lineageQueries } from './lineage-queries.js';
 import type {
@@ -129,7 +135,7 @@ export function createLineageService(options: LineageServiceOptions): LineageSer
       if (typeof runId !== 'string' || runId.trim() === '') {
         throw new InvalidParameterError('A run id is required');
       }
-      if (!(await lineageQueries.runExists(db, runId))) {
+      if (!(await trackingQueries.runExists(db, runId))) {
         throw new NotFoundError(`Run with id=${runId} not found`);
       }
       return lineageQueries.versionsFromRun(db, runId);
@@ -143,7 +149,7 @@ export function createLineageService(options: LineageServiceOptions): LineageSer
         throw new InvalidParameterError('A dataset digest may not be empty (omit it to match every digest)');
       }
       const [runs, modelVersions] = await Promise.all([
-        lineageQueries.runsUsingDataset(db, ref),
+        trackingQueries.runsUsingDataset(db, ref),
         lineageQueries.versionsFromDataset(db, ref),
       ]);
       return { runs, modelVersions };
