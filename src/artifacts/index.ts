@@ -1,5 +1,8 @@
 export type { ArtifactEntry, ArtifactStore } from './artifact-store.js';
 export { LocalArtifactStore } from './local/local-artifact-store.js';
+export type { LocalArtifactStoreOptions } from './local/local-artifact-store.js';
+export { ArtifactRoots } from './artifact-roots.js';
+export type { ArtifactRootsConfig, OpenedArtifactRoot } from './artifact-roots.js';
 export {
   MAX_ARTIFACT_PATH_LENGTH,
   MAX_ARTIFACT_SEGMENT_BYTES,

@@ -124,3 +124,57 @@ describe('LocalArtifactStore on the file system', () => {
     await expect(store.get('dangling.txt')).rejects.toBeInstanceOf(NotFoundError);
   });
 });
+
+describe('LocalArtifactStore over a folder the server does not own', () => {
+  let dir: string;
+  let base: string;
+  let guarded: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bosun-local-shared-'));
+    base = join(dir, 'shared');
+    guarded = join(base, 'server-state');
+    await mkdir(join(base, 'exp', 'run'), { recursive: true });
+    await mkdir(guarded);
+    await writeFile(join(guarded, 'bosun.db'), 'secret');
+    await writeFile(join(base, 'exp', 'run', 'a.txt'), 'a');
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads without creating its root: a missing root lists as empty and has no files', async () => {
+    const missing = new LocalArtifactStore(join(dir, 'not-there'), { createRoot: false });
+    expect(await missing.list('')).toEqual([]);
+    expect(await missing.list('x/y')).toEqual([]);
+    await expect(missing.get('x/y.txt')).rejects.toBeInstanceOf(NotFoundError);
+    expect(existsSync(join(dir, 'not-there'))).toBe(false);
+  });
+
+  it('writes files and folders with the usual modes (the umask decides), for clients reading them directly', async () => {
+    const shared = new LocalArtifactStore(base, { createRoot: false, shared: true });
+    await shared.put('exp/run/sub/b.txt', Buffer.from('b'));
+    expect(await readFile(join(base, 'exp', 'run', 'sub', 'b.txt'), 'utf8')).toBe('b');
+    if (process.platform !== 'win32') {
+      const umask = process.umask();
+      expect((await stat(join(base, 'exp', 'run', 'sub', 'b.txt'))).mode & 0o777).toBe(0o666 & ~umask);
+      expect((await stat(join(base, 'exp', 'run', 'sub'))).mode & 0o777).toBe(0o777 & ~umask);
+    }
+  });
+
+  it('never reads, lists or writes a hidden folder, even through a link that stays inside the root', async () => {
+    const shared = new LocalArtifactStore(base, { createRoot: false, shared: true, hidden: [guarded] });
+    await symlink(join(guarded, 'bosun.db'), join(base, 'exp', 'run', 'db-link'));
+    await symlink(guarded, join(base, 'exp', 'run', 'state-link'));
+    expect(await shared.list('exp/run')).toEqual([{ path: 'a.txt', isDir: false, fileSize: 1 }]);
+    expect(await shared.list('')).toEqual([{ path: 'exp', isDir: true }]);
+    await expect(shared.get('exp/run/db-link')).rejects.toBeInstanceOf(InvalidParameterError);
+    await expect(shared.get('server-state/bosun.db')).rejects.toBeInstanceOf(InvalidParameterError);
+    await expect(shared.list('exp/run/state-link')).rejects.toBeInstanceOf(InvalidParameterError);
+    await expect(shared.put('exp/run/state-link/x', Buffer.from('x'))).rejects.toBeInstanceOf(
+      InvalidParameterError,
+    );
+    expect(await readFile(join(guarded, 'bosun.db'), 'utf8')).toBe('secret');
+    expect(existsSync(join(guarded, 'x'))).toBe(false);
+  });
+});

@@ -2,15 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { BosunError, InvalidParameterError, NotFoundError } from '../../shared/index.js';
 import { normaliseArtifactPath } from '../artifact-path.js';
 import type { ArtifactEntry, ArtifactStore } from '../artifact-store.js';
 
 /** Name prefix of in-flight uploads; such files are hidden from listings. */
 const TEMP_PREFIX = '.bosun-upload-';
-const FILE_MODE = 0o600;
-const DIR_MODE = 0o700;
+const PRIVATE_MODES = { file: 0o600, dir: 0o700 } as const;
+/** Before the umask: what `open` and `mkdir` give when no mode is asked for. */
+const SHARED_MODES = { file: 0o666, dir: 0o777 } as const;
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
 function hasCode(error: unknown, ...codes: string[]): boolean {
@@ -28,19 +29,42 @@ interface Located {
 }
 
 /**
+ * How a store treats its folder. The defaults fit the server's own artifact store; a folder clients also write to
+ * directly (an experiment's `file://` location with `--no-serve-artifacts`) gets `createRoot: false, shared: true`.
+ */
+export interface LocalArtifactStoreOptions {
+  /** Create the root when first used (default). Without it, a missing root reads as empty; a write creates it. */
+  createRoot?: boolean;
+  /** Files and folders get the default modes narrowed by the umask (0666/0777), not 0600/0700. */
+  shared?: boolean;
+  /**
+   * Folders never read, listed or written, even when inside the root or reached through a link that stays inside
+   * it (the server's database folder when an operator put it inside an artifact root).
+   */
+  hidden?: readonly string[];
+}
+
+/**
  * Artifacts in a folder on the local disk (the default store). Every path is validated, then resolved with
  * `realpath` on its deepest existing ancestor and checked to stay under the root's real path, so a symlink
  * placed inside the root cannot lead outside it. Uploads go to a random temporary file in the target folder,
  * are fsynced, then renamed over the final name (which replaces a symlink rather than following it). Files are
- * created 0600 and folders 0700.
+ * created 0600 and folders 0700, unless `options.shared` (see `LocalArtifactStoreOptions`).
  *
  * Example: `const store = new LocalArtifactStore('/srv/bosun/artifacts');
  *           await store.put('0/abc/artifacts/f.txt', Buffer.from('hi'));`
  */
 export class LocalArtifactStore implements ArtifactStore {
   private rootReal: Promise<string> | undefined;
+  private hiddenReal: Promise<string[]> | undefined;
+  private readonly modes: { file: number; dir: number };
 
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly options: LocalArtifactStoreOptions = {},
+  ) {
+    this.modes = options.shared === true ? SHARED_MODES : PRIVATE_MODES;
+  }
 
   async put(path: string, body: NodeJS.ReadableStream | Buffer): Promise<void> {
     const rel = normaliseArtifactPath(path);
@@ -59,7 +83,7 @@ export class LocalArtifactStore implements ArtifactStore {
     const handle = await open(
       temp,
       constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW,
-      FILE_MODE,
+      this.modes.file,
     );
     try {
       await writeBody(handle, body, rel);
@@ -76,6 +100,7 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async get(path: string): Promise<{ stream: NodeJS.ReadableStream; size: number }> {
     const rel = normaliseArtifactPath(path);
+    if (!(await this.rootExists())) throw notFound(rel);
     const { base, missing } = await this.locate(rel, rel.split('/'));
     if (missing.length > 0) throw notFound(rel);
     let handle: FileHandle;
@@ -98,9 +123,11 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async list(path: string): Promise<ArtifactEntry[]> {
     const rel = normaliseArtifactPath(path, { allowRoot: true });
+    if (!(await this.rootExists())) return [];
     const { base, missing } = await this.locate(rel, rel === '' ? [] : rel.split('/'));
     if (missing.length > 0) return [];
     const root = await this.realRoot();
+    const hidden = await this.realHidden();
     let names: string[];
     try {
       names = await readdir(base);
@@ -108,7 +135,7 @@ export class LocalArtifactStore implements ArtifactStore {
       if (hasCode(error, 'ENOENT', 'ENOTDIR')) return [];
       throw error;
     }
-    const entries = await Promise.all(names.map((name) => describeEntry(root, base, name)));
+    const entries = await Promise.all(names.map((name) => describeEntry(root, hidden, base, name)));
     return entries
       .filter((entry): entry is ArtifactEntry => entry !== null)
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -118,6 +145,7 @@ export class LocalArtifactStore implements ArtifactStore {
     const rel = normaliseArtifactPath(path);
     const segments = rel.split('/');
     const name = segments.pop() ?? rel;
+    if (!(await this.rootExists())) return;
     const { base, missing } = await this.locate(rel, segments);
     if (missing.length > 0) return;
     const target = join(base, name);
@@ -131,9 +159,12 @@ export class LocalArtifactStore implements ArtifactStore {
     await rm(target, { recursive: true, force: true });
   }
 
+  /** The root's real path; created first (and remembered) unless `createRoot: false` and it is missing. */
   private realRoot(): Promise<string> {
     if (this.rootReal === undefined) {
-      const pending = mkdir(this.root, { recursive: true, mode: DIR_MODE }).then(() => realpath(this.root));
+      const pending = mkdir(this.root, { recursive: true, mode: this.modes.dir }).then(() =>
+        realpath(this.root),
+      );
       pending.catch(() => {
         this.rootReal = undefined;
       });
@@ -142,8 +173,38 @@ export class LocalArtifactStore implements ArtifactStore {
     return this.rootReal;
   }
 
+  /** Whether reading may go on: always for a root the store creates; for another, whether it exists now. */
+  private async rootExists(): Promise<boolean> {
+    if (this.options.createRoot !== false || this.rootReal !== undefined) return true;
+    try {
+      this.rootReal = Promise.resolve(await realpath(this.root));
+      return true;
+    } catch (error) {
+      if (hasCode(error, 'ENOENT', 'ENOTDIR')) return false;
+      throw error;
+    }
+  }
+
+  /** Real paths of the hidden folders (their own path while they do not exist). */
+  private realHidden(): Promise<string[]> {
+    this.hiddenReal ??= Promise.all(
+      (this.options.hidden ?? []).map((folder) => realpath(folder).catch(() => resolve(folder))),
+    );
+    return this.hiddenReal;
+  }
+
   private async locate(rel: string, segments: string[]): Promise<Located> {
     const root = await this.realRoot();
+    const hidden = await this.realHidden();
+    const checked = (real: string): string => {
+      if (!isInside(root, real))
+        throw new InvalidParameterError(`Invalid path: ${rel} (leads outside the artifact root)`);
+      if (hidden.some((folder) => isInside(folder, real)))
+        throw new InvalidParameterError(
+          `Invalid path: ${rel} (leads into a folder the server keeps private)`,
+        );
+      return real;
+    };
     for (let depth = segments.length; depth > 0; depth--) {
       let real: string;
       try {
@@ -152,11 +213,9 @@ export class LocalArtifactStore implements ArtifactStore {
         if (hasCode(error, 'ENOENT', 'ENOTDIR', 'ELOOP')) continue;
         throw error;
       }
-      if (!isInside(root, real))
-        throw new InvalidParameterError(`Invalid path: ${rel} (leads outside the artifact root)`);
-      return { base: real, missing: segments.slice(depth) };
+      return { base: checked(real), missing: segments.slice(depth) };
     }
-    return { base: root, missing: segments };
+    return { base: checked(root), missing: segments };
   }
 
   /** Creates the folders of `segments` one level at a time, refusing anything that is not a real folder. */
@@ -168,7 +227,7 @@ export class LocalArtifactStore implements ArtifactStore {
     for (const name of missing) {
       const next = join(current, name);
       try {
-        await mkdir(next, { mode: DIR_MODE });
+        await mkdir(next, { mode: this.modes.dir });
       } catch (error) {
         if (!hasCode(error, 'EEXIST')) throw error;
       }
@@ -227,8 +286,16 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** One listing entry, or `null` for in-flight uploads, odd names, special files and links leaving the root. */
-async function describeEntry(root: string, dir: string, name: string): Promise<ArtifactEntry | null> {
+/**
+ * One listing entry, or `null` for in-flight uploads, odd names, special files, links leaving the root and
+ * anything in a hidden folder.
+ */
+async function describeEntry(
+  root: string,
+  hidden: readonly string[],
+  dir: string,
+  name: string,
+): Promise<ArtifactEntry | null> {
   if (name.startsWith(TEMP_PREFIX)) return null;
   try {
     if (normaliseArtifactPath(name) !== name) return null;
@@ -237,10 +304,11 @@ async function describeEntry(root: string, dir: string, name: string): Promise<A
   }
   try {
     const full = join(dir, name);
+    if (hidden.some((folder) => isInside(folder, full))) return null;
     let info = await lstat(full);
     if (info.isSymbolicLink()) {
       const real = await realpath(full);
-      if (!isInside(root, real)) return null;
+      if (!isInside(root, real) || hidden.some((folder) => isInside(folder, real))) return null;
       info = await stat(real);
     }
     if (info.isDirectory()) return { path: name, isDir: true };
