@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import type { AuditOutcome } from '../security/audit/index.js';
 import type { DatabaseHandle } from '../db/index.js';
 import {
-  PermissionService,
   parsePermission,
+  type PermissionService,
   type Grant,
   type Permission,
   type ResourceKind,

@@ -16,7 +16,7 @@ import {
   webhookFanOut,
 } from '../registry/webhooks/index.js';
 import { AuditLog } from '../security/audit/index.js';
-import { PermissionService } from '../security/permissions/index.js';
+import { SqlPermissionService } from '../security/permissions/index.js';
 import { SecretStore } from '../security/secrets/index.js';
 import { UserService } from '../security/users/index.js';
 import type { Clock, ServerConfig } from '../shared/index.js';
@@ -147,7 +147,7 @@ async function buildPlatform(
     webhooks,
     webhookTargets,
     users: new UserService({ handle: database }),
-    permissions: new PermissionService({ handle: database, defaultPermission: config.defaultPermission }),
+    permissions: new SqlPermissionService({ handle: database, defaultPermission: config.defaultPermission }),
     auditLog: new AuditLog(),
     secrets,
     versionsUsingArtifactPath: (path, change) => findVersionsUsingArtifactPath(database.db, path, change),

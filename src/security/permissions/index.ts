@@ -7,7 +7,7 @@ export {
   type ResourceKind,
   type Visibility,
 } from './types.js';
-export type { PermissionServiceContract } from './permission-service-contract.js';
-export { PermissionService, type PermissionServiceOptions } from './permission-service.js';
+export type { PermissionService } from './permission-service-contract.js';
+export { SqlPermissionService, type PermissionServiceOptions } from './permission-service.js';
 export { allows, isPermission, parsePermission } from './levels.js';
 export { validateResourceId } from './resource-ids.js';

@@ -5,7 +5,7 @@ import type { Action, Grant, Permission, ResourceKind, Visibility } from './type
  * Per-user grants on experiments and registered models, the configured default permission, and the decisions
  * built on them. Administrators may do everything (even where a grant says NO_PERMISSIONS).
  */
-export interface PermissionServiceContract {
+export interface PermissionService {
   /** The permission that applies when a user has no grant on a resource. */
   readonly defaultPermission: Permission;
 

@@ -4,7 +4,7 @@ import { BosunError } from '../../shared/errors.js';
 import type { Clock } from '../../shared/clock.js';
 import { UserService, type User } from '../users/index.js';
 import { allows, isPermission, parsePermission } from './levels.js';
-import { PermissionService } from './permission-service.js';
+import { SqlPermissionService } from './permission-service.js';
 import { permissionLevels, type Action, type Permission } from './types.js';
 
 async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
@@ -68,8 +68,8 @@ describe.each(testEngines)('permission service on %s', (engine) => {
   let bob: User;
   let root: User;
 
-  function service(defaultPermission: Permission = 'READ'): PermissionService {
-    return new PermissionService({ handle: database.handle, defaultPermission, clock });
+  function service(defaultPermission: Permission = 'READ'): SqlPermissionService {
+    return new SqlPermissionService({ handle: database.handle, defaultPermission, clock });
   }
 
   /** Inserts a user directly (no password hashing: these tests are about grants). */

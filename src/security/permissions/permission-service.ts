@@ -11,7 +11,7 @@ import {
 import type { User } from '../users/index.js';
 import { usernameKey } from '../users/validation.js';
 import { allows, parsePermission } from './levels.js';
-import type { PermissionServiceContract } from './permission-service-contract.js';
+import type { PermissionService } from './permission-service-contract.js';
 import { type GrantRow, permissionStore } from './permission-store.js';
 import { checkResourceKind, validateResourceId } from './resource-ids.js';
 import type { Action, Grant, Permission, ResourceKind, Visibility } from './types.js';
@@ -50,14 +50,14 @@ function compareGrants(a: Grant, b: Grant): number {
 }
 
 /**
- * Per-user grants on experiments and registered models, and the decisions built on them (see the contract).
+ * Per-user grants on experiments and registered models, and the decisions built on them (see the `PermissionService` interface).
  * Administrators may do everything, even on a resource where their grant says NO_PERMISSIONS.
  *
- * Example: `const permissions = new PermissionService({ handle, defaultPermission: 'READ' });
+ * Example: `const permissions = new SqlPermissionService({ handle, defaultPermission: 'READ' });
  *           await permissions.createGrant('experiment', '1', 'alice', 'EDIT');
  *           await permissions.can(alice, 'update', 'experiment', '1'); // true`
  */
-export class PermissionService implements PermissionServiceContract {
+export class SqlPermissionService implements PermissionService {
   readonly defaultPermission: Permission;
   private readonly db: Db;
   private readonly clock: Clock;

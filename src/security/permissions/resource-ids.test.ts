@@ -8,7 +8,7 @@ import { parseVersion, validateModelName } from '../../registry/validation.js';
 import { BosunError } from '../../shared/errors.js';
 import { parseExperimentId, validateRunId } from '../../tracking/validation.js';
 import { UserService } from '../users/index.js';
-import { PermissionService } from './permission-service.js';
+import { SqlPermissionService } from './permission-service.js';
 import { validateResourceId } from './resource-ids.js';
 
 function codeOf(work: () => unknown): string {
@@ -99,7 +99,7 @@ describe('id parse functions take one spelling', () => {
 
 describe.each(testEngines)('grants on %s refuse another spelling of an id', (engine) => {
   let db: TestDatabase;
-  let permissions: PermissionService;
+  let permissions: SqlPermissionService;
 
   beforeAll(async () => {
     db = await openTestDatabase(engine);
@@ -107,7 +107,7 @@ describe.each(testEngines)('grants on %s refuse another spelling of an id', (eng
       username: 'carol',
       password: 'Carol-Strong-Pass-42',
     });
-    permissions = new PermissionService({ handle: db.handle, defaultPermission: 'READ' });
+    permissions = new SqlPermissionService({ handle: db.handle, defaultPermission: 'READ' });
   });
   afterAll(async () => {
     await db?.dispose();
@@ -161,7 +161,7 @@ describe.each(testEngines)('grants on %s refuse another spelling of an id', (eng
     await db.handle.db.deleteFrom('resource_permissions').execute();
     await legacy('07', 'READ');
     await legacy('9', 'READ');
-    const strict = new PermissionService({ handle: db.handle, defaultPermission: 'NO_PERMISSIONS' });
+    const strict = new SqlPermissionService({ handle: db.handle, defaultPermission: 'NO_PERMISSIONS' });
     // Default NO_PERMISSIONS: the grant on '07' shows nothing, as it lets nothing be read.
     expect(await strict.readable(carol, 'experiment')).toEqual({ kind: 'only', resources: ['9'] });
     expect(await strict.can(carol, 'read', 'experiment', '7')).toBe(false);

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import type { Grant, PermissionServiceContract } from '../../security/permissions/index.js';
+import type { Grant, PermissionService } from '../../security/permissions/index.js';
 import type { ApiTokenInfo, User, UserService } from '../../security/users/index.js';
 import { BosunError, InvalidParameterError } from '../../shared/index.js';
 import { isSerialId } from '../../shared/index.js';
@@ -19,7 +19,7 @@ import type { RoutePlugin } from '../route-plugin.js';
 /** What the native user routes need; without `permissions`, `users/me` shows no grants. */
 export interface UserRouteDeps {
   users: UserService;
-  permissions?: PermissionServiceContract | undefined;
+  permissions?: PermissionService | undefined;
 }
 
 const prefix = '/api/bosun/v1/users';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import type { PermissionServiceContract } from '../../security/permissions/index.js';
+import type { PermissionService } from '../../security/permissions/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
 import { UserService } from '../../security/users/index.js';
@@ -431,7 +431,7 @@ describe('the route policy table', () => {
         getExperimentByName: () => Promise.reject(new Error('unused')),
       },
       // Auth is off: no grant is read or written for a route that is refused before its handler.
-      permissions: new Proxy({} as PermissionServiceContract, {
+      permissions: new Proxy({} as PermissionService, {
         get: () => () => Promise.reject(new Error('unused')),
       }),
       policies: RoutePolicies.assemble([{ name: 'probes', policies: { 'GET /health': publicRoute } }]),

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { PermissionServiceContract } from '../../security/permissions/index.js';
+import type { PermissionService } from '../../security/permissions/index.js';
 import { validateResourceId } from '../../security/permissions/index.js';
 import {
   isVisible,
@@ -36,7 +36,7 @@ declare module 'fastify' {
 
 export interface AuthorizationDeps extends LocateDeps {
   /** The grants: checked when auth is on, and kept up to date (creators, renames, deletions) either way. */
-  permissions: PermissionServiceContract;
+  permissions: PermissionService;
   /** Every route's policy, assembled from the route plugins. */
   policies: Pick<RoutePolicies, 'policyFor'>;
 }

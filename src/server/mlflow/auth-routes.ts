@@ -13,7 +13,7 @@ import {
   parsePermission,
   validateResourceId,
   type Grant,
-  type PermissionServiceContract,
+  type PermissionService,
   type ResourceKind,
 } from '../../security/permissions/index.js';
 import { AuthenticationError, type User, type UserService } from '../../security/users/index.js';
@@ -44,7 +44,7 @@ import type { RoutePlugin } from '../route-plugin.js';
 export interface MlflowAuthRouteDeps {
   users: UserService;
   /** Grants; without it the permission routes are not served and users show no grants. */
-  permissions?: PermissionServiceContract | undefined;
+  permissions?: PermissionService | undefined;
   /** Checks that an experiment exists before a grant on it is created. */
   tracking: TrackingService;
   /** Checks that a registered model exists before a grant on it is created; model grant routes need it. */
@@ -89,7 +89,7 @@ function modelGrantToWire(g: Grant) {
 }
 
 /** A user as MLflow's `User.to_json()` writes it: never a password hash. */
-export async function mlflowUserToWire(user: User, permissions: PermissionServiceContract | undefined) {
+export async function mlflowUserToWire(user: User, permissions: PermissionService | undefined) {
   const grants = permissions ? await permissions.listUserGrants(user.id) : [];
   return {
     id: user.id,
@@ -351,7 +351,7 @@ function registerUserRoutes(app: TypedApp, deps: MlflowAuthRouteDeps): void {
 
 function registerExperimentGrantRoutes(
   app: TypedApp,
-  permissions: PermissionServiceContract,
+  permissions: PermissionService,
   tracking: TrackingService,
 ): void {
   const Envelope = { 200: Type.Object({ experiment_permission: ExperimentPermissionOut }) };
@@ -441,7 +441,7 @@ function registerExperimentGrantRoutes(
 
 function registerModelGrantRoutes(
   app: TypedApp,
-  permissions: PermissionServiceContract,
+  permissions: PermissionService,
   registry: RegistryService,
 ): void {
   const Envelope = { 200: Type.Object({ registered_model_permission: ModelPermissionOut }) };
@@ -533,7 +533,7 @@ function registerModelGrantRoutes(
 function registerUnifiedGrantRoutes(
   app: TypedApp,
   deps: MlflowAuthRouteDeps,
-  permissions: PermissionServiceContract,
+  permissions: PermissionService,
 ): void {
   const Target = {
     username: UsernameIn,
