@@ -11,6 +11,7 @@ import { permissionsMigration } from './migrations/0008-permissions.js';
 import { webhookSecretRefMigration } from './migrations/0009-webhook-secret-ref.js';
 import { eventOutboxMigration } from './migrations/0010-event-outbox.js';
 import { modelVersionLocationMigration } from './migrations/0011-model-version-location.js';
+import { runModelInputsMigration } from './migrations/0012-run-model-inputs.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
@@ -27,6 +28,7 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0009-webhook-secret-ref': webhookSecretRefMigration(handle),
       '0010-event-outbox': eventOutboxMigration(handle),
       '0011-model-version-location': modelVersionLocationMigration(handle),
+      '0012-run-model-inputs': runModelInputsMigration(),
     }),
   };
 }

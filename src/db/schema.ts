@@ -81,6 +81,13 @@ export interface RunInputsTable {
   tags: string;
 }
 
+/** A logged model a run used (`runs/log-inputs` models), in the order first logged. */
+export interface RunModelInputsTable {
+  run_uuid: string;
+  model_id: string;
+  position: number;
+}
+
 export interface RunOutputsTable {
   run_uuid: string;
   model_id: string;
@@ -131,6 +138,7 @@ export interface TrackingTables {
   datasets: DatasetsTable;
   run_inputs: RunInputsTable;
   run_outputs: RunOutputsTable;
+  run_model_inputs: RunModelInputsTable;
   logged_models: LoggedModelsTable;
   logged_model_params: LoggedModelKeyValueTable;
   logged_model_tags: LoggedModelKeyValueTable;

@@ -38,7 +38,11 @@ export { parseExperimentFilter, parseExperimentOrderBy } from './experiment-filt
 export { parseLoggedModelFilter, parseLoggedModelOrderBy } from './logged-model-filter.js';
 export { buildRunSearchQuery, type RunSearchQuery } from './run-query.js';
 export { buildExperimentSearchQuery, type ExperimentSearchQuery } from './experiment-query.js';
-export { buildLoggedModelSearchQuery, type LoggedModelSearchQuery } from './logged-model-query.js';
+export {
+  buildLoggedModelSearchQuery,
+  type LoggedModelDataset,
+  type LoggedModelSearchQuery,
+} from './logged-model-query.js';
 export { encodePageToken, decodePageToken, paginate, type OffsetPage } from './page-token.js';
 export {
   buildModelVersionSearchQuery,

@@ -10,9 +10,17 @@ import { parseLoggedModelFilter, parseLoggedModelOrderBy } from './logged-model-
 import { alwaysFalse, compareInteger, compareMetric, compareString } from './sql-conditions.js';
 import { searchDialectOf, type SearchDialect } from './sql-dialect.js';
 
+/** A dataset a search is narrowed to (MLflow's `datasets` clause): its name, and its digest when given. */
+export interface LoggedModelDataset {
+  datasetName: string;
+  datasetDigest?: string;
+}
+
 export interface LoggedModelSearchQuery {
   experimentIds: number[];
   filter?: string;
+  /** Only models with a metric on one of these datasets; metric filters read only those datasets' points. */
+  datasets?: readonly LoggedModelDataset[];
   orderBy?: LoggedModelOrderByInput[];
   offset: number;
   limit: number;
@@ -29,22 +37,47 @@ const modelColumn: Record<LoggedModelOrderAttribute, RawBuilder<unknown>> = {
 };
 const modelId = sql.ref('logged_models.model_id');
 
-/** No later point (by timestamp, then step) of the same metric exists for row `m`. */
-const isLatestPoint = sql<SqlBool>`not exists (select 1 from logged_model_metrics n
-  where n.model_id = m.model_id and n.key = m.key
-    and (n.timestamp > m.timestamp or (n.timestamp = m.timestamp and n.step > m.step)))`;
+/**
+ * Whether metric row `alias` was logged on one of `datasets` (always true without datasets): name equal, and
+ * digest equal when the entry gives one.
+ */
+function onDatasets(alias: string, datasets: readonly LoggedModelDataset[]): RawBuilder<SqlBool> {
+  if (datasets.length === 0) return sql<SqlBool>`1 = 1`;
+  const name = sql.ref(`${alias}.dataset_name`);
+  const digest = sql.ref(`${alias}.dataset_digest`);
+  return sql<SqlBool>`(${sql.join(
+    datasets.map((d) =>
+      d.datasetDigest === undefined
+        ? sql`${name} = ${d.datasetName}`
+        : sql`(${name} = ${d.datasetName} and ${digest} = ${d.datasetDigest})`,
+    ),
+    sql` or `,
+  )})`;
+}
 
-function modelCondition(clause: LoggedModelFilterClause, dialect: SearchDialect): RawBuilder<SqlBool> {
+/** No later point (by timestamp, then step) of the same metric, on the searched datasets, exists for row `m`. */
+function isLatestPoint(datasets: readonly LoggedModelDataset[]): RawBuilder<SqlBool> {
+  return sql<SqlBool>`not exists (select 1 from logged_model_metrics n
+  where n.model_id = m.model_id and n.key = m.key and ${onDatasets('n', datasets)}
+    and (n.timestamp > m.timestamp or (n.timestamp = m.timestamp and n.step > m.step)))`;
+}
+
+function modelCondition(
+  clause: LoggedModelFilterClause,
+  dialect: SearchDialect,
+  datasets: readonly LoggedModelDataset[],
+): RawBuilder<SqlBool> {
   switch (clause.entity) {
     case 'metric': {
       const c = clause.condition;
+      const onSearched = onDatasets('m', datasets);
       if (c.kind === 'null') {
-        const exists = sql`select 1 from logged_model_metrics m where m.model_id = ${modelId} and m.key = ${clause.key}`;
+        const exists = sql`select 1 from logged_model_metrics m where m.model_id = ${modelId} and m.key = ${clause.key} and ${onSearched}`;
         return c.negated ? sql<SqlBool>`exists (${exists})` : sql<SqlBool>`not exists (${exists})`;
       }
       return sql<SqlBool>`exists (select 1 from logged_model_metrics m
-        where m.model_id = ${modelId} and m.key = ${clause.key}
-          and ${compareMetric(sql.ref('m.value'), sql.ref('m.is_nan'), c)} and ${isLatestPoint})`;
+        where m.model_id = ${modelId} and m.key = ${clause.key} and ${onSearched}
+          and ${compareMetric(sql.ref('m.value'), sql.ref('m.is_nan'), c)} and ${isLatestPoint(datasets)})`;
     }
     case 'param':
     case 'tag': {
@@ -100,7 +133,8 @@ function modelOrderTerms(clause: LoggedModelOrderClause, dialect: SearchDialect)
 
 /**
  * Returns a query selecting `model_id` of the matching, non-deleted logged models in search order, offset and
- * limit applied. Metric filters and orderings read each model's latest point per key (by timestamp, then step).
+ * limit applied. Metric filters and orderings read each model's latest point per key (by timestamp, then step);
+ * with `datasets`, only models with a metric on one of them match, and metric filters read those datasets' points.
  * Ties are broken by `creation_timestamp DESC` then `model_id ASC`, unless ordered already.
  */
 export function buildLoggedModelSearchQuery(
@@ -119,7 +153,13 @@ export function buildLoggedModelSearchQuery(
     q.experimentIds.length === 0
       ? query.where(alwaysFalse)
       : query.where('logged_models.experiment_id', 'in', q.experimentIds);
-  for (const clause of filter) query = query.where(modelCondition(clause, dialect));
+  const datasets = q.datasets ?? [];
+  if (datasets.length > 0) {
+    query = query.where(
+      sql<SqlBool>`exists (select 1 from logged_model_metrics m where m.model_id = ${modelId} and ${onDatasets('m', datasets)})`,
+    );
+  }
+  for (const clause of filter) query = query.where(modelCondition(clause, dialect, datasets));
 
   const terms = order.flatMap((c) => modelOrderTerms(c, dialect));
   const ordered = (key: LoggedModelOrderAttribute): boolean =>

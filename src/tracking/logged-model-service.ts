@@ -5,6 +5,8 @@ import { paginate } from '../search/index.js';
 import type { TrackingContext } from './tracking-context.js';
 import type {
   CreateLoggedModelInput,
+  GetLoggedModelOptions,
+  LoggedModelDatasetFilter,
   SearchLoggedModelsQuery,
   TrackingService,
 } from './tracking-service-contract.js';
@@ -15,7 +17,13 @@ import {
   type Page,
   type Tag,
 } from './types.js';
-import { parseExperimentId, validateMaxResults, validateParam, validateTag } from './validation.js';
+import {
+  parseExperimentId,
+  validateMaxResults,
+  validateParam,
+  validateRunId,
+  validateTag,
+} from './validation.js';
 
 /** MLflow 3 logged models: what `log_model` creates before it uploads the model's files. */
 export class LoggedModelService implements Pick<
@@ -36,10 +44,11 @@ export class LoggedModelService implements Pick<
       validateParam({ key: p.key, value: String(p.value ?? '') }),
     );
     const tags = (input.tags ?? []).map((t) => validateTag({ key: t.key, value: String(t.value ?? '') }));
+    // Like MLflow, the source run is recorded as given: it may live on another server, or not exist yet.
+    if (input.sourceRunId) validateRunId(input.sourceRunId);
     const modelId = newLoggedModelId();
     await this.ctx.transaction(async (db) => {
       const experiment = await this.ctx.activeExperiment(db, input.experimentId);
-      if (input.sourceRunId) await this.ctx.run(db, input.sourceRunId);
       await loggedModelStore.insert(db, {
         modelId,
         experimentId: parseExperimentId(experiment.experimentId),
@@ -55,9 +64,11 @@ export class LoggedModelService implements Pick<
     return this.getLoggedModel(modelId);
   }
 
-  async getLoggedModel(modelId: string): Promise<LoggedModel> {
+  async getLoggedModel(modelId: string, options: GetLoggedModelOptions = {}): Promise<LoggedModel> {
     const [model] = await loggedModelStore.loadMany(this.ctx.db, [requireId(modelId)]);
-    if (!model) throw new NotFoundError(`Logged model with ID '${modelId}' not found.`);
+    if (!model || (model.lifecycleStage === 'deleted' && options.allowDeleted !== true)) {
+      throw new NotFoundError(`Logged model with ID '${modelId}' not found.`);
+    }
     return model;
   }
 
@@ -109,8 +120,9 @@ export class LoggedModelService implements Pick<
     });
   }
 
-  searchLoggedModels(query: SearchLoggedModelsQuery): Promise<Page<LoggedModel>> {
+  async searchLoggedModels(query: SearchLoggedModelsQuery): Promise<Page<LoggedModel>> {
     const experimentIds = query.experimentIds.map(parseExperimentId);
+    const datasets = (query.datasets ?? []).map(validateDatasetFilter);
     const pageSize = validateMaxResults(
       query.maxResults,
       limits.searchMaxResults,
@@ -122,6 +134,7 @@ export class LoggedModelService implements Pick<
         : loggedModelStore.search(this.ctx.db, {
             experimentIds,
             ...(query.filter !== undefined ? { filter: query.filter } : {}),
+            ...(datasets.length > 0 ? { datasets } : {}),
             ...(query.orderBy !== undefined ? { orderBy: query.orderBy } : {}),
             offset,
             limit,
@@ -133,6 +146,19 @@ export class LoggedModelService implements Pick<
     const [model] = await loggedModelStore.loadMany(db, [requireId(modelId)]);
     if (!model) throw new NotFoundError(`Logged model with ID '${modelId}' not found.`);
   }
+}
+
+/** A `datasets` entry of a search: MLflow requires the name; the digest narrows it to one version. */
+function validateDatasetFilter(filter: LoggedModelDatasetFilter): LoggedModelDatasetFilter {
+  if (typeof filter.datasetName !== 'string' || filter.datasetName === '') {
+    throw new InvalidParameterError('`dataset_name` in the `datasets` clause must be specified.');
+  }
+  if (filter.datasetDigest !== undefined && typeof filter.datasetDigest !== 'string') {
+    throw new InvalidParameterError('`dataset_digest` in the `datasets` clause must be a string.');
+  }
+  return filter.datasetDigest !== undefined
+    ? { datasetName: filter.datasetName, datasetDigest: filter.datasetDigest }
+    : { datasetName: filter.datasetName };
 }
 
 function requireId(modelId: string): string {

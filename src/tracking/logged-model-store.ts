@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
-import { buildLoggedModelSearchQuery } from '../search/index.js';
+import { buildLoggedModelSearchQuery, type LoggedModelSearchQuery } from '../search/index.js';
 import { toMetric } from './metric-store.js';
 import { chunks, encodeMetricValue, groupBy, toLoggedModelBase } from './row-mappers.js';
 import type { LoggedModel, LoggedModelStatus, Metric, Tag } from './types.js';
@@ -88,16 +88,7 @@ export const loggedModelStore = {
     });
   },
 
-  async search(
-    db: Db,
-    q: {
-      experimentIds: number[];
-      filter?: string;
-      orderBy?: { fieldName: string; ascending?: boolean }[];
-      offset: number;
-      limit: number;
-    },
-  ): Promise<LoggedModel[]> {
+  async search(db: Db, q: LoggedModelSearchQuery): Promise<LoggedModel[]> {
     const rows = await buildLoggedModelSearchQuery(db, q).execute();
     return this.loadMany(
       db,

@@ -4,6 +4,7 @@ import { InvalidParameterError, newRunId, newRunName, NotFoundError } from '../s
 import { limits } from './limits.js';
 import { loggedModelStore } from './logged-model-store.js';
 import { metricStore } from './metric-store.js';
+import { runModelInputStore } from './run-model-input-store.js';
 import { runStore } from './run-store.js';
 import { paginate } from '../search/index.js';
 import type { TrackingContext } from './tracking-context.js';
@@ -21,6 +22,7 @@ import {
   parseExperimentId,
   validateBatchSizes,
   validateLength,
+  validateLoggedModelId,
   validateMaxResults,
   validateMetric,
   validateParam,
@@ -184,6 +186,7 @@ export class RunService implements Pick<
     inputs: { datasets?: DatasetInput[]; models?: ModelInput[] },
   ): Promise<void> {
     const datasets = (inputs.datasets ?? []).map(validateDatasetInput);
+    const models = (inputs.models ?? []).map((m) => ({ modelId: validateLoggedModelId(m.modelId) }));
     await this.ctx.transaction(async (db) => {
       const run = await this.ctx.activeRun(db, runId);
       for (const input of datasets) {
@@ -191,6 +194,7 @@ export class RunService implements Pick<
           randomUUID().replaceAll('-', ''),
         );
       }
+      await runModelInputStore.add(db, runId, models);
     });
   }
 

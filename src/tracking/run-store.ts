@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import { chunks, decodeMetricValue, groupBy, toRunInfo } from './row-mappers.js';
+import { runModelInputStore } from './run-model-input-store.js';
 import type {
   Dataset,
   DatasetInput,
@@ -45,7 +46,7 @@ export const runStore = {
     if (runIds.length === 0) return [];
     const runs = new Map<string, Run>();
     for (const slice of chunks(runIds)) {
-      const [rows, params, tags, metrics, inputs, outputs] = await Promise.all([
+      const [rows, params, tags, metrics, inputs, outputs, modelInputs] = await Promise.all([
         db.selectFrom('runs').selectAll().where('run_uuid', 'in', slice).execute(),
         db.selectFrom('params').selectAll().where('run_uuid', 'in', slice).orderBy('key').execute(),
         db.selectFrom('tags').selectAll().where('run_uuid', 'in', slice).orderBy('key').execute(),
@@ -67,6 +68,7 @@ export const runStore = {
           .orderBy('datasets.name')
           .execute(),
         db.selectFrom('run_outputs').selectAll().where('run_uuid', 'in', slice).execute(),
+        runModelInputStore.loadMany(db, slice),
       ]);
       const paramsBy = groupBy(params, (r) => r.run_uuid);
       const tagsBy = groupBy(tags, (r) => r.run_uuid);
@@ -89,7 +91,7 @@ export const runStore = {
           },
           inputs: {
             datasetInputs: (inputsBy.get(id) ?? []).map((i) => toDatasetInput(i)),
-            modelInputs: [],
+            modelInputs: modelInputs.get(id) ?? [],
           },
           outputs: {
             modelOutputs: (outputsBy.get(id) ?? []).map((o) => ({

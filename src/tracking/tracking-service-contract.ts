@@ -41,9 +41,20 @@ export interface LoggedModelOrderBy {
   datasetDigest?: string;
 }
 
+/** A dataset a logged-model search is narrowed to: models with a metric logged on it (and this digest, if given). */
+export interface LoggedModelDatasetFilter {
+  datasetName: string;
+  datasetDigest?: string;
+}
+
 export interface SearchLoggedModelsQuery {
   experimentIds: string[];
   filter?: string;
+  /**
+   * Only models with a metric on one of these datasets; metric filters in `filter` then compare the metric's
+   * values on these datasets only (MLflow's `datasets` clause).
+   */
+  datasets?: LoggedModelDatasetFilter[];
   orderBy?: LoggedModelOrderBy[];
   maxResults?: number;
   pageToken?: string;
@@ -77,6 +88,11 @@ export interface CreateLoggedModelInput {
   modelType?: string;
   params?: Tag[];
   tags?: Tag[];
+}
+
+export interface GetLoggedModelOptions {
+  /** Return the model even when it was deleted (default false: a deleted model is not found). */
+  allowDeleted?: boolean;
 }
 
 export interface MetricHistoryQuery {
@@ -140,7 +156,8 @@ export interface TrackingService {
   searchRuns(query: SearchRunsQuery): Promise<Page<Run>>;
 
   createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel>;
-  getLoggedModel(modelId: string): Promise<LoggedModel>;
+  /** A logged model; a deleted one is a 404 unless `allowDeleted` (MLflow's `allow_deleted=true`). */
+  getLoggedModel(modelId: string, options?: GetLoggedModelOptions): Promise<LoggedModel>;
   finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel>;
   deleteLoggedModel(modelId: string): Promise<void>;
   setLoggedModelTags(modelId: string, tags: Tag[]): Promise<void>;

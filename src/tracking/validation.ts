@@ -1,4 +1,11 @@
-import { anchored, int32Max, InvalidParameterError, isExperimentId, runIdSyntax } from '../shared/index.js';
+import {
+  anchored,
+  int32Max,
+  InvalidParameterError,
+  isExperimentId,
+  loggedModelIdSyntax,
+  runIdSyntax,
+} from '../shared/index.js';
 import { limits } from './limits.js';
 import type { Metric, Tag } from './types.js';
 
@@ -180,4 +187,14 @@ export function validateRunId(runId: unknown): string {
     throw new InvalidParameterError(`Invalid run ID: '${String(runId)}'`);
   }
   return runId;
+}
+
+const loggedModelIdRegExp = new RegExp(anchored(loggedModelIdSyntax));
+
+/** Logged model ids (see `loggedModelIdSyntax`), compared as exact text like run ids. */
+export function validateLoggedModelId(modelId: unknown): string {
+  if (typeof modelId !== 'string' || !loggedModelIdRegExp.test(modelId)) {
+    throw new InvalidParameterError(`Invalid logged model ID: '${String(modelId).slice(0, 100)}'`);
+  }
+  return modelId;
 }

@@ -113,7 +113,8 @@ function experimentOfRun(deps: LocateDeps, runId: string): Promise<Target[]> {
 
 function experimentOfLoggedModel(deps: LocateDeps, modelId: string): Promise<Target[]> {
   return rememberedExperiment(deps, `model:${modelId}`, async () => {
-    const model = await orNothing(() => deps.tracking.getLoggedModel(modelId));
+    // Deleted models too: their routes (and `allow_deleted=true`) still answer, under the same permission.
+    const model = await orNothing(() => deps.tracking.getLoggedModel(modelId, { allowDeleted: true }));
     return model?.experimentId;
   });
 }

@@ -86,7 +86,11 @@ export function registerLoggedModelRoutes(app: TypedApp, tracking: TrackingServi
           datasets: Type.Optional(
             Type.Array(
               Type.Object({ dataset_name: Type.String(), dataset_digest: Type.Optional(Type.String()) }),
-              { description: 'accepted, not yet applied' },
+              {
+                description:
+                  'only models with a metric logged on one of these datasets (and digest, when given); metric ' +
+                  'filters then compare the values on these datasets',
+              },
             ),
           ),
           max_results: Type.Optional(Int64()),
@@ -117,6 +121,13 @@ export function registerLoggedModelRoutes(app: TypedApp, tracking: TrackingServi
       if (b.experiment_ids.length > 0 && experimentIds.length === 0) return {};
       const query: Parameters<TrackingService['searchLoggedModels']>[0] = { experimentIds };
       if (b.filter) query.filter = b.filter;
+      if (b.datasets && b.datasets.length > 0) {
+        query.datasets = b.datasets.map((d) =>
+          d.dataset_digest !== undefined && d.dataset_digest !== ''
+            ? { datasetName: d.dataset_name, datasetDigest: d.dataset_digest }
+            : { datasetName: d.dataset_name },
+        );
+      }
       if (b.max_results !== undefined) query.maxResults = b.max_results;
       if (b.page_token) query.pageToken = b.page_token;
       if (b.order_by && b.order_by.length > 0) {
@@ -148,7 +159,12 @@ export function registerLoggedModelRoutes(app: TypedApp, tracking: TrackingServi
         response: { 200: ModelEnvelope },
       },
     },
-    async (req) => ({ model: loggedModelToWire(await tracking.getLoggedModel(req.params.model_id)) }),
+    async (req) => {
+      const allowDeleted = parseBool(req.query.allow_deleted, 'allow_deleted') === true;
+      return {
+        model: loggedModelToWire(await tracking.getLoggedModel(req.params.model_id, { allowDeleted })),
+      };
+    },
   );
 
   app.patch(
