@@ -17,6 +17,8 @@ const layers = {
   events: ['shared', 'db', 'search', 'security'],
   tracking: ['shared', 'db', 'search', 'artifacts', 'security'],
   registry: ['shared', 'db', 'search', 'artifacts', 'security', 'events', 'tracking'],
+  // Statistics, profiles, monitors and alerts; the statistics (monitoring/stats) need only shared.
+  monitoring: ['shared'],
   platform: ['shared', 'db', 'search', 'artifacts', 'security', 'events', 'tracking', 'registry'],
   client: ['shared'],
   server: ['shared', 'db', 'search', 'artifacts', 'security', 'events', 'tracking', 'registry', 'platform'],

@@ -1,0 +1,56 @@
+/**
+ * Drift statistics matching scipy 1.17 / numpy 2.4 (see docs/monitoring.md). Pure functions: no I/O, typed
+ * inputs, {@link InvalidParameterError} for bad input (empty samples, NaN, mismatched lengths).
+ */
+export type { Alternative, TestResult } from './types.js';
+export { sortSample, type Sample, type SampleInput, type SortedSample } from './numeric/sample.js';
+export {
+  ks2Samp,
+  KS_MAX_AUTO_N,
+  parseKsMethod,
+  type KsMethod,
+  type KsOptions,
+  type KsResult,
+} from './ks-two-sample.js';
+export { wassersteinDistance, wassersteinDistanceNormed, energyDistance } from './cdf-distances.js';
+export {
+  cramerVonMises2Samp,
+  cvmLimitCdf,
+  parseCvmMethod,
+  type CvmMethod,
+  type CvmResult,
+} from './cramer-von-mises.js';
+export { andersonKSamp, AD_SIGNIFICANCE_LEVELS, type AndersonKSampResult } from './anderson-darling.js';
+export {
+  mannWhitneyU,
+  type MannWhitneyMethod,
+  type MannWhitneyOptions,
+  type MannWhitneyResult,
+} from './mann-whitney.js';
+export { tTestInd, welchTTest, type TTestOptions, type TTestResult } from './t-test.js';
+export {
+  hellingerDistance,
+  jensenShannonDistance,
+  klDivergence,
+  populationStabilityIndex,
+  smoothZeroShares,
+  type LogBase,
+} from './distribution-divergences.js';
+export {
+  chiSquareContingency,
+  chiSquareGoodnessOfFit,
+  evidentlyChiSquare,
+  expectedFrequencies,
+  gTest,
+  type ChiSquareResult,
+  type DivergenceStatistic,
+} from './chi-square.js';
+export { fisherExact, type FisherExactResult, type Table2x2 } from './fisher-exact.js';
+export { proportionsZTest } from './proportions-z-test.js';
+export { histogramBinEdges, histogramCounts, parseBinRule, type BinRule } from './histogram-bins.js';
+export { benjaminiHochberg, type BenjaminiHochbergResult } from './benjamini-hochberg.js';
+export { kolmogorovSf, smirnovSf } from './special/kolmogorov.js';
+export { kstwoSf } from './special/kolmogorov-n.js';
+export { chiSquareSf } from './special/incomplete-gamma.js';
+export { studentTCdf } from './special/incomplete-beta.js';
+export { normalCdf, normalSf } from './special/error-function.js';
