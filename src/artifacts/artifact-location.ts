@@ -32,6 +32,11 @@ export interface ArtifactLocationPolicy {
    * or lie in one (except inside the artifacts destination or the default root, which the operator chose).
    */
   protectedFolders?: readonly string[];
+  /**
+   * The server's working directory: a relative location (`my_location`, `file:my_location`) is resolved against
+   * it before it is checked, as MLflow's server does. Without it relative locations are refused.
+   */
+  workingDirectory?: string;
 }
 
 const URI_SCHEME = /^([A-Za-z][A-Za-z0-9+.-]+):(.*)$/s;
@@ -63,6 +68,23 @@ export function localPathOf(location: string): string | null {
     rest = slash === -1 ? '/' : rest.slice(slash);
   }
   return rest.startsWith('/') ? decodeLeniently(rest) : null;
+}
+
+/**
+ * A relative location made absolute against `workingDirectory`, as MLflow's server resolves one
+ * (`my_location` → `/srv/cwd/my_location`, `file:my_location` → `file:///srv/cwd/my_location`); absolute paths and
+ * URIs are returned as given, and so is everything when no working directory is known. Lexical: `.` and empty
+ * segments are dropped, nothing on disk is read (`..` was refused before).
+ *
+ * Example: `resolveRelativeLocation('./runs/', '/home/ana')` → `'/home/ana/runs'`.
+ */
+export function resolveRelativeLocation(location: string, workingDirectory?: string): string {
+  if (workingDirectory === undefined || !workingDirectory.startsWith('/')) return location;
+  const file = /^file:(?!\/)(.*)$/is.exec(location);
+  const relative = file ? (file[1] ?? '') : URI_SCHEME.test(location) ? null : location;
+  if (relative === null || relative.startsWith('/') || relative === '') return location;
+  const path = `/${[...segmentsOf(workingDirectory), ...segmentsOf(relative)].join('/')}`;
+  return file ? `file://${path}` : path;
 }
 
 /** Whether `outer` is `inner` or one of its ancestors. */

@@ -21,5 +21,6 @@ export {
   localPathOf,
   locationKey,
   reservedExperimentFolder,
+  resolveRelativeLocation,
 } from './artifact-location.js';
 export type { ArtifactLocationPolicy, LocationKey } from './artifact-location.js';

@@ -155,4 +155,40 @@ describe.each(testEngines)('experiment artifact locations on %s', (engine) => {
     }
     await create(direct, 's3://bucket/team-ab');
   });
+
+  it("resolves a relative location against the server's working directory, as MLflow does, then checks it", async () => {
+    const withCwd = (serveArtifacts: boolean, workingDirectory: string): TrackingService =>
+      createTrackingService({
+        handle: database.handle,
+        defaultArtifactRoot: serveArtifacts ? 'mlflow-artifacts:/' : '/mnt/runs',
+        artifactLocations: {
+          serveArtifacts,
+          defaultArtifactRoot: serveArtifacts ? 'mlflow-artifacts:/' : '/mnt/runs',
+          artifactsDestination: serveArtifacts ? '/srv/bosun-data/artifacts' : '/mnt/runs',
+          protectedFolders: ['/var/lib/bosun'],
+          workingDirectory,
+        },
+      });
+    const direct2 = withCwd(false, `/home/ana/${engine}`);
+    const relative = await create(direct2, 'my_location');
+    expect((await direct2.getExperiment(relative)).artifactLocation).toBe(`/home/ana/${engine}/my_location`);
+    const dotted = await create(direct2, './nested/dir/');
+    expect((await direct2.getExperiment(dotted)).artifactLocation).toBe(`/home/ana/${engine}/nested/dir`);
+    const fileUri = await create(direct2, `file:relative-${engine}`);
+    expect((await direct2.getExperiment(fileUri)).artifactLocation).toBe(
+      `file:///home/ana/${engine}/relative-${engine}`,
+    );
+    // What Bosun refuses on purpose stays refused, whatever the spelling.
+    expect(await failure(create(withCwd(false, '/var/lib/bosun'), 'x'))).toMatch(/database folder/);
+    expect(await failure(create(direct2, 'my_location'))).toMatch(/overlaps the artifact location/);
+    expect(await failure(create(withCwd(true, '/home/ana'), 'elsewhere'))).toMatch(
+      /^INVALID_PARAMETER_VALUE: Invalid artifact location '\/home\/ana\/elsewhere': .*inside its artifact store/,
+    );
+    const inStore = await create(withCwd(true, '/srv/bosun-data/artifacts/team'), `rel-${engine}`);
+    expect((await serving.getExperiment(inStore)).artifactLocation).toBe(
+      `/srv/bosun-data/artifacts/team/rel-${engine}`,
+    );
+    // Without a working directory (a service built without one), relative locations are refused as before.
+    expect(await failure(create(direct, 'relative/dir'))).toMatch(/relative locations are not supported/);
+  });
 });

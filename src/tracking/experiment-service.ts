@@ -5,6 +5,7 @@ import {
   keysOverlap,
   locationKey,
   reservedExperimentFolder,
+  resolveRelativeLocation,
   type ArtifactLocationPolicy,
   type LocationKey,
 } from '../artifacts/index.js';
@@ -16,12 +17,17 @@ import {
   NotFoundError,
 } from '../shared/index.js';
 import { experimentLocationDialectOf } from './experiment-location-dialect.js';
-import { experimentStore } from './experiment-store.js';
+import { defaultPrefix, experimentStore } from './experiment-store.js';
 import { limits } from './limits.js';
 import { runStore } from './run-store.js';
 import { paginate } from '../search/index.js';
 import type { TrackingContext } from './tracking-context.js';
-import type { SearchExperimentsQuery, TrackingService } from './tracking-service-contract.js';
+import type {
+  DatasetSummary,
+  DefaultExperimentLocation,
+  SearchExperimentsQuery,
+  TrackingService,
+} from './tracking-service-contract.js';
 import type { Experiment, Page, Tag } from './types.js';
 import {
   parseExperimentId,
@@ -59,6 +65,8 @@ export class ExperimentService implements Pick<
   | 'restoreExperiment'
   | 'setExperimentTag'
   | 'deleteExperimentTag'
+  | 'adoptDefaultExperimentLocation'
+  | 'searchDatasetSummaries'
 > {
   private readonly locations: ArtifactLocationPolicy;
 
@@ -72,7 +80,12 @@ export class ExperimentService implements Pick<
 
   async createExperiment(input: { name: string; artifactLocation?: string; tags?: Tag[] }): Promise<string> {
     const name = validateExperimentName(input.name);
-    const location = input.artifactLocation ? validateArtifactLocation(input.artifactLocation) : null;
+    const location = input.artifactLocation
+      ? resolveRelativeLocation(
+          validateArtifactLocation(input.artifactLocation),
+          this.locations.workingDirectory,
+        )
+      : null;
     const key = location === null ? null : checkExperimentLocation(location, this.locations);
     const tags = (input.tags ?? []).map(validateExperimentTag);
     try {
@@ -101,6 +114,62 @@ export class ExperimentService implements Pick<
       if (isUniqueViolation(error)) throw duplicate(name);
       throw error;
     }
+  }
+
+  async adoptDefaultExperimentLocation(): Promise<DefaultExperimentLocation> {
+    const wanted = `${defaultPrefix(this.ctx.defaultArtifactRoot)}0`;
+    return this.ctx.transaction(async (db) => {
+      const current = (await this.ctx.experiment(db, '0')).artifactLocation;
+      if (current === wanted) return { location: current, changed: false };
+      const kept = (why: string): DefaultExperimentLocation => ({
+        location: current,
+        changed: false,
+        kept: `The Default experiment keeps its artifact location '${current}' although the default artifact root makes it '${wanted}': ${why}`,
+      });
+      if (await experimentStore.holdsEntities(db, 0)) {
+        return kept('it holds runs or logged models whose artifacts are stored there.');
+      }
+      const key = locationKey(wanted, this.locations.artifactsDestination);
+      if (key !== null) {
+        await experimentLocationDialectOf(db).lockCustomLocations(db);
+        for (const other of await experimentStore.customLocations(db, this.ctx.defaultArtifactRoot)) {
+          const otherKey = locationKey(other.artifactLocation, this.locations.artifactsDestination);
+          if (other.experimentId !== '0' && otherKey !== null && keysOverlap(key, otherKey)) {
+            return kept(`it overlaps the artifact location of experiment ${other.experimentId}.`);
+          }
+        }
+      }
+      await experimentStore.setArtifactLocation(db, 0, wanted);
+      return { location: wanted, changed: true };
+    });
+  }
+
+  async searchDatasetSummaries(experimentIds: string[]): Promise<DatasetSummary[]> {
+    if (experimentIds.length === 0) {
+      throw new InvalidParameterError('SearchDatasets request must specify at least one experiment_id.');
+    }
+    if (experimentIds.length > limits.datasetSearchMaxExperiments) {
+      throw new InvalidParameterError(
+        `SearchDatasets request cannot specify more than ${limits.datasetSearchMaxExperiments} experiment_ids. ` +
+          `Received ${experimentIds.length} experiment_ids.`,
+      );
+    }
+    const ids = [...new Set(experimentIds.map(parseExperimentId))];
+    const summaries = new Map<string, DatasetSummary>();
+    // Uses with different input tags can share a context: read a few more rows than answers are kept.
+    const uses = await experimentStore.datasetUses(this.ctx.db, ids, limits.datasetSummariesMax * 4);
+    for (const use of uses) {
+      const context = datasetContext(use.tags);
+      const summary: DatasetSummary = {
+        experimentId: use.experimentId,
+        name: use.name,
+        digest: use.digest,
+        ...(context !== undefined ? { context } : {}),
+      };
+      summaries.set(JSON.stringify([use.experimentId, use.name, use.digest, context ?? null]), summary);
+      if (summaries.size >= limits.datasetSummariesMax) break;
+    }
+    return [...summaries.values()];
   }
 
   /**
@@ -213,6 +282,23 @@ export class ExperimentService implements Pick<
       }
     });
   }
+}
+
+/** The `mlflow.data.context` tag (`training`, `eval`...) of a dataset input's tags, stored as JSON text. */
+function datasetContext(tagsJson: string): string | undefined {
+  let tags: unknown;
+  try {
+    tags = JSON.parse(tagsJson);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(tags)) return undefined;
+  for (const tag of tags as unknown[]) {
+    if (typeof tag !== 'object' || tag === null) continue;
+    const { key, value } = tag as { key?: unknown; value?: unknown };
+    if (key === 'mlflow.data.context' && typeof value === 'string') return value;
+  }
+  return undefined;
 }
 
 function duplicate(name: string): AlreadyExistsError {

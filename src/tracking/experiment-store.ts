@@ -7,7 +7,7 @@ import type { Experiment, LifecycleStage, Tag } from './types.js';
 type Db = Kysely<Database>;
 
 /** What the id of an experiment created without a location is appended to (`mlflow-artifacts:/` + `7`). */
-function defaultPrefix(defaultRoot: string): string {
+export function defaultPrefix(defaultRoot: string): string {
   return defaultRoot.endsWith('/') ? defaultRoot : `${defaultRoot}/`;
 }
 
@@ -62,6 +62,62 @@ export const experimentStore = {
       experimentId: String(r.experiment_id),
       artifactLocation: r.artifact_location,
     }));
+  },
+
+  /** Whether the experiment has a run or a logged model (deleted ones too): files may then be at its location. */
+  async holdsEntities(db: Db, id: number): Promise<boolean> {
+    const run = await db
+      .selectFrom('runs')
+      .select('run_uuid')
+      .where('experiment_id', '=', id)
+      .limit(1)
+      .executeTakeFirst();
+    if (run) return true;
+    const model = await db
+      .selectFrom('logged_models')
+      .select('model_id')
+      .where('experiment_id', '=', id)
+      .limit(1)
+      .executeTakeFirst();
+    return model !== undefined;
+  },
+
+  /**
+   * The datasets runs of these experiments used, each with its input's tags (JSON text, `[{key, value}]`), distinct,
+   * by experiment, name and digest; at most `limit` rows.
+   */
+  async datasetUses(
+    db: Db,
+    ids: number[],
+    limit: number,
+  ): Promise<{ experimentId: string; name: string; digest: string; tags: string }[]> {
+    if (ids.length === 0) return [];
+    const rows = await db
+      .selectFrom('datasets')
+      .innerJoin('run_inputs', 'run_inputs.dataset_uuid', 'datasets.dataset_uuid')
+      .select(['datasets.experiment_id', 'datasets.name', 'datasets.digest', 'run_inputs.tags'])
+      .distinct()
+      .where('datasets.experiment_id', 'in', ids)
+      .orderBy('datasets.experiment_id')
+      .orderBy('datasets.name')
+      .orderBy('datasets.digest')
+      .orderBy('run_inputs.tags')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      experimentId: String(r.experiment_id),
+      name: r.name,
+      digest: r.digest,
+      tags: r.tags,
+    }));
+  },
+
+  async setArtifactLocation(db: Db, id: number, location: string): Promise<void> {
+    await db
+      .updateTable('experiments')
+      .set({ artifact_location: location })
+      .where('experiment_id', '=', id)
+      .execute();
   },
 
   async findById(db: Db, id: number): Promise<Experiment | undefined> {

@@ -15,8 +15,11 @@ export const limits = {
   searchDefaultResults: 1000,
   historyMaxResults: 25000,
   bulkIntervalMaxRuns: 100,
-  bulkIntervalMaxResults: 1000,
-  bulkIntervalDefaultResults: 320,
+  /** Largest and default `max_results` of `get-history-bulk-interval` (MLflow's MAX_RESULTS_PER_RUN). */
+  bulkIntervalMaxResults: 2500,
+  /** `experiments/search-datasets`: experiments per request, and summaries answered. */
+  datasetSearchMaxExperiments: 20,
+  datasetSummariesMax: 1000,
   datasetNameLength: 500,
   datasetDigestLength: 36,
   datasetSourceLength: 65535,

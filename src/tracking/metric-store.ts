@@ -116,6 +116,71 @@ export const metricStore = {
     const rows = await q.orderBy('step').orderBy('timestamp').orderBy('id').execute();
     return rows.map((r) => ({ ...toMetric(r), runId }));
   },
+
+  /** The distinct steps at which a run logged a key, ascending. */
+  async distinctSteps(db: Db, runId: string, key: string): Promise<number[]> {
+    const rows = await db
+      .selectFrom('metrics')
+      .select('step')
+      .distinct()
+      .where('run_uuid', '=', runId)
+      .where('key', '=', key)
+      .orderBy('step')
+      .execute();
+    return rows.map((r) => Number(r.step));
+  },
+
+  /** A run's values of a key at the given steps (ascending), by step, timestamp and value; at most `limit`. */
+  async atSteps(db: Db, runId: string, key: string, steps: number[], limit: number): Promise<Metric[]> {
+    const out: Metric[] = [];
+    for (const slice of chunks(steps)) {
+      if (out.length >= limit) break;
+      const rows = await db
+        .selectFrom('metrics')
+        .select(['key', 'value', 'is_nan', 'timestamp', 'step', 'model_id', 'dataset_name', 'dataset_digest'])
+        .where('run_uuid', '=', runId)
+        .where('key', '=', key)
+        .where('step', 'in', slice)
+        .orderBy('step')
+        .orderBy('timestamp')
+        .orderBy('value')
+        .orderBy('is_nan')
+        .orderBy('id')
+        .limit(limit - out.length)
+        .execute();
+      out.push(...rows.map((r) => ({ ...toMetric(r), runId })));
+    }
+    return out;
+  },
+
+  /** Values of a key of several runs, by run id, then timestamp, step and value; at most `limit`. */
+  async ofRuns(db: Db, runIds: string[], key: string, limit: number): Promise<Metric[]> {
+    if (runIds.length === 0) return [];
+    const rows = await db
+      .selectFrom('metrics')
+      .select([
+        'run_uuid',
+        'key',
+        'value',
+        'is_nan',
+        'timestamp',
+        'step',
+        'model_id',
+        'dataset_name',
+        'dataset_digest',
+      ])
+      .where('run_uuid', 'in', runIds)
+      .where('key', '=', key)
+      .orderBy('run_uuid')
+      .orderBy('timestamp')
+      .orderBy('step')
+      .orderBy('value')
+      .orderBy('is_nan')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...toMetric(r), runId: r.run_uuid }));
+  },
 };
 
 export function toMetric(r: {

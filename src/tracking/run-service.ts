@@ -9,7 +9,6 @@ import { runStore } from './run-store.js';
 import { paginate } from '../search/index.js';
 import type { TrackingContext } from './tracking-context.js';
 import type {
-  BulkIntervalQuery,
   CreateRunInput,
   LogBatchInput,
   MetricHistoryQuery,
@@ -50,7 +49,6 @@ export class RunService implements Pick<
   | 'logOutputs'
   | 'recordLoggedModel'
   | 'getMetricHistory'
-  | 'getMetricHistoryBulkInterval'
   | 'searchRuns'
 > {
   constructor(private readonly ctx: TrackingContext) {}
@@ -243,41 +241,6 @@ export class RunService implements Pick<
     );
   }
 
-  async getMetricHistoryBulkInterval(query: BulkIntervalQuery): Promise<Metric[]> {
-    if (query.runIds.length === 0)
-      throw new InvalidParameterError(
-        'GetMetricHistoryBulkInterval request must specify at least one run_id.',
-      );
-    if (query.runIds.length > limits.bulkIntervalMaxRuns) {
-      throw new InvalidParameterError(
-        `GetMetricHistoryBulkInterval request cannot specify more than ${limits.bulkIntervalMaxRuns} run_ids. Received ${query.runIds.length} run_ids.`,
-      );
-    }
-    if (!query.metricKey)
-      throw new InvalidParameterError("Missing value for required parameter 'metric_key'.");
-    if (query.startStep !== undefined && query.endStep !== undefined && query.startStep > query.endStep) {
-      throw new InvalidParameterError('end_step must be greater than start_step.');
-    }
-    const maxResults = validateMaxResults(
-      query.maxResults,
-      limits.bulkIntervalMaxResults,
-      limits.bulkIntervalDefaultResults,
-    );
-    const out: Metric[] = [];
-    for (const runId of query.runIds) {
-      await this.ctx.run(this.ctx.db, runId);
-      const points = await metricStore.historyAll(
-        this.ctx.db,
-        runId,
-        query.metricKey,
-        query.startStep,
-        query.endStep,
-      );
-      out.push(...sampleBySteps(points, maxResults));
-    }
-    return out;
-  }
-
   async searchRuns(query: SearchRunsQuery): Promise<Page<Run>> {
     const experimentIds = query.experimentIds.map(parseExperimentId);
     const pageSize = validateMaxResults(
@@ -351,10 +314,3 @@ function validateDatasetInput(input: DatasetInput): DatasetInput {
 }
 
 /** Keeps at most `max` distinct steps, spread evenly, always with the first and last; all points of a kept step. */
-function sampleBySteps(points: Metric[], max: number): Metric[] {
-  const steps = [...new Set(points.map((p) => p.step))];
-  if (steps.length <= max) return points;
-  const keep = new Set<number>();
-  for (let i = 0; i < max; i++) keep.add(steps[Math.round((i * (steps.length - 1)) / (max - 1))]!);
-  return points.filter((p) => keep.has(p.step));
-}

@@ -109,6 +109,29 @@ export interface BulkIntervalQuery {
   endStep?: number;
   maxResults?: number;
 }
+/** The web UI's `metrics/get-history-bulk`: every value of one metric of several runs, at most `maxResults`. */
+export interface MetricHistoryBulkQuery {
+  runIds: string[];
+  metricKey: string;
+  maxResults?: number;
+}
+
+/** A dataset used by runs of an experiment, with the context it was used in (`mlflow.data.context`). */
+export interface DatasetSummary {
+  experimentId: string;
+  name: string;
+  digest: string;
+  context?: string;
+}
+
+/** What `adoptDefaultExperimentLocation` found: the Default experiment's location, and why it was kept. */
+export interface DefaultExperimentLocation {
+  location: string;
+  changed: boolean;
+  /** Why the location stayed what it was although the default artifact root names another. */
+  kept?: string;
+}
+
 
 /**
  * Everything experiment tracking can do, with no HTTP in sight: the MLflow adapter, the native API, the CLI
@@ -128,6 +151,14 @@ export interface TrackingService {
   deleteExperiment(experimentId: string): Promise<void>;
   restoreExperiment(experimentId: string): Promise<void>;
   setExperimentTag(experimentId: string, key: string, value: string): Promise<void>;
+  /**
+   * Called when the server starts: the Default experiment (0), made by the first migration, takes the location
+   * `<default artifact root>/0` (as MLflow's server gives it from its flag) while it holds no runs or logged models
+   * and that location overlaps no other experiment's; otherwise it keeps its location (`kept` says why).
+   */
+  adoptDefaultExperimentLocation(): Promise<DefaultExperimentLocation>;
+  /** The datasets runs of these experiments used, by experiment, name, digest and context (at most 1000). */
+  searchDatasetSummaries(experimentIds: string[]): Promise<DatasetSummary[]>;
   deleteExperimentTag(experimentId: string, key: string): Promise<void>;
 
   createRun(input: CreateRunInput): Promise<Run>;
@@ -152,6 +183,8 @@ export interface TrackingService {
   recordLoggedModel(runId: string, model: Record<string, unknown>): Promise<void>;
   getMetricHistory(query: MetricHistoryQuery): Promise<Page<Metric>>;
   /** Up to `maxResults` points per run, sampled evenly over steps, each with `runId` set. */
+  /** All values of one metric of several runs, by run id then timestamp, step and value; `runId` set on each. */
+  getMetricHistoryBulk(query: MetricHistoryBulkQuery): Promise<Metric[]>;
   getMetricHistoryBulkInterval(query: BulkIntervalQuery): Promise<Metric[]>;
   searchRuns(query: SearchRunsQuery): Promise<Page<Run>>;
 

@@ -3,6 +3,7 @@ import type { DatabaseHandle } from '../db/index.js';
 import { bindMethods, type Clock, systemClock } from '../shared/index.js';
 import { ExperimentService } from './experiment-service.js';
 import { LoggedModelService } from './logged-model-service.js';
+import { MetricHistoryService } from './metric-history-service.js';
 import { RunService } from './run-service.js';
 import { TrackingContext } from './tracking-context.js';
 import type { TrackingService } from './tracking-service-contract.js';
@@ -28,6 +29,7 @@ export function createTrackingService(options: TrackingServiceOptions): Tracking
   return {
     ...bindMethods(new ExperimentService(ctx, options.artifactLocations)),
     ...bindMethods(new RunService(ctx)),
+    ...bindMethods(new MetricHistoryService(ctx)),
     ...bindMethods(new LoggedModelService(ctx)),
   };
 }

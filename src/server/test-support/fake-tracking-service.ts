@@ -7,7 +7,10 @@ import type {
   BulkIntervalQuery,
   CreateLoggedModelInput,
   CreateRunInput,
+  DatasetSummary,
+  DefaultExperimentLocation,
   LogBatchInput,
+  MetricHistoryBulkQuery,
   MetricHistoryQuery,
   SearchExperimentsQuery,
   SearchLoggedModelsQuery,
@@ -290,6 +293,25 @@ export class FakeTrackingService implements TrackingService {
     return query.runIds.flatMap((runId) =>
       (this.history.get(`${runId}/${query.metricKey}`) ?? []).map((m) => ({ ...m, runId })),
     );
+  }
+
+  async getMetricHistoryBulk(query: MetricHistoryBulkQuery): Promise<Metric[]> {
+    this.record('getMetricHistoryBulk', query);
+    return [...new Set(query.runIds)]
+      .sort()
+      .flatMap((runId) =>
+        (this.history.get(`${runId}/${query.metricKey}`) ?? []).map((m) => ({ ...m, runId })),
+      );
+  }
+
+  async adoptDefaultExperimentLocation(): Promise<DefaultExperimentLocation> {
+    this.record('adoptDefaultExperimentLocation');
+    return { location: this.experiments.get('0')!.artifactLocation, changed: false };
+  }
+
+  async searchDatasetSummaries(experimentIds: string[]): Promise<DatasetSummary[]> {
+    this.record('searchDatasetSummaries', experimentIds);
+    return [];
   }
 
   async searchRuns(query: SearchRunsQuery): Promise<Page<Run>> {

@@ -1,0 +1,144 @@
+import { InvalidParameterError } from '../shared/index.js';
+import { limits } from './limits.js';
+import { metricStore } from './metric-store.js';
+import type { TrackingContext } from './tracking-context.js';
+import type {
+  BulkIntervalQuery,
+  MetricHistoryBulkQuery,
+  TrackingService,
+} from './tracking-service-contract.js';
+import type { Metric } from './types.js';
+
+/** Index of the first item of `sorted` that is `>= value` (Python's `bisect_left`). */
+function firstAtLeast(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** Index after the last item of `sorted` that is `<= value` (Python's `bisect_right`). */
+function firstAbove(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! <= value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * The steps MLflow's server samples for `get-history-bulk-interval` (its 2.11-3.11 rule, which its web UI and
+ * tests expect): over the sorted union of the runs' steps within [start, end] (start 0 and end the last step when
+ * no range is given), every `n / max`-th step (`floor(i * n / max)` for i < max) and the last one, plus each run's
+ * own first and last step when they are within the range.
+ *
+ * Example: one run with steps 0..9 and `max` 5 → `[0, 2, 4, 6, 8, 9]`.
+ */
+export function sampledSteps(
+  /** Each run's distinct steps, ascending. */
+  stepsPerRun: readonly (readonly number[])[],
+  max: number,
+  range?: { start: number; end: number },
+): number[] {
+  const all = [...new Set(stepsPerRun.flat())].sort((a, b) => a - b);
+  const start = range?.start ?? 0;
+  const end = range?.end ?? all.at(-1) ?? 0;
+  const chosen = new Set<number>();
+  for (const steps of stepsPerRun) {
+    if (steps.length === 0) continue;
+    for (const bound of [steps[0]!, steps.at(-1)!]) {
+      if (bound >= start && bound <= end) chosen.add(bound);
+    }
+  }
+  const from = firstAtLeast(all, start);
+  const to = firstAbove(all, end);
+  const count = to - from;
+  if (count <= max) {
+    for (const step of all.slice(from, to)) chosen.add(step);
+  } else {
+    const interval = count / max;
+    for (let i = 0; i < max; i++) chosen.add(all[from + Math.floor(i * interval)]!);
+    chosen.add(all[to - 1]!);
+  }
+  return [...chosen].sort((a, b) => a - b);
+}
+
+function checkRunCount(request: string, runIds: readonly string[], atMost: string): void {
+  if (runIds.length > limits.bulkIntervalMaxRuns) {
+    throw new InvalidParameterError(
+      `${request} request ${atMost} ${limits.bulkIntervalMaxRuns} run_ids. Received ${runIds.length} run_ids.`,
+    );
+  }
+}
+
+/** The web UI's metric charts: histories of several runs at once, whole or sampled over steps. */
+export class MetricHistoryService implements Pick<
+  TrackingService,
+  'getMetricHistoryBulk' | 'getMetricHistoryBulkInterval'
+> {
+  constructor(private readonly ctx: TrackingContext) {}
+
+  async getMetricHistoryBulkInterval(query: BulkIntervalQuery): Promise<Metric[]> {
+    if (query.runIds.length === 0) {
+      throw new InvalidParameterError("Missing value for required parameter 'run_ids'.");
+    }
+    checkRunCount('GetMetricHistoryBulkInterval', query.runIds, 'must specify at most');
+    if (!query.metricKey) {
+      throw new InvalidParameterError("Missing value for required parameter 'metric_key'.");
+    }
+    const max = query.maxResults ?? limits.bulkIntervalMaxResults;
+    if (!Number.isInteger(max) || max < 1 || max > limits.bulkIntervalMaxResults) {
+      throw new InvalidParameterError(`max_results must be between 1 and ${limits.bulkIntervalMaxResults}.`);
+    }
+    const { startStep, endStep } = query;
+    if ((startStep === undefined) !== (endStep === undefined)) {
+      throw new InvalidParameterError(
+        'If either start step or end step are specified, both must be specified.',
+      );
+    }
+    if (startStep !== undefined && endStep !== undefined && startStep > endStep) {
+      throw new InvalidParameterError(
+        `end_step must be greater than start_step. Found start_step=${startStep} and end_step=${endStep}.`,
+      );
+    }
+    const db = this.ctx.db;
+    const stepsPerRun: number[][] = [];
+    for (const runId of query.runIds) {
+      await this.ctx.run(db, runId);
+      stepsPerRun.push(await metricStore.distinctSteps(db, runId, query.metricKey));
+    }
+    const range =
+      startStep !== undefined && endStep !== undefined ? { start: startStep, end: endStep } : undefined;
+    const steps = sampledSteps(stepsPerRun, max, range);
+    const out: Metric[] = [];
+    for (const runId of query.runIds) {
+      out.push(...(await metricStore.atSteps(db, runId, query.metricKey, steps, limits.historyMaxResults)));
+    }
+    return out;
+  }
+
+  async getMetricHistoryBulk(query: MetricHistoryBulkQuery): Promise<Metric[]> {
+    if (query.runIds.length === 0) {
+      throw new InvalidParameterError('GetMetricHistoryBulk request must specify at least one run_id.');
+    }
+    checkRunCount('GetMetricHistoryBulk', query.runIds, 'cannot specify more than');
+    if (!query.metricKey) {
+      throw new InvalidParameterError('GetMetricHistoryBulk request must specify a metric_key.');
+    }
+    const max = query.maxResults ?? limits.historyMaxResults;
+    if (!Number.isInteger(max) || max < 1) {
+      throw new InvalidParameterError(
+        `Invalid value ${max} for parameter 'max_results' supplied. It must be a positive integer.`,
+      );
+    }
+    const runIds = [...new Set(query.runIds)];
+    return metricStore.ofRuns(this.ctx.db, runIds, query.metricKey, Math.min(max, limits.historyMaxResults));
+  }
+}
