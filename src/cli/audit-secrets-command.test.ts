@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase } from '../db/index.js';
 import { AuditLog } from '../security/audit/index.js';
-import { MasterKey } from '../security/secrets/index.js';
+import { MasterKey } from '../shared/index.js';
 import type { CliIo } from './cli-context.js';
 import { runCli } from './program.js';
 

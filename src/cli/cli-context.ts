@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { BosunClient, type FetchFn } from '../client/index.js';
 import { InvalidParameterError, loadClientConfig } from '../shared/index.js';
-import type { ViewType } from '../tracking/index.js';
+import type { ViewType } from '../search/index.js';
 
 /** What a command may touch outside itself; passed in so tests can run the CLI in-process. */
 export interface CliIo {

@@ -5,12 +5,11 @@ import {
   parsePermission,
   type PermissionService,
   type Grant,
-  type Permission,
   type ResourceKind,
 } from '../security/permissions/index.js';
 import { registryQueries } from '../registry/index.js';
 import { UserService } from '../security/users/index.js';
-import { InvalidParameterError, NotFoundError } from '../shared/index.js';
+import { InvalidParameterError, NotFoundError, type Permission } from '../shared/index.js';
 import { trackingQueries } from '../tracking/index.js';
 import type { CliIo } from './cli-context.js';
 import { cliActor, withDbOption, withPlatform } from './server-database.js';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { AuditOutcome } from '../security/audit/index.js';
-import type { MasterKey, SecretStore } from '../security/secrets/index.js';
-import { InvalidParameterError, loadMasterKey } from '../shared/index.js';
+import type { SecretStore } from '../security/secrets/index.js';
+import { InvalidParameterError, loadMasterKey, type MasterKey } from '../shared/index.js';
 import { backendStoreUriOf } from './audit-command.js';
 import type { CliIo } from './cli-context.js';
 import { cliActor, withPlatform } from './server-database.js';

@@ -23,7 +23,6 @@ export type {
   SearchRunsQuery,
   Tag,
   UpdateRunInput,
-  ViewType,
 } from '../tracking/index.js';
 
 /** The values of the unions above, for parsing wire answers (the client holds no server code). */

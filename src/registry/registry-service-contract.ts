@@ -1,4 +1,4 @@
-import type { Visibility } from '../security/permissions/index.js';
+import type { Visibility } from '../search/index.js';
 import type { ModelStage, ModelVersion, Page, RegisteredModel, Tag } from './types.js';
 
 export interface SearchRegistryQuery {

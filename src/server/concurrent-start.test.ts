@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase, type DatabaseHandle, type Engine } from '../db/index.js';
 import { createPostgresDatabase, testEngines } from '../db/test-support/test-databases.js';
 import { signingSecretPath } from '../registry/webhooks/index.js';
-import { MasterKey, SecretStore } from '../security/secrets/index.js';
+import { SecretStore } from '../security/secrets/index.js';
+import { MasterKey } from '../shared/index.js';
 import { basic } from './test-support/auth-test-server.js';
 import {
   startServerProcess,

@@ -11,9 +11,8 @@ import type {
   RunInfo,
   RunStatus,
   Tag,
-  ViewType,
 } from './types.js';
-import type { Visibility } from '../security/permissions/index.js';
+import type { ViewType, Visibility } from '../search/index.js';
 
 export interface SearchExperimentsQuery {
   /** Only experiments the caller may read (absent: all). */

@@ -6,9 +6,6 @@ export const lifecycleStages: readonly LifecycleStage[] = ['active', 'deleted'];
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
 export const runStatuses: readonly RunStatus[] = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
 
-/** Which lifecycle stages a search returns (defined by search/, which filters on it). */
-export { viewTypes, type ViewType } from '../search/index.js';
-
 export interface Tag {
   key: string;
   value: string;

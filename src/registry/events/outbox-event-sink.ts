@@ -7,8 +7,7 @@ import {
   type EventLog,
   type OutboxEvent,
 } from '../../events/index.js';
-import { visibilityCondition } from '../../search/index.js';
-import type { Visibility } from '../../security/permissions/index.js';
+import { visibilityCondition, type Visibility } from '../../search/index.js';
 import { InvalidParameterError } from '../../shared/index.js';
 import { isRegistryEventType } from './event-type-list.js';
 import type {

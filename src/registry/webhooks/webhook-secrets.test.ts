@@ -14,7 +14,8 @@ import {
   testEngines,
   type TestDatabase,
 } from '../../db/test-support/test-databases.js';
-import { MasterKey, SecretStore } from '../../security/secrets/index.js';
+import { SecretStore } from '../../security/secrets/index.js';
+import { MasterKey } from '../../shared/index.js';
 import type { Clock } from '../../shared/clock.js';
 import { BosunError } from '../../shared/errors.js';
 import type { RegistryEventInput } from '../events/index.js';

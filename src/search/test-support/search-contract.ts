@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ViewType } from '../../tracking/types.js';
+import type { ViewType } from '../view-type.js';
 import { InvalidParameterError } from '../../shared/errors.js';
 import {
   buildExperimentSearchQuery,

@@ -1,12 +1,4 @@
-export {
-  isVisible,
-  permissionLevels,
-  type Action,
-  type Grant,
-  type Permission,
-  type ResourceKind,
-  type Visibility,
-} from './types.js';
+export type { Action, Grant, ResourceKind } from './types.js';
 export type { PermissionService } from './permission-service-contract.js';
 export { SqlPermissionService, type PermissionServiceOptions } from './permission-service.js';
 export { allows, isPermission, parsePermission } from './levels.js';

@@ -1,5 +1,5 @@
-import { InvalidParameterError } from '../../shared/index.js';
-import { permissionLevels, type Action, type Permission } from './types.js';
+import { InvalidParameterError, permissionLevels, type Permission } from '../../shared/index.js';
+import type { Action } from './types.js';
 
 /** What each level allows, as in MLflow's auth app (each level includes the ones below it). */
 const allowed: Readonly<Record<Permission, Readonly<Record<Action, boolean>>>> = {

@@ -1,5 +1,7 @@
+import type { Visibility } from '../../search/index.js';
+import type { Permission } from '../../shared/index.js';
 import type { User } from '../users/index.js';
-import type { Action, Grant, Permission, ResourceKind, Visibility } from './types.js';
+import type { Action, Grant, ResourceKind } from './types.js';
 
 /**
  * Per-user grants on experiments and registered models, the configured default permission, and the decisions

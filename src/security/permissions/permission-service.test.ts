@@ -5,7 +5,8 @@ import type { Clock } from '../../shared/clock.js';
 import { UserService, type User } from '../users/index.js';
 import { allows, isPermission, parsePermission } from './levels.js';
 import { SqlPermissionService } from './permission-service.js';
-import { permissionLevels, type Action, type Permission } from './types.js';
+import { permissionLevels, type Permission } from '../../shared/index.js';
+import type { Action } from './types.js';
 
 async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
   try {

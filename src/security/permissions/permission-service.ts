@@ -6,15 +6,17 @@ import {
   InvalidParameterError,
   isExperimentId,
   NotFoundError,
+  type Permission,
   systemClock,
 } from '../../shared/index.js';
+import type { Visibility } from '../../search/index.js';
 import type { User } from '../users/index.js';
 import { usernameKey } from '../users/validation.js';
 import { allows, parsePermission } from './levels.js';
 import type { PermissionService } from './permission-service-contract.js';
 import { type GrantRow, permissionStore } from './permission-store.js';
 import { checkResourceKind, validateResourceId } from './resource-ids.js';
-import type { Action, Grant, Permission, ResourceKind, Visibility } from './types.js';
+import type { Action, Grant, ResourceKind } from './types.js';
 
 type Db = Kysely<Database>;
 

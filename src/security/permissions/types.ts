@@ -1,10 +1,5 @@
 import type { Permission } from '../../shared/index.js';
 
-// The level names live in shared/ (the configuration reads the default permission), the visibility in search/
-// (searches apply it in SQL); both are part of this folder's vocabulary and re-exported here.
-export { permissionLevels, type Permission } from '../../shared/index.js';
-export { isVisible, type Visibility } from '../../search/index.js';
-
 /** What a request wants to do to a resource. */
 export type Action = 'read' | 'update' | 'delete' | 'manage';
 

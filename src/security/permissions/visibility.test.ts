@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isVisible } from './types.js';
+import { isVisible } from '../../search/index.js';
 
 describe('isVisible', () => {
   it('reads every resource, every one but the hidden, or only the shown', () => {

@@ -4,7 +4,7 @@ import { testEngines, type TestDatabase } from '../../db/test-support/test-datab
 import type { SecretTables } from '../../db/schema-secrets.js';
 import { InvalidParameterError } from '../../shared/errors.js';
 import { SecretIntegrityError, WrongMasterKeyError } from './errors.js';
-import { MasterKey, parseMasterKey } from './master-key.js';
+import { MasterKey, parseMasterKey } from '../../shared/index.js';
 import { SecretStore } from './secret-store.js';
 import { openSecretsTestDatabase } from './test-support/secrets-test-db.js';
 

@@ -5,7 +5,7 @@ import { testEngines, type TestDatabase } from '../../db/test-support/test-datab
 import type { SecretTables } from '../../db/schema-secrets.js';
 import { BosunError, InvalidParameterError, NotFoundError } from '../../shared/errors.js';
 import { SecretCasConflictError } from './errors.js';
-import { MasterKey } from './master-key.js';
+import { MasterKey } from '../../shared/index.js';
 import { SecretStore } from './secret-store.js';
 import { ensureSecretsSchema, openSecretsTestDatabase } from './test-support/secrets-test-db.js';
 

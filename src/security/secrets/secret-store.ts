@@ -16,10 +16,10 @@ import {
   InvalidStateError,
   NotFoundError,
   systemClock,
+  type MasterKey,
 } from '../../shared/index.js';
 import { aad, open, seal } from './cipher.js';
 import { SecretCasConflictError, SecretIntegrityError, WrongMasterKeyError } from './errors.js';
-import type { MasterKey } from './master-key.js';
 import type {
   ConfigureOptions,
   PutOptions,

@@ -8,7 +8,7 @@ import {
   startWebhookReceiver,
   type WebhookReceiver,
 } from '../../registry/webhooks/test-support/webhook-receiver.js';
-import { MasterKey } from '../../security/secrets/index.js';
+import { MasterKey } from '../../shared/index.js';
 import { loadServerConfig, type ServerConfig } from '../../shared/config.js';
 import { waitFor } from '../../shared/test-support/wait-for.js';
 import { startServer, type RunningServer } from '../start-server.js';

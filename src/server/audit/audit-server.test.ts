@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../db/index.js';
-import { MasterKey } from '../../security/secrets/index.js';
+import { MasterKey } from '../../shared/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { openPlatform } from '../../platform/index.js';
 import { buildApp } from '../app.js';

@@ -1,12 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { PermissionService } from '../../security/permissions/index.js';
 import { validateResourceId } from '../../security/permissions/index.js';
-import {
-  isVisible,
-  type Action,
-  type ResourceKind,
-  type Visibility,
-} from '../../security/permissions/index.js';
+import type { Action, ResourceKind } from '../../security/permissions/index.js';
+import { isVisible, type Visibility } from '../../search/index.js';
 import type { User } from '../../security/users/index.js';
 import { PermissionDeniedError } from '../../shared/index.js';
 import type { TypedApp } from '../typed-app.js';

@@ -9,8 +9,8 @@ import type {
   RunInfo,
   RunStatus,
   Tag,
-  ViewType,
 } from '../../tracking/index.js';
+import type { ViewType } from '../../search/index.js';
 import { invalidParameter, missingParameter } from '../param-errors.js';
 import type {
   ExperimentOutWire,
