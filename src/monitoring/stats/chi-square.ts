@@ -156,9 +156,14 @@ export function evidentlyChiSquare(
   reference: ArrayLike<number>,
   current: ArrayLike<number>,
 ): ChiSquareResult {
-  const nRef = pairwiseSum(reference);
-  const nCur = pairwiseSum(current);
-  const expected = Array.from(reference, (r) => (r * nCur) / nRef);
+  if (reference.length !== current.length || reference.length === 0) {
+    throw new InvalidParameterError(
+      'chisquare: reference and current counts must be non-empty and of the same length',
+    );
+  }
+  // Evidently scales by k = n_cur/n_ref first (`k_norm`), then multiplies.
+  const kNorm = pairwiseSum(current) / pairwiseSum(reference);
+  const expected = Array.from(reference, (r) => r * kNorm);
   if (expected.some((e, i) => e === 0 && current[i]! > 0)) {
     const stat = Infinity;
     return { statistic: stat, pValue: 0, dof: reference.length - 1 };

@@ -54,3 +54,33 @@ export { kstwoSf } from './special/kolmogorov-n.js';
 export { chiSquareSf } from './special/incomplete-gamma.js';
 export { studentTCdf } from './special/incomplete-beta.js';
 export { normalCdf, normalSf } from './special/error-function.js';
+export {
+  inferColumnType,
+  isMissing,
+  INTEGER_CARDINALITY_LIMIT,
+  type ColumnType,
+  type ColumnValue,
+} from './drift/column-types.js';
+export {
+  compare,
+  DRIFT_METHODS,
+  parseDriftMethod,
+  runDriftMethod,
+  type Comparator,
+  type DriftMethod,
+  type DriftMethodSpec,
+} from './drift/drift-methods.js';
+export {
+  BOSUN_PRESET,
+  EVIDENTLY_PRESET,
+  EVIDENTLY_SMALL_REFERENCE_MAX,
+  evidentlyDefaultMethod,
+  type DriftPreset,
+} from './drift/drift-preset.js';
+export { evidentlyBinnedShares, type BinnedShares } from './drift/binning.js';
+export {
+  datasetDrift,
+  type ColumnDrift,
+  type DatasetDrift,
+  type DriftOptions,
+} from './drift/dataset-drift.js';

@@ -1,0 +1,187 @@
+import { InvalidParameterError } from '../../../shared/index.js';
+import { benjaminiHochberg } from '../benjamini-hochberg.js';
+import type { Category } from './categories.js';
+import { categoryKey } from './categories.js';
+import { inferColumnType, isMissing, type ColumnType, type ColumnValue } from './column-types.js';
+import {
+  compare,
+  DRIFT_METHODS,
+  runDriftMethod,
+  type Comparator,
+  type DriftMethod,
+} from './drift-methods.js';
+import { EVIDENTLY_PRESET, type DriftPreset } from './drift-preset.js';
+
+/** Per-column overrides; precedence is column > column type > global > the method's default (as Evidently). */
+export interface DriftOptions {
+  readonly preset?: DriftPreset;
+  /** Declared column types (otherwise inferred from the reference, {@link inferColumnType}). */
+  readonly columnTypes?: Readonly<Record<string, ColumnType>>;
+  /** A method for every column, per type, or per column (most specific wins). */
+  readonly method?: DriftMethod;
+  readonly methodByType?: Partial<Readonly<Record<ColumnType, DriftMethod>>>;
+  readonly methodByColumn?: Readonly<Record<string, DriftMethod>>;
+  /** Threshold for every column, per type, or per column (most specific wins). */
+  readonly threshold?: number;
+  readonly thresholdByType?: Partial<Readonly<Record<ColumnType, number>>>;
+  readonly thresholdByColumn?: Readonly<Record<string, number>>;
+  readonly driftShare?: number;
+  readonly multipleTesting?: DriftPreset['multipleTesting'];
+  readonly fdr?: number;
+}
+
+/** One column's verdict. A column with no applicable method (text, datetime) is `skipped`. */
+export type ColumnDrift =
+  | {
+      readonly status: 'tested';
+      readonly column: string;
+      readonly type: ColumnType;
+      readonly method: DriftMethod;
+      readonly scoreKind: 'p-value' | 'distance';
+      /** The p-value or distance the method returned. */
+      readonly score: number;
+      /** Benjamini-Hochberg adjusted p-value, when that correction is on and the score is a p-value. */
+      readonly adjustedPValue?: number;
+      readonly threshold: number;
+      readonly comparator: Comparator;
+      readonly driftDetected: boolean;
+      readonly referenceSize: number;
+      readonly currentSize: number;
+      /** Rows dropped as missing (null, NaN, ±Infinity) on each side. */
+      readonly missing: { readonly reference: number; readonly current: number };
+    }
+  | {
+      readonly status: 'skipped';
+      readonly column: string;
+      readonly type: ColumnType;
+      readonly reason: string;
+    };
+
+export interface DatasetDrift {
+  readonly preset: string;
+  readonly columns: readonly ColumnDrift[];
+  readonly testedColumns: number;
+  readonly driftedColumns: number;
+  /** driftedColumns / testedColumns (0 when nothing was tested). */
+  readonly driftShare: number;
+  /** The share at or above which the dataset counts as drifted. */
+  readonly driftShareThreshold: number;
+  readonly datasetDrift: boolean;
+}
+
+function present(values: readonly ColumnValue[]): { kept: Category[]; missing: number } {
+  const kept: Category[] = [];
+  let missing = 0;
+  for (const v of values) {
+    if (isMissing(v)) missing++;
+    else kept.push(v);
+  }
+  return { kept, missing };
+}
+
+/**
+ * Data drift between a reference and a current dataset, column by column, then the dataset verdict: Evidently 0.7's
+ * `DataDriftPreset` by default (NaN and ±Infinity dropped per side, method by type and reference size, its
+ * thresholds and comparators, dataset drift when at least half the tested columns drift). With
+ * `multipleTesting: 'benjamini-hochberg'` the p-value columns are judged on BH-adjusted p-values at the FDR
+ * instead of their own thresholds. Columns are those of the reference; each must exist in the current data.
+ *
+ * @example
+ * const report = datasetDrift({ age: refAges, city: refCities }, { age: curAges, city: curCities });
+ * report.datasetDrift; report.columns[0].method // 'ks' for ≤ 1000 numeric reference rows
+ */
+export function datasetDrift(
+  reference: Readonly<Record<string, readonly ColumnValue[]>>,
+  current: Readonly<Record<string, readonly ColumnValue[]>>,
+  options: DriftOptions = {},
+): DatasetDrift {
+  const preset = options.preset ?? EVIDENTLY_PRESET;
+  const results: ColumnDrift[] = [];
+  for (const column of Object.keys(reference)) {
+    const refValues = reference[column]!;
+    const curValues = current[column];
+    if (curValues === undefined) {
+      throw new InvalidParameterError(`column '${column}' is in the reference but not in the current data`);
+    }
+    const type = options.columnTypes?.[column] ?? inferColumnType(refValues);
+    const ref = present(refValues);
+    const cur = present(curValues);
+    if (ref.kept.length === 0 || cur.kept.length === 0) {
+      throw new InvalidParameterError(
+        `column '${column}' has no non-missing values in the ${ref.kept.length === 0 ? 'reference' : 'current'} data`,
+      );
+    }
+    const unique = new Set([...ref.kept, ...cur.kept].map(categoryKey)).size;
+    const method =
+      options.methodByColumn?.[column] ??
+      options.methodByType?.[type] ??
+      options.method ??
+      preset.chooseMethod(type, ref.kept.length, unique);
+    if (method === undefined) {
+      results.push({ status: 'skipped', column, type, reason: `no drift method applies to ${type} columns` });
+      continue;
+    }
+    const spec = DRIFT_METHODS[method];
+    const threshold =
+      options.thresholdByColumn?.[column] ??
+      options.thresholdByType?.[type] ??
+      options.threshold ??
+      spec.defaultThreshold;
+    const score = runDriftMethod(method, ref.kept, cur.kept, type, column);
+    results.push({
+      status: 'tested',
+      column,
+      type,
+      method,
+      scoreKind: spec.scoreKind,
+      score,
+      threshold,
+      comparator: spec.comparator,
+      driftDetected: compare(score, spec.comparator, threshold),
+      referenceSize: ref.kept.length,
+      currentSize: cur.kept.length,
+      missing: { reference: ref.missing, current: cur.missing },
+    });
+  }
+  const correction = options.multipleTesting ?? preset.multipleTesting;
+  const columns = correction === 'benjamini-hochberg' ? adjust(results, options.fdr ?? preset.fdr) : results;
+  const tested = columns.filter((c) => c.status === 'tested');
+  const drifted = tested.filter((c) => c.driftDetected).length;
+  const share = tested.length === 0 ? 0 : drifted / tested.length;
+  const threshold = options.driftShare ?? preset.driftShare;
+  return {
+    preset: preset.name,
+    columns,
+    testedColumns: tested.length,
+    driftedColumns: drifted,
+    driftShare: share,
+    driftShareThreshold: threshold,
+    datasetDrift: tested.length > 0 && share >= threshold,
+  };
+}
+
+function adjust(results: ColumnDrift[], fdr: number): ColumnDrift[] {
+  const idx: number[] = [];
+  const pValues: number[] = [];
+  results.forEach((r, i) => {
+    if (r.status === 'tested' && r.scoreKind === 'p-value') {
+      idx.push(i);
+      pValues.push(r.score);
+    }
+  });
+  if (pValues.length === 0) return results;
+  const bh = benjaminiHochberg(pValues, fdr);
+  const out = [...results];
+  idx.forEach((i, k) => {
+    const r = out[i]!;
+    if (r.status !== 'tested') return;
+    out[i] = {
+      ...r,
+      adjustedPValue: bh.adjusted[k]!,
+      threshold: fdr,
+      comparator: '<=',
+      driftDetected: bh.rejected[k]!,
+    };
+  });
+  return out;
+}
