@@ -23,6 +23,7 @@ async function failure(
 }
 
 const minute = 60 * 1000;
+const testScrypt = { N: 2 ** 11, r: 8, p: 1 };
 
 describe.each(testEngines)('user service on %s', (engine) => {
   let database: TestDatabase;
@@ -45,7 +46,9 @@ describe.each(testEngines)('user service on %s', (engine) => {
     now = Date.UTC(2026, 0, 1);
     await raw.deleteFrom('api_tokens').execute();
     await raw.deleteFrom('users').execute();
-    users = new UserService({ handle: database.handle, clock });
+    // Cheaper scrypt than production (2^11 instead of 2^15): these tests are about accounts, not hash cost.
+    // The production parameters are checked where they matter: the upgrade test below and password-hashing.test.ts.
+    users = new UserService({ handle: database.handle, clock, scrypt: testScrypt });
   });
 
   it('bootstraps the first admin once, and only then', async () => {
@@ -224,6 +227,7 @@ describe.each(testEngines)('user service on %s', (engine) => {
     const strict = new UserService({
       handle: database.handle,
       clock,
+      scrypt: testScrypt,
       lockout: { maxFailures: 2, lockoutMs: minute },
     });
     await strict.createUser({ username: 'fay', password: 'Tide-and-wake-55' });
@@ -240,7 +244,8 @@ describe.each(testEngines)('user service on %s', (engine) => {
     await legacy.createUser({ username: 'old.timer', password: 'Tide-and-wake-55' });
     const before = await raw.selectFrom('users').select('password_hash').executeTakeFirstOrThrow();
     expect(before.password_hash.startsWith('scrypt$1024$')).toBe(true);
-    await users.authenticatePassword('old.timer', 'Tide-and-wake-55');
+    const current = new UserService({ handle: database.handle, clock });
+    await current.authenticatePassword('old.timer', 'Tide-and-wake-55');
     const after = await raw.selectFrom('users').select('password_hash').executeTakeFirstOrThrow();
     expect(after.password_hash.startsWith(`scrypt$${2 ** 15}$8$1$`)).toBe(true);
     expect(await users.authenticatePassword('old.timer', 'Tide-and-wake-55')).toMatchObject({
