@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
 import { type Clock, systemClock } from '../../shared/index.js';
 import { resolveSigningSecret, type WebhookSecretStore } from './signing-secrets.js';
+import { webhookDispatchStore, type ClaimedDeliveryRow } from './webhook-dispatch-store.js';
 import { signWebhook } from './webhook-signature.js';
 import type { WebhookTransport } from './webhook-transport.js';
 import {
@@ -41,22 +42,6 @@ export interface WebhookDispatcherOptions {
   onError?: (err: unknown) => void;
 }
 
-interface ClaimedDelivery {
-  id: number;
-  attempts: number;
-  url: string;
-  secretRef: string | null;
-  legacySecret: string | null;
-  active: number;
-  eventId: number;
-  type: string;
-  modelName: string;
-  version: string | null;
-  actor: string | null;
-  payload: string;
-  createdAt: number;
-}
-
 /** What happened to one attempt. */
 interface AttemptResult {
   statusCode: number | null;
@@ -66,7 +51,7 @@ interface AttemptResult {
 
 /** The JSON body of a webhook request; the payload is embedded as recorded, not re-parsed. */
 export function webhookBody(
-  d: Omit<ClaimedDelivery, 'id' | 'attempts' | 'url' | 'secretRef' | 'legacySecret' | 'active'>,
+  d: Omit<ClaimedDeliveryRow, 'id' | 'attempts' | 'url' | 'secretRef' | 'legacySecret' | 'active'>,
 ): string {
   const head = JSON.stringify({
     id: Number(d.eventId),
@@ -174,61 +159,19 @@ export class WebhookDispatcher {
     return claimed.length;
   }
 
-  private async claim(): Promise<(ClaimedDelivery & { token: string })[]> {
-    const { db } = this.options;
-    const now = this.clock.nowMs();
-    const due = await db
-      .selectFrom('webhook_deliveries')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .orderBy('next_attempt_at')
-      .orderBy('id')
-      .limit(this.batchSize)
-      .execute();
-    if (due.length === 0) return [];
+  private async claim(): Promise<(ClaimedDeliveryRow & { token: string })[]> {
     const token = randomUUID();
-    // The WHERE is re-checked on the current row by both engines, so a row another process claimed
-    // meanwhile (its next_attempt_at moved past now) is skipped.
-    await db
-      .updateTable('webhook_deliveries')
-      .set({ lease_owner: token, next_attempt_at: now + this.leaseMs })
-      .where(
-        'id',
-        'in',
-        due.map((r) => r.id),
-      )
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .execute();
-    const rows = await db
-      .selectFrom('webhook_deliveries as d')
-      .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
-      .innerJoin('event_outbox as e', 'e.id', 'd.event_id')
-      .select([
-        'd.id as id',
-        'd.attempts as attempts',
-        's.url as url',
-        's.secret_ref as secretRef',
-        's.legacy_secret as legacySecret',
-        's.active as active',
-        'e.id as eventId',
-        'e.type as type',
-        'e.subject as modelName',
-        'e.subject_version as version',
-        'e.actor as actor',
-        'e.payload as payload',
-        'e.created_at as createdAt',
-      ])
-      .where('d.lease_owner', '=', token)
-      .where('d.status', '=', 'pending')
-      .orderBy('d.id')
-      .execute();
+    const rows = await webhookDispatchStore.claimDue(this.options.db, {
+      now: this.clock.nowMs(),
+      limit: this.batchSize,
+      leaseMs: this.leaseMs,
+      token,
+    });
     return rows.map((r) => ({ ...r, token }));
   }
 
   private async deliver(
-    d: ClaimedDelivery & { token: string },
+    d: ClaimedDeliveryRow & { token: string },
     secrets: Map<string, Promise<string>>,
   ): Promise<void> {
     const result = d.active ? await this.attempt(d, secrets) : inactive;
@@ -238,36 +181,25 @@ export class WebhookDispatcher {
     const giveUp = !ok && (attempt >= this.retry.maxAttempts || !d.active);
     const status = ok ? 'succeeded' : giveUp ? 'failed' : 'pending';
     const nextAttemptAt = status === 'pending' ? now + retryDelayMs(this.retry, attempt, this.random) : now;
-    await this.options.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('webhook_deliveries')
-        .set({
-          status,
-          attempts: attempt,
-          next_attempt_at: nextAttemptAt,
-          lease_owner: null,
-          last_status_code: result.statusCode,
-          last_error: result.error,
-          updated_at: now,
-        })
-        .where('id', '=', d.id)
-        .where('lease_owner', '=', d.token)
-        .execute();
-      await trx
-        .insertInto('webhook_delivery_attempts')
-        .values({
-          delivery_id: d.id,
-          attempt,
-          status_code: result.statusCode,
-          error: result.error,
-          duration_ms: result.durationMs,
-          created_at: now,
-        })
-        .execute();
-    });
+    await webhookDispatchStore.recordAttempt(
+      this.options.db,
+      { id: d.id, token: d.token },
+      {
+        status,
+        attempt,
+        nextAttemptAt,
+        statusCode: result.statusCode,
+        error: result.error,
+        durationMs: result.durationMs,
+        now,
+      },
+    );
   }
 
-  private async attempt(d: ClaimedDelivery, secrets: Map<string, Promise<string>>): Promise<AttemptResult> {
+  private async attempt(
+    d: ClaimedDeliveryRow,
+    secrets: Map<string, Promise<string>>,
+  ): Promise<AttemptResult> {
     const key = d.secretRef ?? `legacy:${d.id}`;
     let secretRead = secrets.get(key);
     if (!secretRead) {

@@ -10,13 +10,12 @@ import {
 import { type Clock, systemClock } from '../../shared/index.js';
 import { registryEventTypes } from '../events/event-type-list.js';
 import type { RegistryEventType } from '../events/event-types.js';
+import { webhookFanOutStore, type ActiveSubscriptionRow } from './webhook-fan-out-store.js';
 
 /** The webhook consumer's row in `event_consumers` (migration 0010 creates it). */
 export const webhookConsumerName = 'webhooks';
 
 const renamed: RegistryEventType = 'registered_model.renamed';
-/** Rows per INSERT of deliveries (11 parameters each; SQLite allows 32766 per statement). */
-const insertChunk = 500;
 
 /** Which event types a subscription's `event_types` JSON accepts (empty = all). */
 export function subscriptionAccepts(eventTypesJson: string, type: string): boolean {
@@ -32,23 +31,13 @@ export function subscriptionAccepts(eventTypesJson: string, type: string): boole
 export const moveSubscriptionsOnRename: EventReaction = async (trx, event) => {
   const oldName = event.payload.oldName;
   if (typeof oldName !== 'string') return;
-  await trx
-    .updateTable('webhook_subscriptions')
-    .set({ model_name: event.subject })
-    .where('model_name', '=', oldName)
-    .execute();
+  await webhookFanOutStore.moveSubscriptions(trx, oldName, event.subject);
 };
 
 export interface WebhookFanOutOptions {
   clock?: Clock;
   /** Told once a round that queued deliveries has committed (wakes the dispatcher). */
   onQueued?: () => void;
-}
-
-interface Subscription {
-  id: number;
-  model_name: string | null;
-  event_types: string;
 }
 
 interface Rename {
@@ -106,12 +95,7 @@ export function webhookFanOut(
             updated_at: now,
           }));
       });
-      for (let i = 0; i < rows.length; i += insertChunk) {
-        await trx
-          .insertInto('webhook_deliveries')
-          .values(rows.slice(i, i + insertChunk))
-          .execute();
-      }
+      await webhookFanOutStore.insertDeliveries(trx, rows);
       if (rows.length > 0 && options.onQueued) await round.afterCommit(options.onQueued);
     },
   };
@@ -135,41 +119,24 @@ function nameNow(event: OutboxEvent, renames: readonly Rename[]): string {
 async function subscriptionsWithRenames(
   trx: Kysely<Database>,
   after: EventPosition,
-): Promise<{ subscriptions: Subscription[]; renames: Rename[] }> {
+): Promise<{ subscriptions: ActiveSubscriptionRow[]; renames: Rename[] }> {
   for (let attempt = 1; ; attempt++) {
     const renames = await renamesAfter(trx, after);
-    const subscriptions = await trx
-      .selectFrom('webhook_subscriptions')
-      .select(['id', 'model_name', 'event_types'])
-      .where('active', '=', 1)
-      .execute();
+    const subscriptions = await webhookFanOutStore.activeSubscriptions(trx);
     // Committed renames only ever get more numerous: the same count means the same renames.
     if ((await renamesAfter(trx, after)).length === renames.length) {
-      return { subscriptions: subscriptions.map((s) => ({ ...s, id: Number(s.id) })), renames };
+      return { subscriptions, renames };
     }
     if (attempt === 5) throw new Error('registered models kept being renamed during webhook fan-out');
   }
 }
 
 async function renamesAfter(trx: Kysely<Database>, after: EventPosition): Promise<Rename[]> {
-  const rows = await trx
-    .selectFrom('event_outbox')
-    .select(['xact_id', 'id', 'subject', 'payload'])
-    .where('type', '=', renamed)
-    .where((eb) => eb(eb.refTuple('xact_id', 'id'), '>', eb.tuple(after.xact, after.id)))
-    .orderBy('xact_id')
-    .orderBy('id')
-    .execute();
+  const rows = await webhookFanOutStore.eventsOfTypeAfter(trx, renamed, after);
   return rows.flatMap((r) => {
     const payload = JSON.parse(r.payload) as Record<string, unknown>;
     return typeof payload.oldName === 'string'
-      ? [
-          {
-            position: { xact: Number(r.xact_id), id: Number(r.id) },
-            oldName: payload.oldName,
-            newName: r.subject,
-          },
-        ]
+      ? [{ position: r.position, oldName: payload.oldName, newName: r.subject }]
       : [];
   });
 }

@@ -1,0 +1,136 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/index.js';
+
+type Db = Kysely<Database>;
+
+/** A pending delivery claimed by one dispatcher round, with what sending it needs. */
+export interface ClaimedDeliveryRow {
+  id: number;
+  attempts: number;
+  url: string;
+  secretRef: string | null;
+  legacySecret: string | null;
+  active: number;
+  eventId: number;
+  type: string;
+  modelName: string;
+  version: string | null;
+  actor: string | null;
+  payload: string;
+  createdAt: number;
+}
+
+/** How one attempt ended, as the delivery and its log record it. */
+export interface AttemptOutcome {
+  status: 'succeeded' | 'failed' | 'pending';
+  attempt: number;
+  nextAttemptAt: number;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  now: number;
+}
+
+/**
+ * SQL for the webhook dispatcher's queue: claiming due deliveries under a lease and recording each attempt.
+ * The dispatcher decides what is due, how long a lease lasts and what follows an attempt; this file only reads
+ * and writes rows.
+ *
+ * Example: `const rows = await webhookDispatchStore.claimDue(db, { now, limit: 20, leaseMs: 60_000, token });`
+ */
+export const webhookDispatchStore = {
+  /**
+   * Claims up to `limit` pending deliveries due at `now`, oldest due first, for the lease `token` (their
+   * `next_attempt_at` moves to `now + leaseMs`), and answers them with their subscription and event. The claim
+   * is a conditional UPDATE whose WHERE both engines re-check on the current row, so a row another process
+   * claimed meanwhile (its next_attempt_at moved past now) is skipped.
+   */
+  async claimDue(
+    db: Db,
+    claim: { now: number; limit: number; leaseMs: number; token: string },
+  ): Promise<ClaimedDeliveryRow[]> {
+    const { now, token } = claim;
+    const due = await db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .orderBy('next_attempt_at')
+      .orderBy('id')
+      .limit(claim.limit)
+      .execute();
+    if (due.length === 0) return [];
+    await db
+      .updateTable('webhook_deliveries')
+      .set({ lease_owner: token, next_attempt_at: now + claim.leaseMs })
+      .where(
+        'id',
+        'in',
+        due.map((r) => r.id),
+      )
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .execute();
+    return db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
+      .innerJoin('event_outbox as e', 'e.id', 'd.event_id')
+      .select([
+        'd.id as id',
+        'd.attempts as attempts',
+        's.url as url',
+        's.secret_ref as secretRef',
+        's.legacy_secret as legacySecret',
+        's.active as active',
+        'e.id as eventId',
+        'e.type as type',
+        'e.subject as modelName',
+        'e.subject_version as version',
+        'e.actor as actor',
+        'e.payload as payload',
+        'e.created_at as createdAt',
+      ])
+      .where('d.lease_owner', '=', token)
+      .where('d.status', '=', 'pending')
+      .orderBy('d.id')
+      .execute();
+  },
+
+  /**
+   * Records an attempt on a delivery this lease (`token`) holds, in one transaction: the delivery's new state
+   * (its lease released) and a row in its log.
+   */
+  async recordAttempt(
+    db: Db,
+    delivery: { id: number; token: string },
+    outcome: AttemptOutcome,
+  ): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('webhook_deliveries')
+        .set({
+          status: outcome.status,
+          attempts: outcome.attempt,
+          next_attempt_at: outcome.nextAttemptAt,
+          lease_owner: null,
+          last_status_code: outcome.statusCode,
+          last_error: outcome.error,
+          updated_at: outcome.now,
+        })
+        .where('id', '=', delivery.id)
+        .where('lease_owner', '=', delivery.token)
+        .execute();
+      await trx
+        .insertInto('webhook_delivery_attempts')
+        .values({
+          delivery_id: delivery.id,
+          attempt: outcome.attempt,
+          status_code: outcome.statusCode,
+          error: outcome.error,
+          duration_ms: outcome.durationMs,
+          created_at: outcome.now,
+        })
+        .execute();
+    });
+  },
+};
