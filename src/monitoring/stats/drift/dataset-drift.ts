@@ -17,7 +17,10 @@ export interface DriftOptions {
   readonly preset?: DriftPreset;
   /** Declared column types (otherwise inferred from the reference, {@link inferColumnType}). */
   readonly columnTypes?: Readonly<Record<string, ColumnType>>;
-  /** A method for every column, per type, or per column (most specific wins). */
+  /**
+   * A method for every numerical and categorical column, per type, or per column (most specific wins). A method
+   * that needs numbers refuses a column holding strings with an InvalidParameterError.
+   */
   readonly method?: DriftMethod;
   readonly methodByType?: Partial<Readonly<Record<ColumnType, DriftMethod>>>;
   readonly methodByColumn?: Readonly<Record<string, DriftMethod>>;
@@ -112,10 +115,12 @@ export function datasetDrift(
       );
     }
     const unique = new Set([...ref.kept, ...cur.kept].map(categoryKey)).size;
+    // A global method applies to the column types that have a drift method at all (not text or datetime).
+    const global = type === 'text' || type === 'datetime' ? undefined : options.method;
     const method =
       options.methodByColumn?.[column] ??
       options.methodByType?.[type] ??
-      options.method ??
+      global ??
       preset.chooseMethod(type, ref.kept.length, unique);
     if (method === undefined) {
       results.push({ status: 'skipped', column, type, reason: `no drift method applies to ${type} columns` });
