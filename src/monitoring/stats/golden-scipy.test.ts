@@ -50,11 +50,11 @@ const TOLERANCE = {
   ksStatistic: 1e-15,
   /**
    * Exact KS p (lattice paths) is bit-exact in practice; the asymptotic p goes through kstwo, whose 2·smirnov
-   * branch (n·D² ≥ 2.2) sums in log space where Cephes uses double-double: measured 1.1e-12 at n = 6,667.
+   * branch (n·D² ≥ 2.2) sums in log space where Cephes uses double-double: measured 3.1e-15 at n = 6,667.
    */
-  ksPValue: 1e-11,
-  /** kstwo.sf alone, up to n = 100,000 (log-gamma binomials of size 1e6 cost ~1e-10): measured 9.3e-11. */
-  kstwo: 1e-9,
+  ksPValue: 1e-12,
+  /** kstwo.sf alone, up to n = 100,000: measured 3.2e-14. */
+  kstwo: 1e-12,
   /** The limiting distribution: closed-form series, measured exact. */
   kstwobign: 1e-14,
   /** Sums of positive terms; scipy sums with BLAS ddot, we with a compensated sum: measured 2e-16. */

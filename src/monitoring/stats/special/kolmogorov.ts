@@ -43,13 +43,41 @@ export function kolmogorovSf(x: number): number {
   return Math.min(Math.max(2 * v * p, 0), 1);
 }
 
+/** lnΓ(k+1) − [k ln k − k + ½ ln(2πk)] (Stirling's remainder), for integer k ≥ 1. */
+function stirlingError(k: number): number {
+  if (k < 16) return logGamma(k + 1) - (k * Math.log(k) - k + 0.5 * Math.log(2 * Math.PI * k));
+  const k2 = k * k;
+  return (1 / 12 - (1 / 360 - (1 / 1260 - 1 / (1680 * k2)) / k2) / k2) / k;
+}
+
+/**
+ * ln of the v-th term C(n,v)·(x + v/n)^(v−1)·(1 − x − v/n)^(n−v) of the Smirnov sum, arranged so that the huge
+ * parts cancel analytically: with p = v/n,
+ * v·log1p(x/p) + (n−v)·log1p(−x/(1−p)) − ln(x+p) + ½ ln(n/(2πv(n−v))) + s(n) − s(v) − s(n−v), s = Stirling's
+ * remainder. Its rounding error is about (n·x)·ε instead of ln Γ(n)·ε.
+ */
+function logSmirnovTerm(n: number, x: number, nx: number, v: number): number {
+  if (v === 0) return -Math.log(x) + n * Math.log1p(-x);
+  const p = v / n;
+  return (
+    v * Math.log1p(nx / v) +
+    (n - v) * Math.log1p(-nx / (n - v)) -
+    Math.log(x + p) +
+    0.5 * Math.log(n / (2 * Math.PI * v * (n - v))) +
+    stirlingError(n) -
+    stirlingError(v) -
+    stirlingError(n - v)
+  );
+}
+
 /**
  * Survival function of the one-sided Kolmogorov-Smirnov statistic D⁺_n, P(D⁺_n ≥ x) (scipy
  * `special.smirnov(n, x)`), from the Birnbaum-Tingey / Smirnov sum
  * P = x·Σ_{v=0}^{⌊n(1−x)⌋} C(n,v) (x + v/n)^(v−1) (1 − x − v/n)^(n−v).
- * Cephes sums the terms in double-double; here each term is evaluated in log space (log-gamma binomials, log1p),
- * which keeps about 12 significant digits for n up to 10⁶, and the sum stops as Cephes' does once the remaining
- * terms cannot change it. Above n = 10⁶ Cephes' own approximation exp(−(6nx+1)²/18n) is used.
+ * Cephes adds the terms from v = 0 in double-double arithmetic. Here each term is evaluated in log space in a
+ * form that keeps about 13 significant digits ({@link logSmirnovTerm}); the terms are unimodal in v, so the sum
+ * starts at the largest and walks outwards until the rest cannot change it (Cephes' own stopping rule), which
+ * costs O(√n) terms instead of O(n). Above n = 10⁶ Cephes' approximation exp(−(6nx+1)²/18n) is used.
  */
 export function smirnovSf(n: number, x: number): number {
   if (!(n > 0) || !(x >= 0 && x <= 1)) return NaN;
@@ -69,24 +97,42 @@ export function smirnovSf(n: number, x: number): number {
     const t = Math.pow(1 + x, n - 1);
     return 1 - x * t;
   }
-  if (-2 * n * x * x < -745.1332191019412) return 0;
+  if (-2 * n * x * x < -7.451332191019412e2) return 0;
   if (nxfl >= n - 1) return Math.pow(1 - x, n);
   if (n > 1000000) {
     const logp = -Math.pow(6 * n * x + 1, 2) / 18 / n;
     return logp < -Math.LN2 ? Math.exp(logp) : 1 + Math.expm1(logp);
   }
-  const lgn1 = logGamma(n + 1);
-  const nTerms = n1mxfl + 1;
-  let sum = 0;
-  for (let v = 0; v < nTerms; v++) {
-    const logC = lgn1 - logGamma(v + 1) - logGamma(n - v + 1);
-    const logT2 = (n - v) * Math.log1p(-x - v / n);
-    const logT1 = v === 0 ? -Math.log(x) : (v - 1) * Math.log(x + v / n);
-    const term = Math.exp(logC + logT1 + logT2);
-    sum += term;
-    if (term !== 0) {
-      if (4 * (nTerms - v) * term < Number.EPSILON * sum && v !== nTerms - 1) break;
-    } else if (v > n / 2) break;
+  const last = n1mxfl; // terms v = 0 … last
+  // Ternary search for the largest term (the log-terms are concave in v).
+  let lo = 0;
+  let hi = last;
+  while (hi - lo > 2) {
+    const m1 = lo + Math.floor((hi - lo) / 3);
+    const m2 = hi - Math.floor((hi - lo) / 3);
+    if (logSmirnovTerm(n, x, nx, m1) < logSmirnovTerm(n, x, nx, m2)) lo = m1 + 1;
+    else hi = m2 - 1;
   }
-  return Math.min(Math.max(x * sum, 0), 1);
+  let peak = lo;
+  let peakLog = logSmirnovTerm(n, x, nx, lo);
+  for (let v = lo + 1; v <= hi; v++) {
+    const l = logSmirnovTerm(n, x, nx, v);
+    if (l > peakLog) {
+      peak = v;
+      peakLog = l;
+    }
+  }
+  // Sum relative to the peak (scaled by e^−peakLog so nothing underflows), outwards on both sides.
+  let sum = 1;
+  for (let v = peak + 1; v <= last; v++) {
+    const term = Math.exp(logSmirnovTerm(n, x, nx, v) - peakLog);
+    sum += term;
+    if (4 * (last - v + 1) * term < Number.EPSILON * sum) break;
+  }
+  for (let v = peak - 1; v >= 0; v--) {
+    const term = Math.exp(logSmirnovTerm(n, x, nx, v) - peakLog);
+    sum += term;
+    if (4 * (v + 1) * term < Number.EPSILON * sum) break;
+  }
+  return Math.min(Math.max(x * Math.exp(peakLog) * sum, 0), 1);
 }
