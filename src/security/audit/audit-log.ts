@@ -1,5 +1,5 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import { AUDIT_GENESIS_HASH, type AuditLogTable, type AuditTables } from '../../db/index.js';
+import type { Kysely, Transaction } from 'kysely';
+import { AUDIT_GENESIS_HASH, type AuditTables } from '../../db/index.js';
 import { paginate, type OffsetPage } from '../../search/index.js';
 import {
   clipText,
@@ -9,7 +9,8 @@ import {
   systemClock,
   toStorableText,
 } from '../../shared/index.js';
-import { AUDIT_HEAD_ID, canonicalJson, normalizeAuditRow, recordHash } from './chain.js';
+import { auditStore, type AuditDb, type AuditRow } from './audit-store.js';
+import { canonicalJson, normalizeAuditRow, recordHash } from './chain.js';
 import { verifyChain, type AuditVerifyOptions, type AuditVerifyResult } from './verify-chain.js';
 import { redact, redactString } from './redact.js';
 
@@ -79,9 +80,6 @@ const MAX_ACTION = 1024;
 const MAX_FIELD = 512;
 const DEFAULT_MAX_RESULTS = 100;
 const MAX_RESULTS_LIMIT = 1000;
-
-type AuditDb = Kysely<AuditTables>;
-type AuditRow = Selectable<AuditLogTable>;
 
 /**
  * The form a caller's string is stored (and hashed) in: lone surrogates and NUL written out as `\uXXXX`, then
@@ -185,30 +183,18 @@ export class AuditLog {
     const prepared = this.prepare(input);
     const adb = db as unknown as AuditDb;
     const run = async (trx: AuditDb): Promise<AuditRow> => {
-      await trx
-        .updateTable('audit_head')
-        .set((eb) => ({ seq: eb.ref('seq') }))
-        .where('id', '=', AUDIT_HEAD_ID)
-        .execute();
-      const head = await trx
-        .selectFrom('audit_head')
-        .select(['seq', 'hash'])
-        .where('id', '=', AUDIT_HEAD_ID)
-        .executeTakeFirst();
+      await auditStore.lockHead(trx);
+      const head = await auditStore.head(trx);
       if (!head) {
         throw new InvalidStateError(
           'The audit log head row is missing; the log has been tampered with. Run `bosun audit-log verify`.',
         );
       }
-      const seq = Number(head.seq) + 1;
+      const seq = head.seq + 1;
       const row: AuditRow = { ...prepared, seq, prev_hash: head.hash, hash: '' };
       row.hash = recordHash(row);
-      await trx.insertInto('audit_log').values(row).execute();
-      await trx
-        .updateTable('audit_head')
-        .set({ seq, hash: row.hash, updated_at: prepared.at })
-        .where('id', '=', AUDIT_HEAD_ID)
-        .execute();
+      await auditStore.insert(trx, row);
+      await auditStore.moveHead(trx, { seq, hash: row.hash, at: prepared.at });
       return row;
     };
     const row = adb.isTransaction ? await run(adb) : await adb.transaction().execute(run);
@@ -249,15 +235,8 @@ export class AuditLog {
         throw new InvalidParameterError(`Invalid value ${String(bound)} for parameter '${name}'`);
       }
     }
-    let select = adb.selectFrom('audit_log').selectAll();
-    if (query.actor !== undefined) select = select.where('actor', '=', query.actor);
-    if (query.action !== undefined) select = select.where('action', '=', query.action);
-    if (query.outcome !== undefined) select = select.where('outcome', '=', query.outcome);
-    if (query.since !== undefined) select = select.where('at', '>=', query.since);
-    if (query.until !== undefined) select = select.where('at', '<', query.until);
-    const ordered = select.orderBy('seq', 'desc');
     return paginate(query.pageToken, maxResults, async (offset, limit) => {
-      const rows = await ordered.offset(offset).limit(limit).execute();
+      const rows = await auditStore.listPage(adb, query, { offset, limit });
       return rows.map((r) => toEntry(normalizeAuditRow(r)));
     });
   }

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import { AUDIT_GENESIS_HASH, type AuditLogTable, type AuditTables } from '../../db/index.js';
 import { InvalidParameterError } from '../../shared/index.js';
-import { AUDIT_HEAD_ID, normalizeAuditRow, recordHash } from './chain.js';
+import { auditStore } from './audit-store.js';
+import { normalizeAuditRow, recordHash } from './chain.js';
 
 /** Why part of a chain failed verification. */
 export type AuditBreakReason =
@@ -79,14 +80,7 @@ export async function verifyChain(
     if (breaks.length < maxBreaks) breaks.push({ seq, reason, message });
   };
 
-  const outside = await adb
-    .selectFrom('audit_log')
-    .select(['seq'])
-    .where('seq', '<', 1)
-    .orderBy('seq', 'asc')
-    .execute();
-  for (const row of outside) {
-    const seq = Number(row.seq);
+  for (const seq of await auditStore.seqsOutsideChain(adb)) {
     report(seq, 'unexpected_record', `record ${seq} is outside the chain (seqs start at 1): it was inserted`);
   }
 
@@ -97,9 +91,7 @@ export async function verifyChain(
   /** Checks the stored records after `lastSeq`, up to `upTo` (inclusive) or to the end. */
   const walk = async (upTo?: number): Promise<void> => {
     for (;;) {
-      let query = adb.selectFrom('audit_log').selectAll().where('seq', '>', lastSeq);
-      if (upTo !== undefined) query = query.where('seq', '<=', upTo);
-      const page = await query.orderBy('seq', 'asc').limit(pageSize).execute();
+      const page = await auditStore.recordsAfter(adb, lastSeq, { upTo, limit: pageSize });
       for (const raw of page) {
         const row = normalizeAuditRow(raw);
         const expectedSeq = lastSeq + 1;
@@ -134,35 +126,19 @@ export async function verifyChain(
       if (page.length < pageSize) return;
     }
   };
-  const readHead = async (): Promise<{ seq: number; hash: string } | undefined> => {
-    const row = await adb
-      .selectFrom('audit_head')
-      .select(['seq', 'hash'])
-      .where('id', '=', AUDIT_HEAD_ID)
-      .executeTakeFirst();
-    return row ? { seq: Number(row.seq), hash: row.hash } : undefined;
-  };
-  const maxSeqAfter = async (seq: number): Promise<number | undefined> => {
-    const row = await adb
-      .selectFrom('audit_log')
-      .select((eb) => eb.fn.max('seq').as('max'))
-      .where('seq', '>', seq)
-      .executeTakeFirst();
-    return row?.max === null || row?.max === undefined ? undefined : Number(row.max);
-  };
 
   // The walk stops at the head read first, so records appended while it runs (their row and the head move in
   // one transaction) are not mistaken for records beyond the head. Records past the head that a later head read
   // does not cover were not appended by the log: they are walked too, and the head check reports them.
-  let head = await readHead();
+  let head = await auditStore.head(adb);
   if (head === undefined) {
     await walk();
   } else {
     await walk(head.seq);
     for (let round = 0; ; round += 1) {
-      const beyond = await maxSeqAfter(head.seq);
+      const beyond = await auditStore.maxSeqAfter(adb, head.seq);
       if (beyond === undefined) break;
-      const next = await readHead();
+      const next = await auditStore.head(adb);
       if (next === undefined || next.seq < beyond || round >= MAX_HEAD_ROUNDS) {
         if (next === undefined || next.seq < beyond) {
           head = next;
