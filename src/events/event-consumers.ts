@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import { type Clock, InvalidParameterError, NotFoundError, systemClock } from '../shared/index.js';
 import { beginningPosition, type EventPosition } from './event-types.js';
-import { outboxDialectOf } from './outbox-dialect.js';
+import { consumerStore } from './consumer-store.js';
 import { lastReadablePosition, positionOfEvent } from './outbox-reads.js';
 
 /** Where a consumer seen for the first time starts: with every event on record, or after the last one. */
@@ -60,33 +60,14 @@ export class EventConsumers {
   /** Creates the consumer's row unless it exists (a row that exists keeps its position). */
   async ensure(name: string, start: ConsumerStart): Promise<void> {
     checkConsumerName(name);
-    const exists = await this.db
-      .selectFrom('event_consumers')
-      .select('name')
-      .where('name', '=', name)
-      .executeTakeFirst();
-    if (exists) return;
+    if (await consumerStore.exists(this.db, name)) return;
     const position = start === 'end' ? await lastReadablePosition(this.db) : beginningPosition;
-    await this.db
-      .insertInto('event_consumers')
-      .values({
-        name,
-        position_xact: position.xact,
-        position_id: position.id,
-        updated_at: this.clock.nowMs(),
-      })
-      .onConflict((oc) => oc.column('name').doNothing())
-      .execute();
+    await consumerStore.insertIfAbsent(this.db, name, position, this.clock.nowMs());
   }
 
   /** The consumer's position as last committed, without claiming anything; undefined if it has no row. */
-  async position(db: Kysely<Database>, name: string): Promise<EventPosition | undefined> {
-    const row = await db
-      .selectFrom('event_consumers')
-      .select(['position_xact', 'position_id'])
-      .where('name', '=', name)
-      .executeTakeFirst();
-    return row ? { xact: Number(row.position_xact), id: Number(row.position_id) } : undefined;
+  position(db: Kysely<Database>, name: string): Promise<EventPosition | undefined> {
+    return consumerStore.position(db, name);
   }
 
   /**
@@ -94,22 +75,13 @@ export class EventConsumers {
    * process holds it (PostgreSQL; that process is handling the next events, this one skips the round) or when
    * it does not exist.
    */
-  async claim(trx: Kysely<Database>, name: string): Promise<EventPosition | undefined> {
-    const query = trx
-      .selectFrom('event_consumers')
-      .select(['position_xact', 'position_id'])
-      .where('name', '=', name);
-    const row = await outboxDialectOf(trx).claim(query).executeTakeFirst();
-    return row ? { xact: Number(row.position_xact), id: Number(row.position_id) } : undefined;
+  claim(trx: Kysely<Database>, name: string): Promise<EventPosition | undefined> {
+    return consumerStore.claim(trx, name);
   }
 
   /** Moves the claimed row to `position`, in the transaction that handled the events up to it. */
   async advance(trx: Kysely<Database>, name: string, position: EventPosition): Promise<void> {
-    await trx
-      .updateTable('event_consumers')
-      .set({ position_xact: position.xact, position_id: position.id, updated_at: this.clock.nowMs() })
-      .where('name', '=', name)
-      .execute();
+    await consumerStore.setPosition(trx, name, position, this.clock.nowMs());
   }
 
   /**
@@ -120,44 +92,15 @@ export class EventConsumers {
   async reset(name: string, from: ReplayFrom): Promise<EventPosition> {
     checkConsumerName(name);
     const position = await this.positionFor(from);
-    const result = await this.db
-      .updateTable('event_consumers')
-      .set({ position_xact: position.xact, position_id: position.id, updated_at: this.clock.nowMs() })
-      .where('name', '=', name)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) throw new NotFoundError(`Event consumer '${name}' not found`);
+    if (!(await consumerStore.setPosition(this.db, name, position, this.clock.nowMs()))) {
+      throw new NotFoundError(`Event consumer '${name}' not found`);
+    }
     return position;
   }
 
   /** Every consumer with its position and the number of events after it, by name. */
-  async list(): Promise<ConsumerState[]> {
-    const rows = await this.db
-      .selectFrom('event_consumers as c')
-      .select((eb) => [
-        'c.name',
-        'c.position_xact',
-        'c.position_id',
-        'c.updated_at',
-        eb
-          .selectFrom('event_outbox as e')
-          .select((inner) => inner.fn.countAll<number | string>().as('n'))
-          .where((inner) =>
-            inner(
-              inner.refTuple('e.xact_id', 'e.id'),
-              '>',
-              inner.refTuple('c.position_xact', 'c.position_id'),
-            ),
-          )
-          .as('pending'),
-      ])
-      .orderBy('c.name')
-      .execute();
-    return rows.map((r) => ({
-      name: r.name,
-      position: { xact: Number(r.position_xact), id: Number(r.position_id) },
-      updatedAt: Number(r.updated_at),
-      pending: Number(r.pending ?? 0),
-    }));
+  list(): Promise<ConsumerState[]> {
+    return consumerStore.listWithPending(this.db);
   }
 
   private async positionFor(from: ReplayFrom): Promise<EventPosition> {
