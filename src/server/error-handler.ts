@@ -7,6 +7,8 @@ import type {
 } from 'fastify';
 import { BosunError, httpStatusOf, type ErrorCode } from '../shared/index.js';
 import { invalidParameter, missingParameter } from './param-errors.js';
+import { literalAt } from './python-json.js';
+import { bodyTextOf } from './text-input.js';
 
 /** The body of every error response, as MLflow's client reads it. */
 export interface ErrorBody {
@@ -14,12 +16,18 @@ export interface ErrorBody {
   message: string;
 }
 
+/** The segments of AJV's JSON pointer (`/runs/1/tags` is `runs`, `1`, `tags`). */
+function pointerSegments(pointer: string): string[] {
+  return pointer
+    .split('/')
+    .filter((raw) => raw !== '')
+    .map((raw) => raw.replaceAll('~1', '/').replaceAll('~0', '~'));
+}
+
 /** `/runs/1/tags` + `/key` from AJV's JSON pointer, as `runs[1].tags.key` (MLflow's notation). */
 function pointerToPath(pointer: string, child?: string): string {
   let path = '';
-  for (const raw of pointer.split('/')) {
-    if (raw === '') continue;
-    const part = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+  for (const part of pointerSegments(pointer)) {
     path += /^\d+$/.test(part) ? `[${part}]` : path === '' ? part : `.${part}`;
   }
   if (child !== undefined) path += path === '' ? child : `.${child}`;
@@ -27,13 +35,20 @@ function pointerToPath(pointer: string, child?: string): string {
 }
 
 /**
- * Fastify's `schemaErrorFormatter`: turns the first AJV error into the message MLflow's server gives, e.g.
- * "Missing value for required parameter 'experiment_id'. See the API docs ...". Needs AJV's `verbose` option
- * so that the offending value is available.
+ * The one place where a request that fails its schema becomes an MLflow error: the first AJV error turned into
+ * the message MLflow's server gives, e.g. "Missing value for required parameter 'experiment_id'. See the API
+ * docs ..." or "Invalid value 9.0 for parameter 'artifact_location' supplied:  Hint: Value was of type
+ * 'float'. ...". Fastify calls it as the `schemaErrorFormatter` (no body text); the error handler calls it again
+ * with the JSON text of the request body, so that the value is shown as the client wrote it (`9.0`, not `9`).
+ * Needs AJV's `verbose` option so that the offending value is available.
  */
-export function formatSchemaError(errors: FastifySchemaValidationError[], dataVar: string): Error {
+export function formatSchemaError(
+  errors: FastifySchemaValidationError[],
+  dataVar: string,
+  bodyText?: string,
+): Error {
   const first = errors[0];
-  if (!first) return invalidParameter(dataVar, undefined, ' The request does not match the schema.');
+  if (!first) return invalidParameter(dataVar, undefined, 'The request does not match the schema.');
   const params = first.params as Record<string, unknown>;
   if (first.keyword === 'required' && typeof params.missingProperty === 'string') {
     return missingParameter(pointerToPath(first.instancePath, params.missingProperty));
@@ -41,12 +56,24 @@ export function formatSchemaError(errors: FastifySchemaValidationError[], dataVa
   const path = pointerToPath(first.instancePath) || dataVar;
   const data = (first as { data?: unknown }).data;
   if (first.keyword === 'type' && data === undefined) return missingParameter(path);
+  const literal =
+    bodyText === undefined ? undefined : literalAt(bodyText, pointerSegments(first.instancePath));
   // An id in another spelling (`01`, ` 1`): the schema's description says which spelling is expected.
   const expected = (first as { parentSchema?: { description?: unknown } }).parentSchema?.description;
   if (first.keyword === 'pattern' && typeof expected === 'string') {
-    return invalidParameter(path, data, ` Expected ${expected}.`);
+    return invalidParameter(path, data, `Expected ${expected}.`, literal);
   }
-  return invalidParameter(path, data);
+  return invalidParameter(path, data, undefined, literal);
+}
+
+/** A schema failure of a JSON body, formatted again with the body's text (see `formatSchemaError`). */
+function withBodyText(err: Error, request: FastifyRequest): Error {
+  const { validation, validationContext } = err as { validation?: unknown; validationContext?: unknown };
+  if (validationContext !== 'body' || !Array.isArray(validation)) return err;
+  const text = bodyTextOf(request);
+  return text === undefined
+    ? err
+    : formatSchemaError(validation as FastifySchemaValidationError[], 'body', text);
 }
 
 function statusCodeOf(err: { statusCode?: unknown }): number | undefined {
@@ -84,11 +111,13 @@ function frameworkMessage(err: FastifyError, status: number, bodyLimit: number):
  */
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler(
-    (err: FastifyError | BosunError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    (thrown: FastifyError | BosunError | Error, request: FastifyRequest, reply: FastifyReply) => {
+      const err = withBodyText(thrown, request);
       if (err instanceof BosunError) {
         const status = httpStatusOf[err.code];
         const body: ErrorBody = { error_code: err.code, message: err.message };
-        if (status >= 500) request.log.error({ err }, 'request failed');
+        // NOT_IMPLEMENTED answers a feature Bosun does not have on purpose; it is no server fault.
+        if (status >= 500 && err.code !== 'NOT_IMPLEMENTED') request.log.error({ err }, 'request failed');
         else request.log.debug({ code: err.code }, err.message);
         return reply.code(status).send(body);
       }

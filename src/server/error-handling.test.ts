@@ -109,7 +109,7 @@ describe('error responses are JSON {error_code, message}', () => {
     expect(res.json).toEqual({
       error_code: 'INVALID_PARAMETER_VALUE',
       message: expect.stringMatching(
-        /^Invalid value "yesterday" for parameter 'timestamp' supplied\. Hint: Value was of type 'str'\./,
+        /^Invalid value "yesterday" for parameter 'timestamp' supplied: {2}Hint: Value was of type 'str'\./,
       ),
     });
     const badValue = await server.call('POST', `${api}/runs/log-metric`, {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './test-support/test-server.js';
+import { mlflowApiVersion } from './version.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -20,11 +21,39 @@ describe('health, version, server-info', () => {
     expect(res.contentType).toMatch(/^text\/plain/);
   });
 
-  it("GET /version ⇒ Bosun's version as plain text", async () => {
+  it("GET /version ⇒ the MLflow API version, as plain text the mlflow client parses (not Bosun's own)", async () => {
     const res = await server.call('GET', '/version');
     expect(res.status).toBe(200);
-    expect(res.text).toBe(packageVersion);
     expect(res.contentType).toMatch(/^text\/plain/);
+    expect(res.text).toBe(mlflowApiVersion);
+    // The client compares it with packaging.version; span logging needs 3.4 or later.
+    const [major = 0, minor = 0] = res.text.split('.').map(Number);
+    expect(major > 3 || (major === 3 && minor >= 4)).toBe(true);
+    expect(res.text).not.toBe(packageVersion);
+  });
+
+  it("GET /api/bosun/v1/version ⇒ Bosun's own version and the MLflow API version", async () => {
+    const res = await server.call('GET', '/api/bosun/v1/version');
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ version: packageVersion, mlflow_api_version: mlflowApiVersion });
+  });
+
+  it('POST /v1/traces (OTLP spans, which the version unlocks) ⇒ 501 NOT_IMPLEMENTED that the client recognises', async () => {
+    for (const [contentType, body] of [
+      ['application/x-protobuf', '\n\u0000'],
+      ['application/json', '{"resourceSpans":[]}'],
+    ] as const) {
+      const res = await server.call('POST', '/v1/traces', body, {
+        'content-type': contentType,
+        'x-mlflow-experiment-id': '0',
+      });
+      expect([contentType, res.status]).toEqual([contentType, 501]);
+      expect(res.json).toEqual({
+        error_code: 'NOT_IMPLEMENTED',
+        // MLflow's span exporter stops sending spans when the refusal contains this phrase.
+        message: expect.stringContaining('REST OTLP span logging is not supported'),
+      });
+    }
   });
 
   it('server-info under /api/3.0 and /ajax-api/3.0', async () => {
@@ -91,7 +120,13 @@ describe('OpenAPI document', () => {
     for (const [method, path] of expected) {
       expect(doc.paths[`/api/2.0/mlflow/${path}`], `${method} ${path}`).toHaveProperty(method);
     }
-    for (const path of ['/health', '/version', '/api/3.0/mlflow/server-info', '/api/bosun/v1/health']) {
+    for (const path of [
+      '/health',
+      '/version',
+      '/api/3.0/mlflow/server-info',
+      '/api/bosun/v1/health',
+      '/api/bosun/v1/version',
+    ]) {
       expect(doc.paths[path], path).toHaveProperty('get');
     }
     expect(Object.keys(doc.paths).some((p) => p.startsWith('/ajax-api'))).toBe(false);

@@ -100,15 +100,26 @@ export function checkText(value: unknown, root = 'body'): void {
 }
 
 const bodyTextMark = Symbol('bosun.bodyText');
+const bodyTextKey = Symbol('bosun.bodyTextItself');
 type BodyTextMark = 'clean' | 'check';
 
 /**
  * Called by a body parser with the text it parsed: text decoded from UTF-8 has no lone surrogate and JSON
- * refuses a raw NUL, so only a `\u` escape can bring either in, and bodies without one are not walked.
+ * refuses a raw NUL, so only a `\u` escape can bring either in, and bodies without one are not walked. The text
+ * is kept until the request passes validation, for `bodyTextOf`.
  */
 export function noteBodyText(request: FastifyRequest, text: string): void {
   const mark: BodyTextMark = text.includes('\\u') ? 'check' : 'clean';
   (request as unknown as Record<symbol, BodyTextMark>)[bodyTextMark] = mark;
+  (request as unknown as Record<symbol, string>)[bodyTextKey] = text;
+}
+
+/**
+ * The JSON text a body parser of ours parsed, for error messages that show a value as the client wrote it
+ * (`9.0`, not `9`; see ./param-errors.ts); undefined for bodies our parsers did not read.
+ */
+export function bodyTextOf(request: FastifyRequest): string | undefined {
+  return (request as unknown as Record<symbol, string | undefined>)[bodyTextKey];
 }
 
 /** The body, unless a parser of ours saw that its text cannot hold a fault; bodies of other parsers are walked. */
@@ -197,5 +208,9 @@ export function installTextInputGuard(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
     checkUrlText(request);
     checkBodyText(request);
+  });
+  // The body's text is only needed to word a schema failure (see `bodyTextOf`); past validation it goes.
+  app.addHook('preHandler', async (request) => {
+    (request as unknown as Record<symbol, string | undefined>)[bodyTextKey] = undefined;
   });
 }

@@ -106,13 +106,20 @@ describe('authentication on every route', () => {
       .filter((r) => publicRoutes.includes(r.url) && (r.method === 'GET' || r.method === 'HEAD'))
       .map((r) => `${r.method} ${r.url}`);
     expect(open.map((o) => o.replace(/ -> \d+$/, '')).sort()).toEqual(expectedOpen.sort());
-    expect(publicRoutes).toEqual(['/health', '/version', '/api/bosun/v1/health', openApiPath]);
+    expect(publicRoutes).toEqual([
+      '/health',
+      '/version',
+      '/api/bosun/v1/health',
+      '/api/bosun/v1/version',
+      openApiPath,
+    ]);
   });
 
   it('serves the public routes without credentials and refuses unknown paths with 401, not 404', async () => {
     expect((await call('/health')).status).toBe(200);
     expect((await call('/version')).status).toBe(200);
     expect((await call('/api/bosun/v1/health')).json).toMatchObject({ status: 'ok' });
+    expect((await call('/api/bosun/v1/version')).status).toBe(200);
     expect((await call(openApiPath)).json).toHaveProperty('openapi');
     expect((await call('/health/../api/2.0/mlflow/experiments/search')).status).toBe(401);
     expect((await call('/no/such/route')).status).toBe(401);

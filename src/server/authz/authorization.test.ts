@@ -414,6 +414,7 @@ describe('the route policy table', () => {
       [
         'GET /api/bosun/v1/health',
         'GET /api/bosun/v1/openapi.json',
+        'GET /api/bosun/v1/version',
         'GET /health',
         'GET /version',
         'OPTIONS *',

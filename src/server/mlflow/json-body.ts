@@ -37,6 +37,31 @@ function dropPoisonKeys(key: string, value: unknown): unknown {
   return key === '__proto__' || key === 'constructor' || key === 'prototype' ? undefined : value;
 }
 
+/** A cheap test on the raw text before walking the tree for `null` members. */
+const nullMemberInText = /:\s*null\b/;
+
+/**
+ * Deletes object members whose value is `null`, at any depth, in place (array elements are kept). MLflow reads
+ * bodies with protobuf's JSON mapping, where `null` means "not set": `{"run_id": null}` is a missing run id,
+ * and an optional field set to `null` is ignored.
+ */
+export function dropNullMembers(value: unknown): void {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (Array.isArray(current)) {
+      for (const item of current) if (item !== null && typeof item === 'object') stack.push(item);
+    } else if (current !== null && typeof current === 'object') {
+      const record = current as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        const member = record[key];
+        if (member === null) delete record[key];
+        else if (typeof member === 'object') stack.push(member);
+      }
+    }
+  }
+}
+
 /** Deeper than any MLflow request (log-batch is 3 levels); the bound keeps recursive walkers off the stack limit. */
 export const maxJsonDepth = 32;
 
@@ -57,7 +82,10 @@ export function jsonDepth(text: string): number {
   return max;
 }
 
-/** Parses a request body as MLflow's server reads it: JSON, whatever the Content-Type says. */
+/**
+ * Parses a request body as MLflow's server reads it: JSON, whatever the Content-Type says; lowerCamelCase keys
+ * as their snake_case names, and `null` members as absent.
+ */
 export function parseJsonBody(text: string): Record<string, unknown> {
   if (text.length === 0 || text.trim().length === 0) return {};
   if (jsonDepth(text) > maxJsonDepth) {
@@ -73,6 +101,7 @@ export function parseJsonBody(text: string): Record<string, unknown> {
     throw badRequest('The request body must be a JSON object');
   }
   if (camelKeyInText.test(text)) snakeCaseKeys(parsed);
+  if (nullMemberInText.test(text)) dropNullMembers(parsed);
   return parsed as Record<string, unknown>;
 }
 
