@@ -261,3 +261,12 @@ describe('bad input', () => {
     expect(() => benjaminiHochberg([0.2, 1.5])).toThrow(/\[0, 1\]/);
   });
 });
+
+describe('typed-array input', () => {
+  it('gives the same results as a plain array and still refuses NaN', () => {
+    const x = [0.5, -1, 2.25, 0.5, 3];
+    const y = [1, 1.5, -0.25, 4];
+    expect(ks2Samp(Float64Array.from(x), Float64Array.from(y))).toEqual(ks2Samp(x, y));
+    expect(() => ks2Samp(Float64Array.of(1, NaN), y)).toThrow(/x holds NaN at index 1/);
+  });
+});

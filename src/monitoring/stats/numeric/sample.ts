@@ -33,15 +33,23 @@ function isSorted(input: SampleInput): input is SortedSample {
 export function sortSample(values: SampleInput, name = 'sample'): SortedSample {
   if (isSorted(values)) return values;
   const n = values.length;
-  const copy = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (typeof v !== 'number' || Number.isNaN(v)) {
-      throw new InvalidParameterError(
-        `${name} holds a value that is not a number at index ${i}: ${String(v)}`,
-      );
+  let copy: Float64Array;
+  if (values instanceof Float64Array) {
+    copy = values.slice();
+    for (let i = 0; i < n; i++) {
+      if (copy[i] !== copy[i]) throw new InvalidParameterError(`${name} holds NaN at index ${i}`);
     }
-    copy[i] = v;
+  } else {
+    copy = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (typeof v !== 'number' || Number.isNaN(v)) {
+        throw new InvalidParameterError(
+          `${name} holds a value that is not a number at index ${i}: ${String(v)}`,
+        );
+      }
+      copy[i] = v;
+    }
   }
   copy.sort();
   return { kind: 'sorted-sample', values: copy };
