@@ -1,39 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { findVersionsUsingArtifactPath } from '../../registry/index.js';
-import type { DatabaseHandle, Engine } from '../engine.js';
+import type { DatabaseHandle } from '../engine.js';
 import { migrateTo, migrateToLatest } from '../migrate.js';
-import { openDatabase } from '../open-database.js';
-import { createPostgresDatabase, testEngines } from '../test-support/test-databases.js';
-
-/** An empty, unmigrated database, and how to throw it away. */
-async function openEmptyDatabase(
-  engine: Engine,
-): Promise<{ handle: DatabaseHandle; dispose(): Promise<void> }> {
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'bosun-0011-'));
-    const handle = openDatabase(`sqlite:///${join(dir, 'bosun.db')}`);
-    return {
-      handle,
-      async dispose() {
-        await handle.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const database = await createPostgresDatabase('bosun_0011');
-  const handle = openDatabase(database.uri);
-  return {
-    handle,
-    async dispose() {
-      await handle.close();
-      await database.drop();
-    },
-  };
-}
+import { openUnmigratedTestDatabase, testEngines } from '../test-support/test-databases.js';
 
 async function indexNames(handle: DatabaseHandle): Promise<string[]> {
   const query =
@@ -47,7 +17,7 @@ async function indexNames(handle: DatabaseHandle): Promise<string[]> {
 
 describe.each(testEngines)('migration 0011 (model version storage location index) on %s', (engine) => {
   it('indexes existing versions by storage location and keeps them', async () => {
-    const { handle, dispose } = await openEmptyDatabase(engine);
+    const { handle, dispose } = await openUnmigratedTestDatabase(engine, '0011');
     try {
       expect((await migrateTo(handle, '0010-event-outbox')).at(-1)).toBe('0010-event-outbox');
       expect(await indexNames(handle)).not.toContain('model_versions_storage_location');

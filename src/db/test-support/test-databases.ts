@@ -7,7 +7,10 @@ import type { DatabaseHandle, Engine } from '../engine.js';
 import { migrateToLatest } from '../migrate.js';
 import { openDatabase } from '../open-database.js';
 
-/** A migrated, empty database on one engine, and how to throw it away. */
+/**
+ * An empty database on one engine, migrated (unless it came from `openUnmigratedTestDatabase`), and how to throw
+ * it away.
+ */
 export interface TestDatabase {
   engine: Engine;
   uri: string;
@@ -69,13 +72,18 @@ export async function createPostgresDatabase(
   };
 }
 
-/** Opens a fresh, migrated database on the given engine. */
-export async function openTestDatabase(engine: Engine): Promise<TestDatabase> {
+/**
+ * Opens an empty database on the given engine, not migrated: for migration tests, which migrate it step by step
+ * (`migrateTo`) and write rows the way an older version left them. `name` goes into the temporary folder's or
+ * database's name.
+ * Example: `const db = await openUnmigratedTestDatabase(engine, '0011');
+ *           await migrateTo(db.handle, '0010-event-outbox');`
+ */
+export async function openUnmigratedTestDatabase(engine: Engine, name = 'test'): Promise<TestDatabase> {
   if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'bosun-test-'));
+    const dir = mkdtempSync(join(tmpdir(), `bosun-${name}-`));
     const uri = `sqlite:///${join(dir, 'bosun.db')}`;
     const handle = openDatabase(uri);
-    await migrateToLatest(handle);
     return {
       engine,
       uri,
@@ -86,9 +94,8 @@ export async function openTestDatabase(engine: Engine): Promise<TestDatabase> {
       },
     };
   }
-  const database = await createPostgresDatabase();
+  const database = await createPostgresDatabase(`bosun_${name}`);
   const handle = openDatabase(database.uri);
-  await migrateToLatest(handle);
   return {
     engine,
     uri: database.uri,
@@ -98,4 +105,11 @@ export async function openTestDatabase(engine: Engine): Promise<TestDatabase> {
       await database.drop();
     },
   };
+}
+
+/** Opens a fresh, migrated database on the given engine. */
+export async function openTestDatabase(engine: Engine): Promise<TestDatabase> {
+  const database = await openUnmigratedTestDatabase(engine);
+  await migrateToLatest(database.handle);
+  return database;
 }

@@ -1,43 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { migrateTo, openDatabase, type DatabaseHandle, type Engine } from '../../db/index.js';
-import { createPostgresDatabase, testEngines } from '../../db/test-support/test-databases.js';
+import { migrateTo } from '../../db/index.js';
+import { openUnmigratedTestDatabase, testEngines } from '../../db/test-support/test-databases.js';
 import { openRegistryEvents } from '../test-support/outbox-events.js';
 import { WebhookService, WebhookTargetPolicy } from '../webhooks/index.js';
 import { OutboxRegistryEventSink } from './outbox-event-sink.js';
 
-/** A database as the version before migration 0010 left it (empty), and how to throw it away. */
-async function openPre0010Database(
-  engine: Engine,
-): Promise<{ handle: DatabaseHandle; dispose(): Promise<void> }> {
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'bosun-outbox-0010-'));
-    const handle = openDatabase(`sqlite:///${join(dir, 'bosun.db')}`);
-    return {
-      handle,
-      async dispose() {
-        await handle.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const pg = await createPostgresDatabase('bosun_outbox_0010');
-  const handle = openDatabase(pg.uri);
-  return {
-    handle,
-    async dispose() {
-      await handle.close();
-      await pg.drop();
-    },
-  };
-}
-
 describe.each(testEngines)('migration 0010 (event outbox) on %s', (engine) => {
   it('keeps every registry event with its id, its deliveries, and does not send them again', async () => {
-    const { handle, dispose } = await openPre0010Database(engine);
+    const { handle, dispose } = await openUnmigratedTestDatabase(engine, 'outbox_0010');
     try {
       const applied = await migrateTo(handle, '0009-webhook-secret-ref');
       expect(applied.at(-1)).toBe('0009-webhook-secret-ref');

@@ -1,16 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle, type Engine } from '../../db/index.js';
+import type { DatabaseHandle, Engine } from '../../db/index.js';
 import { eventsMigration } from '../../db/migrations/0003-events.js';
 import { secretsMigration } from '../../db/migrations/0005-secrets.js';
 import { webhookSecretRefMigration } from '../../db/migrations/0009-webhook-secret-ref.js';
 import { eventOutboxMigration } from '../../db/migrations/0010-event-outbox.js';
 import {
-  createPostgresDatabase,
   openTestDatabase,
+  openUnmigratedTestDatabase,
   testEngines,
   type TestDatabase,
 } from '../../db/test-support/test-databases.js';
@@ -173,33 +171,12 @@ describe.each(testEngines)('webhook signing secrets in the secret store on %s', 
 });
 
 /** A database with the webhook tables as they were before migration 0009, and the secret store tables. */
-async function openPre0009Database(
-  engine: Engine,
-): Promise<{ handle: DatabaseHandle; dispose(): Promise<void> }> {
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'bosun-webhook-0009-'));
-    const handle = openDatabase(`sqlite:///${join(dir, 'bosun.db')}`);
-    await eventsMigration(handle).up(handle.db);
-    await secretsMigration(handle).up(handle.db);
-    return {
-      handle,
-      async dispose() {
-        await handle.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const pg = await createPostgresDatabase('bosun_webhook_0009');
-  const handle = openDatabase(pg.uri);
+async function openPre0009Database(engine: Engine): Promise<TestDatabase> {
+  const database = await openUnmigratedTestDatabase(engine, 'webhook_0009');
+  const { handle } = database;
   await eventsMigration(handle).up(handle.db);
   await secretsMigration(handle).up(handle.db);
-  return {
-    handle,
-    async dispose() {
-      await handle.close();
-      await pg.drop();
-    },
-  };
+  return database;
 }
 
 describe.each(testEngines)('migration 0009 of plain-text webhook secrets on %s', (engine) => {
