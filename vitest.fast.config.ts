@@ -4,7 +4,7 @@ import base from './vitest.config.js';
 /**
  * The fast inner loop (`npm run test:fast`): SQLite only (BOSUN_TEST_ENGINES=sqlite, set by the script), and
  * without the suites that need a Python with the ML libraries (the model-file scanner's fixtures are written by
- * real scikit-learn and mlflow) or start several server processes. `npm test` runs everything.
+ * real scikit-learn and mlflow), start several server processes or need the S3 server. `npm test` runs everything.
  */
 export default mergeConfig(
   base,
@@ -21,6 +21,8 @@ export default mergeConfig(
         'src/server/concurrent-start.test.ts',
         'src/search/search-postgres.test.ts',
         'src/**/*.e2e.test.ts',
+        // S3 suites need the test S3 server (Ceph radosgw) that `npm test` starts.
+        'src/**/*.s3.test.ts',
       ],
     },
   }),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: lint, type-check, build, then every test suite against real SQLite, a throwaway
-# PostgreSQL cluster and the real mlflow clients (newest 3.x and last 2.x). Ends with one summary line.
+# PostgreSQL cluster, a throwaway S3 server (Ceph radosgw) and the real mlflow clients (newest 3.x and last
+# 2.x). Ends with one summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -12,6 +13,7 @@ step() { printf '\n==> %s\n' "$*"; }
 step "dependencies"
 [ -d node_modules/better-sqlite3/build ] || npm ci --no-audit --no-fund || exit 1
 bash scripts/ensure-postgres.sh || exit 1
+bash scripts/ensure-ceph.sh || exit 1
 
 step "lint and format"
 npx eslint . || failures=$((failures + 1))
@@ -28,6 +30,14 @@ BOSUN_TEST_PG_URI=$(bash scripts/pg-test-cluster.sh start "$pgdir" "$pgport") ||
 export BOSUN_TEST_PG_URI
 trap 'bash scripts/pg-test-cluster.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
 echo "PostgreSQL at $BOSUN_TEST_PG_URI"
+
+step "S3 test server (Ceph radosgw)"
+s3dir=$(mktemp -d /tmp/bosun-test-s3.XXXXXX)
+s3port=${BOSUN_TEST_S3_PORT:-57480}
+trap 'bash scripts/s3-test-server.sh stop "$s3dir"; rm -rf "$s3dir"; bash scripts/pg-test-cluster.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+BOSUN_TEST_S3_ENDPOINT=$(bash scripts/s3-test-server.sh start "$s3dir" "$s3port") || { tail -n 30 "$s3dir"/log/*.log; exit 1; }
+export BOSUN_TEST_S3_ENDPOINT BOSUN_TEST_S3_ACCESS_KEY_ID=BOSUNTESTACCESSKEY BOSUN_TEST_S3_SECRET_ACCESS_KEY=BOSUNTESTSECRETKEY
+echo "S3 at $BOSUN_TEST_S3_ENDPOINT"
 
 # Before the unit tests: the scanner's tests write their fixtures with the mlflow 3.x environment's Python.
 step "python environments (mlflow 3.x and 2.x)"

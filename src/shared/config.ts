@@ -3,13 +3,14 @@ import { resolve } from 'node:path';
 import { parseMasterKey, type MasterKey } from './master-key.js';
 import { permissionLevels, type Permission } from './permission-levels.js';
 import { InvalidParameterError } from './errors.js';
+import { loadS3Settings, type S3Settings } from './s3-config.js';
 
 /** Settings of `bosun server`. CLI flags win over environment variables, which win over defaults. */
 export interface ServerConfig {
   host: string;
   port: number;
   backendStoreUri: string;
-  /** Folder (or later bucket URI) where proxied artifacts are stored. */
+  /** Folder (absolute) or bucket URI (`s3://bucket/prefix`) where proxied artifacts are stored. */
   artifactsDestination: string;
   /** Root recorded on new experiments: `mlflow-artifacts:/` when serving artifacts. */
   defaultArtifactRoot: string;
@@ -42,10 +43,12 @@ export interface ServerConfig {
    * (`--default-permission`, BOSUN_DEFAULT_PERMISSION; READ as in MLflow's auth app).
    */
   defaultPermission: Permission;
+  /** How to reach S3 (MLFLOW_S3_ENDPOINT_URL, AWS_*): present when the destination or default root is `s3://`. */
+  s3?: S3Settings;
 }
 
 /** Flags as the CLI received them; any may be absent. */
-export type ServerFlags = Partial<Omit<ServerConfig, 'port' | 'masterKey' | 'defaultPermission'>> & {
+export type ServerFlags = Partial<Omit<ServerConfig, 'port' | 'masterKey' | 'defaultPermission' | 's3'>> & {
   defaultPermission?: string;
   port?: number | string;
   masterKeyFile?: string;
@@ -120,15 +123,30 @@ function parseCorsOrigins(entries: readonly string[]): string[] {
   return origins;
 }
 
+function isS3Uri(location: string): boolean {
+  return /^s3:\/\//i.test(location);
+}
+
+/** `s3://bucket[/prefix]` with a bucket name S3 accepts; the full key rules are the store's (artifacts/s3). */
+function checkS3Uri(uri: string): string {
+  const match = /^s3:\/\/([^/?#]*)(.*)$/is.exec(uri);
+  const bucket = match?.[1] ?? '';
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || /[?#]/.test(match?.[2] ?? '')) {
+    throw new InvalidParameterError(
+      `Invalid artifacts destination '${uri}': expected s3://<bucket>[/<prefix>] with a valid bucket name`,
+    );
+  }
+  return uri;
+}
+
 /**
  * The one reader of the environment. `env` is passed in so tests need not touch `process.env`.
  * Example: `loadServerConfig({ port: 5001 }, process.env)`.
  */
 export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const dataDir = resolve(env.BOSUN_DATA_DIR ?? 'bosun-data');
-  const artifactsDestination = resolve(
-    flags.artifactsDestination ?? env.BOSUN_ARTIFACTS_DESTINATION ?? `${dataDir}/artifacts`,
-  );
+  const destination = flags.artifactsDestination ?? env.BOSUN_ARTIFACTS_DESTINATION ?? `${dataDir}/artifacts`;
+  const artifactsDestination = isS3Uri(destination) ? checkS3Uri(destination) : resolve(destination);
   const serveArtifacts =
     flags.serveArtifacts ??
     (env.BOSUN_SERVE_ARTIFACTS ? parseBoolean(env.BOSUN_SERVE_ARTIFACTS, 'BOSUN_SERVE_ARTIFACTS') : true);
@@ -172,7 +190,13 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
       `Invalid default permission '${defaultPermission}': expected one of ${permissionLevels.join(', ')}`,
     );
   }
+  const defaultArtifactRoot =
+    flags.defaultArtifactRoot ??
+    env.BOSUN_DEFAULT_ARTIFACT_ROOT ??
+    (serveArtifacts ? 'mlflow-artifacts:/' : artifactsDestination);
+  const s3 = isS3Uri(artifactsDestination) || isS3Uri(defaultArtifactRoot) ? loadS3Settings(env) : undefined;
   return {
+    ...(s3 ? { s3 } : {}),
     defaultPermission: defaultPermission as Permission,
     corsOrigins,
     ...(masterKey ? { masterKey } : {}),
@@ -188,10 +212,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     port: parsePort(flags.port ?? env.BOSUN_PORT ?? 5000),
     backendStoreUri: flags.backendStoreUri ?? env.BOSUN_BACKEND_STORE_URI ?? `sqlite:///${dataDir}/bosun.db`,
     artifactsDestination,
-    defaultArtifactRoot:
-      flags.defaultArtifactRoot ??
-      env.BOSUN_DEFAULT_ARTIFACT_ROOT ??
-      (serveArtifacts ? 'mlflow-artifacts:/' : artifactsDestination),
+    defaultArtifactRoot,
     serveArtifacts,
     sqliteSynchronous,
     logLevel,

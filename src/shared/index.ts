@@ -9,6 +9,7 @@ export * from './id-syntax.js';
 export * from './unicode-text.js';
 export * from './bind-methods.js';
 export * from './config.js';
+export * from './s3-config.js';
 export * from './client-config.js';
 export * from './master-key.js';
 export * from './permission-levels.js';

@@ -105,7 +105,7 @@ describe('LocalArtifactStore on the file system', () => {
     await canaryIntact();
   });
 
-  it('refuses to write below a file or onto a folder', async () => {
+  it('refuses to write below a file or onto a folder (file system specifics)', async () => {
     await store.put('a/f.txt', Buffer.from('f'));
     await expect(store.put('a/f.txt/g.txt', Buffer.from('g'))).rejects.toBeInstanceOf(InvalidParameterError);
     await expect(store.put('a', Buffer.from('g'))).rejects.toBeInstanceOf(InvalidParameterError);

@@ -5,7 +5,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { BosunError, InvalidParameterError, NotFoundError } from '../../shared/index.js';
 import { normaliseArtifactPath } from '../artifact-path.js';
-import type { ArtifactEntry, ArtifactStore } from '../artifact-store.js';
+import type { ArtifactEntry, ArtifactRead, ArtifactReadOptions, ArtifactStore } from '../artifact-store.js';
+import { checkByteRange, resolveByteRange } from '../byte-range.js';
 
 /** Name prefix of in-flight uploads; such files are hidden from listings. */
 const TEMP_PREFIX = '.bosun-upload-';
@@ -98,8 +99,9 @@ export class LocalArtifactStore implements ArtifactStore {
     await syncDir(dir);
   }
 
-  async get(path: string): Promise<{ stream: NodeJS.ReadableStream; size: number }> {
+  async get(path: string, options: ArtifactReadOptions = {}): Promise<ArtifactRead> {
     const rel = normaliseArtifactPath(path);
+    if (options.range) checkByteRange(options.range);
     if (!(await this.rootExists())) throw notFound(rel);
     const { base, missing } = await this.locate(rel, rel.split('/'));
     if (missing.length > 0) throw notFound(rel);
@@ -118,7 +120,19 @@ export class LocalArtifactStore implements ArtifactStore {
       await handle.close();
       throw notFound(rel);
     }
-    return { stream: handle.createReadStream(), size: info.size };
+    if (options.range === undefined) return { stream: handle.createReadStream(), size: info.size };
+    let span: { start: number; end: number };
+    try {
+      span = resolveByteRange(options.range, info.size);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    return {
+      stream: handle.createReadStream(span),
+      size: span.end - span.start + 1,
+      range: { ...span, total: info.size },
+    };
   }
 
   async list(path: string): Promise<ArtifactEntry[]> {

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BosunError, InvalidParameterError, NotFoundError } from '../../shared/errors.js';
@@ -19,6 +20,45 @@ async function getText(store: ArtifactStore, path: string): Promise<string> {
   const bytes = await readAll(stream);
   expect(bytes.length).toBe(size);
   return bytes.toString('utf8');
+}
+
+/** A stream of `total` random bytes in chunks of `chunk`, and the SHA-256 of what it yields. */
+export function generatedStream(total: number, chunk = 64 * 1024): { stream: Readable; digest: string } {
+  const hash = createHash('sha256');
+  const pieces: Buffer[] = [];
+  for (let i = 0; i < Math.ceil(total / chunk); i++) {
+    const piece = randomBytes(Math.min(chunk, total - i * chunk));
+    hash.update(piece);
+    pieces.push(piece);
+  }
+  let next = 0;
+  const stream = new Readable({
+    read() {
+      this.push(next < pieces.length ? pieces[next++] : null);
+    },
+  });
+  return { stream, digest: hash.digest('hex') };
+}
+
+export async function digestOf(stream: NodeJS.ReadableStream): Promise<{ digest: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of stream) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    hash.update(b);
+    bytes += b.length;
+  }
+  return { digest: hash.digest('hex'), bytes };
+}
+
+/** Runs `work` over `items` with at most `limit` at once. */
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
 }
 
 /** The behaviour every ArtifactStore adapter must show; call once per adapter from its own test file. */
@@ -145,6 +185,125 @@ export function describeArtifactStoreContract(
       expect(failure).toBeInstanceOf(BosunError);
       expect(await getText(store, 'u/f.txt')).toBe('old');
       expect(await store.list('u')).toEqual([{ path: 'f.txt', isDir: false, fileSize: 3 }]);
+    });
+
+    it('reads byte ranges: start and end, open end, suffix, end clamped to the file', async () => {
+      await store.put('r/f.txt', Buffer.from('0123456789'));
+      const read = async (range: Parameters<ArtifactStore['get']>[1]) => {
+        const got = await store.get('r/f.txt', range);
+        const bytes = await readAll(got.stream);
+        expect(bytes.length).toBe(got.size);
+        return { text: bytes.toString('utf8'), range: got.range };
+      };
+      expect(await read({ range: { start: 2, end: 4 } })).toEqual({
+        text: '234',
+        range: { start: 2, end: 4, total: 10 },
+      });
+      expect(await read({ range: { start: 7 } })).toEqual({
+        text: '789',
+        range: { start: 7, end: 9, total: 10 },
+      });
+      expect(await read({ range: { suffix: 3 } })).toEqual({
+        text: '789',
+        range: { start: 7, end: 9, total: 10 },
+      });
+      expect(await read({ range: { suffix: 50 } })).toEqual({
+        text: '0123456789',
+        range: { start: 0, end: 9, total: 10 },
+      });
+      expect(await read({ range: { start: 9, end: 400 } })).toEqual({
+        text: '9',
+        range: { start: 9, end: 9, total: 10 },
+      });
+      expect(await read({})).toEqual({ text: '0123456789', range: undefined });
+    });
+
+    it('refuses malformed and unsatisfiable ranges, and ranges of a missing file are NotFoundError', async () => {
+      await store.put('r/f.txt', Buffer.from('0123456789'));
+      await store.put('r/empty.txt', Buffer.alloc(0));
+      const bad = [
+        { start: 10 },
+        { start: 11, end: 20 },
+        { start: -1 },
+        { start: 1.5 },
+        { start: 5, end: 4 },
+        { suffix: 0 },
+      ];
+      for (const range of bad) {
+        await expect(store.get('r/f.txt', { range }), JSON.stringify(range)).rejects.toBeInstanceOf(
+          InvalidParameterError,
+        );
+      }
+      await expect(store.get('r/empty.txt', { range: { start: 0 } })).rejects.toBeInstanceOf(
+        InvalidParameterError,
+      );
+      await expect(store.get('r/missing.txt', { range: { start: 0 } })).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('streams a multi-part upload and reads it back whole and by range', async () => {
+      const total = 12 * 1024 * 1024 + 12345;
+      const { stream, digest } = generatedStream(total);
+      await store.put('big/model.bin', stream);
+      const whole = await store.get('big/model.bin');
+      expect(whole.size).toBe(total);
+      expect(await digestOf(whole.stream)).toEqual({ digest, bytes: total });
+      const tail = await store.get('big/model.bin', { range: { start: total - 100 } });
+      expect((await readAll(tail.stream)).length).toBe(100);
+      expect(await store.list('big')).toEqual([{ path: 'model.bin', isDir: false, fileSize: total }]);
+    });
+
+    it('refuses to write below a file or onto a folder', async () => {
+      await store.put('w/f.txt', Buffer.from('f'));
+      await store.put('w/dir/g.txt', Buffer.from('g'));
+      await expect(store.put('w/f.txt/g.txt', Buffer.from('g'))).rejects.toBeInstanceOf(
+        InvalidParameterError,
+      );
+      await expect(store.put('w/dir', Buffer.from('g'))).rejects.toBeInstanceOf(InvalidParameterError);
+      await expect(store.put('w', Readable.from([Buffer.from('g')]))).rejects.toBeInstanceOf(
+        InvalidParameterError,
+      );
+      expect(await getText(store, 'w/f.txt')).toBe('f');
+      expect(await store.list('w')).toEqual([
+        { path: 'dir', isDir: true },
+        { path: 'f.txt', isDir: false, fileSize: 1 },
+      ]);
+    });
+
+    it('deletes exactly what it names: a folder never takes its look-alike siblings', async () => {
+      const keep = ['p/a-b/f.txt', 'p/a-b.txt', 'p/ab/f.txt', 'p/a.b/f.txt'];
+      for (const path of keep) await store.put(path, Buffer.from(path));
+      await store.put('p/a/f.txt', Buffer.from('x'));
+      await store.put('p/a/deep/er/g.txt', Buffer.from('y'));
+      await store.delete('p/a');
+      expect(await store.list('p')).toEqual([
+        { path: 'a-b', isDir: true },
+        { path: 'a-b.txt', isDir: false, fileSize: 9 },
+        { path: 'a.b', isDir: true },
+        { path: 'ab', isDir: true },
+      ]);
+      for (const path of keep) expect(await getText(store, path)).toBe(path);
+      await store.put('q/f', Buffer.from('file'));
+      await store.put('q/f-2', Buffer.from('other'));
+      await store.delete('q/f');
+      expect(await store.list('q')).toEqual([{ path: 'f-2', isDir: false, fileSize: 5 }]);
+      expect(await store.list('p/a')).toEqual([]);
+    });
+
+    it('lists and deletes folders of more than 1,000 entries', async () => {
+      const names = Array.from({ length: 1010 }, (_, i) => `f${String(i).padStart(4, '0')}.txt`);
+      await inParallel(names, 32, (name) => store.put(`many/${name}`, Buffer.from(name)));
+      await store.put('many/sub/x.txt', Buffer.from('x'));
+      await store.put('many-other/keep.txt', Buffer.from('k'));
+      const listed = await store.list('many');
+      expect(listed).toHaveLength(1011);
+      expect(listed.slice(0, 2)).toEqual([
+        { path: 'f0000.txt', isDir: false, fileSize: 9 },
+        { path: 'f0001.txt', isDir: false, fileSize: 9 },
+      ]);
+      expect(listed[1010]).toEqual({ path: 'sub', isDir: true });
+      await store.delete('many');
+      expect(await store.list('many')).toEqual([]);
+      expect(await store.list('')).toEqual([{ path: 'many-other', isDir: true }]);
     });
 
     it('gives readers one whole version under concurrent writes', async () => {
