@@ -77,7 +77,7 @@ export {
   evidentlyDefaultMethod,
   type DriftPreset,
 } from './drift/drift-preset.js';
-export { evidentlyBinnedShares, type BinnedShares } from './drift/binning.js';
+export { evidentlyBinnedShares, evidentlyNumericHellinger, type BinnedShares } from './drift/binning.js';
 export {
   datasetDrift,
   type ColumnDrift,

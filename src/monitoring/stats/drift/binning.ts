@@ -42,3 +42,26 @@ export function evidentlyBinnedShares(
   for (const v of current) cc[index.get(categoryKey(v))!]! += 1;
   return { reference: rc.map((c) => c / reference.length), current: cc.map((c) => c / current.length) };
 }
+
+/**
+ * Evidently's `hellinger` on a numerical column (`hellinger_distance.py`): Sturges edges over the **distinct**
+ * values of reference ∪ current (not over the rows), density histograms of each side on those edges, then
+ * H = √(1 − clip(Σ √(h₁h₂)·w, 0, 1)) with w the mean bin width.
+ */
+export function evidentlyNumericHellinger(reference: readonly number[], current: readonly number[]): number {
+  const keys = Float64Array.from(new Set([...reference, ...current])).sort();
+  const edges = histogramBinEdges(keys, 'sturges');
+  const density = (values: readonly number[]): Float64Array => {
+    const sorted = Float64Array.from(values).sort();
+    const counts = histogramCounts(sorted, edges);
+    let total = 0;
+    for (let i = 0; i < counts.length; i++) total += counts[i]!;
+    return counts.map((c, i) => c / (edges[i + 1]! - edges[i]!) / total);
+  };
+  const h1 = density(reference);
+  const h2 = density(current);
+  const width = (edges[edges.length - 1]! - edges[0]!) / (edges.length - 1);
+  let s = 0;
+  for (let i = 0; i < h1.length; i++) s += Math.sqrt(h1[i]! * h2[i]!) * width;
+  return Math.sqrt(1 - Math.min(Math.max(s, 0), 1));
+}

@@ -6,6 +6,7 @@ import {
   datasetDrift,
   evidentlyChiSquare,
   evidentlyDefaultMethod,
+  evidentlyNumericHellinger,
   inferColumnType,
   jensenShannonDistance,
   ks2Samp,
@@ -159,5 +160,18 @@ describe('datasetDrift with the Bosun preset', () => {
     expect([num.threshold, num.comparator]).toEqual([0.05, '<=']);
     expect(cat.driftDetected).toBe(false);
     expect(r.preset).toBe('bosun');
+  });
+});
+
+describe("Evidently's numerical Hellinger", () => {
+  it('bins the distinct values by Sturges and weights density products by the mean width', () => {
+    // Expected value from Evidently's hellinger_distance.py formula run with numpy 2.4.6 on the same data.
+    const r = Array.from({ length: 60 }, (_, i) => Math.round(((i * 0.37) % 5) * 100) / 100);
+    const c = Array.from({ length: 45 }, (_, i) => Math.round(((i * 0.53) % 6) * 100) / 100);
+    expect(evidentlyNumericHellinger(r, c)).toBeCloseTo(0.2656974378081106, 14);
+    const column = tested(
+      datasetDrift({ x: r }, { x: c }, { method: 'hellinger', columnTypes: { x: 'numerical' } }).columns[0],
+    );
+    expect(column.score).toBe(evidentlyNumericHellinger(r, c));
   });
 });

@@ -14,7 +14,7 @@ import { ks2Samp } from '../ks-two-sample.js';
 import { mannWhitneyU } from '../mann-whitney.js';
 import { normalCdf } from '../special/error-function.js';
 import { tTestInd } from '../t-test.js';
-import { evidentlyBinnedShares } from './binning.js';
+import { evidentlyBinnedShares, evidentlyNumericHellinger } from './binning.js';
 import { countsByKey, sortedCategoryKeys, type Category } from './categories.js';
 import type { ColumnType } from './column-types.js';
 
@@ -271,7 +271,14 @@ export function runDriftMethod(
       return klDivergence(smoothZeroShares(b.reference), smoothZeroShares(b.current));
     }
     case 'hellinger': {
-      const b = evidentlyBinnedShares(reference, current, type);
+      if (
+        type === 'numerical' &&
+        reference.every((v) => typeof v === 'number') &&
+        current.every((v) => typeof v === 'number')
+      ) {
+        return evidentlyNumericHellinger(reference as number[], current as number[]);
+      }
+      const b = evidentlyBinnedShares(reference, current, 'categorical');
       return hellingerDistance(b.reference, b.current);
     }
     case 'chisquare': {
