@@ -10,6 +10,7 @@ import {
   type ScanRecord,
 } from '../../registry/governance/index.js';
 import type { RegistryService } from '../../registry/index.js';
+import { nameResources } from '../audit/index.js';
 import { InvalidParameterError } from '../../shared/index.js';
 import { isSerialId } from '../../shared/index.js';
 import { SerialIdParam, VersionParam } from '../id-schemas.js';
@@ -421,7 +422,7 @@ export const governancePolicies: PolicyTable = {
 /** Promotion policies, approvals, promotion and scans of registered model versions. */
 export const governanceRoutes: RoutePlugin = {
   name: 'governance',
-  policies: governancePolicies,
+  policies: nameResources('registry', governancePolicies),
   register(app, services) {
     registerGovernanceRoutes(app, { governance: services.governance, registry: services.registry });
   },

@@ -13,6 +13,7 @@ import type { TypedApp } from '../typed-app.js';
 import { adminOnly, apiPaths, signedIn } from '../authz/policy-helpers.js';
 import type { PolicyTable } from '../authz/policy-types.js';
 import type { RoutePlugin } from '../route-plugin.js';
+import { nameResources } from '../audit/index.js';
 
 /** What the routes need: the event query API and the webhook service. */
 export interface RegistryEventRouteDeps {
@@ -301,7 +302,7 @@ export const registryEventPolicies: PolicyTable = {
   [`GET ${native}/webhooks/:id`]: adminOnly,
   [`DELETE ${native}/webhooks/:id`]: adminOnly,
   [`GET ${native}/webhooks/:id/deliveries`]: adminOnly,
-  [`GET ${native}/registry/events`]: signedIn,
+  ...nameResources('registry', { [`GET ${native}/registry/events`]: signedIn }),
 };
 
 /** The registry event log and webhook subscriptions. */

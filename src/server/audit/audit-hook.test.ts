@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { isWellFormedText } from '../../shared/unicode-text.js';
-import { resourceOf } from './audit-hook.js';
+import { resourceOf } from './audit-resources.js';
 
 describe('resourceOf', () => {
   it('shortens a long identifier without splitting a surrogate pair', () => {
     for (const prefix of ['', 'a']) {
       const name = `${prefix}${'😀'.repeat(300)}`;
-      const resource = resourceOf('/api/2.0/mlflow/registered-models/create', {}, { name });
+      const resource = resourceOf('registry', { params: {}, body: { name }, query: {} });
       expect(resource.type).toBe('registered_model');
       const id = resource.id ?? '';
       expect(id.length).toBeLessThanOrEqual(256);
@@ -17,7 +17,7 @@ describe('resourceOf', () => {
   });
 
   it('keeps a short identifier as it is', () => {
-    expect(resourceOf('/api/2.0/mlflow/runs/update', {}, { run_id: 'abc' })).toEqual({
+    expect(resourceOf('ids', { params: {}, body: { run_id: 'abc' }, query: {} })).toEqual({
       type: 'run',
       id: 'abc',
     });

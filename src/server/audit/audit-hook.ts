@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
-import type { AuditLog, AuditOutcome, AuditRecordInput, AuditResource } from '../../security/audit/index.js';
-import { clipText } from '../../shared/index.js';
-import type { AuditedInput, RoutePolicy } from '../authz/policy-types.js';
+import type { AuditLog, AuditOutcome, AuditRecordInput } from '../../security/audit/index.js';
+import type { RoutePolicy } from '../authz/policy-types.js';
+import { resourceOf } from './audit-resources.js';
 import type { TypedApp } from '../typed-app.js';
 
 /** What the audit hook and routes need: the database holding `audit_log` and the log itself. */
@@ -31,50 +31,12 @@ export function outcomeOf(status: number): AuditOutcome {
   return 'error';
 }
 
-/** An identifier field of a request part, clipped to 256 characters, for an audit record; undefined when absent. */
-export function auditField(source: unknown, name: string): string | undefined {
-  if (typeof source !== 'object' || source === null || Array.isArray(source)) return undefined;
-  const value: unknown = (source as Record<string, unknown>)[name];
-  if (typeof value === 'string' && value !== '') return clipText(value, 256);
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
-}
-
-/** An identifier from the route params, else the body, else the query string (see `auditField`). */
-export function auditIdentifier(input: AuditedInput, name: string): string | undefined {
-  return auditField(input.params, name) ?? auditField(input.body, name) ?? auditField(input.query, name);
-}
-
-/**
- * Best-effort "what was touched", from identifiers only (route params, then body, then query-string ids; a
- * refused read is recorded too): never a value. The default for routes whose policy entry names no `audit`
- * (secrets and artifacts name theirs: see secret-routes.ts and artifact-routes.ts).
- * Example: `POST /api/2.0/mlflow/runs/log-metric` with `{run_id: 'abc', value: 1}` → `{type: 'run', id: 'abc'}`.
- */
-export function resourceOf(route: string, params: unknown, body: unknown, query?: unknown): AuditResource {
-  const pick = (name: string): string | undefined => auditIdentifier({ params, body, query }, name);
-  const runId = pick('run_id') ?? pick('run_uuid');
-  if (runId) return { type: 'run', id: runId };
-  const modelId = pick('model_id');
-  if (modelId) return { type: 'logged_model', id: modelId };
-  if (/registered-models|model-versions|\/registry\//.test(route)) {
-    const name = pick('name');
-    const version = pick('version');
-    if (name && version) return { type: 'model_version', id: `${name}/${version}` };
-    if (name) return { type: 'registered_model', id: name };
-  }
-  const experimentId = pick('experiment_id');
-  if (experimentId) return { type: 'experiment', id: experimentId };
-  const name = pick('name');
-  if (name) return { type: route.includes('/experiments/') ? 'experiment' : 'named', id: name };
-  return { type: 'route', id: null };
-}
-
 /** Whether a finished request belongs in the audit log: mutations on the API, and every 401/403. */
 export function shouldAudit(method: string, url: string, status: number): boolean {
   if (status === 401 || status === 403) return true;
   const path = url.split('?', 1)[0] ?? '';
-  return mutatingMethods.has(method) && path.startsWith('/api/');
+  // `/ajax-api/` is the web UI's copy of the API (and the only home of its upload route).
+  return mutatingMethods.has(method) && (path.startsWith('/api/') || path.startsWith('/ajax-api/'));
 }
 
 /** The policy entry of a route (its `audit` names what a request touched), from the assembled route policies. */
@@ -82,7 +44,7 @@ export type AuditPolicyLookup = (method: string, pattern: string) => Pick<RouteP
 
 /**
  * The record of one request. Reads only ids from the body, never the body itself. The resource is the one the
- * route's policy entry names (`audit`), else `resourceOf`'s guess.
+ * route's policy entry names (`audit`, see `nameResources`), else `resourceOf('ids', …)`.
  */
 export function auditRecordOf(
   request: FastifyRequest,
@@ -97,9 +59,7 @@ export function auditRecordOf(
   return {
     actor: actorOf(request),
     action: `${request.method} ${route}`,
-    resource: routeUrl
-      ? (audit?.(input) ?? resourceOf(routeUrl, input.params, input.body, input.query))
-      : { type: 'route', id: null },
+    resource: routeUrl ? (audit?.(input) ?? resourceOf('ids', input)) : { type: 'route', id: null },
     outcome: outcomeOf(status),
     statusCode: status >= 100 && status <= 599 ? status : null,
     requestId: String(request.id),
@@ -135,7 +95,7 @@ export class AuditRecorder {
 
 /**
  * Installs the onResponse audit hook on `app`; call it before routes are registered. `policyOf` finds a route's
- * policy entry (its `audit` field); without it every resource is `resourceOf`'s guess.
+ * policy entry (its `audit` field, see `nameResources`); without it a resource is named by `resourceOf('ids', …)`.
  */
 export function installAuditHook(
   app: TypedApp,

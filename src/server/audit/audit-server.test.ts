@@ -10,7 +10,8 @@ import { MasterKey } from '../../shared/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { openPlatform } from '../../platform/index.js';
 import { buildApp } from '../app.js';
-import { outcomeOf, resourceOf, shouldAudit } from './audit-hook.js';
+import { outcomeOf, shouldAudit } from './audit-hook.js';
+import { resourceOf } from './audit-resources.js';
 import { waitFor } from '../../shared/test-support/wait-for.js';
 import { startServer, type RunningServer } from '../start-server.js';
 import { FakeTrackingService } from '../test-support/fake-tracking-service.js';
@@ -222,6 +223,10 @@ describe('audit hook and secret routes (real server, SQLite)', () => {
 describe('audit selection', () => {
   it('audits mutations on the API and every 401/403, not other reads', () => {
     expect(shouldAudit('POST', '/api/2.0/mlflow/runs/create', 200)).toBe(true);
+    // The web UI's copies of the API, and its upload route, which has no /api twin.
+    expect(shouldAudit('POST', '/ajax-api/2.0/mlflow/runs/create', 200)).toBe(true);
+    expect(shouldAudit('POST', '/ajax-api/2.0/mlflow/upload-artifact?run_uuid=r&path=f', 200)).toBe(true);
+    expect(shouldAudit('GET', '/ajax-api/2.0/mlflow/runs/get?run_id=1', 200)).toBe(false);
     expect(shouldAudit('DELETE', '/api/2.0/mlflow-artifacts/artifacts/x?y=1', 404)).toBe(true);
     expect(shouldAudit('GET', '/api/2.0/mlflow/runs/get?run_id=1', 200)).toBe(false);
     expect(shouldAudit('GET', '/api/2.0/mlflow/runs/get', 401)).toBe(true);
@@ -235,7 +240,7 @@ describe('audit selection', () => {
       'error',
       'error',
     ]);
-    expect(resourceOf('/api/2.0/mlflow/registered-models/create', {}, { name: 'm', value: 'v' })).toEqual({
+    expect(resourceOf('registry', { params: {}, body: { name: 'm', value: 'v' }, query: {} })).toEqual({
       type: 'registered_model',
       id: 'm',
     });

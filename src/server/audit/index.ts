@@ -1,14 +1,13 @@
 export {
   AuditRecorder,
   actorOf,
-  auditField,
-  auditIdentifier,
   auditRecordOf,
   installAuditHook,
   outcomeOf,
-  resourceOf,
   shouldAudit,
   type AuditDeps,
   type AuditPolicyLookup,
 } from './audit-hook.js';
 export { auditPolicies, auditRoutes, registerAuditRoutes } from './audit-routes.js';
+export { auditField, auditIdentifier } from './audit-identifiers.js';
+export { nameResources, resourceOf, type ResourceNaming } from './audit-resources.js';

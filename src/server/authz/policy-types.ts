@@ -66,7 +66,8 @@ export interface AuditedInput {
 
 /**
  * The permission a route needs: every requirement must hold. `audit` names what an audited request touched
- * when the default guess from its identifiers (`resourceOf` in src/server/audit/audit-hook.ts) does not fit.
+ * (route plugins set it with `nameResources` from src/server/audit/audit-resources.ts, or their own function);
+ * without it, the resource is named from its ids alone (`resourceOf('ids', …)`).
  */
 export interface RoutePolicy {
   require: Requirement[];

@@ -8,6 +8,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { RegistryService } from '../../registry/index.js';
+import { nameResources } from '../audit/index.js';
+import { combinePolicies } from '../authz/route-policies.js';
 import {
   allows,
   parsePermission,
@@ -630,33 +632,38 @@ const manageNamedResource = needs({
  * granting on a resource needs MANAGE on it (MLflow 3's unified grant / revoke name the resource kind in a
  * field: `named-resource`).
  */
-export const mlflowAuthPolicies: PolicyTable = {
+export const mlflowAuthPolicies: PolicyTable = combinePolicies({
   // MLflow basic-auth users
-  [`POST ${v2}/users/create`]: adminOnly,
-  [`GET ${v2}/users/get`]: selfOrAdmin(query('username')),
-  [`GET ${v2}/users/current`]: anySignedIn,
-  [`GET ${v2}/users/list`]: adminOnly,
-  [`PATCH ${v2}/users/update-password`]: selfOrAdmin(body('username')),
-  [`PATCH ${v2}/users/update-admin`]: adminOnly,
-  [`DELETE ${v2}/users/delete`]: adminOnly,
-
+  users: {
+    [`POST ${v2}/users/create`]: adminOnly,
+    [`GET ${v2}/users/get`]: selfOrAdmin(query('username')),
+    [`GET ${v2}/users/current`]: anySignedIn,
+    [`GET ${v2}/users/list`]: adminOnly,
+    [`PATCH ${v2}/users/update-password`]: selfOrAdmin(body('username')),
+    [`PATCH ${v2}/users/update-admin`]: adminOnly,
+    [`DELETE ${v2}/users/delete`]: adminOnly,
+  },
   // MLflow basic-auth grants on experiments
-  [`POST ${v2}/experiments/permissions/create`]: manageExperiment(body),
-  [`GET ${v2}/experiments/permissions/get`]: manageExperiment(query),
-  [`PATCH ${v2}/experiments/permissions/update`]: manageExperiment(body),
-  [`DELETE ${v2}/experiments/permissions/delete`]: manageExperiment(body),
-
+  'experiment-grants': nameResources('experiments', {
+    [`POST ${v2}/experiments/permissions/create`]: manageExperiment(body),
+    [`GET ${v2}/experiments/permissions/get`]: manageExperiment(query),
+    [`PATCH ${v2}/experiments/permissions/update`]: manageExperiment(body),
+    [`DELETE ${v2}/experiments/permissions/delete`]: manageExperiment(body),
+  }),
   // MLflow basic-auth grants on registered models
-  [`POST ${v2}/registered-models/permissions/create`]: manageModel(body),
-  [`GET ${v2}/registered-models/permissions/get`]: manageModel(query),
-  [`PATCH ${v2}/registered-models/permissions/update`]: manageModel(body),
-  [`DELETE ${v2}/registered-models/permissions/delete`]: manageModel(body),
-
+  'model-grants': nameResources('registry', {
+    [`POST ${v2}/registered-models/permissions/create`]: manageModel(body),
+    [`GET ${v2}/registered-models/permissions/get`]: manageModel(query),
+    [`PATCH ${v2}/registered-models/permissions/update`]: manageModel(body),
+    [`DELETE ${v2}/registered-models/permissions/delete`]: manageModel(body),
+  }),
   // MLflow 3 unified per-user grants
-  [`POST ${v3}/users/permissions/grant`]: manageNamedResource,
-  [`POST ${v3}/users/permissions/revoke`]: manageNamedResource,
-  [`GET ${v3}/users/permissions/get`]: selfOrAdmin(query('username')),
-};
+  'user-grants': {
+    [`POST ${v3}/users/permissions/grant`]: manageNamedResource,
+    [`POST ${v3}/users/permissions/revoke`]: manageNamedResource,
+    [`GET ${v3}/users/permissions/get`]: selfOrAdmin(query('username')),
+  },
+});
 
 /** MLflow's basic-auth API: users and per-user grants. */
 export const mlflowAuthRoutes: RoutePlugin = {

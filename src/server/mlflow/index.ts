@@ -10,6 +10,7 @@ import { loggedModelPolicies } from './logged-model-routes.js';
 import { metricPolicies } from './metric-routes.js';
 import { runPolicies } from './run-routes.js';
 import { combinePolicies } from '../authz/route-policies.js';
+import { nameResources } from '../audit/index.js';
 import type { RoutePlugin } from '../route-plugin.js';
 
 /** Where the MLflow client sends tracking calls, and where MLflow's web UI sends the same ones. */
@@ -44,7 +45,7 @@ export async function registerMlflowRoutes(app: TypedApp, tracking: TrackingServ
 export const mlflowTrackingRoutes: RoutePlugin = {
   name: 'mlflow-tracking',
   policies: combinePolicies({
-    experiments: experimentPolicies,
+    experiments: nameResources('experiments', experimentPolicies),
     runs: runPolicies,
     metrics: metricPolicies,
     'logged-models': loggedModelPolicies,

@@ -8,6 +8,7 @@ import { registerRegisteredModelRoutes } from './registered-model-routes.js';
 import { modelVersionPolicies } from './model-version-routes.js';
 import { registeredModelPolicies } from './registered-model-routes.js';
 import { combinePolicies } from '../authz/route-policies.js';
+import { nameResources } from '../audit/index.js';
 import type { RoutePlugin } from '../route-plugin.js';
 
 /**
@@ -44,10 +45,13 @@ export async function registerMlflowRegistryRoutes(
 /** MLflow's model registry API: registered models, versions, aliases, and the web UI's artifact download. */
 export const mlflowRegistryRoutes: RoutePlugin = {
   name: 'mlflow-registry',
-  policies: combinePolicies({
-    'registered-models': registeredModelPolicies,
-    'model-versions': modelVersionPolicies,
-  }),
+  policies: nameResources(
+    'registry',
+    combinePolicies({
+      'registered-models': registeredModelPolicies,
+      'model-versions': modelVersionPolicies,
+    }),
+  ),
   async register(app, services) {
     await registerMlflowRegistryRoutes(app, services.registry, services.artifacts);
   },
