@@ -19,32 +19,11 @@ const layers = {
   registry: ['shared', 'db', 'search', 'artifacts', 'security', 'events', 'tracking'],
   // Statistics, profiles, monitors and alerts; the statistics (monitoring/stats) need only shared.
   monitoring: ['shared'],
-  // The pipeline document, its checks and DAG (spec/, dsl/, render/); the executor will lean on the layers below.
+  // The pipeline document, its checks, DAG and DSL; the executor will lean on the layers listed here.
   pipelines: ['shared', 'db', 'search', 'artifacts', 'security', 'events', 'tracking', 'registry'],
-  platform: [
-    'shared',
-    'db',
-    'search',
-    'artifacts',
-    'security',
-    'events',
-    'tracking',
-    'registry',
-    'pipelines',
-  ],
+  platform: ['shared', 'db', 'search', 'artifacts', 'security', 'events', 'tracking', 'registry'],
   client: ['shared'],
-  server: [
-    'shared',
-    'db',
-    'search',
-    'artifacts',
-    'security',
-    'events',
-    'tracking',
-    'registry',
-    'pipelines',
-    'platform',
-  ],
+  server: ['shared', 'db', 'search', 'artifacts', 'security', 'events', 'tracking', 'registry', 'platform'],
   cli: [
     'shared',
     'db',
