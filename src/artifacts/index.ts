@@ -1,5 +1,17 @@
-export type { ArtifactEntry, ArtifactStore } from './artifact-store.js';
+export type {
+  ArtifactEntry,
+  ArtifactRead,
+  ArtifactReadOptions,
+  ArtifactStore,
+  ByteRange,
+} from './artifact-store.js';
+export { resolveByteRange } from './byte-range.js';
 export { LocalArtifactStore } from './local/local-artifact-store.js';
+export { S3ArtifactStore } from './s3/s3-artifact-store.js';
+export type { S3ArtifactStoreOptions } from './s3/s3-artifact-store.js';
+export { createS3Client } from './s3/s3-client.js';
+export { formatS3Uri, isS3Uri, parseS3Uri } from './s3/s3-uri.js';
+export type { S3Location } from './s3/s3-uri.js';
 export type { LocalArtifactStoreOptions } from './local/local-artifact-store.js';
 export { ArtifactRoots } from './artifact-roots.js';
 export type { ArtifactRootsConfig, OpenedArtifactRoot } from './artifact-roots.js';

@@ -6,6 +6,9 @@ import type { S3Settings } from '../../shared/index.js';
  * checksums are only sent when an operation requires them: the SDK's newer default (a CRC32 trailer on every
  * upload) is not understood by many S3-compatible servers, which is also what boto3 users of MLflow run into.
  *
+ * Connections time out after 10 s and idle sockets after 2 minutes, so unreachable or stalled storage fails a
+ * request rather than holding it.
+ *
  * Example: `const client = createS3Client(loadS3Settings(process.env));`
  */
 export function createS3Client(settings: S3Settings): S3Client {
@@ -13,6 +16,9 @@ export function createS3Client(settings: S3Settings): S3Client {
   return new S3Client({
     region: settings.region,
     forcePathStyle: settings.addressingStyle === 'path',
+    // No answer to a connection attempt in 10 s, or a socket silent for 2 minutes, fails the request instead of
+    // holding it (and the route or scan waiting on it) forever.
+    requestHandler: { connectionTimeout: 10_000, socketTimeout: 120_000 },
     ...(custom ? { endpoint: settings.endpointUrl } : {}),
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     ...(custom

@@ -44,6 +44,11 @@ export class ScanBudget {
     }
   }
 
+  /** Milliseconds left of the time budget (0 once it is spent). */
+  remainingMs(): number {
+    return Math.max(0, this.deadline - Date.now());
+  }
+
   checkTime(): void {
     if (Date.now() > this.deadline) {
       throw new ScanLimitError('timeBudgetMs', `scan took longer than ${this.limits.timeBudgetMs} ms`);

@@ -152,16 +152,80 @@ export function scanBuffer(fileName: string, data: Buffer, limits?: ScanOptions)
   return combineResults([result], strict);
 }
 
-async function collect(stream: NodeJS.ReadableStream, cap: number, file: string): Promise<Buffer> {
+type Destroyable = NodeJS.ReadableStream & { destroy?: (error?: Error) => void };
+
+function timeUp(budget: ScanBudget, file: string): ScanLimitError {
+  return new ScanLimitError(
+    'timeBudgetMs',
+    `scan took longer than ${budget.limits.timeBudgetMs} ms (reading ${file})`,
+  );
+}
+
+/**
+ * Waits for `pending` no longer than the scan's time budget allows: storage that stalls (a remote store that
+ * stops sending) fails the scan with `timeBudgetMs` instead of holding it forever.
+ */
+async function withinBudget<T>(
+  pending: Promise<T>,
+  budget: ScanBudget,
+  file: string,
+  discardLate?: (value: T) => void,
+): Promise<T> {
+  budget.checkTime();
+  let timer: NodeJS.Timeout | undefined;
+  let late = false;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      late = true;
+      reject(timeUp(budget, file));
+    }, budget.remainingMs());
+  });
+  pending.then(
+    (value) => {
+      if (late) discardLate?.(value);
+    },
+    () => undefined,
+  );
+  try {
+    return await Promise.race([pending, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The chunks of a stream, each awaited within the time budget; the stream is destroyed when reading stops early. */
+async function* chunksOf(
+  stream: NodeJS.ReadableStream,
+  budget: ScanBudget,
+  file: string,
+): AsyncGenerator<Buffer> {
+  const chunks = (stream as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      const step = await withinBudget(chunks.next(), budget, file);
+      if (step.done === true) {
+        finished = true;
+        return;
+      }
+      yield typeof step.value === 'string' ? Buffer.from(step.value) : step.value;
+    }
+  } finally {
+    if (!finished) (stream as Destroyable).destroy?.();
+  }
+}
+
+async function collect(
+  stream: NodeJS.ReadableStream,
+  cap: number,
+  file: string,
+  budget: ScanBudget,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let n = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+  for await (const b of chunksOf(stream, budget, file)) {
     n += b.length;
-    if (n > cap) {
-      (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-      throw new ScanLimitError('maxBytesPerFile', `${file} is larger than ${cap} bytes`);
-    }
+    if (n > cap) throw new ScanLimitError('maxBytesPerFile', `${file} is larger than ${cap} bytes`);
     chunks.push(b);
   }
   return Buffer.concat(chunks, n);
@@ -172,6 +236,7 @@ async function spool(
   stream: NodeJS.ReadableStream,
   cap: number,
   file: string,
+  budget: ScanBudget,
 ): Promise<{ source: ByteSource; dispose(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'bosun-scan-'));
   const path = join(dir, 'spool');
@@ -185,8 +250,7 @@ async function spool(
   };
   try {
     let n = 0;
-    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    for await (const b of chunksOf(stream, budget, file)) {
       n += b.length;
       if (n > cap) throw new ScanLimitError('maxTotalBytes', `${file} is larger than ${cap} bytes`);
       writeSync(fd, b);
@@ -229,13 +293,15 @@ export async function scanFiles(
       try {
         budget.checkTime();
         budget.addBytesRead(file.size);
-        const body = await file.read();
+        const body = await withinBudget(file.read(), budget, file.path, (late) => {
+          if (!Buffer.isBuffer(late)) (late as Destroyable).destroy?.();
+        });
         let source: ByteSource;
         if (Buffer.isBuffer(body)) source = bufferSource(body);
         else if (file.size <= IN_MEMORY_BYTES)
-          source = bufferSource(await collect(body, IN_MEMORY_BYTES, file.path));
+          source = bufferSource(await collect(body, IN_MEMORY_BYTES, file.path, budget));
         else {
-          const spooled = await spool(body, l.maxTotalBytes, file.path);
+          const spooled = await spool(body, l.maxTotalBytes, file.path, budget);
           source = spooled.source;
           dispose = spooled.dispose;
         }
