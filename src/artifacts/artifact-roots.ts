@@ -8,8 +8,8 @@ import { LocalArtifactStore } from './local/local-artifact-store.js';
 export interface ArtifactRootsConfig {
   /** The server's own store (`--artifacts-destination`), where `mlflow-artifacts:` URIs point. */
   store: ArtifactStore;
-  /** Absolute local folder of `store`. */
-  artifactsDestination: string;
+  /** Absolute local folder of `store`, when it is one (local paths inside it are read through `store`). */
+  artifactsDestination?: string;
   /** Root of experiments created without a location (`--default-artifact-root`); read when it is a local folder. */
   defaultArtifactRoot: string;
   /** Folders of the server's own state (the SQLite database's folder), never read or written through a root. */
@@ -59,12 +59,13 @@ function shown(uri: string): string {
  *          → `{ store: <store at /mnt/runs/3>, path: '3f2a/artifacts', inServerStore: false }`.
  */
 export class ArtifactRoots {
-  private readonly destination: string[];
+  private readonly destination: string[] | null;
   private readonly defaultRoot: string[] | null;
   private readonly protectedFolders: string[][];
 
   constructor(private readonly config: ArtifactRootsConfig) {
-    this.destination = localSegments(config.artifactsDestination) ?? [];
+    this.destination =
+      config.artifactsDestination === undefined ? null : localSegments(config.artifactsDestination);
     this.defaultRoot = localSegments(config.defaultArtifactRoot);
     this.protectedFolders = (config.protectedFolders ?? [])
       .map((folder) => localSegments(folder))
@@ -97,7 +98,7 @@ export class ArtifactRoots {
       this.checkExperimentFolder(experiment, within ?? '');
       return this.local(experiment, segments);
     }
-    if (contains(this.destination, segments)) {
+    if (this.destination !== null && contains(this.destination, segments)) {
       return {
         store: this.config.store,
         path: segments.slice(this.destination.length).join('/'),
@@ -115,7 +116,7 @@ export class ArtifactRoots {
 
   /** An experiment's own folder may not be, contain or lie in the server's state (unless chosen by the operator). */
   private checkExperimentFolder(folder: string[], location: string): void {
-    const chosen = [this.destination, ...(this.defaultRoot === null ? [] : [this.defaultRoot])];
+    const chosen = [this.destination, this.defaultRoot].filter((root): root is string[] => root !== null);
     for (const guarded of this.protectedFolders) {
       const inside = contains(guarded, folder) && !chosen.some((root) => contains(root, folder));
       if (contains(folder, guarded) || inside) {

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { sql } from 'kysely';
-import { LocalArtifactStore, type ArtifactLocationPolicy } from '../artifacts/index.js';
+import { ArtifactRoots, LocalArtifactStore, type ArtifactLocationPolicy } from '../artifacts/index.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/index.js';
 import { EventConsumerRunner, EventOutbox } from '../events/index.js';
 import { platformEventTypes } from './platform-catalogue.js';
@@ -45,6 +45,8 @@ function artifactLocationPolicy(config: ServerConfig, handle: DatabaseHandle): A
     defaultArtifactRoot: config.defaultArtifactRoot,
     artifactsDestination: config.artifactsDestination,
     protectedFolders: file === ':memory:' ? [] : [dirname(file)],
+    // Relative locations resolve against it, as MLflow's server does.
+    workingDirectory: process.cwd(),
   };
 }
 
@@ -95,12 +97,20 @@ async function buildPlatform(
   const outbox = new EventOutbox({ handle: database, types: platformEventTypes, ...clock });
   const registryEvents = new OutboxRegistryEventSink(outbox);
   const artifacts = new LocalArtifactStore(config.artifactsDestination);
+  const locations = artifactLocationPolicy(config, database);
+  const artifactRoots = new ArtifactRoots({
+    store: artifacts,
+    artifactsDestination: config.artifactsDestination,
+    defaultArtifactRoot: config.defaultArtifactRoot,
+    protectedFolders: locations.protectedFolders ?? [],
+  });
   const governance = new GovernanceService({ handle: database, events: registryEvents, artifacts });
   const registry = createRegistryService({
     handle: database,
     tracking,
     events: registryEvents,
     hooks: governance.hooks,
+    artifactStore: { destination: config.artifactsDestination, served: config.serveArtifacts },
   });
   const webhookTargets = new WebhookTargetPolicy({
     allowPrivateWebhookTargets: config.webhookAllowPrivate,
@@ -139,6 +149,7 @@ async function buildPlatform(
     config,
     database,
     artifacts,
+    artifactRoots,
     tracking,
     registry,
     governance,

@@ -1,4 +1,4 @@
-import type { ArtifactStore } from '../artifacts/index.js';
+import type { ArtifactRoots, ArtifactStore } from '../artifacts/index.js';
 import type { DatabaseHandle } from '../db/index.js';
 import type { EventOutbox } from '../events/index.js';
 import type { PlatformEvents } from './platform-catalogue.js';
@@ -35,6 +35,8 @@ export interface PlatformServices {
   config: ServerConfig;
   database: DatabaseHandle;
   artifacts: ArtifactStore;
+  /** Opens the artifact root of a run, logged model or model version (the store, or a local folder). */
+  artifactRoots: ArtifactRoots;
   tracking: TrackingService;
   registry: RegistryService;
   governance: GovernanceService;

@@ -37,8 +37,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   let background: BackgroundWork;
   try {
     const userNotices = await prepareUsers(config, platform.users);
+    // The Default experiment's location follows --default-artifact-root (as in MLflow) while it holds nothing.
+    const defaultExperiment = await platform.tracking.adoptDefaultExperimentLocation();
     app = await buildApp(platform);
     for (const notice of [...userNotices, ...platform.notices]) app.log[notice.level](notice.message);
+    if (defaultExperiment.kept !== undefined) app.log.warn(defaultExperiment.kept);
     if (exposureWarning) app.log.warn(exposureWarning);
     await app.listen({ host: config.host, port: config.port });
     const log = app.log;

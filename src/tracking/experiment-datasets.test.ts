@@ -44,29 +44,50 @@ describe.each(testEngines)('dataset summaries of experiments (search-datasets), 
     });
     await tracking.logInputs(r3.info.runId, { datasets: [input('name1', 'digest1', 'eval')] });
 
-    expect(await tracking.searchDatasetSummaries([first])).toEqual([
+    expect(await tracking.searchDatasetSummaries({ experimentIds: [first] })).toEqual([
       { experimentId: first, name: 'name1', digest: 'digest1', context: 'training' },
       { experimentId: first, name: 'name2', digest: 'digest2' },
     ]);
-    expect(await tracking.searchDatasetSummaries([second, first])).toEqual([
+    expect(await tracking.searchDatasetSummaries({ experimentIds: [second, first] })).toEqual([
       { experimentId: first, name: 'name1', digest: 'digest1', context: 'training' },
       { experimentId: first, name: 'name2', digest: 'digest2' },
       { experimentId: second, name: 'name1', digest: 'digest1', context: 'eval' },
     ]);
-    expect(await tracking.searchDatasetSummaries(['0'])).toEqual([]);
+    expect(await tracking.searchDatasetSummaries({ experimentIds: ['0'] })).toEqual([]);
   });
 
   it('refuses requests MLflow refuses, with its messages', async () => {
-    expect(await failure(tracking.searchDatasetSummaries([]))).toBe(
+    expect(await failure(tracking.searchDatasetSummaries({ experimentIds: [] }))).toBe(
       'INVALID_PARAMETER_VALUE: SearchDatasets request must specify at least one experiment_id.',
     );
     expect(
-      await failure(tracking.searchDatasetSummaries(Array.from({ length: 21 }, (_, i) => `id_${i}`))),
+      await failure(
+        tracking.searchDatasetSummaries({ experimentIds: Array.from({ length: 21 }, (_, i) => `id_${i}`) }),
+      ),
     ).toBe(
       'INVALID_PARAMETER_VALUE: SearchDatasets request cannot specify more than 20 experiment_ids. Received 21 experiment_ids.',
     );
-    expect(await failure(tracking.searchDatasetSummaries(['01']))).toMatch(
-      /^INVALID_PARAMETER_VALUE: Invalid experiment ID/,
+    expect(await failure(tracking.searchDatasetSummaries({ experimentIds: ['01'] }))).toMatch(
+      /^INVALID_PARAMETER_VALUE: Invalid value '01' for parameter 'experiment_ids'/,
     );
+  });
+
+  it('searches only the experiments the caller may read', async () => {
+    const mine = await tracking.createExperiment({ name: `datasets-mine-${engine}` });
+    const theirs = await tracking.createExperiment({ name: `datasets-theirs-${engine}` });
+    for (const experimentId of [mine, theirs]) {
+      const run = await tracking.createRun({ experimentId });
+      await tracking.logInputs(run.info.runId, { datasets: [input(`d-${experimentId}`, 'x', 'training')] });
+    }
+    const visible = await tracking.searchDatasetSummaries({
+      experimentIds: [mine, theirs],
+      visibility: { kind: 'except', resources: [theirs] },
+    });
+    expect(visible.map((s) => s.experimentId)).toEqual([mine]);
+    const none = await tracking.searchDatasetSummaries({
+      experimentIds: [theirs],
+      visibility: { kind: 'only', resources: [mine] },
+    });
+    expect(none).toEqual([]);
   });
 });

@@ -14,17 +14,20 @@ import {
   AlreadyExistsError,
   InvalidParameterError,
   InvalidStateError,
+  int32Max,
+  isExperimentId,
   NotFoundError,
 } from '../shared/index.js';
 import { experimentLocationDialectOf } from './experiment-location-dialect.js';
 import { defaultPrefix, experimentStore } from './experiment-store.js';
 import { limits } from './limits.js';
 import { runStore } from './run-store.js';
-import { paginate } from '../search/index.js';
+import { isVisible, paginate } from '../search/index.js';
 import type { TrackingContext } from './tracking-context.js';
 import type {
   DatasetSummary,
   DefaultExperimentLocation,
+  SearchDatasetsQuery,
   SearchExperimentsQuery,
   TrackingService,
 } from './tracking-service-contract.js';
@@ -144,7 +147,8 @@ export class ExperimentService implements Pick<
     });
   }
 
-  async searchDatasetSummaries(experimentIds: string[]): Promise<DatasetSummary[]> {
+  async searchDatasetSummaries(query: SearchDatasetsQuery): Promise<DatasetSummary[]> {
+    const { experimentIds } = query;
     if (experimentIds.length === 0) {
       throw new InvalidParameterError('SearchDatasets request must specify at least one experiment_id.');
     }
@@ -154,7 +158,18 @@ export class ExperimentService implements Pick<
           `Received ${experimentIds.length} experiment_ids.`,
       );
     }
-    const ids = [...new Set(experimentIds.map(parseExperimentId))];
+    for (const id of experimentIds) {
+      if (!isExperimentId(id)) {
+        throw new InvalidParameterError(
+          `Invalid value '${String(id).slice(0, 40)}' for parameter 'experiment_ids' supplied: experiment IDs ` +
+            `are integers from 0 to ${int32Max}, written without sign, leading zeros or blanks.`,
+        );
+      }
+    }
+    const visible = experimentIds.filter(
+      (id) => query.visibility === undefined || isVisible(query.visibility, id),
+    );
+    const ids = [...new Set(visible.map(parseExperimentId))];
     const summaries = new Map<string, DatasetSummary>();
     // Uses with different input tags can share a context: read a few more rows than answers are kept.
     const uses = await experimentStore.datasetUses(this.ctx.db, ids, limits.datasetSummariesMax * 4);

@@ -108,11 +108,18 @@ export interface BulkIntervalQuery {
   endStep?: number;
   maxResults?: number;
 }
+
 /** The web UI's `metrics/get-history-bulk`: every value of one metric of several runs, at most `maxResults`. */
 export interface MetricHistoryBulkQuery {
   runIds: string[];
   metricKey: string;
   maxResults?: number;
+}
+
+/** `experiments/search-datasets`: 1 to 20 experiments; only those `visibility` lets the caller read are searched. */
+export interface SearchDatasetsQuery {
+  experimentIds: string[];
+  visibility?: Visibility;
 }
 
 /** A dataset used by runs of an experiment, with the context it was used in (`mlflow.data.context`). */
@@ -130,7 +137,6 @@ export interface DefaultExperimentLocation {
   /** Why the location stayed what it was although the default artifact root names another. */
   kept?: string;
 }
-
 
 /**
  * Everything experiment tracking can do, with no HTTP in sight: the MLflow adapter, the native API, the CLI
@@ -150,6 +156,7 @@ export interface TrackingService {
   deleteExperiment(experimentId: string): Promise<void>;
   restoreExperiment(experimentId: string): Promise<void>;
   setExperimentTag(experimentId: string, key: string, value: string): Promise<void>;
+  deleteExperimentTag(experimentId: string, key: string): Promise<void>;
   /**
    * Called when the server starts: the Default experiment (0), made by the first migration, takes the location
    * `<default artifact root>/0` (as MLflow's server gives it from its flag) while it holds no runs or logged models
@@ -157,8 +164,7 @@ export interface TrackingService {
    */
   adoptDefaultExperimentLocation(): Promise<DefaultExperimentLocation>;
   /** The datasets runs of these experiments used, by experiment, name, digest and context (at most 1000). */
-  searchDatasetSummaries(experimentIds: string[]): Promise<DatasetSummary[]>;
-  deleteExperimentTag(experimentId: string, key: string): Promise<void>;
+  searchDatasetSummaries(query: SearchDatasetsQuery): Promise<DatasetSummary[]>;
 
   createRun(input: CreateRunInput): Promise<Run>;
   getRun(runId: string): Promise<Run>;
@@ -182,9 +188,9 @@ export interface TrackingService {
   recordLoggedModel(runId: string, model: Record<string, unknown>): Promise<void>;
   getMetricHistory(query: MetricHistoryQuery): Promise<Page<Metric>>;
   /** Up to `maxResults` points per run, sampled evenly over steps, each with `runId` set. */
+  getMetricHistoryBulkInterval(query: BulkIntervalQuery): Promise<Metric[]>;
   /** All values of one metric of several runs, by run id then timestamp, step and value; `runId` set on each. */
   getMetricHistoryBulk(query: MetricHistoryBulkQuery): Promise<Metric[]>;
-  getMetricHistoryBulkInterval(query: BulkIntervalQuery): Promise<Metric[]>;
   searchRuns(query: SearchRunsQuery): Promise<Page<Run>>;
 
   createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel>;

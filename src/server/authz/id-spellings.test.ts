@@ -299,8 +299,10 @@ function policyIdFields(): string[] {
 }
 
 /** `/api/x/{name}` as the policy table writes it: `/api/x/:name`. */
+/** A documented operation's policy key (`/ajax-api/` routes with no `/api/` twin share the `/api/` key). */
 function routeKey(method: string, path: string): string {
-  return `${method} ${path.replace(/\{([^}]+)\}/g, (_, name: string) => (name === '*' ? '*' : `:${name}`))}`;
+  const pattern = path.replace(/\{([^}]+)\}/g, (_, name: string) => (name === '*' ? '*' : `:${name}`));
+  return `${method} ${pattern.replace(/^\/ajax-api\//, '/api/')}`;
 }
 
 describe.each(testEngines)('identifier spellings on %s', (engine) => {

@@ -15,8 +15,10 @@ import { createRegistryService, findVersionsUsingArtifactPath } from '../../regi
 import { CollectingEventSink } from '../../registry/test-support/collecting-event-sink.js';
 import { createTrackingService } from '../../tracking/index.js';
 import { BosunError, httpStatusOf, NotFoundError } from '../../shared/errors.js';
-import type { Run } from '../../tracking/types.js';
+import type { Experiment, LoggedModel, Run } from '../../tracking/types.js';
 import { MULTIPART_UNSUPPORTED_MESSAGE, registerArtifactRoutes } from './artifact-routes.js';
+import { formatSchemaError, installErrorHandling } from '../error-handler.js';
+import { requestValidatorCompiler } from '../validator-compiler.js';
 
 const ARTIFACTS = '/api/2.0/mlflow-artifacts/artifacts';
 
@@ -134,15 +136,32 @@ beforeAll(async () => {
     ['run1', 'mlflow-artifacts:/0/run1/artifacts'],
     ['empty', 'mlflow-artifacts://somehost:5000/0/empty/artifacts'],
     ['local', 'file:///etc'],
+    ['remote', 's3://bucket/0/remote/artifacts'],
     ['evil', 'mlflow-artifacts:/0/../../outside'],
   ]);
-  app = Fastify({ logger: false });
-  app.setErrorHandler(mlflowErrors);
+  app = Fastify({ logger: false, schemaErrorFormatter: formatSchemaError });
+  // The app's request validation (query-string ids, as buildApp installs it) and its error format.
+  app.setValidatorCompiler(requestValidatorCompiler());
+  installErrorHandling(app, 1024 * 1024);
   const tracking = {
-    async getRun(runId: string): Promise<Run> {
+    async getRunInfo(runId: string): Promise<Run['info']> {
       const uri = runs.get(runId);
       if (uri === undefined) throw new NotFoundError(`Run with id=${runId} not found`);
-      return fakeRun(runId, uri);
+      return fakeRun(runId, uri).info;
+    },
+    async getExperiment(experimentId: string): Promise<Experiment> {
+      return {
+        experimentId,
+        name: 'Default',
+        artifactLocation: `mlflow-artifacts:/${experimentId}`,
+        lifecycleStage: 'active',
+        creationTime: 0,
+        lastUpdateTime: 0,
+        tags: [],
+      };
+    },
+    async getLoggedModel(modelId: string): Promise<LoggedModel> {
+      throw new NotFoundError(`Logged model ${modelId} not found`);
     },
   };
   await registerArtifactRoutes(app, {
@@ -440,7 +459,9 @@ describe('GET /api/2.0/mlflow/artifacts/list', () => {
       ['run_id=run1&path=%2e%2e%2f%2e%2e%2f', 400, 'INVALID_PARAMETER_VALUE'],
       ['run_id=run1&path=%252e%252e%252f', 400, 'INVALID_PARAMETER_VALUE'],
       ['run_id=run1&path=/etc', 400, 'INVALID_PARAMETER_VALUE'],
-      ['run_id=local', 501, 'NOT_IMPLEMENTED'],
+      // A local root outside every folder the server reads (its store, a local default root, the experiment's).
+      ['run_id=local', 400, 'INVALID_PARAMETER_VALUE'],
+      ['run_id=remote', 501, 'NOT_IMPLEMENTED'],
       ['run_id=evil', 400, 'INVALID_PARAMETER_VALUE'],
     ];
     for (const [query, status, code] of cases) {

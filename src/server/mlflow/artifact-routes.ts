@@ -1,12 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import {
-  artifactUriToStorePath,
-  isProxiedArtifactUri,
-  joinArtifactPaths,
-  parseArtifactRequestPath,
-} from '../../artifacts/index.js';
-import type { ArtifactEntry, ArtifactStore } from '../../artifacts/index.js';
+import { ArtifactRoots, parseArtifactRequestPath } from '../../artifacts/index.js';
+import type { ArtifactStore } from '../../artifacts/index.js';
 import type { ArtifactChange, VersionUsingArtifactPath } from '../../registry/index.js';
 import { InvalidParameterError, NotImplementedError } from '../../shared/index.js';
 import type { TrackingService } from '../../tracking/index.js';
@@ -14,27 +9,25 @@ import type { TypedApp } from '../typed-app.js';
 import { errorBodySchema } from '../openapi-responses.js';
 import type { AuditResource } from '../../security/audit/index.js';
 import { auditField, auditIdentifier } from '../audit/index.js';
-import { apiPaths, artifactPath, experiment, needs, query, runQuery } from '../authz/policy-helpers.js';
+import { apiPaths, artifactPath, experiment, needs, query } from '../authz/policy-helpers.js';
+import { combinePolicies } from '../authz/route-policies.js';
 import type { AuditedInput, PolicyTable, RoutePolicy } from '../authz/policy-types.js';
 import type { RoutePlugin } from '../route-plugin.js';
+import { artifactUiPolicies, registerArtifactUiRoutes } from './artifact-ui-routes.js';
+import { contentDisposition, queryParam, toFileInfo, type FileInfoJson } from './artifact-wire.js';
 
 export interface ArtifactRouteDeps {
   artifacts: ArtifactStore;
-  /** Only `getRun` is used, to find a run's artifact root. */
-  tracking: Pick<TrackingService, 'getRun'>;
+  /** Where run and logged-model artifact roots are (default: `artifacts` for `mlflow-artifacts:` roots only). */
+  roots?: ArtifactRoots;
+  /** To find a run's or logged model's artifact root and its experiment's location. */
+  tracking: Pick<TrackingService, 'getRunInfo' | 'getExperiment' | 'getLoggedModel'>;
   /**
    * The registered model versions whose files a write or delete at a store path would change (the registry's
    * `findVersionsUsingArtifactPath`); such changes are refused, registered artifacts being immutable. Without it
    * (a server with no registry) nothing is registered.
    */
   versionsUsingPath?: (storePath: string, change: ArtifactChange) => Promise<VersionUsingArtifactPath[]>;
-}
-
-/** MLflow's wire form of a listing entry (`FileInfo`). */
-interface FileInfoJson {
-  path: string;
-  is_dir: boolean;
-  file_size?: number;
 }
 
 const ARTIFACTS = '/api/2.0/mlflow-artifacts/artifacts';
@@ -49,22 +42,6 @@ const notImplementedSchema = { response: { 501: errorBodySchema } };
 
 type WildcardRequest = FastifyRequest<{ Params: { '*': string } }>;
 
-function toFileInfo(entry: ArtifactEntry): FileInfoJson {
-  return entry.isDir
-    ? { path: entry.path, is_dir: true }
-    : { path: entry.path, is_dir: false, file_size: entry.fileSize ?? 0 };
-}
-
-function queryParam(query: unknown, name: string): string | undefined {
-  if (typeof query !== 'object' || query === null) return undefined;
-  const value = (query as Record<string, unknown>)[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') {
-    throw new InvalidParameterError(`Invalid value for parameter '${name}': expected a single string`);
-  }
-  return value;
-}
-
 /**
  * The artifact path of a `.../artifacts/*` request. Fastify has percent-decoded it once and cut it at a raw
  * `#`, which no HTTP client sends; such a request is refused rather than served for the part before the `#`.
@@ -76,15 +53,6 @@ function wildcardPath(request: WildcardRequest): string {
   return request.params['*'];
 }
 
-function contentDisposition(fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  const encoded = encodeURIComponent(fileName).replace(
-    /['()*]/g,
-    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
-}
-
 async function listing(artifacts: ArtifactStore, rawPath: string): Promise<{ files?: FileInfoJson[] }> {
   const entries = await artifacts.list(parseArtifactRequestPath(rawPath, 'folder'));
   // MLflow's JSON omits an empty repeated field, so an empty folder (or a file) lists as `{}`.
@@ -92,8 +60,9 @@ async function listing(artifacts: ArtifactStore, rawPath: string): Promise<{ fil
 }
 
 /**
- * MLflow's proxied-artifact protocol (`/api/2.0/mlflow-artifacts/...`) and the tracking API's artifact listing
- * (`GET /api/2.0/mlflow/artifacts/list`), over an `ArtifactStore`. Errors are thrown as `BosunError`s for the
+ * MLflow's proxied-artifact protocol (`/api/2.0/mlflow-artifacts/...`) over an `ArtifactStore`, and the routes
+ * that read and write artifact roots through the server (`registerArtifactUiRoutes`: the tracking API's listing,
+ * the web UI's downloads and uploads). Errors are thrown as `BosunError`s for the
  * app's error handler. Uploads are streamed to the store with no body-size limit and no JSON parsing (the client
  * sends each file with its guessed MIME type, `application/json` included); that parser lives in an encapsulated
  * scope so other routes keep theirs. Fastify fixes each route's error handler when the route loads, so set the
@@ -107,7 +76,21 @@ async function listing(artifacts: ArtifactStore, rawPath: string): Promise<{ fil
  * Example: `app.setErrorHandler(handler); await registerArtifactRoutes(app, { artifacts, tracking, versionsUsingPath });`
  */
 export async function registerArtifactRoutes(app: FastifyInstance, deps: ArtifactRouteDeps): Promise<void> {
-  const { artifacts, tracking } = deps;
+  await registerArtifactProxyRoutes(app, deps);
+  await registerArtifactUiRoutes(app, {
+    roots:
+      deps.roots ?? new ArtifactRoots({ store: deps.artifacts, defaultArtifactRoot: 'mlflow-artifacts:/' }),
+    tracking: deps.tracking,
+    ...(deps.versionsUsingPath ? { versionsUsingPath: deps.versionsUsingPath } : {}),
+  });
+}
+
+/** The proxy alone (`/api/2.0/mlflow-artifacts/...`), served only when the server serves artifacts. */
+export async function registerArtifactProxyRoutes(
+  app: FastifyInstance,
+  deps: Pick<ArtifactRouteDeps, 'artifacts' | 'versionsUsingPath'>,
+): Promise<void> {
+  const { artifacts } = deps;
 
   /** Refuses a change to the files of a registered model version, naming the version. */
   const refuseRegistered = async (path: string, change: ArtifactChange): Promise<void> => {
@@ -178,36 +161,6 @@ export async function registerArtifactRoutes(app: FastifyInstance, deps: Artifac
       );
     },
   );
-
-  const fileInfo = {
-    type: 'object',
-    properties: { path: { type: 'string' }, is_dir: { type: 'boolean' }, file_size: { type: 'integer' } },
-  };
-  const listing200 = {
-    type: 'object',
-    properties: { root_uri: { type: 'string' }, files: { type: 'array', items: fileInfo } },
-  };
-  const listSchema = { response: { 200: listing200, 404: errorBodySchema, 501: errorBodySchema } };
-  app.get('/api/2.0/mlflow/artifacts/list', { schema: listSchema }, async (request) => {
-    const runId = queryParam(request.query, 'run_id') || queryParam(request.query, 'run_uuid');
-    if (runId === undefined || runId === '') {
-      throw new InvalidParameterError("Missing value for required parameter 'run_id'");
-    }
-    const relative = parseArtifactRequestPath(queryParam(request.query, 'path') ?? '', 'relative');
-    queryParam(request.query, 'page_token');
-    const run = await tracking.getRun(runId);
-    const rootUri = run.info.artifactUri;
-    if (!isProxiedArtifactUri(rootUri)) {
-      throw new NotImplementedError(
-        `Listing is only supported for artifacts served by this server (mlflow-artifacts:/...); run '${runId}' stores them at '${rootUri}'`,
-      );
-    }
-    const entries = await artifacts.list(joinArtifactPaths(artifactUriToStorePath(rootUri), relative));
-    const files = entries.map((entry) =>
-      toFileInfo({ ...entry, path: joinArtifactPaths(relative, entry.path) }),
-    );
-    return files.length === 0 ? { root_uri: rootUri } : { root_uri: rootUri, files };
-  });
 }
 
 /** An artifact request's audit record names the run (a listing) or the proxied path. */
@@ -220,8 +173,7 @@ const audited = (policy: RoutePolicy): RoutePolicy => ({ ...policy, audit: audit
 const proxy = apiPaths.mlflowArtifacts;
 
 /** The proxy's paths start with the experiment id (`<experiment_id>/<run_id>/artifacts/…`): its grants decide. */
-export const artifactPolicies: PolicyTable = {
-  [`GET ${apiPaths.mlflow}/artifacts/list`]: audited(needs(experiment('read', runQuery))),
+export const artifactProxyPolicies: PolicyTable = {
   [`GET ${proxy}/artifacts`]: audited(
     needs(experiment('read', { by: 'artifact-path', from: query('path') })),
   ),
@@ -234,19 +186,32 @@ export const artifactPolicies: PolicyTable = {
   [`GET ${proxy}/presigned/*`]: needs(experiment('read', artifactPath)),
 };
 
-/** The artifact proxy and listing, served only when `config.serveArtifacts` is on. */
+/** Every artifact route's policy: the proxy's and the tracking API's and web UI's. */
+export const artifactPolicies: PolicyTable = combinePolicies({
+  proxy: artifactProxyPolicies,
+  roots: artifactUiPolicies,
+});
+
+/**
+ * The artifact routes: the proxy only when `config.serveArtifacts` is on; the tracking API's listing and the web
+ * UI's downloads and uploads always (as MLflow serves them with `--no-serve-artifacts` too).
+ */
 export const artifactRoutes: RoutePlugin = {
   name: 'artifacts',
   policies: artifactPolicies,
   async register(app, services) {
-    if (!services.config.serveArtifacts) return;
-    const deps: ArtifactRouteDeps = {
-      artifacts: services.artifacts,
-      tracking: services.tracking,
-      versionsUsingPath: services.versionsUsingArtifactPath,
-    };
     await app.register(async (scope: TypedApp) => {
-      await registerArtifactRoutes(scope, deps);
+      if (services.config.serveArtifacts) {
+        await registerArtifactProxyRoutes(scope, {
+          artifacts: services.artifacts,
+          versionsUsingPath: services.versionsUsingArtifactPath,
+        });
+      }
+      await registerArtifactUiRoutes(scope, {
+        roots: services.artifactRoots,
+        tracking: services.tracking,
+        versionsUsingPath: services.versionsUsingArtifactPath,
+      });
     });
   },
 };

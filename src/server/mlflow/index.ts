@@ -9,6 +9,11 @@ import { experimentPolicies } from './experiment-routes.js';
 import { loggedModelPolicies } from './logged-model-routes.js';
 import { metricPolicies } from './metric-routes.js';
 import { runPolicies } from './run-routes.js';
+import {
+  registerUiOnlyTrackingRoutes,
+  registerUiTrackingRoutes,
+  uiTrackingPolicies,
+} from './ui-tracking-routes.js';
 import { combinePolicies } from '../authz/route-policies.js';
 import { nameResources } from '../audit/index.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -35,13 +40,21 @@ export async function registerMlflowRoutes(app: TypedApp, tracking: TrackingServ
         registerRunRoutes(scope, tracking);
         registerMetricRoutes(scope, tracking);
         registerLoggedModelRoutes(scope, tracking);
+        registerUiTrackingRoutes(scope, tracking);
       },
       { prefix },
     );
   }
+  // Routes MLflow serves to its web UI only: no /api twin, so they stay in the OpenAPI document.
+  await app.register(
+    async (scope: TypedApp) => {
+      registerUiOnlyTrackingRoutes(scope, tracking);
+    },
+    { prefix: mlflowPrefixes[1] },
+  );
 }
 
-/** MLflow's tracking API: experiments, runs, metrics and logged models. */
+/** MLflow's tracking API: experiments, runs, metrics and logged models, and the web UI's extra tracking routes. */
 export const mlflowTrackingRoutes: RoutePlugin = {
   name: 'mlflow-tracking',
   policies: combinePolicies({
@@ -49,6 +62,7 @@ export const mlflowTrackingRoutes: RoutePlugin = {
     runs: runPolicies,
     metrics: metricPolicies,
     'logged-models': loggedModelPolicies,
+    'web-ui': uiTrackingPolicies,
   }),
   async register(app, services) {
     await registerMlflowRoutes(app, services.tracking);

@@ -12,6 +12,7 @@ import type {
   LogBatchInput,
   MetricHistoryBulkQuery,
   MetricHistoryQuery,
+  SearchDatasetsQuery,
   SearchExperimentsQuery,
   SearchLoggedModelsQuery,
   SearchRunsQuery,
@@ -309,8 +310,8 @@ export class FakeTrackingService implements TrackingService {
     return { location: this.experiments.get('0')!.artifactLocation, changed: false };
   }
 
-  async searchDatasetSummaries(experimentIds: string[]): Promise<DatasetSummary[]> {
-    this.record('searchDatasetSummaries', experimentIds);
+  async searchDatasetSummaries(query: SearchDatasetsQuery): Promise<DatasetSummary[]> {
+    this.record('searchDatasetSummaries', query);
     return [];
   }
 
