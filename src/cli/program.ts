@@ -8,6 +8,7 @@ import { eventsCommand } from './events-command.js';
 import { experimentsCommand } from './experiments-command.js';
 import { modelsCommand } from './models-command.js';
 import { permissionsCommand } from './permissions-command.js';
+import { pipelineCommand } from './pipeline-command.js';
 import { runsCommand } from './runs-command.js';
 import { secretsCommand } from './secrets-command.js';
 import { serverCommand } from './server-command.js';
@@ -47,6 +48,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(secretsCommand(io));
   program.addCommand(usersCommand(io));
   program.addCommand(permissionsCommand(io));
+  program.addCommand(pipelineCommand(io));
   configureTree(program, io);
   return program;
 }

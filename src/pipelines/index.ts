@@ -8,3 +8,4 @@
  * if (!result.ok) result.diagnostics.forEach((d) => console.log(formatDiagnostic(d, 'pipeline.yaml')));
  */
 export * from './spec/index.js';
+export * from './render/index.js';
