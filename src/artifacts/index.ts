@@ -36,3 +36,5 @@ export {
   resolveRelativeLocation,
 } from './artifact-location.js';
 export type { ArtifactLocationPolicy, LocationKey } from './artifact-location.js';
+export { openArtifactStorage } from './artifact-storage.js';
+export type { ArtifactStorage, ArtifactStorageConfig, OpenedLocation } from './artifact-storage.js';

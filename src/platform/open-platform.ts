@@ -1,6 +1,11 @@
 import { dirname } from 'node:path';
 import { sql } from 'kysely';
-import { ArtifactRoots, LocalArtifactStore, type ArtifactLocationPolicy } from '../artifacts/index.js';
+import {
+  ArtifactRoots,
+  isS3Uri,
+  openArtifactStorage,
+  type ArtifactLocationPolicy,
+} from '../artifacts/index.js';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/index.js';
 import { EventConsumerRunner, EventOutbox } from '../events/index.js';
 import { platformEventTypes } from './platform-catalogue.js';
@@ -43,7 +48,8 @@ function artifactLocationPolicy(config: ServerConfig, handle: DatabaseHandle): A
   return {
     serveArtifacts: config.serveArtifacts,
     defaultArtifactRoot: config.defaultArtifactRoot,
-    artifactsDestination: config.artifactsDestination,
+    // A bucket destination has no local folder that could name the same place as the store.
+    ...(isS3Uri(config.artifactsDestination) ? {} : { artifactsDestination: config.artifactsDestination }),
     protectedFolders: file === ':memory:' ? [] : [dirname(file)],
     // Relative locations resolve against it, as MLflow's server does.
     workingDirectory: process.cwd(),
@@ -96,21 +102,29 @@ async function buildPlatform(
     });
   const outbox = new EventOutbox({ handle: database, types: platformEventTypes, ...clock });
   const registryEvents = new OutboxRegistryEventSink(outbox);
-  const artifacts = new LocalArtifactStore(config.artifactsDestination);
+  const storage = openArtifactStorage(config);
+  const artifacts = storage.store;
   const locations = artifactLocationPolicy(config, database);
   const artifactRoots = new ArtifactRoots({
     store: artifacts,
-    artifactsDestination: config.artifactsDestination,
+    ...(storage.localFolder !== undefined ? { artifactsDestination: storage.localFolder } : {}),
     defaultArtifactRoot: config.defaultArtifactRoot,
     protectedFolders: locations.protectedFolders ?? [],
   });
-  const governance = new GovernanceService({ handle: database, events: registryEvents, artifacts });
+  const governance = new GovernanceService({
+    handle: database,
+    events: registryEvents,
+    artifacts,
+    openLocation: (location) => storage.openS3Location(location),
+  });
   const registry = createRegistryService({
     handle: database,
     tracking,
     events: registryEvents,
     hooks: governance.hooks,
-    artifactStore: { destination: config.artifactsDestination, served: config.serveArtifacts },
+    ...(storage.localFolder !== undefined
+      ? { artifactStore: { destination: storage.localFolder, served: config.serveArtifacts } }
+      : {}),
   });
   const webhookTargets = new WebhookTargetPolicy({
     allowPrivateWebhookTargets: config.webhookAllowPrivate,
@@ -204,6 +218,7 @@ async function buildPlatform(
         try {
           await background?.stop();
         } finally {
+          storage.close();
           await database.close();
         }
       })();

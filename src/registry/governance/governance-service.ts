@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { artifactUriToStorePath, type ArtifactStore } from '../../artifacts/index.js';
+import { artifactUriToStorePath, type ArtifactStore, type OpenedLocation } from '../../artifacts/index.js';
 import type { Database, DatabaseHandle } from '../../db/index.js';
 import {
   BosunError,
@@ -36,6 +36,11 @@ export interface GovernanceServiceOptions {
   events: RegistryEventSink;
   /** Where versions stored as `mlflow-artifacts:/...` keep their files (what is scanned). */
   artifacts: ArtifactStore;
+  /**
+   * Opens other locations the server may read (an `s3://` location inside its configured S3 roots, see
+   * `ArtifactStorage.openS3Location`); `undefined` for the rest, which are not scanned (a failed verdict).
+   */
+  openLocation?: (location: string) => OpenedLocation | undefined;
   clock?: Clock;
   /** Bounds of one scan (defaults: the scanner's). */
   scanLimits?: ScanOptions;
@@ -351,15 +356,21 @@ export class GovernanceService {
   /** Scans a storage location. Never throws: whatever goes wrong becomes a failed verdict. */
   private async scanLocation(location: string): Promise<Omit<ScanRecord, 'scannedAt'>> {
     const failed = (error: string) => ({ status: 'failed' as const, files: 0, findings: [], error });
-    if (!/^mlflow-artifacts:/i.test(location)) return failed('not scannable: remote storage');
+    let store: ArtifactStore;
     let root: string;
-    try {
-      root = artifactUriToStorePath(location);
-    } catch {
-      return failed('not scannable: invalid storage location');
+    if (/^mlflow-artifacts:/i.test(location)) {
+      store = this.options.artifacts;
+      try {
+        root = artifactUriToStorePath(location);
+      } catch {
+        return failed('not scannable: invalid storage location');
+      }
+    } else {
+      const opened = this.options.openLocation?.(location);
+      if (opened === undefined) return failed('not scannable: remote storage');
+      ({ store, path: root } = opened);
     }
     try {
-      const store = this.options.artifacts;
       if ((await store.list(root)).length === 0) {
         const single = await store.get(root).catch(() => undefined);
         if (!single) return failed('not scannable: no files at the storage location');
