@@ -118,4 +118,20 @@ describe('ArtifactRoots: where the files of an artifact root are read and writte
     expect(await root.store.list(root.path)).toEqual([]);
     expect(existsSync(join(shared, '9'))).toBe(false);
   });
+
+  it('opens a location a client recorded only inside the folder it must lie in', async () => {
+    const runRoot = `${shared}/2/r2/artifacts`;
+    const root = roots.openInside(`${runRoot}`, `file://${runRoot}`);
+    expect((await root.store.list(root.path)).map((e) => e.path)).toEqual(['shared.txt']);
+    expect(roots.openInside(`file://${runRoot}/model`, runRoot).path).toBe('model');
+    for (const [location, folder] of [
+      [`${shared}/2/r2`, runRoot],
+      [`${shared}/2/other/artifacts`, runRoot],
+      ['mlflow-artifacts:/2/r2/artifacts', runRoot],
+      [runRoot, 'mlflow-artifacts:/2/r2/artifacts'],
+      [`${dataDir}/x`, dataDir],
+    ] as const) {
+      expect(() => roots.openInside(location, folder), location).toThrow(InvalidParameterError);
+    }
+  });
 });

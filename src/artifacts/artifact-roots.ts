@@ -114,6 +114,25 @@ export class ArtifactRoots {
     );
   }
 
+  /**
+   * A local location a client recorded (a model version's files), opened only inside `folder` (the local artifact
+   * root of the run or logged model it came from): unlike `open`, no other folder the server reads will do.
+   * Throws `InvalidParameterError` when either is not a local path or the location is outside `folder`.
+   *
+   * Example: `roots.openInside('/mnt/runs/3/3f2a/artifacts/model', 'file:///mnt/runs/3/3f2a/artifacts')`.
+   */
+  openInside(location: string, folder: string): OpenedArtifactRoot {
+    const segments = localSegments(location);
+    const base = localSegments(folder);
+    if (segments === null || base === null || !contains(base, segments)) {
+      throw new InvalidParameterError(
+        `Artifact location '${shown(location)}' is not inside '${shown(folder)}', where its files must be.`,
+      );
+    }
+    this.checkExperimentFolder(base, folder);
+    return this.local(base, segments);
+  }
+
   /** An experiment's own folder may not be, contain or lie in the server's state (unless chosen by the operator). */
   private checkExperimentFolder(folder: string[], location: string): void {
     const chosen = [this.destination, this.defaultRoot].filter((root): root is string[] => root !== null);

@@ -1,8 +1,11 @@
 import { actorOf, visibilityFilter } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
-import type { ArtifactStore } from '../../artifacts/index.js';
-import type { RegistryService } from '../../registry/index.js';
-import { InvalidParameterError } from '../../shared/index.js';
+import { joinArtifactPaths, localPathOf, parseArtifactRequestPath } from '../../artifacts/index.js';
+import type { ArtifactRoots, ArtifactStore } from '../../artifacts/index.js';
+import type { ModelVersion, RegistryService } from '../../registry/index.js';
+import { InvalidParameterError, NotFoundError } from '../../shared/index.js';
+import type { TrackingService } from '../../tracking/index.js';
+import { sendArtifact } from './artifact-wire.js';
 import type { TypedApp } from '../typed-app.js';
 import { searchQueryOf } from './registered-model-routes.js';
 import { ModelVersionOut, modelVersionToWire } from './registry-wire.js';
@@ -250,21 +253,50 @@ export function registerModelVersionRoutes(app: TypedApp, registry: RegistryServ
   );
 }
 
-function contentDisposition(fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+/** What the version download route reads files with. */
+export interface VersionArtifactDeps {
+  /** The server's store: versions recorded as `mlflow-artifacts:/...`. */
+  artifacts: ArtifactStore;
+  /** With `tracking`: versions recorded at a local path (registered with `--no-serve-artifacts`). */
+  roots?: ArtifactRoots;
+  tracking?: Pick<TrackingService, 'getRunInfo' | 'getLoggedModel'>;
+}
+
+/** The local artifact root of the run, else the logged model, a version came from (where its files must lie). */
+async function sourceRootOf(
+  tracking: Pick<TrackingService, 'getRunInfo' | 'getLoggedModel'>,
+  version: ModelVersion,
+): Promise<string | undefined> {
+  const orNothing = async (lookup: () => Promise<string>): Promise<string | undefined> => {
+    try {
+      return await lookup();
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  };
+  const fromRun = version.runId
+    ? await orNothing(async () => (await tracking.getRunInfo(version.runId!)).artifactUri)
+    : undefined;
+  if (fromRun !== undefined && localPathOf(fromRun) !== null) return fromRun;
+  return version.modelId
+    ? orNothing(async () => (await tracking.getLoggedModel(version.modelId!)).artifactUri)
+    : undefined;
 }
 
 /**
  * `GET /model-versions/get-artifact?name=&version=&path=` (the MLflow web UI's route): one file of a version,
- * read through the artifact store and only from inside it. Versions stored elsewhere, and any path that would
- * leave the version's folder, get 400 INVALID_PARAMETER_VALUE; nothing is ever read from a local path.
+ * read through the artifact store and only from inside it, or, for a version recorded at a local path (registered
+ * with `--no-serve-artifacts`), from that path, only inside the local artifact root of the run or logged model it
+ * came from (`ArtifactRoots.openInside`: no path or link leaves it). Other versions (remote stores), and any path
+ * that would leave the version's folder, get 400 INVALID_PARAMETER_VALUE.
  */
 export function registerModelVersionArtifactRoute(
   app: TypedApp,
   registry: RegistryService,
-  artifacts: ArtifactStore,
+  deps: VersionArtifactDeps,
 ): void {
+  const { artifacts, roots, tracking } = deps;
   app.get(
     '/model-versions/get-artifact',
     {
@@ -278,18 +310,26 @@ export function registerModelVersionArtifactRoute(
       if (req.raw.url?.includes('#') === true)
         throw new InvalidParameterError("Invalid path: '#' is not allowed");
       const q = req.query;
-      const storePath = await registry.getModelVersionArtifactPath(
-        requireString(q.name, 'name'),
-        versionOf(q.version),
-        q.path,
-      );
-      const { stream, size } = await artifacts.get(storePath);
-      return reply
-        .header('content-type', 'application/octet-stream')
-        .header('content-length', size)
-        .header('content-disposition', contentDisposition(storePath.slice(storePath.lastIndexOf('/') + 1)))
-        .header('x-content-type-options', 'nosniff')
-        .send(stream);
+      const name = requireString(q.name, 'name');
+      const number = versionOf(q.version);
+      const found = await registry.getModelVersion(name, number);
+      if (roots && tracking && localPathOf(found.storageLocation) !== null) {
+        // Stored at a local path: read only inside the artifact root of the run or logged model it came from.
+        const path = parseArtifactRequestPath(q.path, 'relative');
+        if (path === '')
+          throw new InvalidParameterError(`Invalid path: ${q.path} (names the version's folder)`);
+        const sourceRoot = await sourceRootOf(tracking, found);
+        if (sourceRoot === undefined) {
+          throw new InvalidParameterError(
+            `Model version ${name}/${number} is stored at a local path but names no run or logged model whose ` +
+              'artifact folder holds it; its files are not served.',
+          );
+        }
+        const root = roots.openInside(found.storageLocation, sourceRoot);
+        return sendArtifact(reply, root.store, joinArtifactPaths(root.path, path));
+      }
+      const storePath = await registry.getModelVersionArtifactPath(name, number, q.path);
+      return sendArtifact(reply, artifacts, storePath);
     },
   );
 }

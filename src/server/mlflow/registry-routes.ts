@@ -1,9 +1,12 @@
-import type { ArtifactStore } from '../../artifacts/index.js';
 import type { RegistryService } from '../../registry/index.js';
 import type { TypedApp } from '../typed-app.js';
 import { mlflowPrefixes } from './index.js';
 import { useLenientJsonBodies } from './json-body.js';
-import { registerModelVersionArtifactRoute, registerModelVersionRoutes } from './model-version-routes.js';
+import {
+  registerModelVersionArtifactRoute,
+  registerModelVersionRoutes,
+  type VersionArtifactDeps,
+} from './model-version-routes.js';
 import { registerRegisteredModelRoutes } from './registered-model-routes.js';
 import { modelVersionPolicies } from './model-version-routes.js';
 import { registeredModelPolicies } from './registered-model-routes.js';
@@ -14,12 +17,12 @@ import type { RoutePlugin } from '../route-plugin.js';
 /**
  * Registers MLflow's model-registry API under both MLflow prefixes (the `/ajax-api` copies hidden from the
  * OpenAPI document), and the web UI's `/model-versions/get-artifact` at the root and under both prefixes.
- * Example: `await registerMlflowRegistryRoutes(app, registry, artifacts);`
+ * Example: `await registerMlflowRegistryRoutes(app, registry, { artifacts, roots, tracking });`
  */
 export async function registerMlflowRegistryRoutes(
   app: TypedApp,
   registry: RegistryService,
-  artifacts: ArtifactStore,
+  files: VersionArtifactDeps,
 ): Promise<void> {
   for (const prefix of mlflowPrefixes) {
     await app.register(
@@ -32,13 +35,13 @@ export async function registerMlflowRegistryRoutes(
         useLenientJsonBodies(scope);
         registerRegisteredModelRoutes(scope, registry);
         registerModelVersionRoutes(scope, registry);
-        registerModelVersionArtifactRoute(scope, registry, artifacts);
+        registerModelVersionArtifactRoute(scope, registry, files);
       },
       { prefix },
     );
   }
   await app.register(async (scope: TypedApp) => {
-    registerModelVersionArtifactRoute(scope, registry, artifacts);
+    registerModelVersionArtifactRoute(scope, registry, files);
   });
 }
 
@@ -53,6 +56,10 @@ export const mlflowRegistryRoutes: RoutePlugin = {
     }),
   ),
   async register(app, services) {
-    await registerMlflowRegistryRoutes(app, services.registry, services.artifacts);
+    await registerMlflowRegistryRoutes(app, services.registry, {
+      artifacts: services.artifacts,
+      roots: services.artifactRoots,
+      tracking: services.tracking,
+    });
   },
 };
