@@ -8,3 +8,5 @@
  * const { statistic, pValue } = ks2Samp(reference, windowValues);
  */
 export * from './stats/index.js';
+export * from './files/index.js';
+export * from './report/index.js';
