@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { TypedApp } from './typed-app.js';
+import { errorBodySchema } from './openapi-responses.js';
 import { NotImplementedError } from '../shared/index.js';
 import { bosunVersion, mlflowApiVersion } from './version.js';
 import { apiPaths, publicRoute, signedIn } from './authz/policy-helpers.js';
@@ -66,6 +67,7 @@ export function registerSystemRoutes(app: TypedApp, deps: SystemRouteDeps): void
         schema: {
           tags: ['system'],
           summary: 'OTLP span export: not implemented (answers 501 NOT_IMPLEMENTED)',
+          response: { 501: errorBodySchema },
         },
       },
       async () => {
