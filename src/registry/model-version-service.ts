@@ -1,4 +1,6 @@
+import { posix } from 'node:path';
 import type { Kysely } from 'kysely';
+import { artifactUriToStorePath } from '../artifacts/index.js';
 import type { Database } from '../db/index.js';
 import { InvalidParameterError } from '../shared/index.js';
 import { validateLength, validateMaxResults, validateRunId } from '../tracking/index.js';
@@ -12,12 +14,9 @@ import type {
   SearchRegistryQuery,
 } from './registry-service-contract.js';
 import { registeredModelStore } from './registered-model-store.js';
-import {
-  invalidSource,
-  joinArtifactUri,
-  parseModelVersionSource,
-  versionArtifactStorePath,
-} from './source-validation.js';
+import type { LocalArtifactStoreSettings } from './local-source.js';
+import { ModelVersionSourceResolver } from './model-version-source-resolver.js';
+import { versionArtifactStorePath } from './source-validation.js';
 import type { ModelVersion, Page } from './types.js';
 import {
   parseStage,
@@ -26,36 +25,6 @@ import {
   validateModelName,
   validateRegistryTag,
 } from './validation.js';
-
-/** Where a new version's files are, and the run and logged model it comes from. */
-interface ResolvedSource {
-  storageLocation: string;
-  runId?: string;
-  modelId?: string;
-}
-
-/**
- * A location the registry resolved from a run, logged model or other version must itself be a safe source:
- * an experiment whose artifact location is a local folder does not become a way to serve local files.
- */
-function checkResolved(source: string, location: string): string {
-  let parsed;
-  try {
-    parsed = parseModelVersionSource(location);
-  } catch {
-    throw invalidSource(
-      source,
-      'It resolves to a location that is not an artifact store or remote store URI.',
-    );
-  }
-  if (parsed.kind !== 'artifacts' && parsed.kind !== 'remote') {
-    throw invalidSource(
-      source,
-      'It resolves to a location that is not an artifact store or remote store URI.',
-    );
-  }
-  return parsed.location;
-}
 
 /** Model versions: create (with source validation), read, update, delete, search, tags, stages, files. */
 export class ModelVersionService implements Pick<
@@ -71,7 +40,18 @@ export class ModelVersionService implements Pick<
   | 'getModelVersionDownloadUri'
   | 'getModelVersionArtifactPath'
 > {
-  constructor(private readonly ctx: RegistryContext) {}
+  private readonly sources: ModelVersionSourceResolver;
+
+  /**
+   * `artifactStore`: the server's artifact store as a local folder, when it has one; versions whose files lie
+   * there are recorded as in the store (see model-version-source-resolver.ts).
+   */
+  constructor(
+    private readonly ctx: RegistryContext,
+    private readonly artifactStore?: LocalArtifactStoreSettings,
+  ) {
+    this.sources = new ModelVersionSourceResolver(ctx.tracking, artifactStore);
+  }
 
   private async loadOne(
     db: Kysely<Database>,
@@ -80,48 +60,6 @@ export class ModelVersionService implements Pick<
   ): Promise<ModelVersion> {
     const [found] = await modelVersionStore.loadMany(db, [{ registeredModelId, version }]);
     return found!;
-  }
-
-  private async resolveSource(db: Kysely<Database>, input: CreateModelVersionInput): Promise<ResolvedSource> {
-    const source = parseModelVersionSource(input.source);
-    const resolved: ResolvedSource = { storageLocation: '' };
-    switch (source.kind) {
-      case 'artifacts':
-      case 'remote':
-        resolved.storageLocation = source.location;
-        break;
-      case 'run': {
-        const run = await this.ctx.tracking.getRun(source.runId);
-        resolved.storageLocation = checkResolved(
-          input.source,
-          joinArtifactUri(run.info.artifactUri, source.path),
-        );
-        resolved.runId = source.runId;
-        break;
-      }
-      case 'logged-model': {
-        const model = await this.ctx.tracking.getLoggedModel(source.modelId);
-        resolved.storageLocation = checkResolved(input.source, model.artifactUri);
-        resolved.modelId = model.modelId;
-        if (model.sourceRunId) resolved.runId = model.sourceRunId;
-        break;
-      }
-      case 'model-version': {
-        const { row } = await this.ctx.version(db, source.name, String(source.version));
-        resolved.storageLocation = row.storage_location;
-        if (row.run_id) resolved.runId = row.run_id;
-        if (row.logged_model_id) resolved.modelId = row.logged_model_id;
-        break;
-      }
-    }
-    if (input.modelId) {
-      const model = await this.ctx.tracking.getLoggedModel(input.modelId);
-      resolved.storageLocation = checkResolved(input.source, model.artifactUri);
-      resolved.modelId = model.modelId;
-      if (model.sourceRunId && !resolved.runId) resolved.runId = model.sourceRunId;
-    }
-    if (input.runId) resolved.runId = input.runId;
-    return resolved;
   }
 
   async createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion> {
@@ -134,7 +72,17 @@ export class ModelVersionService implements Pick<
     if (input.runId) validateRunId(input.runId);
     if (input.runLink) validateLength('run_link', input.runLink, 2048);
     // Resolved before the write transaction: lookups of runs and logged models go through tracking.
-    const resolved = await this.resolveSource(this.ctx.db, input);
+    const resolved = await this.sources.resolve(
+      {
+        source: input.source,
+        ...(input.runId ? { runId: input.runId } : {}),
+        ...(input.modelId ? { modelId: input.modelId } : {}),
+      },
+      async (sourceName, sourceVersion) => {
+        const { row } = await this.ctx.version(this.ctx.db, sourceName, String(sourceVersion));
+        return { storageLocation: row.storage_location, runId: row.run_id, modelId: row.logged_model_id };
+      },
+    );
     const created = await this.ctx.transaction(async (db) => {
       const model = await this.ctx.model(db, name);
       const now = this.ctx.clock.nowMs();
@@ -330,15 +278,25 @@ export class ModelVersionService implements Pick<
     return this.loadOne(this.ctx.db, key.registeredModelId, key.version);
   }
 
+  /**
+   * Where clients download the version's files: its storage location, except that a location in the server's
+   * store, when the server does not serve the store (`--no-serve-artifacts`), is given as the store's local folder
+   * (clients read it directly; nothing would answer `mlflow-artifacts:`).
+   */
   async getModelVersionDownloadUri(name: string, version: string): Promise<string> {
     const { row } = await this.ctx.version(this.ctx.db, name, version);
-    return row.storage_location;
+    const location = row.storage_location;
+    if (this.artifactStore && !this.artifactStore.served && /^mlflow-artifacts:/i.test(location)) {
+      const path = artifactUriToStorePath(location);
+      return posix.join(posix.resolve(this.artifactStore.destination), path);
+    }
+    return location;
   }
 
   async getModelVersionArtifactPath(name: string, version: string, path: string): Promise<string> {
     const { row } = await this.ctx.version(this.ctx.db, name, version);
-    // The stored location is validated again: a row written by anything but this service is not trusted.
-    const location = checkResolved(row.source, row.storage_location);
-    return versionArtifactStorePath(location, path);
+    // The stored location is validated again (versionArtifactStorePath): a row written by anything but this
+    // service is not trusted; only locations in the server's store qualify.
+    return versionArtifactStorePath(row.storage_location, path);
   }
 }

@@ -139,9 +139,11 @@ describe.each(testEngines)('registry service on %s', (engine) => {
     expect(await codeOf(registry.createModelVersion({ name: 'absent', source: `runs:/${runId}/m` }))).toBe(
       'RESOURCE_DOES_NOT_EXIST',
     );
-    expect(await codeOf(registry.createModelVersion({ name: 'sources', source: 'runs:/0123abc/m' }))).toBe(
-      'RESOURCE_DOES_NOT_EXIST',
-    );
+    // A run this server does not have: MLflow registers it, so does Bosun, keeping the runs:/ URI as the location.
+    expect(await registry.createModelVersion({ name: 'sources', source: 'runs:/0123abc/m' })).toMatchObject({
+      runId: '0123abc',
+      storageLocation: 'runs:/0123abc/m',
+    });
     expect(await codeOf(registry.getModelVersion('sources', 'x'))).toBe('INVALID_PARAMETER_VALUE');
     expect(await failure(registry.getModelVersion('sources', '99'))).toEqual({
       code: 'RESOURCE_DOES_NOT_EXIST',
@@ -184,19 +186,21 @@ describe.each(testEngines)('registry service on %s', (engine) => {
         expect(result.message, source).toMatch(/^Invalid model version source|^Missing value/);
       }
     }
-    // A run whose artifact location is a local folder does not turn runs:/ into a local read. (Only a server that
-    // does not proxy artifacts takes a local folder as an experiment's location.)
+    // A run whose artifact location is a local folder (a server that does not proxy artifacts) is registered at
+    // that folder, as a file:// location: clients read it there; the server never serves it.
     const direct = createTrackingService({ handle: database.handle, defaultArtifactRoot: '/srv' });
     const localExperiment = await direct.createExperiment({
       name: 'local-exp',
       artifactLocation: '/srv/x',
     });
     const localRun = await tracking.createRun({ experimentId: localExperiment });
+    await registry.createRegisteredModel({ name: 'local-run' });
     expect(
-      await codeOf(
-        registry.createModelVersion({ name: 'evil', source: `runs:/${localRun.info.runId}/model` }),
-      ),
-    ).toBe('INVALID_PARAMETER_VALUE');
+      await registry.createModelVersion({ name: 'local-run', source: `runs:/${localRun.info.runId}/model` }),
+    ).toMatchObject({ storageLocation: `file:///srv/x/${localRun.info.runId}/artifacts/model` });
+    expect(await codeOf(registry.getModelVersionArtifactPath('local-run', '1', 'MLmodel'))).toBe(
+      'INVALID_PARAMETER_VALUE',
+    );
     // MLflow accepts these: `....` is not `..`, and empty segments collapse.
     const ok = await registry.createModelVersion({
       name: 'evil',

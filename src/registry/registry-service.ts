@@ -1,6 +1,7 @@
 import type { DatabaseHandle } from '../db/index.js';
 import { bindMethods, type Clock, systemClock } from '../shared/index.js';
 import type { RegistryEventSink } from './events/event-types.js';
+import type { LocalArtifactStoreSettings } from './local-source.js';
 import { ModelVersionService } from './model-version-service.js';
 import { RegistryContext, type RegistryHooks, type TrackingLookups } from './registry-context.js';
 import type { RegistryService } from './registry-service-contract.js';
@@ -15,6 +16,11 @@ export interface RegistryServiceOptions {
   clock?: Clock;
   /** Governance (promotion policies, scanning); without it the registry behaves as MLflow's. */
   hooks?: RegistryHooks;
+  /**
+   * The server's artifact store as a local folder (the server passes its settings): versions whose files lie in
+   * it are recorded as `mlflow-artifacts:/<path>`, whatever spelling their source used.
+   */
+  artifactStore?: LocalArtifactStoreSettings;
 }
 
 /**
@@ -30,7 +36,7 @@ export function createRegistryService(options: RegistryServiceOptions): Registry
     options.hooks,
   );
   const models = bindMethods(new RegisteredModelService(ctx));
-  const versions = bindMethods(new ModelVersionService(ctx));
+  const versions = bindMethods(new ModelVersionService(ctx, options.artifactStore));
   return {
     createRegisteredModel: models.createRegisteredModel,
     getRegisteredModel: models.getRegisteredModel,

@@ -46,16 +46,24 @@ describe('parseModelVersionSource', () => {
     });
   });
 
-  it('refuses local paths, file URIs, scheme-less //host and unknown schemes', () => {
-    for (const source of [
-      '/etc',
-      'etc/passwd',
-      './model',
-      'C:/x',
-      'c:\\x',
-      '//proc/self/root',
-      'file:///etc',
-    ]) {
+  it('reads absolute local paths and file URIs (the registry decides whether they are inside a run)', () => {
+    expect(parseModelVersionSource('/etc')).toEqual({ kind: 'local', path: '/etc' });
+    expect(parseModelVersionSource('file:///mnt/runs/a%20b/../m')).toEqual({
+      kind: 'local',
+      path: '/mnt/runs/a b/../m',
+    });
+    expect(parseModelVersionSource('file://localhost/x')).toEqual({ kind: 'local', path: '/x' });
+    expect(parseModelVersionSource('FILE:/x')).toEqual({ kind: 'local', path: '/x' });
+    for (const source of ['/x%00y', 'file:///x#y', 'file:///x?y', 'file://host/x', '/a\\b']) {
+      expect(
+        rejected(() => parseModelVersionSource(source)),
+        source,
+      ).toMatch(/^Invalid model version source/);
+    }
+  });
+
+  it('refuses relative paths, drive letters, scheme-less //host and unknown schemes', () => {
+    for (const source of ['etc/passwd', './model', 'C:/x', 'c:\\x', '//proc/self/root']) {
       expect(
         rejected(() => parseModelVersionSource(source)),
         source,

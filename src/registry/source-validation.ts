@@ -10,15 +10,20 @@ import { parseVersion, validateModelName } from './validation.js';
  * - `remote`: an object-store or HTTP location (s3://, gs://, https://...), checked for traversal tricks;
  * - `run`: `runs:/<run_id>/<path>` with a non-empty path, resolved by the registry to the run's artifact URI + path;
  * - `logged-model`: `models:/m-<id>` (MLflow 3), resolved to the logged model's artifact URI;
- * - `model-version`: `models:/<name>/<version>`, resolved to that version's storage location.
- * Local paths, `file:` URIs, scheme-less `//host/...` and unknown schemes are refused, whatever the tags say.
+ * - `model-version`: `models:/<name>/<version>`, resolved to that version's storage location;
+ * - `local`: an absolute local path or `file:` URI (`path` percent-decoded once, as MLflow reads it, `..` not yet
+ *   resolved). Only accepted by the registry when it lies, once resolved on disk, in the artifact folder of the
+ *   run or logged model named with it (model-version-source-resolver.ts), as MLflow's server does.
+ * Relative paths, `file://<other host>/...`, scheme-less `//host/...` and unknown schemes are refused, whatever the
+ * tags say.
  */
 export type ModelVersionSource =
   | { kind: 'artifacts'; location: string }
   | { kind: 'remote'; location: string }
   | { kind: 'run'; runId: string; path: string }
   | { kind: 'logged-model'; modelId: string }
-  | { kind: 'model-version'; name: string; version: number };
+  | { kind: 'model-version'; name: string; version: number }
+  | { kind: 'local'; path: string };
 
 export const maxSourceLength = 2048;
 
@@ -58,6 +63,77 @@ export function invalidSource(source: string, why: string): InvalidParameterErro
   return new InvalidParameterError(`Invalid model version source: '${shown(source)}'. ${why}`);
 }
 
+/** Which request parameter names the run or logged model a source must lie in. */
+export type SourceOwnerParameter = 'run_id' | 'model_id';
+
+/** MLflow's answer when `run_id` / `model_id` does not name what contains the source (or names nothing). */
+export function sourceNotInOwner(source: string, parameter: SourceOwnerParameter): InvalidParameterError {
+  return invalidSource(
+    source,
+    `The ${parameter} request parameter must identify the resource that contains the source.`,
+  );
+}
+
+/** MLflow's answer for a local path that is not inside the artifact folder of the run (or logged model) named. */
+export function localSourceRefused(source: string, parameter: SourceOwnerParameter): InvalidParameterError {
+  return invalidSource(
+    source,
+    `To use a local path as a model version source, the ${parameter} request parameter has to be specified and ` +
+      'the local path has to be contained within the artifact directory of the run specified by the ' +
+      `${parameter}.`,
+  );
+}
+
+/** Python's `unquote`: decodes well-formed runs of escapes (UTF-8), leaves malformed ones as they are. */
+function unquoteOnce(text: string): string {
+  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
+/**
+ * Whether a source is written as a local path: absolute (`/x`), `file:` URI, relative (no scheme) or a Windows drive
+ * (`C:/x`, a one-letter scheme). Only the first two can be accepted.
+ */
+function isLocalForm(source: string): boolean {
+  if (source.startsWith('/') || /^file:/i.test(source)) return true;
+  const match = scheme.exec(source);
+  return !match || match[1]!.length === 1;
+}
+
+/** The absolute path a local source names (decoded once), or an error saying why there is none. */
+function parseLocalSource(source: string): ModelVersionSource {
+  const unusable = (): InvalidParameterError => localSourceRefused(source, 'run_id');
+  if (controlChars.test(source) || controlChars.test(unquoteOnce(source))) {
+    throw invalidSource(source, 'NUL and control characters are not allowed.');
+  }
+  if (source.includes('\\')) throw invalidSource(source, 'Backslashes are not allowed.');
+  if (source.includes('#')) throw invalidSource(source, 'Fragments are not allowed.');
+  if (source.includes('?')) throw invalidSource(source, 'Query strings are not allowed.');
+  if (source.includes(';')) throw invalidSource(source, 'Path parameters are not allowed.');
+  let path: string;
+  if (/^file:/i.test(source)) {
+    let rest = source.slice('file:'.length);
+    if (rest.startsWith('//')) {
+      const slash = rest.indexOf('/', 2);
+      const host = slash === -1 ? rest.slice(2) : rest.slice(2, slash);
+      if (host !== '' && host.toLowerCase() !== 'localhost') {
+        throw invalidSource(source, 'A file: URI must name this machine (no host, or localhost).');
+      }
+      rest = slash === -1 ? '' : rest.slice(slash);
+    }
+    path = unquoteOnce(rest);
+  } else {
+    path = unquoteOnce(source);
+  }
+  if (!path.startsWith('/') || path.startsWith('//')) throw unusable();
+  return { kind: 'local', path };
+}
+
 /** Python's `unquote_plus`, leaving malformed escapes as they are. */
 function unquotePlus(text: string): string {
   return text.replace(/\+/g, ' ').replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
@@ -88,10 +164,10 @@ function checkEveryLayer(source: string): void {
   }
 }
 
-const wholeRun =
+export const wholeRun =
   "A whole run cannot be a source (the store keeps a run's files in '<experiment>/<run_id>/artifacts/'): " +
   'registering it would freeze every file of the run.';
-const registerAModel =
+export const registerAModel =
   "Register the model's own folder: 'runs:/<run_id>/<path>', 'models:/m-<id>' or " +
   "'mlflow-artifacts:/<experiment>/<run_id>/artifacts/<path>'.";
 
@@ -102,7 +178,7 @@ const registerAModel =
  * `<experiment>/<run_id>` or `<experiment>/<run_id>/artifacts` would freeze everything below, and anyone who may
  * read the experiment could do it. A source needs a sub-path below a run's artifacts (or a logged model's folder).
  */
-function checkNotAWholeFolder(source: string, storePath: string): void {
+export function checkNotAWholeFolder(source: string, storePath: string): void {
   const segments = storePath.split('/');
   if (segments.length === 1) {
     throw invalidSource(
@@ -130,19 +206,12 @@ export function parseModelVersionSource(source: unknown): ModelVersionSource {
   if (source.length > maxSourceLength) {
     throw invalidSource(source, `Sources are at most ${maxSourceLength} characters.`);
   }
+  if (isLocalForm(source)) return parseLocalSource(source);
   checkEveryLayer(source);
-  const match = scheme.exec(source);
-  if (!match || match[1]!.length === 1) {
-    throw invalidSource(
-      source,
-      'Local paths are not allowed: register a runs:/, models:/ or mlflow-artifacts:/ URI, or a remote store URI.',
-    );
-  }
+  const match = scheme.exec(source)!;
   const name = match[1]!.toLowerCase();
   const rest = source.slice(match[0].length);
   switch (name) {
-    case 'file':
-      throw invalidSource(source, "'file:' URIs are not allowed: the server never serves local files.");
     case 'mlflow-artifacts': {
       let path: string;
       try {
@@ -226,4 +295,15 @@ export function versionArtifactStorePath(storageLocation: string, path: string):
   if (root === '') throw new InvalidParameterError('Invalid model version storage location.');
   const relative = normaliseArtifactPath(path);
   return `${root}/${relative}`;
+}
+
+/**
+ * Why the files at a version's storage location are not scanned: only the server's own store is read. A `runs:/`
+ * location is a run this server does not have (MLflow registers those); `file:` a local folder outside the store,
+ * which the server does not read; anything else is remote storage.
+ */
+export function unscannableReason(location: string): string {
+  if (/^runs:/i.test(location)) return 'not scannable: the source run is not on this server';
+  if (/^file:/i.test(location)) return 'not scannable: a local folder outside the artifact store';
+  return 'not scannable: remote storage';
 }

@@ -15,6 +15,7 @@ import { modelVersionStore, type ModelVersionRow } from '../model-version-store.
 import { registeredModelStore, type RegisteredModelRow } from '../registered-model-store.js';
 import type { PromotionRequest, PromotionTarget, RegistryHooks } from '../registry-context.js';
 import { isBlocking, scanArtifactTree, type ScanOptions } from '../scanning/index.js';
+import { unscannableReason } from '../source-validation.js';
 import { approvalFromRow, approvalStore } from './approval-store.js';
 import { unmetConditions } from './policy-evaluator.js';
 import { parseUser, validatePolicyInput } from './policy-validation.js';
@@ -367,7 +368,7 @@ export class GovernanceService {
       }
     } else {
       const opened = this.options.openLocation?.(location);
-      if (opened === undefined) return failed('not scannable: remote storage');
+      if (opened === undefined) return failed(unscannableReason(location));
       ({ store, path: root } = opened);
     }
     try {

@@ -141,7 +141,12 @@ function experimentOfArtifactPath(raw: unknown, request = false): Located {
 /** What a new model version's files are: the run, logged model, version or experiment folder they come from. */
 async function targetsOfVersionSource(deps: LocateDeps, request: FastifyRequest): Promise<Located> {
   const runId = asId(readField(request, { in: 'body', field: 'run_id' }));
-  const fromRun = runId ? await experimentOfRun(deps, runId) : [];
+  const modelId = asId(readField(request, { in: 'body', field: 'model_id' }));
+  // The run and logged model the request says the files come from (a local source must lie in one of them).
+  const fromRun = [
+    ...(runId ? await experimentOfRun(deps, runId) : []),
+    ...(modelId ? await experimentOfLoggedModel(deps, modelId) : []),
+  ];
   const source = readField(request, { in: 'body', field: 'source' });
   let parsed;
   try {
@@ -161,6 +166,7 @@ async function targetsOfVersionSource(deps: LocateDeps, request: FastifyRequest)
       return located === 'unresolvable' ? located : [...fromRun, ...located];
     }
     case 'remote':
+    case 'local':
       return fromRun;
   }
 }
