@@ -34,6 +34,7 @@ const layers = {
     'tracking',
     'registry',
     'pipelines',
+    'monitoring',
     'platform',
     'client',
     'server',

@@ -4,6 +4,7 @@ import { BosunClientError } from '../client/index.js';
 import { BosunError } from '../shared/index.js';
 import type { CliIo } from './cli-context.js';
 import { auditCommand } from './audit-command.js';
+import { driftCommand } from './drift-command.js';
 import { eventsCommand } from './events-command.js';
 import { experimentsCommand } from './experiments-command.js';
 import { modelsCommand } from './models-command.js';
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(secretsCommand(io));
   program.addCommand(usersCommand(io));
   program.addCommand(permissionsCommand(io));
+  program.addCommand(driftCommand(io));
   program.addCommand(pipelineCommand(io));
   configureTree(program, io);
   return program;
