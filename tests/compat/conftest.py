@@ -5,6 +5,14 @@ session-scoped ``bosun_server`` fixture: it starts ``node dist/cli/main.js serve
 against a fresh database, points the real ``mlflow`` client at it and stops it at the end.
 The suite never skips: a selected backend that cannot be set up is an error.
 
+A second session fixture, ``bosun_server_file_root``, starts the same server for a backend in the other artifact
+mode: ``--no-serve-artifacts --default-artifact-root file://<tmp>/mlruns`` (clients write artifacts to that folder
+themselves, the way ``mlflow server --no-serve-artifacts`` is used). It starts only when a test asks for it and never
+touches the session's environment: use ``file_root_server`` (a test's client, tracking URI and credentials point at
+it for that test only) or ``artifact_mode_server`` (parametrized over both modes: ids ``[sqlite-proxied]``,
+``[sqlite-file-root]``...). Both server fixtures depend on ``backend``, the one parametrized fixture, so a test that
+uses both gets each backend once.
+
 BOSUN_COMPAT_AUTH selects how the client signs in:
   off (default)  the server runs without authentication;
   password       the server runs with ``--auth``; the conftest creates the non-admin user ``compat-user`` with
@@ -32,6 +40,8 @@ for _inherited in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_EXPE
     os.environ.pop(_inherited, None)
 
 import signal  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
@@ -182,12 +192,20 @@ CLIENT_AUTH = _SessionCredentials()
 class BosunServer:
     """A running `bosun server`; `url` is what MLFLOW_TRACKING_URI points at."""
 
-    def __init__(self, backend: str, backend_uri: str, workdir: Path, auth_mode: str = "off") -> None:
+    def __init__(
+        self, backend: str, backend_uri: str, workdir: Path, auth_mode: str = "off", file_root: bool = False
+    ) -> None:
         self.backend = backend
         self.auth_mode = auth_mode
         self.backend_uri = backend_uri
         self.workdir = workdir
         self.artifacts_dir = workdir / "artifacts"
+        # With `file_root`, the server runs with --no-serve-artifacts and this folder as its default artifact root.
+        self.file_root = file_root
+        self.artifact_mode = "file-root" if file_root else "proxied"
+        self.default_artifact_root = (workdir / "mlruns").as_uri() if file_root else "mlflow-artifacts:/"
+        # The MLFLOW_TRACKING_* variables the client signs in with (set by the fixture that starts the server).
+        self.credentials: dict[str, str] = {}
         self.log_path = workdir / "server.log"
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -218,6 +236,8 @@ class BosunServer:
             "--artifacts-destination",
             str(self.artifacts_dir),
         ]
+        if self.file_root:
+            command += ["--no-serve-artifacts", "--default-artifact-root", self.default_artifact_root]
         if self.auth_mode != "off":
             command.append("--auth")
             env["BOSUN_ADMIN_USERNAME"] = COMPAT_ADMIN
@@ -305,46 +325,106 @@ _running_servers: list[BosunServer] = []
 
 
 @pytest.fixture(scope="session", params=selected_backends())
-def bosun_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    backend: str = request.param
-    workdir = tmp_path_factory.mktemp(f"bosun-{backend}")
-    database: str | None = None
-    superuser_uri = os.environ.get("BOSUN_TEST_PG_URI", "")
-    if backend == "external":
-        backend_uri = ""
-    elif backend == "sqlite":
-        backend_uri = f"sqlite:///{workdir / 'bosun.db'}"
-    else:
-        database = f"bosun_compat_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        _psql(superuser_uri, f'CREATE DATABASE "{database}"')
-        backend_uri = _with_database(superuser_uri, database)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend of this part of the session: "sqlite", "postgres" (or "external"); test ids end in it."""
+    return request.param
 
-    server = BosunServer(backend, backend_uri, workdir, "off" if backend == "external" else AUTH_MODE)
-    previous_env = {name: os.environ.get(name) for name in ("MLFLOW_TRACKING_URI", *CREDENTIAL_VARS)}
+
+@contextmanager
+def _backend_database(backend: str, workdir: Path) -> Iterator[str]:
+    """A fresh database for one server: a SQLite file in `workdir`, or a PostgreSQL database dropped afterwards."""
+    if backend == "external":
+        yield ""
+        return
+    if backend == "sqlite":
+        yield f"sqlite:///{workdir / 'bosun.db'}"
+        return
+    superuser_uri = os.environ.get("BOSUN_TEST_PG_URI", "")
+    database = f"bosun_compat_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    _psql(superuser_uri, f'CREATE DATABASE "{database}"')
+    try:
+        yield _with_database(superuser_uri, database)
+    finally:
+        _psql(superuser_uri, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@contextmanager
+def _running(server: BosunServer) -> Iterator[BosunServer]:
+    """Starts `server` (and, with authentication on, its compat-user), stops it afterwards."""
     try:
         server.start()
         _running_servers.append(server)
-        if backend != "external":  # an external server is signed in to with whatever the caller set
-            for name in CREDENTIAL_VARS:
-                os.environ.pop(name, None)
         if server.auth_mode != "off":
-            os.environ.update(server.client_credentials())
-        os.environ["MLFLOW_TRACKING_URI"] = server.url
-        mlflow.set_tracking_uri(server.url)
+            server.credentials = server.client_credentials()
         yield server
     finally:
-        while mlflow.active_run() is not None:
-            mlflow.end_run()
         server.stop()
         if server in _running_servers:
             _running_servers.remove(server)
-        for name, value in previous_env.items():
+
+
+@contextmanager
+def _client_points_at(server: BosunServer) -> Iterator[None]:
+    """MLFLOW_TRACKING_URI and the client's credentials name `server` inside the block; restored afterwards."""
+    previous = {name: os.environ.get(name) for name in ("MLFLOW_TRACKING_URI", *CREDENTIAL_VARS)}
+    previous_uri = mlflow.get_tracking_uri() if previous["MLFLOW_TRACKING_URI"] else None
+    try:
+        if server.backend != "external":  # an external server is signed in to with whatever the caller set
+            for name in CREDENTIAL_VARS:
+                os.environ.pop(name, None)
+        os.environ.update(server.credentials)
+        os.environ["MLFLOW_TRACKING_URI"] = server.url
+        mlflow.set_tracking_uri(server.url)
+        yield
+    finally:
+        while mlflow.active_run() is not None:
+            mlflow.end_run()
+        for name, value in previous.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        if database is not None:
-            _psql(superuser_uri, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        if previous_uri is not None:
+            mlflow.set_tracking_uri(previous_uri)
+
+
+@pytest.fixture(scope="session")
+def bosun_server(backend: str, tmp_path_factory: pytest.TempPathFactory):
+    """The session's server (proxied artifacts); the whole session's client points at it."""
+    workdir = tmp_path_factory.mktemp(f"bosun-{backend}")
+    with _backend_database(backend, workdir) as backend_uri:
+        server = BosunServer(backend, backend_uri, workdir, "off" if backend == "external" else AUTH_MODE)
+        with _running(server), _client_points_at(server):
+            yield server
+
+
+@pytest.fixture(scope="session")
+def bosun_server_file_root(backend: str, tmp_path_factory: pytest.TempPathFactory):
+    """A second server for the backend, with --no-serve-artifacts and a file:// default artifact root; started the
+    first time a test asks for it. It leaves the session's client alone: see `file_root_server`."""
+    if backend == "external":
+        raise pytest.UsageError("bosun_server_file_root starts Bosun; it has no BOSUN_COMPAT_EXTERNAL_URL variant")
+    workdir = tmp_path_factory.mktemp(f"bosun-{backend}-file-root")
+    with _backend_database(backend, workdir) as backend_uri:
+        server = BosunServer(backend, backend_uri, workdir, AUTH_MODE, file_root=True)
+        with _running(server):
+            yield server
+
+
+@pytest.fixture
+def file_root_server(bosun_server_file_root: BosunServer):
+    """The file-root server, with the client (tracking URI, credentials) pointing at it for this test."""
+    with _client_points_at(bosun_server_file_root):
+        yield bosun_server_file_root
+
+
+@pytest.fixture(params=["proxied", "file-root"])
+def artifact_mode_server(request: pytest.FixtureRequest, backend: str):
+    """Each artifact mode in turn, the client pointing at that server for the test (`server.artifact_mode`)."""
+    if request.param == "proxied":
+        yield request.getfixturevalue("bosun_server")
+    else:
+        yield request.getfixturevalue("file_root_server")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -353,7 +433,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     if report.failed and _running_servers:
         for server in _running_servers:
-            report.sections.append((f"bosun server log ({server.backend}, tail)", server.log_tail()))
+            report.sections.append(
+                (f"bosun server log ({server.backend}, {server.artifact_mode}, tail)", server.log_tail())
+            )
     return report
 
 
