@@ -18,13 +18,20 @@ export interface CreateRegisteredModelInput {
 
 export interface CreateModelVersionInput {
   name: string;
-  /** Validated as security.md §1.A says: runs:/, models:/, mlflow-artifacts:/ or a remote store URI. */
+  /**
+   * Validated as security.md §1.A and docs/registry.md say: runs:/, models:/, mlflow-artifacts:/, a remote store
+   * URI, or a local path / file:// URI inside the artifact folder of `modelId` (or else `runId`).
+   */
   source: string;
+  /** The run the files come from; must be the run a `runs:/` source names, and contain a local source. */
   runId?: string;
   runLink?: string;
   description?: string;
   tags?: Tag[];
-  /** MLflow 3 logged model (`m-...`); the version's files are then the logged model's. */
+  /**
+   * MLflow 3 logged model (`m-...`) the version comes from: a `models:/m-...` source must name it, a local or
+   * `mlflow-artifacts:/` source must lie in its folder.
+   */
   modelId?: string;
 }
 
