@@ -45,6 +45,13 @@ BOSUN_TEST_PYTHON=$(bash scripts/compat-venv.sh mlflow3 "$repo/.cache/venv-mlflo
 bash scripts/compat-venv.sh mlflow2 "$repo/.cache/venv-mlflow2" >/dev/null || exit 1
 export BOSUN_TEST_PYTHON
 
+step "Python package bosun_pipelines (installed from ./python into the mlflow 3.x environment, pytest)"
+pkgdir=$(mktemp -d /tmp/bosun-pipelines-pkg.XXXXXX) # a copy, so the build leaves nothing in python/
+cp -r python "$pkgdir/" && "$repo/.cache/venv-mlflow3/bin/python" -m pip install --quiet --force-reinstall "$pkgdir/python" ||
+  failures=$((failures + 1))
+rm -rf "$pkgdir"
+"$repo/.cache/venv-mlflow3/bin/python" -m pytest python/tests -q -p no:cacheprovider --junitxml="$reports/python-pipelines.xml" || true
+
 step "unit and integration tests (vitest)"
 npx vitest run --reporter=default --reporter=junit --outputFile.junit="$reports/vitest.xml" || true
 

@@ -9,3 +9,4 @@
  */
 export * from './spec/index.js';
 export * from './render/index.js';
+export * from './dsl/index.js';
