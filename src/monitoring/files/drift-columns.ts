@@ -1,3 +1,4 @@
+import { InvalidParameterError } from '../../shared/index.js';
 import type { ColumnType, ColumnValue } from '../stats/index.js';
 import { DataFileError, parseNumberCell, quote, type Cell, type DataTable } from './data-table.js';
 
@@ -52,8 +53,9 @@ export function driftColumns(
     }
   }
   for (const name of options.columnTypes?.keys() ?? []) {
-    if (!selected.includes(name))
-      throw new DataFileError(reference.file, `--column-type names ${quote(name)}, which is not compared`);
+    if (!selected.includes(name)) {
+      throw new InvalidParameterError(`--column-type names ${quote(name)}, which is not a compared column`);
+    }
   }
   const ref: Record<string, ColumnValue[]> = Object.create(null) as Record<string, ColumnValue[]>;
   const cur: Record<string, ColumnValue[]> = Object.create(null) as Record<string, ColumnValue[]>;

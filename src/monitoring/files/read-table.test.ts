@@ -177,6 +177,9 @@ describe('driftColumns', () => {
     expect(() => driftColumns(swapped, cur)).toThrow(/s\.csv: has no column "z" \(it is in .*c\.csv\)/);
     expect(driftColumns(ref, cur, { columns: ['a'] }).columns).toEqual(['a']);
     expect(() => driftColumns(ref, cur, { columns: ['q'] })).toThrow(/r\.csv: has no column "q"/);
+    expect(() =>
+      driftColumns(ref, cur, { columns: ['a'], columnTypes: new Map([['b', 'numerical']]) }),
+    ).toThrow(/^--column-type names "b", which is not a compared column$/);
   });
 
   it('refuses a column with nothing but missing values on one side', async () => {
