@@ -21,6 +21,7 @@ npx prettier --check . >/dev/null || { npx prettier --list-different .; failures
 
 step "type-check and build"
 npx tsc -p tsconfig.json --noEmit || failures=$((failures + 1))
+npx tsc -p examples/pipelines/tsconfig.json || failures=$((failures + 1)) # the TypeScript form of the example pipeline
 npm run build --silent || exit 1
 
 step "PostgreSQL test cluster"

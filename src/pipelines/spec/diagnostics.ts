@@ -67,6 +67,7 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
 
 /** The closest of `candidates` to `word` when it is near enough to be a typo (for "did you mean"). */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  if (word.length < 3) return undefined;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
@@ -76,7 +77,7 @@ export function closest(word: string, candidates: Iterable<string>): string | un
       bestDistance = d;
     }
   }
-  const limit = word.length <= 3 ? 1 : Math.max(2, Math.ceil(word.length / 2.5));
+  const limit = word.length <= 4 ? 1 : Math.max(2, Math.ceil(word.length / 2.5));
   return bestDistance <= limit ? best : undefined;
 }
 
