@@ -132,6 +132,22 @@ def test_web_ui_downloads_and_uploads_one_file(artifact_mode_server, mode_client
     assert (empty.status_code, empty.json()["message"]) == (400, "Request must specify data.")
 
 
+def test_web_ui_downloads_a_registered_versions_file(artifact_mode_server, mode_client, tmp_path):
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "MLmodel").write_text("flavors: {}\n")
+    with mlflow.start_run() as run:
+        mlflow.log_artifacts(str(tmp_path / "model"), artifact_path="model")
+    name = f"ui-files-{uuid.uuid4().hex[:10]}"
+    mode_client.create_registered_model(name)
+    version = mode_client.create_model_version(name, f"runs:/{run.info.run_id}/model", run_id=run.info.run_id)
+    got = _get(artifact_mode_server, "/model-versions/get-artifact", name=name, version=version.version, path="MLmodel")
+    assert got.status_code == 200, got.text
+    assert got.content == b"flavors: {}\n"
+    _invalid_path(
+        _get(artifact_mode_server, "/model-versions/get-artifact", name=name, version=version.version, path="../x")
+    )
+
+
 if IS_MLFLOW_3:  # logged models are a 3.x client API
 
     def test_web_ui_reads_a_logged_models_artifacts(artifact_mode_server, mode_client, tmp_path):
