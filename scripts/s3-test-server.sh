@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts (or stops) a throwaway S3 server for the tests: Ceph's object gateway (radosgw) on a single-node cluster
 # (one monitor, one in-memory OSD), everything under DIR, listening on 127.0.0.1 only. Data lives in memory
-# (memstore, 2 GiB cap): a restart starts empty. Needs scripts/ensure-ceph.sh first.
+# (memstore, 3 GiB cap; deleted objects are freed within seconds): a restart starts empty. Needs
+# scripts/ensure-ceph.sh first.
 # Usage: scripts/s3-test-server.sh start DIR PORT   -> prints the endpoint, http://127.0.0.1:PORT
 #        scripts/s3-test-server.sh stop DIR
 # Credentials: access key BOSUNTESTACCESSKEY, secret key BOSUNTESTSECRETKEY (region us-east-1, path-style).
@@ -68,13 +69,18 @@ mon_allow_pool_delete = true
 [osd]
 osd_data = $dir/osd/\$id
 osd_objectstore = memstore
-memstore_device_bytes = 2147483648
+memstore_device_bytes = 3221225472
 osd_max_object_name_len = 460
 osd_max_object_namespace_len = 64
 [client.rgw.a]
 rgw_frontends = beast endpoint=127.0.0.1:$port
 rgw_data = $dir/rgw
 rgw_dns_name = localhost
+# Deleted and overwritten objects are freed at once (radosgw's default waits two hours), or the in-memory OSD
+# fills up over a test run and every write blocks.
+rgw_gc_obj_min_wait = 0
+rgw_gc_processor_period = 5
+rgw_gc_processor_max_time = 5
 EOC
   conf=(--conf "$dir/ceph.conf")
   {

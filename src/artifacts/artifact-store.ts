@@ -52,3 +52,49 @@ export interface ArtifactStore {
    */
   delete(path: string): Promise<void>;
 }
+
+/** Where a client sends one part of a multipart upload: straight to the storage, by a presigned URL. */
+export interface MultipartUploadTarget {
+  partNumber: number;
+  url: string;
+  /** Headers the client must send with the part (none for S3). */
+  headers: Record<string, string>;
+}
+
+/** A part the client uploaded, as the storage acknowledged it. */
+export interface UploadedPart {
+  partNumber: number;
+  etag: string;
+}
+
+/**
+ * A store that lets clients upload a large file in parts sent straight to the storage (S3's multipart upload,
+ * behind MLflow's `mlflow-artifacts/mpu/create|complete|abort`). The file appears whole at `complete`, or not
+ * at all. Paths follow the store's rules (`normaliseArtifactPath`).
+ *
+ * Example: `if (supportsMultipartUpload(store)) {
+ *             const { uploadId, parts } = await store.createMultipartUpload('0/r/artifacts/model.bin', 3);
+ *             // the client PUTs each part to parts[i].url and keeps each answer's ETag
+ *             await store.completeMultipartUpload('0/r/artifacts/model.bin', uploadId, uploaded); }`
+ */
+export interface MultipartArtifactStore extends ArtifactStore {
+  /** Starts an upload of `numParts` parts (1 to 10,000) and returns where each part goes. */
+  createMultipartUpload(
+    path: string,
+    numParts: number,
+  ): Promise<{ uploadId: string; parts: MultipartUploadTarget[] }>;
+  /** Joins the uploaded parts (in part order) into the file; `NotFoundError` for an unknown upload. */
+  completeMultipartUpload(path: string, uploadId: string, parts: readonly UploadedPart[]): Promise<void>;
+  /** Drops an upload and its parts; an unknown or finished upload is ignored. */
+  abortMultipartUpload(path: string, uploadId: string): Promise<void>;
+}
+
+/** Whether a store takes multipart uploads (the S3 store does, the local one does not). */
+export function supportsMultipartUpload(store: ArtifactStore): store is MultipartArtifactStore {
+  const candidate = store as Partial<MultipartArtifactStore>;
+  return (
+    typeof candidate.createMultipartUpload === 'function' &&
+    typeof candidate.completeMultipartUpload === 'function' &&
+    typeof candidate.abortMultipartUpload === 'function'
+  );
+}

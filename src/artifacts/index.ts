@@ -4,7 +4,11 @@ export type {
   ArtifactReadOptions,
   ArtifactStore,
   ByteRange,
+  MultipartArtifactStore,
+  MultipartUploadTarget,
+  UploadedPart,
 } from './artifact-store.js';
+export { supportsMultipartUpload } from './artifact-store.js';
 export { resolveByteRange } from './byte-range.js';
 export { LocalArtifactStore } from './local/local-artifact-store.js';
 export { S3ArtifactStore } from './s3/s3-artifact-store.js';

@@ -1,32 +1,45 @@
 import { Readable, Transform } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  UploadPartCommand,
   type GetObjectCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { BosunError, InvalidParameterError, NotFoundError } from '../../shared/index.js';
 import { normaliseArtifactPath } from '../artifact-path.js';
 import type {
   ArtifactEntry,
   ArtifactRead,
   ArtifactReadOptions,
-  ArtifactStore,
   ByteRange,
+  MultipartArtifactStore,
+  MultipartUploadTarget,
+  UploadedPart,
 } from '../artifact-store.js';
 import { checkByteRange, resolveByteRange } from '../byte-range.js';
-import { isInvalidRange, isMissing, storageError } from './s3-errors.js';
+import { isInvalidRange, isMissing, s3ErrorCode, storageError } from './s3-errors.js';
 import type { S3Location } from './s3-uri.js';
 
 /** Default bytes per part of a multipart upload (S3's minimum is 5 MiB). */
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 /** Default parts in flight at once: an upload holds at most partSize × queueSize bytes in memory. */
-export const DEFAULT_QUEUE_SIZE = 4;
+export const DEFAULT_QUEUE_SIZE = 2;
+/** How long a presigned part URL of a multipart upload stays valid (boto3's default, which MLflow uses). */
+const PART_URL_SECONDS = 3600;
+/** S3's bound on the parts of one upload. */
+const MAX_PARTS = 10_000;
+/** Answers to CompleteMultipartUpload that blame the parts the client listed. */
+const BAD_PARTS = new Set(['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall', 'MalformedXML']);
 /** Keys one DeleteObjects request may name. */
 const DELETE_BATCH = 1000;
 // eslint-disable-next-line no-control-regex
@@ -38,7 +51,7 @@ export interface S3ArtifactStoreOptions {
   location: S3Location;
   /** Bytes per part of a multipart upload (default 8 MiB, at least 5 MiB). */
   partSize?: number;
-  /** Parts uploaded at once (default 4). */
+  /** Parts uploaded at once (default 2). */
   queueSize?: number;
 }
 
@@ -112,12 +125,14 @@ function listable(name: string): boolean {
  * - `list` pages through ListObjectsV2 (1,000 keys a page) with the '/' delimiter; names the store would refuse
  *   (`..`, backslashes, control characters) and folder markers are not listed.
  * - `delete` removes the object and every key below `path/`, 1,000 per DeleteObjects request.
+ * - multipart uploads (`createMultipartUpload`...) hand out presigned part URLs (valid one hour) that clients
+ *   upload to directly, as MLflow's server does for `mlflow-artifacts/mpu/...`.
  *
  * Example: `const store = new S3ArtifactStore({ client: createS3Client(settings),
  *                                              location: parseS3Uri('s3://ml/bosun') });
  *           await store.put('0/abc/artifacts/f.txt', Buffer.from('hi')); // key bosun/0/abc/artifacts/f.txt`
  */
-export class S3ArtifactStore implements ArtifactStore {
+export class S3ArtifactStore implements MultipartArtifactStore {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
@@ -274,6 +289,94 @@ export class S3ArtifactStore implements ArtifactStore {
     );
   }
 
+  async createMultipartUpload(
+    path: string,
+    numParts: number,
+  ): Promise<{ uploadId: string; parts: MultipartUploadTarget[] }> {
+    const rel = normaliseArtifactPath(path);
+    if (!Number.isSafeInteger(numParts) || numParts < 1 || numParts > MAX_PARTS) {
+      throw new InvalidParameterError(`num_parts must be an integer from 1 to ${MAX_PARTS}, got ${numParts}`);
+    }
+    await this.checkPlace(rel);
+    const Key = this.key(rel);
+    const created = await this.call(`start an upload of '${rel}'`, () =>
+      this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key })),
+    );
+    const uploadId = created.UploadId;
+    if (uploadId === undefined || uploadId === '') {
+      throw new BosunError('INTERNAL_ERROR', `Artifact storage started no upload for '${rel}'`);
+    }
+    const parts: MultipartUploadTarget[] = [];
+    for (let partNumber = 1; partNumber <= numParts; partNumber++) {
+      const url = await getSignedUrl(
+        this.client,
+        new UploadPartCommand({ Bucket: this.bucket, Key, UploadId: uploadId, PartNumber: partNumber }),
+        { expiresIn: PART_URL_SECONDS },
+      );
+      parts.push({ partNumber, url, headers: {} });
+    }
+    return { uploadId, parts };
+  }
+
+  async completeMultipartUpload(
+    path: string,
+    uploadId: string,
+    parts: readonly UploadedPart[],
+  ): Promise<void> {
+    const rel = normaliseArtifactPath(path);
+    checkUploadId(uploadId);
+    if (parts.length === 0 || parts.length > MAX_PARTS) {
+      throw new InvalidParameterError(`parts must list 1 to ${MAX_PARTS} uploaded parts`);
+    }
+    let previous = 0;
+    for (const part of parts) {
+      if (
+        !Number.isSafeInteger(part.partNumber) ||
+        part.partNumber <= previous ||
+        part.partNumber > MAX_PARTS
+      ) {
+        throw new InvalidParameterError('parts must have increasing part numbers from 1 to 10000');
+      }
+      if (typeof part.etag !== 'string' || part.etag === '') {
+        throw new InvalidParameterError(`part ${part.partNumber} has no etag`);
+      }
+      previous = part.partNumber;
+    }
+    try {
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: this.key(rel),
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+        }),
+      );
+    } catch (error) {
+      const code = s3ErrorCode(error);
+      if (code === 'NoSuchUpload')
+        throw new NotFoundError(`No multipart upload '${uploadId}' of '${rel}' is in progress`);
+      if (code !== undefined && BAD_PARTS.has(code)) {
+        throw new InvalidParameterError(
+          `Cannot complete the upload of '${rel}': the storage refused its parts (${code})`,
+        );
+      }
+      throw storageError(error, `complete the upload of '${rel}'`, this.bucket);
+    }
+  }
+
+  async abortMultipartUpload(path: string, uploadId: string): Promise<void> {
+    const rel = normaliseArtifactPath(path);
+    checkUploadId(uploadId);
+    try {
+      await this.client.send(
+        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key(rel), UploadId: uploadId }),
+      );
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw storageError(error, `abort the upload of '${rel}'`, this.bucket);
+    }
+  }
+
   /** The object key of a canonical path. */
   private key(rel: string): string {
     return this.prefix === '' ? rel : rel === '' ? this.prefix : `${this.prefix}/${rel}`;
@@ -358,6 +461,13 @@ export class S3ArtifactStore implements ArtifactStore {
     } catch (error) {
       throw storageError(error, action, this.bucket);
     }
+  }
+}
+
+/** An upload id as S3 hands them out: printable, no separators that could change the request. */
+function checkUploadId(uploadId: string): void {
+  if (typeof uploadId !== 'string' || !/^[\x21-\x7e]{1,1024}$/.test(uploadId)) {
+    throw new InvalidParameterError('upload_id must be the id that mpu/create returned');
   }
 }
 

@@ -16,6 +16,11 @@ function nameOf(error: unknown): string {
   return String(error);
 }
 
+/** S3's error code of a failed request (`NoSuchUpload`, `InvalidPart`...), or `undefined` for other failures. */
+export function s3ErrorCode(error: unknown): string | undefined {
+  return error instanceof S3ServiceException ? error.name : undefined;
+}
+
 /** Whether S3 answered that the object (or multipart upload) does not exist. */
 export function isMissing(error: unknown): boolean {
   if (!(error instanceof S3ServiceException)) return false;
