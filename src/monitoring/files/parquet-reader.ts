@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { parquetMetadata, parquetReadObjects, parquetSchema, type Compressors } from 'hyparquet';
+import { parquetMetadata, parquetRead, parquetSchema, type Compressors } from 'hyparquet';
 import { DataFileError, quote, type Cell, type DataTable } from './data-table.js';
 
 /** hyparquet decodes Snappy itself; gzip and Brotli come from Node's zlib. ZSTD and LZ4 are refused by name. */
@@ -21,8 +21,10 @@ export async function readParquet(file: string): Promise<DataTable> {
     throw new DataFileError(file, 'not a Parquet file (no PAR1 magic at its start and end)');
   }
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  let rows: Record<string, unknown>[];
   let names: string[];
+  let rowCount: number;
+  let columns: Map<string, Cell[]>;
+  const datetime = new Set<string>();
   try {
     const metadata = parquetMetadata(buffer);
     const schema = parquetSchema(metadata);
@@ -35,12 +37,31 @@ export async function readParquet(file: string): Promise<DataTable> {
       }
     }
     names = schema.children.map((c) => c.element.name);
-    rows = await parquetReadObjects({
+    rowCount = Number(metadata.num_rows);
+    const cols = new Map<string, Cell[]>(names.map((n) => [n, new Array<Cell>(rowCount).fill(null)]));
+    columns = cols;
+    // Column chunks straight into columns: no row objects are built. hyparquet calls onChunk from a promise
+    // callback whose rejection nobody awaits, so a bad value is kept and thrown once the read is over.
+    let refused: DataFileError | undefined;
+    await parquetRead({
       file: buffer,
       metadata,
-      rowFormat: 'object',
       compressors: COMPRESSORS,
+      onChunk: ({ columnName, columnData, rowStart }) => {
+        const column = cols.get(columnName);
+        if (column === undefined || refused !== undefined) return;
+        try {
+          for (let i = 0; i < columnData.length; i++) {
+            const value: unknown = columnData[i];
+            if (value instanceof Date) datetime.add(columnName);
+            column[rowStart + i] = toCell(file, rowStart + i, columnName, value);
+          }
+        } catch (error) {
+          refused = error instanceof DataFileError ? error : new DataFileError(file, String(error));
+        }
+      },
     });
+    if (refused !== undefined) throw refused;
   } catch (error) {
     if (error instanceof DataFileError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
@@ -49,21 +70,12 @@ export async function readParquet(file: string): Promise<DataTable> {
       `cannot read Parquet (${reason}); Bosun reads uncompressed, Snappy, gzip and Brotli files`,
     );
   }
-  const columns = new Map<string, Cell[]>(names.map((n) => [n, new Array<Cell>(rows.length)]));
-  const datetime = new Set<string>();
-  rows.forEach((row, r) => {
-    for (const name of names) {
-      const value = row[name];
-      if (value instanceof Date) datetime.add(name);
-      columns.get(name)![r] = toCell(file, r, name, value);
-    }
-  });
   return {
     file,
     format: 'parquet',
     columnNames: names,
     columns,
-    rowCount: rows.length,
+    rowCount,
     datetimeColumns: datetime,
     rowLabel: (index) => `row ${index + 1}`,
   };

@@ -112,12 +112,22 @@ describe('readTable: Parquet (files written by pyarrow)', () => {
     expect([...t.datetimeColumns]).toEqual(['day']);
   });
 
+  it('places every row group at its rows', async () => {
+    const t = await readTable(join(FIXTURES, 'row-groups.parquet')); // 10 rows in 4 row groups of 3
+    expect(column(t, 'x')).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(column(t, 's')).toEqual(['v0', 'v1', 'v2', 'v0', null, 'v2', 'v0', 'v1', 'v2', 'v0']);
+    expect(t.rowCount).toBe(10);
+  });
+
   it('names ZSTD as unsupported, refuses nested columns and a file that is not Parquet', async () => {
     expect((await refusal(readTable(join(FIXTURES, 'flat-zstd.parquet')))).message).toMatch(
       /flat-zstd\.parquet: cannot read Parquet \(.*ZSTD.*\); Bosun reads uncompressed, Snappy, gzip and Brotli/,
     );
     expect((await refusal(readTable(join(FIXTURES, 'nested.parquet')))).message).toContain(
       'column "tags": nested columns are not supported',
+    );
+    expect((await refusal(readTable(join(FIXTURES, 'fixed-binary.parquet')))).message).toMatch(
+      /fixed-binary\.parquet: row 1, column "uuid": unsupported value "<binary>"$/,
     );
     expect((await refusal(readTable(write('fake.parquet', 'a,b\n1,2\n3,4\n')))).message).toContain(
       'fake.parquet: not a Parquet file',

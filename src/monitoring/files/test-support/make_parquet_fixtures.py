@@ -22,3 +22,7 @@ pq.write_table(flat, os.path.join(here, "flat-gzip.parquet"), compression="gzip"
 pq.write_table(flat, os.path.join(here, "flat-zstd.parquet"), compression="zstd")
 nested = pa.table({"id": [1, 2], "tags": pa.array([["x"], ["y", "z"]], pa.list_(pa.string()))})
 pq.write_table(nested, os.path.join(here, "nested.parquet"))
+binary = pa.table({"x": [1.0, 2.0], "uuid": pa.array([b"abcd", b"\x00\x01\x02\x03"], pa.binary(4))})
+pq.write_table(binary, os.path.join(here, "fixed-binary.parquet"))
+groups = pa.table({"x": [float(i) for i in range(10)], "s": [f"v{i % 3}" if i != 4 else None for i in range(10)]})
+pq.write_table(groups, os.path.join(here, "row-groups.parquet"), row_group_size=3)
