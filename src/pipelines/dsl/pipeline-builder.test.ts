@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pipeline, PipelineDefinitionError } from './pipeline-builder.js';
+import { PipelineDefinitionError } from './definition-error.js';
+import { pipeline } from './pipeline-builder.js';
 import { not, Ref } from './refs.js';
 import { t } from './types-builder.js';
 

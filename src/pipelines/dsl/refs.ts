@@ -1,4 +1,4 @@
-import type { ItemType } from '../spec/pipeline-schema.js';
+import type { ItemType } from '../spec/type-schemas.js';
 import type { TypeName, TypeSpec } from '../spec/value-types.js';
 import { formatExpression, type CompareOp, type Constant, type Expression } from '../spec/when-expression.js';
 

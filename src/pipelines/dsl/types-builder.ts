@@ -1,4 +1,4 @@
-import type { InputSpec, ItemType, LiteralValue } from '../spec/pipeline-schema.js';
+import type { InputSpec, ItemType, LiteralValue } from '../spec/type-schemas.js';
 import type { TypeName, TypeSpec } from '../spec/value-types.js';
 import type { Ref } from './refs.js';
 

@@ -3,6 +3,8 @@
  * it), reading YAML/JSON with positions, validation, and the DAG of a valid pipeline.
  */
 export * from './pipeline-schema.js';
+export * from './type-schemas.js';
+export { ReferenceSchema } from './schema-parts.js';
 export * from './syntax.js';
 export * from './diagnostics.js';
 export { readDocument, SourceMap, type Position, type ReadDocument } from './read-document.js';

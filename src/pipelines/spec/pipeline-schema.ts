@@ -1,9 +1,15 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import {
-  ARTIFACT_KIND_PATTERN,
-  ARTIFACT_KIND_RULE,
-  DURATION_PATTERN,
-  DURATION_RULE,
+  closed,
+  Description,
+  Duration,
+  Name,
+  NameMap,
+  pattern,
+  ReferenceSchema,
+  Text,
+} from './schema-parts.js';
+import {
   ENV_NAME_PATTERN,
   ENV_NAME_RULE,
   FUNCTION_PATTERN,
@@ -13,7 +19,6 @@ import {
   MEMORY_PATTERN,
   MEMORY_RULE,
   NAME_PATTERN,
-  NAME_RULE,
   PIPELINE_API_VERSION,
   PIPELINE_KIND,
   PIPELINE_NAME_PATTERN,
@@ -25,6 +30,7 @@ import {
   SECRET_PATH_PATTERN,
   SECRET_PATH_RULE,
 } from './syntax.js';
+import { InputSchema, LiteralScalarSchema, OutputSchema, ParamSchema } from './type-schemas.js';
 
 /**
  * The pipeline document (`apiVersion: bosun.dev/v1`) as TypeBox schemas: the TypeScript types below are
@@ -34,157 +40,6 @@ import {
  * A `title` on a schema names it in the JSON Schema's `$defs`; a `description` is what an editor shows on hover
  * and what the structural check says when a value does not match a pattern.
  */
-
-const closed = { additionalProperties: false } as const;
-
-function pattern(regex: string, rule: string, extra: Record<string, unknown> = {}) {
-  return Type.String({ pattern: regex, description: rule, ...extra });
-}
-
-const Name = pattern(NAME_PATTERN, NAME_RULE);
-const Duration = pattern(DURATION_PATTERN, DURATION_RULE);
-const Text = (description: string, maxLength = 10_000) => Type.String({ maxLength, description });
-
-/** A map keyed by names (steps, params, inputs, outputs): unknown-shaped keys are refused. */
-function NameMap<T extends TSchema>(value: T, description: string, options: { minProperties?: number } = {}) {
-  return Type.Record(Type.String({ pattern: NAME_PATTERN }), value, { ...closed, description, ...options });
-}
-
-/** A constant in the document: a string, number, boolean, or a list of them. */
-export const LiteralScalarSchema = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
-export const LiteralValueSchema = Type.Union(
-  [Type.String(), Type.Number(), Type.Boolean(), Type.Array(LiteralScalarSchema)],
-  {
-    title: 'LiteralValue',
-    description: 'a constant: a string, number, boolean, or a list of them',
-  },
-);
-
-/**
- * A reference: `params.NAME`, `steps.STEP.outputs.NAME`, `item` or `item.KEY` (inside a fan-out),
- * `pipeline.name`, `pipeline.run_id` or `pipeline.status` (exit handlers only).
- */
-export const ReferenceSchema = Type.String({
-  minLength: 1,
-  maxLength: 300,
-  title: 'Reference',
-  description:
-    'params.NAME, steps.STEP.outputs.NAME, item, item.KEY, pipeline.name, pipeline.run_id, pipeline.status',
-});
-
-// ---- types ------------------------------------------------------------------------------------------------------
-
-const Description = Type.Optional(Text('what this is, for people'));
-
-const typeMembers = {
-  string: {
-    type: Type.Literal('string'),
-    pattern: Type.Optional(
-      Type.String({ maxLength: 1000, description: 'an ECMAScript regular expression the value must match' }),
-    ),
-    min_length: Type.Optional(Type.Integer({ minimum: 0 })),
-    max_length: Type.Optional(Type.Integer({ minimum: 0 })),
-  },
-  int: {
-    type: Type.Literal('int'),
-    min: Type.Optional(Type.Integer()),
-    max: Type.Optional(Type.Integer()),
-  },
-  float: {
-    type: Type.Literal('float'),
-    min: Type.Optional(Type.Number()),
-    max: Type.Optional(Type.Number()),
-  },
-  bool: { type: Type.Literal('bool') },
-  enum: {
-    type: Type.Literal('enum'),
-    values: Type.Array(Type.String({ maxLength: 200 }), { minItems: 1, maxItems: 1000 }),
-  },
-  artifact: {
-    type: Type.Literal('artifact'),
-    kind: Type.Optional(pattern(ARTIFACT_KIND_PATTERN, ARTIFACT_KIND_RULE)),
-  },
-} as const;
-
-/** What a list holds: any type but a list. */
-export const ItemTypeSchema = Type.Union(
-  [
-    Type.Object(typeMembers.string, closed),
-    Type.Object(typeMembers.int, closed),
-    Type.Object(typeMembers.float, closed),
-    Type.Object(typeMembers.bool, closed),
-    Type.Object(typeMembers.enum, closed),
-    Type.Object(typeMembers.artifact, closed),
-  ],
-  { title: 'ItemType', description: 'the type of each element of a list' },
-);
-
-const listMember = {
-  type: Type.Literal('list'),
-  items: ItemTypeSchema,
-  min_items: Type.Optional(Type.Integer({ minimum: 0 })),
-  max_items: Type.Optional(Type.Integer({ minimum: 0 })),
-};
-
-/**
- * The seven types with their constraints, each widened by `extra` fields (a param's `default`, an input's
- * binding); `artifacts: false` leaves artifacts out (pipeline parameters are values).
- */
-function typedUnion<E extends Record<string, TSchema>>(extra: E, title: string, description: string) {
-  return Type.Union(
-    [
-      Type.Object({ ...typeMembers.string, ...extra }, closed),
-      Type.Object({ ...typeMembers.int, ...extra }, closed),
-      Type.Object({ ...typeMembers.float, ...extra }, closed),
-      Type.Object({ ...typeMembers.bool, ...extra }, closed),
-      Type.Object({ ...typeMembers.enum, ...extra }, closed),
-      Type.Object({ ...listMember, ...extra }, closed),
-      Type.Object({ ...typeMembers.artifact, ...extra }, closed),
-    ],
-    { title, description },
-  );
-}
-
-function valueUnion<E extends Record<string, TSchema>>(extra: E, title: string, description: string) {
-  return Type.Union(
-    [
-      Type.Object({ ...typeMembers.string, ...extra }, closed),
-      Type.Object({ ...typeMembers.int, ...extra }, closed),
-      Type.Object({ ...typeMembers.float, ...extra }, closed),
-      Type.Object({ ...typeMembers.bool, ...extra }, closed),
-      Type.Object({ ...typeMembers.enum, ...extra }, closed),
-      Type.Object({ ...listMember, ...extra }, closed),
-    ],
-    { title, description },
-  );
-}
-
-/** A pipeline parameter: a typed value with an optional default, given when a run starts. */
-export const ParamSchema = valueUnion(
-  { default: Type.Optional(LiteralValueSchema), description: Description },
-  'Param',
-  'a pipeline parameter: a typed value given when a run starts (string, int, float, bool, enum or list)',
-);
-
-/** A step input: its type, and where its value comes from (exactly one of `from` and `value`). */
-export const InputSchema = typedUnion(
-  {
-    from: Type.Optional(ReferenceSchema),
-    value: Type.Optional(LiteralValueSchema),
-    description: Description,
-  },
-  'Input',
-  'a step input: its type and exactly one of from (a reference) and value (a constant)',
-);
-
-/** A step output: a named artifact (passed by reference through the artifact store) or a small typed value. */
-export const OutputSchema = typedUnion(
-  { description: Description },
-  'Output',
-  'a step output: an artifact or a small typed value',
-);
-
-// ---- step parts ---------------------------------------------------------------------------------------------------
 
 /** A list to fan out over: a reference to a list, or a constant list. */
 export const BindingSchema = Type.Object(
@@ -433,10 +288,6 @@ export const PipelineSpecSchema = Type.Object(
 
 export type PipelineSpec = Static<typeof PipelineSpecSchema>;
 export type StepSpec = Static<typeof StepSchema>;
-export type ParamSpec = Static<typeof ParamSchema>;
-export type InputSpec = Static<typeof InputSchema>;
-export type OutputSpec = Static<typeof OutputSchema>;
-export type ItemType = Static<typeof ItemTypeSchema>;
 export type ForEachSpec = Static<typeof ForEachSchema>;
 export type BindingSpec = Static<typeof BindingSchema>;
 export type RetrySpec = Static<typeof RetrySchema>;
@@ -446,5 +297,3 @@ export type ApprovalSpec = Static<typeof ApprovalSchema>;
 export type ScriptSpec = Static<typeof ScriptSchema>;
 export type DefaultsSpec = Static<typeof DefaultsSchema>;
 export type PipelineOutputSpec = Static<typeof PipelineOutputSchema>;
-export type LiteralValue = Static<typeof LiteralValueSchema>;
-export type LiteralScalar = Static<typeof LiteralScalarSchema>;

@@ -1,6 +1,6 @@
 import type { CheckContext, StepEntry } from './check-context.js';
 import { didYouMean } from './diagnostics.js';
-import type { ItemType, OutputSpec } from './pipeline-schema.js';
+import type { ItemType, OutputSpec } from './type-schemas.js';
 import { parseReference } from './references.js';
 import { aType, inferItemType, listOf, type TypeSpec } from './value-types.js';
 

@@ -1,6 +1,7 @@
 import { stepKind, type CheckContext, type StepEntry } from './check-context.js';
 import { didYouMean, type DocPath } from './diagnostics.js';
-import type { BindingSpec, InputSpec } from './pipeline-schema.js';
+import type { BindingSpec } from './pipeline-schema.js';
+import type { InputSpec } from './type-schemas.js';
 import { findPlaceholders } from './placeholders.js';
 import type { Scope } from './scope.js';
 import { RESERVED_ENV_PREFIXES, parseDuration } from './syntax.js';

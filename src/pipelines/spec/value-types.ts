@@ -1,4 +1,4 @@
-import type { ItemType } from './pipeline-schema.js';
+import type { ItemType } from './type-schemas.js';
 
 /** A list type: what a parameter, input or output of type `list` declares. */
 export interface ListType {
