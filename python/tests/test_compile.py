@@ -4,6 +4,7 @@ import pytest
 
 from bosun_pipelines import (
     Cache,
+    Model,
     PipelineDefinitionError,
     Range,
     Resources,
@@ -13,6 +14,7 @@ from bosun_pipelines import (
     on_exit,
     pipeline,
     pipeline_status,
+    step,
     when,
 )
 from sample.steps import best, fit, load, score, shell, takes_int
@@ -269,3 +271,54 @@ def test_retry_objects_render_as_the_document_fields():
     assert Retry(limit=1, preemption_limit=5).spec() == {"limit": 1, "preemption_limit": 5}
     assert Cache(ignore_inputs=["x"], max_age="7d").spec() == {"ignore_inputs": ["x"], "max_age": "7d"}
     assert Resources(resource_class="gpu", cpu=2, memory="4Gi").spec() == {"class": "gpu", "cpu": 2, "memory": "4Gi"}
+
+
+def test_step_functions_live_at_module_level_and_return_small_values():
+
+    with pytest.raises(PipelineDefinitionError, match="must be defined at module level"):
+
+        @step
+        def inner(n: int) -> int:
+            return n
+
+    with pytest.raises(PipelineDefinitionError, match="needs a type hint"):
+        step(_untyped)
+
+    with pytest.raises(PipelineDefinitionError, match="write artifacts to Output"):
+        step(_returns_model)
+
+    assert Model.kind == "model"
+
+
+def _untyped(n):  # type: ignore[no-untyped-def]
+    return n
+
+
+def _returns_model() -> Model:
+    raise NotImplementedError
+
+
+def test_a_single_output_is_task_output():
+    @pipeline
+    def p():
+        model = fit(data=load(rows=1).outputs["table"], lr=0.1)
+        takes_int(n=best(scores=[0.5], models=[]).output)
+        return {"model": model.outputs["model"]}
+
+    spec = p.spec()
+    assert spec["steps"]["takes_int"]["inputs"]["n"] == {"type": "int", "from": "steps.best.outputs.output"}
+    assert spec["outputs"] == {"model": {"from": "steps.fit.outputs.model"}}
+
+    @pipeline
+    def two():
+        fit(data=load(rows=1).outputs["table"], lr=0.1).output
+
+    with pytest.raises(PipelineDefinitionError, match="fit has 2 outputs: use .outputs"):
+        two.spec()
+
+    @pipeline
+    def constant_artifact():
+        best(scores=[0.5], models=["m.pkl"])
+
+    with pytest.raises(PipelineDefinitionError, match=r"best\.models\[0\]: an artifact cannot be a constant"):
+        constant_artifact.spec()
