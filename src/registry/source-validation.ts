@@ -275,12 +275,6 @@ export function parseModelVersionSource(source: unknown): ModelVersionSource {
   }
 }
 
-/** Joins a relative, already-normalised path to an artifact URI (`mlflow-artifacts:/1/abc/artifacts` + `model`). */
-export function joinArtifactUri(base: string, path: string): string {
-  if (path === '') return base;
-  return `${base.replace(/\/+$/, '')}/${path}`;
-}
-
 /**
  * The store path of a file inside a version's storage location, for get-artifact. Only locations inside this
  * server's store qualify; `path` gets the artifact-path checks (no `..`, no absolute paths, no encodings).
