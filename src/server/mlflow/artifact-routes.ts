@@ -13,6 +13,7 @@ import { apiPaths, artifactPath, experiment, needs, query } from '../authz/polic
 import { combinePolicies } from '../authz/route-policies.js';
 import type { AuditedInput, PolicyTable, RoutePolicy } from '../authz/policy-types.js';
 import type { RoutePlugin } from '../route-plugin.js';
+import { registerArtifactMultipartRoutes } from './artifact-mpu-routes.js';
 import { artifactUiPolicies, registerArtifactUiRoutes } from './artifact-ui-routes.js';
 import { contentDisposition, queryParam, toFileInfo, type FileInfoJson } from './artifact-wire.js';
 
@@ -31,7 +32,6 @@ export interface ArtifactRouteDeps {
 }
 
 const ARTIFACTS = '/api/2.0/mlflow-artifacts/artifacts';
-const MPU = '/api/2.0/mlflow-artifacts/mpu';
 const PRESIGNED = '/api/2.0/mlflow-artifacts/presigned';
 /** The client matches the start of this message and falls back to a single PUT. */
 export const MULTIPART_UNSUPPORTED_MESSAGE =
@@ -139,17 +139,8 @@ export async function registerArtifactProxyRoutes(
     return {};
   });
 
-  // Bad paths get the same 400 here as on the other routes; good ones the 501 the client falls back on.
-  for (const step of ['create', 'complete', 'abort']) {
-    app.post<{ Params: { '*': string } }>(
-      `${MPU}/${step}/*`,
-      { schema: notImplementedSchema },
-      async (request) => {
-        parseArtifactRequestPath(wildcardPath(request), 'folder');
-        throw new NotImplementedError(MULTIPART_UNSUPPORTED_MESSAGE);
-      },
-    );
-  }
+  // Multipart uploads: presigned parts on S3; elsewhere the 501 the client falls back on (bad paths: 400 first).
+  await registerArtifactMultipartRoutes(app, deps);
 
   app.get<{ Params: { '*': string } }>(
     `${PRESIGNED}/*`,
