@@ -22,6 +22,11 @@ export interface OpenedArtifactRoot {
   path: string;
   /** The root is in the server's own store (`mlflow-artifacts:`), whose registered files are guarded. */
   inServerStore: boolean;
+  /**
+   * For a root opened as a local folder (not through the server's store): the absolute folder `store` is rooted
+   * at, so that a write can be checked against the versions registered from files there (`path` is below it).
+   */
+  localFolder?: string;
 }
 
 /** A lexically normalised absolute local path as segments, or `null` (relative, `..`, another host). */
@@ -153,6 +158,7 @@ export class ArtifactRoots {
       store: new LocalArtifactStore(asPath(base), { createRoot: false, shared: true, hidden }),
       path: segments.slice(base.length).join('/'),
       inServerStore: false,
+      localFolder: asPath(base),
     };
   }
 }

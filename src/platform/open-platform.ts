@@ -11,7 +11,11 @@ import { EventConsumerRunner, EventOutbox } from '../events/index.js';
 import { platformEventTypes } from './platform-catalogue.js';
 import { OutboxRegistryEventSink } from '../registry/events/index.js';
 import { GovernanceService } from '../registry/governance/index.js';
-import { createRegistryService, findVersionsUsingArtifactPath } from '../registry/index.js';
+import {
+  createRegistryService,
+  findVersionsUsingArtifactPath,
+  findVersionsUsingLocalPath,
+} from '../registry/index.js';
 import { createLineageService } from '../registry/lineage/index.js';
 import {
   HttpWebhookTransport,
@@ -176,6 +180,8 @@ async function buildPlatform(
     auditLog: new AuditLog(),
     secrets,
     versionsUsingArtifactPath: (path, change) => findVersionsUsingArtifactPath(database.db, path, change),
+    versionsUsingLocalPath: (path, change) =>
+      findVersionsUsingLocalPath(database.db, path, change, storage.localFolder),
     checkDatabase: async () => {
       await sql`select 1`.execute(database.db);
     },

@@ -51,6 +51,11 @@ export interface PlatformServices {
   secrets: SecretsState;
   /** Registered model versions whose files lie under an artifact path (artifact routes refuse to change them). */
   versionsUsingArtifactPath(path: string, change: ArtifactChange): Promise<VersionUsingArtifactPath[]>;
+  /**
+   * The same for an absolute local path, for routes that write to local folders themselves (a run kept in a
+   * folder): versions recorded there as `file://...`, or in the store's folder as `mlflow-artifacts:/...`.
+   */
+  versionsUsingLocalPath(path: string, change: ArtifactChange): Promise<VersionUsingArtifactPath[]>;
   /** Readiness: resolves when the database answers. */
   checkDatabase(): Promise<void>;
 }

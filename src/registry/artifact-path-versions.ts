@@ -1,5 +1,8 @@
+import { posix } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
+import { pathWithin, realLocalPath } from './local-source.js';
 import { storageLocationDialectOf } from './storage-location-dialect.js';
 
 /** A model version whose files live at (or around) an artifact path. */
@@ -18,6 +21,7 @@ export interface VersionUsingArtifactPath {
 export type ArtifactChange = 'write' | 'delete';
 
 const STORE_PREFIX = 'mlflow-artifacts:/';
+const FILE_PREFIX = 'file:///';
 
 function ancestorsOrSelf(path: string): string[] {
   const segments = path.split('/');
@@ -54,12 +58,63 @@ export async function findVersionsUsingArtifactPath(
 ): Promise<VersionUsingArtifactPath[]> {
   if (storePath === '')
     throw new Error('findVersionsUsingArtifactPath: the store root is not a version path');
-  const exact = ancestorsOrSelf(storePath).map((path) => `${STORE_PREFIX}${path}`);
+  return findVersionsAt(db, STORE_PREFIX, storePath, change);
+}
+
+/**
+ * The registered versions a change at an absolute local path would alter, for the routes that write to local
+ * folders themselves (the web UI's upload into a run kept in a folder). Versions registered from a local source
+ * are recorded as `file://<real path>` (model-version-source-resolver.ts), or as `mlflow-artifacts:/<path>` when
+ * the folder lies in the server's store (`storeFolder`); the path is matched in both forms, as written and with
+ * symbolic links resolved (`realLocalPath`), so no spelling of the same folder escapes the check.
+ *
+ * Example: `await findVersionsUsingLocalPath(db, '/mnt/runs/1/3f2a/artifacts/model/model.pkl', 'write')`
+ *          → `[{ name: 'churn', version: 2, storageLocation: 'file:///mnt/runs/1/3f2a/artifacts/model' }]`.
+ */
+export async function findVersionsUsingLocalPath(
+  db: Kysely<Database>,
+  absolutePath: string,
+  change: ArtifactChange,
+  storeFolder?: string,
+): Promise<VersionUsingArtifactPath[]> {
+  const lexical = posix.resolve('/', absolutePath);
+  const spellings = [...new Set([lexical, await realLocalPath(lexical)])];
+  const stores =
+    storeFolder === undefined
+      ? []
+      : [...new Set([posix.resolve('/', storeFolder), await realLocalPath(posix.resolve('/', storeFolder))])];
+  const found = new Map<string, VersionUsingArtifactPath>();
+  for (const path of spellings) {
+    const asUrl = pathToFileURL(path).href.slice(FILE_PREFIX.length);
+    const lookups: [string, string][] = asUrl === '' ? [] : [[FILE_PREFIX, asUrl]];
+    for (const store of stores) {
+      if (path !== store && pathWithin(store, path))
+        lookups.push([STORE_PREFIX, path.slice(store.length + 1)]);
+    }
+    for (const [prefix, rest] of lookups) {
+      for (const version of await findVersionsAt(db, prefix, rest, change)) {
+        found.set(`${version.name}\u0000${version.version}`, version);
+      }
+    }
+  }
+  return [...found.values()].sort((a, b) =>
+    a.name === b.name ? a.version - b.version : a.name < b.name ? -1 : 1,
+  );
+}
+
+/** Versions whose location is `<prefix><path>`, an ancestor of it, or (deletes) below it. */
+async function findVersionsAt(
+  db: Kysely<Database>,
+  prefix: string,
+  storePath: string,
+  change: ArtifactChange,
+): Promise<VersionUsingArtifactPath[]> {
+  const exact = ancestorsOrSelf(storePath).map((path) => `${prefix}${path}`);
   // Locations below the path are the strings starting with `<path>/`: in byte order, exactly those from `<path>/`
   // (inclusive) to `<path>0` (exclusive), '0' being the byte right after '/'. A sibling sharing the first letters
   // (`<path>d`, `<path>-x`) does not start with `<path>/` and sorts outside the range.
-  const below = `${STORE_PREFIX}${storePath}/`;
-  const belowEnd = `${STORE_PREFIX}${storePath}0`;
+  const below = `${prefix}${storePath}/`;
+  const belowEnd = `${prefix}${storePath}0`;
   const location = storageLocationDialectOf(db).byteOrdered(sql.ref('model_versions.storage_location'));
   const rows = await db
     .selectFrom('model_versions')
@@ -83,6 +138,10 @@ export async function findVersionsUsingArtifactPath(
     .orderBy('model_versions.version')
     .execute();
   return rows
-    .filter((row) => touches(row.storageLocation.slice(STORE_PREFIX.length), storePath, change))
+    .filter(
+      (row) =>
+        row.storageLocation.startsWith(prefix) &&
+        touches(row.storageLocation.slice(prefix.length), storePath, change),
+    )
     .map((row) => ({ name: row.name, version: Number(row.version), storageLocation: row.storageLocation }));
 }

@@ -10,6 +10,7 @@ export type {
 export { parseModelVersionSource, type ModelVersionSource } from './source-validation.js';
 export {
   findVersionsUsingArtifactPath,
+  findVersionsUsingLocalPath,
   type ArtifactChange,
   type VersionUsingArtifactPath,
 } from './artifact-path-versions.js';

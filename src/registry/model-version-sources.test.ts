@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, testEngines, type TestDatabase } from '../db/test-support/test-databases.js';
 import { BosunError } from '../shared/errors.js';
 import { createTrackingService, type TrackingService } from '../tracking/index.js';
-import { findVersionsUsingArtifactPath } from './artifact-path-versions.js';
+import { findVersionsUsingArtifactPath, findVersionsUsingLocalPath } from './artifact-path-versions.js';
 import { createRegistryService } from './registry-service.js';
 import type { RegistryService } from './registry-service-contract.js';
 import { CollectingEventSink } from './test-support/collecting-event-sink.js';
@@ -211,6 +211,28 @@ describe.each(testEngines)('model version sources, MLflow semantics, on %s', (en
       (await failure(registry.createModelVersion({ name: 'm', source: storeRunRoot, runId: storeRunId })))
         .message,
     ).toMatch(/A whole run cannot be a source/);
+  });
+
+  it('finds the versions a write at a local path would change, however the path is spelt', async () => {
+    const version = await registry.createModelVersion({ name: 'm', source: join(runRoot, 'model'), runId });
+    symlinkSync(runRoot, join(dir, 'alias'));
+    const versionsAt = async (path: string, change: 'write' | 'delete', store?: string): Promise<string[]> =>
+      (await findVersionsUsingLocalPath(database.handle.db, path, change, store))
+        .filter((v) => v.name === 'm')
+        .map((v) => String(v.version));
+    expect(await versionsAt(join(runRoot, 'model', 'MLmodel'), 'write')).toContain(version.version);
+    expect(await versionsAt(join(dir, 'alias', 'model', 'new-file'), 'write')).toContain(version.version);
+    expect(await versionsAt(runRoot, 'delete')).toContain(version.version);
+    expect(await versionsAt(runRoot, 'write')).not.toContain(version.version);
+    expect(await versionsAt(join(runRoot, 'model-2', 'x'), 'write')).not.toContain(version.version);
+    // In the store's folder: versions recorded as mlflow-artifacts:/ are found by their local path too.
+    const inStore = await registry.createModelVersion({
+      name: 'm',
+      source: `runs:/${storeRunId}/model`,
+    });
+    const storeFile = join(storeRunRoot, 'model', 'MLmodel');
+    expect(await versionsAt(storeFile, 'write', destination)).toContain(inStore.version);
+    expect(await versionsAt(storeFile, 'write')).not.toContain(inStore.version);
   });
 
   it('registers runs:/ sources of runs kept in local folders (no longer refused)', async () => {

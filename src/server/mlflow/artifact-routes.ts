@@ -202,6 +202,7 @@ export const artifactRoutes: RoutePlugin = {
         roots: services.artifactRoots,
         tracking: services.tracking,
         versionsUsingPath: services.versionsUsingArtifactPath,
+        versionsUsingLocalPath: services.versionsUsingLocalPath,
       });
     });
   },

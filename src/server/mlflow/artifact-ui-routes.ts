@@ -29,6 +29,8 @@ export interface ArtifactUiRouteDeps {
   tracking: Pick<TrackingService, 'getRunInfo' | 'getExperiment' | 'getLoggedModel'>;
   /** The registered versions a write at a path of the server's store would change (see artifact-routes.ts). */
   versionsUsingPath?: (storePath: string, change: ArtifactChange) => Promise<VersionUsingArtifactPath[]>;
+  /** The same for an absolute local path, for roots opened as local folders (versions registered from there). */
+  versionsUsingLocalPath?: (path: string, change: ArtifactChange) => Promise<VersionUsingArtifactPath[]>;
 }
 
 const mlflowPrefixes = [apiPaths.mlflow, '/ajax-api/2.0/mlflow'] as const;
@@ -236,7 +238,11 @@ export async function registerArtifactUiRoutes(
       if (root.inServerStore) {
         // The proxy's rules for the full store path (never a layout root), and registered files stay as they are.
         parseArtifactRequestPath(target, 'file');
-        await refuseRegistered(deps, target);
+        await refuseRegistered(deps.versionsUsingPath, target, target);
+      } else if (root.localFolder !== undefined) {
+        // Versions registered from a local folder (a local source, or a run kept in the store's folder) too.
+        const local = `${root.localFolder.replace(/\/+$/, '')}/${target}`;
+        await refuseRegistered(deps.versionsUsingLocalPath, local, target);
       }
       await root.store.put(target, data);
       return {};
@@ -244,8 +250,12 @@ export async function registerArtifactUiRoutes(
   });
 }
 
-async function refuseRegistered(deps: ArtifactUiRouteDeps, path: string): Promise<void> {
-  const versions = (await deps.versionsUsingPath?.(path, 'write')) ?? [];
+async function refuseRegistered(
+  versionsUsing: ((path: string, change: ArtifactChange) => Promise<VersionUsingArtifactPath[]>) | undefined,
+  lookedUp: string,
+  path: string,
+): Promise<void> {
+  const versions = (await versionsUsing?.(lookedUp, 'write')) ?? [];
   const [first] = versions;
   if (first === undefined) return;
   throw new InvalidParameterError(

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
 import { openPlatform, type Platform } from '../../platform/index.js';
@@ -130,6 +130,15 @@ describe.each(testEngines)('model version sources over HTTP on %s', (engine) => 
         'x',
       );
       expect(overwritten.status).toBe(400);
+      // Nor through the web UI's upload, which writes to the experiment's folder itself.
+      const uploaded = await server.call(
+        'POST',
+        `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${info.run_id}&path=model/model.pkl`,
+        'x',
+      );
+      expect(uploaded.status).toBe(400);
+      expect(String(uploaded.json.message)).toMatch(/immutable/);
+      expect(readFileSync(join(folder, 'model.pkl'))).toEqual(cleanPickle);
       // Outside the run's folder: MLflow's 400.
       const outside = await server.call('POST', `${mlflow}/model-versions/create`, {
         name: 'direct',
@@ -138,6 +147,55 @@ describe.each(testEngines)('model version sources over HTTP on %s', (engine) => 
       });
       expect(outside.status).toBe(400);
       expect(outside.json.error_code).toBe('INVALID_PARAMETER_VALUE');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('not serving artifacts, a root outside the store: file:// versions are immutable through the server', async () => {
+    const fileRoot = join(dir, 'mlruns');
+    mkdirSync(fileRoot, { recursive: true });
+    const server = await serve({
+      backendStoreUri: database.uri,
+      artifactsDestination: destination,
+      defaultArtifactRoot: pathToFileURL(fileRoot).href,
+      serveArtifacts: false,
+    });
+    try {
+      const exp = await server.call('POST', `${mlflow}/experiments/create`, { name: 'file-root' });
+      const run = await server.call('POST', `${mlflow}/runs/create`, {
+        experiment_id: exp.json.experiment_id,
+      });
+      const info = (run.json.run as { info: { run_id: string; artifact_uri: string } }).info;
+      expect(info.artifact_uri.startsWith('file://')).toBe(true);
+      const folder = join(fileURLToPath(info.artifact_uri), 'model');
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, 'model.pkl'), cleanPickle);
+      await server.call('POST', `${mlflow}/registered-models/create`, { name: 'file-root' });
+      const created = await server.call('POST', `${mlflow}/model-versions/create`, {
+        name: 'file-root',
+        source: `${info.artifact_uri}/model`,
+        run_id: info.run_id,
+      });
+      expect(created.status).toBe(200);
+      expect(version(created).tags).toContainEqual({ key: 'bosun.scan.status', value: 'failed' });
+      for (const path of ['model/model.pkl', 'model/new-file']) {
+        const uploaded = await server.call(
+          'POST',
+          `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${info.run_id}&path=${path}`,
+          'x',
+        );
+        expect(uploaded.status, path).toBe(400);
+        expect(String(uploaded.json.message), path).toMatch(/file-root/);
+      }
+      expect(readFileSync(join(folder, 'model.pkl'))).toEqual(cleanPickle);
+      // Elsewhere in the run, uploads work.
+      const elsewhere = await server.call(
+        'POST',
+        `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${info.run_id}&path=notes.txt`,
+        'x',
+      );
+      expect(elsewhere.status).toBe(200);
     } finally {
       await server.close();
     }
@@ -226,6 +284,13 @@ describe.each(testEngines)('model version sources over HTTP on %s', (engine) => 
         );
         expect(uri.json, source).toEqual({ artifact_uri: folder });
       }
+      const uploaded = await server.call(
+        'POST',
+        `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${info.run_id}&path=model/model.pkl`,
+        'x',
+      );
+      expect(uploaded.status).toBe(400);
+      expect(readFileSync(join(folder, 'model.pkl'))).toEqual(cleanPickle);
     } finally {
       await server.close();
     }
