@@ -134,7 +134,7 @@ describe('mlflow-artifacts/mpu routes over S3 (radosgw)', () => {
   it("refuses to replace a registered version's file", async () => {
     registered.push({
       name: 'rf',
-      version: '1',
+      version: 1,
       storageLocation: 'mlflow-artifacts:/0/r/artifacts/registered',
     });
     const created = await post('create', '0/r/artifacts/registered', { path: 'model.pkl', num_parts: 1 });
