@@ -70,7 +70,7 @@ mon_allow_pool_delete = true
 osd_data = $dir/osd/\$id
 osd_objectstore = memstore
 memstore_device_bytes = 3221225472
-osd_max_object_name_len = 460
+osd_max_object_name_len = 2048
 osd_max_object_namespace_len = 64
 [client.rgw.a]
 rgw_frontends = beast endpoint=127.0.0.1:$port

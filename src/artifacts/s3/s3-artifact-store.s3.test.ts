@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   HeadObjectCommand,
@@ -80,7 +81,7 @@ describe('S3ArtifactStore keys', () => {
     try {
       const whole = new S3ArtifactStore({ client, location: parseS3Uri(`s3://${other.bucket}`), partSize });
       await whole.put('0/run/artifacts/f.txt', Buffer.from('f'));
-      await whole.put('0/run/artifacts/big.bin', generatedStream(partSize + 10).stream);
+      await whole.put('0/run/artifacts/big.bin', randomBytes(partSize + 10));
       await whole.put('top.txt', Buffer.from('t'));
       expect((await allKeys(client, other.bucket)).sort()).toEqual([
         '0/run/artifacts/big.bin',
@@ -97,6 +98,15 @@ describe('S3ArtifactStore keys', () => {
     } finally {
       await other.drop();
     }
+  });
+
+  it("a path longer than S3's 1,024-byte keys is the client's error, not the storage's", async () => {
+    const long = Array.from({ length: 6 }, (_, i) => `${i}`.repeat(200)).join('/');
+    await expect(store.put(long, Buffer.from('x'))).rejects.toBeInstanceOf(InvalidParameterError);
+    await expect(store.get(long)).rejects.toBeInstanceOf(InvalidParameterError);
+    await expect(store.createMultipartUpload(long, 1)).rejects.toBeInstanceOf(InvalidParameterError);
+    expect(await store.list(long)).toEqual([]);
+    await store.delete(long);
   });
 
   it('does not list keys a client could not name back (traversal, backslashes, control characters, markers)', async () => {

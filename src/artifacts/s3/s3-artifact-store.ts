@@ -36,6 +36,8 @@ export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 export const DEFAULT_QUEUE_SIZE = 2;
 /** How long a presigned part URL of a multipart upload stays valid (boto3's default, which MLflow uses). */
 const PART_URL_SECONDS = 3600;
+/** S3's bound on a key's length, in UTF-8 bytes. */
+const MAX_KEY_BYTES = 1024;
 /** S3's bound on the parts of one upload. */
 const MAX_PARTS = 10_000;
 /** Answers to CompleteMultipartUpload that blame the parts the client listed. */
@@ -149,8 +151,8 @@ export class S3ArtifactStore implements MultipartArtifactStore {
 
   async put(path: string, body: NodeJS.ReadableStream | Buffer): Promise<void> {
     const rel = normaliseArtifactPath(path);
+    const Key = this.objectKey(rel);
     await this.checkPlace(rel);
-    const Key = this.key(rel);
     if (Buffer.isBuffer(body) && body.length <= this.partSize) {
       await this.call(`write '${rel}'`, () =>
         this.client.send(
@@ -195,7 +197,7 @@ export class S3ArtifactStore implements MultipartArtifactStore {
       out = await this.client.send(
         new GetObjectCommand({
           Bucket: this.bucket,
-          Key: this.key(rel),
+          Key: this.objectKey(rel),
           ...(range ? { Range: rangeHeader(range) } : {}),
         }),
       );
@@ -232,6 +234,7 @@ export class S3ArtifactStore implements MultipartArtifactStore {
   async list(path: string): Promise<ArtifactEntry[]> {
     const rel = normaliseArtifactPath(path, { allowRoot: true });
     const prefix = this.folderPrefix(rel);
+    if (Buffer.byteLength(prefix, 'utf8') > MAX_KEY_BYTES) return [];
     const folders = new Set<string>();
     const files = new Map<string, number>();
     let token: string | undefined;
@@ -266,6 +269,7 @@ export class S3ArtifactStore implements MultipartArtifactStore {
   async delete(path: string): Promise<void> {
     const rel = normaliseArtifactPath(path);
     const below = this.folderPrefix(rel);
+    if (Buffer.byteLength(this.key(rel), 'utf8') > MAX_KEY_BYTES) return;
     let token: string | undefined;
     do {
       const page = await this.call(`list '${rel}' for deletion`, () =>
@@ -297,8 +301,8 @@ export class S3ArtifactStore implements MultipartArtifactStore {
     if (!Number.isSafeInteger(numParts) || numParts < 1 || numParts > MAX_PARTS) {
       throw new InvalidParameterError(`num_parts must be an integer from 1 to ${MAX_PARTS}, got ${numParts}`);
     }
+    const Key = this.objectKey(rel);
     await this.checkPlace(rel);
-    const Key = this.key(rel);
     const created = await this.call(`start an upload of '${rel}'`, () =>
       this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key })),
     );
@@ -346,7 +350,7 @@ export class S3ArtifactStore implements MultipartArtifactStore {
       await this.client.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.bucket,
-          Key: this.key(rel),
+          Key: this.objectKey(rel),
           UploadId: uploadId,
           MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
         }),
@@ -369,7 +373,11 @@ export class S3ArtifactStore implements MultipartArtifactStore {
     checkUploadId(uploadId);
     try {
       await this.client.send(
-        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key(rel), UploadId: uploadId }),
+        new AbortMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(rel),
+          UploadId: uploadId,
+        }),
       );
     } catch (error) {
       if (isMissing(error)) return;
@@ -380,6 +388,18 @@ export class S3ArtifactStore implements MultipartArtifactStore {
   /** The object key of a canonical path. */
   private key(rel: string): string {
     return this.prefix === '' ? rel : rel === '' ? this.prefix : `${this.prefix}/${rel}`;
+  }
+
+  /** The key of a file to read or write; a path too long for an S3 key (1,024 bytes) is the client's error. */
+  private objectKey(rel: string): string {
+    const key = this.key(rel);
+    if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
+      throw new InvalidParameterError(
+        `Invalid path: '${rel.length > 200 ? `${rel.slice(0, 200)}...` : rel}' is too long: S3 keys ` +
+          `(with the prefix '${this.prefix}') are at most ${MAX_KEY_BYTES} bytes`,
+      );
+    }
+    return key;
   }
 
   /** The key prefix of everything inside a folder (`''` for the root of a store on a whole bucket). */
