@@ -14,6 +14,11 @@ export interface ArtifactRootsConfig {
   defaultArtifactRoot: string;
   /** Folders of the server's own state (the SQLite database's folder), never read or written through a root. */
   protectedFolders?: readonly string[];
+  /**
+   * Opens an `s3://` root inside the server's own S3 roots (`ArtifactStorage.openS3Location`); other `s3://` roots
+   * stay unread (501).
+   */
+  openS3?: (rootUri: string) => OpenedArtifactRoot | undefined;
 }
 
 /** Where an artifact root's files are: a store, and the root's path in it (`''`: the store's root). */
@@ -58,7 +63,8 @@ function shown(uri: string): string {
  *   artifact root. Such a folder is opened as a store rooted there, so paths and links cannot leave it, and the
  *   server's database folder is hidden in it; the folder is not created by reading. An experiment location that
  *   is, contains or lies in the database folder (other than through the destination or default root) is refused;
- * - other local paths: 400, the server does not read them; other schemes (`s3://`...): 501, not readable here.
+ * - an `s3://` root inside the server's own S3 roots (its destination or default artifact root, `openS3`);
+ * - other local paths: 400, the server does not read them; other schemes (other buckets, `gs://`...): 501.
  *
  * Example: `roots.open('file:///mnt/runs/3/3f2a/artifacts', 'file:///mnt/runs/3')`
  *          → `{ store: <store at /mnt/runs/3>, path: '3f2a/artifacts', inServerStore: false }`.
@@ -93,6 +99,8 @@ export class ArtifactRoots {
           `Artifact root '${shown(rootUri)}' is not an absolute local path this server can read.`,
         );
       }
+      const s3 = this.config.openS3?.(rootUri);
+      if (s3 !== undefined) return s3;
       throw new NotImplementedError(
         `Artifacts at '${shown(rootUri)}' are kept in storage this server does not read (it reads its own ` +
           'artifact store and local folders); clients read them directly.',

@@ -20,6 +20,8 @@ export interface ArtifactStorageConfig {
 export interface OpenedLocation {
   store: ArtifactStore;
   path: string;
+  /** The location is in the server's own store (the destination), whose registered files are guarded. */
+  inServerStore: boolean;
 }
 
 /** What the server stores artifacts in, built once from its settings. */
@@ -40,6 +42,7 @@ export interface ArtifactStorage {
 interface S3Root {
   location: S3Location;
   store: ArtifactStore;
+  isDestination: boolean;
 }
 
 function inside(root: S3Location, location: S3Location): string | undefined {
@@ -74,18 +77,20 @@ export function openArtifactStorage(config: ArtifactStorageConfig): ArtifactStor
   }
   const client: S3Client = createS3Client(config.s3);
   const roots: S3Root[] = [];
-  const rootFor = (uri: string): S3Root => {
+  const rootFor = (uri: string, isDestination: boolean): S3Root => {
     const location = parseS3Uri(uri);
     const same = roots.find(
       (r) => r.location.bucket === location.bucket && r.location.prefix === location.prefix,
     );
     if (same) return same;
-    const root = { location, store: new S3ArtifactStore({ client, location }) };
+    const root = { location, store: new S3ArtifactStore({ client, location }), isDestination };
     roots.push(root);
     return root;
   };
-  const destination = isS3Uri(config.artifactsDestination) ? rootFor(config.artifactsDestination) : undefined;
-  if (isS3Uri(config.defaultArtifactRoot)) rootFor(config.defaultArtifactRoot);
+  const destination = isS3Uri(config.artifactsDestination)
+    ? rootFor(config.artifactsDestination, true)
+    : undefined;
+  if (isS3Uri(config.defaultArtifactRoot)) rootFor(config.defaultArtifactRoot, false);
   return {
     store: destination?.store ?? new LocalArtifactStore(config.artifactsDestination),
     ...(destination === undefined ? { localFolder: config.artifactsDestination } : {}),
@@ -99,7 +104,7 @@ export function openArtifactStorage(config: ArtifactStorageConfig): ArtifactStor
       }
       for (const root of roots) {
         const path = inside(root.location, location);
-        if (path !== undefined) return { store: root.store, path };
+        if (path !== undefined) return { store: root.store, path, inServerStore: root.isDestination };
       }
       return undefined;
     },

@@ -12,7 +12,7 @@ import {
 } from '../artifacts/test-support/s3-test-server.js';
 import { createPostgresDatabase, testEngines } from '../db/test-support/test-databases.js';
 import { cleanPickle, maliciousPickle } from '../registry/governance/test-support/pickles.js';
-import { loadServerConfig } from '../shared/index.js';
+import { loadServerConfig, NotImplementedError } from '../shared/index.js';
 import { openPlatform } from './open-platform.js';
 import type { Platform } from './platform.js';
 
@@ -63,6 +63,11 @@ describe.each(testEngines)('the platform on S3 artifact storage (%s)', (engine) 
     const platform = await open({ artifactsDestination: `s3://${bucket.bucket}/bosun` });
     try {
       expect(platform.artifacts).toBeInstanceOf(S3ArtifactStore);
+      expect(platform.artifactRoots.open(`s3://${bucket.bucket}/bosun/5/r/artifacts`)).toMatchObject({
+        store: platform.artifacts,
+        path: '5/r/artifacts',
+        inServerStore: true,
+      });
       const experimentId = await platform.tracking.createExperiment({ name: `proxied-${engine}` });
       const run = await platform.tracking.createRun({ experimentId });
       const root = artifactUriToStorePath(run.info.artifactUri);
@@ -118,6 +123,11 @@ describe.each(testEngines)('the platform on S3 artifact storage (%s)', (engine) 
       const verdict = await platform.governance.getScan('direct', v.version);
       expect(verdict.status).toBe('unsafe');
       expect(verdict.files).toBe(1);
+      // The tracking API's listing and the web UI's downloads read such runs through the same S3 roots.
+      const opened = platform.artifactRoots.open(run.info.artifactUri);
+      expect(opened.inServerStore).toBe(false);
+      expect(await opened.store.list(opened.path)).toEqual([{ path: 'model', isDir: true }]);
+      expect(() => platform.artifactRoots.open(`s3://${other.bucket}/model`)).toThrow(NotImplementedError);
       const elsewhere = await platform.registry.createModelVersion({
         name: 'direct',
         source: `s3://${other.bucket}/model`,

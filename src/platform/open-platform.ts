@@ -112,6 +112,7 @@ async function buildPlatform(
   const artifactRoots = new ArtifactRoots({
     store: artifacts,
     ...(storage.localFolder !== undefined ? { artifactsDestination: storage.localFolder } : {}),
+    openS3: (uri) => storage.openS3Location(uri),
     defaultArtifactRoot: config.defaultArtifactRoot,
     protectedFolders: locations.protectedFolders ?? [],
   });
