@@ -44,6 +44,9 @@ KEK_PASSPHRASE = "test-passphrase-at-least-32-characters-long"
 # A hung start-up is declared after this long; a busy machine only makes start-up slower.
 STARTUP_CEILING_S = 600
 FAILURE_LINES = 12
+# Another MLflow release as the reference server (its interpreter), e.g. the one the compatibility suite pins;
+# the tests keep running with the checkout's client. Its database is then created by that server itself.
+REFERENCE_PYTHON = os.environ.get("MLFLOW_SERVER_TESTS_REFERENCE_PYTHON", "")
 
 # A 5xx must fail a test at once rather than be retried with back-off for minutes (both targets alike).
 os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
@@ -90,6 +93,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if not _is_file_store_variant(item)]
+    if _target(config) == "mlflow-fixture":
+        return
+    # MLflow's CLI tests point the CLI at the server through MLFLOW_TRACKING_URI (`cli_env`), but the conftest's
+    # autouse `tracking_uri_mock` sets the process's tracking URI to its own SQLite file first, which wins. In
+    # MLflow's fixture the server uses that very file, so the test passes anyway; a separate server never sees
+    # what the CLI did. Without the mock the CLI talks to the server under test, as the test means it to.
+    for item in items:
+        if "cli_env" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.notrackingurimock)
 
 
 def _free_port() -> int:
@@ -106,7 +118,11 @@ def _tail(path: Path, lines: int = 40) -> str:
 
 
 class ServerProcess:
-    """One server process for one test: started on a free port, stopped (with its process group) at teardown."""
+    """One server process for one test: started on a free port, stopped (with its process group) at teardown.
+
+    Both servers run in the test process's working directory, as MLflow's in-process server does: a relative
+    artifact location (`experiments/create {artifact_location: "my_location"}`) resolves against it.
+    """
 
     def __init__(self, command: list[str], env: dict[str, str], cwd: Path, log_path: Path, port: int) -> None:
         self.command = command
@@ -176,7 +192,7 @@ def _bosun_server(artifact_root_uri: str, workdir: Path) -> ServerProcess:
         artifact_root_uri,
         "--no-serve-artifacts",
     ]
-    return ServerProcess(command, env, BOSUN_ROOT, workdir / "server.log", port)
+    return ServerProcess(command, env, Path.cwd(), workdir / "server.log", port)
 
 
 def _mlflow_server(artifact_root_uri: str, workdir: Path, db_uri: str) -> ServerProcess:
@@ -185,7 +201,7 @@ def _mlflow_server(artifact_root_uri: str, workdir: Path, db_uri: str) -> Server
     env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
     env["MLFLOW_CRYPTO_KEK_PASSPHRASE"] = KEK_PASSPHRASE
     command = [
-        sys.executable,
+        REFERENCE_PYTHON or sys.executable,
         "-m",
         "mlflow",
         "server",
@@ -201,7 +217,7 @@ def _mlflow_server(artifact_root_uri: str, workdir: Path, db_uri: str) -> Server
         artifact_root_uri,
         "--no-serve-artifacts",
     ]
-    return ServerProcess(command, env, workdir, workdir / "server.log", port)
+    return ServerProcess(command, env, Path.cwd(), workdir / "server.log", port)
 
 
 def _fresh_sqlite_copy(request: pytest.FixtureRequest, workdir: Path) -> str:
@@ -230,7 +246,8 @@ def pytest_fixture_setup(fixturedef: pytest.FixtureDef, request: pytest.FixtureR
     if target == "bosun":
         server = _bosun_server(artifact_root.as_uri(), workdir)
     else:
-        server = _mlflow_server(artifact_root.as_uri(), workdir, _fresh_sqlite_copy(request, workdir))
+        db_uri = f"sqlite:///{workdir / 'mlflow.db'}" if REFERENCE_PYTHON else _fresh_sqlite_copy(request, workdir)
+        server = _mlflow_server(artifact_root.as_uri(), workdir, db_uri)
 
     def stop() -> None:
         server.stop()
