@@ -92,8 +92,12 @@ def test_search_logged_models(client, experiment_id):
 
 def test_set_active_model_creates_once(client, experiment_id, unique_name):
     name = unique_name.replace("_", "-")
-    first = mlflow.set_active_model(name=name)
-    second = mlflow.set_active_model(name=name)
-    assert first.model_id == second.model_id
-    assert mlflow.get_active_model_id() == first.model_id
-    assert client.get_logged_model(first.model_id).name == name
+    try:
+        first = mlflow.set_active_model(name=name)
+        second = mlflow.set_active_model(name=name)
+        assert first.model_id == second.model_id
+        assert mlflow.get_active_model_id() == first.model_id
+        assert client.get_logged_model(first.model_id).name == name
+    finally:
+        # The active model is process-wide: left set, every later metric in the session would carry its id.
+        mlflow.clear_active_model()
