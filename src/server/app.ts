@@ -1,4 +1,5 @@
 import fastifySwagger from '@fastify/swagger';
+import { documentNullMembers } from './openapi-null-members.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { PlatformServices } from '../platform/index.js';
@@ -116,10 +117,12 @@ export async function buildApp(services: PlatformServices, options: AppOptions =
     // The error statuses every operation can answer (400, 401, 403, 404, 409, 413, 415) and the auth schemes.
     transformObject: (doc) =>
       'openapiObject' in doc
-        ? documentErrorResponses(doc.openapiObject, {
-            authEnabled: config.authEnabled,
-            publicRoutes: policies.publicRoutes,
-          })
+        ? documentNullMembers(
+            documentErrorResponses(doc.openapiObject, {
+              authEnabled: config.authEnabled,
+              publicRoutes: policies.publicRoutes,
+            }),
+          )
         : doc.swaggerObject,
   });
 
