@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { artifactUriToStorePath } from '../artifacts/index.js';
 import type { Database } from '../db/index.js';
 import { InvalidParameterError } from '../shared/index.js';
-import { validateLength, validateMaxResults, validateRunId } from '../tracking/index.js';
+import { trackingCommands, validateLength, validateMaxResults, validateRunId } from '../tracking/index.js';
 import { modelVersionStore } from './model-version-store.js';
 import { paginate } from '../search/index.js';
 import type { RegistryContext } from './registry-context.js';
@@ -103,6 +103,10 @@ export class ModelVersionService implements Pick<
         status: 'READY',
       });
       for (const tag of tags) await modelVersionStore.setTag(db, { registeredModelId: id, version }, tag);
+      // As MLflow's server: the logged model lists the versions registered from it (`mlflow.modelVersions`).
+      if (resolved.modelId) {
+        await trackingCommands.recordModelVersion(db, resolved.modelId, { name: model.name, version });
+      }
       await this.ctx.record(db, {
         type: 'model_version.created',
         modelName: model.name,

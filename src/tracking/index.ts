@@ -9,3 +9,4 @@ export {
   type IdSubquery,
   type RunOfDataset,
 } from './tracking-queries.js';
+export { trackingCommands, MODEL_VERSIONS_TAG, type RegisteredVersionRef } from './tracking-commands.js';

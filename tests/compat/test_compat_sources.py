@@ -4,6 +4,7 @@ where clients write run artifacts to local folders and register them by their lo
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -142,6 +143,26 @@ def test_deleted_logged_model_is_not_found(server, mlflow_client, exp_id):
     kept = requests.get(url, params={"allow_deleted": "true"}, auth=CLIENT_AUTH, timeout=60)
     assert kept.status_code == 200, kept.text
     assert kept.json()["model"]["info"]["model_id"] == model.model_id
+
+
+def test_create_model_version_model_id_lists_the_version_on_the_logged_model(
+    server, mlflow_client, exp_id, unique_name
+):
+    """As MLflow's test_create_model_version_model_id: the logged model's mlflow.modelVersions tag lists each
+    version registered from it, spelt as MLflow's server writes it (json.dumps)."""
+    if not IS_MLFLOW_3:
+        pytest.skip(NO_LOGGED_MODELS)
+    model = mlflow_client.create_logged_model(exp_id, name="listed")
+    mlflow_client.create_registered_model(unique_name)
+    first = mlflow_client.create_model_version(unique_name, model.artifact_location, model_id=model.model_id)
+    assert first.version == "1"
+    tags = mlflow_client.get_logged_model(model.model_id).tags
+    assert tags["mlflow.modelVersions"] == f'[{{"name": "{unique_name}", "version": 1}}]'
+    mlflow_client.create_model_version(unique_name, model.artifact_location, model_id=model.model_id)
+    url = f"{server.url}/api/2.0/mlflow/logged-models/{model.model_id}"
+    body = requests.get(url, auth=CLIENT_AUTH, timeout=30).json()
+    listed = {t["key"]: t["value"] for t in body["model"]["info"]["tags"]}["mlflow.modelVersions"]
+    assert listed == json.dumps([{"name": unique_name, "version": 1}, {"name": unique_name, "version": 2}])
 
 
 def test_search_logged_models_by_dataset(server, mlflow_client, exp_id):
