@@ -34,7 +34,7 @@ def _get(server: BosunServer, route: str, **params: str) -> requests.Response:
 def _invalid_path(response: requests.Response) -> None:
     assert response.status_code == 400, response.text
     assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
-    assert response.json()["message"].startswith("Invalid path")
+    assert response.json() == {"error_code": "INVALID_PARAMETER_VALUE", "message": "Invalid path"}
 
 
 @pytest.fixture

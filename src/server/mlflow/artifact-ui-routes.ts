@@ -68,15 +68,23 @@ const runQueryString = (more: Record<string, typeof pathField>) => ({
   querystring: Type.Object({ ...RunRef, path: pathField, ...more }),
 });
 
-/** A path relative to an artifact root (`''` is the root), with the artifact proxy's path rules. */
+/**
+ * A path relative to an artifact root (`''` is the root), with the artifact proxy's path rules. A refused path
+ * answers exactly MLflow's `Invalid path` (its web-UI routes say no more, and its tests compare the whole body).
+ */
 function relativePath(raw: string | undefined): string {
-  return parseArtifactRequestPath(raw ?? '', 'relative');
+  try {
+    return parseArtifactRequestPath(raw ?? '', 'relative');
+  } catch (error) {
+    if (error instanceof InvalidParameterError) throw new InvalidParameterError('Invalid path');
+    throw error;
+  }
 }
 
 /** A file's path relative to an artifact root: not the root itself. */
 function relativeFile(raw: string): string {
   const path = relativePath(raw);
-  if (path === '') throw new InvalidParameterError(`Invalid path: ${raw} (names the artifact root itself)`);
+  if (path === '') throw new InvalidParameterError('Invalid path');
   return path;
 }
 

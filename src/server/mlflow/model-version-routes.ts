@@ -6,6 +6,7 @@ import type { ModelVersion, RegistryService } from '../../registry/index.js';
 import { InvalidParameterError, NotFoundError } from '../../shared/index.js';
 import type { TrackingService } from '../../tracking/index.js';
 import { sendArtifact } from './artifact-wire.js';
+import { withMlflowPathErrors } from './mlflow-path-errors.js';
 import type { TypedApp } from '../typed-app.js';
 import { searchQueryOf } from './registered-model-routes.js';
 import { ModelVersionOut, modelVersionToWire } from './registry-wire.js';
@@ -306,31 +307,32 @@ export function registerModelVersionArtifactRoute(
         querystring: Type.Object({ ...VersionQueryRef, path: Type.String() }),
       },
     },
-    async (req, reply) => {
-      if (req.raw.url?.includes('#') === true)
-        throw new InvalidParameterError("Invalid path: '#' is not allowed");
-      const q = req.query;
-      const name = requireString(q.name, 'name');
-      const number = versionOf(q.version);
-      const found = await registry.getModelVersion(name, number);
-      if (roots && tracking && localPathOf(found.storageLocation) !== null) {
-        // Stored at a local path: read only inside the artifact root of the run or logged model it came from.
-        const path = parseArtifactRequestPath(q.path, 'relative');
-        if (path === '')
-          throw new InvalidParameterError(`Invalid path: ${q.path} (names the version's folder)`);
-        const sourceRoot = await sourceRootOf(tracking, found);
-        if (sourceRoot === undefined) {
-          throw new InvalidParameterError(
-            `Model version ${name}/${number} is stored at a local path but names no run or logged model whose ` +
-              'artifact folder holds it; its files are not served.',
-          );
+    async (req, reply) =>
+      withMlflowPathErrors(async () => {
+        if (req.raw.url?.includes('#') === true)
+          throw new InvalidParameterError("Invalid path: '#' is not allowed");
+        const q = req.query;
+        const name = requireString(q.name, 'name');
+        const number = versionOf(q.version);
+        const found = await registry.getModelVersion(name, number);
+        if (roots && tracking && localPathOf(found.storageLocation) !== null) {
+          // Stored at a local path: read only inside the artifact root of the run or logged model it came from.
+          const path = parseArtifactRequestPath(q.path, 'relative');
+          if (path === '')
+            throw new InvalidParameterError(`Invalid path: ${q.path} (names the version's folder)`);
+          const sourceRoot = await sourceRootOf(tracking, found);
+          if (sourceRoot === undefined) {
+            throw new InvalidParameterError(
+              `Model version ${name}/${number} is stored at a local path but names no run or logged model whose ` +
+                'artifact folder holds it; its files are not served.',
+            );
+          }
+          const root = roots.openInside(found.storageLocation, sourceRoot);
+          return sendArtifact(reply, root.store, joinArtifactPaths(root.path, path));
         }
-        const root = roots.openInside(found.storageLocation, sourceRoot);
-        return sendArtifact(reply, root.store, joinArtifactPaths(root.path, path));
-      }
-      const storePath = await registry.getModelVersionArtifactPath(name, number, q.path);
-      return sendArtifact(reply, artifacts, storePath);
-    },
+        const storePath = await registry.getModelVersionArtifactPath(name, number, q.path);
+        return sendArtifact(reply, artifacts, storePath);
+      }),
   );
 }
 
