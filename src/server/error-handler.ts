@@ -5,7 +5,7 @@ import type {
   FastifyRequest,
   FastifySchemaValidationError,
 } from 'fastify';
-import { BosunError, httpStatusOf, type ErrorCode } from '../shared/index.js';
+import { BosunError, httpStatusOf, InvalidParameterError, type ErrorCode } from '../shared/index.js';
 import { invalidParameter, missingParameter } from './param-errors.js';
 import { literalAt } from './python-json.js';
 import { bodyTextOf } from './text-input.js';
@@ -60,6 +60,17 @@ export function formatSchemaError(
     bodyText === undefined ? undefined : literalAt(bodyText, pointerSegments(first.instancePath));
   // An id in another spelling (`01`, ` 1`): the schema's description says which spelling is expected.
   const expected = (first as { parentSchema?: { description?: unknown } }).parentSchema?.description;
+  if (
+    first.keyword === 'pattern' &&
+    path === 'version' &&
+    typeof data === 'string' &&
+    !/^\s*[+-]?\d+\s*$/.test(data)
+  ) {
+    // Not an integer at all: MLflow's own words (its registry calls `int(version)`).
+    return new InvalidParameterError(
+      `Parameter 'version' must be an integer, got '${data.length > 200 ? `${data.slice(0, 200)}...` : data}'.`,
+    );
+  }
   if (first.keyword === 'pattern' && typeof expected === 'string') {
     return invalidParameter(path, data, `Expected ${expected}.`, literal);
   }

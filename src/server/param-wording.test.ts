@@ -112,4 +112,20 @@ describe("MLflow's wording for parameter errors", () => {
     expect(res.status).toBe(200);
     expect(res.json).toHaveProperty('experiment_id');
   });
+
+  it("a version that is not an integer gets MLflow's registry wording (its test_get_model_version matches it)", async () => {
+    const res = await server.call(
+      'GET',
+      `${api}/model-versions/get?name=m&version=${encodeURIComponent('something not correct')}`,
+    );
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: "Parameter 'version' must be an integer, got 'something not correct'.",
+    });
+    // Another spelling of an integer is still refused with Bosun's one-spelling rule.
+    const padded = await server.call('GET', `${api}/model-versions/get?name=m&version=01`);
+    expect(padded.status).toBe(400);
+    expect(String((padded.json as { message?: unknown }).message)).toContain('Expected a version number');
+  });
 });
