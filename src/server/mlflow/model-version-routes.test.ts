@@ -32,6 +32,19 @@ beforeAll(async () => {
 afterAll(async () => server.close());
 
 describe('model-version routes', () => {
+  it('a version created without a description answers description "" (as MLflow stores and sends it)', async () => {
+    await server.call('POST', `${api}/registered-models/create`, { name: 'mv-no-description' });
+    const created = await server.call('POST', `${api}/model-versions/create`, {
+      name: 'mv-no-description',
+      source: `runs:/${server.runId}/model`,
+      run_id: server.runId,
+    });
+    expect(created.status).toBe(200);
+    expect((created.json.model_version as { description?: unknown }).description).toBe('');
+    const got = await server.call('GET', `${api}/model-versions/get?name=mv-no-description&version=1`);
+    expect((got.json.model_version as { description?: unknown }).description).toBe('');
+  });
+
   it('create answers the MLflow wire object; get, PATCH update, tags, DELETE', async () => {
     const created = await server.call('POST', `${api}/model-versions/create`, {
       name: 'mv',

@@ -41,7 +41,9 @@ export function modelVersionToWire(v: ModelVersion): ModelVersionOutWire {
     creation_timestamp: v.creationTimestamp,
     last_updated_timestamp: v.lastUpdatedTimestamp,
     current_stage: v.currentStage,
-    description: v.description,
+    // MLflow's server stores a version's missing description as "" (the proto default) and sends it; its client
+    // reads an absent one as None.
+    description: v.description ?? '',
     source: v.source,
     run_id: v.runId,
     status: v.status,
