@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
 import { UserService } from '../../security/users/index.js';
 import { loadServerConfig } from '../../shared/config.js';
+import { basicAuthorization, jsonRequest } from '../test-support/json-request.js';
 import { startServer, type RunningServer } from '../start-server.js';
 
 const api = '/api/2.0/mlflow';
@@ -28,16 +29,9 @@ describe.each(testEngines)('logged-model routes (MLflow semantics) on %s', (engi
   let experimentId: string;
 
   async function call(as: User, method: string, path: string, body?: unknown): Promise<Answer> {
-    const headers: Record<string, string> = {
-      authorization: `Basic ${Buffer.from(`${as}:${passwords[as]}`).toString('base64')}`,
-    };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(server.address + path, {
-      method,
-      headers,
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    return jsonRequest(server.address, method, path, body, {
+      authorization: basicAuthorization(as, passwords[as]),
     });
-    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   }
 
   async function newModel(name: string, extra: Record<string, unknown> = {}): Promise<string> {

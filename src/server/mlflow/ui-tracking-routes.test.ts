@@ -6,6 +6,7 @@ import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-
 import { UserService } from '../../security/users/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { startServer, type RunningServer } from '../start-server.js';
+import { basicAuthorization, jsonRequest } from '../test-support/json-request.js';
 
 const passwords = { alice: 'Alice-Strong-Pass-42', bob: 'Bob-Strong-Pass-4242' };
 type Who = keyof typeof passwords;
@@ -25,25 +26,10 @@ describe.each(testEngines)('the web UI’s tracking routes on %s', (engine) => {
   let runA: string;
   let runB: string;
 
-  const as = async (who: Who, method: string, path: string, body?: unknown): Promise<Answer> => {
-    const headers: Record<string, string> = {
-      authorization: `Basic ${Buffer.from(`${who}:${passwords[who]}`).toString('base64')}`,
-    };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(server.address + path, {
-      method,
-      headers,
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  const as = async (who: Who, method: string, path: string, body?: unknown): Promise<Answer> =>
+    jsonRequest(server.address, method, path, body, {
+      authorization: basicAuthorization(who, passwords[who]),
     });
-    const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      json = {};
-    }
-    return { status: res.status, json };
-  };
   const expectInvalid = (answer: Answer, message: string): void => {
     expect({ status: answer.status, code: answer.json.error_code }).toEqual({
       status: 400,

@@ -1,3 +1,4 @@
+import { jsonRequest } from './json-request.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,21 +51,7 @@ export async function startAuthTestServer(
   return {
     server,
     async call(method, path, body, authorization = asAdmin) {
-      const headers: Record<string, string> = { authorization };
-      if (body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(server.address + path, {
-        method,
-        headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      const text = await res.text();
-      let json: Record<string, unknown> = {};
-      try {
-        json = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        json = {};
-      }
-      return { status: res.status, text, json };
+      return jsonRequest(server.address, method, path, body, { authorization });
     },
     async close() {
       await server.close();
