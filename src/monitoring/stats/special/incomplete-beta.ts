@@ -42,16 +42,31 @@ function pseries(a: number, b: number, x: number): number {
   return l < MINLOG ? 0 : Math.exp(l);
 }
 
-/** Continued fraction expansion #1 (Cephes `incbcf`). */
-function incbcf(a: number, b: number, x: number): number {
-  let k1 = a;
-  let k2 = a + b;
-  let k3 = a;
-  let k4 = a + 1;
-  let k5 = 1;
-  let k6 = b - 1;
-  let k7 = k4;
-  let k8 = a + 2;
+/**
+ * The continued fraction both Cephes expansions evaluate: terms d_{2m+1} = -(x k1 k2)/(k3 k4) and
+ * d_{2m} = (x k5 k6)/(k7 k8), the k's starting at `k` and moving by `step` each round, rescaled to stay in range.
+ */
+function continuedFraction(x: number, k: readonly number[], step: readonly number[]): number {
+  let [k1, k2, k3, k4, k5, k6, k7, k8] = k as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const [s1, s2, s3, s4, s5, s6, s7, s8] = step as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   let pkm2 = 0;
   let qkm2 = 1;
   let pkm1 = 1;
@@ -81,14 +96,14 @@ function incbcf(a: number, b: number, x: number): number {
       ans = r;
     } else t = 1;
     if (t < thresh) break;
-    k1 += 1;
-    k2 += 1;
-    k3 += 2;
-    k4 += 2;
-    k5 += 1;
-    k6 -= 1;
-    k7 += 2;
-    k8 += 2;
+    k1 += s1;
+    k2 += s2;
+    k3 += s3;
+    k4 += s4;
+    k5 += s5;
+    k6 += s6;
+    k7 += s7;
+    k8 += s8;
     if (Math.abs(qk) + Math.abs(pk) > BIG) {
       pkm2 *= BIGINV;
       pkm1 *= BIGINV;
@@ -105,68 +120,18 @@ function incbcf(a: number, b: number, x: number): number {
   return ans;
 }
 
-/** Continued fraction expansion #2 (Cephes `incbd`). */
+/** Continued fraction expansion #1 (Cephes `incbcf`). */
+function incbcf(a: number, b: number, x: number): number {
+  return continuedFraction(x, [a, a + b, a, a + 1, 1, b - 1, a + 1, a + 2], [1, 1, 2, 2, 1, -1, 2, 2]);
+}
+
+/** Continued fraction expansion #2 (Cephes `incbd`), in z = x / (1 - x). */
 function incbd(a: number, b: number, x: number): number {
-  let k1 = a;
-  let k2 = b - 1;
-  let k3 = a;
-  let k4 = a + 1;
-  let k5 = 1;
-  let k6 = a + b;
-  let k7 = a + 1;
-  let k8 = a + 2;
-  let pkm2 = 0;
-  let qkm2 = 1;
-  let pkm1 = 1;
-  let qkm1 = 1;
-  const z = x / (1 - x);
-  let ans = 1;
-  let r = 1;
-  const thresh = 3 * MACHEP;
-  for (let n = 0; n < 300; n++) {
-    let xk = -(z * k1 * k2) / (k3 * k4);
-    let pk = pkm1 + pkm2 * xk;
-    let qk = qkm1 + qkm2 * xk;
-    pkm2 = pkm1;
-    pkm1 = pk;
-    qkm2 = qkm1;
-    qkm1 = qk;
-    xk = (z * k5 * k6) / (k7 * k8);
-    pk = pkm1 + pkm2 * xk;
-    qk = qkm1 + qkm2 * xk;
-    pkm2 = pkm1;
-    pkm1 = pk;
-    qkm2 = qkm1;
-    qkm1 = qk;
-    if (qk !== 0) r = pk / qk;
-    let t: number;
-    if (r !== 0) {
-      t = Math.abs((ans - r) / r);
-      ans = r;
-    } else t = 1;
-    if (t < thresh) break;
-    k1 += 1;
-    k2 -= 1;
-    k3 += 2;
-    k4 += 2;
-    k5 += 1;
-    k6 += 1;
-    k7 += 2;
-    k8 += 2;
-    if (Math.abs(qk) + Math.abs(pk) > BIG) {
-      pkm2 *= BIGINV;
-      pkm1 *= BIGINV;
-      qkm2 *= BIGINV;
-      qkm1 *= BIGINV;
-    }
-    if (Math.abs(qk) < BIGINV || Math.abs(pk) < BIGINV) {
-      pkm2 *= BIG;
-      pkm1 *= BIG;
-      qkm2 *= BIG;
-      qkm1 *= BIG;
-    }
-  }
-  return ans;
+  return continuedFraction(
+    x / (1 - x),
+    [a, b - 1, a, a + 1, 1, a + b, a + 1, a + 2],
+    [1, -1, 2, 2, 1, 1, 2, 2],
+  );
 }
 
 /**
