@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadServerConfig } from './config.js';
 import { InvalidParameterError } from './errors.js';
@@ -68,8 +70,11 @@ describe('loadS3Settings', () => {
 });
 
 describe('loadServerConfig with S3', () => {
+  // Only read as a setting, never created: a folder name under the machine's temporary folder.
+  const dataDir = join(tmpdir(), 'bosun-x');
+
   it('keeps an s3:// destination as given and reads the S3 settings only then', () => {
-    const env = { BOSUN_DATA_DIR: '/tmp/bosun-x', MLFLOW_S3_ENDPOINT_URL: 'http://127.0.0.1:9000' };
+    const env = { BOSUN_DATA_DIR: dataDir, MLFLOW_S3_ENDPOINT_URL: 'http://127.0.0.1:9000' };
     const config = loadServerConfig({ artifactsDestination: 's3://ml-artifacts/bosun' }, env);
     expect(config.artifactsDestination).toBe('s3://ml-artifacts/bosun');
     expect(config.defaultArtifactRoot).toBe('mlflow-artifacts:/');
@@ -81,13 +86,13 @@ describe('loadServerConfig with S3', () => {
   it('with --no-serve-artifacts the s3:// destination is the default root clients write to', () => {
     const config = loadServerConfig(
       { serveArtifacts: false, artifactsDestination: 's3://ml-artifacts/bosun/' },
-      { BOSUN_DATA_DIR: '/tmp/bosun-x' },
+      { BOSUN_DATA_DIR: dataDir },
     );
     expect(config.defaultArtifactRoot).toBe('s3://ml-artifacts/bosun/');
     expect(config.s3).toEqual({ region: 'us-east-1', addressingStyle: 'virtual' });
     const direct = loadServerConfig(
       { serveArtifacts: false, defaultArtifactRoot: 's3://ml-artifacts/runs' },
-      { BOSUN_DATA_DIR: '/tmp/bosun-x' },
+      { BOSUN_DATA_DIR: dataDir },
     );
     expect(direct.s3).toBeDefined();
   });

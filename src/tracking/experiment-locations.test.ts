@@ -1,3 +1,6 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, testEngines, type TestDatabase } from '../db/test-support/test-databases.js';
 import { BosunError } from '../shared/errors.js';
@@ -13,6 +16,9 @@ async function failure(promise: Promise<unknown>): Promise<string> {
   }
   return 'no error';
 }
+
+/** `text` as a regular expression that matches it literally. */
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 let counter = 0;
 const fresh = (): string => `loc-${++counter}`;
@@ -169,20 +175,25 @@ describe.each(testEngines)('experiment artifact locations on %s', (engine) => {
           workingDirectory,
         },
       });
-    const direct2 = withCwd(false, `/home/ana/${engine}`);
+    // Working directories are only resolved against, never created: folders under the machine's temporary folder.
+    const home = join(tmpdir(), 'bosun-cwd');
+    const cwd = join(home, engine);
+    const direct2 = withCwd(false, cwd);
     const relative = await create(direct2, 'my_location');
-    expect((await direct2.getExperiment(relative)).artifactLocation).toBe(`/home/ana/${engine}/my_location`);
+    expect((await direct2.getExperiment(relative)).artifactLocation).toBe(join(cwd, 'my_location'));
     const dotted = await create(direct2, './nested/dir/');
-    expect((await direct2.getExperiment(dotted)).artifactLocation).toBe(`/home/ana/${engine}/nested/dir`);
+    expect((await direct2.getExperiment(dotted)).artifactLocation).toBe(join(cwd, 'nested/dir'));
     const fileUri = await create(direct2, `file:relative-${engine}`);
     expect((await direct2.getExperiment(fileUri)).artifactLocation).toBe(
-      `file:///home/ana/${engine}/relative-${engine}`,
+      pathToFileURL(join(cwd, `relative-${engine}`)).href,
     );
     // What Bosun refuses on purpose stays refused, whatever the spelling.
     expect(await failure(create(withCwd(false, '/var/lib/bosun'), 'x'))).toMatch(/database folder/);
     expect(await failure(create(direct2, 'my_location'))).toMatch(/overlaps the artifact location/);
-    expect(await failure(create(withCwd(true, '/home/ana'), 'elsewhere'))).toMatch(
-      /^INVALID_PARAMETER_VALUE: Invalid artifact location '\/home\/ana\/elsewhere': .*inside its artifact store/,
+    expect(await failure(create(withCwd(true, home), 'elsewhere'))).toMatch(
+      new RegExp(
+        `^INVALID_PARAMETER_VALUE: Invalid artifact location '${escapeRegExp(join(home, 'elsewhere'))}': .*inside its artifact store`,
+      ),
     );
     const inStore = await create(withCwd(true, '/srv/bosun-data/artifacts/team'), `rel-${engine}`);
     expect((await serving.getExperiment(inStore)).artifactLocation).toBe(

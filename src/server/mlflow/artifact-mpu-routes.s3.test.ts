@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,8 @@ import { registerArtifactProxyRoutes } from './artifact-routes.js';
 
 const MPU = '/api/2.0/mlflow-artifacts/mpu';
 const partSize = 5 * 1024 * 1024;
+/** The path the client names its file by (never read: only its last segment names the artifact). */
+const clientPath = join(tmpdir(), 'work', 'model.bin');
 
 describe('mlflow-artifacts/mpu routes over S3 (radosgw)', () => {
   let client: S3Client;
@@ -52,7 +56,7 @@ describe('mlflow-artifacts/mpu routes over S3 (radosgw)', () => {
   it("uploads a file in parts as MLflow's client does: create, PUT each part to its URL, complete", async () => {
     const file = randomBytes(2 * partSize + 1234);
     const created = await post('create', '0/r/artifacts/model', {
-      path: '/home/ana/work/model.bin',
+      path: clientPath,
       num_parts: 3,
     });
     expect(created.status).toBe(200);
@@ -78,7 +82,7 @@ describe('mlflow-artifacts/mpu routes over S3 (radosgw)', () => {
       });
     }
     const completed = await post('complete', '0/r/artifacts/model', {
-      path: '/home/ana/work/model.bin',
+      path: clientPath,
       upload_id: created.json.upload_id,
       parts,
     });
