@@ -7,10 +7,11 @@
  * scripts/compat-venv.sh. Not in the fast loop (vitest.fast.config.ts) because it needs that Python.
  */
 import { execFileSync } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidParameterError } from '../../shared/index.js';
+import { testPython } from '../../shared/test-support/test-python.js';
 import {
   andersonKSamp,
   chiSquareContingency,
@@ -33,22 +34,6 @@ import {
 } from './index.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const REPO = resolve(HERE, '../../..');
-
-let python: string | undefined;
-function testPython(): string {
-  python ??=
-    process.env['BOSUN_TEST_PYTHON'] ||
-    execFileSync(
-      'bash',
-      [join(REPO, 'scripts/compat-venv.sh'), 'mlflow3', join(REPO, '.cache/venv-mlflow3')],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        encoding: 'utf8',
-      },
-    ).trim();
-  return python;
-}
 
 /** mulberry32: a small seeded generator, so every run draws the same cases. */
 function seeded(seed: number): () => number {
