@@ -12,6 +12,7 @@ import { webhookSecretRefMigration } from './migrations/0009-webhook-secret-ref.
 import { eventOutboxMigration } from './migrations/0010-event-outbox.js';
 import { modelVersionLocationMigration } from './migrations/0011-model-version-location.js';
 import { runModelInputsMigration } from './migrations/0012-run-model-inputs.js';
+import { pipelinesMigration } from './migrations/0013-pipelines.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
@@ -29,6 +30,7 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0010-event-outbox': eventOutboxMigration(handle),
       '0011-model-version-location': modelVersionLocationMigration(handle),
       '0012-run-model-inputs': runModelInputsMigration(),
+      '0013-pipelines': pipelinesMigration(),
     }),
   };
 }
