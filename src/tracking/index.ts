@@ -10,3 +10,11 @@ export {
   type RunOfDataset,
 } from './tracking-queries.js';
 export { trackingCommands, MODEL_VERSIONS_TAG, type RegisteredVersionRef } from './tracking-commands.js';
+export {
+  createTrackingImportService,
+  type ImportedLoggedModel,
+  type ImportLoggedModelInput,
+  type ImportOutcome,
+  type ImportRunInput,
+  type TrackingImportService,
+} from './import/tracking-import-service.js';
