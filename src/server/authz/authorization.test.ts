@@ -11,6 +11,7 @@ import { installErrorHandling } from '../error-handler.js';
 import { registeredRoutes } from '../auth/index.js';
 import { startServer, type RunningServer } from '../start-server.js';
 import type { TypedApp } from '../typed-app.js';
+import { basicAuthorization, jsonRequest, type JsonAnswer } from '../test-support/json-request.js';
 import { routePoliciesOf } from '../app.js';
 import { routePlugins } from '../route-plugins.js';
 import { publicRoute, signedIn } from './policy-helpers.js';
@@ -23,35 +24,13 @@ const passwords = {
 } as const;
 type Who = keyof typeof passwords;
 
-interface Answer {
-  status: number;
-  json: Record<string, unknown>;
-}
-
+/** Calls `server` signed in as `who`; a string body (an artifact's bytes) goes as text/plain. */
 function client(server: RunningServer) {
-  return async (who: Who, method: string, path: string, body?: unknown): Promise<Answer> => {
-    const headers: Record<string, string> = {
-      authorization: `Basic ${Buffer.from(`${who}:${passwords[who]}`).toString('base64')}`,
-    };
-    let payload: string | undefined;
-    if (body !== undefined) {
-      headers['content-type'] = typeof body === 'string' ? 'text/plain' : 'application/json';
-      payload = typeof body === 'string' ? body : JSON.stringify(body);
-    }
-    const res = await fetch(server.address + path, {
-      method,
-      headers,
-      ...(payload ? { body: payload } : {}),
+  return (who: Who, method: string, path: string, body?: unknown): Promise<JsonAnswer> =>
+    jsonRequest(server.address, method, path, body, {
+      authorization: basicAuthorization(who, passwords[who]),
+      ...(typeof body === 'string' ? { 'content-type': 'text/plain' } : {}),
     });
-    const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      json = { text };
-    }
-    return { status: res.status, json };
-  };
 }
 
 const api = '/api/2.0/mlflow';

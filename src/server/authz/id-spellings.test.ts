@@ -14,6 +14,7 @@ import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-
 import { UserService } from '../../security/users/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { startServer, type RunningServer } from '../start-server.js';
+import { basicAuthorization, jsonRequest, type JsonAnswer } from '../test-support/json-request.js';
 import type { FieldRef, Requirement } from './policy-types.js';
 import { routePlugins } from '../route-plugins.js';
 import { RoutePolicies } from './route-policies.js';
@@ -24,11 +25,6 @@ const passwords = {
   bob: 'Bob-Strong-Pass-4242',
 };
 type Who = keyof typeof passwords;
-
-interface Answer {
-  status: number;
-  json: Record<string, unknown>;
-}
 
 const api = '/api/2.0/mlflow';
 
@@ -78,26 +74,12 @@ const badSpellings: Readonly<Record<IdKind, readonly string[]>> = {
   username: [' bob', 'bob ', 'ｂob', 'bo\u0301b', 'bob\u0000', '\u212Aate'],
 };
 
+/** Calls `server` signed in as `who`. */
 function client(server: RunningServer) {
-  return async (who: Who, method: string, path: string, body?: unknown): Promise<Answer> => {
-    const headers: Record<string, string> = {
-      authorization: `Basic ${Buffer.from(`${who}:${passwords[who]}`).toString('base64')}`,
-    };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(server.address + path, {
-      method,
-      headers,
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  return (who: Who, method: string, path: string, body?: unknown): Promise<JsonAnswer> =>
+    jsonRequest(server.address, method, path, body, {
+      authorization: basicAuthorization(who, passwords[who]),
     });
-    const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      json = { text };
-    }
-    return { status: res.status, json };
-  };
 }
 
 // ---- the OpenAPI document, as far as this walk reads it -------------------------------------------------------

@@ -10,22 +10,18 @@ import { UserService } from '../../security/users/index.js';
 import { loadServerConfig, type ServerConfig } from '../../shared/config.js';
 import { buildApp } from '../app.js';
 import { startServer, type RunningServer } from '../start-server.js';
+import { basicAuthorization, jsonRequest, type JsonAnswer } from '../test-support/json-request.js';
 import { testConfig } from '../test-support/test-server.js';
 import type { TypedApp } from '../typed-app.js';
 
 const mlflow = '/api/2.0/mlflow';
 const native = '/api/bosun/v1/registry';
 
-interface Answer {
-  status: number;
-  json: Record<string, unknown>;
-}
-
 interface Served {
   platform: Platform;
   app: TypedApp;
   base: string;
-  call(method: string, path: string, body?: unknown): Promise<Answer>;
+  call(method: string, path: string, body?: unknown): Promise<JsonAnswer>;
   close(): Promise<void>;
 }
 
@@ -39,25 +35,7 @@ async function serve(config: Partial<ServerConfig>): Promise<Served> {
     platform,
     app,
     base,
-    async call(method, path, body) {
-      const res = await fetch(base + path, {
-        method,
-        ...(body !== undefined
-          ? {
-              body: typeof body === 'string' ? body : JSON.stringify(body),
-              headers: { 'content-type': 'application/json' },
-            }
-          : {}),
-      });
-      const text = await res.text();
-      let json: Record<string, unknown> = {};
-      try {
-        json = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        json = { text };
-      }
-      return { status: res.status, json };
-    },
+    call: (method, path, body) => jsonRequest(base, method, path, body),
     async close() {
       await app.close();
       await platform.close();
@@ -65,7 +43,7 @@ async function serve(config: Partial<ServerConfig>): Promise<Served> {
   };
 }
 
-const version = (answer: Answer): { version: string; tags?: { key: string; value: string }[] } =>
+const version = (answer: JsonAnswer): { version: string; tags?: { key: string; value: string }[] } =>
   answer.json.model_version as { version: string; tags?: { key: string; value: string }[] };
 
 // Issue 10, finding 1, end to end: the sources the mlflow client sends with a local artifact root, and what the
@@ -309,23 +287,13 @@ describe.each(testEngines)('model version sources and permissions on %s', (engin
   let dir: string;
   let server: RunningServer;
 
-  async function call(
+  const call = (
     as: keyof typeof passwords,
     method: string,
     path: string,
     body?: unknown,
-  ): Promise<Answer> {
-    const headers: Record<string, string> = {
-      authorization: `Basic ${Buffer.from(`${as}:${passwords[as]}`).toString('base64')}`,
-    };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(server.address + path, {
-      method,
-      headers,
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-  }
+  ): Promise<JsonAnswer> =>
+    jsonRequest(server.address, method, path, body, { authorization: basicAuthorization(as, passwords[as]) });
 
   beforeAll(async () => {
     database = await openTestDatabase(engine);
