@@ -60,6 +60,21 @@ export default tseslint.config(
     },
   },
   {
+    // The web UI (web/, built by Vite, see docs/ui.md): the same strictness as src/, with its own tsconfig.
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    languageOptions: {
+      parserOptions: { project: 'web/tsconfig.json', tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: false, requireDefaultForNonUnion: false },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
     // The fences: a folder imports only the layers below it (`layers` above), and another folder only through
     // an index.ts. Tests and test-support may reach anywhere. src/shared/lint-fences.test.ts proves they bite.
     files: ['src/**/*.ts'],

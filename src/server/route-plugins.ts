@@ -12,6 +12,7 @@ import { auditRoutes } from './audit/audit-routes.js';
 import { corsRoutes } from './auth/install-cors.js';
 import { systemRoutes } from './system-routes.js';
 import { openApiRoutes } from './openapi-route.js';
+import { webUiRoutes } from './ui/index.js';
 import type { RoutePlugin } from './route-plugin.js';
 
 /**
@@ -33,4 +34,6 @@ export const routePlugins: readonly RoutePlugin[] = [
   mlflowAuthRoutes,
   artifactRoutes,
   openApiRoutes,
+  // The web UI's files at / and /assets/ (after every API route; it declares no other path).
+  webUiRoutes(),
 ];

@@ -105,6 +105,8 @@ describe('authentication on every route', () => {
     const expectedOpen = routes
       .filter((r) => publicRoutes.includes(r.url) && (r.method === 'GET' || r.method === 'HEAD'))
       .map((r) => `${r.method} ${r.url}`);
+    // Browser sign-in takes no credentials: it is how a browser gets them (src/server/api/session-routes.ts).
+    expectedOpen.push('POST /api/bosun/v1/session');
     expect(open.map((o) => o.replace(/ -> \d+$/, '')).sort()).toEqual(expectedOpen.sort());
     expect(publicRoutes).toEqual([
       '/health',
@@ -112,6 +114,9 @@ describe('authentication on every route', () => {
       '/api/bosun/v1/health',
       '/api/bosun/v1/version',
       openApiPath,
+      // The web UI's files (src/server/ui): they hold no data.
+      '/',
+      '/assets/*',
     ]);
   });
 

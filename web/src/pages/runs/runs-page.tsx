@@ -1,0 +1,120 @@
+import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { getExperiment } from '../../api/tracking';
+import { Empty, ErrorMessage } from '../../components/status';
+import { useAsync } from '../../components/use-async';
+import { hrefs } from '../../router/routes';
+import { useSetQuery } from '../../router/use-route';
+import { lifecycleViews } from '../experiments/experiment-query';
+import { ColumnPicker } from './column-picker';
+import { availableColumns, columnId, defaultColumns, type DataColumn } from './run-columns';
+import { RunsGrid } from './runs-grid';
+import { orderByOf, parseRunsQuery, runsQueryKeys, sortParam } from './runs-query';
+import { useRunPages } from './use-run-pages';
+
+/**
+ * The runs of one experiment (`#/experiments/<id>`): filter (MLflow's grammar, the server's error shown
+ * under the box), lifecycle, columns and sort, all in the URL; pages of 200 runs loaded as the grid scrolls.
+ */
+export function RunsPage({
+  experimentId,
+  query,
+}: {
+  experimentId: string;
+  query: URLSearchParams;
+}): ReactNode {
+  const setQuery = useSetQuery();
+  const state = parseRunsQuery(query);
+  const [experiment] = useAsync((signal) => getExperiment(experimentId, signal), [experimentId]);
+  const orderBy = orderByOf(state);
+  const pages = useRunPages({
+    experimentIds: [experimentId],
+    filter: state.filter,
+    orderBy,
+    viewType: lifecycleViews[state.lifecycle],
+  });
+  const [draft, setDraft] = useState(state.filter);
+  useEffect(() => setDraft(state.filter), [state.filter]);
+
+  const available = useMemo(() => availableColumns(pages.runs), [pages.runs]);
+  const columns: DataColumn[] = state.columns ?? defaultColumns(available);
+
+  const onFilter = (event: FormEvent): void => {
+    event.preventDefault();
+    setQuery({ [runsQueryKeys.filter]: draft.trim() });
+  };
+  const title = experiment.status === 'ok' ? experiment.value.name : `Experiment ${experimentId}`;
+
+  return (
+    <section aria-labelledby="runs-title" className="runs-page">
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <a href={hrefs.experiments()}>Experiments</a>
+      </nav>
+      <h1 id="runs-title">{title}</h1>
+      {experiment.status === 'error' && (
+        <ErrorMessage title="Could not load the experiment" message={experiment.message} />
+      )}
+      <div className="toolbar">
+        <form role="search" className="filter-form" onSubmit={onFilter}>
+          <label htmlFor="run-filter">Filter</label>
+          <input
+            id="run-filter"
+            className="mono"
+            type="search"
+            value={draft}
+            spellCheck={false}
+            placeholder="metrics.accuracy > 0.9 and params.model = 'tree'"
+            aria-describedby={pages.error !== undefined ? 'run-filter-error' : undefined}
+            aria-invalid={pages.error !== undefined && state.filter !== '' ? true : undefined}
+            onChange={(e) => setDraft(e.target.value)}
+          />
+          <button type="submit">Apply</button>
+        </form>
+        <label className="inline-label">
+          Show
+          <select
+            value={state.lifecycle}
+            onChange={(e) =>
+              setQuery({ [runsQueryKeys.lifecycle]: e.target.value === 'active' ? '' : e.target.value })
+            }
+          >
+            <option value="active">active runs</option>
+            <option value="deleted">deleted runs</option>
+            <option value="all">all runs</option>
+          </select>
+        </label>
+        <ColumnPicker
+          available={available}
+          chosen={columns}
+          onChange={(next) => setQuery({ [runsQueryKeys.columns]: next.map(columnId).join('\n') || '\n' })}
+        />
+      </div>
+      {pages.error !== undefined && (
+        <div id="run-filter-error">
+          <ErrorMessage title="The server refused the search" message={pages.error} />
+        </div>
+      )}
+      <p className="muted" role="status" aria-live="polite">
+        {pages.loading
+          ? 'Loading runs…'
+          : `${pages.runs.length} run${pages.runs.length === 1 ? '' : 's'} ${pages.hasMore ? 'loaded, more on the server (scroll to load)' : 'in all'}`}
+      </p>
+      {!pages.loading && pages.error === undefined && pages.runs.length === 0 && (
+        <Empty>
+          {state.filter === '' ? 'No runs in this experiment yet.' : 'No run matches this filter.'}
+        </Empty>
+      )}
+      {pages.runs.length > 0 && (
+        <RunsGrid
+          experimentId={experimentId}
+          runs={pages.runs}
+          columns={columns}
+          hasMore={pages.hasMore}
+          loadingMore={pages.loadingMore}
+          onNeedMore={pages.loadMore}
+          sort={state.sort}
+          onSort={(id, descending) => setQuery({ [runsQueryKeys.sort]: sortParam(id, descending) })}
+        />
+      )}
+    </section>
+  );
+}

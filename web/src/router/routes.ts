@@ -1,0 +1,81 @@
+/**
+ * Every page of the UI and the hash URL that opens it. The URLs the `mlflow` client prints after each run,
+ * `#/experiments/<id>` and `#/experiments/<id>/runs/<run_id>`, are routes here. A page's state (filter, sort,
+ * columns...) lives in the query part after the path, `#/experiments/1?filter=...`, so a URL is shareable.
+ * Adding a page: a member of `Route`, a branch in `parseRoute` and `routeHref`, and a case in app.tsx (the
+ * switch there is exhaustive, so the compiler points at it).
+ */
+export type Route =
+  | { page: 'experiments'; query: URLSearchParams }
+  | { page: 'runs'; experimentId: string; query: URLSearchParams }
+  | { page: 'run'; experimentId: string; runId: string; query: URLSearchParams }
+  | { page: 'not-found'; path: string };
+
+const segment = (s: string): string => encodeURIComponent(s);
+
+function decode(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The route of a location hash (`#/experiments/1?filter=x`); anything unknown is `not-found`. */
+export function parseRoute(hash: string): Route {
+  const raw = hash.replace(/^#/, '');
+  const questionMark = raw.indexOf('?');
+  const path = questionMark === -1 ? raw : raw.slice(0, questionMark);
+  const query = new URLSearchParams(questionMark === -1 ? '' : raw.slice(questionMark + 1));
+  const parts = path
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decode);
+  if (parts.some((p) => p === undefined)) return { page: 'not-found', path };
+  const [first, id, third, runId, ...rest] = parts as string[];
+  if (first === undefined) return { page: 'experiments', query };
+  if (first === 'experiments' && id === undefined) return { page: 'experiments', query };
+  if (first === 'experiments' && id !== undefined && third === undefined) {
+    return { page: 'runs', experimentId: id, query };
+  }
+  if (
+    first === 'experiments' &&
+    id !== undefined &&
+    third === 'runs' &&
+    runId !== undefined &&
+    rest.length === 0
+  ) {
+    return { page: 'run', experimentId: id, runId, query };
+  }
+  return { page: 'not-found', path };
+}
+
+/** The href (`#/...`) of a route; a query with no entries adds nothing. */
+export function routeHref(route: Route): string {
+  const withQuery = (path: string, query: URLSearchParams): string => {
+    const q = query.toString();
+    return q === '' ? `#${path}` : `#${path}?${q}`;
+  };
+  switch (route.page) {
+    case 'experiments':
+      return withQuery('/experiments', route.query);
+    case 'runs':
+      return withQuery(`/experiments/${segment(route.experimentId)}`, route.query);
+    case 'run':
+      return withQuery(
+        `/experiments/${segment(route.experimentId)}/runs/${segment(route.runId)}`,
+        route.query,
+      );
+    case 'not-found':
+      return `#${route.path}`;
+  }
+}
+
+/** Shorthands for links. */
+export const hrefs = {
+  experiments: (): string => routeHref({ page: 'experiments', query: new URLSearchParams() }),
+  experiment: (experimentId: string): string =>
+    routeHref({ page: 'runs', experimentId, query: new URLSearchParams() }),
+  run: (experimentId: string, runId: string): string =>
+    routeHref({ page: 'run', experimentId, runId, query: new URLSearchParams() }),
+};
