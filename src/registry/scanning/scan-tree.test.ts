@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalArtifactStore } from '../../artifacts/index.js';
 import { fixture, fixtureDir } from './test-support/fixtures.js';
+import { dangerousGlobals, mlflowModels, putScanTree } from './test-support/scan-tree-files.js';
 import { classifyGlobal, scanArtifactTree, scanFiles, type ScanInputFile } from './index.js';
 
 async function* filesUnder(dir: string): AsyncGenerator<ScanInputFile> {
@@ -23,22 +24,12 @@ describe('scanArtifactTree over a LocalArtifactStore', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'bosun-scan-tree-'));
     store = new LocalArtifactStore(join(dir, 'root'));
-    const base = fixtureDir();
-    // the real mlflow client's sklearn models (skops by default, and cloudpickle)
-    for (const model of ['mlflow_model', 'mlflow_model_cloudpickle']) {
-      for (const name of await readdir(join(base, model))) {
-        await store.put(`1/run/artifacts/${model}/${name}`, await readFile(join(base, model, name)));
-      }
-    }
-    await store.put('1/bad/artifacts/model/MLmodel', Buffer.from('flavors: {}\n'));
-    await store.put('1/bad/artifacts/model/data/model.pkl', fixture('raw/subprocess_popen.p4.pkl'));
-    await store.put('1/bad/artifacts/model/data/weights.safetensors', fixture('data/model.safetensors'));
-    await store.put('1/bad/artifacts/model/extra.pt', fixture('torchzip/runpy_run_code.pt'));
+    await putScanTree(store);
   });
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
   it('a scikit-learn model saved by the real mlflow client scans clean (skops and cloudpickle)', async () => {
-    for (const model of ['mlflow_model', 'mlflow_model_cloudpickle']) {
+    for (const model of mlflowModels) {
       const v = await scanArtifactTree(store, `1/run/artifacts/${model}`);
       expect(v.status, JSON.stringify(v)).toBe('clean');
       expect(v.scannedFiles).toBeGreaterThan(0);
@@ -49,10 +40,7 @@ describe('scanArtifactTree over a LocalArtifactStore', () => {
   it('walks folders recursively and names files relative to the root', async () => {
     const v = await scanArtifactTree(store, '1/bad/artifacts/model/');
     expect(v.status).toBe('unsafe');
-    const hits = v.findings
-      .filter((f) => f.kind === 'dangerous-global')
-      .map((f) => `${f.file} ${f.module}.${f.name}`);
-    expect(hits.sort()).toEqual([
+    expect(dangerousGlobals(v)).toEqual([
       'data/model.pkl subprocess.Popen',
       'extra.pt!archive/data.pkl runpy._run_code',
     ]);
