@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, testEngines, type TestDatabase } from '../db/test-support/test-databases.js';
+import { describe, expect, it } from 'vitest';
+import { testEngines } from '../db/test-support/test-databases.js';
 import { BosunError } from '../shared/errors.js';
-import { createTrackingService } from './tracking-service.js';
-import type { TrackingService } from './tracking-service-contract.js';
+import { trackingExperiment } from './test-support/tracking-experiment.js';
 import type { Metric } from './types.js';
 
 async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
@@ -27,18 +26,10 @@ const onDataset = (key: string, value: number, modelId: string, name: string, di
 
 // MLflow 3's logged models, as MLflow's own server treats them (issue 10, finding 2).
 describe.each(testEngines)('logged models on %s', (engine) => {
-  let database: TestDatabase;
-  let tracking: TrackingService;
-  let experimentId: string;
-
-  beforeAll(async () => {
-    database = await openTestDatabase(engine);
-    tracking = createTrackingService({ handle: database.handle, defaultArtifactRoot: 'mlflow-artifacts:/' });
-    experimentId = await tracking.createExperiment({ name: 'logged-models' });
-  });
-  afterAll(async () => database.dispose());
+  const fixture = trackingExperiment(engine, 'logged-models');
 
   it('records a source run id it does not know (MLflow checks no run)', async () => {
+    const { tracking, experimentId } = fixture;
     const model = await tracking.createLoggedModel({ experimentId, name: 'm', sourceRunId: '123' });
     expect(model.sourceRunId).toBe('123');
     expect((await tracking.getLoggedModel(model.modelId)).sourceRunId).toBe('123');
@@ -49,6 +40,7 @@ describe.each(testEngines)('logged models on %s', (engine) => {
   });
 
   it('hides a deleted model from get (unless deleted ones are asked for) and from search', async () => {
+    const { tracking, experimentId } = fixture;
     const model = await tracking.createLoggedModel({ experimentId, name: 'to-delete' });
     await tracking.deleteLoggedModel(model.modelId);
     expect(await failure(tracking.getLoggedModel(model.modelId))).toEqual({
@@ -69,6 +61,7 @@ describe.each(testEngines)('logged models on %s', (engine) => {
   });
 
   it('searches by datasets: a model matches when it has a metric on one of them', async () => {
+    const { tracking } = fixture;
     const exp = await tracking.createExperiment({ name: 'by-dataset' });
     const run = await tracking.createRun({ experimentId: exp });
     const runId = run.info.runId;

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, testEngines, type TestDatabase } from '../db/test-support/test-databases.js';
+import { describe, expect, it } from 'vitest';
+import { testEngines } from '../db/test-support/test-databases.js';
 import { BosunError } from '../shared/errors.js';
-import { createTrackingService } from './tracking-service.js';
-import type { TrackingService } from './tracking-service-contract.js';
+import { trackingExperiment } from './test-support/tracking-experiment.js';
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -16,18 +15,10 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 
 // `runs/log-inputs {models: [{model_id}]}`: the logged models a run used (MLflow 3's `inputs.model_inputs`).
 describe.each(testEngines)('run model inputs on %s', (engine) => {
-  let database: TestDatabase;
-  let tracking: TrackingService;
-  let experimentId: string;
-
-  beforeAll(async () => {
-    database = await openTestDatabase(engine);
-    tracking = createTrackingService({ handle: database.handle, defaultArtifactRoot: 'mlflow-artifacts:/' });
-    experimentId = await tracking.createExperiment({ name: 'model-inputs' });
-  });
-  afterAll(async () => database.dispose());
+  const fixture = trackingExperiment(engine, 'model-inputs');
 
   it('stores the models a run used and returns them with the run, once each, in logging order', async () => {
+    const { tracking, experimentId } = fixture;
     const run = await tracking.createRun({ experimentId });
     const runId = run.info.runId;
     const first = await tracking.createLoggedModel({ experimentId, name: 'first' });
@@ -59,6 +50,7 @@ describe.each(testEngines)('run model inputs on %s', (engine) => {
   });
 
   it('records a model id it does not know, as MLflow does, and keeps runs apart', async () => {
+    const { tracking, experimentId } = fixture;
     const a = await tracking.createRun({ experimentId });
     const b = await tracking.createRun({ experimentId });
     await tracking.logInputs(a.info.runId, { models: [{ modelId: 'm-unknown' }] });
@@ -67,6 +59,7 @@ describe.each(testEngines)('run model inputs on %s', (engine) => {
   });
 
   it('refuses malformed model ids and inputs to finished-and-deleted runs', async () => {
+    const { tracking, experimentId } = fixture;
     const run = await tracking.createRun({ experimentId });
     expect(await codeOf(tracking.logInputs(run.info.runId, { models: [{ modelId: 'm/../x' }] }))).toBe(
       'INVALID_PARAMETER_VALUE',
