@@ -10,6 +10,8 @@ export interface CliIo {
   /** Environment to read the tracking URI and credentials from; `process.env` when absent. */
   env?: NodeJS.ProcessEnv;
   fetch?: FetchFn;
+  /** Whether stderr is a terminal (progress is then redrawn in place); false when absent. */
+  stderrIsTty?: boolean;
 }
 
 /** Options every client command accepts. */

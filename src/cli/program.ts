@@ -7,6 +7,7 @@ import { auditCommand } from './audit-command.js';
 import { driftCommand } from './drift-command.js';
 import { eventsCommand } from './events-command.js';
 import { experimentsCommand } from './experiments-command.js';
+import { importCommand } from './import-command.js';
 import { modelsCommand } from './models-command.js';
 import { permissionsCommand } from './permissions-command.js';
 import { pipelineCommand } from './pipeline-command.js';
@@ -51,6 +52,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(permissionsCommand(io));
   program.addCommand(driftCommand(io));
   program.addCommand(pipelineCommand(io));
+  program.addCommand(importCommand(io));
   configureTree(program, io);
   return program;
 }

@@ -13,6 +13,7 @@ import { eventOutboxMigration } from './migrations/0010-event-outbox.js';
 import { modelVersionLocationMigration } from './migrations/0011-model-version-location.js';
 import { runModelInputsMigration } from './migrations/0012-run-model-inputs.js';
 import { pipelinesMigration } from './migrations/0013-pipelines.js';
+import { sessionsMigration } from './migrations/0016-sessions.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
@@ -31,6 +32,7 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0011-model-version-location': modelVersionLocationMigration(handle),
       '0012-run-model-inputs': runModelInputsMigration(),
       '0013-pipelines': pipelinesMigration(),
+      '0016-sessions': sessionsMigration(handle),
     }),
   };
 }

@@ -27,6 +27,7 @@ import {
 import { AuditLog } from '../security/audit/index.js';
 import { SqlPermissionService } from '../security/permissions/index.js';
 import { SecretStore } from '../security/secrets/index.js';
+import { SessionService } from '../security/sessions/index.js';
 import { UserService } from '../security/users/index.js';
 import type { Clock, ServerConfig } from '../shared/index.js';
 import { createTrackingService, type TrackingService } from '../tracking/index.js';
@@ -177,6 +178,7 @@ async function buildPlatform(
     webhooks,
     webhookTargets,
     users: new UserService({ handle: database }),
+    sessions: new SessionService({ handle: database, ...clock }),
     permissions: new SqlPermissionService({ handle: database, defaultPermission: config.defaultPermission }),
     auditLog: new AuditLog(),
     secrets,

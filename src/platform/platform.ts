@@ -10,6 +10,7 @@ import type { WebhookService, WebhookTargetPolicy } from '../registry/webhooks/i
 import type { AuditLog } from '../security/audit/index.js';
 import type { PermissionService } from '../security/permissions/index.js';
 import type { SecretStore } from '../security/secrets/index.js';
+import type { SessionService } from '../security/sessions/index.js';
 import type { UserService } from '../security/users/index.js';
 import type { ServerConfig } from '../shared/index.js';
 import type { TrackingService } from '../tracking/index.js';
@@ -46,6 +47,8 @@ export interface PlatformServices {
   webhooks: WebhookService;
   webhookTargets: WebhookTargetPolicy;
   users: UserService;
+  /** Browser sign-in sessions (the `bosun_session` cookie), kept in the database. */
+  sessions: SessionService;
   permissions: PermissionService;
   auditLog: AuditLog;
   secrets: SecretsState;

@@ -7,6 +7,7 @@ import { governanceRoutes } from './api/governance-routes.js';
 import { lineageRoutes } from './api/lineage-routes.js';
 import { secretRoutes } from './api/secret-routes.js';
 import { userRoutes } from './api/user-routes.js';
+import { sessionRoutes } from './api/session-routes.js';
 import { importRoutes } from './api/import-routes.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { corsRoutes } from './auth/install-cors.js';
@@ -30,6 +31,7 @@ export const routePlugins: readonly RoutePlugin[] = [
   auditRoutes,
   secretRoutes,
   userRoutes,
+  sessionRoutes,
   importRoutes,
   mlflowAuthRoutes,
   artifactRoutes,

@@ -397,6 +397,8 @@ describe('the route policy table', () => {
         'GET /health',
         'GET /version',
         'OPTIONS *',
+        // Browser sign-in (src/server/api/session-routes.ts): how a browser gets credentials.
+        'POST /api/bosun/v1/session',
         // The web UI's files (src/server/ui): they hold no data.
         'GET /',
         'GET /assets/*',

@@ -1,0 +1,41 @@
+import { BosunClientError } from '../client/index.js';
+import type { ImportProgress } from './import-progress.js';
+import type { ImportReport } from './import-report.js';
+import type { MlflowSource } from './import-source.js';
+import type { ImportState } from './import-state.js';
+import type { BosunTarget } from './import-target.js';
+
+/** Choices of one `bosun import`. */
+export interface ImportOptions {
+  /** Runs copied at the same time (each run's own writes stay in order). */
+  parallel: number;
+  /** False with `--skip-artifacts`. */
+  artifacts: boolean;
+}
+
+/** What every step of an import works with. */
+export interface ImportContext {
+  source: MlflowSource;
+  target: BosunTarget;
+  state: ImportState;
+  report: ImportReport;
+  progress: ImportProgress;
+  options: ImportOptions;
+}
+
+/**
+ * Failures that stop the whole import rather than one item: a server that cannot be reached or is overloaded
+ * (after the client's retries) or credentials refused. Anything else
+ * (a value the target refuses, a file the source cannot read) is about one item: it is reported as skipped, the
+ * item is not marked done, and the import goes on.
+ */
+export function isFatal(error: unknown): boolean {
+  if (!(error instanceof BosunClientError)) return true;
+  if (error.status === 0 || error.status === 401 || error.status === 403) return true;
+  return error.status === 429 || error.status === 502 || error.status === 503 || error.status === 504;
+}
+
+/** The message of a failure, for the report. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
