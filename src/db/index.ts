@@ -16,4 +16,5 @@ export type { ResourcePermissionsTable } from './schema-permissions.js';
 export type { ModelVersionsTable, RegisteredModelsTable } from './schema-registry.js';
 export type { SecretsTable, SecretTables, SecretVersionsTable } from './schema-secrets.js';
 export type { ApiTokensTable, UsersTable, UserTables } from './schema-users.js';
+export type { SessionsTable, SessionTables } from './schema-sessions.js';
 export type { ExperimentsTable, LoggedModelsTable, RunsTable } from './schema.js';

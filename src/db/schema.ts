@@ -3,6 +3,7 @@ import type { AuditTables } from './schema-audit.js';
 import type { EventTables } from './schema-events.js';
 import type { SecretTables } from './schema-secrets.js';
 import type { UserTables } from './schema-users.js';
+import type { SessionTables } from './schema-sessions.js';
 import type { PermissionTables } from './schema-permissions.js';
 import type { GovernanceTables } from './schema-governance.js';
 import type { RegistryTables } from './schema-registry.js';
@@ -158,6 +159,7 @@ export interface Database
     SecretTables,
     AuditTables,
     UserTables,
+    SessionTables,
     PermissionTables {}
 
 export type Count = ColumnType<number | string | bigint, never, never>;

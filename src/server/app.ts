@@ -94,6 +94,7 @@ export async function buildApp(services: PlatformServices, options: AppOptions =
   installSecurity(app, {
     config,
     users: services.users,
+    sessions: services.sessions,
     policies,
     ...(options.onAuthFailure ? { onAuthFailure: options.onAuthFailure } : {}),
   });

@@ -3,6 +3,7 @@ export {
   installSecurity,
   parseAuthorization,
   registeredRoutes,
+  sendUnauthenticated,
   type AuthFailure,
   type RouteEntry,
   type SecurityOptions,
@@ -11,3 +12,10 @@ export { allowedHostEntries, isHostAllowed, parseHostHeader } from './host-allow
 export { checkExposure, enableAuthHelp, isLoopbackHost } from './exposure.js';
 export { prepareUsers, type StartNotice } from './bootstrap.js';
 export type { AuthMethod } from './request-user.js';
+export {
+  cameOverTls,
+  clearedSessionCookie,
+  readSessionCookie,
+  sessionCookie,
+  sessionCookieName,
+} from './session-cookie.js';

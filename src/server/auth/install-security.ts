@@ -5,17 +5,22 @@ import {
   type User,
   type UserService,
 } from '../../security/users/index.js';
+import type { SessionRefusal, SessionService } from '../../security/sessions/index.js';
 import type { ServerConfig } from '../../shared/index.js';
 import type { TypedApp } from '../typed-app.js';
 import type { RoutePolicies } from '../authz/route-policies.js';
 import { allowedHostEntries, isHostAllowed } from './host-allowlist.js';
 import type { AuthMethod } from './request-user.js';
+import { clearedSessionCookie, cameOverTls, readSessionCookie, showsSameOrigin } from './session-cookie.js';
 import './request-user.js';
 
 export interface AuthFailure {
   request: FastifyRequest;
-  /** Why, for the audit log only: `missing_credentials`, `malformed_header` or a UserService reason. */
-  reason: AuthenticationFailureReason | 'missing_credentials' | 'malformed_header';
+  /**
+   * Why, for the audit log only: `missing_credentials`, `malformed_header`, a UserService reason or a
+   * SessionService one (the `bosun_session` cookie).
+   */
+  reason: AuthenticationFailureReason | SessionRefusal | 'missing_credentials' | 'malformed_header';
   /** The username a Basic attempt named (never the password). */
   username?: string;
 }
@@ -25,6 +30,8 @@ export interface SecurityOptions {
     Partial<Pick<ServerConfig, 'corsOrigins'>>;
   /** Who may sign in (consulted only when `config.authEnabled`). */
   users: UserService;
+  /** Browser sessions: without it the `bosun_session` cookie signs nobody in. */
+  sessions?: Pick<SessionService, 'check'>;
   /** The routes' policies: those declared `public` are served without credentials. */
   policies: Pick<RoutePolicies, 'isPublic'>;
   /** Called on every failed sign-in (for the audit log). Must not throw. */
@@ -48,12 +55,27 @@ const unauthenticatedBody = {
   message: 'Authentication required: invalid or missing credentials.',
 };
 
-function sendUnauthenticated(reply: FastifyReply): FastifyReply {
+/**
+ * The 401 answer. Scripts of a web page (`Sec-Fetch-Dest: empty`) and requests that came with the session
+ * cookie get it without the `WWW-Authenticate: Basic` challenge, which would make the browser pop up its own
+ * password dialog over the sign-in page; a stale session cookie is cleared.
+ */
+export function sendUnauthenticated(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const withCookie = readSessionCookie(request.headers.cookie) !== undefined;
+  if (!withCookie && request.headers['sec-fetch-dest'] !== 'empty') {
+    reply.header('www-authenticate', 'Basic realm="bosun"');
+  }
+  if (withCookie && request.headers.authorization === undefined) {
+    reply.header('set-cookie', clearedSessionCookie(cameOverTls(request)));
+  }
+  return reply.code(401).type('application/json; charset=utf-8').send(unauthenticatedBody);
+}
+
+function sendCrossSite(reply: FastifyReply, message: string): FastifyReply {
   return reply
-    .code(401)
-    .header('www-authenticate', 'Basic realm="bosun"')
+    .code(403)
     .type('application/json; charset=utf-8')
-    .send(unauthenticatedBody);
+    .send({ error_code: 'PERMISSION_DENIED', message });
 }
 
 type Credentials =
@@ -109,8 +131,8 @@ export function isCrossSiteWrite(
 
 /**
  * The HTTP security layer, installed before any route: security headers on every response, the Host-header
- * allowlist (against DNS rebinding) on every request, and — when auth is on — HTTP Basic / Bearer
- * authentication on every route but the public ones (declared `public` by their route plugin), with the user attached as `request.user`. CORS headers are
+ * allowlist (against DNS rebinding) and the cross-site write refusal (CSRF) on every request, and — when auth
+ * is on — HTTP Basic / Bearer / session-cookie authentication on every route but the public ones (declared `public` by their route plugin), with the user attached as `request.user`. CORS headers are
  * sent only for the origins of `config.corsOrigins` (see `installCors`). Example: `installSecurity(app, { config, users, policies })`.
  */
 export function installSecurity(app: TypedApp, options: SecurityOptions): void {
@@ -136,11 +158,10 @@ export function installSecurity(app: TypedApp, options: SecurityOptions): void {
       });
     }
     if (isCrossSiteWrite(request, config.allowedHosts, config.corsOrigins)) {
-      return reply.code(403).type('application/json; charset=utf-8').send({
-        error_code: 'PERMISSION_DENIED',
-        message:
-          'Cross-site request refused: its Origin is not this server. Add the name clients use to BOSUN_ALLOWED_HOSTS.',
-      });
+      return sendCrossSite(
+        reply,
+        'Cross-site request refused: its Origin is not this server. Add the name clients use to BOSUN_ALLOWED_HOSTS.',
+      );
     }
     if (!config.authEnabled) return;
     const pattern = request.routeOptions.url;
@@ -148,8 +169,25 @@ export function installSecurity(app: TypedApp, options: SecurityOptions): void {
     const credentials = parseAuthorization(request.headers.authorization);
     const fail = (reason: AuthFailure['reason'], username?: string): FastifyReply => {
       options.onAuthFailure?.({ request, reason, ...(username !== undefined ? { username } : {}) });
-      return sendUnauthenticated(reply);
+      return sendUnauthenticated(request, reply);
     };
+    const cookie = credentials.kind === 'missing' ? readSessionCookie(request.headers.cookie) : undefined;
+    if (cookie !== undefined && options.sessions) {
+      // Browsers send the cookie with any request to this site: a write must show it comes from its pages.
+      if (!safeMethods.has(request.method) && !showsSameOrigin(request)) {
+        return sendCrossSite(
+          reply,
+          'Cross-site request refused: a request signed in by the session cookie must come from a page of this ' +
+            'server (the browser sends Origin). Other clients sign in with a password or an API token.',
+        );
+      }
+      const check = await options.sessions.check(cookie);
+      if (check.status === 'refused') return fail(check.reason);
+      request.user = check.user;
+      request.authMethod = 'session';
+      request.signInSession = check.session;
+      return;
+    }
     if (credentials.kind === 'missing') return fail('missing_credentials');
     if (credentials.kind === 'malformed') return fail('malformed_header');
     let user: User;

@@ -1,7 +1,8 @@
+import type { Session } from '../../security/sessions/index.js';
 import type { User } from '../../security/users/index.js';
 
-/** How the caller proved who they are. */
-export type AuthMethod = 'basic' | 'bearer';
+/** How the caller proved who they are: HTTP Basic, an API token, or the browser's session cookie. */
+export type AuthMethod = 'basic' | 'bearer' | 'session';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -9,5 +10,7 @@ declare module 'fastify' {
     user?: User;
     /** How `user` signed in. */
     authMethod?: AuthMethod;
+    /** The browser session `user` signed in with, when `authMethod` is `session`. */
+    signInSession?: Session;
   }
 }
