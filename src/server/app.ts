@@ -122,6 +122,7 @@ export async function buildApp(services: PlatformServices, options: AppOptions =
             documentErrorResponses(doc.openapiObject, {
               authEnabled: config.authEnabled,
               publicRoutes: policies.publicRoutes,
+              publicOperations: policies.publicRouteKeys,
             }),
           )
         : doc.swaggerObject,

@@ -28,6 +28,12 @@ export interface ErrorResponseOptions {
   authEnabled: boolean;
   /** Route URLs anyone may call with GET or HEAD, e.g. `['/health']` (install-security's `publicRoutes`). */
   publicRoutes: readonly string[];
+  /**
+   * Other operations that need no credentials, as `"<METHOD> <route>"` (the route policies' `publicRouteKeys`,
+   * e.g. `POST /api/bosun/v1/session`): documented without a security requirement, but with their 401/403, which
+   * they answer themselves (a wrong password, a cross-site request).
+   */
+  publicOperations?: readonly string[];
 }
 
 /** The name of the error body in `components.schemas`. */
@@ -147,7 +153,11 @@ export function documentErrorResponses<T extends object>(document: T, options: E
           responses[String(status)] ??= errorResponse(status);
         }
         if (options.authEnabled) {
-          const isPublic = (method === 'get' || method === 'head') && options.publicRoutes.includes(url);
+          const isPublic =
+            ((method === 'get' || method === 'head') && options.publicRoutes.includes(url)) ||
+            (options.publicOperations ?? []).includes(
+              `${method.toUpperCase()} ${url.replace(/\{([^}]+)\}/g, ':$1')}`,
+            );
           operation.security = isPublic ? [] : [{ [basicScheme]: [] }, { [bearerScheme]: [] }];
         }
         if (Array.isArray(operation.parameters)) {

@@ -409,6 +409,30 @@ describe.each(testEngines)('browser sign-in on %s', (engine) => {
     expect(JSON.stringify(everything.json)).not.toContain('Wrong-Password-For-Alice-1');
   });
 
+  it('documents the session routes in the OpenAPI document, sign-in without a security requirement', async () => {
+    type Operation = { security?: unknown[]; responses: Record<string, unknown> };
+    const doc = await send(server, 'GET', '/api/bosun/v1/openapi.json');
+    const paths = doc.json.paths as Record<string, Record<string, Operation>>;
+    const signInOp = paths['/api/bosun/v1/session']?.post;
+    expect(signInOp?.security).toEqual([]);
+    expect(Object.keys(signInOp?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '400', '401', '403', '415']),
+    );
+    expect(JSON.stringify(signInOp?.responses['200'])).toContain('capabilities');
+    for (const [path, method] of [
+      ['/api/bosun/v1/session', 'get'],
+      ['/api/bosun/v1/session', 'delete'],
+      ['/api/bosun/v1/users/{username}/sessions', 'get'],
+      ['/api/bosun/v1/users/{username}/sessions', 'delete'],
+      ['/api/bosun/v1/users/{username}/sessions/{session_id}', 'delete'],
+    ] as const) {
+      expect(paths[path]?.[method]?.security, `${method} ${path}`).toEqual([
+        { basicAuth: [] },
+        { bearerAuth: [] },
+      ]);
+    }
+  });
+
   it('a session begun on one server is good on another server of the same database, and ends on both', async () => {
     const cookie = cookieOf(await signIn('alice', alicePassword));
     const elsewhere = { cookie, origin: second.address };
