@@ -17,13 +17,35 @@ const layers = {
   events: ['shared', 'db', 'search', 'security'],
   tracking: ['shared', 'db', 'search', 'artifacts', 'security'],
   registry: ['shared', 'db', 'search', 'artifacts', 'security', 'events', 'tracking'],
-  // Statistics, profiles, monitors and alerts; the statistics (monitoring/stats) need only shared.
-  monitoring: ['shared'],
+  // Statistics, profiles, monitors and alerts; the statistics (monitoring/stats) need only shared, the monitors
+  // (monitoring/service) store in db, record events and resolve registered models and aliases.
+  monitoring: ['shared', 'db', 'search', 'artifacts', 'security', 'events', 'tracking', 'registry'],
   // The pipeline document, its checks, DAG and DSL; the executor will lean on the layers listed here.
   pipelines: ['shared', 'db', 'search', 'artifacts', 'security', 'events', 'tracking', 'registry'],
-  platform: ['shared', 'db', 'search', 'artifacts', 'security', 'events', 'tracking', 'registry'],
+  platform: [
+    'shared',
+    'db',
+    'search',
+    'artifacts',
+    'security',
+    'events',
+    'tracking',
+    'registry',
+    'monitoring',
+  ],
   client: ['shared'],
-  server: ['shared', 'db', 'search', 'artifacts', 'security', 'events', 'tracking', 'registry', 'platform'],
+  server: [
+    'shared',
+    'db',
+    'search',
+    'artifacts',
+    'security',
+    'events',
+    'tracking',
+    'registry',
+    'monitoring',
+    'platform',
+  ],
   cli: [
     'shared',
     'db',

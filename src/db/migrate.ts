@@ -14,6 +14,7 @@ import { modelVersionLocationMigration } from './migrations/0011-model-version-l
 import { runModelInputsMigration } from './migrations/0012-run-model-inputs.js';
 import { pipelinesMigration } from './migrations/0013-pipelines.js';
 import { sessionsMigration } from './migrations/0016-sessions.js';
+import { monitoringMigration } from './migrations/0014-monitoring.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
@@ -33,6 +34,7 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0012-run-model-inputs': runModelInputsMigration(),
       '0013-pipelines': pipelinesMigration(),
       '0016-sessions': sessionsMigration(handle),
+      '0014-monitoring': monitoringMigration(handle),
     }),
   };
 }

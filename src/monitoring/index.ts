@@ -1,6 +1,7 @@
 /**
- * Monitoring: drift statistics now; profiles, monitors and alerts next (issue 13). Other folders import from here
- * only.
+ * Monitoring (issue 13): drift statistics, file readers and drift reports; reference profiles, prediction logging,
+ * monitors and alerts (service/, alerts/, store/); Prometheus text rendering (metrics/). Other folders import from
+ * here only.
  *
  * @example
  * import { ks2Samp, sortSample } from '../monitoring/index.js';
@@ -10,3 +11,6 @@
 export * from './stats/index.js';
 export * from './files/index.js';
 export * from './report/index.js';
+export * from './service/index.js';
+export * from './alerts/index.js';
+export * from './metrics/index.js';

@@ -17,6 +17,7 @@ import {
   findVersionsUsingLocalPath,
 } from '../registry/index.js';
 import { createLineageService } from '../registry/lineage/index.js';
+import { MonitoringService } from '../monitoring/index.js';
 import {
   HttpWebhookTransport,
   WebhookDispatcher,
@@ -174,6 +175,7 @@ async function buildPlatform(
     registry,
     governance,
     lineage: createLineageService({ db: database.db, tracking, registry }),
+    monitoring: new MonitoringService({ handle: database, registry, events: outbox, ...clock }),
     events: { outbox, registry: registryEvents },
     webhooks,
     webhookTargets,

@@ -1,5 +1,6 @@
 import { registryEventSubjects, type RegistryEvents } from '../registry/events/index.js';
 import { EventTypes, type SubjectKinds } from '../events/index.js';
+import { monitoringEventSubjects, type MonitoringEvents } from '../monitoring/index.js';
 
 /**
  * Every event type of the platform: the union of the domains' catalogues, each declared in its own folder. A
@@ -7,10 +8,11 @@ import { EventTypes, type SubjectKinds } from '../events/index.js';
  * compiler then refuses a platform list that misses one of its types. Event type names are prefixed by what
  * they are about (`model_version.`, `pipeline_run.`...), so domains do not collide.
  */
-export type PlatformEvents = RegistryEvents;
+export type PlatformEvents = RegistryEvents & MonitoringEvents;
 
 const platformSubjects: SubjectKinds<PlatformEvents> = {
   ...registryEventSubjects,
+  ...monitoringEventSubjects,
 };
 
 /** The platform's event types at run time: what the production outbox accepts. */

@@ -12,6 +12,8 @@ import { importRoutes } from './api/import-routes.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { corsRoutes } from './auth/install-cors.js';
 import { systemRoutes } from './system-routes.js';
+import { metricsRoutes } from './api/metrics-routes.js';
+import { monitoringRoutes } from './api/monitoring-routes.js';
 import { openApiRoutes } from './openapi-route.js';
 import { webUiRoutes } from './ui/index.js';
 import type { RoutePlugin } from './route-plugin.js';
@@ -22,12 +24,15 @@ import type { RoutePlugin } from './route-plugin.js';
  */
 export const routePlugins: readonly RoutePlugin[] = [
   corsRoutes,
+  // Early: its hook counts the requests of every route registered after it.
+  metricsRoutes,
   systemRoutes,
   mlflowTrackingRoutes,
   mlflowRegistryRoutes,
   registryEventRoutes,
   governanceRoutes,
   lineageRoutes,
+  monitoringRoutes,
   auditRoutes,
   secretRoutes,
   userRoutes,

@@ -1,0 +1,13 @@
+/** Reference datasets, prediction logging, monitors, their results and alerts (issue 13). */
+export {
+  MonitoringService,
+  type MonitoringServiceOptions,
+  type MonitorStatus,
+  type PredictionCounts,
+} from './monitoring-service.js';
+export { MAX_WINDOW_ROWS } from './monitor-runner.js';
+export { MAX_WINDOW_MS } from './monitor-config.js';
+export { evaluateWindow, type WindowEvaluation, type WindowRow } from './window-evaluation.js';
+export { classificationMetrics, regressionMetrics, performanceMetrics } from './performance-metrics.js';
+export { profileColumns, columnTypes, toColumns } from './reference-profile.js';
+export * from './monitoring-types.js';

@@ -1,0 +1,166 @@
+import {
+  BOSUN_PRESET,
+  EVIDENTLY_PRESET,
+  datasetDrift,
+  isMissing,
+  type ColumnType,
+  type ColumnValue,
+} from '../stats/index.js';
+import type { Breaches } from '../alerts/alert-decision.js';
+import { performanceMetrics, type LabelledPair } from './performance-metrics.js';
+import {
+  PERFORMANCE_DIRECTION,
+  type ColumnDriftSummary,
+  type FeatureValue,
+  type MonitorConfig,
+  type PerformanceMetric,
+  type ReferenceColumn,
+  type ResultStatus,
+  type TargetValue,
+  type WindowDrift,
+  type WindowPerformance,
+} from './monitoring-types.js';
+
+/** One logged inference of the window. */
+export interface WindowRow {
+  readonly features: Readonly<Record<string, FeatureValue>>;
+  readonly prediction: TargetValue;
+  readonly label: TargetValue | null;
+}
+
+export interface WindowEvaluationInput {
+  readonly referenceColumns: readonly ReferenceColumn[];
+  readonly referenceData: Readonly<Record<string, readonly ColumnValue[]>>;
+  /** The columns to compare (null: every reference column). */
+  readonly columns: readonly string[] | null;
+  readonly rows: readonly WindowRow[];
+  readonly config: MonitorConfig;
+}
+
+export interface WindowEvaluation {
+  readonly status: ResultStatus;
+  readonly breaches: Breaches;
+  readonly drift: WindowDrift | null;
+  readonly performance: WindowPerformance | null;
+  readonly labelledRows: number;
+}
+
+function windowDrift(input: WindowEvaluationInput): WindowDrift | null {
+  const selected = input.columns
+    ? input.referenceColumns.filter((c) => input.columns!.includes(c.name))
+    : input.referenceColumns;
+  const skipped: ColumnDriftSummary[] = [];
+  const reference: Record<string, readonly ColumnValue[]> = {};
+  const current: Record<string, ColumnValue[]> = {};
+  const types: Record<string, ColumnType> = {};
+  for (const { name, type } of selected) {
+    const values = input.rows.map((r) => r.features[name] ?? null);
+    const refValues = input.referenceData[name] ?? [];
+    const empty = values.every(isMissing) ? 'window' : refValues.every(isMissing) ? 'reference' : undefined;
+    if (empty !== undefined) {
+      skipped.push({
+        column: name,
+        type,
+        status: 'skipped',
+        method: null,
+        score: null,
+        threshold: null,
+        driftDetected: false,
+        reason: `no non-missing values in the ${empty}`,
+      });
+      continue;
+    }
+    reference[name] = refValues;
+    current[name] = values;
+    types[name] = type;
+  }
+  if (Object.keys(reference).length === 0) return null;
+  const preset = input.config.preset === 'bosun' ? BOSUN_PRESET : EVIDENTLY_PRESET;
+  const report = datasetDrift(reference, current, {
+    preset,
+    columnTypes: types,
+    thresholdByColumn: input.config.columnThresholds,
+    ...(input.config.driftShare !== null ? { driftShare: input.config.driftShare } : {}),
+  });
+  const tested: ColumnDriftSummary[] = report.columns.map((c) =>
+    c.status === 'tested'
+      ? {
+          column: c.column,
+          type: c.type,
+          status: 'tested',
+          method: c.method,
+          score: c.adjustedPValue ?? c.score,
+          threshold: c.threshold,
+          driftDetected: c.driftDetected,
+          reason: null,
+        }
+      : {
+          column: c.column,
+          type: c.type,
+          status: 'skipped',
+          method: null,
+          score: null,
+          threshold: null,
+          driftDetected: false,
+          reason: c.reason,
+        },
+  );
+  return {
+    preset: report.preset,
+    testedColumns: report.testedColumns,
+    driftedColumns: report.driftedColumns,
+    driftShare: report.driftShare,
+    driftShareThreshold: report.driftShareThreshold,
+    datasetDrift: report.datasetDrift,
+    columns: [...tested, ...skipped],
+  };
+}
+
+function windowPerformance(
+  input: WindowEvaluationInput,
+  pairs: readonly LabelledPair[],
+): WindowPerformance | null {
+  const task = input.config.task;
+  if (task === null) return null;
+  const computed = performanceMetrics(task, pairs);
+  if (!computed) return null;
+  const violations: PerformanceMetric[] = [];
+  for (const [metric, threshold] of Object.entries(input.config.performanceThresholds) as [
+    PerformanceMetric,
+    number,
+  ][]) {
+    const value = computed.metrics[metric];
+    if (value === undefined) continue;
+    const bad = PERFORMANCE_DIRECTION[metric] === 'min' ? value < threshold : value > threshold;
+    if (bad) violations.push(metric);
+  }
+  return { task, rows: computed.rows, metrics: computed.metrics, violations };
+}
+
+/**
+ * Judges one window against the reference: drift of the selected columns with the monitor's preset and
+ * thresholds (columns without values on one side are skipped, not failed), and, when the monitor has a task
+ * and the window has labels, performance metrics against their thresholds. Pure.
+ */
+export function evaluateWindow(input: WindowEvaluationInput): WindowEvaluation {
+  const pairs: LabelledPair[] = [];
+  for (const r of input.rows) if (r.label !== null) pairs.push({ prediction: r.prediction, label: r.label });
+  if (input.rows.length < input.config.minRows) {
+    return {
+      status: 'insufficient_data',
+      breaches: {},
+      drift: null,
+      performance: null,
+      labelledRows: pairs.length,
+    };
+  }
+  const drift = windowDrift(input);
+  const performance = windowPerformance(input, pairs);
+  const breaches: { data_drift?: boolean; performance?: boolean } = {};
+  if (drift) breaches.data_drift = drift.datasetDrift;
+  if (performance && Object.keys(input.config.performanceThresholds).length > 0) {
+    breaches.performance = performance.violations.length > 0;
+  }
+  const status: ResultStatus = Object.values(breaches).some((b) => b) ? 'breach' : 'ok';
+  return { status, breaches, drift, performance, labelledRows: pairs.length };
+}

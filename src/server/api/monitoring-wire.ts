@@ -1,0 +1,259 @@
+import { Type } from '@sinclair/typebox';
+import type {
+  Alert,
+  ColumnDriftSummary,
+  Monitor,
+  MonitorResult,
+  Reference,
+  WindowPerformance,
+} from '../../monitoring/index.js';
+
+/*
+ * The wire form of the monitoring API (snake_case), as TypeBox schemas for the OpenAPI document, and the
+ * converters from the domain types.
+ */
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
+/** A feature value: a JSON scalar; null is missing. */
+export const FeatureValueIn = Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()]);
+/** A prediction or a label. */
+export const TargetIn = Type.Union([Type.Number(), Type.String(), Type.Boolean()]);
+export const ColumnTypeIn = Type.Union([
+  Type.Literal('numerical'),
+  Type.Literal('categorical'),
+  Type.Literal('text'),
+  Type.Literal('datetime'),
+]);
+
+export const ReferenceOut = Type.Object({
+  reference_id: Type.String(),
+  name: Type.String(),
+  model_name: Type.String(),
+  version: Nullable(Type.String()),
+  logged_model_id: Nullable(Type.String()),
+  columns: Type.Array(Type.Object({ name: Type.String(), type: Type.String() })),
+  rows: Type.Integer(),
+  profile: Type.Array(Type.Record(Type.String(), Type.Unknown()), {
+    description: 'per column: count, missing, and min/max/mean/std/quantiles or distinct/top values',
+  }),
+  created_by: Nullable(Type.String()),
+  created_at: Type.Integer(),
+});
+
+export const MonitorConfigIn = Type.Object({
+  preset: Type.Optional(Type.Union([Type.Literal('evidently'), Type.Literal('bosun')])),
+  drift_share: Type.Optional(
+    Type.Number({ description: 'dataset drift at or above this share of drifted columns' }),
+  ),
+  column_thresholds: Type.Optional(Type.Record(Type.String(), Type.Number())),
+  task: Type.Optional(Nullable(Type.Union([Type.Literal('classification'), Type.Literal('regression')]))),
+  performance_thresholds: Type.Optional(
+    Type.Object(
+      {
+        accuracy: Type.Optional(Type.Number({ description: 'alert below' })),
+        f1: Type.Optional(Type.Number({ description: 'macro F1; alert below' })),
+        rmse: Type.Optional(Type.Number({ description: 'alert above' })),
+        mae: Type.Optional(Type.Number({ description: 'alert above' })),
+      },
+      { additionalProperties: false },
+    ),
+  ),
+  min_rows: Type.Optional(
+    Type.Integer({ description: 'fewer rows in a window: insufficient_data (default 10)' }),
+  ),
+  fire_after: Type.Optional(
+    Type.Integer({ description: 'consecutive breaching windows to fire (default 1)' }),
+  ),
+  resolve_after: Type.Optional(
+    Type.Integer({ description: 'consecutive clean windows to resolve (default 1)' }),
+  ),
+});
+
+export const MonitorOut = Type.Object({
+  monitor_id: Type.String(),
+  name: Type.String(),
+  model_name: Type.String(),
+  version: Nullable(Type.String()),
+  alias: Nullable(Type.String()),
+  reference_id: Type.String(),
+  window_ms: Type.Integer(),
+  schedule_ms: Nullable(Type.Integer()),
+  columns: Nullable(Type.Array(Type.String())),
+  config: Type.Object({
+    preset: Type.String(),
+    drift_share: Nullable(Type.Number()),
+    column_thresholds: Type.Record(Type.String(), Type.Number()),
+    task: Nullable(Type.String()),
+    performance_thresholds: Type.Record(Type.String(), Type.Number()),
+    min_rows: Type.Integer(),
+    fire_after: Type.Integer(),
+    resolve_after: Type.Integer(),
+  }),
+  created_by: Nullable(Type.String()),
+  created_at: Type.Integer(),
+  last_run_at: Nullable(Type.Integer()),
+});
+
+const ColumnDriftOut = Type.Object({
+  column: Type.String(),
+  type: Type.String(),
+  status: Type.String(),
+  method: Nullable(Type.String()),
+  score: Nullable(Type.Number()),
+  threshold: Nullable(Type.Number()),
+  drift_detected: Type.Boolean(),
+  reason: Nullable(Type.String()),
+});
+
+export const ResultOut = Type.Object({
+  result_id: Type.String(),
+  monitor_id: Type.String(),
+  version: Nullable(Type.String()),
+  window_start: Type.Integer(),
+  window_end: Type.Integer(),
+  rows: Type.Integer(),
+  labelled_rows: Type.Integer(),
+  status: Type.Union([Type.Literal('ok'), Type.Literal('breach'), Type.Literal('insufficient_data')]),
+  breaches: Type.Record(Type.String(), Type.Boolean()),
+  drift: Nullable(
+    Type.Object({
+      preset: Type.String(),
+      tested_columns: Type.Integer(),
+      drifted_columns: Type.Integer(),
+      drift_share: Type.Number(),
+      drift_share_threshold: Type.Number(),
+      dataset_drift: Type.Boolean(),
+      columns: Type.Array(ColumnDriftOut),
+    }),
+  ),
+  performance: Nullable(
+    Type.Object({
+      task: Type.String(),
+      rows: Type.Integer(),
+      metrics: Type.Record(Type.String(), Type.Number()),
+      violations: Type.Array(Type.String()),
+    }),
+  ),
+  created_at: Type.Integer(),
+});
+
+export const AlertOut = Type.Object({
+  alert_id: Type.String(),
+  monitor_id: Type.String(),
+  model_name: Type.String(),
+  monitor_name: Type.String(),
+  condition: Type.String(),
+  state: Type.Union([Type.Literal('firing'), Type.Literal('resolved')]),
+  message: Type.String(),
+  fired_at: Type.Integer(),
+  fired_result_id: Type.String(),
+  resolved_at: Nullable(Type.Integer()),
+  resolved_result_id: Nullable(Type.String()),
+});
+
+export function referenceToWire(r: Reference) {
+  return {
+    reference_id: r.id,
+    name: r.name,
+    model_name: r.modelName,
+    version: r.version,
+    logged_model_id: r.loggedModelId,
+    columns: r.columns.map((c) => ({ name: c.name, type: c.type })),
+    rows: r.rows,
+    profile: r.profile.map((p) => ({ ...p })),
+    created_by: r.createdBy,
+    created_at: r.createdAt,
+  };
+}
+
+export function monitorToWire(m: Monitor) {
+  const c = m.config;
+  return {
+    monitor_id: m.id,
+    name: m.name,
+    model_name: m.modelName,
+    version: m.target.kind === 'version' ? m.target.version : null,
+    alias: m.target.kind === 'alias' ? m.target.alias : null,
+    reference_id: m.referenceId,
+    window_ms: m.windowMs,
+    schedule_ms: m.scheduleMs,
+    columns: m.columns === null ? null : [...m.columns],
+    config: {
+      preset: c.preset,
+      drift_share: c.driftShare,
+      column_thresholds: { ...c.columnThresholds },
+      task: c.task,
+      performance_thresholds: { ...c.performanceThresholds },
+      min_rows: c.minRows,
+      fire_after: c.fireAfter,
+      resolve_after: c.resolveAfter,
+    },
+    created_by: m.createdBy,
+    created_at: m.createdAt,
+    last_run_at: m.lastRunAt,
+  };
+}
+
+const columnToWire = (c: ColumnDriftSummary) => ({
+  column: c.column,
+  type: c.type,
+  status: c.status,
+  method: c.method,
+  score: c.score,
+  threshold: c.threshold,
+  drift_detected: c.driftDetected,
+  reason: c.reason,
+});
+
+const performanceToWire = (p: WindowPerformance) => ({
+  task: p.task,
+  rows: p.rows,
+  metrics: { ...p.metrics },
+  violations: [...p.violations],
+});
+
+export function resultToWire(r: MonitorResult) {
+  return {
+    result_id: r.id,
+    monitor_id: r.monitorId,
+    version: r.version,
+    window_start: r.windowStart,
+    window_end: r.windowEnd,
+    rows: r.rows,
+    labelled_rows: r.labelledRows,
+    status: r.status,
+    breaches: { ...r.breaches },
+    drift:
+      r.drift === null
+        ? null
+        : {
+            preset: r.drift.preset,
+            tested_columns: r.drift.testedColumns,
+            drifted_columns: r.drift.driftedColumns,
+            drift_share: r.drift.driftShare,
+            drift_share_threshold: r.drift.driftShareThreshold,
+            dataset_drift: r.drift.datasetDrift,
+            columns: r.drift.columns.map(columnToWire),
+          },
+    performance: r.performance === null ? null : performanceToWire(r.performance),
+    created_at: r.createdAt,
+  };
+}
+
+export function alertToWire(a: Alert) {
+  return {
+    alert_id: a.id,
+    monitor_id: a.monitorId,
+    model_name: a.modelName,
+    monitor_name: a.monitorName,
+    condition: a.condition,
+    state: a.state,
+    message: a.message,
+    fired_at: a.firedAt,
+    fired_result_id: a.firedResultId,
+    resolved_at: a.resolvedAt,
+    resolved_result_id: a.resolvedResultId,
+  };
+}
