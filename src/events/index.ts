@@ -29,6 +29,7 @@ export {
   type OutboxPage,
   type OutboxQuery,
 } from './outbox-reads.js';
+export { eventQueries, type RecordedEvent } from './event-queries.js';
 export {
   EventConsumers,
   type ConsumerStart,

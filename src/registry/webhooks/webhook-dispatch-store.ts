@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
+import { eventQueries } from '../../events/index.js';
 
 type Db = Kysely<Database>;
 
@@ -71,10 +72,9 @@ export const webhookDispatchStore = {
       .where('status', '=', 'pending')
       .where('next_attempt_at', '<=', now)
       .execute();
-    return db
+    const claimed = await db
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
-      .innerJoin('event_outbox as e', 'e.id', 'd.event_id')
       .select([
         'd.id as id',
         'd.attempts as attempts',
@@ -82,18 +82,33 @@ export const webhookDispatchStore = {
         's.secret_ref as secretRef',
         's.legacy_secret as legacySecret',
         's.active as active',
-        'e.id as eventId',
-        'e.type as type',
-        'e.subject as modelName',
-        'e.subject_version as version',
-        'e.actor as actor',
-        'e.payload as payload',
-        'e.created_at as createdAt',
+        'd.event_id as eventId',
       ])
       .where('d.lease_owner', '=', token)
       .where('d.status', '=', 'pending')
       .orderBy('d.id')
       .execute();
+    const events = await eventQueries.recordedEvents(
+      db,
+      claimed.map((d) => d.eventId),
+    );
+    // Every delivery's event exists (a foreign key): the lookup drops none.
+    return claimed.flatMap((d) => {
+      const e = events.get(Number(d.eventId));
+      if (e === undefined) return [];
+      return [
+        {
+          ...d,
+          eventId: e.id,
+          type: e.type,
+          modelName: e.subject,
+          version: e.subjectVersion,
+          actor: e.actor,
+          payload: e.payload,
+          createdAt: e.createdAt,
+        },
+      ];
+    });
   },
 
   /**

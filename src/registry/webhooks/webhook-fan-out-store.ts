@@ -1,6 +1,6 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
-import type { EventPosition } from '../../events/index.js';
+import { eventQueries, type EventPosition } from '../../events/index.js';
 
 type Db = Kysely<Database>;
 
@@ -53,19 +53,8 @@ export const webhookFanOutStore = {
    * Example: `await webhookFanOutStore.eventsOfTypeAfter(trx, 'registered_model.renamed', position)`.
    */
   async eventsOfTypeAfter(db: Db, type: string, after: EventPosition): Promise<RecordedEventRow[]> {
-    const rows = await db
-      .selectFrom('event_outbox')
-      .select(['xact_id', 'id', 'subject', 'payload'])
-      .where('type', '=', type)
-      .where((eb) => eb(eb.refTuple('xact_id', 'id'), '>', eb.tuple(after.xact, after.id)))
-      .orderBy('xact_id')
-      .orderBy('id')
-      .execute();
-    return rows.map((r) => ({
-      position: { xact: Number(r.xact_id), id: Number(r.id) },
-      subject: r.subject,
-      payload: r.payload,
-    }));
+    const events = await eventQueries.eventsOfTypeAfter(db, type, after);
+    return events.map((e) => ({ position: e.position, subject: e.subject, payload: e.payload }));
   },
 
   /** Queues deliveries, a bounded number of rows per statement. */

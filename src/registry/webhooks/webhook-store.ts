@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../../db/index.js';
+import { eventQueries } from '../../events/index.js';
 
 type Db = Kysely<Database>;
 
@@ -139,16 +140,23 @@ export const webhookStore = {
     subscriptionId: number,
     page: { limit: number; offset: number },
   ): Promise<DeliveryRow[]> {
-    return db
-      .selectFrom('webhook_deliveries as d')
-      .innerJoin('event_outbox as e', 'e.id', 'd.event_id')
-      .selectAll('d')
-      .select('e.type as event_type')
-      .where('d.subscription_id', '=', subscriptionId)
-      .orderBy('d.id', 'desc')
+    const deliveries = await db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('subscription_id', '=', subscriptionId)
+      .orderBy('id', 'desc')
       .limit(page.limit)
       .offset(page.offset)
       .execute();
+    const types = await eventQueries.eventTypes(
+      db,
+      deliveries.map((d) => d.event_id),
+    );
+    // Every delivery's event exists (a foreign key): the lookup drops none.
+    return deliveries.flatMap((d) => {
+      const eventType = types.get(Number(d.event_id));
+      return eventType === undefined ? [] : [{ ...d, event_type: eventType }];
+    });
   },
 
   /** The attempts of some deliveries, by delivery, then attempt number. `deliveryIds` must not be empty. */
