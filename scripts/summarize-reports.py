@@ -10,6 +10,7 @@ reports = Path(sys.argv[1])
 step_failures = int(sys.argv[2]) if len(sys.argv) > 2 else 0
 expected = [
     "vitest.xml",
+    "browser.xml",
     "python-pipelines.xml",
     "compat-mlflow3.xml",
     "compat-mlflow2.xml",

@@ -14,6 +14,7 @@ step "dependencies"
 [ -d node_modules/better-sqlite3/build ] || npm ci --no-audit --no-fund || exit 1
 bash scripts/ensure-postgres.sh || exit 1
 bash scripts/ensure-ceph.sh || exit 1
+bash scripts/ensure-chromium.sh >/dev/null || exit 1 # the web UI's browser tests drive Debian's chromium
 
 step "lint and format"
 npx eslint . || failures=$((failures + 1))
@@ -21,6 +22,7 @@ npx prettier --check . >/dev/null || { npx prettier --list-different .; failures
 
 step "type-check and build"
 npx tsc -p tsconfig.json --noEmit || failures=$((failures + 1))
+npx tsc -p web/tsconfig.json || failures=$((failures + 1)) # the web UI (and its browser tests)
 npx tsc -p examples/pipelines/tsconfig.json || failures=$((failures + 1)) # the TypeScript form of the example pipeline
 npm run build --silent || exit 1
 
@@ -55,6 +57,10 @@ rm -rf "$pkgdir"
 
 step "unit and integration tests (vitest)"
 npx vitest run --reporter=default --reporter=junit --outputFile.junit="$reports/vitest.xml" || true
+
+step "web UI in a real browser (Debian's chromium + playwright-core, a server populated by the mlflow client)"
+BOSUN_TEST_SKIP_BUILD=1 npx vitest run --config web/e2e/vitest.browser.config.ts --reporter=default --reporter=junit \
+  --outputFile.junit="$reports/browser.xml" || true
 
 for v in mlflow3 mlflow2; do
   step "compatibility suite with $v (SQLite and PostgreSQL)"

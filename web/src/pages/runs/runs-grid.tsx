@@ -198,13 +198,16 @@ function HeaderCell(props: {
         title={`Sort by ${props.kindLabel === undefined ? '' : `${props.kindLabel}.`}${props.label}`}
         onClick={() => props.onSort(props.id, active ? !descending : true)}
       >
-        {props.kindLabel !== undefined && (
-          <span className="column-kind">{props.kindLabel.replace(/s$/, '')}</span>
-        )}
-        <span className="column-name">{props.label}</span>
+        {/* First, so that it floats right of the (ellipsised) name. */}
         <span aria-hidden="true" className="sort-mark">
           {active ? (descending ? '▼' : '▲') : ''}
         </span>
+        {props.kindLabel !== undefined && (
+          <>
+            <span className="column-kind">{props.kindLabel.replace(/s$/, '')}</span>{' '}
+          </>
+        )}
+        <span className="column-name">{props.label}</span>
       </button>
     </div>
   );

@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  e2e,
+  expectAccessible,
+  gridRowNames,
+  hashQuery,
+  openSession,
+  ui,
+  type UiSession,
+} from './support/browser';
+
+let session: UiSession;
+beforeAll(async () => {
+  session = await openSession();
+});
+afterAll(async () => {
+  expect(session.problems).toEqual([]);
+  await session.close();
+});
+
+const status = () => session.page.locator('.runs-page p[role=status]').innerText();
+const headers = () => session.page.locator('[role=grid] [role=columnheader] .column-name').allInnerTexts();
+const byAccuracy = (descending: boolean) =>
+  [...e2e().data.runs_experiment.runs]
+    .sort((a, b) => (descending ? b.accuracy - a.accuracy : a.accuracy - b.accuracy))
+    .map((r) => r.name);
+
+describe('runs table of an experiment (issue 11, point 4)', () => {
+  it('the experiment URL the mlflow client printed opens its runs: names, columns, values', async () => {
+    const { page } = session;
+    const { runs_experiment: exp } = e2e().data;
+    const printed = e2e().printedExperimentUrls.find((u) => u.endsWith(`#/experiments/${exp.id}`));
+    expect(printed, `printed experiment URLs: ${e2e().printedExperimentUrls.join(', ')}`).toBeDefined();
+    await page.goto(printed ?? '');
+    await expect.poll(() => page.locator('h1').innerText()).toBe('ui-e2e-runs');
+    // 6 finished runs and the failed one; the deleted run is not among the active ones.
+    await expect.poll(status).toBe('7 runs in all');
+    const names = await gridRowNames(page);
+    expect([...names].sort()).toEqual([...exp.runs.map((r) => r.name), exp.failed.name].sort());
+    // Default columns: the fixed ones, then metrics and params of the runs.
+    expect(await headers()).toEqual(['Run name', 'Status', 'Started', 'accuracy', 'loss', 'lr', 'model']);
+    const best = exp.runs.find((r) => r.name === 'tree-e');
+    const row = page.locator('[role=grid] [role=row]', { has: page.getByRole('link', { name: 'tree-e' }) });
+    expect(await row.locator('[role=gridcell]').allInnerTexts()).toEqual([
+      'FINISHED',
+      expect.stringMatching(/ago$/),
+      String(best?.accuracy),
+      expect.any(String),
+      best?.lr,
+      best?.model,
+    ]);
+    const failedRow = page.locator('[role=row]', { has: page.getByRole('link', { name: exp.failed.name }) });
+    expect(await failedRow.locator('[role=gridcell]').first().innerText()).toBe('FAILED');
+    await expectAccessible(page, 'the runs table');
+  });
+
+  it('sorts by a metric on the server (order_by), both ways, and keeps the sort in the URL', async () => {
+    const { page, runSearches } = session;
+    await page.goto(ui(`#/experiments/${e2e().data.runs_experiment.id}`));
+    await expect.poll(status).toBe('7 runs in all');
+    await page.getByRole('button', { name: 'metric accuracy', exact: true }).click();
+    expect(hashQuery(page.url()).get('sort')).toBe('-metrics.accuracy');
+    // The run without the metric sorts last either way, as MLflow's server does.
+    await expect.poll(() => gridRowNames(page)).toEqual([...byAccuracy(true), 'crashed']);
+    expect(runSearches.at(-1)?.order_by).toEqual(['metrics.`accuracy` DESC']);
+    expect(await page.locator('[role=columnheader]', { hasText: 'accuracy' }).getAttribute('aria-sort')).toBe(
+      'descending',
+    );
+    await page.getByRole('button', { name: 'metric accuracy', exact: true }).click();
+    await expect.poll(() => gridRowNames(page)).toEqual([...byAccuracy(false), 'crashed']);
+    expect(hashQuery(page.url()).get('sort')).toBe('metrics.accuracy');
+    expect(runSearches.at(-1)?.order_by).toEqual(['metrics.`accuracy` ASC']);
+    await page.getByRole('button', { name: 'Run name', exact: true }).click();
+    await expect
+      .poll(() => gridRowNames(page))
+      .toEqual([...e2e().data.runs_experiment.runs.map((r) => r.name), 'crashed'].sort().reverse());
+  });
+
+  it('filters with MLflow’s grammar; a filter the server refuses shows its message in place', async () => {
+    const { page } = session;
+    const { runs_experiment: exp } = e2e().data;
+    await page.goto(ui(`#/experiments/${exp.id}`));
+    await page.getByLabel('Filter').fill("metrics.accuracy > 0.85 and params.model = 'tree'");
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(status).toBe('2 runs in all');
+    expect((await gridRowNames(page)).sort()).toEqual(['tree-c', 'tree-e']);
+    expect(hashQuery(page.url()).get('filter')).toBe("metrics.accuracy > 0.85 and params.model = 'tree'");
+
+    const bad = 'metrics.accuracy >>> 1';
+    const refusal = await fetch(`${e2e().baseUrl}/api/2.0/mlflow/runs/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ experiment_ids: [exp.id], filter: bad }),
+    }).then((r) => r.json() as Promise<{ error_code: string; message: string }>);
+    expect(refusal.error_code).toBe('INVALID_PARAMETER_VALUE');
+    await page.getByLabel('Filter').fill(bad);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    const alert = page.locator('#run-filter-error [role=alert]');
+    await expect.poll(() => alert.innerText()).toBe(`The server refused the search: ${refusal.message}`);
+    expect(await page.getByLabel('Filter').getAttribute('aria-invalid')).toBe('true');
+    await expectAccessible(page, 'the runs table with a refused filter');
+  });
+
+  it('lifecycle: deleted and all runs', async () => {
+    const { page } = session;
+    const { runs_experiment: exp } = e2e().data;
+    await page.goto(ui(`#/experiments/${exp.id}`));
+    await expect.poll(status).toBe('7 runs in all');
+    await page.getByLabel('Show').selectOption('deleted');
+    await expect.poll(status).toBe('1 run in all');
+    expect(await gridRowNames(page)).toEqual([exp.deleted.name]);
+    expect(hashQuery(page.url()).get('lifecycle')).toBe('deleted');
+    await page.getByLabel('Show').selectOption('all');
+    await expect.poll(status).toBe('8 runs in all');
+  });
+
+  it('columns are chosen from params, latest metrics and tags, and the URL keeps them (with the sort)', async () => {
+    const { page } = session;
+    await page.goto(ui(`#/experiments/${e2e().data.runs_experiment.id}?sort=-metrics.accuracy`));
+    await expect.poll(status).toBe('7 runs in all');
+    await page.getByText(/^Columns \(/).click();
+    await page.getByRole('checkbox', { name: 'param lr' }).uncheck();
+    await page.getByRole('checkbox', { name: 'metric loss' }).uncheck();
+    await page.getByRole('checkbox', { name: 'tag team' }).check();
+    await expect.poll(headers).toEqual(['Run name', 'Status', 'Started', 'accuracy', 'model', 'team']);
+    await expectAccessible(page, 'the runs table with the column picker open');
+    const shared = page.url();
+    await page.goto(ui('#/experiments'));
+    await page.goto(shared);
+    await expect.poll(headers).toEqual(['Run name', 'Status', 'Started', 'accuracy', 'model', 'team']);
+    await expect.poll(() => gridRowNames(page)).toEqual([...byAccuracy(true), 'crashed']);
+    const tree = page.locator('[role=row]', { has: page.getByRole('link', { name: 'tree-a' }) });
+    expect(await tree.locator('[role=gridcell]').last().innerText()).toBe('vision');
+  });
+
+  it('pages through the search API (200 at a time), draws only the rows in view, and loads more on scroll', async () => {
+    const { page, runSearches } = session;
+    const { many_experiment: many } = e2e().data;
+    runSearches.length = 0;
+    await page.goto(ui(`#/experiments/${many.id}?sort=-metrics.idx`));
+    await expect.poll(status).toBe('200 runs loaded, more on the server (scroll to load)');
+    expect(runSearches.map((s) => [s.max_results, s.page_token])).toEqual([[200, undefined]]);
+    const firstNames = await gridRowNames(page);
+    expect(firstNames[0]).toBe(`many-${String(many.count - 1).padStart(3, '0')}`);
+    // Virtualised: far fewer rows in the DOM than loaded.
+    expect(firstNames.length).toBeGreaterThan(10);
+    expect(firstNames.length).toBeLessThan(60);
+    expect(await page.locator('[role=grid]').getAttribute('aria-rowcount')).toBe('201');
+
+    await page.locator('[role=grid]').evaluate((grid) => grid.scrollTo({ top: grid.scrollHeight }));
+    await expect.poll(status).toBe(`${many.count} runs in all`);
+    expect(runSearches).toHaveLength(2);
+    expect(runSearches[1]?.max_results).toBe(200);
+    expect(typeof runSearches[1]?.page_token).toBe('string');
+    await page.locator('[role=grid]').evaluate((grid) => grid.scrollTo({ top: grid.scrollHeight }));
+    await expect.poll(async () => (await gridRowNames(page)).at(-1)).toBe('many-000');
+    await expectAccessible(page, 'the runs table of many runs, scrolled');
+  });
+});

@@ -1,0 +1,28 @@
+/** What web/e2e/fixtures/populate.py logged through the mlflow client, as the browser tests read it. */
+export interface FixtureData {
+  runs_experiment: {
+    id: string;
+    runs: { name: string; id: string; model: string; lr: string; accuracy: number }[];
+    failed: { name: string; id: string };
+    deleted: { name: string; id: string };
+  };
+  many_experiment: { id: string; count: number };
+  deleted_experiment: { id: string; name: string };
+}
+
+/** The shared fixture: one server for every browser test file (see global-setup.ts). */
+export interface E2eContext {
+  baseUrl: string;
+  chromium: string;
+  data: FixtureData;
+  /** The URLs the mlflow client printed after each run ("View run NAME at: URL"), by run name. */
+  printedRunUrls: Record<string, string>;
+  /** The experiment URLs it printed ("View experiment at: URL"). */
+  printedExperimentUrls: string[];
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    e2e: E2eContext;
+  }
+}
