@@ -9,6 +9,7 @@ import { eventsCommand } from './events-command.js';
 import { experimentsCommand } from './experiments-command.js';
 import { importCommand } from './import-command.js';
 import { modelsCommand } from './models-command.js';
+import { monitorCommand, predictionsCommand } from './monitor-command.js';
 import { permissionsCommand } from './permissions-command.js';
 import { pipelineCommand } from './pipeline-command.js';
 import { runsCommand } from './runs-command.js';
@@ -51,6 +52,8 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(usersCommand(io));
   program.addCommand(permissionsCommand(io));
   program.addCommand(driftCommand(io));
+  program.addCommand(monitorCommand(io));
+  program.addCommand(predictionsCommand(io));
   program.addCommand(pipelineCommand(io));
   program.addCommand(importCommand(io));
   configureTree(program, io);

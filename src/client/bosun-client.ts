@@ -10,6 +10,7 @@ import type { Experiment, Metric, Page, Run, RunInfo, Tag } from './tracking-typ
 import { GovernanceClient } from './governance-client.js';
 import { HttpTransport, type HttpOptions } from './http.js';
 import { LineageClient } from './lineage-client.js';
+import { MonitoringClient } from './monitoring-client.js';
 import { RegistryClient } from './registry-client.js';
 import {
   experimentFromWire,
@@ -57,12 +58,15 @@ export class BosunClient {
   readonly governance: GovernanceClient;
   /** Where versions came from, and what came from runs and datasets (Bosun's native API). */
   readonly lineage: LineageClient;
+  /** Reference datasets, prediction logging, monitors, results and alerts (Bosun's native API). */
+  readonly monitoring: MonitoringClient;
 
   constructor(options: BosunClientOptions) {
     this.http = new HttpTransport(options);
     this.registry = new RegistryClient(this.http);
     this.governance = new GovernanceClient(this.http);
     this.lineage = new LineageClient(this.http);
+    this.monitoring = new MonitoringClient(this.http);
   }
 
   private get(path: string, query?: Parameters<HttpTransport['get']>[1]): Promise<Record<string, unknown>> {

@@ -4,6 +4,7 @@ export { BosunClientError, type FetchFn, type HttpOptions } from './http.js';
 export { RegistryClient } from './registry-client.js';
 export { GovernanceClient, type ActorInput } from './governance-client.js';
 export { LineageClient } from './lineage-client.js';
+export { MonitoringClient, type FeatureValueInput, type PredictionRecordWire } from './monitoring-client.js';
 export type {
   CreateModelVersionInput,
   CreateRegisteredModelInput,

@@ -1,0 +1,429 @@
+import { Command } from 'commander';
+import type { FeatureValueInput, PredictionRecordWire } from '../client/index.js';
+import { DataFileError, parseNumberCell, readTable, type DataTable } from '../monitoring/index.js';
+import { InvalidParameterError } from '../shared/index.js';
+import { clientFor, withClientOptions, type CliIo, type ClientCommandOptions } from './cli-context.js';
+import { formatTimestamp, toJson } from './format.js';
+import { formatTable } from './tables.js';
+
+type Json = Record<string, unknown>;
+/** Records per request (the server's limit). */
+const BATCH = 10_000;
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** `90s`, `15m`, `1h`, `7d` or plain milliseconds. */
+export function parseDurationText(text: string, flag: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim());
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+  if (!m) throw new InvalidParameterError(`Invalid ${flag} '${text}': expected e.g. 90s, 15m, 1h, 7d`);
+  return Number(m[1]) * unit[(m[2] ?? 'ms') as keyof typeof unit];
+}
+
+function parseInteger(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(text))
+    throw new InvalidParameterError(`Invalid ${flag} '${text}': expected an integer`);
+  return Number(text);
+}
+
+function parseNumber(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = parseNumberCell(text);
+  if (n === undefined || !Number.isFinite(n)) {
+    throw new InvalidParameterError(`Invalid ${flag} '${text}': expected a number`);
+  }
+  return n;
+}
+
+/** `accuracy=0.8` pairs into the performance thresholds object. */
+function parseThresholds(pairs: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const pair of pairs) {
+    const [metric, value] = pair.split('=');
+    const n = parseNumber(value, `--threshold ${pair}`);
+    if (!metric || n === undefined) {
+      throw new InvalidParameterError(
+        `Invalid --threshold '${pair}': expected METRIC=VALUE, e.g. accuracy=0.8`,
+      );
+    }
+    out[metric] = n;
+  }
+  return out;
+}
+
+/**
+ * A file's columns as JSON values: CSV text cells become numbers in columns where every present cell is one;
+ * typed formats keep their cells. Non-finite numbers are refused (JSON cannot carry them), naming the row.
+ */
+function jsonColumns(table: DataTable): Map<string, FeatureValueInput[]> {
+  const out = new Map<string, FeatureValueInput[]>();
+  for (const name of table.columnNames) {
+    const cells = table.columns.get(name) ?? [];
+    const numeric =
+      table.format !== 'jsonl' &&
+      table.format !== 'parquet' &&
+      cells.every((c) => c === null || (typeof c === 'string' && parseNumberCell(c) !== undefined));
+    const values = cells.map((c, i): FeatureValueInput => {
+      const v = numeric && typeof c === 'string' ? parseNumberCell(c)! : c;
+      if (typeof v === 'number' && !Number.isFinite(v)) {
+        throw new DataFileError(
+          table.file,
+          `${table.rowLabel(i)}, column '${name}': ${v} is not a finite number`,
+        );
+      }
+      return v;
+    });
+    out.set(name, values);
+  }
+  return out;
+}
+
+function rowsOf(
+  columns: Map<string, FeatureValueInput[]>,
+  rowCount: number,
+  skip: ReadonlySet<string>,
+): Json[] {
+  const names = [...columns.keys()].filter((n) => !skip.has(n));
+  return Array.from({ length: rowCount }, (_, i) => {
+    const row: Json = Object.create(null) as Json;
+    for (const n of names) row[n] = columns.get(n)![i] ?? null;
+    return row;
+  });
+}
+
+interface ReferenceOptions extends ClientCommandOptions {
+  name: string;
+  file: string;
+  version?: string;
+}
+
+interface CreateOptions extends ClientCommandOptions {
+  name: string;
+  reference: string;
+  alias?: string;
+  version?: string;
+  window: string;
+  schedule?: string;
+  columns?: string;
+  preset?: string;
+  driftShare?: string;
+  task?: string;
+  threshold: string[];
+  minRows?: string;
+  fireAfter?: string;
+  resolveAfter?: string;
+}
+
+interface LogOptions extends ClientCommandOptions {
+  file: string;
+  alias?: string;
+  version?: string;
+  predictionColumn: string;
+  labelColumn: string;
+  requestIdColumn: string;
+  timestampColumn: string;
+}
+
+function resultsTable(results: Json[]): string {
+  return formatTable(
+    [
+      { header: 'RESULT', align: 'right' },
+      { header: 'WINDOW END' },
+      { header: 'ROWS', align: 'right' },
+      { header: 'STATUS' },
+      { header: 'DRIFT SHARE', align: 'right' },
+      { header: 'PERFORMANCE' },
+    ],
+    results.map((r) => {
+      const drift = r.drift as { drift_share: number } | null;
+      const performance = r.performance as { metrics: Record<string, number> } | null;
+      return [
+        String(r.result_id),
+        formatTimestamp(r.window_end as number),
+        String(r.rows),
+        String(r.status),
+        drift ? drift.drift_share.toFixed(3) : '-',
+        performance
+          ? Object.entries(performance.metrics)
+              .map(([k, v]) => `${k}=${v.toFixed(4)}`)
+              .join(' ')
+          : '-',
+      ];
+    }),
+  );
+}
+
+function alertsTable(alerts: Json[]): string {
+  return formatTable(
+    [
+      { header: 'ALERT', align: 'right' },
+      { header: 'MODEL' },
+      { header: 'MONITOR' },
+      { header: 'CONDITION' },
+      { header: 'STATE' },
+      { header: 'FIRED' },
+      { header: 'MESSAGE' },
+    ],
+    alerts.map((a) => [
+      String(a.alert_id),
+      String(a.model_name),
+      String(a.monitor_name),
+      String(a.condition),
+      String(a.state),
+      formatTimestamp(a.fired_at as number),
+      String(a.message),
+    ]),
+  );
+}
+
+/** `bosun monitor reference|create|list|run|results|alerts|delete`: monitors of registered models, on a server. */
+export function monitorCommand(io: CliIo): Command {
+  const monitor = new Command('monitor').description('drift and performance monitors of registered models');
+
+  withClientOptions(
+    monitor
+      .command('reference')
+      .description('upload a reference dataset (CSV, TSV, JSON lines or Parquet; usually the training data)')
+      .argument('<model>', 'registered model')
+      .requiredOption('--name <name>', "the reference's name")
+      .requiredOption('--file <file>', 'the data file')
+      .option('--version <version>', 'the model version it belongs to'),
+  ).action(async (model: string, options: ReferenceOptions) => {
+    const table = await readTable(options.file);
+    const rows = rowsOf(jsonColumns(table), table.rowCount, new Set());
+    const body = { name: options.name, rows, ...(options.version ? { version: options.version } : {}) };
+    const answer = await clientFor(options, io).monitoring.createReference(model, body);
+    const reference = answer.reference as Json;
+    io.stdout(
+      options.json
+        ? toJson(answer)
+        : `reference ${String(reference.reference_id)} '${options.name}': ${String(reference.rows)} rows\n`,
+    );
+  });
+
+  withClientOptions(
+    monitor
+      .command('create')
+      .description('create a monitor of a model alias or version against a reference')
+      .argument('<model>', 'registered model')
+      .requiredOption('--name <name>', "the monitor's name")
+      .requiredOption('--reference <id>', 'reference id (see `bosun monitor reference`)')
+      .option('--alias <alias>', 'follow an alias (the version it points at when each window runs)')
+      .option('--version <version>', 'or watch one version (neither: every version)')
+      .requiredOption('--window <duration>', 'window length: 15m, 1h, 1d...')
+      .option('--schedule <duration>', 'how often it should run')
+      .option('--columns <a,b,...>', 'columns to compare (default: every reference column)')
+      .option('--preset <preset>', 'evidently (default) or bosun')
+      .option('--drift-share <share>', 'dataset drift at this share of drifted columns')
+      .option('--task <task>', 'classification or regression: performance metrics once labels exist')
+      .option(
+        '--threshold <metric=value>',
+        'accuracy|f1 (alert below) or rmse|mae (alert above)',
+        collect,
+        [],
+      )
+      .option('--min-rows <n>', 'fewer rows: insufficient_data (default 10)')
+      .option('--fire-after <n>', 'consecutive breaching windows to fire (default 1)')
+      .option('--resolve-after <n>', 'consecutive clean windows to resolve (default 1)'),
+  ).action(async (model: string, o: CreateOptions) => {
+    const config: Json = {};
+    if (o.preset !== undefined) config.preset = o.preset;
+    if (o.driftShare !== undefined) config.drift_share = parseNumber(o.driftShare, '--drift-share');
+    if (o.task !== undefined) config.task = o.task;
+    if (o.threshold.length > 0) config.performance_thresholds = parseThresholds(o.threshold);
+    if (o.minRows !== undefined) config.min_rows = parseInteger(o.minRows, '--min-rows');
+    if (o.fireAfter !== undefined) config.fire_after = parseInteger(o.fireAfter, '--fire-after');
+    if (o.resolveAfter !== undefined) config.resolve_after = parseInteger(o.resolveAfter, '--resolve-after');
+    const body: Json = {
+      name: o.name,
+      reference_id: o.reference,
+      window_ms: parseDurationText(o.window, '--window'),
+      config,
+    };
+    if (o.alias !== undefined) body.alias = o.alias;
+    if (o.version !== undefined) body.version = o.version;
+    if (o.schedule !== undefined) body.schedule_ms = parseDurationText(o.schedule, '--schedule');
+    if (o.columns !== undefined) body.columns = o.columns.split(',').map((c) => c.trim());
+    const answer = await clientFor(o, io).monitoring.createMonitor(model, body);
+    const created = answer.monitor as Json;
+    io.stdout(o.json ? toJson(answer) : `monitor ${String(created.monitor_id)} '${o.name}' created\n`);
+  });
+
+  withClientOptions(
+    monitor.command('list').description("a model's monitors").argument('<model>', 'registered model'),
+  ).action(async (model: string, options: ClientCommandOptions) => {
+    const answer = await clientFor(options, io).monitoring.listMonitors(model);
+    const monitors = answer.monitors as Json[];
+    io.stdout(
+      options.json
+        ? toJson(answer)
+        : formatTable(
+            [
+              { header: 'ID', align: 'right' },
+              { header: 'NAME' },
+              { header: 'TARGET' },
+              { header: 'REFERENCE', align: 'right' },
+              { header: 'WINDOW' },
+              { header: 'LAST RUN' },
+            ],
+            monitors.map((m) => [
+              String(m.monitor_id),
+              String(m.name),
+              m.alias !== null
+                ? `alias ${String(m.alias)}`
+                : m.version !== null
+                  ? `v${String(m.version)}`
+                  : 'all',
+              String(m.reference_id),
+              `${Number(m.window_ms) / 1000}s`,
+              formatTimestamp(m.last_run_at as number | null),
+            ]),
+          ),
+    );
+  });
+
+  withClientOptions(
+    monitor
+      .command('run')
+      .description(
+        'judge the window ending now (or at --window-end): store the result, fire or resolve alerts',
+      )
+      .argument('<model>', 'registered model')
+      .argument('<monitor-id>', 'monitor id')
+      .option('--window-end <ms>', 'end of the window, epoch milliseconds'),
+  ).action(async (model: string, id: string, options: ClientCommandOptions & { windowEnd?: string }) => {
+    const answer = await clientFor(options, io).monitoring.runMonitor(
+      model,
+      id,
+      parseInteger(options.windowEnd, '--window-end'),
+    );
+    if (options.json) {
+      io.stdout(toJson(answer));
+      return;
+    }
+    const lines = [resultsTable([answer.result as Json])];
+    for (const a of answer.fired as Json[])
+      lines.push(`FIRED ${String(a.condition)}: ${String(a.message)}\n`);
+    for (const a of answer.resolved as Json[]) lines.push(`RESOLVED ${String(a.condition)}\n`);
+    io.stdout(lines.join(''));
+  });
+
+  withClientOptions(
+    monitor
+      .command('results')
+      .description("a monitor's window results, newest first")
+      .argument('<model>', 'registered model')
+      .argument('<monitor-id>', 'monitor id')
+      .option('--max-results <n>', 'how many (default 100)'),
+  ).action(async (model: string, id: string, options: ClientCommandOptions & { maxResults?: string }) => {
+    const answer = await clientFor(options, io).monitoring.listResults(
+      model,
+      id,
+      parseInteger(options.maxResults, '--max-results'),
+    );
+    io.stdout(options.json ? toJson(answer) : resultsTable(answer.results as Json[]));
+  });
+
+  withClientOptions(
+    monitor
+      .command('alerts')
+      .description("alerts of a model's monitors, or of every model you may read")
+      .argument('[model]', 'registered model')
+      .option('--state <state>', 'firing or resolved'),
+  ).action(async (model: string | undefined, options: ClientCommandOptions & { state?: string }) => {
+    const state = options.state;
+    if (state !== undefined && state !== 'firing' && state !== 'resolved') {
+      throw new InvalidParameterError(`Invalid --state '${state}': expected firing or resolved`);
+    }
+    const answer = await clientFor(options, io).monitoring.listAlerts({
+      ...(model !== undefined ? { model } : {}),
+      ...(state !== undefined ? { state } : {}),
+    });
+    io.stdout(options.json ? toJson(answer) : alertsTable(answer.alerts as Json[]));
+  });
+
+  withClientOptions(
+    monitor
+      .command('delete')
+      .description('delete a monitor with its results and alerts')
+      .argument('<model>', 'registered model')
+      .argument('<monitor-id>', 'monitor id'),
+  ).action(async (model: string, id: string, options: ClientCommandOptions) => {
+    await clientFor(options, io).monitoring.deleteMonitor(model, id);
+    io.stdout(options.json ? toJson({}) : `monitor ${id} deleted\n`);
+  });
+
+  return monitor;
+}
+
+/** A file's rows as prediction records: the named columns, the rest as features. */
+export function predictionRecords(table: DataTable, o: LogOptions): PredictionRecordWire[] {
+  const columns = jsonColumns(table);
+  const prediction = columns.get(o.predictionColumn);
+  if (!prediction) {
+    throw new DataFileError(table.file, `no column '${o.predictionColumn}' (set --prediction-column)`);
+  }
+  const label = columns.get(o.labelColumn);
+  const requestId = columns.get(o.requestIdColumn);
+  const timestamp = columns.get(o.timestampColumn);
+  const special = new Set([o.predictionColumn, o.labelColumn, o.requestIdColumn, o.timestampColumn]);
+  const features = rowsOf(columns, table.rowCount, special);
+  return features.map((f, i) => {
+    const p = prediction[i];
+    if (p === null || p === undefined) {
+      throw new DataFileError(table.file, `${table.rowLabel(i)}, column '${o.predictionColumn}': missing`);
+    }
+    const record: PredictionRecordWire = { features: f as Record<string, FeatureValueInput>, prediction: p };
+    const l = label?.[i];
+    if (l !== undefined && l !== null) record.label = l;
+    const r = requestId?.[i];
+    if (r !== undefined && r !== null) record.request_id = String(r);
+    const t = timestamp?.[i];
+    if (t !== undefined && t !== null) {
+      const ms = typeof t === 'number' ? t : Date.parse(String(t));
+      if (!Number.isFinite(ms)) {
+        throw new DataFileError(
+          table.file,
+          `${table.rowLabel(i)}, column '${o.timestampColumn}': not a time`,
+        );
+      }
+      record.timestamp = Math.round(ms);
+    }
+    return record;
+  });
+}
+
+/** `bosun predictions log`: logs a file of predictions for a model alias or version, in batches. */
+export function predictionsCommand(io: CliIo): Command {
+  const predictions = new Command('predictions').description('log predictions and labels for monitoring');
+  withClientOptions(
+    predictions
+      .command('log')
+      .description(
+        'log a file of predictions (CSV, TSV, JSON lines, Parquet): one row per inference, the other columns ' +
+          'are features; sent in batches of 10,000 (each batch is stored whole or not at all)',
+      )
+      .argument('<model>', 'registered model')
+      .requiredOption('--file <file>', 'the data file')
+      .option('--alias <alias>', 'the alias that served them')
+      .option('--version <version>', 'or the version')
+      .option('--prediction-column <name>', 'column holding the prediction', 'prediction')
+      .option('--label-column <name>', 'column holding the label, when known', 'label')
+      .option('--request-id-column <name>', 'column holding the request id', 'request_id')
+      .option('--timestamp-column <name>', 'column holding the time (epoch ms or ISO 8601)', 'timestamp'),
+  ).action(async (model: string, o: LogOptions) => {
+    const records = predictionRecords(await readTable(o.file), o);
+    const client = clientFor(o, io);
+    const target = { ...(o.alias ? { alias: o.alias } : {}), ...(o.version ? { version: o.version } : {}) };
+    let logged = 0;
+    let version = '';
+    for (let i = 0; i < records.length; i += BATCH) {
+      const answer = await client.monitoring.logPredictions(model, target, records.slice(i, i + BATCH));
+      logged += Number(answer.logged);
+      version = String(answer.version);
+    }
+    io.stdout(o.json ? toJson({ logged, version }) : `logged ${logged} predictions for version ${version}\n`);
+  });
+  return predictions;
+}
