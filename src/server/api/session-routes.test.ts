@@ -197,13 +197,14 @@ describe.each(testEngines)('browser sign-in on %s', (engine) => {
     const cookie = cookieOf(await signIn('alice', alicePassword));
     const create = (headers: Record<string, string>) =>
       send(server, 'POST', '/api/2.0/mlflow/experiments/create', { body: { name: 'csrf' }, headers });
-    for (const headers of [
+    const cases: Record<string, string>[] = [
       { cookie, origin: 'http://evil.example' },
       { cookie, origin: 'null' },
       { cookie, 'sec-fetch-site': 'cross-site' },
       { cookie },
       { cookie, 'sec-fetch-site': 'same-site' },
-    ]) {
+    ];
+    for (const headers of cases) {
       const refused = await create(headers);
       expect({ status: refused.status, code: refused.json.error_code }).toEqual({
         status: 403,
