@@ -80,7 +80,9 @@ describe('runs table of an experiment (issue 11, point 4)', () => {
     const { page } = session;
     const { runs_experiment: exp } = e2e().data;
     await page.goto(ui(`#/experiments/${exp.id}`));
-    await page.getByLabel('Filter').fill("metrics.accuracy > 0.85 and params.model = 'tree'");
+    await page
+      .getByRole('combobox', { name: 'Filter' })
+      .fill("metrics.accuracy > 0.85 and params.model = 'tree'");
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect.poll(status).toBe('2 runs in all');
     expect((await gridRowNames(page)).sort()).toEqual(['tree-c', 'tree-e']);
@@ -93,11 +95,11 @@ describe('runs table of an experiment (issue 11, point 4)', () => {
       body: JSON.stringify({ experiment_ids: [exp.id], filter: bad }),
     }).then((r) => r.json() as Promise<{ error_code: string; message: string }>);
     expect(refusal.error_code).toBe('INVALID_PARAMETER_VALUE');
-    await page.getByLabel('Filter').fill(bad);
+    await page.getByRole('combobox', { name: 'Filter' }).fill(bad);
     await page.getByRole('button', { name: 'Apply' }).click();
     const alert = page.locator('#run-filter-error [role=alert]');
     await expect.poll(() => alert.innerText()).toBe(`The server refused the search: ${refusal.message}`);
-    expect(await page.getByLabel('Filter').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByRole('combobox', { name: 'Filter' }).getAttribute('aria-invalid')).toBe('true');
     await expectAccessible(page, 'the runs table with a refused filter');
   });
 
@@ -155,5 +157,65 @@ describe('runs table of an experiment (issue 11, point 4)', () => {
     await page.locator('[role=grid]').evaluate((grid) => grid.scrollTo({ top: grid.scrollHeight }));
     await expect.poll(async () => (await gridRowNames(page)).at(-1)).toBe('many-000');
     await expectAccessible(page, 'the runs table of many runs, scrolled');
+  });
+
+  it('the filter box completes keys of the runs (and attributes) from the keyboard', async () => {
+    const { page } = session;
+    const { runs_experiment: exp } = e2e().data;
+    await page.goto(ui(`#/experiments/${exp.id}`));
+    await expect.poll(status).toBe('7 runs in all');
+    const box = page.getByRole('combobox', { name: 'Filter' });
+    await box.click();
+    await box.pressSequentially('acc');
+    const options = page.getByRole('listbox', { name: 'Filter keys' }).getByRole('option');
+    await expect.poll(() => options.allInnerTexts()).toEqual(['metrics.accuracy']);
+    expect(await box.getAttribute('aria-expanded')).toBe('true');
+    await box.press('Tab');
+    expect(await box.inputValue()).toBe('metrics.accuracy');
+    await box.pressSequentially(' > 0.9 and par');
+    await expect.poll(() => options.allInnerTexts()).toEqual(['params.lr', 'params.model']);
+    await box.press('ArrowDown');
+    await box.press('ArrowDown');
+    expect(await options.nth(1).getAttribute('aria-selected')).toBe('true');
+    await box.press('Enter');
+    expect(await box.inputValue()).toBe('metrics.accuracy > 0.9 and params.model');
+    await box.pressSequentially(" = 'linear' and attributes.st");
+    await expect.poll(() => options.allInnerTexts()).toEqual(['attributes.status', 'attributes.start_time']);
+    await expectAccessible(page, 'the filter box with suggestions open');
+    await box.press('Escape');
+    expect(await box.getAttribute('aria-expanded')).toBe('false');
+    await box.pressSequentially("atus = 'FINISHED'");
+    await box.press('Enter');
+    await expect.poll(status).toBe('1 run in all');
+    expect(await gridRowNames(page)).toEqual(['linear-b']);
+  });
+
+  it('keyboard: arrows, Page Down and End move between runs, scrolling the grid; Enter opens the run', async () => {
+    const { page } = session;
+    const { many_experiment: many } = e2e().data;
+    await page.goto(ui(`#/experiments/${many.id}?sort=-metrics.idx`));
+    await expect.poll(status).toBe('200 runs loaded, more on the server (scroll to load)');
+    const name = (i: number) => `many-${String(i).padStart(3, '0')}`;
+    const focused = () => page.evaluate(() => document.activeElement?.textContent ?? '');
+    await page.getByRole('link', { name: name(many.count - 1) }).focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(focused).toBe(name(many.count - 3));
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(focused).toBe(name(many.count - 2));
+    await page.keyboard.press('End');
+    // The last loaded row (the 200th); reaching it loads the next page.
+    await expect.poll(focused).toBe(name(many.count - 200));
+    await expect.poll(status).toBe(`${many.count} runs in all`);
+    await page.keyboard.press('End');
+    await expect.poll(focused).toBe(name(0));
+    await page.keyboard.press('Home');
+    await expect.poll(focused).toBe(name(many.count - 1));
+    await page.keyboard.press('PageDown');
+    const afterPage = await focused();
+    expect(Number(afterPage.slice('many-'.length))).toBeLessThan(many.count - 5);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('h1').innerText()).toBe(afterPage);
+    expect(page.url()).toContain(`#/experiments/${many.id}/runs/`);
   });
 });

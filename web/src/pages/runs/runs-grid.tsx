@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { Run } from '../../api/tracking';
 import { TimeText } from '../../components/time-text';
 import { hrefs } from '../../router/routes';
@@ -59,6 +59,30 @@ export function RunsGrid(props: RunsGridProps): ReactNode {
     if (hasMore && !loadingMore && lastIndex >= runs.length - 40) onNeedMore();
   }, [hasMore, loadingMore, lastIndex, runs.length, onNeedMore]);
 
+  // Keyboard: ↑/↓, Page Up/Down, Home/End move between runs (scrolling the grid); Enter opens the run.
+  // The row to focus once it is drawn (it may first have to scroll into the rendered range); then cleared, so
+  // that later renders never take the focus back from elsewhere.
+  const pendingFocus = useRef<number>(undefined);
+  const [focusRequest, setFocusRequest] = useState(0);
+  useEffect(() => {
+    if (pendingFocus.current === undefined) return;
+    const link = scroller.current?.querySelector<HTMLAnchorElement>(`[data-row="${pendingFocus.current}"] a`);
+    if (link === null || link === undefined) return;
+    link.focus({ preventScroll: true });
+    pendingFocus.current = undefined;
+  });
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
+    if (runs.length === 0) return;
+    const from = Number((event.target as HTMLElement).closest('[data-row]')?.getAttribute('data-row') ?? -1);
+    const page = Math.max(1, Math.floor((scroller.current?.clientHeight ?? rowHeight * 10) / rowHeight) - 2);
+    const target = keyTarget(event.key, from, page, runs.length);
+    if (target === undefined) return;
+    event.preventDefault();
+    rows.scrollToIndex(target, { align: 'auto' });
+    pendingFocus.current = target;
+    setFocusRequest(focusRequest + 1);
+  };
+
   const totalWidth = nameWidth + columns.getTotalSize();
   return (
     <div
@@ -69,6 +93,7 @@ export function RunsGrid(props: RunsGridProps): ReactNode {
       aria-rowcount={runs.length + 1}
       aria-colcount={gridColumns.length + 1}
       tabIndex={0}
+      onKeyDown={onKeyDown}
     >
       <div className="grid-canvas" style={{ width: totalWidth, height: rows.getTotalSize() + rowHeight }}>
         <div
@@ -114,6 +139,7 @@ export function RunsGrid(props: RunsGridProps): ReactNode {
               key={run.info.runId}
               className={run.info.lifecycleStage === 'deleted' ? 'grid-row deleted' : 'grid-row'}
               role="row"
+              data-row={vr.index}
               aria-rowindex={vr.index + 2}
               style={{
                 width: totalWidth,
@@ -211,4 +237,25 @@ function HeaderCell(props: {
       </button>
     </div>
   );
+}
+
+/** The row a navigation key moves to from row `from` (-1: none yet), or undefined for other keys. */
+function keyTarget(key: string, from: number, page: number, count: number): number | undefined {
+  const clamp = (i: number): number => Math.min(count - 1, Math.max(0, i));
+  switch (key) {
+    case 'ArrowDown':
+      return clamp(from + 1);
+    case 'ArrowUp':
+      return clamp(from - 1);
+    case 'PageDown':
+      return clamp(from + page);
+    case 'PageUp':
+      return clamp(from - page);
+    case 'Home':
+      return 0;
+    case 'End':
+      return count - 1;
+    default:
+      return undefined;
+  }
 }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { getExperiment } from '../../api/tracking';
 import { Empty, ErrorMessage } from '../../components/status';
 import { useAsync } from '../../components/use-async';
@@ -6,6 +6,8 @@ import { hrefs } from '../../router/routes';
 import { useSetQuery } from '../../router/use-route';
 import { lifecycleViews } from '../experiments/experiment-query';
 import { ColumnPicker } from './column-picker';
+import { FilterBox } from './filter-box';
+import { filterKeys } from './filter-completion';
 import { availableColumns, columnId, defaultColumns, type DataColumn } from './run-columns';
 import { RunsGrid } from './runs-grid';
 import { orderByOf, parseRunsQuery, runsQueryKeys, sortParam } from './runs-query';
@@ -35,7 +37,11 @@ export function RunsPage({
   const [draft, setDraft] = useState(state.filter);
   useEffect(() => setDraft(state.filter), [state.filter]);
 
-  const available = useMemo(() => availableColumns(pages.runs), [pages.runs]);
+  const loaded = useMemo(() => availableColumns(pages.runs), [pages.runs]);
+  // The keys of the last runs seen stay offered while a filter matches nothing (or is refused).
+  const lastKnown = useRef<DataColumn[]>([]);
+  if (loaded.length > 0) lastKnown.current = loaded;
+  const available = loaded.length > 0 ? loaded : lastKnown.current;
   const columns: DataColumn[] = state.columns ?? defaultColumns(available);
 
   const onFilter = (event: FormEvent): void => {
@@ -56,16 +62,12 @@ export function RunsPage({
       <div className="toolbar">
         <form role="search" className="filter-form" onSubmit={onFilter}>
           <label htmlFor="run-filter">Filter</label>
-          <input
-            id="run-filter"
-            className="mono"
-            type="search"
+          <FilterBox
             value={draft}
-            spellCheck={false}
-            placeholder="metrics.accuracy > 0.9 and params.model = 'tree'"
-            aria-describedby={pages.error !== undefined ? 'run-filter-error' : undefined}
-            aria-invalid={pages.error !== undefined && state.filter !== '' ? true : undefined}
-            onChange={(e) => setDraft(e.target.value)}
+            onChange={setDraft}
+            keys={filterKeys(available)}
+            invalid={pages.error !== undefined && state.filter !== ''}
+            describedBy={pages.error !== undefined ? 'run-filter-error' : undefined}
           />
           <button type="submit">Apply</button>
         </form>
