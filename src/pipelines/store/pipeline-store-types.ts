@@ -1,8 +1,12 @@
 import type { RunStatus, StepState } from './step-state.js';
 
-/** A value a step produced: a small typed value, or an artifact passed by reference (its URI and digest). */
+/**
+ * A value a step produced: a small typed value, or an artifact passed by reference (the producing MLflow run's
+ * artifact URI, the path under it, and the content digest).
+ */
 export type OutputValue =
-  { kind: 'value'; value: unknown } | { kind: 'artifact'; uri: string; digest: string };
+  | { kind: 'value'; value: unknown }
+  | { kind: 'artifact'; runArtifactUri: string; path: string; digest: string };
 
 /** A stored version of a pipeline document. */
 export interface PipelineDefinition {

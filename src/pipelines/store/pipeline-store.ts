@@ -398,6 +398,16 @@ export class PipelineStore {
     return run;
   }
 
+  /** Gives up driving a run without ending it (a server shutting down): another process may take it at once. */
+  async releaseRun(runId: string, owner: string): Promise<void> {
+    await this.#db
+      .updateTable('pipeline_runs')
+      .set({ lease_owner: null, lease_expires_at: null })
+      .where('run_id', '=', runId)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
   /** Ends a run `owner` drives; the lease is released. */
   async finishRun(
     runId: string,

@@ -1,0 +1,72 @@
+import type { TrackingService } from '../../tracking/index.js';
+import type { PipelineStore } from '../store/pipeline-store.js';
+import type { ArtifactIo } from './artifact-io.js';
+import type { PipFreezeCache } from './reproducibility.js';
+
+/**
+ * Time as the executor sees it: `now` for leases, retry times and durations; `sleep` for waiting until a retry is
+ * due. Tests pass one that advances a virtual clock instead of sleeping, so backoff is checked exactly and fast.
+ */
+export interface ExecutorClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemExecutorClock: ExecutorClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Something worth telling whoever started a run (the CLI prints these). */
+export type ExecutorEvent =
+  | {
+      kind: 'step';
+      runId: string;
+      step: string;
+      itemIndex: number;
+      state: string;
+      reason?: string;
+      attempt?: number;
+    }
+  | { kind: 'run'; runId: string; status: string; error?: string };
+
+/** Everything the executor uses, built once per process (see `createPipelineService`). */
+export interface ExecutorDeps {
+  store: PipelineStore;
+  tracking: TrackingService;
+  artifacts: ArtifactIo;
+  /** The URL step processes log to (the server's own); undefined until the server listens. */
+  trackingUri(): string | undefined;
+  /** Who holds leases: unique per process. */
+  owner: string;
+  host: string;
+  /** Where step work folders go (inputs, outputs, live logs). */
+  workRoot: string;
+  /** The interpreter of script and function steps. */
+  python: string;
+  /** The environment every step starts from (no server secrets: see `stepBaseEnvironment`). */
+  baseEnv: Record<string, string>;
+  clock: ExecutorClock;
+  /** In [0, 1): backoff jitter. */
+  random(): number;
+  leaseMs: number;
+  heartbeatMs: number;
+  /** Step processes running at once in this process, over all runs. */
+  maxParallel: number;
+  pipFreeze: PipFreezeCache;
+  onEvent(event: ExecutorEvent): void;
+}
+
+const passedThrough =
+  /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|TZ|TMPDIR|TERM|LC_[A-Z_]+|PYTHONPATH|VIRTUAL_ENV|CONDA_PREFIX|SSL_CERT_FILE|REQUESTS_CA_BUNDLE)$/;
+
+/**
+ * The environment a step starts from: the locale, PATH, HOME and Python settings of the server's, and nothing
+ * else: no `BOSUN_*` settings, master key, database or cloud credentials reach a step unless it declares them.
+ */
+export function stepBaseEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env))
+    if (value !== undefined && passedThrough.test(key)) out[key] = value;
+  return out;
+}

@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+
+/** How a step's process ended. */
+export type ProcessEnd =
+  | { kind: 'exited'; code: number }
+  /** Killed by a signal nobody here sent (SIGTERM from outside, the OOM killer): a preemption. */
+  | { kind: 'signalled'; signal: string }
+  /** Killed by us: its timeout, the pipeline's timeout, or a cancellation. */
+  | { kind: 'killed'; why: KillReason }
+  /** It could not start (no such executable, not executable). */
+  | { kind: 'spawn-failed'; message: string };
+
+export type KillReason = 'timeout' | 'pipeline-timeout' | 'cancelled' | 'lease-lost';
+
+/** A running step process. */
+export interface RunningProcess {
+  readonly pid: number | undefined;
+  /** Kills the whole process group (the step and everything it started): SIGTERM, then SIGKILL after a grace. */
+  kill(why: KillReason): void;
+  readonly ended: Promise<ProcessEnd>;
+}
+
+export interface SpawnOptions {
+  argv: readonly string[];
+  cwd: string;
+  env: Record<string, string>;
+  stdoutFile: string;
+  stderrFile: string;
+  /** Kill after this long (the step's timeout). */
+  timeoutMs?: number;
+  /** Between SIGTERM and SIGKILL. */
+  graceMs?: number;
+}
+
+/**
+ * Starts a step's process in its own process group, its output going straight to two files (so a chatty step
+ * costs the server nothing and a crash of the server loses no line already written). A kill reaches the whole
+ * group: `sh -c 'train & evaluate'` leaves nothing behind.
+ */
+export function spawnStep(options: SpawnOptions): RunningProcess {
+  const [command, ...args] = options.argv;
+  const out = openSync(options.stdoutFile, 'a');
+  const err = openSync(options.stderrFile, 'a');
+  let killedFor: KillReason | undefined;
+  let settled = false;
+  let timer: NodeJS.Timeout | undefined;
+  let hardKill: NodeJS.Timeout | undefined;
+  const child = spawn(command ?? '', args, {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ['ignore', out, err],
+  });
+  closeSync(out);
+  closeSync(err);
+
+  const signalGroup = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  const kill = (why: KillReason) => {
+    if (settled || killedFor !== undefined) return;
+    killedFor = why;
+    signalGroup('SIGTERM');
+    hardKill = setTimeout(() => signalGroup('SIGKILL'), options.graceMs ?? 2_000);
+    hardKill.unref();
+  };
+  const ended = new Promise<ProcessEnd>((resolve) => {
+    const finish = (end: ProcessEnd) => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      // The leader is gone; anything it left in its group goes too.
+      signalGroup('SIGKILL');
+      if (hardKill !== undefined) clearTimeout(hardKill);
+      resolve(end);
+    };
+    child.once('error', (error) => finish({ kind: 'spawn-failed', message: error.message }));
+    child.once('exit', (code, signal) => {
+      if (killedFor !== undefined) finish({ kind: 'killed', why: killedFor });
+      else if (signal !== null) finish({ kind: 'signalled', signal });
+      else finish({ kind: 'exited', code: code ?? 1 });
+    });
+  });
+  if (options.timeoutMs !== undefined) {
+    timer = setTimeout(() => kill('timeout'), options.timeoutMs);
+  }
+  return { pid: child.pid, kill, ended };
+}
+
+/** Kills a process group left by a process that died (a crashed server's step): best effort, same host only. */
+export function killOrphanGroup(pid: number): boolean {
+  try {
+    process.kill(-pid, 'SIGKILL');
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,779 @@
+import { parseDuration, type PipelineGraph, type PipelineSpec, type StepSpec } from '../spec/index.js';
+import type { PipelineRun, StepRun } from '../store/pipeline-store-types.js';
+import { hasOutputs, isTerminal, type RunStatus } from '../store/step-state.js';
+import { retryBudgets, retryDelayMs } from './backoff.js';
+import { cacheKey } from './cache-key.js';
+import type { ExecutorDeps } from './executor-deps.js';
+import { killOrphanGroup } from './process-tree.js';
+import { codeVersion, type CodeVersion } from './reproducibility.js';
+import { evaluateCondition } from './run-values.js';
+import { StepLauncher, stepPython, type AttemptResult } from './step-launcher.js';
+import { fanOutItems, lookupReference, resolveInputs, sameGroup, type UnitScope } from './unit-values.js';
+import { sha256 } from './digests.js';
+import { effectiveStep } from './effective-step.js';
+
+/** Shared among the drivers of one process: how many step processes may run at once. */
+export class Slots {
+  #used = 0;
+  readonly #waiters = new Set<() => void>();
+  constructor(private readonly size: number) {}
+  tryTake(): boolean {
+    if (this.#used >= this.size) return false;
+    this.#used++;
+    return true;
+  }
+  release(): void {
+    this.#used--;
+    for (const wake of this.#waiters) wake();
+  }
+  onRelease(wake: () => void): () => void {
+    this.#waiters.add(wake);
+    return () => this.#waiters.delete(wake);
+  }
+}
+
+const unitName = (u: { step: string; itemIndex: number }) =>
+  u.itemIndex >= 0 ? `${u.step}[${u.itemIndex}]` : u.step;
+
+/**
+ * Drives one pipeline run in this process while it holds the run's lease: creates the step runs (fan-out items
+ * once their list is known), skips steps whose condition is false or whose inputs will never exist, reuses cached
+ * results, starts ready steps within the concurrency caps, retries with backoff under the two budgets, renews
+ * leases, obeys cancellation and the pipeline timeout, runs exit handlers, and ends the run.
+ */
+export class RunDriver {
+  #steps: StepRun[] = [];
+  readonly #running = new Map<string, LaunchHandle>();
+  #wake: () => void = () => undefined;
+  #abort: { status: RunStatus; reason: string } | undefined;
+  #lost = false;
+  #shutdown = false;
+  #crashed = false;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #phase: 'main' | 'exit' = 'main';
+  #mainStatus: RunStatus | undefined;
+  #code: Promise<CodeVersion> | undefined;
+  readonly #freezeDigest = new Map<string, Promise<string | undefined>>();
+
+  constructor(
+    private readonly deps: ExecutorDeps,
+    private readonly run: PipelineRun,
+    private readonly spec: PipelineSpec,
+    private readonly graph: PipelineGraph,
+    private readonly slots: Slots,
+  ) {}
+
+  /** Cancels from this process (the CLI's Ctrl-C, the API): the same path as a cancel seen by the heartbeat. */
+  abort(status: RunStatus, reason: string): void {
+    if (this.#abort === undefined) this.#abort = { status, reason };
+    this.#wake();
+  }
+
+  /** Stops driving without ending the run (the server shuts down): steps are killed and left to a takeover. */
+  shutdown(): void {
+    this.#lost = true;
+    this.#shutdown = true;
+    for (const launcher of this.#running.values()) launcher.kill('shutdown');
+    this.#wake();
+  }
+
+  private stepSpec(name: string): StepSpec {
+    return effectiveStep(this.spec, name);
+  }
+
+  /** Only for tests: stops as a killed process would, writing nothing more and leaving its steps' processes. */
+  crashForTests(): void {
+    this.#crashed = true;
+    if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+    this.#wake();
+  }
+
+  private unitsOf(step: string): StepRun[] {
+    return this.#steps.filter((s) => s.step === step).sort((a, b) => a.itemIndex - b.itemIndex);
+  }
+
+  private scope(): UnitScope {
+    return {
+      params: this.run.params,
+      pipeline: {
+        name: this.run.pipelineName,
+        runId: this.run.runId,
+        ...(this.#phase === 'exit' && this.#mainStatus !== undefined ? { status: this.#mainStatus } : {}),
+      },
+      graph: this.graph,
+      unitsOf: (step) => {
+        const units = this.unitsOf(step);
+        return units.length === 0 ? undefined : units;
+      },
+    };
+  }
+
+  private async refresh(): Promise<void> {
+    this.#steps = await this.deps.store.listSteps(this.run.runId);
+  }
+
+  private emit(unit: StepRun, state: string, reason?: string): void {
+    this.deps.onEvent({
+      kind: 'step',
+      runId: this.run.runId,
+      step: unit.step,
+      itemIndex: unit.itemIndex,
+      state,
+      ...(reason !== undefined ? { reason } : {}),
+      attempt: unit.attempt,
+    });
+  }
+
+  /** Drives the run to its end (or until the lease is lost or the process shuts down); returns its status. */
+  async drive(): Promise<RunStatus | undefined> {
+    const { deps } = this;
+    this.#code = codeVersion(this.run.codeDir);
+    await deps.store.addSteps(
+      this.graph.steps
+        .filter((s) => s.fanOut === undefined)
+        .map((s) => ({ runId: this.run.runId, step: s.name, itemIndex: -1, phase: s.phase })),
+      deps.clock.now(),
+    );
+    await this.refresh();
+    await this.recoverLostSteps();
+    if (this.#steps.some((s) => s.phase === 'main' && s.state === 'cancelled') && this.run.cancelRequested) {
+      this.#abort = { status: 'cancelled', reason: 'cancelled' };
+    }
+
+    const heartbeat = setInterval(() => {
+      if (this.#crashed) return;
+      void deps.store
+        .heartbeat(this.run.runId, deps.owner, deps.clock.now() + deps.leaseMs)
+        .then(({ held, cancelRequested }) => {
+          if (!held) {
+            this.#lost = true;
+            for (const launcher of this.#running.values()) launcher.kill('lease-lost');
+            this.#wake();
+          } else if (cancelRequested) this.abort('cancelled', 'cancelled on request');
+        })
+        .catch(() => undefined);
+    }, deps.heartbeatMs);
+    const timeoutMs = this.spec.timeout !== undefined ? parseDuration(this.spec.timeout) : undefined;
+    const pipelineTimer =
+      timeoutMs !== undefined
+        ? setTimeout(
+            () => this.abort('failed', `the pipeline timed out after ${this.spec.timeout ?? ''}`),
+            Math.max(0, (this.run.startedAt ?? deps.clock.now()) + timeoutMs - deps.clock.now()),
+          )
+        : undefined;
+    this.#heartbeat = heartbeat;
+    const unsubscribe = this.slots.onRelease(() => this.#wake());
+    try {
+      return await this.loop();
+    } finally {
+      clearInterval(heartbeat);
+      if (pipelineTimer !== undefined) clearTimeout(pipelineTimer);
+      unsubscribe();
+    }
+  }
+
+  private async loop(): Promise<RunStatus | undefined> {
+    const { deps } = this;
+    for (;;) {
+      const woken = new Promise<void>((resolve) => (this.#wake = resolve));
+      if (this.#crashed) return undefined;
+      await this.refresh();
+      if (this.#lost) {
+        while (this.#running.size > 0) await new Promise<void>((resolve) => (this.#wake = resolve));
+        if (this.#shutdown) await deps.store.releaseRun(this.run.runId, deps.owner);
+        return undefined;
+      }
+      if (this.#abort !== undefined && this.#phase === 'main') await this.cancelPending();
+      const progressed = await this.advance();
+      if (progressed) continue;
+      const open = this.#steps.filter((s) => s.phase === this.#phase && !isTerminal(s.state));
+      if (open.length === 0 && this.#running.size === 0 && this.expandedAll()) {
+        if (this.#phase === 'main') {
+          this.#mainStatus = this.mainStatus();
+          this.#phase = 'exit';
+          continue;
+        }
+        return this.finish();
+      }
+      const waits = open
+        .filter((s) => s.state === 'pending' && s.notBefore !== undefined && s.notBefore > deps.clock.now())
+        .map((s) => (s.notBefore ?? 0) - deps.clock.now());
+      if (this.#running.size === 0 && waits.length > 0) {
+        await Promise.race([deps.clock.sleep(Math.min(...waits)), woken]);
+      } else {
+        await woken;
+      }
+    }
+  }
+
+  /** Whether every step of the current phase has its step runs (fan-out items known). */
+  private expandedAll(): boolean {
+    return this.graph.steps
+      .filter((s) => s.phase === this.#phase)
+      .every((s) => this.unitsOf(s.name).length > 0);
+  }
+
+  private mainStatus(): RunStatus {
+    if (this.#abort !== undefined) return this.#abort.status;
+    const main = this.#steps.filter((s) => s.phase === 'main');
+    if (main.some((s) => s.state === 'cancelled')) return 'cancelled';
+    if (main.some((s) => s.state === 'failed' || s.reason?.startsWith('upstream:'))) return 'failed';
+    return 'succeeded';
+  }
+
+  private async finish(): Promise<RunStatus> {
+    const { deps } = this;
+    let status = this.#mainStatus ?? 'failed';
+    let error = this.#abort?.reason;
+    if (status === 'failed' && error === undefined) {
+      const failed = this.#steps.filter((s) => s.phase === 'main' && s.state === 'failed').map(unitName);
+      error = failed.length > 0 ? `step(s) failed: ${failed.join(', ')}` : 'a step could not run';
+    }
+    const failedHandlers = this.#steps
+      .filter((s) => s.phase === 'exit' && s.state === 'failed')
+      .map(unitName);
+    if (status === 'succeeded' && failedHandlers.length > 0) {
+      status = 'failed';
+      error = `exit handler(s) failed: ${failedHandlers.join(', ')}`;
+    }
+    await deps.store.finishRun(this.run.runId, deps.owner, status, error, deps.clock.now());
+    await deps.tracking.updateRun({
+      runId: this.run.runId,
+      status: status === 'succeeded' ? 'FINISHED' : status === 'cancelled' ? 'KILLED' : 'FAILED',
+      endTime: deps.clock.now(),
+    });
+    deps.onEvent({ kind: 'run', runId: this.run.runId, status, ...(error !== undefined ? { error } : {}) });
+    return status;
+  }
+
+  /** Cancellation (or the pipeline's timeout): running steps are killed, pending main steps cancelled. */
+  private async cancelPending(): Promise<void> {
+    const reason = this.#abort?.reason ?? 'cancelled';
+    for (const launcher of this.#running.values())
+      launcher.kill(this.#abort?.status === 'cancelled' ? 'cancelled' : 'pipeline-timeout');
+    for (const unit of this.#steps) {
+      if (unit.phase !== 'main' || unit.state !== 'pending') continue;
+      if (
+        await this.deps.store.transition(
+          unit.stepRunId,
+          'pending',
+          'cancelled',
+          { reason, endedAt: this.deps.clock.now() },
+          this.deps.clock.now(),
+        )
+      ) {
+        this.emit(unit, 'cancelled', reason);
+      }
+    }
+    for (const step of this.graph.steps.filter(
+      (s) => s.phase === 'main' && this.unitsOf(s.name).length === 0,
+    )) {
+      await this.deps.store.addSteps(
+        [{ runId: this.run.runId, step: step.name, itemIndex: -1, phase: 'main' }],
+        this.deps.clock.now(),
+      );
+    }
+    await this.refresh();
+    for (const unit of this.#steps.filter((s) => s.phase === 'main' && s.state === 'pending')) {
+      await this.deps.store.transition(
+        unit.stepRunId,
+        'pending',
+        'cancelled',
+        { reason },
+        this.deps.clock.now(),
+      );
+    }
+    await this.refresh();
+  }
+
+  /**
+   * Step runs left `running` by a process that is gone (its lease expired): its process group is killed when it
+   * ran on this host, then the step is retried under its preemption budget, or fails saying why.
+   */
+  private async recoverLostSteps(): Promise<void> {
+    const { deps } = this;
+    const now = deps.clock.now();
+    for (const unit of this.#steps.filter((s) => s.state === 'running' && s.leaseOwner !== deps.owner)) {
+      if (unit.leaseExpiresAt !== undefined && unit.leaseExpiresAt >= now) continue;
+      if (unit.host === deps.host && unit.pid !== undefined) killOrphanGroup(unit.pid);
+      if (unit.mlflowRunId !== undefined) {
+        await deps.tracking
+          .updateRun({ runId: unit.mlflowRunId, status: 'KILLED', endTime: now })
+          .catch(() => undefined);
+      }
+      const budget = retryBudgets(this.stepSpec(unit.step).retry).preemptions;
+      const reason = `the process running it was lost (lease held by ${unit.leaseOwner ?? 'nobody'} expired)`;
+      await this.retryOrEnd(unit, 'preempted', `preempted: ${reason}`, unit.leaseOwner, budget);
+    }
+    await this.refresh();
+  }
+
+  private async retryOrEnd(
+    unit: StepRun,
+    kind: 'failed' | 'preempted',
+    reason: string,
+    owner: string | undefined,
+    budget: number,
+    exitCode?: number,
+  ): Promise<void> {
+    const { deps } = this;
+    const now = deps.clock.now();
+    const used = kind === 'failed' ? unit.failureAttempts : unit.preemptionAttempts;
+    const spec = this.stepSpec(unit.step);
+    if (used < budget && this.#abort === undefined) {
+      const n = used + 1;
+      const delay = retryDelayMs(spec.retry, n, deps.random);
+      const patch = kind === 'failed' ? { failureAttempts: n } : { preemptionAttempts: n };
+      const moved = await deps.store.transition(
+        unit.stepRunId,
+        'running',
+        'pending',
+        {
+          ...patch,
+          notBefore: now + delay,
+          reason: `retry ${n} of ${budget} in ${delay} ms after: ${reason}`,
+          clearLease: true,
+          ...(exitCode !== undefined ? { exitCode } : {}),
+        },
+        now,
+        owner,
+      );
+      if (moved) this.emit(unit, 'retrying', reason);
+      return;
+    }
+    const final =
+      kind === 'preempted' && budget >= 0 ? `${reason}; its preemption budget (${budget}) is spent` : reason;
+    const moved = await deps.store.transition(
+      unit.stepRunId,
+      'running',
+      'failed',
+      {
+        reason:
+          used >= budget && budget > 0 && kind === 'failed' ? `${reason} (after ${used} retries)` : final,
+        endedAt: now,
+        clearLease: true,
+        ...(exitCode !== undefined ? { exitCode } : {}),
+      },
+      now,
+      owner,
+    );
+    if (moved) this.emit(unit, 'failed', final);
+  }
+
+  /** One pass over the steps of the current phase; true when anything changed. */
+  private async advance(): Promise<boolean> {
+    let changed = false;
+    for (const name of this.graph.order) {
+      const node = this.graph.step(name);
+      if (node === undefined || node.phase !== this.#phase) continue;
+      if (await this.expand(name)) changed = true;
+      for (const unit of this.unitsOf(name)) {
+        if (unit.state !== 'pending' || this.#running.has(unit.stepRunId)) continue;
+        if (await this.consider(unit)) changed = true;
+      }
+    }
+    if (changed) await this.refresh();
+    return changed;
+  }
+
+  /** The steps `name` waits for, with the unit of each it waits for (one item in a group, else all). */
+  private blockers(name: string, itemIndex: number): { ready: boolean; failedOrSkipped?: string } {
+    for (const up of this.graph.upstream(name)) {
+      const units = this.unitsOf(up);
+      if (units.length === 0) return { ready: false };
+      const relevant =
+        itemIndex >= 0 && sameGroup(this.graph, name, up)
+          ? units.filter((u) => u.itemIndex === itemIndex)
+          : units;
+      if (relevant.length === 0 || relevant.some((u) => !isTerminal(u.state))) return { ready: false };
+      const phaseBoundary = this.graph.step(up)?.phase === 'main' && this.graph.step(name)?.phase === 'exit';
+      if (phaseBoundary) continue;
+      const produced = relevant.filter((u) => hasOutputs(u.state));
+      const conditionSkips = relevant.filter(
+        (u) => u.state === 'skipped' && u.reason?.startsWith('condition:'),
+      );
+      if (produced.length + conditionSkips.length < relevant.length) {
+        const bad = relevant.find(
+          (u) => !hasOutputs(u.state) && !(u.state === 'skipped' && u.reason?.startsWith('condition:')),
+        );
+        return {
+          ready: true,
+          failedOrSkipped: `upstream: ${unitName(bad ?? relevant[0]!)} ${bad?.state ?? 'did not run'}`,
+        };
+      }
+      if (produced.length === 0) return { ready: true, failedOrSkipped: `upstream: ${up} was skipped` };
+    }
+    return { ready: true };
+  }
+
+  /** Creates a fan-out step's units once its items are known; true when it did. */
+  private async expand(name: string): Promise<boolean> {
+    const node = this.graph.step(name);
+    if (node?.fanOut === undefined || this.unitsOf(name).length > 0) return false;
+    const spec = this.stepSpec(name);
+    const now = this.deps.clock.now();
+    const add = async (items: unknown[] | undefined, reason?: string) => {
+      if (items !== undefined && items.length > 0) {
+        await this.deps.store.addSteps(
+          items.map((item, i) => ({
+            runId: this.run.runId,
+            step: name,
+            itemIndex: i,
+            item,
+            phase: node.phase,
+          })),
+          now,
+        );
+      } else {
+        await this.deps.store.addSteps(
+          [{ runId: this.run.runId, step: name, itemIndex: -1, phase: node.phase }],
+          now,
+        );
+        await this.refresh();
+        const marker = this.unitsOf(name)[0];
+        if (marker !== undefined) {
+          await this.deps.store.transition(
+            marker.stepRunId,
+            'pending',
+            'skipped',
+            { reason: reason ?? 'condition: the fan-out has no items' },
+            now,
+          );
+          this.emit(marker, 'skipped', reason);
+        }
+      }
+      await this.refresh();
+      return true;
+    };
+    if (spec.for_each?.items_of !== undefined) {
+      const leader = this.unitsOf(spec.for_each.items_of);
+      if (leader.length === 0) return false;
+      if (leader.every((u) => u.itemIndex < 0)) return add(undefined, leader[0]?.reason);
+      return add(leader.filter((u) => u.itemIndex >= 0).map((u) => u.item));
+    }
+    // Items from upstream outputs: wait for every step it reads outside its group.
+    const upstream = this.graph.upstream(name).filter((up) => !sameGroup(this.graph, name, up));
+    for (const up of upstream) {
+      const units = this.unitsOf(up);
+      if (units.length === 0 || units.some((u) => !isTerminal(u.state))) return false;
+    }
+    const blocked = this.blockers(name, -1);
+    if (blocked.failedOrSkipped !== undefined) return add(undefined, blocked.failedOrSkipped);
+    const items = fanOutItems(this.scope(), name, spec);
+    if (items === undefined) return false;
+    if ('missing' in items) return add(undefined, `upstream: ${items.missing} does not exist`);
+    return add(items.items);
+  }
+
+  private groupRunning(name: string): number {
+    const root = this.graph.step(name)?.fanOut?.root;
+    if (root === undefined) return 0;
+    return [...this.#running.keys()].filter((id) => {
+      const unit = this.#steps.find((s) => s.stepRunId === id);
+      return unit !== undefined && this.graph.step(unit.step)?.fanOut?.root === root;
+    }).length;
+  }
+
+  /** Decides about one pending unit: skip, fail, reuse a cached result, start it, or leave it waiting. */
+  private async consider(unit: StepRun): Promise<boolean> {
+    const { deps } = this;
+    const now = deps.clock.now();
+    const spec = this.stepSpec(unit.step);
+    const blocked = this.blockers(unit.step, unit.itemIndex);
+    if (!blocked.ready) return false;
+    if (blocked.failedOrSkipped !== undefined) {
+      const moved = await deps.store.transition(
+        unit.stepRunId,
+        'pending',
+        'skipped',
+        { reason: blocked.failedOrSkipped, endedAt: now },
+        now,
+      );
+      if (moved) this.emit(unit, 'skipped', blocked.failedOrSkipped);
+      return moved;
+    }
+    const scope = this.scope();
+    if (spec.when !== undefined) {
+      const verdict = evaluateCondition(spec.when, (ref) => lookupReference(scope, ref, unit.step, unit));
+      if ('missing' in verdict || !verdict.result) {
+        const reason =
+          'missing' in verdict
+            ? `upstream: ${verdict.missing} does not exist`
+            : `condition: '${spec.when}' is false`;
+        const moved = await deps.store.transition(
+          unit.stepRunId,
+          'pending',
+          'skipped',
+          { reason, endedAt: now },
+          now,
+        );
+        if (moved) this.emit(unit, 'skipped', reason);
+        return moved;
+      }
+    }
+    const resolved = resolveInputs(scope, unit.step, spec, unit);
+    if ('missing' in resolved) {
+      const reason = `input ${resolved.missing} was never produced`;
+      const moved = await deps.store.transition(
+        unit.stepRunId,
+        'pending',
+        'failed',
+        { reason, endedAt: now },
+        now,
+      );
+      if (moved) this.emit(unit, 'failed', reason);
+      return moved;
+    }
+    if (unit.notBefore !== undefined && unit.notBefore > now) return false;
+
+    const cacheEnabled = spec.cache?.enabled !== false && spec.approval === undefined;
+    let cache: { key: string; parts: Record<string, string> } | undefined;
+    if (cacheEnabled) {
+      cache = await cacheKey(spec, resolved.inputs, await this.keyEnvironment(spec));
+      const maxAge = spec.cache?.max_age !== undefined ? parseDuration(spec.cache.max_age) : undefined;
+      const hit = await deps.store.findCached(cache.key, maxAge !== undefined ? now - maxAge : undefined);
+      if (hit !== undefined) return this.useCached(unit, hit, cache);
+    }
+
+    // Concurrency: this process, the pipeline, the fan-out group.
+    const fanOutCap = this.fanOutCap(unit.step);
+    if (this.spec.concurrency !== undefined && this.#running.size >= this.spec.concurrency) return false;
+    if (fanOutCap !== undefined && this.groupRunning(unit.step) >= fanOutCap) return false;
+    if (!this.slots.tryTake()) return false;
+    const attempt = unit.attempt + 1;
+    const claimed = await deps.store.claimStep(unit.stepRunId, deps.owner, now + deps.leaseMs, now, {
+      attempt,
+      host: deps.host,
+      startedAt: unit.startedAt ?? now,
+      ...(cache !== undefined ? { cacheKey: cache.key, cacheParts: cache.parts } : {}),
+    });
+    if (!claimed) {
+      this.slots.release();
+      return false;
+    }
+    this.start({ ...unit, attempt }, spec, resolved.inputs, cache);
+    return true;
+  }
+
+  private fanOutCap(step: string): number | undefined {
+    const root = this.graph.step(step)?.fanOut?.root;
+    if (root === undefined) return undefined;
+    return this.stepSpec(root).for_each?.concurrency;
+  }
+
+  private async keyEnvironment(spec: StepSpec) {
+    const python = stepPython(spec, this.deps.python);
+    if (python === undefined) return { codeDir: this.run.codeDir };
+    let digest = this.#freezeDigest.get(python);
+    if (digest === undefined) {
+      digest = this.deps.pipFreeze
+        .freeze(python, this.run.codeDir)
+        .then((f) => (f === undefined ? undefined : sha256(f)));
+      this.#freezeDigest.set(python, digest);
+    }
+    return { codeDir: this.run.codeDir, python: { path: python, freezeDigest: await digest } };
+  }
+
+  private async useCached(
+    unit: StepRun,
+    hit: StepRun,
+    cache: { key: string; parts: Record<string, string> },
+  ): Promise<boolean> {
+    const { deps } = this;
+    const now = deps.clock.now();
+    const runName = unit.itemIndex >= 0 ? `${unit.step}[${unit.itemIndex}]` : unit.step;
+    const run = await deps.tracking.createRun({
+      experimentId: this.run.experimentId,
+      runName,
+      startTime: now,
+      tags: [
+        { key: 'mlflow.parentRunId', value: this.run.runId },
+        { key: 'mlflow.runName', value: runName },
+        { key: 'bosun.pipeline.run_id', value: this.run.runId },
+        { key: 'bosun.pipeline.step', value: unit.step },
+        { key: 'bosun.pipeline.step_run_id', value: unit.stepRunId },
+        { key: 'bosun.pipeline.cache', value: 'hit' },
+        { key: 'bosun.pipeline.cache_key', value: cache.key },
+        { key: 'bosun.pipeline.cached_from_step_run', value: hit.stepRunId },
+        ...(hit.mlflowRunId !== undefined
+          ? [{ key: 'bosun.pipeline.cached_from_run', value: hit.mlflowRunId }]
+          : []),
+      ],
+    });
+    await deps.tracking.updateRun({ runId: run.info.runId, status: 'FINISHED', endTime: now });
+    const moved = await deps.store.transition(
+      unit.stepRunId,
+      'pending',
+      'cached',
+      {
+        outputs: hit.outputs ?? {},
+        cacheKey: cache.key,
+        cacheParts: cache.parts,
+        cachedFrom: hit.stepRunId,
+        mlflowRunId: run.info.runId,
+        startedAt: now,
+        endedAt: now,
+        reason: `cache hit: step run ${hit.stepRunId}`,
+      },
+      now,
+    );
+    if (moved) this.emit(unit, 'cached');
+    return moved;
+  }
+
+  private start(
+    unit: StepRun,
+    spec: StepSpec,
+    inputs: Record<string, unknown>,
+    cache: { key: string } | undefined,
+  ): void {
+    const { deps } = this;
+    const handle = new LaunchHandle();
+    this.#running.set(unit.stepRunId, handle);
+    this.emit(unit, 'running');
+    void (async () => {
+      let result: AttemptResult;
+      try {
+        const code = await (this.#code ?? Promise.resolve({ gitCommit: undefined, dirtyDigest: undefined }));
+        const trackingUri = deps.trackingUri();
+        if (trackingUri === undefined)
+          throw new Error('no tracking URI for the step processes (the server is not listening yet)');
+        const launcher = new StepLauncher(
+          {
+            tracking: deps.tracking,
+            artifacts: deps.artifacts,
+            trackingUri,
+            python: deps.python,
+            baseEnv: deps.baseEnv,
+            workRoot: deps.workRoot,
+            pipFreeze: deps.pipFreeze,
+            now: () => deps.clock.now(),
+          },
+          {
+            stepRunId: unit.stepRunId,
+            step: unit.step,
+            spec,
+            itemIndex: unit.itemIndex,
+            attempt: unit.attempt,
+            inputs,
+            codeDir: this.run.codeDir,
+            experimentId: this.run.experimentId,
+            parentRunId: this.run.runId,
+            pipelineName: this.run.pipelineName,
+            code,
+            cache,
+            onStarted: async ({ mlflowRunId, pid }) => {
+              await deps.store.updateRunning(
+                unit.stepRunId,
+                deps.owner,
+                { mlflowRunId, ...(pid !== undefined ? { pid } : {}) },
+                deps.clock.now(),
+              );
+            },
+          },
+        );
+        handle.attach(launcher);
+        result = await launcher.run();
+      } catch (err) {
+        result = { kind: 'failed', reason: `the executor failed to run it: ${(err as Error).message}` };
+      }
+      try {
+        if (!this.#crashed) await this.record(unit, spec, result);
+      } catch {
+        // The database is unreachable: the lease will expire and another process takes the step over.
+      } finally {
+        this.#running.delete(unit.stepRunId);
+        this.slots.release();
+        this.#wake();
+      }
+    })();
+  }
+
+  private async record(unit: StepRun, spec: StepSpec, result: AttemptResult): Promise<void> {
+    const { deps } = this;
+    const now = deps.clock.now();
+    const budgets = retryBudgets(spec.retry);
+    switch (result.kind) {
+      case 'succeeded': {
+        const moved = await deps.store.transition(
+          unit.stepRunId,
+          'running',
+          'succeeded',
+          {
+            outputs: result.outputs,
+            exitCode: result.exitCode,
+            endedAt: now,
+            reason: undefined,
+            clearLease: true,
+          },
+          now,
+          deps.owner,
+        );
+        if (moved) this.emit(unit, 'succeeded');
+        return;
+      }
+      case 'failed':
+        return this.retryOrEnd(
+          await this.current(unit),
+          'failed',
+          result.reason,
+          deps.owner,
+          budgets.failures,
+          result.exitCode,
+        );
+      case 'preempted':
+        return this.retryOrEnd(
+          await this.current(unit),
+          'preempted',
+          result.reason,
+          deps.owner,
+          budgets.preemptions,
+        );
+      case 'killed': {
+        if (result.why === 'lease-lost') return;
+        if (result.why === 'shutdown') {
+          const reason = 'preempted: the server running it shut down';
+          return this.retryOrEnd(
+            await this.current(unit),
+            'preempted',
+            reason,
+            deps.owner,
+            budgets.preemptions,
+          );
+        }
+        const reason = this.#abort?.reason ?? 'cancelled';
+        const to = result.why === 'cancelled' ? 'cancelled' : 'failed';
+        const moved = await deps.store.transition(
+          unit.stepRunId,
+          'running',
+          to,
+          { reason, endedAt: now, clearLease: true },
+          now,
+          deps.owner,
+        );
+        if (moved) this.emit(unit, to, reason);
+        return;
+      }
+    }
+  }
+
+  private async current(unit: StepRun): Promise<StepRun> {
+    return this.deps.store.getStep(unit.stepRunId);
+  }
+}
+
+type KillWhy = Extract<AttemptResult, { kind: 'killed' }>['why'];
+
+/** A step being started or running: a kill before its process exists is kept and applied when it does. */
+class LaunchHandle {
+  launcher: StepLauncher | undefined;
+  killed: KillWhy | undefined;
+  kill(why: KillWhy): void {
+    this.killed ??= why;
+    this.launcher?.kill(why);
+  }
+  attach(launcher: StepLauncher): void {
+    this.launcher = launcher;
+    if (this.killed !== undefined) launcher.kill(this.killed);
+  }
+}

@@ -1,0 +1,364 @@
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StepSpec } from '../spec/index.js';
+import { findPlaceholders, parseDuration, validateValue, type OutputSpec } from '../spec/index.js';
+import type { OutputValue } from '../store/pipeline-store-types.js';
+import type { TrackingService } from '../../tracking/index.js';
+import type { ArtifactIo } from './artifact-io.js';
+import { sha256, pathDigest } from './digests.js';
+import { FUNCTION_SHIM } from './function-shim.js';
+import { spawnStep, type ProcessEnd, type RunningProcess } from './process-tree.js';
+import { pythonOf, type CodeVersion, type PipFreezeCache } from './reproducibility.js';
+import { artifactRefs, valueToTextSafe } from './launch-values.js';
+
+/** How one attempt of a step ended. */
+export type AttemptResult =
+  | { kind: 'succeeded'; outputs: Record<string, OutputValue>; exitCode: number }
+  | { kind: 'failed'; reason: string; exitCode?: number }
+  | { kind: 'preempted'; reason: string }
+  | { kind: 'killed'; why: 'cancelled' | 'pipeline-timeout' | 'lease-lost' | 'shutdown' };
+
+/** What every attempt needs from the executor. */
+export interface LaunchDeps {
+  tracking: TrackingService;
+  artifacts: ArtifactIo;
+  trackingUri: string;
+  python: string;
+  baseEnv: Record<string, string>;
+  workRoot: string;
+  pipFreeze: PipFreezeCache;
+  now(): number;
+}
+
+/** One attempt of one unit. */
+export interface Attempt {
+  stepRunId: string;
+  step: string;
+  spec: StepSpec;
+  itemIndex: number;
+  attempt: number;
+  inputs: Record<string, unknown>;
+  codeDir: string;
+  experimentId: string;
+  parentRunId: string;
+  pipelineName: string;
+  code: CodeVersion;
+  cache: { key: string } | undefined;
+  /** Told the MLflow run and process id once known (the driver records them on the step run). */
+  onStarted(info: { mlflowRunId: string; pid: number | undefined }): Promise<void>;
+}
+
+/** The interpreter a step runs with when it is Python (script and function steps, or a command running python). */
+export function stepPython(spec: StepSpec, python: string): string | undefined {
+  if (spec.script !== undefined || spec.function !== undefined) return python;
+  return spec.command !== undefined ? pythonOf(spec.command) : undefined;
+}
+
+function substitute(text: string, inputs: Record<string, string>, outputs: Record<string, string>): string {
+  let out = text;
+  for (const p of findPlaceholders(text)) {
+    if (p.target === undefined) continue;
+    const value = p.target.section === 'inputs' ? inputs[p.target.name] : outputs[p.target.name];
+    if (value !== undefined) out = out.replace(p.text, () => value);
+  }
+  return out;
+}
+
+const MAX_PARAM = 6000;
+
+/**
+ * Runs one attempt of a unit as a child process, as an MLflow run nested under the pipeline's: resolved inputs
+ * as params, artifact inputs downloaded and their digests as tags, the code version and (for Python) `pip freeze`
+ * recorded, stdout/stderr stored as artifacts, exit code and duration as tags, outputs collected (values from
+ * the JSON files the step wrote, artifacts uploaded under `outputs/NAME` of the step's run).
+ */
+export class StepLauncher {
+  #process: RunningProcess | undefined;
+  #killedFor: Extract<AttemptResult, { kind: 'killed' }>['why'] | undefined;
+
+  constructor(
+    private readonly deps: LaunchDeps,
+    private readonly attempt: Attempt,
+  ) {}
+
+  kill(why: Extract<AttemptResult, { kind: 'killed' }>['why']): void {
+    this.#killedFor ??= why;
+    this.#process?.kill(
+      why === 'lease-lost' ? 'lease-lost' : why === 'pipeline-timeout' ? 'pipeline-timeout' : 'cancelled',
+    );
+  }
+
+  async run(): Promise<AttemptResult> {
+    const { deps, attempt: a } = this;
+    const { spec } = a;
+    const started = deps.now();
+    const runName = a.itemIndex >= 0 ? `${a.step}[${a.itemIndex}]` : a.step;
+    const python = stepPython(spec, deps.python);
+    const tags = [
+      { key: 'mlflow.parentRunId', value: a.parentRunId },
+      { key: 'mlflow.runName', value: runName },
+      { key: 'mlflow.source.type', value: 'JOB' },
+      { key: 'bosun.pipeline.run_id', value: a.parentRunId },
+      { key: 'bosun.pipeline.name', value: a.pipelineName },
+      { key: 'bosun.pipeline.step', value: a.step },
+      { key: 'bosun.pipeline.step_run_id', value: a.stepRunId },
+      { key: 'bosun.pipeline.attempt', value: String(a.attempt) },
+      ...(a.itemIndex >= 0 ? [{ key: 'bosun.pipeline.item_index', value: String(a.itemIndex) }] : []),
+      ...(a.code.gitCommit !== undefined
+        ? [{ key: 'mlflow.source.git.commit', value: a.code.gitCommit }]
+        : []),
+      { key: 'bosun.code.dirty_digest', value: a.code.dirtyDigest ?? 'clean' },
+      ...(a.cache !== undefined
+        ? [
+            { key: 'bosun.pipeline.cache_key', value: a.cache.key },
+            { key: 'bosun.pipeline.cache', value: 'miss' },
+          ]
+        : []),
+    ];
+    const run = await deps.tracking.createRun({
+      experimentId: a.experimentId,
+      runName,
+      startTime: started,
+      tags,
+    });
+    const runId = run.info.runId;
+    const artifactUri = run.info.artifactUri;
+    const work = join(deps.workRoot, a.stepRunId, `attempt-${a.attempt}`);
+    const inputsDir = join(work, 'inputs');
+    const outputsDir = join(work, 'outputs');
+    await mkdir(inputsDir, { recursive: true });
+    await mkdir(outputsDir, { recursive: true });
+    const stdoutFile = join(work, 'stdout.txt');
+    const stderrFile = join(work, 'stderr.txt');
+    await writeFile(stdoutFile, '');
+    await writeFile(stderrFile, '');
+
+    const finishRun = async (
+      status: 'FINISHED' | 'FAILED' | 'KILLED',
+      extraTags: { key: string; value: string }[],
+    ) => {
+      const ended = deps.now();
+      const logs = await Promise.all([
+        readFile(stdoutFile).catch(() => Buffer.alloc(0)),
+        readFile(stderrFile).catch(() => Buffer.alloc(0)),
+      ]);
+      await deps.artifacts.uploadText(logs[0], artifactUri, 'logs/stdout.txt');
+      await deps.artifacts.uploadText(logs[1], artifactUri, 'logs/stderr.txt');
+      await deps.tracking.logBatch(runId, {
+        tags: [...extraTags, { key: 'bosun.step.duration_ms', value: String(ended - started) }],
+      });
+      await deps.tracking.updateRun({ runId, status, endTime: ended });
+    };
+
+    // Inputs: values as params; artifacts downloaded, their digests as tags.
+    const params: { key: string; value: string }[] = [];
+    const inputText: Record<string, string> = {};
+    const artifactInputs: Record<string, unknown> = {};
+    const valueInputs: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(a.inputs)) {
+      const refs = artifactRefs(value);
+      const declared = spec.inputs?.[name];
+      const isArtifact =
+        declared?.type === 'artifact' || (declared?.type === 'list' && declared.items.type === 'artifact');
+      if (isArtifact) {
+        const paths: string[] = [];
+        for (const [i, ref] of refs.entries()) {
+          const local = Array.isArray(value) ? join(inputsDir, name, String(i)) : join(inputsDir, name);
+          await deps.artifacts.download(ref, local);
+          paths.push(local);
+          tags.push({
+            key: `bosun.input.${name}${Array.isArray(value) ? `.${i}` : ''}.digest`,
+            value: ref.digest,
+          });
+        }
+        const kind =
+          declared?.type === 'artifact'
+            ? declared.kind
+            : declared?.type === 'list' && declared.items.type === 'artifact'
+              ? declared.items.kind
+              : undefined;
+        artifactInputs[name] = Array.isArray(value)
+          ? paths.map((p) => ({ path: p, kind }))
+          : { path: paths[0] ?? '', kind };
+        inputText[name] = Array.isArray(value) ? JSON.stringify(paths) : (paths[0] ?? '');
+        params.push({
+          key: name,
+          value: valueToTextSafe(
+            refs.map((r) => `${r.runArtifactUri}/${r.path}`),
+            MAX_PARAM,
+          ),
+        });
+      } else {
+        valueInputs[name] = value;
+        inputText[name] = typeof value === 'string' ? value : JSON.stringify(value);
+        params.push({ key: name, value: valueToTextSafe(value, MAX_PARAM) });
+      }
+    }
+    const inputDigestTags = tags.filter((t) => t.key.startsWith('bosun.input.'));
+    await deps.tracking.logBatch(runId, { params, tags: inputDigestTags });
+
+    const outputPaths: Record<string, string> = {};
+    for (const name of Object.keys(spec.outputs ?? {})) outputPaths[name] = join(outputsDir, name);
+
+    let argv: string[];
+    if (spec.command !== undefined) argv = spec.command.map((arg) => substitute(arg, inputText, outputPaths));
+    else if (spec.script !== undefined) {
+      argv = [
+        python ?? deps.python,
+        join(a.codeDir, spec.script.path),
+        ...(spec.script.args ?? []).map((arg) => substitute(arg, inputText, outputPaths)),
+      ];
+    } else if (spec.function !== undefined) {
+      const callFile = join(work, 'call.json');
+      const outputs = Object.entries(spec.outputs ?? {}) as [string, OutputSpec][];
+      await writeFile(
+        callFile,
+        JSON.stringify({
+          code_dir: a.codeDir,
+          function: spec.function,
+          inputs: valueInputs,
+          artifact_inputs: artifactInputs,
+          artifact_outputs: Object.fromEntries(
+            outputs
+              .filter(([, o]) => o.type === 'artifact')
+              .map(([n, o]) => [
+                n,
+                { path: outputPaths[n], kind: o.type === 'artifact' ? o.kind : undefined },
+              ]),
+          ),
+          value_outputs: Object.fromEntries(
+            outputs.filter(([, o]) => o.type !== 'artifact').map(([n]) => [n, outputPaths[n]]),
+          ),
+        }),
+      );
+      argv = [python ?? deps.python, '-c', FUNCTION_SHIM, callFile];
+    } else {
+      await finishRun('FAILED', []);
+      return { kind: 'failed', reason: 'approval steps are not run by the local executor yet' };
+    }
+
+    const env: Record<string, string> = { ...deps.baseEnv };
+    for (const [key, value] of Object.entries(spec.env ?? {}))
+      env[key] = substitute(value, inputText, outputPaths);
+    Object.assign(env, {
+      MLFLOW_TRACKING_URI: deps.trackingUri,
+      MLFLOW_RUN_ID: runId,
+      MLFLOW_EXPERIMENT_ID: a.experimentId,
+      BOSUN_PIPELINE_RUN_ID: a.parentRunId,
+      BOSUN_PIPELINE_STEP: a.step,
+      BOSUN_OUTPUTS_DIR: outputsDir,
+    });
+
+    const timeoutMs = spec.timeout !== undefined ? parseDuration(spec.timeout) : undefined;
+    const proc = spawnStep({
+      argv,
+      cwd: a.codeDir,
+      env,
+      stdoutFile,
+      stderrFile,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    });
+    this.#process = proc;
+    if (this.#killedFor !== undefined)
+      proc.kill(this.#killedFor === 'pipeline-timeout' ? 'pipeline-timeout' : 'cancelled');
+    await a.onStarted({ mlflowRunId: runId, pid: proc.pid });
+
+    // Reproducibility, while the step runs: pip freeze of a Python step's interpreter.
+    const freeze =
+      python !== undefined ? deps.pipFreeze.freeze(python, a.codeDir) : Promise.resolve(undefined);
+    const end: ProcessEnd = await proc.ended;
+    const frozen = await freeze;
+    const reproTags: { key: string; value: string }[] = [];
+    if (frozen !== undefined) {
+      await deps.artifacts.uploadText(frozen, artifactUri, 'environment/requirements.txt');
+      reproTags.push(
+        { key: 'bosun.environment.python', value: python ?? '' },
+        { key: 'bosun.environment.freeze_digest', value: `sha256:${sha256(frozen)}` },
+      );
+    }
+
+    switch (end.kind) {
+      case 'spawn-failed':
+        await finishRun('FAILED', [...reproTags, { key: 'bosun.step.error', value: end.message }]);
+        return { kind: 'failed', reason: `could not start ${JSON.stringify(argv[0])}: ${end.message}` };
+      case 'signalled':
+        await finishRun('KILLED', [...reproTags, { key: 'bosun.step.signal', value: end.signal }]);
+        return { kind: 'preempted', reason: `preempted: the process was killed by ${end.signal}` };
+      case 'killed': {
+        await finishRun(end.why === 'timeout' ? 'FAILED' : 'KILLED', [
+          ...reproTags,
+          { key: 'bosun.step.killed', value: end.why },
+        ]);
+        if (end.why === 'timeout')
+          return {
+            kind: 'failed',
+            reason: `timed out after ${spec.timeout ?? ''}: its process tree was killed`,
+          };
+        const why =
+          this.#killedFor ??
+          (end.why === 'lease-lost'
+            ? 'lease-lost'
+            : end.why === 'pipeline-timeout'
+              ? 'pipeline-timeout'
+              : 'cancelled');
+        return { kind: 'killed', why };
+      }
+      case 'exited':
+        break;
+    }
+    const exitTags = [...reproTags, { key: 'bosun.step.exit_code', value: String(end.code) }];
+    if (end.code !== 0) {
+      await finishRun('FAILED', exitTags);
+      return { kind: 'failed', reason: `exited with code ${end.code}`, exitCode: end.code };
+    }
+    const collected = await this.collectOutputs(outputPaths, artifactUri, runId);
+    if ('problem' in collected) {
+      await finishRun('FAILED', [...exitTags, { key: 'bosun.step.error', value: collected.problem }]);
+      return { kind: 'failed', reason: collected.problem, exitCode: 0 };
+    }
+    await finishRun('FINISHED', exitTags);
+    return { kind: 'succeeded', outputs: collected.outputs, exitCode: 0 };
+  }
+
+  private async collectOutputs(
+    paths: Record<string, string>,
+    artifactUri: string,
+    runId: string,
+  ): Promise<{ outputs: Record<string, OutputValue> } | { problem: string }> {
+    const outputs: Record<string, OutputValue> = {};
+    for (const [name, output] of Object.entries(this.attempt.spec.outputs ?? {}) as [string, OutputSpec][]) {
+      const path = paths[name] ?? '';
+      const exists = await stat(path).catch(() => undefined);
+      if (exists === undefined)
+        return { problem: `output '${name}' was not written (expected at {{outputs.${name}}})` };
+      if (output.type === 'artifact') {
+        await this.deps.artifacts.upload(path, artifactUri, `outputs/${name}`);
+        const digest = (await pathDigest(path)) ?? '';
+        outputs[name] = { kind: 'artifact', runArtifactUri: artifactUri, path: `outputs/${name}`, digest };
+        await this.deps.tracking.setTag(runId, `bosun.output.${name}.digest`, digest);
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(await readFile(path, 'utf8')) as unknown;
+      } catch {
+        return {
+          problem: `output '${name}' is not JSON (a value output is written as JSON, such as 0.93 or "text")`,
+        };
+      }
+      const problem = validateValue(output, value);
+      if (problem !== undefined) return { problem: `output '${name}': ${problem}` };
+      outputs[name] = { kind: 'value', value };
+    }
+    const values = Object.entries(outputs).filter(([, o]) => o.kind === 'value');
+    if (values.length > 0) {
+      await this.deps.tracking.logBatch(runId, {
+        tags: values.map(([name, o]) => ({
+          key: `bosun.output.${name}`,
+          value: valueToTextSafe(o.kind === 'value' ? o.value : '', MAX_PARAM),
+        })),
+      });
+    }
+    return { outputs };
+  }
+}
