@@ -122,6 +122,22 @@ describe.each(testEngines)('bosun monitor and bosun predictions against a server
       join(dir, 'reference.csv'),
     );
     expect(ref).toMatchObject({ code: 0, out: "reference 1 'training': 200 rows\n" });
+    // --model-version, not --version (commander's program-wide version flag would print Bosun's version).
+    const pinned = await cli(
+      'monitor',
+      'reference',
+      'churn',
+      '--name',
+      'training-v1',
+      '--model-version',
+      '1',
+      '--file',
+      join(dir, 'reference.csv'),
+      '--json',
+    );
+    expect(JSON.parse(pinned.out)).toMatchObject({
+      reference: { name: 'training-v1', version: '1', rows: 200 },
+    });
 
     const broken = await cli(
       'predictions',

@@ -95,14 +95,14 @@ function rowsOf(
 interface ReferenceOptions extends ClientCommandOptions {
   name: string;
   file: string;
-  version?: string;
+  modelVersion?: string;
 }
 
 interface CreateOptions extends ClientCommandOptions {
   name: string;
   reference: string;
   alias?: string;
-  version?: string;
+  modelVersion?: string;
   window: string;
   schedule?: string;
   columns?: string;
@@ -118,7 +118,7 @@ interface CreateOptions extends ClientCommandOptions {
 interface LogOptions extends ClientCommandOptions {
   file: string;
   alias?: string;
-  version?: string;
+  modelVersion?: string;
   predictionColumn: string;
   labelColumn: string;
   requestIdColumn: string;
@@ -188,11 +188,15 @@ export function monitorCommand(io: CliIo): Command {
       .argument('<model>', 'registered model')
       .requiredOption('--name <name>', "the reference's name")
       .requiredOption('--file <file>', 'the data file')
-      .option('--version <version>', 'the model version it belongs to'),
+      .option('--model-version <version>', 'the model version it belongs to'),
   ).action(async (model: string, options: ReferenceOptions) => {
     const table = await readTable(options.file);
     const rows = rowsOf(jsonColumns(table), table.rowCount, new Set());
-    const body = { name: options.name, rows, ...(options.version ? { version: options.version } : {}) };
+    const body = {
+      name: options.name,
+      rows,
+      ...(options.modelVersion ? { version: options.modelVersion } : {}),
+    };
     const answer = await clientFor(options, io).monitoring.createReference(model, body);
     const reference = answer.reference as Json;
     io.stdout(
@@ -210,7 +214,7 @@ export function monitorCommand(io: CliIo): Command {
       .requiredOption('--name <name>', "the monitor's name")
       .requiredOption('--reference <id>', 'reference id (see `bosun monitor reference`)')
       .option('--alias <alias>', 'follow an alias (the version it points at when each window runs)')
-      .option('--version <version>', 'or watch one version (neither: every version)')
+      .option('--model-version <version>', 'or watch one version (neither: every version)')
       .requiredOption('--window <duration>', 'window length: 15m, 1h, 1d...')
       .option('--schedule <duration>', 'how often it should run')
       .option('--columns <a,b,...>', 'columns to compare (default: every reference column)')
@@ -242,7 +246,7 @@ export function monitorCommand(io: CliIo): Command {
       config,
     };
     if (o.alias !== undefined) body.alias = o.alias;
-    if (o.version !== undefined) body.version = o.version;
+    if (o.modelVersion !== undefined) body.version = o.modelVersion;
     if (o.schedule !== undefined) body.schedule_ms = parseDurationText(o.schedule, '--schedule');
     if (o.columns !== undefined) body.columns = o.columns.split(',').map((c) => c.trim());
     const answer = await clientFor(o, io).monitoring.createMonitor(model, body);
@@ -407,7 +411,7 @@ export function predictionsCommand(io: CliIo): Command {
       .argument('<model>', 'registered model')
       .requiredOption('--file <file>', 'the data file')
       .option('--alias <alias>', 'the alias that served them')
-      .option('--version <version>', 'or the version')
+      .option('--model-version <version>', 'or the version that served them')
       .option('--prediction-column <name>', 'column holding the prediction', 'prediction')
       .option('--label-column <name>', 'column holding the label, when known', 'label')
       .option('--request-id-column <name>', 'column holding the request id', 'request_id')
@@ -415,7 +419,10 @@ export function predictionsCommand(io: CliIo): Command {
   ).action(async (model: string, o: LogOptions) => {
     const records = predictionRecords(await readTable(o.file), o);
     const client = clientFor(o, io);
-    const target = { ...(o.alias ? { alias: o.alias } : {}), ...(o.version ? { version: o.version } : {}) };
+    const target = {
+      ...(o.alias ? { alias: o.alias } : {}),
+      ...(o.modelVersion ? { version: o.modelVersion } : {}),
+    };
     let logged = 0;
     let version = '';
     for (let i = 0; i < records.length; i += BATCH) {

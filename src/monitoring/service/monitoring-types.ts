@@ -130,7 +130,10 @@ export interface MonitorConfig {
   /** Classification or regression metrics once labels exist; null: no performance metrics. */
   readonly task: MonitorTask | null;
   readonly performanceThresholds: Partial<Readonly<Record<PerformanceMetric, number>>>;
-  /** Fewer rows than this in a window: `insufficient_data`, alerts left as they are. */
+  /**
+   * Fewer rows than this in a window: `insufficient_data`, alerts left as they are. Performance thresholds are
+   * judged only on at least this many labelled rows.
+   */
   readonly minRows: number;
   /** Consecutive breaching windows before an alert fires. */
   readonly fireAfter: number;

@@ -140,7 +140,8 @@ function windowPerformance(
 /**
  * Judges one window against the reference: drift of the selected columns with the monitor's preset and
  * thresholds (columns without values on one side are skipped, not failed), and, when the monitor has a task
- * and the window has labels, performance metrics against their thresholds. Pure.
+ * and the window has labels, performance metrics (judged against their thresholds once at least `minRows` rows
+ * are labelled). Pure.
  */
 export function evaluateWindow(input: WindowEvaluationInput): WindowEvaluation {
   const pairs: LabelledPair[] = [];
@@ -158,7 +159,9 @@ export function evaluateWindow(input: WindowEvaluationInput): WindowEvaluation {
   const performance = windowPerformance(input, pairs);
   const breaches: { data_drift?: boolean; performance?: boolean } = {};
   if (drift) breaches.data_drift = drift.datasetDrift;
-  if (performance && Object.keys(input.config.performanceThresholds).length > 0) {
+  // Performance is judged on at least minRows labelled rows, as drift is on minRows rows.
+  const judged = Object.keys(input.config.performanceThresholds).length > 0;
+  if (performance && judged && performance.rows >= input.config.minRows) {
     breaches.performance = performance.violations.length > 0;
   }
   const status: ResultStatus = Object.values(breaches).some((b) => b) ? 'breach' : 'ok';
