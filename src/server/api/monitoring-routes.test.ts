@@ -379,5 +379,23 @@ describe.each(testEngines)('monitoring over HTTP on %s', (engine) => {
     expect((await call('DELETE', monitorPath)).status).toBe(200);
     expect((await call('GET', monitorPath)).status).toBe(404);
     expect((await call('GET', `${mon}/alerts`)).json).toEqual({ alerts: [] });
+    // The audit log names the monitor for routes on one monitor, the registered model for the others.
+    const audit = await call('GET', '/api/bosun/v1/audit-log?max_results=1000');
+    const entries = audit.json.entries as { action: string; resource_type: string; resource_id: string }[];
+    const id = monitorPath.split('/').pop()!;
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        action: 'DELETE /api/bosun/v1/monitoring/models/:name/monitors/:monitor_id',
+        resource_type: 'monitor',
+        resource_id: `churn/${id}`,
+      }),
+    );
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        action: 'POST /api/bosun/v1/monitoring/models/:name/monitors',
+        resource_type: 'registered_model',
+        resource_id: 'churn',
+      }),
+    );
   });
 });
