@@ -237,6 +237,22 @@ describe.each(testEngines)('monitoring over HTTP on %s', (engine) => {
     expect(labels?.value).toBe(0);
   });
 
+  it('stores one of two identical batches sent at once, whole, and refuses the other', async () => {
+    const records = Array.from({ length: 1_500 }, (_, j) => ({
+      features: { x: 0.5, city: 'a' },
+      prediction: 1,
+      timestamp: T - 30 * MINUTE,
+      request_id: `race-${j}`,
+    }));
+    const before = await loggedCount();
+    const answers = await Promise.all(
+      [0, 1].map(() => call('POST', `${mon}/models/churn/predictions`, { version: '1', records })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 400]);
+    expect(answers.find((a) => a.status === 400)!.json.error_code).toBe('INVALID_PARAMETER_VALUE');
+    expect(await loggedCount()).toBe(before + 1_500);
+  });
+
   it('fires an alert on a drifted window, once, and resolves it on a clean one', async () => {
     const created = await call('POST', `${mon}/models/churn/monitors`, {
       name: 'inputs',
@@ -339,7 +355,7 @@ describe.each(testEngines)('monitoring over HTTP on %s', (engine) => {
       (s) => s.name === 'bosun_monitor_performance' && s.labels.metric === 'accuracy',
     );
     expect(accuracy?.value).toBe(1);
-    expect(await loggedCount()).toBe(301);
+    expect(await loggedCount()).toBe(1_801);
     // The server's own counters cover routes registered before and after the monitoring plugin.
     const requests = samples.filter((s) => s.name === 'bosun_http_requests_total');
     expect(requests.find((s) => s.labels.route === `${mlflow}/runs/create`)?.value).toBeGreaterThan(0);
