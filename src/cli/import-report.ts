@@ -41,8 +41,23 @@ export class ImportReport {
   /** Model versions whose number differs on the target (`name`, source number → target number). */
   readonly renumbered: { name: string; from: number; to: number }[] = [];
   readonly startedAt = Date.now();
-  /** Milliseconds spent importing runs (for the runs/s and points/s figures). */
-  runMs = 0;
+  /** Milliseconds from the first run started to the last run finished (for the runs/s and points/s figures). */
+  private firstRunAt: number | undefined;
+  private lastRunAt: number | undefined;
+
+  get runMs(): number {
+    return this.firstRunAt === undefined || this.lastRunAt === undefined
+      ? 0
+      : this.lastRunAt - this.firstRunAt;
+  }
+
+  runStarted(): void {
+    this.firstRunAt ??= Date.now();
+  }
+
+  runFinished(): void {
+    this.lastRunAt = Date.now();
+  }
 
   constructor() {
     this.counts = Object.fromEntries(Object.keys(counterLabels).map((k) => [k, 0])) as Record<

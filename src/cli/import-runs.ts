@@ -26,9 +26,19 @@ function pointOf(p: WireObject): WireObject {
   return out;
 }
 
+/**
+ * A value as both servers may spell it: MLflow stores ±infinity as ±the largest double and sends that number,
+ * Bosun sends `"Infinity"` for the same stored value; `"NaN"` is `"NaN"` on both.
+ */
+function valueKey(value: unknown): unknown {
+  if (value === Number.MAX_VALUE || value === 'Infinity') return 'Infinity';
+  if (value === -Number.MAX_VALUE || value === '-Infinity') return '-Infinity';
+  return value;
+}
+
 /** What makes two points the same point (a history may hold the same point twice: counted as a multiset). */
 function identity(p: WireObject): string {
-  return JSON.stringify([p.key, p.step ?? 0, p.timestamp ?? 0, p.value]);
+  return JSON.stringify([p.key, p.step ?? 0, p.timestamp ?? 0, valueKey(p.value)]);
 }
 
 /**
@@ -116,7 +126,7 @@ export async function importRun(
     ctx.report.add('runsSkippedDone');
     return;
   }
-  const started = Date.now();
+  ctx.report.runStarted();
   const imported = await ctx.target.importRun({
     run_id: run.runId,
     experiment_id: targetExperimentId,
@@ -165,7 +175,7 @@ export async function importRun(
   }
   if (run.lifecycleStage === 'deleted') await ctx.target.setRunLifecycle(run.runId, 'deleted');
   ctx.report.add(imported.created ? 'runsImported' : 'runsResumed');
-  ctx.report.runMs += Date.now() - started;
+  ctx.report.runFinished();
   if (complete) ctx.state.markDone('run', run.runId);
   ctx.progress.tick();
 }
