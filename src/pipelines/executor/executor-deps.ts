@@ -27,6 +27,8 @@ export type ExecutorEvent =
       state: string;
       reason?: string;
       attempt?: number;
+      /** For `retrying`: the backoff before the next attempt. */
+      retryInMs?: number;
     }
   | { kind: 'run'; runId: string; status: string; error?: string };
 

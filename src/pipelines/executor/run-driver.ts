@@ -112,7 +112,7 @@ export class RunDriver {
     this.#steps = await this.deps.store.listSteps(this.run.runId);
   }
 
-  private emit(unit: StepRun, state: string, reason?: string): void {
+  private emit(unit: StepRun, state: string, reason?: string, retryInMs?: number): void {
     this.deps.onEvent({
       kind: 'step',
       runId: this.run.runId,
@@ -121,6 +121,7 @@ export class RunDriver {
       state,
       ...(reason !== undefined ? { reason } : {}),
       attempt: unit.attempt,
+      ...(retryInMs !== undefined ? { retryInMs } : {}),
     });
   }
 
@@ -217,7 +218,7 @@ export class RunDriver {
     if (this.#abort !== undefined) return this.#abort.status;
     const main = this.#steps.filter((s) => s.phase === 'main');
     if (main.some((s) => s.state === 'cancelled')) return 'cancelled';
-    if (main.some((s) => s.state === 'failed' || s.reason?.startsWith('upstream:'))) return 'failed';
+    if (main.some((s) => s.state === 'failed')) return 'failed';
     return 'succeeded';
   }
 
@@ -338,7 +339,7 @@ export class RunDriver {
         now,
         owner,
       );
-      if (moved) this.emit(unit, 'retrying', reason);
+      if (moved) this.emit(unit, 'retrying', reason, delay);
       return;
     }
     const final =
