@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   e2e,
@@ -217,5 +218,37 @@ describe('runs table of an experiment (issue 11, point 4)', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('h1').innerText()).toBe(afterPage);
     expect(page.url()).toContain(`#/experiments/${many.id}/runs/`);
+  });
+
+  it('exports what is shown as CSV: the rows in order, the chosen columns, full-precision values', async () => {
+    const { page } = session;
+    const { runs_experiment: exp } = e2e().data;
+    const cols = ['metrics.accuracy', 'params.model', 'tags.team'].join('\n');
+    const query = new URLSearchParams({ filter: "params.model = 'tree'", sort: '-metrics.accuracy', cols });
+    await page.goto(ui(`#/experiments/${exp.id}?${query.toString()}`));
+    await expect.poll(status).toBe('4 runs in all');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV (4 loaded)' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`runs-experiment-${exp.id}.csv`);
+    const text = readFileSync(await download.path(), 'utf8');
+    const lines = text.split('\r\n');
+    expect(lines[0]).toBe('run_id,run_name,status,start_time,metrics.accuracy,params.model,tags.team');
+    const trees = exp.runs.filter((r) => r.model === 'tree').sort((a, b) => b.accuracy - a.accuracy);
+    expect(lines.slice(1, 4).map((l) => l.split(',').filter((_, i) => i !== 3))).toEqual(
+      trees.map((r) => [r.id, r.name, 'FINISHED', String(r.accuracy), 'tree', 'vision']),
+    );
+    expect(lines[4]?.split(',')).toEqual([
+      exp.failed.id,
+      'crashed',
+      'FAILED',
+      expect.any(String),
+      '',
+      'tree',
+      '',
+    ]);
+    expect(lines[4]?.split(',')[3]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(lines.slice(5)).toEqual(['']);
   });
 });

@@ -100,3 +100,19 @@ export async function getRun(runId: string, signal?: AbortSignal): Promise<Run> 
   );
   return runFromWire(answer.run);
 }
+
+/** Sets one tag of an experiment (MLflow keeps the description in the tag `mlflow.note.content`). */
+export async function setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
+  await callApi('POST', `${mlflow}/experiments/set-experiment-tag`, {
+    experiment_id: experimentId,
+    key,
+    value,
+  });
+}
+
+export async function deleteExperimentTag(experimentId: string, key: string): Promise<void> {
+  await callApi('POST', `${mlflow}/experiments/delete-experiment-tag`, { experiment_id: experimentId, key });
+}
+
+/** The tag MLflow's UI and client keep an experiment's or a run's description in. */
+export const descriptionTag = 'mlflow.note.content';

@@ -6,10 +6,12 @@ import { hrefs } from '../../router/routes';
 import { useSetQuery } from '../../router/use-route';
 import { lifecycleViews } from '../experiments/experiment-query';
 import { ColumnPicker } from './column-picker';
+import { ExperimentAbout } from './experiment-about';
 import { FilterBox } from './filter-box';
 import { filterKeys } from './filter-completion';
 import { availableColumns, columnId, defaultColumns, type DataColumn } from './run-columns';
 import { RunsGrid } from './runs-grid';
+import { downloadText, runsCsv } from './runs-csv';
 import { orderByOf, parseRunsQuery, runsQueryKeys, sortParam } from './runs-query';
 import { useRunPages } from './use-run-pages';
 
@@ -26,7 +28,10 @@ export function RunsPage({
 }): ReactNode {
   const setQuery = useSetQuery();
   const state = parseRunsQuery(query);
-  const [experiment] = useAsync((signal) => getExperiment(experimentId, signal), [experimentId]);
+  const [experiment, reloadExperiment] = useAsync(
+    (signal) => getExperiment(experimentId, signal),
+    [experimentId],
+  );
   const orderBy = orderByOf(state);
   const pages = useRunPages({
     experimentIds: [experimentId],
@@ -59,6 +64,9 @@ export function RunsPage({
       {experiment.status === 'error' && (
         <ErrorMessage title="Could not load the experiment" message={experiment.message} />
       )}
+      {experiment.status === 'ok' && (
+        <ExperimentAbout experiment={experiment.value} onChanged={reloadExperiment} />
+      )}
       <div className="toolbar">
         <form role="search" className="filter-form" onSubmit={onFilter}>
           <label htmlFor="run-filter">Filter</label>
@@ -84,6 +92,13 @@ export function RunsPage({
             <option value="all">all runs</option>
           </select>
         </label>
+        <button
+          type="button"
+          disabled={pages.runs.length === 0}
+          onClick={() => downloadText(runsCsv(pages.runs, columns), `runs-experiment-${experimentId}.csv`)}
+        >
+          Export CSV ({pages.runs.length} loaded)
+        </button>
         <ColumnPicker
           available={available}
           chosen={columns}
