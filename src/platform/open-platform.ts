@@ -17,7 +17,7 @@ import {
   findVersionsUsingLocalPath,
 } from '../registry/index.js';
 import { createLineageService } from '../registry/lineage/index.js';
-import { MonitoringService } from '../monitoring/index.js';
+import { MonitoringService, MonitorScheduler } from '../monitoring/index.js';
 import {
   HttpWebhookTransport,
   WebhookDispatcher,
@@ -164,6 +164,7 @@ async function buildPlatform(
       });
   }
 
+  const monitoring = new MonitoringService({ handle: database, registry, events: outbox, ...clock });
   let background: BackgroundWork | undefined;
   let closing: Promise<void> | undefined;
   return {
@@ -175,7 +176,7 @@ async function buildPlatform(
     registry,
     governance,
     lineage: createLineageService({ db: database.db, tracking, registry }),
-    monitoring: new MonitoringService({ handle: database, registry, events: outbox, ...clock }),
+    monitoring,
     events: { outbox, registry: registryEvents },
     webhooks,
     webhookTargets,
@@ -210,13 +211,21 @@ async function buildPlatform(
         onError: (err, consumer) => options.onError(err, `event consumer ${consumer}`),
       });
       const unsubscribe = outbox.onCommitted(() => consumers.wake());
+      // Monitors with a schedule_ms run when due (claimed, so one server of several runs each).
+      const scheduler = new MonitorScheduler({
+        monitoring,
+        onError: (err, monitor) =>
+          options.onError(err, monitor ? `monitor ${monitor.modelName}/${monitor.id}` : 'monitor scheduler'),
+      });
       dispatcher.start();
       consumers.start();
+      scheduler.start();
       let stopping: Promise<void> | undefined;
       const work: BackgroundWork = {
         stop: () =>
           (stopping ??= (async () => {
             unsubscribe();
+            await scheduler.stop();
             await consumers.stop();
             await dispatcher.stop();
           })()),

@@ -6,6 +6,7 @@ export {
   type PredictionCounts,
 } from './monitoring-service.js';
 export { MAX_WINDOW_ROWS } from './monitor-runner.js';
+export { MonitorScheduler, type MonitorSchedulerOptions } from './monitor-scheduler.js';
 export { MAX_WINDOW_MS } from './monitor-config.js';
 export { evaluateWindow, type WindowEvaluation, type WindowRow } from './window-evaluation.js';
 export { classificationMetrics, regressionMetrics, performanceMetrics } from './performance-metrics.js';

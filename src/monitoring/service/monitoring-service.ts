@@ -382,6 +382,33 @@ export class MonitoringService {
     });
   }
 
+  /**
+   * Runs every scheduled monitor that is due (its schedule has passed since its last run) on the window ending
+   * now. Each due monitor is claimed first, so several servers on one database run it once. A monitor that
+   * fails (its alias was removed, say) is reported to `onError` and the others still run.
+   */
+  async runDueMonitors(onError: (err: unknown, monitor: Monitor) => void = () => {}): Promise<MonitorRun[]> {
+    const now = this.clock.nowMs();
+    const due = await monitorStore.due(this.mdb, now);
+    const names = await registryQueries.registeredModelNames(
+      this.db,
+      due.map((m) => m.registered_model_id),
+    );
+    const runs: MonitorRun[] = [];
+    for (const row of due) {
+      const modelName = names.get(row.registered_model_id);
+      if (modelName === undefined) continue;
+      if (!(await monitorStore.claim(this.mdb, row, now))) continue;
+      const monitor = monitorFromRow(row, modelName);
+      try {
+        runs.push(await this.runMonitor(modelName, monitor.id));
+      } catch (err) {
+        onError(err, monitor);
+      }
+    }
+    return runs;
+  }
+
   /** A monitor's results, newest first. */
   async listResults(modelName: string, id: string, maxResults = 100): Promise<MonitorResult[]> {
     const monitor = await this.getMonitor(modelName, id);

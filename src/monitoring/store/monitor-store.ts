@@ -59,6 +59,35 @@ export const monitorStore = {
     await db.deleteFrom('monitors').where('monitor_id', '=', id).execute();
   },
 
+  /** Monitors with a schedule whose last run is older than their schedule (or that never ran). */
+  async due(db: MonitoringDb, now: number): Promise<MonitorRow[]> {
+    return db
+      .selectFrom('monitors')
+      .selectAll()
+      .where('schedule_ms', 'is not', null)
+      .where((eb) =>
+        eb.or([eb('last_run_at', 'is', null), eb(eb('last_run_at', '+', eb.ref('schedule_ms')), '<=', now)]),
+      )
+      .orderBy('monitor_id')
+      .execute();
+  },
+
+  /**
+   * Claims a due monitor's run for this process: sets its last run to `now` only if it is still due, so that of
+   * several servers sharing the database exactly one runs it.
+   */
+  async claim(db: MonitoringDb, row: MonitorRow, now: number): Promise<boolean> {
+    const result = await db
+      .updateTable('monitors')
+      .set({ last_run_at: now })
+      .where('monitor_id', '=', row.monitor_id)
+      .where((eb) =>
+        row.last_run_at === null ? eb('last_run_at', 'is', null) : eb('last_run_at', '=', row.last_run_at),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  },
+
   /** Marks a run; inside a transaction on PostgreSQL this also locks the monitor's row until commit. */
   async touchRun(db: MonitoringDb, id: number, now: number): Promise<boolean> {
     const result = await db
