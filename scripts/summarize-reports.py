@@ -17,6 +17,7 @@ expected = [
     "compat-mlflow3-auth-password.xml",
     "compat-mlflow2-auth-token.xml",
     "robustness.xml",
+    "import.xml",
     "fuzz-openapi.xml",
 ]
 passed = failed = skipped = 0

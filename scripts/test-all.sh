@@ -78,6 +78,10 @@ BOSUN_COMPAT_BACKENDS=sqlite BOSUN_COMPAT_AUTH=token "$repo/.cache/venv-mlflow2/
 step "robustness suites (bad input, concurrency, crash, security)"
 BOSUN_TEST_SKIP_BUILD=1 "$repo/.cache/venv-mlflow3/bin/python" -m pytest tests/robustness -q -p no:cacheprovider --junitxml="$reports/robustness.xml" || true
 
+# bosun import from a real `mlflow server` (PyPI, the 3.x environment) into Bosun on SQLite and PostgreSQL.
+step "import suite (bosun import from a real MLflow server, SQLite and PostgreSQL)"
+"$repo/.cache/venv-mlflow3/bin/python" -m pytest tests/import -q -p no:cacheprovider --junitxml="$reports/import.xml" || true
+
 step "OpenAPI fuzzing (schemathesis against a server with auth on, bounded budget)"
 BOSUN_TEST_SKIP_BUILD=1 bash scripts/fuzz-openapi.sh "$reports/fuzz-openapi.xml" || true
 
