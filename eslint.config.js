@@ -20,7 +20,7 @@ const layers = {
   // Statistics, profiles, monitors and alerts; the statistics (monitoring/stats) need only shared, the monitors
   // (monitoring/service) store in db, record events and resolve registered models and aliases.
   monitoring: ['shared', 'db', 'search', 'artifacts', 'security', 'events', 'tracking', 'registry'],
-  // The pipeline document, its checks, DAG and DSL; the executor will lean on the layers listed here.
+  // The pipeline document, its checks, DAG and DSL, and the local executor (store, runs, caching).
   pipelines: ['shared', 'db', 'search', 'artifacts', 'security', 'events', 'tracking', 'registry'],
   platform: [
     'shared',
@@ -32,6 +32,7 @@ const layers = {
     'tracking',
     'registry',
     'monitoring',
+    'pipelines',
   ],
   client: ['shared'],
   server: [
@@ -44,6 +45,7 @@ const layers = {
     'tracking',
     'registry',
     'monitoring',
+    'pipelines',
     'platform',
   ],
   cli: [

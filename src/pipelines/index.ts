@@ -1,6 +1,7 @@
 /**
- * Pipelines (issue 12): the pipeline document and its checks now; the executor, caching, schedules and workers
- * build on it. Other folders import from here only.
+ * Pipelines (issue 12): the pipeline document and its checks, the DSL, rendering, and the local executor (store,
+ * runs as child processes, caching, plans, durability) behind `PipelineService`. Other folders import from here
+ * only.
  *
  * @example
  * import { validatePipelineText, formatDiagnostic } from '../pipelines/index.js';
@@ -10,3 +11,14 @@
 export * from './spec/index.js';
 export * from './render/index.js';
 export * from './dsl/index.js';
+export {
+  PipelineService,
+  checkRunnable,
+  type PipelineServiceOptions,
+  type RunDetails,
+} from './service/pipeline-service.js';
+export type { PlanEntry } from './service/plan.js';
+export { stepBaseEnvironment, type ExecutorEvent, type ExecutorClock } from './executor/executor-deps.js';
+export { paramFromText } from './executor/run-values.js';
+export type { OutputValue, PipelineDefinition, PipelineRun, StepRun } from './store/pipeline-store-types.js';
+export { isTerminal, RUN_STATUSES, STEP_STATES, type RunStatus, type StepState } from './store/step-state.js';

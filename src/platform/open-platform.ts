@@ -17,6 +17,7 @@ import {
   findVersionsUsingLocalPath,
 } from '../registry/index.js';
 import { createLineageService } from '../registry/lineage/index.js';
+import { PipelineService, stepBaseEnvironment } from '../pipelines/index.js';
 import { MonitoringService, MonitorScheduler } from '../monitoring/index.js';
 import {
   HttpWebhookTransport,
@@ -165,6 +166,14 @@ async function buildPlatform(
   }
 
   const monitoring = new MonitoringService({ handle: database, registry, events: outbox, ...clock });
+  // Pipeline steps run as child processes of this one; they start once the server listens (see pipeline routes).
+  const pipelines = new PipelineService({
+    handle: database,
+    tracking,
+    artifactRoots,
+    defaultCodeDir: process.cwd(),
+    baseEnv: stepBaseEnvironment(process.env),
+  });
   let background: BackgroundWork | undefined;
   let closing: Promise<void> | undefined;
   return {
@@ -176,6 +185,7 @@ async function buildPlatform(
     registry,
     governance,
     lineage: createLineageService({ db: database.db, tracking, registry }),
+    pipelines,
     monitoring,
     events: { outbox, registry: registryEvents },
     webhooks,
@@ -236,6 +246,7 @@ async function buildPlatform(
     close() {
       closing ??= (async () => {
         try {
+          await pipelines.shutdown();
           await background?.stop();
         } finally {
           storage.close();

@@ -6,6 +6,7 @@ import type { OutboxRegistryEventSink } from '../registry/events/index.js';
 import type { GovernanceService } from '../registry/governance/index.js';
 import type { ArtifactChange, RegistryService, VersionUsingArtifactPath } from '../registry/index.js';
 import type { LineageService } from '../registry/lineage/index.js';
+import type { PipelineService } from '../pipelines/index.js';
 import type { MonitoringService } from '../monitoring/index.js';
 import type { WebhookService, WebhookTargetPolicy } from '../registry/webhooks/index.js';
 import type { AuditLog } from '../security/audit/index.js';
@@ -43,6 +44,8 @@ export interface PlatformServices {
   registry: RegistryService;
   governance: GovernanceService;
   lineage: LineageService;
+  /** Pipeline definitions and runs; the local executor runs steps as child processes of this process. */
+  pipelines: PipelineService;
   /** Reference datasets, logged predictions, monitors, their results and alerts. */
   monitoring: MonitoringService;
   /** The platform event outbox, and the registry's typed view of it (the event log API). */

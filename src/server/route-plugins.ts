@@ -5,6 +5,7 @@ import { artifactRoutes } from './mlflow/artifact-routes.js';
 import { registryEventRoutes } from './api/registry-event-routes.js';
 import { governanceRoutes } from './api/governance-routes.js';
 import { lineageRoutes } from './api/lineage-routes.js';
+import { pipelineRoutes } from './api/pipeline-routes.js';
 import { secretRoutes } from './api/secret-routes.js';
 import { userRoutes } from './api/user-routes.js';
 import { sessionRoutes } from './api/session-routes.js';
@@ -32,6 +33,7 @@ export const routePlugins: readonly RoutePlugin[] = [
   registryEventRoutes,
   governanceRoutes,
   lineageRoutes,
+  pipelineRoutes,
   monitoringRoutes,
   auditRoutes,
   secretRoutes,
