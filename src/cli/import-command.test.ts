@@ -170,13 +170,13 @@ describe('bosun import before it writes anything', () => {
     expect(result.stderr).toMatch(
       /error: TEMPORARILY_UNAVAILABLE: The source http:\/\/127\.0\.0\.1:1 does not answer/,
     );
-  }, 60_000);
+  });
 
   it('says when the target is not a Bosun server', async () => {
     const result = await cli(['import', '--from', notBosunUrl, '--tracking-uri', 'http://127.0.0.1:1']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('does not answer as a Bosun server');
-  }, 60_000);
+  });
 
   it('refuses a bad --parallel', async () => {
     const result = await cli([

@@ -526,5 +526,5 @@ describe.each(testEngines)('identifier spellings on %s', (engine) => {
     const unwalked = policyIdFields().filter((ref) => !walked.has(ref));
     expect(unwalked).toEqual([]);
     expect(fields.length).toBeGreaterThan(60);
-  }, 120_000);
+  });
 });
