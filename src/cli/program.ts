@@ -4,6 +4,7 @@ import { BosunClientError } from '../client/index.js';
 import { BosunError } from '../shared/index.js';
 import type { CliIo } from './cli-context.js';
 import { auditCommand } from './audit-command.js';
+import { backupCommand } from './backup-command.js';
 import { driftCommand } from './drift-command.js';
 import { eventsCommand } from './events-command.js';
 import { experimentsCommand } from './experiments-command.js';
@@ -12,6 +13,7 @@ import { modelsCommand } from './models-command.js';
 import { monitorCommand, predictionsCommand } from './monitor-command.js';
 import { permissionsCommand } from './permissions-command.js';
 import { pipelineCommand } from './pipeline-command.js';
+import { restoreCommand } from './restore-command.js';
 import { runsCommand } from './runs-command.js';
 import { secretsCommand } from './secrets-command.js';
 import { serverCommand } from './server-command.js';
@@ -56,6 +58,8 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(predictionsCommand(io));
   program.addCommand(pipelineCommand(io));
   program.addCommand(importCommand(io));
+  program.addCommand(backupCommand(io, packageVersion()));
+  program.addCommand(restoreCommand(io));
   configureTree(program, io);
   return program;
 }

@@ -9,17 +9,24 @@ export interface OpenOptions {
 }
 
 /**
+ * The file a `sqlite://` URI names (absolute, or `:memory:`), or `undefined` for any other URI. Used by commands
+ * that work on the SQLite file itself (`bosun backup`, `bosun restore`).
+ * Example: `sqliteFileOf('sqlite:////var/bosun/bosun.db') === '/var/bosun/bosun.db'`.
+ */
+export function sqliteFileOf(uri: string): string | undefined {
+  if (!uri.startsWith('sqlite://')) return undefined;
+  const rest = uri.slice('sqlite://'.length);
+  const path = rest === '/:memory:' || rest === '' ? ':memory:' : rest.startsWith('/') ? rest.slice(1) : rest;
+  return path === ':memory:' ? path : path.startsWith('/') ? path : resolve(path);
+}
+
+/**
  * Opens a backend store from an MLflow-style URI: `sqlite:///relative.db`, `sqlite:////abs/path.db`,
  * `postgresql://user:pass@host:5432/db` (also `postgres://`, `postgresql+psycopg2://`).
  */
 export function openDatabase(uri: string, options: OpenOptions = {}): DatabaseHandle {
-  if (uri.startsWith('sqlite://')) {
-    const rest = uri.slice('sqlite://'.length);
-    const path =
-      rest === '/:memory:' || rest === '' ? ':memory:' : rest.startsWith('/') ? rest.slice(1) : rest;
-    const file = path === ':memory:' ? path : path.startsWith('/') ? path : resolve(path);
-    return openSqlite(file, options.sqliteSynchronous ?? 'NORMAL');
-  }
+  const file = sqliteFileOf(uri);
+  if (file !== undefined) return openSqlite(file, options.sqliteSynchronous ?? 'NORMAL');
   const pgMatch = /^postgres(?:ql)?(?:\+[a-z0-9]+)?:\/\//.exec(uri);
   if (pgMatch) return openPostgres(`postgresql://${uri.slice(pgMatch[0].length)}`);
   throw new InvalidParameterError(
