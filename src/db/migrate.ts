@@ -1,4 +1,10 @@
-import { Migrator, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import {
+  DEFAULT_MIGRATION_TABLE,
+  Migrator,
+  sql,
+  type MigrationProvider,
+  type MigrationResultSet,
+} from 'kysely';
 import type { DatabaseHandle } from './engine.js';
 import { trackingMigration } from './migrations/0001-tracking.js';
 import { registryMigration } from './migrations/0002-registry.js';
@@ -56,6 +62,29 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]>
 export async function migrateTo(handle: DatabaseHandle, name: string): Promise<string[]> {
   const migrator = new Migrator({ db: handle.db, provider: provider(handle) });
   return applied(await migrator.migrateTo(name));
+}
+
+/**
+ * How the database's schema compares with this code's migrations: `pending` are this code's migrations the
+ * database has not applied (the code is newer than the schema), `unknown` are applied migrations this code does
+ * not have (the code is older: another server ran a newer release). Both empty: the schema is current. Reads
+ * only; throws when the database cannot be read (or was never migrated). For readiness probes: a replica whose
+ * code and schema differ must not take traffic.
+ * Example: `const { pending, unknown } = await migrationState(handle);`
+ */
+export async function migrationState(
+  handle: DatabaseHandle,
+): Promise<{ pending: string[]; unknown: string[] }> {
+  const known = Object.keys(await provider(handle).getMigrations()).sort();
+  const result = await sql<{ name: string }>`select name from ${sql.table(DEFAULT_MIGRATION_TABLE)}`.execute(
+    handle.db,
+  );
+  const applied = new Set(result.rows.map((r) => r.name));
+  const ours = new Set(known);
+  return {
+    pending: known.filter((name) => !applied.has(name)),
+    unknown: [...applied].filter((name) => !ours.has(name)).sort(),
+  };
 }
 
 function applied({ error, results }: MigrationResultSet): string[] {

@@ -67,7 +67,13 @@ describe('health, version, server-info', () => {
   it('native health reports the database', async () => {
     const res = await server.call('GET', '/api/bosun/v1/health');
     expect(res.status).toBe(200);
-    expect(res.json).toEqual({ status: 'ok', version: packageVersion, database: 'ok' });
+    expect(res.json).toEqual({
+      status: 'ok',
+      version: packageVersion,
+      database: 'ok',
+      migrations: 'current',
+      secrets: 'disabled',
+    });
   });
 });
 

@@ -1,4 +1,7 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import { migrationState } from '../db/index.js';
+import { checkReadiness, type Readiness } from './readiness.js';
 import type { TypedApp } from './typed-app.js';
 import { errorBodySchema } from './openapi-responses.js';
 import { NotImplementedError } from '../shared/index.js';
@@ -8,9 +11,49 @@ import type { PolicyTable } from './authz/policy-types.js';
 import type { RoutePlugin } from './route-plugin.js';
 
 export interface SystemRouteDeps {
-  /** Resolves when the database answers; rejects otherwise. */
-  checkDatabase?: () => Promise<void>;
+  /** The readiness checks (database, migrations, secrets key); absent: always ready. */
+  readiness?: () => Promise<Readiness>;
 }
+
+const alwaysReady: Readiness = {
+  ready: true,
+  database: 'ok',
+  migrations: 'current',
+  pendingMigrations: [],
+  unknownMigrations: [],
+  secrets: 'disabled',
+};
+
+const migrationsReport = Type.Union(
+  [Type.Literal('current'), Type.Literal('behind'), Type.Literal('ahead'), Type.Literal('unchecked')],
+  {
+    description:
+      'current; behind: the database lacks migrations this code has; ahead: it has migrations this code does not know (a newer release ran them); unchecked: the database did not answer',
+  },
+);
+const secretsReport = Type.Union(
+  [Type.Literal('ok'), Type.Literal('disabled'), Type.Literal('stale_key'), Type.Literal('unchecked')],
+  {
+    description:
+      'informational, never makes the server unready: stale_key means another process rotated the master key and this one must be restarted with the new key to read secrets',
+  },
+);
+const ReadinessBody = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
+  version: Type.String(),
+  database: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
+  migrations: migrationsReport,
+  pending_migrations: Type.Array(Type.String()),
+  unknown_migrations: Type.Array(Type.String()),
+  secrets: secretsReport,
+});
+const NativeHealthBody = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+  version: Type.String(),
+  database: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
+  migrations: migrationsReport,
+  secrets: secretsReport,
+});
 
 const ServerInfo = Type.Object({ store_type: Type.String(), workspaces_enabled: Type.Boolean() });
 const Versions = Type.Object({
@@ -23,14 +66,58 @@ export const spanLoggingRefusal =
   'REST OTLP span logging is not supported by Bosun: it does not store traces (MLflow tracing is not implemented).';
 
 /**
- * Health, versions and server-info: what load balancers, the MLflow client and operators probe. `/version` is
+ * Health, versions and server-info: what load balancers, the MLflow client and operators probe. `/health` and
+ * `/health/live` are liveness (the process answers); `/health/ready` and `/api/bosun/v1/health` are readiness
+ * (see readiness.ts). `/version` is
  * the MLflow API version (the client gates features on it); Bosun's own version is `/api/bosun/v1/version`.
  */
 export function registerSystemRoutes(app: TypedApp, deps: SystemRouteDeps): void {
+  const readiness = deps.readiness ?? (async () => alwaysReady);
+  const live = async (_req: unknown, reply: FastifyReply) =>
+    reply.type('text/plain; charset=utf-8').send('OK');
   app.get(
     '/health',
-    { schema: { tags: ['system'], summary: 'Liveness probe: the text OK' } },
-    async (_req, reply) => reply.type('text/plain; charset=utf-8').send('OK'),
+    {
+      schema: {
+        tags: ['system'],
+        summary: "Liveness probe: the text OK while the process serves HTTP (MLflow's /health)",
+      },
+    },
+    live,
+  );
+  app.get(
+    '/health/live',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness probe: the text OK while the process serves HTTP; touches no database',
+      },
+    },
+    live,
+  );
+  app.get(
+    '/health/ready',
+    {
+      schema: {
+        tags: ['system'],
+        summary:
+          'Readiness probe: 200 when the database answers and its schema is the one this code expects, 503 otherwise',
+        response: { 200: ReadinessBody, 503: ReadinessBody },
+      },
+    },
+    async (req, reply) => {
+      const r = await readiness();
+      if (!r.ready) req.log.warn({ readiness: r }, 'not ready');
+      return reply.code(r.ready ? 200 : 503).send({
+        status: r.ready ? 'ready' : 'not_ready',
+        version: bosunVersion(),
+        database: r.database,
+        migrations: r.migrations,
+        pending_migrations: r.pendingMigrations,
+        unknown_migrations: r.unknownMigrations,
+        secrets: r.secrets,
+      });
+    },
   );
 
   app.get(
@@ -96,29 +183,20 @@ export function registerSystemRoutes(app: TypedApp, deps: SystemRouteDeps): void
     {
       schema: {
         tags: ['system'],
-        summary: 'Readiness: the server and its database',
-        response: {
-          200: Type.Object({
-            status: Type.Literal('ok'),
-            version: Type.String(),
-            database: Type.Literal('ok'),
-          }),
-          503: Type.Object({
-            status: Type.Literal('unavailable'),
-            version: Type.String(),
-            database: Type.Literal('error'),
-          }),
-        },
+        summary: 'Readiness, in the shape of earlier releases: the server, its database and its schema',
+        response: { 200: NativeHealthBody, 503: NativeHealthBody },
       },
     },
     async (req, reply) => {
-      try {
-        await deps.checkDatabase?.();
-        return reply.code(200).send({ status: 'ok', version: bosunVersion(), database: 'ok' });
-      } catch (err) {
-        req.log.warn({ err }, 'database health check failed');
-        return reply.code(503).send({ status: 'unavailable', version: bosunVersion(), database: 'error' });
-      }
+      const r = await readiness();
+      if (!r.ready) req.log.warn({ readiness: r }, 'not ready');
+      return reply.code(r.ready ? 200 : 503).send({
+        status: r.ready ? 'ok' : 'unavailable',
+        version: bosunVersion(),
+        database: r.database,
+        migrations: r.migrations,
+        secrets: r.secrets,
+      });
     },
   );
 }
@@ -126,6 +204,8 @@ export function registerSystemRoutes(app: TypedApp, deps: SystemRouteDeps): void
 /** Probes are public; server-info (which MLflow 3 clients ask first) needs a signed-in user. */
 export const systemPolicies: PolicyTable = {
   'GET /health': publicRoute,
+  'GET /health/live': publicRoute,
+  'GET /health/ready': publicRoute,
   'GET /version': publicRoute,
   [`GET ${apiPaths.native}/health`]: publicRoute,
   [`GET ${apiPaths.native}/version`]: publicRoute,
@@ -133,11 +213,19 @@ export const systemPolicies: PolicyTable = {
   [`GET ${apiPaths.mlflowV3}/server-info`]: signedIn,
 };
 
-/** Health, versions, readiness, server-info and the OTLP span endpoint's refusal. */
+/** Liveness, readiness, versions, server-info and the OTLP span endpoint's refusal. */
 export const systemRoutes: RoutePlugin = {
   name: 'system',
   policies: systemPolicies,
   register(app, services) {
-    registerSystemRoutes(app, { checkDatabase: services.checkDatabase });
+    const { secrets, database } = services;
+    registerSystemRoutes(app, {
+      readiness: () =>
+        checkReadiness({
+          checkDatabase: services.checkDatabase,
+          migrationState: () => migrationState(database),
+          ...(secrets.enabled ? { secretsKeyIsCurrent: () => secrets.store.keyIsCurrent() } : {}),
+        }),
+    });
   },
 };

@@ -206,6 +206,22 @@ describe.each(testEngines)('SecretStore encryption on %s', (engine) => {
     expect((await other.get('s/k')).value).toBe(PLAINTEXT);
   });
 
+  it('a replica still holding the old key after another rotated cannot create secrets under it (and knows it is stale)', async () => {
+    const replica = await SecretStore.open(database.handle, key);
+    expect(await replica.keyIsCurrent()).toBe(true);
+    await store.rotateMasterKey(MasterKey.generate('next'));
+    expect(await replica.keyIsCurrent()).toBe(false);
+    expect(await store.keyIsCurrent()).toBe(true);
+    // New paths (a webhook created through the stale replica) would be sealed under a key nobody holds now.
+    await expect(replica.put('new/path', PLAINTEXT)).rejects.toBeInstanceOf(WrongMasterKeyError);
+    await expect(replica.configure('new/settings', { maxVersions: 2 })).rejects.toBeInstanceOf(
+      WrongMasterKeyError,
+    );
+    expect(await store.list('new/')).toEqual([]);
+    await store.put('new/path', PLAINTEXT);
+    expect((await store.get('new/path')).value).toBe(PLAINTEXT);
+  });
+
   it('rotation failing midway changes nothing', async () => {
     await store.put('f/a', 'a');
     await store.put('f/b', 'b');

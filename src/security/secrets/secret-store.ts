@@ -179,6 +179,19 @@ export class SecretStore {
     return this.#key.id;
   }
 
+  /**
+   * Whether the store is still sealed under this process's master key: false once another process rotated it
+   * (this one must be restarted with the new key). For readiness reports; reads one row.
+   */
+  async keyIsCurrent(): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('secret_key_check')
+      .select('key_id')
+      .where('id', '=', 1)
+      .executeTakeFirst();
+    return row?.key_id === this.#key.id;
+  }
+
   /** Writes a new version of `path` and returns its metadata; `cas` makes it a check-and-set write. */
   async put(path: string, value: string, options: PutOptions = {}): Promise<SecretVersionMetadata> {
     validateSecretPath(path);
@@ -197,6 +210,7 @@ export class SecretStore {
       let dataKey: Buffer;
       if (!row) {
         if (cas !== undefined && cas !== 0) throw new SecretCasConflictError(path, cas, 0);
+        await this.#holdCurrentKey(trx);
         const created = this.#newSecretRow(path, now, 0, false);
         row = created.row;
         dataKey = created.dataKey;
@@ -302,6 +316,7 @@ export class SecretStore {
       const now = this.#clock.nowMs();
       let row = await trx.selectFrom('secrets').selectAll().where('path', '=', path).executeTakeFirst();
       if (!row) {
+        await this.#holdCurrentKey(trx);
         row = this.#newSecretRow(path, now, maxVersions ?? 0, options.casRequired ?? false).row;
         await trx.insertInto('secrets').values(row).execute();
         return;
@@ -458,6 +473,26 @@ export class SecretStore {
 
   [inspect.custom](): string {
     return this.toString();
+  }
+
+  /**
+   * Before a new path's data key is wrapped under this process's key: refuses when another process rotated the
+   * store meanwhile (the row would be sealed under a key no current process holds) and, on PostgreSQL, locks
+   * the key check until the transaction ends, so a rotation waits for it and then re-wraps its row too.
+   */
+  async #holdCurrentKey(trx: SecretTrx): Promise<void> {
+    const held = await trx
+      .updateTable('secret_key_check')
+      .set((eb) => ({ key_id: eb.ref('key_id') }))
+      .where('id', '=', 1)
+      .where('key_id', '=', this.#key.id)
+      .executeTakeFirst();
+    if (Number(held.numUpdatedRows) !== 1) {
+      throw new WrongMasterKeyError(
+        `the master key '${this.#key.id}' is no longer the store's key (rotated by another process?); ` +
+          'restart with the current key',
+      );
+    }
   }
 
   #newSecretRow(

@@ -110,6 +110,8 @@ describe('authentication on every route', () => {
     expect(open.map((o) => o.replace(/ -> \d+$/, '')).sort()).toEqual(expectedOpen.sort());
     expect(publicRoutes).toEqual([
       '/health',
+      '/health/live',
+      '/health/ready',
       '/version',
       '/api/bosun/v1/health',
       '/api/bosun/v1/version',

@@ -395,6 +395,8 @@ describe('the route policy table', () => {
         'GET /api/bosun/v1/openapi.json',
         'GET /api/bosun/v1/version',
         'GET /health',
+        'GET /health/live',
+        'GET /health/ready',
         'GET /version',
         'OPTIONS *',
         // Browser sign-in (src/server/api/session-routes.ts): how a browser gets credentials.
