@@ -45,7 +45,7 @@ export class Scope {
       if (seen.includes(current)) break; // a loop of items_of: reported by the step check
       seen.push(current);
       const forEach: StepEntry['spec']['for_each'] = this.context.steps.get(current)?.spec.for_each;
-      if (forEach === undefined || typeof forEach !== 'object') break;
+      if (forEach === undefined || forEach === null || typeof forEach !== 'object') break;
       if (forEach.items_of === undefined) {
         root = current;
         break;

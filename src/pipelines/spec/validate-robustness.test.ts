@@ -43,6 +43,15 @@ describe('validation of damaged documents', () => {
     );
   });
 
+  it('a for_each replaced by null is reported, not thrown (fast-check found it: seed 1525637162)', () => {
+    const forEachPaths = allPaths.filter((p) => p[p.length - 1] === 'for_each');
+    expect(forEachPaths.length).toBeGreaterThan(0);
+    for (const path of forEachPaths) {
+      const result = validatePipeline(replaced(example, path, null));
+      expect(result.ok).toBe(false);
+    }
+  });
+
   it('never throws on arbitrary text', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 200 }), (text) => {
