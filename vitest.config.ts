@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -7,11 +8,19 @@ import { defineConfig } from 'vitest/config';
  */
 const hangMs = 10 * 60 * 1000;
 
+/**
+ * Vitest's default is one worker less than the cores: a single worker on a 2-core machine, which then waits on
+ * every socket and fsync in turn. Test files spend most of their time waiting, so run one per core at least.
+ */
+const workers = Math.max(2, availableParallelism());
+
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     testTimeout: hangMs,
     hookTimeout: hangMs,
     pool: 'forks',
+    maxWorkers: workers,
+    minWorkers: workers,
   },
 });
