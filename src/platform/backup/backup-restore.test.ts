@@ -86,7 +86,9 @@ function copyOfBackup(name: string): string {
 
 describe('bosun backup and restore (SQLite, local artifacts)', () => {
   it('writes a manifest with version, schema level, timestamps, counts and every artifact checksum', () => {
-    const manifest = JSON.parse(readFileSync(join(backup, 'manifest.json'), 'utf8')) as Record<string, never>;
+    const manifest = JSON.parse(readFileSync(join(backup, 'manifest.json'), 'utf8')) as {
+      database: { migrations: string[]; schemaLevel: string };
+    };
     expect(manifest).toMatchObject({
       format: 'bosun-backup',
       formatVersion: 1,
@@ -94,7 +96,7 @@ describe('bosun backup and restore (SQLite, local artifacts)', () => {
       counts: { runs: 6, model_versions: 2, registered_models: 1 },
       artifacts: { kind: 'local', copied: true, files: 6 },
     });
-    const db = manifest.database as { migrations: string[]; schemaLevel: string };
+    const db = manifest.database;
     expect(db.migrations).toContain('0001-tracking');
     expect(db.schemaLevel).toBe([...db.migrations].sort().at(-1));
     const index = readFileSync(join(backup, 'artifacts.jsonl'), 'utf8')
