@@ -84,6 +84,9 @@ export interface DriftReportInput {
   readonly currentColumns: Readonly<Record<string, readonly ColumnValue[]>>;
   readonly columnTypes?: Readonly<Record<string, ColumnType>>;
   readonly preset: DriftPreset;
+  /** A threshold per column and the dataset drift share, when a monitor sets them (the methods' defaults otherwise). */
+  readonly thresholdByColumn?: Readonly<Record<string, number>>;
+  readonly driftShare?: number;
 }
 
 /**
@@ -99,6 +102,8 @@ export function buildDriftReport(input: DriftReportInput): DriftReport {
   const result = datasetDrift(input.referenceColumns, input.currentColumns, {
     preset: input.preset,
     columnTypes: input.columnTypes,
+    ...(input.thresholdByColumn !== undefined ? { thresholdByColumn: input.thresholdByColumn } : {}),
+    ...(input.driftShare !== undefined ? { driftShare: input.driftShare } : {}),
   });
   const columns = result.columns.map((c): ColumnReport => {
     if (c.status === 'skipped') return { status: 'skipped', name: c.column, type: c.type, reason: c.reason };

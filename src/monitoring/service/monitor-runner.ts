@@ -54,36 +54,66 @@ function alertMessage(condition: AlertCondition, evaluation: WindowEvaluation): 
   }
 }
 
+/** A window's predictions beside the monitor's reference. */
+export interface LoadedWindow {
+  readonly referenceName: string;
+  readonly referenceRows: number;
+  readonly referenceColumns: ReferenceColumn[];
+  readonly referenceData: Record<string, ColumnValue[]>;
+  readonly rows: WindowRow[];
+}
+
+/** Reads a monitor's reference and the predictions of `[start, end)` (of one version, or all when null). */
+export async function loadWindow(
+  db: Kysely<Database>,
+  q: { modelId: number; monitor: Monitor; version: number | null; start: number; end: number },
+): Promise<LoadedWindow> {
+  const mdb = monitoringDb(db);
+  const referenceId = Number(q.monitor.referenceId);
+  const header = await referenceStore.find(mdb, q.modelId, referenceId);
+  const data = await referenceStore.data(mdb, referenceId);
+  if (!header || data === undefined) {
+    throw new NotFoundError(`Reference ${q.monitor.referenceId} of monitor '${q.monitor.name}' not found`);
+  }
+  const stored = await predictionStore.window(mdb, {
+    modelId: q.modelId,
+    version: q.version,
+    start: q.start,
+    end: q.end,
+    limit: MAX_WINDOW_ROWS,
+  });
+  return {
+    referenceName: header.name,
+    referenceRows: header.row_count,
+    referenceColumns: JSON.parse(header.columns) as ReferenceColumn[],
+    referenceData: JSON.parse(data) as Record<string, ColumnValue[]>,
+    rows: stored.map((r) => ({
+      features: JSON.parse(r.features) as WindowRow['features'],
+      prediction: JSON.parse(r.prediction) as TargetValue,
+      label: r.label === null ? null : (JSON.parse(r.label) as TargetValue),
+    })),
+  };
+}
+
 /**
  * Runs one monitor over `[windowEnd - windowMs, windowEnd)`: reads the reference and the window's predictions,
  * judges the window (pure), then in one transaction stores the result, fires and resolves alerts (hysteresis
  * and one firing alert per condition) and records their events in the outbox.
  */
 export async function runMonitorWindow(ctx: RunContext): Promise<MonitorRun> {
-  const mdb = monitoringDb(ctx.db);
   const { monitor } = ctx;
-  const referenceId = Number(monitor.referenceId);
-  const header = await referenceStore.find(mdb, ctx.modelId, referenceId);
-  const data = await referenceStore.data(mdb, referenceId);
-  if (!header || data === undefined) {
-    throw new NotFoundError(`Reference ${monitor.referenceId} of monitor '${monitor.name}' not found`);
-  }
   const windowStart = ctx.windowEnd - monitor.windowMs;
-  const stored = await predictionStore.window(mdb, {
+  const window = await loadWindow(ctx.db, {
     modelId: ctx.modelId,
+    monitor,
     version: ctx.version,
     start: windowStart,
     end: ctx.windowEnd,
-    limit: MAX_WINDOW_ROWS,
   });
-  const rows: WindowRow[] = stored.map((r) => ({
-    features: JSON.parse(r.features) as WindowRow['features'],
-    prediction: JSON.parse(r.prediction) as TargetValue,
-    label: r.label === null ? null : (JSON.parse(r.label) as TargetValue),
-  }));
+  const { rows } = window;
   const evaluation = evaluateWindow({
-    referenceColumns: JSON.parse(header.columns) as ReferenceColumn[],
-    referenceData: JSON.parse(data) as Record<string, ColumnValue[]>,
+    referenceColumns: window.referenceColumns,
+    referenceData: window.referenceData,
     columns: monitor.columns,
     rows,
     config: monitor.config,

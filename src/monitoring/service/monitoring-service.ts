@@ -16,7 +16,10 @@ import { monitoringDb, type MonitoringDb } from '../store/monitoring-tables.js';
 import { predictionStore, type NewPredictionRow } from '../store/prediction-store.js';
 import { referenceStore } from '../store/reference-store.js';
 import { parseDuration, parseMonitorConfig } from './monitor-config.js';
-import { runMonitorWindow } from './monitor-runner.js';
+import { loadWindow, runMonitorWindow } from './monitor-runner.js';
+import { driftInputs } from './window-evaluation.js';
+import { buildDriftReport, type DriftReport } from '../report/index.js';
+import { BOSUN_PRESET, EVIDENTLY_PRESET } from '../stats/index.js';
 import {
   monitoringLimits,
   type Alert,
@@ -407,6 +410,50 @@ export class MonitoringService {
       }
     }
     return runs;
+  }
+
+  /**
+   * The full drift report of a result's window (each column's statistic, p-value, threshold and distribution), as
+   * `bosun drift` builds it, recomputed from the window's predictions as they are now and the monitor's settings.
+   */
+  async windowReport(modelName: string, monitorId: string, resultId: string): Promise<DriftReport> {
+    const monitor = await this.getMonitor(modelName, monitorId);
+    const row = await monitorStore.findResult(
+      this.mdb,
+      Number(monitor.id),
+      parsePositiveId(resultId, 'result_id'),
+    );
+    if (!row) throw new NotFoundError(`Result ${resultId} of monitor ${monitorId} not found`);
+    const window = await loadWindow(this.db, {
+      modelId: await this.modelId(modelName),
+      monitor,
+      version: row.version,
+      start: row.window_start,
+      end: row.window_end,
+    });
+    const inputs = driftInputs({ ...window, columns: monitor.columns });
+    if (Object.keys(inputs.reference).length === 0) {
+      throw new InvalidStateError(
+        `The window of result ${resultId} has no values to compare with the reference`,
+      );
+    }
+    const { config } = monitor;
+    return buildDriftReport({
+      reference: {
+        name: `reference ${monitor.referenceId} (${window.referenceName})`,
+        rows: window.referenceRows,
+      },
+      current: {
+        name: `${modelName} / ${monitor.name}: ${new Date(row.window_start).toISOString()} to ${new Date(row.window_end).toISOString()}`,
+        rows: window.rows.length,
+      },
+      referenceColumns: inputs.reference,
+      currentColumns: inputs.current,
+      columnTypes: inputs.types,
+      preset: config.preset === 'bosun' ? BOSUN_PRESET : EVIDENTLY_PRESET,
+      thresholdByColumn: config.columnThresholds,
+      ...(config.driftShare !== null ? { driftShare: config.driftShare } : {}),
+    });
   }
 
   /** A monitor's results, newest first. */

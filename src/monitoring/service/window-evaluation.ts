@@ -45,7 +45,16 @@ export interface WindowEvaluation {
   readonly labelledRows: number;
 }
 
-function windowDrift(input: WindowEvaluationInput): WindowDrift | null {
+/** The columns a window's drift compares: the selected ones with values on both sides, and the skipped others. */
+export interface DriftInputs {
+  readonly reference: Record<string, readonly ColumnValue[]>;
+  readonly current: Record<string, ColumnValue[]>;
+  readonly types: Record<string, ColumnType>;
+  readonly skipped: ColumnDriftSummary[];
+}
+
+/** Lines a window up with the reference: the monitor's columns, those without values on one side skipped. */
+export function driftInputs(input: Omit<WindowEvaluationInput, 'config'>): DriftInputs {
   const selected = input.columns
     ? input.referenceColumns.filter((c) => input.columns!.includes(c.name))
     : input.referenceColumns;
@@ -74,6 +83,11 @@ function windowDrift(input: WindowEvaluationInput): WindowDrift | null {
     current[name] = values;
     types[name] = type;
   }
+  return { reference, current, types, skipped };
+}
+
+function windowDrift(input: WindowEvaluationInput): WindowDrift | null {
+  const { reference, current, types, skipped } = driftInputs(input);
   if (Object.keys(reference).length === 0) return null;
   const preset = input.config.preset === 'bosun' ? BOSUN_PRESET : EVIDENTLY_PRESET;
   const report = datasetDrift(reference, current, {

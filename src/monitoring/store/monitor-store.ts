@@ -118,6 +118,19 @@ export const monitorStore = {
     return query.orderBy('result_id', 'desc').limit(q.limit).execute();
   },
 
+  async findResult(
+    db: MonitoringDb,
+    monitorId: number,
+    resultId: number,
+  ): Promise<MonitorResultRow | undefined> {
+    return db
+      .selectFrom('monitor_results')
+      .selectAll()
+      .where('monitor_id', '=', monitorId)
+      .where('result_id', '=', resultId)
+      .executeTakeFirst();
+  },
+
   /** The newest result of each monitor. */
   async latestResults(db: MonitoringDb): Promise<MonitorResultRow[]> {
     return db

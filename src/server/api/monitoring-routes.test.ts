@@ -305,6 +305,24 @@ describe.each(testEngines)('monitoring over HTTP on %s', (engine) => {
     expect(drifted.fired[0]).toMatchObject({ condition: 'data_drift', state: 'firing', model_name: 'churn' });
     expect(String(drifted.fired[0]!.message)).toContain('2 of 2 columns drifted');
 
+    // The window's full report, as `bosun drift` writes it: HTML for people, JSON for machines.
+    const reportPath = `${monitorPath}/results/${String(drifted.result.result_id)}/report`;
+    const html = await fetch(`${server.address}${reportPath}`, { headers: { authorization: admin } });
+    expect(html.status).toBe(200);
+    expect(html.headers.get('content-type')).toContain('text/html');
+    const page = await html.text();
+    expect(page.startsWith('<!doctype html>')).toBe(true);
+    expect(page).toContain('Dataset drift detected');
+    const json = await call('GET', `${reportPath}?format=json`);
+    expect(json.status).toBe(200);
+    expect(json.json).toMatchObject({
+      schema: 'bosun.drift-report/v1',
+      current: { rows: 100 },
+      reference: { rows: 200 },
+      dataset: { testedColumns: 2, driftedColumns: 2, driftDetected: true },
+    });
+    expect((await call('GET', `${monitorPath}/results/999/report`)).status).toBe(404);
+
     // The same drifted window again: still breaching, no second alert.
     const again = await run(T + 2 * MINUTE);
     expect(again.result.status).toBe('breach');
@@ -373,6 +391,7 @@ describe.each(testEngines)('monitoring over HTTP on %s', (engine) => {
   it("keeps a model's monitors from users without read on it", async () => {
     expect((await call('GET', `${mon}/models/churn/monitors`, undefined, eve)).status).toBe(403);
     expect((await call('GET', `${monitorPath}/results`, undefined, eve)).status).toBe(403);
+    expect((await call('GET', `${monitorPath}/results/1/report`, undefined, eve)).status).toBe(403);
     expect((await call('GET', `${mon}/models/churn/alerts`, undefined, eve)).status).toBe(403);
     expect((await call('POST', `${monitorPath}/run`, {}, eve)).status).toBe(403);
     const predictions = { version: '1', records: [{ features: { x: 1 }, prediction: 1 }] };

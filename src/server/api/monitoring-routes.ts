@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { MonitoringService } from '../../monitoring/index.js';
+import { renderDriftHtml, renderDriftJson, type MonitoringService } from '../../monitoring/index.js';
 import type { AuditedInput } from '../authz/policy-types.js';
 import { readableOf } from '../authz/index.js';
 import { nameResources } from '../audit/index.js';
@@ -320,6 +320,37 @@ export function registerMonitoringRoutes(app: TypedApp, monitoring: MonitoringSe
   );
 
   app.get(
+    `${prefix}/models/:name/monitors/:monitor_id/results/:result_id/report`,
+    {
+      schema: {
+        tags,
+        summary:
+          "A result window's full drift report: a self-contained HTML page (per-column plots, statistics, " +
+          'thresholds) or, with format=json, the same report as `bosun drift --json` prints it',
+        params: Type.Object({
+          name: Type.String({ minLength: 1 }),
+          monitor_id: SerialIdParam,
+          result_id: SerialIdParam,
+        }),
+        querystring: Type.Object({
+          format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('json')])),
+        }),
+        produces: ['text/html', 'application/json'],
+      },
+    },
+    async (req, reply) => {
+      const report = await monitoring.windowReport(
+        req.params.name,
+        req.params.monitor_id,
+        req.params.result_id,
+      );
+      return req.query.format === 'json'
+        ? reply.type('application/json; charset=utf-8').send(renderDriftJson(report))
+        : reply.type('text/html; charset=utf-8').send(renderDriftHtml(report));
+    },
+  );
+
+  app.get(
     `${prefix}/models/:name/alerts`,
     {
       schema: {
@@ -391,6 +422,10 @@ export const monitoringPolicies: PolicyTable = nameResources('registry', {
   [`DELETE ${monitor}`]: { ...needs(model('delete', modelParam)), audit: monitorResource },
   [`POST ${monitor}/run`]: { ...needs(model('update', modelParam)), audit: monitorResource },
   [`GET ${monitor}/results`]: { ...needs(model('read', modelParam)), audit: monitorResource },
+  [`GET ${monitor}/results/:result_id/report`]: {
+    ...needs(model('read', modelParam)),
+    audit: monitorResource,
+  },
   [`GET ${models}/alerts`]: needs(model('read', modelParam)),
   [`GET ${prefix}/alerts`]: signedIn,
 });
