@@ -7,6 +7,8 @@ import type { KeyValue, SourceLoggedModel, SourceRun } from './import-source.js'
 const metricsPerBatch = 1000;
 const paramsPerBatch = 100;
 const tagsPerBatch = 100;
+/** `log-batch` requests of one metric history sent at the same time. */
+const batchesInFlight = 4;
 
 /** Tags the target writes itself: copying them would double them (Bosun appends each version it registers). */
 const loggedModelTagsTheTargetWrites = new Set(['mlflow.modelVersions']);
@@ -88,12 +90,27 @@ async function copyMetric(ctx: ImportContext, runId: string, key: string, runIsN
     }
   }
   let pending: WireObject[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
   const flush = async () => {
     if (pending.length === 0) return;
-    await ctx.target.logBatch(runId, { metrics: pending });
-    ctx.report.add('metricPoints', pending.length);
+    const batch = pending;
     pending = [];
-    ctx.progress.tick();
+    // Points of one history may land in any order (the target keeps the latest by step and time), so a few
+    // batches are in flight at once; a failure stops the copy and the next import sends what is missing.
+    const sent: Promise<void> = ctx.target
+      .logBatch(runId, { metrics: batch })
+      .then(() => {
+        ctx.report.add('metricPoints', batch.length);
+        ctx.progress.tick();
+      })
+      .catch((error: unknown) => {
+        failure ??= error;
+      })
+      .finally(() => inFlight.delete(sent));
+    inFlight.add(sent);
+    if (inFlight.size >= batchesInFlight) await Promise.race(inFlight);
+    if (failure !== undefined) throw failure;
   };
   for await (const page of ctx.source.metricHistory(runId, key)) {
     for (const p of page) {
@@ -109,6 +126,8 @@ async function copyMetric(ctx: ImportContext, runId: string, key: string, runIsN
     }
   }
   await flush();
+  await Promise.all(inFlight);
+  if (failure !== undefined) throw failure;
 }
 
 /**
