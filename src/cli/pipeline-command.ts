@@ -10,6 +10,7 @@ import {
 import { InvalidParameterError } from '../shared/index.js';
 import type { CliIo } from './cli-context.js';
 import { toJson } from './format.js';
+import { addPipelineRunCommands } from './pipeline-run-command.js';
 
 /** Reads and checks a pipeline file; the file's own problems are the result, not an error. */
 function check(file: string): ValidationResult {
@@ -52,7 +53,7 @@ const layouts = ['auto', 'graph', 'list'] as const;
  */
 export function pipelineCommand(io: CliIo): Command {
   const pipeline = new Command('pipeline').description(
-    'pipeline files: check them, draw their DAG (no server needed)',
+    'pipelines: check and draw files; run, plan, follow, cancel and resume runs',
   );
 
   pipeline
@@ -136,5 +137,6 @@ export function pipelineCommand(io: CliIo): Command {
       io.stdout(toJson(pipelineJsonSchema()));
     });
 
+  addPipelineRunCommands(pipeline, io);
   return pipeline;
 }

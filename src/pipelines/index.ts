@@ -18,6 +18,12 @@ export {
   type RunDetails,
 } from './service/pipeline-service.js';
 export type { PlanEntry } from './service/plan.js';
+export {
+  definitionToWire,
+  pipelineRunToWire,
+  planEntryToWire,
+  stepRunToWire,
+} from './service/pipeline-wire.js';
 export { stepBaseEnvironment, type ExecutorEvent, type ExecutorClock } from './executor/executor-deps.js';
 export { paramFromText } from './executor/run-values.js';
 export type { OutputValue, PipelineDefinition, PipelineRun, StepRun } from './store/pipeline-store-types.js';

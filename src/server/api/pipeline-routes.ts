@@ -1,14 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import {
+  definitionToWire,
+  pipelineRunToWire,
+  planEntryToWire,
+  stepRunToWire,
   readDocument,
   RUN_STATUSES,
-  type OutputValue,
-  type PipelineDefinition,
-  type PipelineRun,
   type PipelineService,
   type RunStatus,
-  type StepRun,
 } from '../../pipelines/index.js';
 import { InvalidParameterError } from '../../shared/index.js';
 import { RunIdItem, VersionIn, VersionQueryIn } from '../id-schemas.js';
@@ -85,61 +85,6 @@ const StartIn = Type.Object({
     Type.Record(Type.String(), Type.Unknown(), { description: 'parameter values by name' }),
   ),
 });
-
-function definitionToWire(d: PipelineDefinition) {
-  return {
-    name: d.name,
-    version: d.version,
-    digest: d.digest,
-    experiment_id: d.experimentId,
-    code_dir: d.codeDir ?? null,
-    created_by: d.createdBy,
-    created_at: d.createdAt,
-  };
-}
-
-/** The wire form of a pipeline run (snake_case). */
-export function pipelineRunToWire(r: PipelineRun) {
-  return {
-    run_id: r.runId,
-    pipeline: r.pipelineName,
-    experiment_id: r.experimentId,
-    status: r.status,
-    params: r.params,
-    error: r.error ?? null,
-    cancel_requested: r.cancelRequested,
-    resumes: r.resumes,
-    created_by: r.createdBy,
-    created_at: r.createdAt,
-    ended_at: r.endedAt ?? null,
-  };
-}
-
-function outputToWire(o: OutputValue): unknown {
-  return o.kind === 'value' ? o.value : { artifact_uri: `${o.runArtifactUri}/${o.path}`, digest: o.digest };
-}
-
-/** The wire form of a step run; an artifact output is `{artifact_uri, digest}`. */
-export function stepRunToWire(s: StepRun) {
-  return {
-    step: s.step,
-    item_index: s.itemIndex >= 0 ? s.itemIndex : null,
-    item: s.item ?? null,
-    phase: s.phase,
-    state: s.state,
-    reason: s.reason ?? null,
-    attempt: s.attempt,
-    failure_attempts: s.failureAttempts,
-    preemption_attempts: s.preemptionAttempts,
-    mlflow_run_id: s.mlflowRunId ?? null,
-    exit_code: s.exitCode ?? null,
-    outputs: Object.fromEntries(Object.entries(s.outputs ?? {}).map(([k, v]) => [k, outputToWire(v)])),
-    cache_key: s.cacheKey ?? null,
-    cached_from: s.cachedFrom ?? null,
-    started_at: s.startedAt ?? null,
-    ended_at: s.endedAt ?? null,
-  };
-}
 
 /** A document sent as JSON, or as YAML/JSON text (read with positions, so problems name their line). */
 function parseDocument(document: unknown): unknown {
@@ -416,15 +361,7 @@ export function registerPipelineRoutes(app: TypedApp, pipelines: PipelineService
         params: req.body.params ?? {},
       });
       return {
-        plan: plan.map((e) => ({
-          step: e.step,
-          item_index: e.itemIndex >= 0 ? e.itemIndex : null,
-          decision: e.decision,
-          reason: e.reason,
-          changed: e.changed,
-          key: e.key ?? null,
-          cached_from_run: e.cachedFromRun ?? null,
-        })),
+        plan: plan.map(planEntryToWire),
       };
     },
   );

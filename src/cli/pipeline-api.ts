@@ -1,0 +1,187 @@
+import { BosunClientError } from '../client/index.js';
+import {
+  definitionToWire,
+  pipelineRunToWire,
+  planEntryToWire,
+  stepRunToWire,
+  type ExecutorEvent,
+  type PipelineService,
+} from '../pipelines/index.js';
+import { loadClientConfig } from '../shared/index.js';
+import type { CliIo } from './cli-context.js';
+
+type Json = Record<string, unknown>;
+
+/**
+ * What `bosun pipeline run|runs|logs|cancel|resume|plan` do, over the server's database (runs driven by this
+ * process) or over a server's HTTP API (runs driven by the server). Answers are the API's wire objects, so both
+ * print the same `--json`.
+ */
+export interface PipelineApi {
+  define(document: unknown, codeDir: string | undefined): Promise<Json>;
+  definitionParams(name: string): Promise<Json>;
+  start(
+    name: string,
+    params: Json,
+    onEvent: (e: ExecutorEvent) => void,
+  ): Promise<{ run: Json; done: Promise<unknown> }>;
+  getRun(runId: string): Promise<Json>;
+  listRuns(query: { pipeline?: string; status?: string; limit?: number }): Promise<Json[]>;
+  logs(runId: string, step?: string, item?: number): Promise<Json[]>;
+  cancel(runId: string): Promise<Json>;
+  resume(runId: string, onEvent: (e: ExecutorEvent) => void): Promise<{ run: Json; done: Promise<unknown> }>;
+  plan(name: string, params: Json): Promise<Json[]>;
+  /** Whether `start` and `resume` run the steps in this process (so the command waits for them). */
+  readonly local: boolean;
+}
+
+/** The database form: this process drives what it starts (the CLI serves the tracking API to its steps). */
+export function databasePipelineApi(pipelines: PipelineService, createdBy: string): PipelineApi {
+  return {
+    local: true,
+    async define(document, codeDir) {
+      const { definition, created } = await pipelines.define({
+        document,
+        ...(codeDir !== undefined ? { codeDir } : {}),
+        createdBy,
+      });
+      return { pipeline: definitionToWire(definition), created };
+    },
+    async definitionParams(name) {
+      const d = await pipelines.store.getDefinition(name);
+      return ((d.spec as Json)['params'] as Json | undefined) ?? {};
+    },
+    async start(name, params, onEvent) {
+      const { run, done } = await pipelines.start({ name, params, createdBy, onEvent });
+      return { run: pipelineRunToWire(run), done };
+    },
+    async getRun(runId) {
+      const d = await pipelines.getRun(runId);
+      return {
+        run: pipelineRunToWire(d.run),
+        version: d.definition.version,
+        steps: d.steps.map(stepRunToWire),
+      };
+    },
+    async listRuns(query) {
+      const runs = await pipelines.listRuns({
+        ...(query.pipeline !== undefined ? { pipeline: query.pipeline } : {}),
+        ...(query.status !== undefined ? { status: query.status as 'running' } : {}),
+        ...(query.limit !== undefined ? { limit: query.limit } : {}),
+      });
+      return runs.map(pipelineRunToWire);
+    },
+    async logs(runId, step, item) {
+      const logs = await pipelines.logs(runId, {
+        ...(step !== undefined ? { step } : {}),
+        ...(item !== undefined ? { item } : {}),
+      });
+      return logs.map((l) => ({
+        step: l.step,
+        item_index: l.itemIndex >= 0 ? l.itemIndex : null,
+        state: l.state,
+        attempt: l.attempt,
+        stdout: l.stdout,
+        stderr: l.stderr,
+      }));
+    },
+    async cancel(runId) {
+      return pipelineRunToWire(await pipelines.cancel(runId));
+    },
+    async resume(runId, onEvent) {
+      const { run, done } = await pipelines.resume(runId, onEvent);
+      return { run: pipelineRunToWire(run), done };
+    },
+    async plan(name, params) {
+      return (await pipelines.plan({ name, params })).map(planEntryToWire);
+    },
+  };
+}
+
+/** The HTTP form: the server drives the runs; the CLI polls. */
+export function httpPipelineApi(options: { trackingUri?: string }, io: CliIo): PipelineApi {
+  const config = loadClientConfig({ trackingUri: options.trackingUri }, io.env);
+  const base = `${config.trackingUri.replace(/\/+$/, '')}/api/bosun/v1/pipelines`;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (config.username !== undefined && config.password !== undefined) {
+    headers['authorization'] =
+      `Basic ${Buffer.from(`${config.username}:${config.password}`).toString('base64')}`;
+  } else if (config.token !== undefined) headers['authorization'] = `Bearer ${config.token}`;
+  const call = async (method: string, path: string, body?: unknown): Promise<Json> => {
+    let res: Response;
+    try {
+      res = await (io.fetch ?? fetch)(`${base}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (err) {
+      throw new BosunClientError(
+        'TEMPORARILY_UNAVAILABLE',
+        0,
+        `Cannot reach ${config.trackingUri}: ${(err as Error).message}`,
+      );
+    }
+    const text = await res.text();
+    let json: Json = {};
+    try {
+      json = JSON.parse(text) as Json;
+    } catch {
+      json = {};
+    }
+    if (!res.ok) {
+      throw new BosunClientError(
+        String(json['error_code'] ?? 'INTERNAL_ERROR'),
+        res.status,
+        String(json['message'] ?? text),
+      );
+    }
+    return json;
+  };
+  const seg = encodeURIComponent;
+  const poll = async (runId: string): Promise<unknown> => {
+    for (;;) {
+      const answer = await call('GET', `/runs/${seg(runId)}`);
+      if ((answer['run'] as Json)['status'] !== 'running') return answer;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  };
+  return {
+    local: false,
+    define: (document, codeDir) =>
+      call('POST', '/definitions', { document, ...(codeDir !== undefined ? { code_dir: codeDir } : {}) }),
+    async definitionParams(name) {
+      const answer = await call('GET', `/definitions/${seg(name)}`);
+      return (((answer['pipeline'] as Json)['document'] as Json)['params'] as Json | undefined) ?? {};
+    },
+    async start(name, params) {
+      const answer = await call('POST', '/runs', { pipeline: name, params });
+      const run = answer['run'] as Json;
+      return { run, done: poll(String(run['run_id'])) };
+    },
+    getRun: (runId) => call('GET', `/runs/${seg(runId)}`),
+    async listRuns(query) {
+      const q = new URLSearchParams();
+      if (query.pipeline !== undefined) q.set('pipeline', query.pipeline);
+      if (query.status !== undefined) q.set('status', query.status);
+      if (query.limit !== undefined) q.set('max_results', String(query.limit));
+      return (await call('GET', `/runs?${q.toString()}`))['runs'] as Json[];
+    },
+    async logs(runId, step, item) {
+      const q = new URLSearchParams();
+      if (step !== undefined) q.set('step', step);
+      if (item !== undefined) q.set('item', String(item));
+      return (await call('GET', `/runs/${seg(runId)}/logs?${q.toString()}`))['logs'] as Json[];
+    },
+    async cancel(runId) {
+      return (await call('POST', `/runs/${seg(runId)}/cancel`))['run'] as Json;
+    },
+    async resume(runId) {
+      const run = (await call('POST', `/runs/${seg(runId)}/resume`))['run'] as Json;
+      return { run, done: poll(runId) };
+    },
+    async plan(name, params) {
+      return (await call('POST', '/plan', { pipeline: name, params }))['plan'] as Json[];
+    },
+  };
+}

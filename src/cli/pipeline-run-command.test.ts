@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIo } from './cli-context.js';
+import { runCli } from './program.js';
+
+let dir: string;
+let db: string;
+
+async function cli(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env: { BOSUN_DATA_DIR: dir, PATH: process.env.PATH ?? '' },
+  };
+  const code = await runCli([...args, '--backend-store-uri', db], io);
+  return { code, out: out.join(''), err: err.join('') };
+}
+
+const pipeline = (marker: string) => `apiVersion: bosun.dev/v1
+kind: Pipeline
+name: cli-demo
+params:
+  n: { type: int, default: 3 }
+steps:
+  square:
+    command: [sh, -c, 'echo "squaring $1"; echo $(($1 * $1)) > "$2"', sh, '{{inputs.n}}', '{{outputs.sq}}']
+    inputs: { n: { type: int, from: params.n } }
+    outputs: { sq: { type: int } }
+  check:
+    command: [sh, -c, 'test -f ${marker}']
+    inputs: { sq: { type: int, from: steps.square.outputs.sq } }
+`;
+
+describe('bosun pipeline run|runs|logs|plan|cancel|resume (against the database)', () => {
+  let file: string;
+  let marker: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'bosun-pipeline-cli-'));
+    db = `sqlite:///${join(dir, 'bosun.db')}`;
+    marker = join(dir, 'ok');
+    file = join(dir, 'pipeline.yaml');
+    writeFileSync(file, pipeline(marker));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs a file, fails, resumes, and reports runs, logs and plans', async () => {
+    const failed = await cli(['pipeline', 'run', file, '-p', 'n=4', '--code-dir', dir]);
+    expect(failed.code).toBe(1);
+    expect(failed.err).toMatch(/pipeline 'cli-demo' version 1 \(new\)/);
+    expect(failed.err).toMatch(/square\s+succeeded/);
+    expect(failed.out).toMatch(/check\s+failed\s+1\s+exited with code 1/);
+    const runId = /run (\w+) failed/.exec(failed.out)?.[1];
+    expect(runId).toBeDefined();
+
+    const logs = await cli(['pipeline', 'logs', runId!, '--step', 'square', '--json']);
+    expect(JSON.parse(logs.out)).toEqual({
+      logs: [expect.objectContaining({ step: 'square', stdout: 'squaring 4\n' })],
+    });
+
+    writeFileSync(marker, '');
+    const resumed = await cli(['pipeline', 'resume', runId!, '--json']);
+    expect(resumed.code).toBe(0);
+    const details = JSON.parse(resumed.out) as {
+      run: { status: string; resumes: number };
+      steps: { step: string; attempt: number }[];
+    };
+    expect(details.run).toMatchObject({ status: 'succeeded', resumes: 1 });
+    expect(details.steps.find((s) => s.step === 'square')!.attempt).toBe(1);
+
+    const plan = await cli(['pipeline', 'plan', 'cli-demo', '-p', 'n=4', '--json']);
+    expect(JSON.parse(plan.out)).toMatchObject({
+      pipeline: 'cli-demo',
+      plan: [
+        { step: 'square', decision: 'hit' },
+        { step: 'check', decision: 'hit' },
+      ],
+    });
+    const other = await cli(['pipeline', 'plan', 'cli-demo', '-p', 'n=5']);
+    expect(other.out).toMatch(/square\s+miss\s+changed since the last run: input:n/);
+    expect(other.out).toMatch(/0 of 2 from the cache/);
+
+    const second = await cli(['pipeline', 'run', 'cli-demo', '-p', 'n=4', '--json']);
+    expect(second.code).toBe(0);
+    expect((JSON.parse(second.out) as { steps: { state: string }[] }).steps.map((s) => s.state)).toEqual([
+      'cached',
+      'cached',
+    ]);
+
+    const runs = await cli(['pipeline', 'runs', '--pipeline', 'cli-demo', '--json']);
+    expect((JSON.parse(runs.out) as { runs: { status: string }[] }).runs.map((r) => r.status)).toEqual([
+      'succeeded',
+      'succeeded',
+    ]);
+
+    const cancel = await cli(['pipeline', 'cancel', runId!]);
+    expect(cancel.code).not.toBe(0);
+    expect(cancel.err).toMatch(/INVALID_STATE: .*already ended/);
+    const badParam = await cli(['pipeline', 'run', 'cli-demo', '-p', 'n=four']);
+    expect(badParam.err).toMatch(/INVALID_PARAMETER_VALUE: Parameter 'n': 'four' is not a number/);
+    const unknown = await cli(['pipeline', 'run', 'nope']);
+    expect(unknown.err).toMatch(/RESOURCE_DOES_NOT_EXIST: Pipeline 'nope' is not defined/);
+  });
+});
