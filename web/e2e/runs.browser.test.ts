@@ -142,7 +142,10 @@ describe('runs table of an experiment (issue 11, point 4)', () => {
     runSearches.length = 0;
     await page.goto(ui(`#/experiments/${many.id}?sort=-metrics.idx`));
     await expect.poll(status).toBe('200 runs loaded, more on the server (scroll to load)');
-    expect(runSearches.map((s) => [s.max_results, s.page_token])).toEqual([[200, undefined]]);
+    // Only first pages of 200 so far (the browser may repeat a request on a connection it found closed).
+    const asked = () =>
+      new Set(runSearches.map((s) => JSON.stringify([s.max_results, s.page_token ?? null])));
+    expect(asked()).toEqual(new Set(['[200,null]']));
     const firstNames = await gridRowNames(page);
     expect(firstNames[0]).toBe(`many-${String(many.count - 1).padStart(3, '0')}`);
     // Virtualised: far fewer rows in the DOM than loaded.
@@ -152,9 +155,10 @@ describe('runs table of an experiment (issue 11, point 4)', () => {
 
     await page.locator('[role=grid]').evaluate((grid) => grid.scrollTo({ top: grid.scrollHeight }));
     await expect.poll(status).toBe(`${many.count} runs in all`);
-    expect(runSearches).toHaveLength(2);
-    expect(runSearches[1]?.max_results).toBe(200);
-    expect(typeof runSearches[1]?.page_token).toBe('string');
+    const next = runSearches.filter((s) => s.page_token !== undefined);
+    expect(new Set(next.map((s) => JSON.stringify(s)))).toHaveProperty('size', 1);
+    expect(next[0]?.max_results).toBe(200);
+    expect(typeof next[0]?.page_token).toBe('string');
     await page.locator('[role=grid]').evaluate((grid) => grid.scrollTo({ top: grid.scrollHeight }));
     await expect.poll(async () => (await gridRowNames(page)).at(-1)).toBe('many-000');
     await expectAccessible(page, 'the runs table of many runs, scrolled');
@@ -250,5 +254,52 @@ describe('runs table of an experiment (issue 11, point 4)', () => {
     ]);
     expect(lines[4]?.split(',')[3]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(lines.slice(5)).toEqual(['']);
+  });
+
+  it('bulk actions on selected runs: tag, delete, then restore them from the deleted ones', async () => {
+    const { page } = session;
+    const { many_experiment: many } = e2e().data;
+    const filter = "params.parity = 'odd' and metrics.idx < 6";
+    const query = new URLSearchParams({ filter, sort: 'metrics.idx', cols: 'metrics.idx\ntags.reviewed' });
+    await page.goto(ui(`#/experiments/${many.id}?${query.toString()}`));
+    await expect.poll(status).toBe('3 runs in all');
+    expect(await gridRowNames(page)).toEqual(['many-001', 'many-003', 'many-005']);
+    await page.getByRole('checkbox', { name: 'Select many-001' }).check();
+    await page.getByRole('checkbox', { name: 'Select many-005' }).check();
+    const bar = page.getByRole('region', { name: 'Selected runs' });
+    await expect.poll(() => bar.locator('strong').innerText()).toBe('2 runs selected');
+    await expectAccessible(page, 'the runs table with runs selected');
+
+    await bar.getByLabel('Tag', { exact: true }).fill('reviewed');
+    await bar.getByLabel('Tag value').fill('yes');
+    await bar.getByRole('button', { name: 'Set tag' }).click();
+    const reviewed = () =>
+      page
+        .locator('[role=grid] [role=row]:not(.grid-head)')
+        .evaluateAll((rows) =>
+          rows.map((r) => (r.querySelector('[role=gridcell]:last-child') as HTMLElement).innerText),
+        );
+    await expect.poll(reviewed).toEqual(['yes', '', 'yes']);
+    expect(await bar.count()).toBe(0);
+
+    await page.getByRole('checkbox', { name: 'Select every loaded run' }).check();
+    await expect.poll(() => bar.locator('strong').innerText()).toBe('3 runs selected');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await bar.getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(status).toBe('0 runs in all');
+
+    await page.getByLabel('Show').selectOption('deleted');
+    await expect.poll(status).toBe('3 runs in all');
+    await page.getByRole('checkbox', { name: 'Select every loaded run' }).check();
+    await bar.getByRole('button', { name: 'Restore' }).click();
+    await expect.poll(status).toBe('0 runs in all');
+    await page.getByLabel('Show').selectOption('active');
+    await expect.poll(status).toBe('3 runs in all');
+    const answer = (await fetch(`${e2e().baseUrl}/api/2.0/mlflow/runs/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ experiment_ids: [many.id], filter: "tags.reviewed = 'yes'" }),
+    }).then((r) => r.json())) as { runs: { info: { run_name: string } }[] };
+    expect(answer.runs.map((r) => r.info.run_name).sort()).toEqual(['many-001', 'many-005']);
   });
 });

@@ -24,6 +24,9 @@ export interface RunsGridProps {
   onNeedMore: () => void;
   sort: { columnId: string; descending: boolean } | undefined;
   onSort: (columnId: string, descending: boolean) => void;
+  /** The ids of the selected runs (for the bulk actions). */
+  selected: ReadonlySet<string>;
+  onSelect: (runIds: readonly string[], on: boolean) => void;
 }
 
 /**
@@ -103,6 +106,14 @@ export function RunsGrid(props: RunsGridProps): ReactNode {
           style={{ width: totalWidth, height: rowHeight }}
         >
           <HeaderCell
+            select={{
+              checked: runs.length > 0 && runs.every((r) => props.selected.has(r.info.runId)),
+              onChange: (on) =>
+                props.onSelect(
+                  runs.map((r) => r.info.runId),
+                  on,
+                ),
+            }}
             id={nameColumnId}
             label="Run name"
             colIndex={1}
@@ -153,7 +164,14 @@ export function RunsGrid(props: RunsGridProps): ReactNode {
                 aria-colindex={1}
                 style={{ width: nameWidth }}
               >
-                <a href={hrefs.run(props.experimentId, run.info.runId)}>{name}</a>
+                <input
+                  type="checkbox"
+                  className="row-select"
+                  aria-label={`Select ${name}`}
+                  checked={props.selected.has(run.info.runId)}
+                  onChange={(e) => props.onSelect([run.info.runId], e.target.checked)}
+                />
+                <a href={hrefs.run(run.info.experimentId, run.info.runId)}>{name}</a>
               </div>
               {virtualColumns.map((vc) => {
                 const column = gridColumns[vc.index];
@@ -200,6 +218,8 @@ function HeaderCell(props: {
   left: number;
   width: number;
   pinned?: boolean;
+  /** The pinned header's "select every loaded run" box. */
+  select?: { checked: boolean; onChange: (on: boolean) => void };
   sort: RunsGridProps['sort'];
   onSort: RunsGridProps['onSort'];
 }): ReactNode {
@@ -218,6 +238,15 @@ function HeaderCell(props: {
           : { width: props.width, transform: `translateX(${props.left}px)` }
       }
     >
+      {props.select !== undefined && (
+        <input
+          type="checkbox"
+          className="row-select"
+          aria-label="Select every loaded run"
+          checked={props.select.checked}
+          onChange={(e) => props.select?.onChange(e.target.checked)}
+        />
+      )}
       <button
         type="button"
         className="sort-button"

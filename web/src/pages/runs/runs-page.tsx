@@ -5,6 +5,7 @@ import { useAsync } from '../../components/use-async';
 import { hrefs } from '../../router/routes';
 import { useSetQuery } from '../../router/use-route';
 import { lifecycleViews } from '../experiments/experiment-query';
+import { BulkActions } from './bulk-actions';
 import { ColumnPicker } from './column-picker';
 import { ExperimentAbout } from './experiment-about';
 import { FilterBox } from './filter-box';
@@ -39,6 +40,21 @@ export function RunsPage({
     orderBy,
     viewType: lifecycleViews[state.lifecycle],
   });
+  const [selection, setSelection] = useState<{ key: string; ids: ReadonlySet<string> }>({
+    key: '',
+    ids: new Set(),
+  });
+  // A selection belongs to one query: a new filter, sort or lifecycle starts with none.
+  const selectionKey = JSON.stringify([state.filter, orderBy, state.lifecycle]);
+  const selected = selection.key === selectionKey ? selection.ids : new Set<string>();
+  const onSelect = (runIds: readonly string[], on: boolean): void => {
+    const next = new Set(selected);
+    for (const id of runIds) {
+      if (on) next.add(id);
+      else next.delete(id);
+    }
+    setSelection({ key: selectionKey, ids: next });
+  };
   const [draft, setDraft] = useState(state.filter);
   useEffect(() => setDraft(state.filter), [state.filter]);
 
@@ -105,6 +121,15 @@ export function RunsPage({
           onChange={(next) => setQuery({ [runsQueryKeys.columns]: next.map(columnId).join('\n') || '\n' })}
         />
       </div>
+      {selected.size > 0 && (
+        <BulkActions
+          selected={[...selected]}
+          onDone={() => {
+            setSelection({ key: selectionKey, ids: new Set() });
+            pages.reload();
+          }}
+        />
+      )}
       {pages.error !== undefined && (
         <div id="run-filter-error">
           <ErrorMessage title="The server refused the search" message={pages.error} />
@@ -130,6 +155,8 @@ export function RunsPage({
           onNeedMore={pages.loadMore}
           sort={state.sort}
           onSort={(id, descending) => setQuery({ [runsQueryKeys.sort]: sortParam(id, descending) })}
+          selected={selected}
+          onSelect={onSelect}
         />
       )}
     </section>

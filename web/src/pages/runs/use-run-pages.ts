@@ -17,6 +17,8 @@ export interface RunPages {
   hasMore: boolean;
   /** Fetches the next page (no-op when one is loading or none is left). */
   loadMore: () => void;
+  /** Loads the first page again (after runs were changed). */
+  reload: () => void;
 }
 
 type Base = Omit<RunQuery, 'pageToken' | 'maxResults'>;
@@ -26,7 +28,8 @@ type Base = Omit<RunQuery, 'pageToken' | 'maxResults'>;
  * (filter, sort, lifecycle) starts over; answers of an older query are dropped.
  */
 export function useRunPages(query: Base): RunPages {
-  const key = JSON.stringify(query);
+  const [generation, setGeneration] = useState(0);
+  const key = JSON.stringify({ ...query, generation });
   const [state, setState] = useState<{
     key: string;
     runs: Run[];
@@ -41,7 +44,7 @@ export function useRunPages(query: Base): RunPages {
   useEffect(() => {
     const controller = new AbortController();
     setState({ key, runs: [], token: undefined, error: undefined, loading: true, loadingMore: false });
-    const base = JSON.parse(key) as Base;
+    const { generation: _generation, ...base } = JSON.parse(key) as Base & { generation: number };
     searchRuns({ ...base, maxResults: runsPageSize }, controller.signal).then(
       (page) =>
         setState({
@@ -71,7 +74,7 @@ export function useRunPages(query: Base): RunPages {
     if (state.key !== key || state.loading || state.loadingMore || state.token === undefined) return;
     const token = state.token;
     setState((s) => ({ ...s, loadingMore: true }));
-    const base = JSON.parse(key) as Base;
+    const { generation: _generation, ...base } = JSON.parse(key) as Base & { generation: number };
     searchRuns({ ...base, maxResults: runsPageSize, pageToken: token }).then(
       (page) => {
         if (current.current !== key) return;
@@ -97,5 +100,6 @@ export function useRunPages(query: Base): RunPages {
     error: fresh ? state.error : undefined,
     hasMore: fresh && state.token !== undefined,
     loadMore,
+    reload: () => setGeneration((g) => g + 1),
   };
 }
