@@ -125,4 +125,76 @@ describe('bosun backup and restore with an s3:// artifact destination', () => {
       await server.close();
     }
   });
+
+  it('restores a backup of a local artifact folder into an s3:// destination', async () => {
+    const local = join(root, 'local');
+    const server = await startServer(
+      loadServerConfig(
+        {
+          port: 0,
+          backendStoreUri: `sqlite:///${join(local, 'bosun.db')}`,
+          artifactsDestination: join(local, 'artifacts'),
+          logLevel: 'silent',
+        },
+        {},
+      ),
+      { handleSignals: false },
+    );
+    const units: Ingested[] = [];
+    try {
+      const experimentId = await prepare(server.address, 'tos3');
+      for (let i = 0; i < 3; i += 1) units.push(await ingestOne(server.address, experimentId, 'tos3', i));
+    } finally {
+      await server.close();
+    }
+    const backup = join(root, 'local-backup');
+    const made = await bosun([
+      'backup',
+      '--to',
+      backup,
+      '--backend-store-uri',
+      `sqlite:///${join(local, 'bosun.db')}`,
+      '--artifacts-destination',
+      join(local, 'artifacts'),
+    ]);
+    expect(made.code).toBe(0);
+    const destination = `s3://${bucket.bucket}/moved`;
+    const target = `sqlite:///${join(root, 'moved.db')}`;
+    const args = [
+      'restore',
+      '--from',
+      backup,
+      '--backend-store-uri',
+      target,
+      '--artifacts-destination',
+      destination,
+    ];
+    const restored = await bosun(args);
+    expect(restored.stderr).not.toMatch(/error/);
+    expect(restored.code).toBe(0);
+    expect(restored.stdout).toMatch(/artifacts: 3 files/);
+    const again = await bosun([
+      'restore',
+      '--from',
+      backup,
+      '--backend-store-uri',
+      `sqlite:///${join(root, 'other.db')}`,
+      '--artifacts-destination',
+      destination,
+    ]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/artifact destination s3:\/\/.* is not empty/);
+    const moved = await startServer(
+      loadServerConfig(
+        { port: 0, backendStoreUri: target, artifactsDestination: destination, logLevel: 'silent' },
+        s3Environment(),
+      ),
+      { handleSignals: false },
+    );
+    try {
+      for (const unit of units) expect(await readBack(moved.address, unit)).toEqual(unit);
+    } finally {
+      await moved.close();
+    }
+  });
 });
