@@ -142,8 +142,9 @@ export class StepLauncher {
         readFile(stdoutFile).catch(() => Buffer.alloc(0)),
         readFile(stderrFile).catch(() => Buffer.alloc(0)),
       ]);
-      await deps.artifacts.uploadText(logs[0], artifactUri, 'logs/stdout.txt');
-      await deps.artifacts.uploadText(logs[1], artifactUri, 'logs/stderr.txt');
+      // An empty stream is not stored (reading a missing log gives ''): a quiet step costs no artifact writes.
+      if (logs[0].length > 0) await deps.artifacts.uploadText(logs[0], artifactUri, 'logs/stdout.txt');
+      if (logs[1].length > 0) await deps.artifacts.uploadText(logs[1], artifactUri, 'logs/stderr.txt');
       await deps.tracking.logBatch(runId, {
         tags: [...extraTags, { key: 'bosun.step.duration_ms', value: String(ended - started) }],
       });
@@ -195,7 +196,9 @@ export class StepLauncher {
       }
     }
     const inputDigestTags = tags.filter((t) => t.key.startsWith('bosun.input.'));
-    await deps.tracking.logBatch(runId, { params, tags: inputDigestTags });
+    if (params.length > 0 || inputDigestTags.length > 0) {
+      await deps.tracking.logBatch(runId, { params, tags: inputDigestTags });
+    }
 
     const outputPaths: Record<string, string> = {};
     for (const name of Object.keys(spec.outputs ?? {})) outputPaths[name] = join(outputsDir, name);
