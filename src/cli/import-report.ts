@@ -96,11 +96,11 @@ export class ImportReport {
     const json = this.toJson();
     const throughput = json.throughput as { runsPerSecond: number; metricPointsPerSecond: number };
     const lines = [`Import finished in ${String(json.seconds)} s.`];
-    const width = Math.max(...Object.values(counterLabels).map((l) => l.length));
-    for (const [name, label] of Object.entries(counterLabels) as [CounterName, string][]) {
-      if (this.counts[name] === 0) continue;
-      lines.push(`  ${label.padEnd(width)}  ${this.counts[name]}`);
-    }
+    const shown = (Object.entries(counterLabels) as [CounterName, string][]).filter(
+      ([name]) => this.counts[name] !== 0,
+    );
+    const width = Math.max('throughput'.length, ...shown.map(([, label]) => label.length));
+    for (const [name, label] of shown) lines.push(`  ${label.padEnd(width)}  ${this.counts[name]}`);
     if (this.runMs > 0) {
       lines.push(
         `  ${'throughput'.padEnd(width)}  ${throughput.runsPerSecond} runs/s, ${throughput.metricPointsPerSecond} metric points/s`,
