@@ -7,7 +7,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { ArtifactStore, S3Location } from '../../artifacts/index.js';
-import { NotFoundError } from '../../shared/index.js';
+import { InvalidStateError, NotFoundError } from '../../shared/index.js';
 import { checkIndexPath, type LocalArtifactEntry, type S3ArtifactEntry } from './backup-manifest.js';
 import { hashFile } from './sqlite-snapshot.js';
 
@@ -157,11 +157,13 @@ export async function* readLocalIndex(indexFile: string): AsyncGenerator<LocalAr
     try {
       parsed = JSON.parse(line);
     } catch {
-      throw new NotFoundError(`Line ${n} of ${indexFile} is not JSON`);
+      throw new InvalidStateError(`The backup is damaged: line ${n} of ${indexFile} is not JSON`);
     }
     const e = parsed as Partial<LocalArtifactEntry>;
     if (typeof e.path !== 'string' || typeof e.size !== 'number' || typeof e.sha256 !== 'string') {
-      throw new NotFoundError(`Line ${n} of ${indexFile} is not an artifact entry`);
+      throw new InvalidStateError(
+        `The backup is damaged: line ${n} of ${indexFile} is not an artifact entry`,
+      );
     }
     yield { path: checkIndexPath(e.path), size: e.size, sha256: e.sha256 };
   }

@@ -3,6 +3,7 @@
  * API, and every refusal: a damaged artifact or database file, a backup from a newer schema, a non-empty target,
  * PostgreSQL, a folder that is not a finished backup.
  */
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,6 +174,24 @@ describe('bosun backup and restore (SQLite, local artifacts)', () => {
     const result = await bosun(['restore', '--from', damaged, ...storage(join(root, 'from-damaged-db'))]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/The backup is damaged: bosun.db has SHA-256/);
+  });
+
+  it('refuses an artifact index naming a path outside the artifact folder, even with a matching manifest', async () => {
+    const evil = copyOfBackup('evil');
+    const indexFile = join(evil, 'artifacts.jsonl');
+    const line = JSON.stringify({ path: '../../escaped.txt', size: 1, sha256: '0'.repeat(64) });
+    const text = `${readFileSync(indexFile, 'utf8')}${line}\n`;
+    writeFileSync(indexFile, text);
+    const manifestFile = join(evil, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { artifacts: { indexSha256: string } };
+    manifest.artifacts.indexSha256 = createHash('sha256').update(text).digest('hex');
+    writeFileSync(manifestFile, JSON.stringify(manifest));
+    const target = join(root, 'from-evil');
+    const result = await bosun(['restore', '--from', evil, ...storage(target)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Invalid path in the backup's artifact index: '\.\.\/\.\.\/escaped\.txt'/);
+    expect(existsSync(join(target, 'bosun.db'))).toBe(false);
+    expect(existsSync(join(root, 'escaped.txt'))).toBe(false);
   });
 
   it('refuses a backup from a newer schema than the code knows', async () => {
