@@ -18,6 +18,8 @@ export interface StartedServer {
   logs(): ChildLogLine[];
   /** SIGTERM, then waits for the process to exit. */
   stop(): Promise<void>;
+  /** SIGKILL (a crash: no shutdown at all), then waits for the process to exit. */
+  kill(): Promise<void>;
 }
 
 /** A server process that exited before it listened. */
@@ -95,6 +97,10 @@ function spawnWaitingServer(env: Record<string, string>): Spawned {
             logs: () => [...logs],
             stop: async () => {
               child.kill('SIGTERM');
+              await waitForExit(child);
+            },
+            kill: async () => {
+              child.kill('SIGKILL');
               await waitForExit(child);
             },
           });
