@@ -80,6 +80,13 @@ describe.each(testEngines)('bosun import between two servers on %s', (engine) =>
     await registry.createRegisteredModel({ name: 'churn-model' });
     await registry.createModelVersion({ name: 'churn-model', source: `runs:/${runId}/model`, runId });
     await registry.setRegisteredModelAlias('churn-model', 'champion', '1');
+    // A model whose numbering has a gap (version 2 deleted): the copy of version 3 becomes version 2.
+    await registry.createRegisteredModel({ name: 'gappy' });
+    for (let i = 0; i < 3; i++) {
+      await registry.createModelVersion({ name: 'gappy', source: `runs:/${runId}/model`, runId });
+    }
+    await registry.deleteModelVersion('gappy', '2');
+    await registry.setRegisteredModelAlias('gappy', 'newest', '3');
   });
 
   afterAll(async () => {
@@ -91,14 +98,20 @@ describe.each(testEngines)('bosun import between two servers on %s', (engine) =>
     const first = await cli(['import', '--from', source.base, '--tracking-uri', target.base, '--json']);
     expect(first.stderr).not.toContain('error:');
     expect(first.code).toBe(0);
-    const report = JSON.parse(first.stdout) as { counts: Record<string, number>; skipped: unknown[] };
+    const report = JSON.parse(first.stdout) as {
+      counts: Record<string, number>;
+      skipped: unknown[];
+      renumbered: unknown[];
+    };
     expect(report.skipped).toEqual([]);
     expect(report.counts).toMatchObject({
       runsImported: 1,
       metricPoints: 2500,
       artifactFiles: 1,
-      versionsCreated: 1,
+      versionsCreated: 3,
+      aliases: 2,
     });
+    expect(report.renumbered).toEqual([{ name: 'gappy', from: 3, to: 2 }]);
 
     const { tracking, registry } = target.platform;
     const run = await tracking.getRun(runId);
@@ -113,6 +126,8 @@ describe.each(testEngines)('bosun import between two servers on %s', (engine) =>
     expect(Number.isNaN(history.items[7]?.value)).toBe(true);
     const version = await registry.getModelVersion('churn-model', '1');
     expect(version).toMatchObject({ source: `runs:/${runId}/model`, runId, aliases: ['champion'] });
+    const gappy = await registry.getRegisteredModel('gappy');
+    expect(gappy.aliases).toEqual([{ alias: 'newest', version: '2' }]);
     const file = await fetch(`${target.base}/get-artifact?run_id=${runId}&path=model/MLmodel`);
     expect(await file.text()).toBe('flavors: {}\n');
 
@@ -126,7 +141,7 @@ describe.each(testEngines)('bosun import between two servers on %s', (engine) =>
       artifactFiles: 0,
       artifactFilesPresent: 1,
       versionsCreated: 0,
-      versionsExisting: 1,
+      versionsExisting: 3,
       aliases: 0,
     });
     const after = await tracking.getMetricHistory({ runId, metricKey: 'loss', maxResults: 25000 });

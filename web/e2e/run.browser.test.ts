@@ -35,8 +35,17 @@ describe('run page (issue 11, points 2 and 5)', () => {
       ['accuracy', String(run?.accuracy), '4'],
       ['loss', String(Math.round((1 - (run?.accuracy ?? 0)) * 10000) / 10000), '4'],
     ]);
-    expect(await tableRows('tags-title')).toEqual([['team', 'nlp']]);
-    expect(await page.locator('h2').allInnerTexts()).toEqual(['Parameters (2)', 'Metrics (2)', 'Tags (1)']);
+    expect(await tableRows('tags-title')).toEqual([['team', 'nlp', 'Delete']]);
+    expect(await page.locator('h2').allInnerTexts()).toEqual([
+      'Description',
+      'Parameters (2)',
+      'Metrics (2)',
+      'Tags (1)',
+      'Datasets (0)',
+      'Models',
+      'Charts',
+      'Artifacts',
+    ]);
     expect(await page.title()).toBe(`Run ${run?.id} · Bosun`);
     await expectAccessible(page, 'the run page');
   });

@@ -1,6 +1,10 @@
 import { useEffect, type ReactNode } from 'react';
 import { Layout } from './components/layout';
 import { ExperimentsPage } from './pages/experiments/experiments-page';
+import { ChartsPage } from './pages/charts/charts-page';
+import { ComparePage } from './pages/compare/compare-page';
+import { LoggedModelPage } from './pages/logged-models/logged-model-page';
+import { LoggedModelsPage } from './pages/logged-models/logged-models-page';
 import { RunPage } from './pages/run/run-page';
 import { RunsPage } from './pages/runs/runs-page';
 import { hrefs, type Route } from './router/routes';
@@ -14,7 +18,29 @@ function pageOf(route: Route): ReactNode {
     case 'runs':
       return <RunsPage key={route.experimentId} experimentId={route.experimentId} query={route.query} />;
     case 'run':
-      return <RunPage key={route.runId} experimentId={route.experimentId} runId={route.runId} />;
+      return (
+        <RunPage
+          key={route.runId}
+          experimentId={route.experimentId}
+          runId={route.runId}
+          query={route.query}
+        />
+      );
+    case 'compare':
+      return <ComparePage query={route.query} />;
+    case 'charts':
+      return <ChartsPage query={route.query} />;
+    case 'logged-models':
+      return <LoggedModelsPage key={route.experimentId} experimentId={route.experimentId} />;
+    case 'logged-model':
+      return (
+        <LoggedModelPage
+          key={route.modelId}
+          experimentId={route.experimentId}
+          modelId={route.modelId}
+          query={route.query}
+        />
+      );
     case 'not-found':
       return (
         <section>
@@ -36,6 +62,14 @@ function titleOf(route: Route): string {
       return `Experiment ${route.experimentId}`;
     case 'run':
       return `Run ${route.runId}`;
+    case 'compare':
+      return 'Compare runs';
+    case 'charts':
+      return 'Metric charts';
+    case 'logged-models':
+      return `Logged models of experiment ${route.experimentId}`;
+    case 'logged-model':
+      return `Logged model ${route.modelId}`;
     case 'not-found':
       return 'Not found';
   }

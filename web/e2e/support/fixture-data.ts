@@ -8,6 +8,17 @@ export interface FixtureData {
   };
   many_experiment: { id: string; count: number };
   deleted_experiment: { id: string; name: string };
+  /** The run page, charts, compare and logged-model tests' experiment (issue 11, points 5 to 7). */
+  artifacts_experiment: {
+    id: string;
+    parent: { name: string; id: string };
+    children: { name: string; id: string }[];
+    steps: number;
+    git_commit: string;
+    log_lines: number;
+    logged_model: { id: string; name: string };
+    registered_model: string;
+  };
 }
 
 /** The shared fixture: one server for every browser test file (see global-setup.ts). */

@@ -9,6 +9,10 @@ export type Route =
   | { page: 'experiments'; query: URLSearchParams }
   | { page: 'runs'; experimentId: string; query: URLSearchParams }
   | { page: 'run'; experimentId: string; runId: string; query: URLSearchParams }
+  | { page: 'compare'; query: URLSearchParams }
+  | { page: 'charts'; query: URLSearchParams }
+  | { page: 'logged-models'; experimentId: string; query: URLSearchParams }
+  | { page: 'logged-model'; experimentId: string; modelId: string; query: URLSearchParams }
   | { page: 'not-found'; path: string };
 
 const segment = (s: string): string => encodeURIComponent(s);
@@ -47,6 +51,13 @@ export function parseRoute(hash: string): Route {
   ) {
     return { page: 'run', experimentId: id, runId, query };
   }
+  if (first === 'compare' && id === undefined) return { page: 'compare', query };
+  if (first === 'charts' && id === undefined) return { page: 'charts', query };
+  if (first === 'experiments' && id !== undefined && third === 'logged-models' && rest.length === 0) {
+    return runId === undefined
+      ? { page: 'logged-models', experimentId: id, query }
+      : { page: 'logged-model', experimentId: id, modelId: runId, query };
+  }
   return { page: 'not-found', path };
 }
 
@@ -66,6 +77,17 @@ export function routeHref(route: Route): string {
         `/experiments/${segment(route.experimentId)}/runs/${segment(route.runId)}`,
         route.query,
       );
+    case 'compare':
+      return withQuery('/compare', route.query);
+    case 'charts':
+      return withQuery('/charts', route.query);
+    case 'logged-models':
+      return withQuery(`/experiments/${segment(route.experimentId)}/logged-models`, route.query);
+    case 'logged-model':
+      return withQuery(
+        `/experiments/${segment(route.experimentId)}/logged-models/${segment(route.modelId)}`,
+        route.query,
+      );
     case 'not-found':
       return `#${route.path}`;
   }
@@ -78,4 +100,17 @@ export const hrefs = {
     routeHref({ page: 'runs', experimentId, query: new URLSearchParams() }),
   run: (experimentId: string, runId: string): string =>
     routeHref({ page: 'run', experimentId, runId, query: new URLSearchParams() }),
+  /** The compare view of these runs (`#/compare?runs=a,b,c`): what the runs table's selection opens. */
+  compare: (runIds: string[]): string =>
+    routeHref({ page: 'compare', query: new URLSearchParams({ runs: runIds.join(',') }) }),
+  /** Metric charts of these runs (`#/charts?runs=a,b&metrics=loss`). */
+  charts: (runIds: string[], metrics: string[] = []): string => {
+    const query = new URLSearchParams({ runs: runIds.join(',') });
+    if (metrics.length > 0) query.set('metrics', metrics.join(','));
+    return routeHref({ page: 'charts', query });
+  },
+  loggedModels: (experimentId: string): string =>
+    routeHref({ page: 'logged-models', experimentId, query: new URLSearchParams() }),
+  loggedModel: (experimentId: string, modelId: string): string =>
+    routeHref({ page: 'logged-model', experimentId, modelId, query: new URLSearchParams() }),
 };

@@ -1,19 +1,40 @@
-import type { ReactNode } from 'react';
-import { getRun, type Run, type Tag } from '../../api/tracking';
-import { formatDateTime, formatDuration, formatNumber } from '../../components/format';
+import { lazy, Suspense, type ReactNode } from 'react';
+import { getRun, descriptionTag, type Run, type Tag } from '../../api/tracking';
+import { ArtifactBrowser } from '../../components/artifacts/artifact-browser';
+import { ChartPanel } from '../../components/charts/chart-panel';
+import { formatNumber } from '../../components/format';
 import { Empty, ErrorMessage, Loading } from '../../components/status';
 import { useAsync } from '../../components/use-async';
 import { hrefs } from '../../router/routes';
+import { useSetQuery } from '../../router/use-route';
+import { RunDatasets, RunModels } from './run-models';
+import { RunOverview } from './run-overview';
+import { RunTags } from './run-tags';
+import './run.css';
+
+/** The markdown renderer loads only when a run has a description (its own chunk). */
+const Markdown = lazy(() => import('../../components/markdown'));
+
+/** Charts drawn on the page at most; the charts page takes any number. */
+const chartedMetrics = 6;
 
 /**
- * A run's page, opened by the URL the mlflow client prints (`#/experiments/<id>/runs/<run_id>`): name, status,
- * times, params, latest metrics and tags. (The artifact browser, charts and the rest of the issue's point 5
- * grow from here, one section component each.)
+ * A run's page, opened by the URL the mlflow client prints (`#/experiments/<id>/runs/<run_id>`): overview,
+ * description, params, latest metrics with their charts, tags (editable), datasets, models, artifacts.
+ * Its URL query holds the chart settings and the artifact shown (`?artifact=model/MLmodel&log=1`).
  */
-export function RunPage({ experimentId, runId }: { experimentId: string; runId: string }): ReactNode {
-  const [state] = useAsync((signal) => getRun(runId, signal), [runId]);
+export function RunPage({
+  experimentId,
+  runId,
+  query,
+}: {
+  experimentId: string;
+  runId: string;
+  query: URLSearchParams;
+}): ReactNode {
+  const [state, reload] = useAsync((signal) => getRun(runId, signal), [runId]);
   return (
-    <section aria-labelledby="run-title">
+    <section aria-labelledby="run-title" className="run-page">
       <nav aria-label="Breadcrumb" className="breadcrumb">
         <a href={hrefs.experiments()}>Experiments</a> /{' '}
         <a href={hrefs.experiment(experimentId)}>Experiment {experimentId}</a>
@@ -25,35 +46,42 @@ export function RunPage({ experimentId, runId }: { experimentId: string; runId: 
           <ErrorMessage title="Could not load the run" message={state.message} />
         </>
       )}
-      {state.status === 'ok' && <RunDetails run={state.value} />}
+      {state.status === 'ok' && <RunDetails run={state.value} query={query} reload={reload} />}
     </section>
   );
 }
 
-function RunDetails({ run }: { run: Run }): ReactNode {
+function RunDetails({
+  run,
+  query,
+  reload,
+}: {
+  run: Run;
+  query: URLSearchParams;
+  reload: () => void;
+}): ReactNode {
+  const setQuery = useSetQuery();
   const { info, data } = run;
   const name = info.runName === '' ? info.runId : info.runName;
-  const userTags = data.tags.filter((t) => !t.key.startsWith('mlflow.'));
+  const description = data.tags.find((t) => t.key === descriptionTag)?.value ?? '';
+  const metricKeys = [...new Set(data.metrics.map((m) => m.key))].sort();
   return (
     <>
-      <h1 id="run-title">{name}</h1>
-      <dl className="facts" aria-label="Overview">
-        <dt>Status</dt>
-        <dd>
-          <span className={`status status-${info.status.toLowerCase()}`}>{info.status}</span>
-          {info.lifecycleStage === 'deleted' && <span className="badge">deleted</span>}
-        </dd>
-        <dt>Run ID</dt>
-        <dd className="mono">{info.runId}</dd>
-        <dt>Started</dt>
-        <dd>{info.startTime > 0 ? formatDateTime(info.startTime) : '—'}</dd>
-        <dt>Duration</dt>
-        <dd>
-          {info.endTime !== null && info.startTime > 0 ? formatDuration(info.endTime - info.startTime) : '—'}
-        </dd>
-        <dt>User</dt>
-        <dd>{info.userId === '' ? '—' : info.userId}</dd>
-      </dl>
+      <div className="page-head">
+        <h1 id="run-title">{name}</h1>
+        <a href={hrefs.loggedModels(info.experimentId)}>Logged models of the experiment</a>
+      </div>
+      <RunOverview run={run} />
+      <h2 id="description-title">Description</h2>
+      {description === '' ? (
+        <Empty>No description.</Empty>
+      ) : (
+        <section aria-labelledby="description-title" className="description">
+          <Suspense fallback={<Loading what="description" />}>
+            <Markdown source={description} />
+          </Suspense>
+        </section>
+      )}
       <h2 id="params-title">Parameters ({data.params.length})</h2>
       <KeyValueTable labelledBy="params-title" rows={data.params} empty="No parameters logged." />
       <h2 id="metrics-title">Metrics ({data.metrics.length})</h2>
@@ -83,8 +111,34 @@ function RunDetails({ run }: { run: Run }): ReactNode {
           </tbody>
         </table>
       )}
-      <h2 id="tags-title">Tags ({userTags.length})</h2>
-      <KeyValueTable labelledBy="tags-title" rows={userTags} empty="No tags." />
+      <RunTags runId={info.runId} tags={data.tags} changed={reload} />
+      <RunDatasets run={run} />
+      <RunModels run={run} />
+      <h2 id="charts-title">Charts</h2>
+      {metricKeys.length === 0 ? (
+        <Empty>No metrics to chart.</Empty>
+      ) : (
+        <section aria-labelledby="charts-title">
+          {metricKeys.length > chartedMetrics && (
+            <p className="muted">
+              The first {chartedMetrics} of {metricKeys.length} metrics;{' '}
+              <a href={hrefs.charts([info.runId], metricKeys)}>all of them on the charts page</a>.
+            </p>
+          )}
+          <ChartPanel
+            runs={[{ id: info.runId, name }]}
+            metricKeys={metricKeys.slice(0, chartedMetrics)}
+            query={query}
+            setQuery={setQuery}
+          />
+        </section>
+      )}
+      <h2 id="artifacts-title">Artifacts</h2>
+      <ArtifactBrowser
+        source={{ kind: 'run', runId: info.runId }}
+        selected={query.get('artifact') ?? undefined}
+        onSelect={(path) => setQuery({ artifact: path })}
+      />
     </>
   );
 }

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { e2e, expectAccessible, hashQuery, openSession, ui, type UiSession } from './support/browser';
+
+/** Waits for what the page shows (a cold chunk load on a busy machine can take seconds). */
+const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000 });
+
+let session: UiSession;
+const historyRequests: string[] = [];
+beforeAll(async () => {
+  session = await openSession();
+  session.page.on('request', (r) => {
+    if (r.url().includes('/metrics/get-history')) historyRequests.push(r.url());
+  });
+});
+afterAll(async () => {
+  expect(session.problems).toEqual([]);
+  await session.close();
+});
+
+const exp = () => e2e().data.artifacts_experiment;
+const childIds = () => exp().children.map((c) => c.id);
+const chart = (metric: string) => session.page.locator('figure.metric-chart', { hasText: metric });
+const caption = (metric: string) => chart(metric).locator('.chart-facts').innerText();
+
+/** Pixels of the chart's canvas that were painted (not transparent): the lines, axes and labels. */
+const paintedPixels = (metric: string) =>
+  chart(metric)
+    .locator('canvas')
+    .evaluate((c) => {
+      const canvas = c as HTMLCanvasElement;
+      const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
+      let painted = 0;
+      for (let i = 3; i < data.length; i += 4) if ((data[i] ?? 0) > 0) painted += 1;
+      return painted;
+    });
+
+describe('metric charts (issue 11, point 6)', () => {
+  it('draws the sampled history of three runs of 20,000 steps from get-history-bulk-interval', async () => {
+    const { page } = session;
+    historyRequests.length = 0;
+    await page.goto(ui(`#/charts?runs=${childIds().join(',')}&metrics=loss`));
+    await poll(() => chart('loss').count()).toBe(1);
+    await poll(() => caption('loss')).toBe('3,003 points of 3 runs · y from 0.01005 to 1,000');
+    // One sampled request for the three runs, never the whole history.
+    expect(historyRequests).toHaveLength(1);
+    const asked = new URL(historyRequests[0] ?? '');
+    expect(asked.pathname).toBe('/api/2.0/mlflow/metrics/get-history-bulk-interval');
+    expect(asked.searchParams.getAll('run_ids')).toEqual(childIds());
+    expect(asked.searchParams.get('metric_key')).toBe('loss');
+    expect(asked.searchParams.get('max_results')).toBe('1000');
+    expect(await chart('loss').locator('.u-legend .u-series .u-label').allInnerTexts()).toEqual([
+      'Step',
+      'child-0',
+      'child-1',
+      'child-2',
+    ]);
+    await poll(() => paintedPixels('loss')).toBeGreaterThan(2000);
+    expect(await page.locator('fieldset.metric-choice input:checked').count()).toBe(1);
+    expect((await page.locator('fieldset.metric-choice label').allInnerTexts()).map((t) => t.trim())).toEqual(
+      ['accuracy', 'loss'],
+    );
+    await expectAccessible(page, 'the charts page');
+  });
+
+  it('keeps every setting in the URL: x axis, log scale, smoothing, envelope, hidden outliers', async () => {
+    const { page } = session;
+    await page.goto(ui(`#/charts?runs=${childIds().join(',')}&metrics=loss`));
+    await poll(() => caption('loss')).toContain('3,003 points');
+    const settings = page.getByRole('group', { name: 'Chart settings' });
+
+    await settings.getByLabel('Hide outliers').check();
+    await poll(() => caption('loss')).toMatch(
+      /^3,003 points of 3 runs · y from 0\.01005 to 1,000 · \d+ outliers outside 0\.01\d* to [\d.]+ hidden$/,
+    );
+    const hiddenMax = Number(/to ([\d.]+) hidden$/.exec(await caption('loss'))?.[1]);
+    expect(hiddenMax).toBeLessThan(1000);
+    expect(hashQuery(page.url()).get('outliers')).toBe('hide');
+
+    await settings.getByLabel('Log scale').check();
+    expect(hashQuery(page.url()).get('log')).toBe('1');
+    await settings.getByLabel('Min/max envelope').check();
+    expect(hashQuery(page.url()).get('envelope')).toBe('1');
+    await poll(() => chart('loss').locator('.u-legend .u-series .u-label').allInnerTexts()).toEqual([
+      'Step',
+      'child-0',
+      'child-1',
+      'child-2',
+      'max of runs',
+      'min of runs',
+    ]);
+    await settings.getByLabel('X axis').selectOption('relative');
+    expect(hashQuery(page.url()).get('x')).toBe('relative');
+    await poll(() => chart('loss').locator('.u-legend .u-series .u-label').first().innerText()).toBe(
+      'Time since the run’s first point',
+    );
+    await settings.getByLabel('Smoothing').fill('0.6');
+    expect(hashQuery(page.url()).get('smooth')).toBe('0.6');
+    // Smoothing (EMA) pulls the spike down: the largest value drawn is now below 1,000.
+    await poll(async () =>
+      Number(/to ([\d,.]+)/.exec(await caption('loss'))?.[1]?.replace(/,/g, '')),
+    ).toBeLessThan(1000);
+
+    // The URL alone brings the same charts back.
+    const url = page.url();
+    await page.goto(ui('#/experiments'));
+    await page.goto(url);
+    await poll(() => caption('loss')).toContain('3,003 points');
+    expect(await settings.getByLabel('Log scale').isChecked()).toBe(true);
+    expect(await settings.getByLabel('Min/max envelope').isChecked()).toBe(true);
+    expect(await settings.getByLabel('Hide outliers').isChecked()).toBe(true);
+    expect(await settings.getByLabel('X axis').inputValue()).toBe('relative');
+    expect(await settings.getByLabel('Smoothing').inputValue()).toBe('0.6');
+    await settings.getByLabel('X axis').selectOption('time');
+    await poll(() => chart('loss').locator('.u-legend .u-series .u-label').first().innerText()).toBe(
+      'Wall time',
+    );
+    await poll(() => paintedPixels('loss')).toBeGreaterThan(2000);
+    await expectAccessible(page, 'the charts page with every setting');
+  });
+
+  it('a run page charts its own metrics; choosing metrics on the charts page adds a chart', async () => {
+    const { page } = session;
+    const child = exp().children[0];
+    await page.goto(ui(`#/experiments/${exp().id}/runs/${child?.id}`));
+    await poll(() => caption('loss')).toBe('1,001 points of 1 run · y from 0.01005 to 1,000');
+    await poll(() => caption('accuracy')).toBe('1 point of 1 run · y from 0.8 to 0.8');
+    await poll(() => paintedPixels('loss')).toBeGreaterThan(1000);
+
+    await page.goto(ui(`#/charts?runs=${childIds().join(',')}&metrics=loss`));
+    await poll(() => chart('loss').count()).toBe(1);
+    await page.locator('fieldset.metric-choice').getByLabel('accuracy').check();
+    expect(hashQuery(page.url()).get('metrics')).toBe('accuracy,loss');
+    await poll(() => caption('accuracy')).toBe('3 points of 3 runs · y from 0.8 to 0.9');
+  });
+
+  it('is readable in the dark theme: axes in the theme’s text colour, no contrast violations', async () => {
+    const dark = await openSession({ colorScheme: 'dark' });
+    try {
+      await dark.page.goto(ui(`#/charts?runs=${childIds().join(',')}&metrics=loss`));
+      const host = dark.page.locator('figure.metric-chart .chart-canvas');
+      await poll(() => host.getAttribute('data-axis-colour')).toBe('#e6edf3');
+      const light = session.page;
+      await light.goto(ui(`#/charts?runs=${childIds().join(',')}&metrics=loss`));
+      await poll(() =>
+        light.locator('figure.metric-chart .chart-canvas').getAttribute('data-axis-colour'),
+      ).toBe('#1b1f24');
+      await expectAccessible(dark.page, 'the charts page in the dark theme');
+      expect(dark.problems).toEqual([]);
+    } finally {
+      await dark.close();
+    }
+  });
+});

@@ -1,0 +1,163 @@
+import { lazy, Suspense, useMemo, type ReactNode } from 'react';
+import { sampledHistories } from '../../api/metric-history';
+import { ErrorMessage, Loading } from '../status';
+import { useAsync } from '../use-async';
+import { buildChartData, type ChartSeries } from './chart-data';
+import { chartSettings, settingsQuery, xAxes, type ChartSettings, type XAxis } from './chart-settings';
+
+/** uPlot and the chart code load only when a chart is shown (their own chunk, not in the initial bundle). */
+const MetricChart = lazy(() => import('./metric-chart'));
+
+/** Points asked per run and metric: the server samples the history evenly down to this many steps. */
+export const sampledPoints = 1000;
+
+/** A run as the charts name it. */
+export interface ChartRun {
+  id: string;
+  name: string;
+}
+
+/**
+ * The charts of some metrics of some runs, with their settings bar (x axis, log scale, smoothing, envelope,
+ * outliers), the settings read from and written to the page's URL query.
+ * Example: `<ChartPanel runs={[{ id, name }]} metricKeys={['loss']} query={query} setQuery={setQuery} />`.
+ */
+export function ChartPanel({
+  runs,
+  metricKeys,
+  query,
+  setQuery,
+}: {
+  runs: ChartRun[];
+  metricKeys: string[];
+  query: URLSearchParams;
+  setQuery: (changes: Record<string, string | undefined>, replace?: boolean) => void;
+}): ReactNode {
+  // One settings object per distinct value, so other changes of the URL redraw nothing.
+  const settingsKey = JSON.stringify(chartSettings(query));
+  const settings = useMemo(() => JSON.parse(settingsKey) as ChartSettings, [settingsKey]);
+  const change = (next: Partial<ChartSettings>, replace = false): void =>
+    setQuery(settingsQuery({ ...settings, ...next }), replace);
+  return (
+    <>
+      <SettingsBar settings={settings} change={change} runCount={runs.length} />
+      <div className="chart-grid">
+        {metricKeys.map((key) => (
+          <MetricBlock key={key} metricKey={key} runs={runs} settings={settings} />
+        ))}
+      </div>
+    </>
+  );
+}
+
+function SettingsBar({
+  settings,
+  change,
+  runCount,
+}: {
+  settings: ChartSettings;
+  change: (next: Partial<ChartSettings>, replace?: boolean) => void;
+  runCount: number;
+}): ReactNode {
+  return (
+    <div className="chart-settings" role="group" aria-label="Chart settings">
+      <label>
+        X axis
+        <select value={settings.x} onChange={(e) => change({ x: e.target.value as XAxis })}>
+          {xAxes.map((a) => (
+            <option key={a.value} value={a.value}>
+              {a.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        <input type="checkbox" checked={settings.log} onChange={(e) => change({ log: e.target.checked })} />
+        Log scale
+      </label>
+      <label>
+        Smoothing
+        <input
+          type="range"
+          min={0}
+          max={0.99}
+          step={0.01}
+          value={settings.smoothing}
+          onChange={(e) => change({ smoothing: Number(e.target.value) }, true)}
+        />
+        <output className="mono">{settings.smoothing.toFixed(2)}</output>
+      </label>
+      <label>
+        <input
+          type="checkbox"
+          checked={settings.envelope}
+          disabled={runCount < 2}
+          onChange={(e) => change({ envelope: e.target.checked })}
+        />
+        Min/max envelope
+      </label>
+      <label>
+        <input
+          type="checkbox"
+          checked={settings.hideOutliers}
+          onChange={(e) => change({ hideOutliers: e.target.checked })}
+        />
+        Hide outliers
+      </label>
+    </div>
+  );
+}
+
+function MetricBlock({
+  metricKey,
+  runs,
+  settings,
+}: {
+  metricKey: string;
+  runs: ChartRun[];
+  settings: ChartSettings;
+}): ReactNode {
+  const ids = runs.map((r) => r.id).join(',');
+  const [state] = useAsync(
+    (signal) =>
+      sampledHistories(
+        runs.map((r) => r.id),
+        metricKey,
+        sampledPoints,
+        signal,
+      ),
+    [ids, metricKey],
+  );
+  const built = useMemo(() => {
+    if (state.status !== 'ok') return undefined;
+    const series: ChartSeries[] = runs.map((r) => ({
+      runId: r.id,
+      label: r.name,
+      points: state.value.get(r.id) ?? [],
+    }));
+    return { data: buildChartData(series, settings), labels: series.map((s) => s.label) };
+  }, [state, settings]);
+  const title = <strong>{metricKey}</strong>;
+  if (state.status === 'loading') {
+    return (
+      <div className="metric-chart">
+        {title}
+        <Loading what={`${metricKey} history`} />
+      </div>
+    );
+  }
+  if (state.status === 'error') {
+    return (
+      <div className="metric-chart">
+        {title}
+        <ErrorMessage title={`Could not load ${metricKey}`} message={state.message} />
+      </div>
+    );
+  }
+  if (built === undefined) return null;
+  return (
+    <Suspense fallback={<Loading what="chart" />}>
+      <MetricChart metricKey={metricKey} labels={built.labels} data={built.data} settings={settings} />
+    </Suspense>
+  );
+}
