@@ -24,12 +24,15 @@ export interface PipelineApi {
     name: string,
     params: Json,
     onEvent: (e: ExecutorEvent) => void,
-  ): Promise<{ run: Json; done: Promise<unknown> }>;
+  ): Promise<{ run: Json; done: () => Promise<unknown> }>;
   getRun(runId: string): Promise<Json>;
   listRuns(query: { pipeline?: string; status?: string; limit?: number }): Promise<Json[]>;
   logs(runId: string, step?: string, item?: number): Promise<Json[]>;
   cancel(runId: string): Promise<Json>;
-  resume(runId: string, onEvent: (e: ExecutorEvent) => void): Promise<{ run: Json; done: Promise<unknown> }>;
+  resume(
+    runId: string,
+    onEvent: (e: ExecutorEvent) => void,
+  ): Promise<{ run: Json; done: () => Promise<unknown> }>;
   plan(name: string, params: Json): Promise<Json[]>;
   /** Whether `start` and `resume` run the steps in this process (so the command waits for them). */
   readonly local: boolean;
@@ -53,7 +56,7 @@ export function databasePipelineApi(pipelines: PipelineService, createdBy: strin
     },
     async start(name, params, onEvent) {
       const { run, done } = await pipelines.start({ name, params, createdBy, onEvent });
-      return { run: pipelineRunToWire(run), done };
+      return { run: pipelineRunToWire(run), done: () => done };
     },
     async getRun(runId) {
       const d = await pipelines.getRun(runId);
@@ -90,7 +93,7 @@ export function databasePipelineApi(pipelines: PipelineService, createdBy: strin
     },
     async resume(runId, onEvent) {
       const { run, done } = await pipelines.resume(runId, onEvent);
-      return { run: pipelineRunToWire(run), done };
+      return { run: pipelineRunToWire(run), done: () => done };
     },
     async plan(name, params) {
       return (await pipelines.plan({ name, params })).map(planEntryToWire);
@@ -157,7 +160,7 @@ export function httpPipelineApi(options: { trackingUri?: string }, io: CliIo): P
     async start(name, params) {
       const answer = await call('POST', '/runs', { pipeline: name, params });
       const run = answer['run'] as Json;
-      return { run, done: poll(String(run['run_id'])) };
+      return { run, done: () => poll(String(run['run_id'])) };
     },
     getRun: (runId) => call('GET', `/runs/${seg(runId)}`),
     async listRuns(query) {
@@ -178,7 +181,7 @@ export function httpPipelineApi(options: { trackingUri?: string }, io: CliIo): P
     },
     async resume(runId) {
       const run = (await call('POST', `/runs/${seg(runId)}/resume`))['run'] as Json;
-      return { run, done: poll(runId) };
+      return { run, done: () => poll(runId) };
     },
     async plan(name, params) {
       return (await call('POST', '/plan', { pipeline: name, params }))['plan'] as Json[];

@@ -105,3 +105,63 @@ describe('bosun pipeline run|runs|logs|plan|cancel|resume (against the database)
     expect(unknown.err).toMatch(/RESOURCE_DOES_NOT_EXIST: Pipeline 'nope' is not defined/);
   });
 });
+
+describe('bosun pipeline run|runs|logs|plan --tracking-uri (through a server)', () => {
+  it('sends the file, lets the server run it, and follows it', async () => {
+    const { startServer } = await import('../server/index.js');
+    const { testConfig } = await import('../server/test-support/test-server.js');
+    const folder = mkdtempSync(join(tmpdir(), 'bosun-pipeline-cli-http-'));
+    const server = await startServer(
+      testConfig({
+        backendStoreUri: `sqlite:///${join(folder, 'bosun.db')}`,
+        artifactsDestination: join(folder, 'artifacts'),
+        serveArtifacts: true,
+        defaultArtifactRoot: 'mlflow-artifacts:/',
+      }),
+      { handleSignals: false },
+    );
+    try {
+      const yamlFile = join(folder, 'p.yaml');
+      writeFileSync(yamlFile, pipeline(join(folder, 'absent')).replace('cli-demo', 'http-demo'));
+      const call = async (args: string[]) => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await runCli([...args, '--tracking-uri', server.address], {
+          stdout: (t) => out.push(t),
+          stderr: (t) => err.push(t),
+          env: {},
+        });
+        return { code, out: out.join(''), err: err.join('') };
+      };
+      const run = await call(['pipeline', 'run', yamlFile, '-p', 'n=6', '--code-dir', folder, '--json']);
+      expect(run.code).toBe(1);
+      const details = JSON.parse(run.out) as {
+        run: { run_id: string; status: string };
+        steps: { step: string; state: string }[];
+      };
+      expect(details.run.status).toBe('failed');
+      expect(Object.fromEntries(details.steps.map((s) => [s.step, s.state]))).toEqual({
+        square: 'succeeded',
+        check: 'failed',
+      });
+      const logs = await call(['pipeline', 'logs', details.run.run_id, '--step', 'square']);
+      expect(logs.out).toBe('==> square (succeeded, attempt 1) <==\nsquaring 6\n');
+      const runs = await call(['pipeline', 'runs', '--json']);
+      expect((JSON.parse(runs.out) as { runs: { run_id: string }[] }).runs.map((r) => r.run_id)).toEqual([
+        details.run.run_id,
+      ]);
+      const plan = await call(['pipeline', 'plan', 'http-demo', '-p', 'n=6', '--json']);
+      expect(JSON.parse(plan.out)).toMatchObject({
+        plan: [
+          { step: 'square', decision: 'hit' },
+          { step: 'check', decision: 'miss' },
+        ],
+      });
+      const detached = await call(['pipeline', 'run', 'http-demo', '-p', 'n=7', '--detach']);
+      expect(detached.out).toMatch(/^\w+\n$/);
+    } finally {
+      await server.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});

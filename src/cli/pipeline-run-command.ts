@@ -150,7 +150,7 @@ function stepTable(steps: Json[]): string {
 /** Waits for a run started or resumed here, printing its steps as they change; exit code 1 unless it succeeded. */
 async function follow(
   api: PipelineApi,
-  started: { run: Json; done: Promise<unknown> },
+  started: { run: Json; done: () => Promise<unknown> },
   io: CliIo,
   options: ApiOptions & { detach?: boolean },
 ): Promise<void> {
@@ -163,7 +163,7 @@ async function follow(
   const cancel = () => void api.cancel(runId).catch(() => undefined);
   if (api.local) process.once('SIGINT', cancel);
   try {
-    await started.done;
+    await started.done();
   } finally {
     process.off('SIGINT', cancel);
   }
