@@ -112,6 +112,20 @@ export const webhookDispatchStore = {
   },
 
   /**
+   * Gives a delivery this lease (`token`) holds back to the queue, due at `dueAt`, without counting an attempt
+   * or logging one: for a process that cannot send it (its master key was rotated away) while others can.
+   */
+  async handBack(db: Db, delivery: { id: number; token: string }, dueAt: number): Promise<void> {
+    await db
+      .updateTable('webhook_deliveries')
+      .set({ next_attempt_at: dueAt, lease_owner: null })
+      .where('id', '=', delivery.id)
+      .where('lease_owner', '=', delivery.token)
+      .where('status', '=', 'pending')
+      .execute();
+  },
+
+  /**
    * Records an attempt on a delivery this lease (`token`) holds, in one transaction: the delivery's new state
    * (its lease released) and a row in its log.
    */

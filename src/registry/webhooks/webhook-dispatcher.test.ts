@@ -9,7 +9,8 @@ import { WebhookDispatcher, type WebhookDispatcherOptions } from './webhook-disp
 import { WebhookService } from './webhook-service.js';
 import { verifyWebhookSignature } from './webhook-signature.js';
 import { HttpWebhookTransport, WebhookTargetRefusedError } from './webhook-transport.js';
-import type { SecretStore } from '../../security/secrets/index.js';
+import { SecretStore } from '../../security/secrets/index.js';
+import { MasterKey } from '../../shared/index.js';
 import { waitFor } from '../../shared/test-support/wait-for.js';
 import { openTestSecretStore } from './test-support/test-secret-store.js';
 import { startWebhookReceiver, type WebhookReceiver } from './test-support/webhook-receiver.js';
@@ -209,6 +210,29 @@ describe.each(testEngines)('webhook delivery on %s', (engine) => {
     expect(new Set(ids).size).toBe(12);
     const { deliveries } = await webhooks.listDeliveries(sub.id);
     expect(deliveries.every((x) => x.status === 'succeeded' && x.attempts === 1)).toBe(true);
+  });
+
+  it('a replica whose master key was rotated away hands deliveries back unsent, without spending an attempt', async () => {
+    const path = `/stale-key-${engine}`;
+    const sub = await webhooks.create({ url: receiver.base + path });
+    await record({ type: 'alias.set', modelName: 'rf', version: '1', payload: { alias: 'a' } });
+    // Two processes on key A; one of them rotates to key B: the other is stale until restarted.
+    const keyA = MasterKey.generate('key-a');
+    await secrets.rotateMasterKey(keyA);
+    const stale = await SecretStore.open(database.handle, keyA);
+    await secrets.rotateMasterKey(MasterKey.generate('key-b'));
+
+    expect(await dispatcher({ secrets: stale, pollIntervalMs: 500 }).runOnce()).toBe(1);
+    let [delivery] = (await webhooks.listDeliveries(sub.id)).deliveries;
+    expect(delivery).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: time + 500 });
+    expect(delivery?.log).toEqual([]);
+    expect(receiver.on(path)).toHaveLength(0);
+
+    time += 500;
+    expect(await dispatcher().runOnce()).toBe(1);
+    [delivery] = (await webhooks.listDeliveries(sub.id)).deliveries;
+    expect(delivery).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(receiver.on(path)).toHaveLength(1);
   });
 
   it('runs on its own timer once started, and stops', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
+import { WrongMasterKeyError } from '../../security/secrets/index.js';
 import { type Clock, systemClock } from '../../shared/index.js';
 import { resolveSigningSecret, type WebhookSecretStore } from './signing-secrets.js';
 import { webhookDispatchStore, type ClaimedDeliveryRow } from './webhook-dispatch-store.js';
@@ -49,6 +50,9 @@ interface AttemptResult {
   durationMs: number;
 }
 
+/** Not attempted: this process's master key was rotated away, so it cannot sign; another process may. */
+const staleKey = Symbol('stale master key');
+
 /** The JSON body of a webhook request; the payload is embedded as recorded, not re-parsed. */
 export function webhookBody(
   d: Omit<ClaimedDeliveryRow, 'id' | 'attempts' | 'url' | 'secretRef' | 'legacySecret' | 'active'>,
@@ -68,7 +72,8 @@ export function webhookBody(
  * logs the attempt and either marks the delivery done or schedules a retry with backoff. Several server
  * processes may run one each on the same database: a row is claimed by a conditional UPDATE that stamps a
  * lease (owner token and a pushed-forward `next_attempt_at`), so only one process sends it; a process that
- * dies mid-send leaves a lease that expires and the row is sent again (at-least-once delivery).
+ * dies mid-send leaves a lease that expires and the row is sent again (at-least-once delivery). A process whose
+ * master key another process rotated away cannot sign: it hands what it claimed back without spending attempts.
  * Example: `const d = new WebhookDispatcher({ db, transport: new HttpWebhookTransport(policy) }); d.start();`
  */
 export class WebhookDispatcher {
@@ -175,8 +180,18 @@ export class WebhookDispatcher {
     secrets: Map<string, Promise<string>>,
   ): Promise<void> {
     const result = d.active ? await this.attempt(d, secrets) : inactive;
-    const attempt = d.attempts + 1;
     const now = this.clock.nowMs();
+    if (result === staleKey) {
+      // Spending the delivery's attempts here would fail it for good while replicas with the current key could
+      // send it: back to the queue, for whichever process claims it next (this one too, until restarted).
+      await webhookDispatchStore.handBack(
+        this.options.db,
+        { id: d.id, token: d.token },
+        now + this.pollIntervalMs,
+      );
+      return;
+    }
+    const attempt = d.attempts + 1;
     const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
     const giveUp = !ok && (attempt >= this.retry.maxAttempts || !d.active);
     const status = ok ? 'succeeded' : giveUp ? 'failed' : 'pending';
@@ -199,7 +214,7 @@ export class WebhookDispatcher {
   private async attempt(
     d: ClaimedDeliveryRow,
     secrets: Map<string, Promise<string>>,
-  ): Promise<AttemptResult> {
+  ): Promise<AttemptResult | typeof staleKey> {
     const key = d.secretRef ?? `legacy:${d.id}`;
     let secretRead = secrets.get(key);
     if (!secretRead) {
@@ -211,6 +226,7 @@ export class WebhookDispatcher {
     try {
       secret = await secretRead;
     } catch (err) {
+      if (err instanceof WrongMasterKeyError) return staleKey;
       // Not sent unsigned: the attempt fails and is retried like any other failure. The message never holds
       // the secret (secret-store errors name the path only).
       const message = err instanceof Error ? err.message : String(err);
