@@ -21,6 +21,7 @@ import { runModelInputsMigration } from './migrations/0012-run-model-inputs.js';
 import { pipelinesMigration } from './migrations/0013-pipelines.js';
 import { sessionsMigration } from './migrations/0016-sessions.js';
 import { monitoringMigration } from './migrations/0014-monitoring.js';
+import { userDisabledMigration } from './migrations/0017-user-disabled.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
@@ -41,6 +42,7 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0013-pipelines': pipelinesMigration(),
       '0016-sessions': sessionsMigration(handle),
       '0014-monitoring': monitoringMigration(handle),
+      '0017-user-disabled': userDisabledMigration(),
     }),
   };
 }

@@ -19,6 +19,8 @@ export interface UsersTable {
   failed_attempts: number;
   /** Password sign-in is refused until this time (null: not locked). */
   locked_until: number | null;
+  /** 1: the user cannot sign in by any means (migration 0017-user-disabled). */
+  disabled: Generated<number>;
 }
 
 /**

@@ -90,7 +90,7 @@ describe.each(testEngines)('permission service on %s', (engine) => {
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    return { id: Number(row.id), username, isAdmin, createdAt: now, updatedAt: now };
+    return { id: Number(row.id), username, isAdmin, createdAt: now, updatedAt: now, disabled: false };
   }
 
   beforeAll(async () => {

@@ -53,6 +53,7 @@ function userFromRow(row: SessionWithUserRow): User {
     createdAt: Number(row.user_created_at),
     updatedAt: Number(row.user_updated_at),
     ...(row.last_login_at !== null ? { lastLoginAt: Number(row.last_login_at) } : {}),
+    disabled: Number(row.disabled) === 1,
   };
 }
 
@@ -121,6 +122,7 @@ export class SessionService {
     if (row.password_stamp !== passwordStamp(row.password_hash)) {
       return { status: 'refused', reason: 'password_changed' };
     }
+    if (Number(row.disabled) === 1) return { status: 'refused', reason: 'user_disabled' };
     if (now - session.lastSeenAt >= this.policy.touchResolutionMs) {
       const idleExpiresAt = Math.min(now + this.policy.idleMs, session.expiresAt);
       await sessionStore.touch(this.db, session.id, now, idleExpiresAt);

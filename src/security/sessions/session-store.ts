@@ -12,6 +12,7 @@ export interface SessionWithUserRow extends SessionRow {
   user_updated_at: number;
   last_login_at: number | null;
   password_hash: string;
+  disabled: number;
 }
 
 /**
@@ -40,6 +41,7 @@ export const sessionStore = {
         'users.updated_at as user_updated_at',
         'users.last_login_at',
         'users.password_hash',
+        'users.disabled',
       ])
       .where('sessions.token_hash', '=', tokenHash)
       .executeTakeFirst();
@@ -78,6 +80,7 @@ export const sessionStore = {
         'users.updated_at as user_updated_at',
         'users.last_login_at',
         'users.password_hash',
+        'users.disabled',
       ])
       .where('sessions.user_id', '=', userId)
       .where('sessions.revoked_at', 'is', null)

@@ -38,7 +38,8 @@ export type SessionRefusal =
   | 'revoked_session'
   | 'expired_session'
   | 'idle_session'
-  | 'password_changed';
+  | 'password_changed'
+  | 'user_disabled';
 
 /** What a presented session token is worth. */
 export type SessionCheck =

@@ -8,12 +8,20 @@ export type AuthenticationFailureReason =
   | 'malformed_token'
   | 'unknown_token'
   | 'revoked_token'
-  | 'expired_token';
+  | 'expired_token'
+  | 'disabled_user';
 
-/** A failed sign-in (HTTP 401). The message is the same whatever the reason, so it reveals nothing. */
+/** What a disabled user is told, once their password or token proved who they are (never before). */
+export const disabledUserMessage =
+  'This account is disabled: ask an administrator to enable it before signing in again.';
+
+/**
+ * A failed sign-in (HTTP 401). The message is the same whatever the reason, so it reveals nothing; the one
+ * exception is `disabled_user`, given only after the right password or a valid token, which says so plainly.
+ */
 export class AuthenticationError extends BosunError {
   constructor(readonly reason: AuthenticationFailureReason) {
-    super('UNAUTHENTICATED', 'Invalid credentials.');
+    super('UNAUTHENTICATED', reason === 'disabled_user' ? disabledUserMessage : 'Invalid credentials.');
   }
 }
 

@@ -4,7 +4,12 @@ export {
   type CreateUserInput,
   type UserServiceOptions,
 } from './user-service.js';
-export { AdminAlreadyExistsError, AuthenticationError, type AuthenticationFailureReason } from './errors.js';
+export {
+  AdminAlreadyExistsError,
+  AuthenticationError,
+  disabledUserMessage,
+  type AuthenticationFailureReason,
+} from './errors.js';
 export {
   defaultScryptParams,
   hashPassword,

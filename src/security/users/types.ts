@@ -6,6 +6,8 @@ export interface User {
   createdAt: number;
   updatedAt: number;
   lastLoginAt?: number;
+  /** A disabled user cannot sign in by any means; their data, tokens and grants are kept. */
+  disabled: boolean;
 }
 
 /** An API token as listings show it: never the token nor its hash. */

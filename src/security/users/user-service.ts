@@ -56,6 +56,7 @@ function userFromRow(row: UserRow): User {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     ...(row.last_login_at !== null ? { lastLoginAt: Number(row.last_login_at) } : {}),
+    disabled: Number(row.disabled) === 1,
   };
 }
 
@@ -207,6 +208,24 @@ export class UserService {
     });
   }
 
+  /**
+   * Disables or enables a user. A disabled user keeps their account, tokens and grants but cannot sign in by
+   * any means (ending their browser sessions is the caller's part: `SessionService.revokeAll`). Refuses to
+   * disable the last enabled administrator.
+   * Example: `await users.setDisabled('alice', true); await sessions.revokeAll(alice.id);`
+   */
+  async setDisabled(username: string, disabled: boolean): Promise<User> {
+    return this.db.transaction().execute(async (trx) => {
+      await userStore.serializeAdminBootstrap(trx, this.handle.engine);
+      const row = await this.findByUsername(trx, username);
+      if (!row) throw userNotFound(username);
+      if (disabled && Number(row.is_admin) === 1 && !(await userStore.otherEnabledAdminExists(trx, row.id))) {
+        throw new InvalidStateError('Refusing to disable the last enabled administrator.');
+      }
+      return userFromRow(await userStore.setDisabled(trx, row.id, disabled, this.clock.nowMs()));
+    });
+  }
+
   /** Deletes a user and their tokens. Refuses to delete the last administrator. */
   async deleteUser(username: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
@@ -245,6 +264,7 @@ export class UserService {
     const cached = this.verified.get(cacheKey);
     if (cached && cached.passwordHash === row.password_hash && cached.expiresAt > now) {
       if (lockedUntil !== null && now < lockedUntil) throw new AuthenticationError('locked_out');
+      if (Number(row.disabled) === 1) throw new AuthenticationError('disabled_user');
       return userFromRow(row);
     }
     const matches = await verifyPassword(candidate, row.password_hash);
@@ -253,6 +273,8 @@ export class UserService {
       await this.recordFailure(row.id, now);
       throw new AuthenticationError('wrong_password');
     }
+    // Said only to whoever proved they know the password, so it reveals nothing to a guesser.
+    if (Number(row.disabled) === 1) throw new AuthenticationError('disabled_user');
     const rehash = needsRehash(row.password_hash, this.scryptParams)
       ? await hashPassword(candidate, this.scryptParams)
       : undefined;
@@ -314,6 +336,7 @@ export class UserService {
       throw new AuthenticationError('expired_token');
     const userRow = await userStore.findById(this.db, row.user_id);
     if (!userRow) throw new AuthenticationError('unknown_token');
+    if (Number(userRow.disabled) === 1) throw new AuthenticationError('disabled_user');
     // Recorded to the minute: a write per request would serialise every authenticated call on SQLite.
     const lastUsed = row.last_used_at === null ? null : Number(row.last_used_at);
     if (lastUsed === null || now - lastUsed >= tokenUseResolutionMs) {

@@ -62,6 +62,27 @@ export const userStore = {
     return other !== undefined;
   },
 
+  /** Whether an administrator other than `exceptId` exists who is not disabled. */
+  async otherEnabledAdminExists(db: UserDb, exceptId: number): Promise<boolean> {
+    const other = await db
+      .selectFrom('users')
+      .select('id')
+      .where('is_admin', '=', 1)
+      .where('disabled', '=', 0)
+      .where('id', '!=', exceptId)
+      .executeTakeFirst();
+    return other !== undefined;
+  },
+
+  async setDisabled(db: UserDb, id: number, disabled: boolean, now: number): Promise<UserRow> {
+    return db
+      .updateTable('users')
+      .set({ disabled: disabled ? 1 : 0, updated_at: now })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  },
+
   async findByUsernameKey(db: UserDb, key: string): Promise<UserRow | undefined> {
     return db.selectFrom('users').selectAll().where('username_key', '=', key).executeTakeFirst();
   },

@@ -3,7 +3,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditResource } from '../../security/audit/index.js';
 import type { Grant, PermissionService } from '../../security/permissions/index.js';
 import type { Session, SessionService } from '../../security/sessions/index.js';
-import { AuthenticationError, type User, type UserService } from '../../security/users/index.js';
+import {
+  AuthenticationError,
+  disabledUserMessage,
+  type AuthenticationFailureReason,
+  type User,
+  type UserService,
+} from '../../security/users/index.js';
 import { BosunError, InvalidParameterError, isSerialId } from '../../shared/index.js';
 import type { SecretsState } from '../../platform/index.js';
 import { auditField } from '../audit/index.js';
@@ -111,11 +117,17 @@ function sessionIdOf(text: string): number {
 }
 
 /** The same answer as a failed HTTP Basic sign-in, without the challenge that would open the browser's dialog. */
-function refuseSignIn(reply: FastifyReply): FastifyReply {
-  return reply.code(401).type('application/json; charset=utf-8').send({
-    error_code: 'UNAUTHENTICATED',
-    message: 'Authentication required: invalid or missing credentials.',
-  });
+function refuseSignIn(reply: FastifyReply, reason: AuthenticationFailureReason): FastifyReply {
+  return reply
+    .code(401)
+    .type('application/json; charset=utf-8')
+    .send({
+      error_code: 'UNAUTHENTICATED',
+      message:
+        reason === 'disabled_user'
+          ? disabledUserMessage
+          : 'Authentication required: invalid or missing credentials.',
+    });
 }
 
 /**
@@ -186,7 +198,7 @@ export function registerSessionRoutes(app: TypedApp, deps: SessionRouteDeps): vo
       try {
         user = await users.authenticatePassword(req.body.username, req.body.password, req.ip);
       } catch (err) {
-        if (err instanceof AuthenticationError) return refuseSignIn(reply);
+        if (err instanceof AuthenticationError) return refuseSignIn(reply, err.reason);
         throw err;
       }
       const userAgent = req.headers['user-agent'];

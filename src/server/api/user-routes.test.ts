@@ -49,6 +49,7 @@ describe('GET users/me', () => {
         created_at: expect.any(Number) as number,
         updated_at: expect.any(Number) as number,
         last_login_at: expect.any(Number) as number,
+        disabled: false,
       },
       grants: [{ resource_type: 'experiment', resource: experimentId, permission: 'EDIT' }],
       default_permission: 'READ',

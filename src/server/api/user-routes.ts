@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Grant, PermissionService } from '../../security/permissions/index.js';
+import type { SessionService } from '../../security/sessions/index.js';
 import type { ApiTokenInfo, User, UserService } from '../../security/users/index.js';
 import { BosunError, InvalidParameterError } from '../../shared/index.js';
 import { isSerialId } from '../../shared/index.js';
@@ -20,6 +21,8 @@ import type { RoutePlugin } from '../route-plugin.js';
 export interface UserRouteDeps {
   users: UserService;
   permissions?: PermissionService | undefined;
+  /** Ends a user's browser sessions when they are disabled. */
+  sessions?: SessionService | undefined;
 }
 
 const prefix = '/api/bosun/v1/users';
@@ -32,6 +35,7 @@ const UserOut = Type.Object({
   created_at: Type.Integer({ description: 'epoch milliseconds' }),
   updated_at: Type.Integer(),
   last_login_at: Type.Optional(Type.Integer()),
+  disabled: Type.Boolean({ description: 'a disabled user cannot sign in by any means' }),
 });
 const GrantOut = Type.Object({
   resource_type: Type.Union([Type.Literal('experiment'), Type.Literal('registered_model')]),
@@ -58,6 +62,7 @@ export function userToWire(u: User) {
     created_at: u.createdAt,
     updated_at: u.updatedAt,
     ...(u.lastLoginAt !== undefined ? { last_login_at: u.lastLoginAt } : {}),
+    disabled: u.disabled,
   };
 }
 
@@ -115,7 +120,7 @@ function signedIn(request: FastifyRequest): User {
  * `userPolicies` below. Example: `registerUserRoutes(app, { users, permissions });`
  */
 export function registerUserRoutes(app: TypedApp, deps: UserRouteDeps): void {
-  const { users, permissions } = deps;
+  const { users, permissions, sessions } = deps;
 
   app.get(
     `${prefix}/me`,
@@ -155,6 +160,29 @@ export function registerUserRoutes(app: TypedApp, deps: UserRouteDeps): void {
       },
     },
     async () => ({ users: (await users.listUsers()).map(userToWire) }),
+  );
+
+  app.patch(
+    `${prefix}/:username`,
+    {
+      schema: {
+        tags,
+        summary:
+          'Disable or enable a user (administrators): a disabled user cannot sign in by any means and their browser sessions end',
+        params: UsernameParams,
+        body: Type.Object({ disabled: Type.Boolean() }),
+        response: { 200: Type.Object({ user: UserOut, sessions_ended: Type.Integer() }) },
+      },
+    },
+    async (req) => {
+      const target = await users.getUser(req.params.username);
+      if (req.body.disabled && req.user !== undefined && req.user.id === target.id) {
+        throw new InvalidParameterError('You cannot disable your own account.');
+      }
+      const user = await users.setDisabled(target.username, req.body.disabled);
+      const ended = req.body.disabled && sessions ? await sessions.revokeAll(user.id) : 0;
+      return { user: userToWire(user), sessions_ended: ended };
+    },
   );
 
   app.post(
@@ -233,6 +261,7 @@ const selfOrAdminByPath = selfOrAdmin(params('username'));
 export const userPolicies: PolicyTable = {
   [`GET ${users}/me`]: anySignedIn,
   [`GET ${users}`]: adminOnly,
+  [`PATCH ${users}/:username`]: adminOnly,
   [`POST ${users}/:username/tokens`]: selfOrAdminByPath,
   [`GET ${users}/:username/tokens`]: selfOrAdminByPath,
   [`DELETE ${users}/:username/tokens/:token_id`]: selfOrAdminByPath,
@@ -243,6 +272,10 @@ export const userRoutes: RoutePlugin = {
   name: 'users',
   policies: userPolicies,
   register(app, services) {
-    registerUserRoutes(app, { users: services.users, permissions: services.permissions });
+    registerUserRoutes(app, {
+      users: services.users,
+      permissions: services.permissions,
+      sessions: services.sessions,
+    });
   },
 };

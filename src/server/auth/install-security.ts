@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   AuthenticationError,
+  disabledUserMessage,
   type AuthenticationFailureReason,
   type User,
   type UserService,
@@ -58,9 +59,14 @@ const unauthenticatedBody = {
 /**
  * The 401 answer. Scripts of a web page (`Sec-Fetch-Dest: empty`) and requests that came with the session
  * cookie get it without the `WWW-Authenticate: Basic` challenge, which would make the browser pop up its own
- * password dialog over the sign-in page; a stale session cookie is cleared.
+ * password dialog over the sign-in page; a stale session cookie is cleared. `message` replaces the generic one
+ * only where the caller proved who they are (a disabled user).
  */
-export function sendUnauthenticated(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function sendUnauthenticated(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  message?: string,
+): FastifyReply {
   const withCookie = readSessionCookie(request.headers.cookie) !== undefined;
   if (!withCookie && request.headers['sec-fetch-dest'] !== 'empty') {
     reply.header('www-authenticate', 'Basic realm="bosun"');
@@ -68,7 +74,10 @@ export function sendUnauthenticated(request: FastifyRequest, reply: FastifyReply
   if (withCookie && request.headers.authorization === undefined) {
     reply.header('set-cookie', clearedSessionCookie(cameOverTls(request)));
   }
-  return reply.code(401).type('application/json; charset=utf-8').send(unauthenticatedBody);
+  return reply
+    .code(401)
+    .type('application/json; charset=utf-8')
+    .send(message === undefined ? unauthenticatedBody : { error_code: 'UNAUTHENTICATED', message });
 }
 
 function sendCrossSite(reply: FastifyReply, message: string): FastifyReply {
@@ -169,7 +178,8 @@ export function installSecurity(app: TypedApp, options: SecurityOptions): void {
     const credentials = parseAuthorization(request.headers.authorization);
     const fail = (reason: AuthFailure['reason'], username?: string): FastifyReply => {
       options.onAuthFailure?.({ request, reason, ...(username !== undefined ? { username } : {}) });
-      return sendUnauthenticated(request, reply);
+      const disabled = reason === 'disabled_user' || reason === 'user_disabled';
+      return sendUnauthenticated(request, reply, disabled ? disabledUserMessage : undefined);
     };
     const cookie = credentials.kind === 'missing' ? readSessionCookie(request.headers.cookie) : undefined;
     if (cookie !== undefined && options.sessions) {
