@@ -41,7 +41,7 @@ export function storageConfig(options: StorageOptions, io: CliIo): ServerConfig 
   );
 }
 
-/** `name: n` lines for the tables users care about first, then the rest. */
+/** `name: n` lines: the tables users care about first, then every other table that has rows. */
 export function formatCounts(counts: Record<string, number>): string {
   const first = [
     'experiments',
@@ -52,13 +52,14 @@ export function formatCounts(counts: Record<string, number>): string {
     'model_versions',
     'audit_log',
   ];
-  const names = [
-    ...first.filter((t) => t in counts),
-    ...Object.keys(counts)
-      .filter((t) => !first.includes(t))
-      .sort(),
-  ];
-  return names.map((t) => `  ${t}: ${counts[t]}`).join('\n');
+  const rest = Object.keys(counts)
+    .filter((t) => !first.includes(t))
+    .sort();
+  const shown = [...first.filter((t) => t in counts), ...rest.filter((t) => (counts[t] ?? 0) > 0)];
+  const empty = rest.length - rest.filter((t) => (counts[t] ?? 0) > 0).length;
+  const lines = shown.map((t) => `  ${t}: ${counts[t]}`);
+  if (empty > 0) lines.push(`  (${empty} other tables empty; --json lists every table)`);
+  return lines.join('\n');
 }
 
 function describeBackup(to: string, m: BackupManifest): string {
