@@ -1,6 +1,7 @@
 import { registryEventSubjects, type RegistryEvents } from '../registry/events/index.js';
 import { EventTypes, type SubjectKinds } from '../events/index.js';
 import { monitoringEventSubjects, type MonitoringEvents } from '../monitoring/index.js';
+import type { MonitorAlertEventType } from '../registry/webhooks/index.js';
 
 /**
  * Every event type of the platform: the union of the domains' catalogues, each declared in its own folder. A
@@ -17,3 +18,13 @@ const platformSubjects: SubjectKinds<PlatformEvents> = {
 
 /** The platform's event types at run time: what the production outbox accepts. */
 export const platformEventTypes = new EventTypes<PlatformEvents>(platformSubjects);
+
+/**
+ * The webhooks layer (below monitoring) names the monitor alert event types it delivers as plain strings; this
+ * fails compilation if one of them stops being a platform event type.
+ */
+const webhookAlertTypesArePlatformTypes: Record<MonitorAlertEventType, keyof PlatformEvents> = {
+  'monitor.alert_fired': 'monitor.alert_fired',
+  'monitor.alert_resolved': 'monitor.alert_resolved',
+};
+void webhookAlertTypesArePlatformTypes;

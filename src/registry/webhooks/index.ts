@@ -1,5 +1,5 @@
 /**
- * Webhooks for registry events: subscriptions (per model or global), the webhook consumer that fans each
+ * Webhooks for registry events and monitor alerts: subscriptions (per model or global), the webhook consumer that fans each
  * outbox event out to its subscriptions' deliveries (exactly once), the target policy that keeps deliveries
  * off loopback, private and link-local addresses, HMAC-SHA256 signatures keyed with secrets kept encrypted in
  * the secret store, and the dispatcher that sends, retries with backoff and logs every attempt. See
@@ -47,4 +47,11 @@ export {
   type WebhookFanOutOptions,
 } from './webhook-fan-out.js';
 export { signWebhook, verifyWebhookSignature } from './webhook-signature.js';
+export {
+  isWebhookEventType,
+  monitorAlertEventTypes,
+  webhookEventTypes,
+  type MonitorAlertEventType,
+  type WebhookEventType,
+} from './webhook-event-types.js';
 export { defaultRetrySchedule, retryDelayMs, type RetrySchedule } from './retry-schedule.js';

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
 import { eventQueries } from '../../events/index.js';
+import { eventModelName, isMonitorAlertEventType } from './webhook-event-types.js';
 
 type Db = Kysely<Database>;
 
@@ -101,7 +102,9 @@ export const webhookDispatchStore = {
           ...d,
           eventId: e.id,
           type: e.type,
-          modelName: e.subject,
+          modelName: isMonitorAlertEventType(e.type)
+            ? eventModelName(e.type, e.subject, JSON.parse(e.payload) as Record<string, unknown>)
+            : e.subject,
           version: e.subjectVersion,
           actor: e.actor,
           payload: e.payload,

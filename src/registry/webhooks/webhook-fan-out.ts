@@ -8,8 +8,8 @@ import {
   type OutboxEvent,
 } from '../../events/index.js';
 import { type Clock, systemClock } from '../../shared/index.js';
-import { registryEventTypes } from '../events/event-type-list.js';
 import type { RegistryEventType } from '../events/event-types.js';
+import { eventModelName, webhookEventTypes } from './webhook-event-types.js';
 import { webhookFanOutStore, type ActiveSubscriptionRow } from './webhook-fan-out-store.js';
 
 /** The webhook consumer's row in `event_consumers` (migration 0010 creates it). */
@@ -67,7 +67,7 @@ export function webhookFanOut(
     name: webhookConsumerName,
     // Events recorded before the first start of a server with the outbox had their deliveries queued then.
     start: 'end',
-    types: registryEventTypes,
+    types: webhookEventTypes,
     async handle(trx, events, round) {
       const first = events[0];
       if (!first) return;
@@ -101,9 +101,12 @@ export function webhookFanOut(
   };
 }
 
-/** The name the event's model has now: its recorded name, followed through the renames recorded after it. */
+/**
+ * The name the event's model has now: its recorded name (a monitor alert's `modelName`), followed through the
+ * renames recorded after it.
+ */
 function nameNow(event: OutboxEvent, renames: readonly Rename[]): string {
-  let name = event.subject;
+  let name = eventModelName(event.type, event.subject, event.payload);
   for (const r of renames) {
     if (isBefore(event.position, r.position) && r.oldName === name) name = r.newName;
   }

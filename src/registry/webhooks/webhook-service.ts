@@ -3,8 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
 import { decodePageToken, encodePageToken } from '../../search/index.js';
 import { type Clock, InvalidParameterError, NotFoundError, systemClock } from '../../shared/index.js';
-import { isRegistryEventType } from '../events/event-type-list.js';
-import type { RegistryEventType } from '../events/event-types.js';
+import { isWebhookEventType, type WebhookEventType } from './webhook-event-types.js';
 import {
   WebhookSecretsUnavailableError,
   removeSigningSecret,
@@ -41,7 +40,7 @@ const maxUrlLength = 2048;
 const maxDeliveriesPerPage = 1000;
 
 function subscriptionFromRow(row: SubscriptionRow): WebhookSubscription {
-  const events = JSON.parse(row.event_types) as RegistryEventType[];
+  const events = JSON.parse(row.event_types) as WebhookEventType[];
   const sub: WebhookSubscription = {
     id: Number(row.id),
     url: row.url,
@@ -99,10 +98,12 @@ export class WebhookService {
     if (modelName !== undefined && modelName.length > 256) {
       throw new InvalidParameterError('model_name is longer than 256 characters');
     }
-    const events: RegistryEventType[] = [];
+    const events: WebhookEventType[] = [];
     for (const type of input.events ?? []) {
-      if (!isRegistryEventType(type)) {
-        throw new InvalidParameterError(`Unknown registry event type '${type}' in 'events'`);
+      if (!isWebhookEventType(type)) {
+        throw new InvalidParameterError(
+          `Unknown webhook event type '${type}' in 'events' (a registry event type, monitor.alert_fired or monitor.alert_resolved)`,
+        );
       }
       if (!events.includes(type)) events.push(type);
     }
@@ -229,7 +230,7 @@ export class WebhookService {
         id: Number(r.id),
         subscriptionId: Number(r.subscription_id),
         eventId: Number(r.event_id),
-        eventType: r.event_type as RegistryEventType,
+        eventType: r.event_type as WebhookEventType,
         attempts: Number(r.attempts),
         createdAt: Number(r.created_at),
         updatedAt: Number(r.updated_at),

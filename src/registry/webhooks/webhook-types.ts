@@ -1,13 +1,13 @@
-import type { RegistryEventType } from '../events/event-types.js';
+import type { WebhookEventType } from './webhook-event-types.js';
 
-/** Where registry events are POSTed. Never carries the signing secret (it lives in the secret store). */
+/** Where registry events (and monitor alerts) are POSTed. Never carries the signing secret (it lives in the secret store). */
 export interface WebhookSubscription {
   id: number;
   /** Absent: every model (a global subscription). */
   modelName?: string;
   url: string;
   /** Empty: every event type. */
-  events: RegistryEventType[];
+  events: WebhookEventType[];
   active: boolean;
   createdAt: number;
 }
@@ -42,7 +42,7 @@ interface DeliveryCommon {
   id: number;
   subscriptionId: number;
   eventId: number;
-  eventType: RegistryEventType;
+  eventType: WebhookEventType;
   attempts: number;
   lastStatusCode?: number;
   lastError?: string;
