@@ -16,6 +16,7 @@ expected = [
     "compat-mlflow2.xml",
     "compat-mlflow3-auth-password.xml",
     "compat-mlflow2-auth-token.xml",
+    "compat-mlflow3-s3.xml",
     "robustness.xml",
     "import.xml",
     "fuzz-openapi.xml",

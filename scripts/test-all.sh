@@ -75,6 +75,11 @@ step "compatibility suite with mlflow2, authentication on (token sign-in, SQLite
 BOSUN_COMPAT_BACKENDS=sqlite BOSUN_COMPAT_AUTH=token "$repo/.cache/venv-mlflow2/bin/python" -m pytest tests/compat -q \
   -p no:cacheprovider --junitxml="$reports/compat-mlflow2-auth-token.xml" || true
 
+# And once with artifacts in a bucket of the S3 server started above: proxied, and written by the client itself.
+step "compatibility suite with mlflow3, artifacts in S3 (proxied and --no-serve-artifacts, SQLite)"
+BOSUN_COMPAT_BACKENDS=sqlite BOSUN_COMPAT_ARTIFACTS=s3 "$repo/.cache/venv-mlflow3/bin/python" -m pytest tests/compat -q \
+  -p no:cacheprovider --junitxml="$reports/compat-mlflow3-s3.xml" || true
+
 step "robustness suites (bad input, concurrency, crash, security)"
 BOSUN_TEST_SKIP_BUILD=1 "$repo/.cache/venv-mlflow3/bin/python" -m pytest tests/robustness -q -p no:cacheprovider --junitxml="$reports/robustness.xml" || true
 

@@ -7,7 +7,11 @@ export type {
   RegistryHooks,
   TrackingLookups,
 } from './registry-context.js';
-export { parseModelVersionSource, type ModelVersionSource } from './source-validation.js';
+export {
+  parseModelVersionSource,
+  remoteLocationInside,
+  type ModelVersionSource,
+} from './source-validation.js';
 export {
   findVersionsUsingArtifactPath,
   findVersionsUsingLocalPath,

@@ -16,6 +16,8 @@ import {
   localSourceRefused,
   parseModelVersionSource,
   registerAModel,
+  remoteLocationInside,
+  sameRemoteStore,
   sourceNotInOwner,
   wholeRun,
   type ModelVersionSource,
@@ -121,13 +123,8 @@ export class ModelVersionSourceResolver {
         return this.fromStore(text, source.location, request);
       case 'local':
         return this.fromLocal(text, source.path, request);
-      case 'remote': {
-        if (request.modelId) {
-          const model = await this.tracking.getLoggedModel(request.modelId);
-          return this.withModel(model, request, source.location);
-        }
-        return { storageLocation: source.location, ...(request.runId ? { runId: request.runId } : {}) };
-      }
+      case 'remote':
+        return this.fromRemote(text, source.location, request);
     }
   }
 
@@ -185,6 +182,38 @@ export class ModelVersionSourceResolver {
       return { storageLocation: location, runId: owner.run.info.runId };
     }
     return this.withModel(owner.model, request, location);
+  }
+
+  /**
+   * A remote URI (another store, as MLflow accepts): kept as it is, except that when the run or logged model named
+   * keeps its artifacts in the same store (a bucket the server shares with clients that write to it directly), the
+   * location must lie inside that folder, as a local one must; never a run's whole folder.
+   */
+  private async fromRemote(text: string, location: string, request: SourceRequest): Promise<ResolvedSource> {
+    if (request.modelId) {
+      const model = await this.tracking.getLoggedModel(request.modelId);
+      this.checkInsideSameStore(text, location, model.artifactUri, 'model_id', false);
+      return this.withModel(model, request, location);
+    }
+    if (request.runId) {
+      const run = await orUndefined(() => this.tracking.getRun(request.runId ?? ''));
+      if (run) this.checkInsideSameStore(text, location, run.info.artifactUri, 'run_id', true);
+    }
+    return { storageLocation: location, ...(request.runId ? { runId: request.runId } : {}) };
+  }
+
+  private checkInsideSameStore(
+    text: string,
+    location: string,
+    root: string,
+    parameter: SourceOwnerParameter,
+    isRun: boolean,
+  ): void {
+    if (!sameRemoteStore(location, root)) return;
+    if (!remoteLocationInside(location, root)) throw sourceNotInOwner(text, parameter);
+    if (isRun && location.replace(/\/+$/, '') === root.replace(/\/+$/, '')) {
+      throw invalidSource(text, `${wholeRun} ${registerAModel}`);
+    }
   }
 
   private async fromLocal(text: string, path: string, request: SourceRequest): Promise<ResolvedSource> {

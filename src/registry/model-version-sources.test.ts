@@ -76,6 +76,50 @@ describe.each(testEngines)('model version sources, MLflow semantics, on %s', (en
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('a bucket source of a run kept in the same bucket must lie in that run folder; other stores are kept', async () => {
+    const experiment = await tracking.createExperiment({
+      name: 'in-a-bucket',
+      artifactLocation: 's3://shared/team',
+    });
+    const [mine, other] = [
+      await tracking.createRun({ experimentId: experiment }),
+      await tracking.createRun({ experimentId: experiment }),
+    ];
+    const root = mine.info.artifactUri;
+    expect(root).toMatch(/^s3:\/\/shared\/team\//);
+    const inside = await registry.createModelVersion({
+      name: 'm',
+      source: `${root}/model`,
+      runId: mine.info.runId,
+    });
+    expect(inside.storageLocation).toBe(`${root}/model`);
+    for (const source of [`${other.info.artifactUri}/model`, `${root}/a//b`, 's3://shared/team']) {
+      expect(
+        await failure(registry.createModelVersion({ name: 'm', source, runId: mine.info.runId })),
+      ).toEqual({
+        code: 'INVALID_PARAMETER_VALUE',
+        message: notContained(source, 'run_id'),
+      });
+    }
+    // '..' is refused in every source, whatever its scheme (before any run is looked at).
+    const dots = await failure(
+      registry.createModelVersion({ name: 'm', source: `${root}/../../escape`, runId: mine.info.runId }),
+    );
+    expect(dots.code).toBe('INVALID_PARAMETER_VALUE');
+    const whole = await failure(
+      registry.createModelVersion({ name: 'm', source: root, runId: mine.info.runId }),
+    );
+    expect(whole.code).toBe('INVALID_PARAMETER_VALUE');
+    expect(whole.message).toContain('whole run');
+    // Another store than the run's: MLflow accepts it, and so does Bosun (never read or scanned).
+    const elsewhere = await registry.createModelVersion({
+      name: 'm',
+      source: 's3://elsewhere/model',
+      runId: mine.info.runId,
+    });
+    expect(elsewhere.storageLocation).toBe('s3://elsewhere/model');
+  });
+
   it('registers runs:/ sources of runs it does not have, when run_id names the same run', async () => {
     const withId = await registry.createModelVersion({
       name: 'm',

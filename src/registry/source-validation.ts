@@ -275,6 +275,31 @@ export function parseModelVersionSource(source: unknown): ModelVersionSource {
   }
 }
 
+/** The scheme and authority (`s3://bucket`) of a remote store URI, lower-cased scheme; null for anything else. */
+function remoteStoreOf(uri: string): string | null {
+  const match = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/]+)/.exec(uri);
+  return match ? `${match[1]!.toLowerCase()}://${match[2]!}` : null;
+}
+
+/**
+ * Whether a remote `location` (e.g. `s3://bucket/a/b`) is `root` or lies below it in the same store, with no
+ * empty, `.` or `..` segment below the root (S3 keys may hold them literally; they are refused, never folded).
+ */
+export function remoteLocationInside(location: string, root: string): boolean {
+  const store = remoteStoreOf(root);
+  if (store === null || remoteStoreOf(location) !== store) return false;
+  const base = root.replace(/\/+$/, '');
+  if (location !== base && !location.startsWith(`${base}/`)) return false;
+  const below = location.slice(base.length).split('/').slice(1);
+  return below.every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+}
+
+/** Whether two remote URIs name the same store (scheme and bucket or host). */
+export function sameRemoteStore(a: string, b: string): boolean {
+  const store = remoteStoreOf(a);
+  return store !== null && store === remoteStoreOf(b);
+}
+
 /**
  * The store path of a file inside a version's storage location, for get-artifact. Only locations inside this
  * server's store qualify; `path` gets the artifact-path checks (no `..`, no absolute paths, no encodings).

@@ -20,6 +20,15 @@ BOSUN_COMPAT_AUTH selects how the client signs in:
                  MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD;
   token          the same, but the session signs in with an API token of ``compat-user`` (MLFLOW_TRACKING_TOKEN).
 Tests that call the REST API with ``requests`` pass ``auth=CLIENT_AUTH`` so they send the same credentials.
+
+BOSUN_COMPAT_ARTIFACTS selects where artifacts are stored:
+  local (default)  the proxied server's destination is a folder, the other mode's root is ``file://<tmp>/mlruns``;
+  s3               both live in a bucket of the S3 server named by BOSUN_TEST_S3_ENDPOINT (``npm test`` starts Ceph's
+                   radosgw): the proxied server runs with ``--artifacts-destination s3://<bucket>/proxied-...``, the
+                   other with ``--no-serve-artifacts --default-artifact-root s3://<bucket>/direct-...``, where the
+                   client writes with its own S3 support (boto3) as MLflow users do. The conftest creates the bucket
+                   and sets MLFLOW_S3_ENDPOINT_URL and the AWS_* keys for the server and the client. Tests that only
+                   apply to a bucket (test_compat_s3.py) are collected in this mode only.
 """
 
 from __future__ import annotations
@@ -48,6 +57,7 @@ import time  # noqa: E402
 import uuid  # noqa: E402
 from pathlib import Path  # noqa: E402
 from urllib.parse import urlsplit, urlunsplit  # noqa: E402
+from urllib.request import url2pathname  # noqa: E402
 
 import pytest  # noqa: E402
 import requests  # noqa: E402
@@ -68,6 +78,25 @@ COMPAT_USER_PASSWORD = "Compat-User-Pass-2024!"
 # Further non-admin users some tests act as (made on first use, see BosunServer.as_user).
 OTHER_USER_PASSWORD = "Compat-Other-Pass-2024!"
 CREDENTIAL_VARS = ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
+ARTIFACT_STORES = ("local", "s3")
+ARTIFACT_STORE = os.environ.get("BOSUN_COMPAT_ARTIFACTS", "local").strip().lower() or "local"
+if ARTIFACT_STORE not in ARTIFACT_STORES:
+    raise pytest.UsageError(
+        f"BOSUN_COMPAT_ARTIFACTS={ARTIFACT_STORE!r}: expected one of {', '.join(ARTIFACT_STORES)}"
+    )
+# Tests that only apply to artifacts in a bucket.
+collect_ignore = [] if ARTIFACT_STORE == "s3" else ["test_compat_s3.py"]
+if ARTIFACT_STORE == "s3":
+    if not os.environ.get("BOSUN_TEST_S3_ENDPOINT"):
+        raise pytest.UsageError(
+            "BOSUN_COMPAT_ARTIFACTS=s3 needs the S3 server: run `npm test`, or start one with "
+            "scripts/s3-test-server.sh and export BOSUN_TEST_S3_ENDPOINT. The suite does not skip a selected mode."
+        )
+    # What the server and the client read, as MLflow users set them (docs/server.md, "Artifacts in S3").
+    os.environ["MLFLOW_S3_ENDPOINT_URL"] = os.environ["BOSUN_TEST_S3_ENDPOINT"]
+    os.environ["AWS_ACCESS_KEY_ID"] = os.environ.get("BOSUN_TEST_S3_ACCESS_KEY_ID", "BOSUNTESTACCESSKEY")
+    os.environ["AWS_SECRET_ACCESS_KEY"] = os.environ.get("BOSUN_TEST_S3_SECRET_ACCESS_KEY", "BOSUNTESTSECRETKEY")
+    os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
 STARTUP_TIMEOUT_S = PATIENCE_S
 LOG_TAIL_LINES = 60
 
@@ -193,17 +222,32 @@ class BosunServer:
     """A running `bosun server`; `url` is what MLFLOW_TRACKING_URI points at."""
 
     def __init__(
-        self, backend: str, backend_uri: str, workdir: Path, auth_mode: str = "off", file_root: bool = False
+        self,
+        backend: str,
+        backend_uri: str,
+        workdir: Path,
+        auth_mode: str = "off",
+        file_root: bool = False,
+        bucket: str | None = None,
     ) -> None:
         self.backend = backend
         self.auth_mode = auth_mode
         self.backend_uri = backend_uri
         self.workdir = workdir
         self.artifacts_dir = workdir / "artifacts"
-        # With `file_root`, the server runs with --no-serve-artifacts and this folder as its default artifact root.
+        # In a bucket (BOSUN_COMPAT_ARTIFACTS=s3), each server keeps its artifacts under a prefix of its own.
+        self.bucket = bucket
+        prefix = f"s3://{bucket}/{'direct' if file_root else 'proxied'}-{workdir.name}" if bucket else None
+        # Where the proxied server stores what it serves: a folder, or a prefix of the bucket.
+        self.artifacts_destination = prefix if prefix and not file_root else str(self.artifacts_dir)
+        # With `file_root`, the server runs with --no-serve-artifacts and clients write to its default artifact root
+        # themselves: a file:// folder, or with a bucket, an s3:// prefix ("s3-direct").
         self.file_root = file_root
-        self.artifact_mode = "file-root" if file_root else "proxied"
-        self.default_artifact_root = (workdir / "mlruns").as_uri() if file_root else "mlflow-artifacts:/"
+        self.artifact_mode = ("s3-direct" if bucket else "file-root") if file_root else "proxied"
+        if file_root:
+            self.default_artifact_root = prefix or (workdir / "mlruns").as_uri()
+        else:
+            self.default_artifact_root = "mlflow-artifacts:/"
         # The MLFLOW_TRACKING_* variables the client signs in with (set by the fixture that starts the server).
         self.credentials: dict[str, str] = {}
         self.log_path = workdir / "server.log"
@@ -234,7 +278,7 @@ class BosunServer:
             "--backend-store-uri",
             self.backend_uri,
             "--artifacts-destination",
-            str(self.artifacts_dir),
+            self.artifacts_destination,
         ]
         if self.file_root:
             command += ["--no-serve-artifacts", "--default-artifact-root", self.default_artifact_root]
@@ -388,25 +432,63 @@ def _client_points_at(server: BosunServer) -> Iterator[None]:
             mlflow.set_tracking_uri(previous_uri)
 
 
+def s3_client():
+    """A boto3 client of the test S3 server (BOSUN_COMPAT_ARTIFACTS=s3 only)."""
+    import boto3  # only in the S3 mode: the local mode needs no boto3
+
+    return boto3.client("s3", endpoint_url=os.environ["MLFLOW_S3_ENDPOINT_URL"])
+
+
+def read_stored(uri: str) -> bytes:
+    """The bytes of a stored artifact named by a `file://` or `s3://` URI (or a plain path), read without Bosun."""
+    if uri.startswith("s3://"):
+        parts = urlsplit(uri)
+        return s3_client().get_object(Bucket=parts.netloc, Key=parts.path.lstrip("/"))["Body"].read()
+    path = url2pathname(urlsplit(uri).path) if uri.startswith("file:") else uri
+    return Path(path).read_bytes()
+
+
 @pytest.fixture(scope="session")
-def bosun_server(backend: str, tmp_path_factory: pytest.TempPathFactory):
+def artifact_bucket() -> Iterator[str | None]:
+    """The session's bucket with BOSUN_COMPAT_ARTIFACTS=s3 (emptied and removed afterwards), else None."""
+    if ARTIFACT_STORE != "s3":
+        yield None
+        return
+    client = s3_client()
+    bucket = f"bosun-compat-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    client.create_bucket(Bucket=bucket)
+    try:
+        yield bucket
+    finally:
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for item in page.get("Contents", []):
+                client.delete_object(Bucket=bucket, Key=item["Key"])
+        for upload in client.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
+            client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+        client.delete_bucket(Bucket=bucket)
+
+
+@pytest.fixture(scope="session")
+def bosun_server(backend: str, tmp_path_factory: pytest.TempPathFactory, artifact_bucket: str | None):
     """The session's server (proxied artifacts); the whole session's client points at it."""
     workdir = tmp_path_factory.mktemp(f"bosun-{backend}")
     with _backend_database(backend, workdir) as backend_uri:
-        server = BosunServer(backend, backend_uri, workdir, "off" if backend == "external" else AUTH_MODE)
+        server = BosunServer(
+            backend, backend_uri, workdir, "off" if backend == "external" else AUTH_MODE, bucket=artifact_bucket
+        )
         with _running(server), _client_points_at(server):
             yield server
 
 
 @pytest.fixture(scope="session")
-def bosun_server_file_root(backend: str, tmp_path_factory: pytest.TempPathFactory):
-    """A second server for the backend, with --no-serve-artifacts and a file:// default artifact root; started the
-    first time a test asks for it. It leaves the session's client alone: see `file_root_server`."""
+def bosun_server_file_root(backend: str, tmp_path_factory: pytest.TempPathFactory, artifact_bucket: str | None):
+    """A second server for the backend, with --no-serve-artifacts and a file:// default artifact root (an s3:// one
+    with BOSUN_COMPAT_ARTIFACTS=s3); started the first time a test asks for it. It leaves the session's client alone: see `file_root_server`."""
     if backend == "external":
         raise pytest.UsageError("bosun_server_file_root starts Bosun; it has no BOSUN_COMPAT_EXTERNAL_URL variant")
     workdir = tmp_path_factory.mktemp(f"bosun-{backend}-file-root")
     with _backend_database(backend, workdir) as backend_uri:
-        server = BosunServer(backend, backend_uri, workdir, AUTH_MODE, file_root=True)
+        server = BosunServer(backend, backend_uri, workdir, AUTH_MODE, file_root=True, bucket=artifact_bucket)
         with _running(server):
             yield server
 

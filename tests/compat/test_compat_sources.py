@@ -68,7 +68,7 @@ def test_runs_source_of_a_run_the_server_does_not_have(server, mlflow_client, un
 def test_source_inside_the_run_artifact_folder(server, mlflow_client, exp_id, unique_name, tmp_path):
     run = mlflow_client.create_run(exp_id)
     run_id, root = run.info.run_id, run.info.artifact_uri
-    assert root.startswith("file://" if server.artifact_mode == "file-root" else "mlflow-artifacts:/")
+    assert root.startswith(server.default_artifact_root)
     model_dir = tmp_path / "model"
     model_dir.mkdir()
     (model_dir / "MLmodel").write_text("flavors: {}\n")

@@ -1,8 +1,8 @@
 import { actorOf, visibilityFilter } from '../authz/index.js';
 import { Type } from '@sinclair/typebox';
-import { joinArtifactPaths, localPathOf, parseArtifactRequestPath } from '../../artifacts/index.js';
+import { isS3Uri, joinArtifactPaths, localPathOf, parseArtifactRequestPath } from '../../artifacts/index.js';
 import type { ArtifactRoots, ArtifactStore } from '../../artifacts/index.js';
-import type { ModelVersion, RegistryService } from '../../registry/index.js';
+import { remoteLocationInside, type ModelVersion, type RegistryService } from '../../registry/index.js';
 import { InvalidParameterError, NotFoundError } from '../../shared/index.js';
 import type { TrackingService } from '../../tracking/index.js';
 import { sendArtifact } from './artifact-wire.js';
@@ -285,12 +285,33 @@ async function sourceRootOf(
     : undefined;
 }
 
+/** The artifact root (run's, then logged model's) in a bucket that holds a version stored at `s3://...`. */
+async function bucketRootHolding(
+  tracking: Pick<TrackingService, 'getRunInfo' | 'getLoggedModel'>,
+  version: ModelVersion,
+): Promise<string | undefined> {
+  const lookups: (() => Promise<string>)[] = [];
+  if (version.runId) lookups.push(async () => (await tracking.getRunInfo(version.runId!)).artifactUri);
+  if (version.modelId) lookups.push(async () => (await tracking.getLoggedModel(version.modelId!)).artifactUri);
+  for (const lookup of lookups) {
+    try {
+      const root = await lookup();
+      if (isS3Uri(root) && remoteLocationInside(version.storageLocation, root)) return root;
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+  return undefined;
+}
+
 /**
  * `GET /model-versions/get-artifact?name=&version=&path=` (the MLflow web UI's route): one file of a version,
  * read through the artifact store and only from inside it, or, for a version recorded at a local path (registered
  * with `--no-serve-artifacts`), from that path, only inside the local artifact root of the run or logged model it
- * came from (`ArtifactRoots.openInside`: no path or link leaves it). Other versions (remote stores), and any path
- * that would leave the version's folder, get 400 INVALID_PARAMETER_VALUE.
+ * came from (`ArtifactRoots.openInside`: no path or link leaves it). A version in a bucket (clients writing to the
+ * server's `s3://` default artifact root with `--no-serve-artifacts`) is read the same way: only inside the bucket
+ * root of the run or logged model it came from, and only in the server's own S3 roots. Other versions (remote
+ * stores), and any path that would leave the version's folder, get 400 INVALID_PARAMETER_VALUE.
  */
 export function registerModelVersionArtifactRoute(
   app: TypedApp,
@@ -328,6 +349,19 @@ export function registerModelVersionArtifactRoute(
             );
           }
           const root = roots.openInside(found.storageLocation, sourceRoot);
+          return sendArtifact(reply, root.store, joinArtifactPaths(root.path, path));
+        }
+        if (roots && tracking && isS3Uri(found.storageLocation)) {
+          const path = parseArtifactRequestPath(q.path, 'relative');
+          if (path === '')
+            throw new InvalidParameterError(`Invalid path: ${q.path} (names the version's folder)`);
+          if ((await bucketRootHolding(tracking, found)) === undefined) {
+            throw new InvalidParameterError(
+              `Model version ${name}/${number} is stored in a bucket but names no run or logged model whose ` +
+                'artifact folder holds it; its files are not served.',
+            );
+          }
+          const root = roots.open(found.storageLocation);
           return sendArtifact(reply, root.store, joinArtifactPaths(root.path, path));
         }
         const storePath = await registry.getModelVersionArtifactPath(name, number, q.path);
