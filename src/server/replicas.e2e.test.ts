@@ -2,8 +2,9 @@
  * Three `bosun server` processes on one PostgreSQL database behave as one server behind a round-robin load
  * balancer: concurrent model-version creations spread over the replicas get the versions 1..n with no gap or
  * repeat; every registry event reaches a webhook receiver exactly once, whichever replica recorded it and
- * whichever sent it; and a replica killed with SIGKILL while metrics are being logged loses no batch that was
- * acknowledged (200). No clock is read for assertions: waits poll (src/shared/test-support/wait-for.ts).
+ * whichever sent it; credentials (passwords each replica remembers for a while, API tokens) hold on every
+ * replica and a password changed through one is refused by all at once; and a replica killed with SIGKILL while
+ * metrics are being logged loses no batch that was acknowledged (200). No clock is read for assertions: waits poll (src/shared/test-support/wait-for.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -13,12 +14,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase, postgresTests } from '../db/test-support/test-databases.js';
 import { MasterKey } from '../shared/index.js';
 import { waitFor } from '../shared/test-support/wait-for.js';
+import { basic } from './test-support/auth-test-server.js';
 import { startServerProcesses, type StartedServer } from './test-support/server-process.js';
 
 const replicaCount = 3;
 const versionCount = 20;
 const api = '/api/2.0/mlflow';
 const native = '/api/bosun/v1';
+const admin = { username: 'admin', password: 'first-admin-password-1' };
+const adminAuth = basic(admin.username, admin.password);
 
 interface Answer {
   status: number;
@@ -43,12 +47,20 @@ class RoundRobinClient {
   }
 }
 
-async function request(address: string, method: string, path: string, body?: unknown): Promise<Answer> {
+async function request(
+  address: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  authorization = adminAuth,
+): Promise<Answer> {
   const res = await fetch(address + path, {
     method,
-    ...(body !== undefined
-      ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }
-      : {}),
+    headers: {
+      authorization,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
   let json: Record<string, unknown> = {};
@@ -118,6 +130,9 @@ describe.runIf(postgresTests)('three replicas on one PostgreSQL database', () =>
       BOSUN_ARTIFACTS_DESTINATION: join(dir, 'artifacts'),
       BOSUN_MASTER_KEY: MasterKey.generate('replicas').export(),
       BOSUN_WEBHOOK_ALLOW_PRIVATE: 'true',
+      BOSUN_AUTH: 'true',
+      BOSUN_ADMIN_USERNAME: admin.username,
+      BOSUN_ADMIN_PASSWORD: admin.password,
     };
     const starts = await startServerProcesses(replicaCount, env);
     for (const start of starts) if (start.status === 'started') replicas.push(start);
@@ -197,6 +212,35 @@ describe.runIf(postgresTests)('three replicas on one PostgreSQL database', () =>
     expect(deliveries.map((d) => d.attempt_log.length)).toEqual(deliveries.map(() => 1));
     expect([...receiver.counts.keys()].sort((a, b) => a - b)).toEqual(eventIds);
     expect([...receiver.counts.values()]).toEqual(eventIds.map(() => 1));
+  });
+
+  it('credentials work on every replica, and a password changed through one is refused by all at once', async () => {
+    const oldPassword = 'Tide-and-wake-55';
+    const newPassword = 'New-anchor-line-8';
+    await ok(client.call('POST', `${api}/users/create`, { username: 'carol', password: oldPassword }));
+    const probe = `${api}/experiments/get-by-name?experiment_name=replicated`;
+    const asCarol = (address: string, authorization: string) =>
+      request(address, 'GET', probe, undefined, authorization).then((a) => a.status);
+    // Each replica checks the password once and then remembers it.
+    for (let round = 0; round < 2; round++) {
+      for (const r of replicas) expect(await asCarol(r.address, basic('carol', oldPassword))).toBe(200);
+    }
+    const token = await ok(client.call('POST', `${native}/users/carol/tokens`, { name: 'ci' }));
+    for (const r of replicas) expect(await asCarol(r.address, `Bearer ${String(token.token)}`)).toBe(200);
+
+    const changedOn = replicas[1]?.address ?? '';
+    await ok(
+      request(changedOn, 'PATCH', `${api}/users/update-password`, {
+        username: 'carol',
+        password: newPassword,
+      }),
+    );
+    expect(await Promise.all(replicas.map((r) => asCarol(r.address, basic('carol', oldPassword))))).toEqual(
+      replicas.map(() => 401),
+    );
+    expect(await Promise.all(replicas.map((r) => asCarol(r.address, basic('carol', newPassword))))).toEqual(
+      replicas.map(() => 200),
+    );
   });
 
   it('a replica killed (SIGKILL) during ingestion loses no acknowledged batch', async () => {
