@@ -69,7 +69,8 @@ describe.each(testEngines)('local executor on %s', (engine) => {
     expect(await done).toBe('succeeded');
     const details = await pipelines.getRun(run.runId);
     expect(details.run.status).toBe('succeeded');
-    const [consume, produce] = details.steps;
+    expect(details.steps.map((s) => s.step)).toEqual(['produce', 'consume']);
+    const [produce, consume] = details.steps;
     expect(produce).toMatchObject({ step: 'produce', state: 'succeeded', exitCode: 0, attempt: 1 });
     expect(produce!.outputs!['count']).toEqual({ kind: 'value', value: 42 });
     expect(consume).toMatchObject({ step: 'consume', state: 'succeeded' });

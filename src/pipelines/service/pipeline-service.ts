@@ -256,11 +256,13 @@ export class PipelineService {
   async getRun(runId: string): Promise<RunDetails> {
     const run = await this.store.getRun(runId);
     const definition = await this.store.getDefinitionById(run.definitionId);
-    return {
-      run,
-      definition: { name: definition.name, version: definition.version },
-      steps: await this.store.listSteps(runId),
-    };
+    // In document order (steps, then exit handlers), items in order.
+    const spec = definition.spec as Partial<PipelineSpec>;
+    const names = [...Object.keys(spec.steps ?? {}), ...Object.keys(spec.on_exit ?? {})];
+    const steps = (await this.store.listSteps(runId)).sort(
+      (a, b) => names.indexOf(a.step) - names.indexOf(b.step) || a.itemIndex - b.itemIndex,
+    );
+    return { run, definition: { name: definition.name, version: definition.version }, steps };
   }
 
   listRuns(query: { pipeline?: string; status?: RunStatus; limit?: number }): Promise<PipelineRun[]> {
