@@ -1,0 +1,251 @@
+import { ApiError } from '../../api/api-error';
+import { callApi, type WireObject } from '../../api/http';
+
+/*
+ * The monitoring pages' calls to Bosun's documented monitoring API (/api/bosun/v1/monitoring, see
+ * docs/monitoring.md), parsed at the edge into the camelCase types the pages use.
+ */
+
+const base = '/api/bosun/v1/monitoring';
+const model = (name: string): string => `${base}/models/${encodeURIComponent(name)}`;
+
+/** A monitor of a registered model: what it watches and how it judges a window. */
+export interface Monitor {
+  id: string;
+  name: string;
+  modelName: string;
+  version: string | null;
+  alias: string | null;
+  referenceId: string;
+  windowMs: number;
+  scheduleMs: number | null;
+  columns: string[] | null;
+  preset: string;
+  driftShare: number | null;
+  task: string | null;
+  createdAt: number;
+  lastRunAt: number | null;
+}
+
+/** One column's verdict in a window. */
+export interface ColumnDrift {
+  column: string;
+  type: string;
+  status: string;
+  method: string | null;
+  score: number | null;
+  threshold: number | null;
+  driftDetected: boolean;
+  reason: string | null;
+}
+
+/** One judged window of a monitor. */
+export interface MonitorResult {
+  id: string;
+  monitorId: string;
+  version: string | null;
+  windowStart: number;
+  windowEnd: number;
+  rows: number;
+  labelledRows: number;
+  status: 'ok' | 'breach' | 'insufficient_data';
+  drift: {
+    preset: string;
+    testedColumns: number;
+    driftedColumns: number;
+    driftShare: number;
+    driftShareThreshold: number;
+    datasetDrift: boolean;
+    columns: ColumnDrift[];
+  } | null;
+  performance: { task: string; metrics: Record<string, number>; violations: string[] } | null;
+  createdAt: number;
+}
+
+/** An alert: fired by a breaching window, resolved by clean ones. */
+export interface Alert {
+  id: string;
+  monitorId: string;
+  modelName: string;
+  monitorName: string;
+  condition: string;
+  state: 'firing' | 'resolved';
+  message: string;
+  firedAt: number;
+  resolvedAt: number | null;
+}
+
+const bad = (what: string): never => {
+  throw new ApiError('MALFORMED_RESPONSE', 200, `The monitoring API answered an unexpected ${what}.`);
+};
+const obj = (v: unknown, what: string): WireObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as WireObject) : bad(what);
+const arr = (v: unknown, what: string): unknown[] => (Array.isArray(v) ? v : bad(what));
+const str = (v: unknown, what: string): string => (typeof v === 'string' ? v : bad(what));
+const num = (v: unknown, what: string): number => (typeof v === 'number' ? v : bad(what));
+const strOrNull = (v: unknown, what: string): string | null => (v === null ? null : str(v, what));
+const numOrNull = (v: unknown, what: string): number | null => (v === null ? null : num(v, what));
+const numbers = (v: unknown, what: string): Record<string, number> =>
+  Object.fromEntries(Object.entries(obj(v, what)).map(([k, x]) => [k, num(x, what)]));
+
+function parseMonitor(v: unknown): Monitor {
+  const m = obj(v, 'monitor');
+  const c = obj(m.config, 'monitor config');
+  return {
+    id: str(m.monitor_id, 'monitor id'),
+    name: str(m.name, 'monitor name'),
+    modelName: str(m.model_name, 'model name'),
+    version: strOrNull(m.version, 'version'),
+    alias: strOrNull(m.alias, 'alias'),
+    referenceId: str(m.reference_id, 'reference id'),
+    windowMs: num(m.window_ms, 'window'),
+    scheduleMs: numOrNull(m.schedule_ms, 'schedule'),
+    columns: m.columns === null ? null : arr(m.columns, 'columns').map((x) => str(x, 'column')),
+    preset: str(c.preset, 'preset'),
+    driftShare: numOrNull(c.drift_share, 'drift share'),
+    task: strOrNull(c.task, 'task'),
+    createdAt: num(m.created_at, 'creation time'),
+    lastRunAt: numOrNull(m.last_run_at, 'last run time'),
+  };
+}
+
+function parseColumn(v: unknown): ColumnDrift {
+  const c = obj(v, 'column');
+  return {
+    column: str(c.column, 'column'),
+    type: str(c.type, 'column type'),
+    status: str(c.status, 'column status'),
+    method: strOrNull(c.method, 'method'),
+    score: numOrNull(c.score, 'score'),
+    threshold: numOrNull(c.threshold, 'threshold'),
+    driftDetected: c.drift_detected === true,
+    reason: strOrNull(c.reason, 'reason'),
+  };
+}
+
+const resultStatuses = ['ok', 'breach', 'insufficient_data'] as const;
+
+function parseResult(v: unknown): MonitorResult {
+  const r = obj(v, 'result');
+  const status = resultStatuses.find((s) => s === r.status) ?? bad('result status');
+  const d = r.drift === null ? null : obj(r.drift, 'drift');
+  const p = r.performance === null ? null : obj(r.performance, 'performance');
+  return {
+    id: str(r.result_id, 'result id'),
+    monitorId: str(r.monitor_id, 'monitor id'),
+    version: strOrNull(r.version, 'version'),
+    windowStart: num(r.window_start, 'window start'),
+    windowEnd: num(r.window_end, 'window end'),
+    rows: num(r.rows, 'rows'),
+    labelledRows: num(r.labelled_rows, 'labelled rows'),
+    status,
+    drift:
+      d === null
+        ? null
+        : {
+            preset: str(d.preset, 'preset'),
+            testedColumns: num(d.tested_columns, 'tested columns'),
+            driftedColumns: num(d.drifted_columns, 'drifted columns'),
+            driftShare: num(d.drift_share, 'drift share'),
+            driftShareThreshold: num(d.drift_share_threshold, 'drift share threshold'),
+            datasetDrift: d.dataset_drift === true,
+            columns: arr(d.columns, 'columns').map(parseColumn),
+          },
+    performance:
+      p === null
+        ? null
+        : {
+            task: str(p.task, 'task'),
+            metrics: numbers(p.metrics, 'metrics'),
+            violations: arr(p.violations, 'violations').map((x) => str(x, 'violation')),
+          },
+    createdAt: num(r.created_at, 'creation time'),
+  };
+}
+
+function parseAlert(v: unknown): Alert {
+  const a = obj(v, 'alert');
+  const state = a.state === 'firing' || a.state === 'resolved' ? a.state : bad('alert state');
+  return {
+    id: str(a.alert_id, 'alert id'),
+    monitorId: str(a.monitor_id, 'monitor id'),
+    modelName: str(a.model_name, 'model name'),
+    monitorName: str(a.monitor_name, 'monitor name'),
+    condition: str(a.condition, 'condition'),
+    state,
+    message: str(a.message, 'message'),
+    firedAt: num(a.fired_at, 'fired time'),
+    resolvedAt: numOrNull(a.resolved_at, 'resolved time'),
+  };
+}
+
+/** The monitors of a registered model. */
+export async function listMonitors(modelName: string, signal?: AbortSignal): Promise<Monitor[]> {
+  const answer = await callApi('GET', `${model(modelName)}/monitors`, undefined, signal);
+  return arr(answer.monitors, 'monitor list').map(parseMonitor);
+}
+
+/** A monitor's window results, newest first. */
+export async function listResults(
+  modelName: string,
+  monitorId: string,
+  maxResults: number,
+  signal?: AbortSignal,
+): Promise<MonitorResult[]> {
+  const path = `${model(modelName)}/monitors/${encodeURIComponent(monitorId)}/results?max_results=${maxResults}`;
+  const answer = await callApi('GET', path, undefined, signal);
+  return arr(answer.results, 'result list').map(parseResult);
+}
+
+/** The alerts of one model, or of every model the caller may read when `modelName` is undefined. */
+export async function listAlerts(
+  modelName: string | undefined,
+  options: { state?: 'firing' | 'resolved'; maxResults: number },
+  signal?: AbortSignal,
+): Promise<Alert[]> {
+  const query = new URLSearchParams({ max_results: String(options.maxResults) });
+  if (options.state !== undefined) query.set('state', options.state);
+  const path = modelName === undefined ? `${base}/alerts` : `${model(modelName)}/alerts`;
+  const answer = await callApi('GET', `${path}?${query.toString()}`, undefined, signal);
+  return arr(answer.alerts, 'alert list').map(parseAlert);
+}
+
+/** The URL of a result window's full HTML drift report (self-contained page). */
+export function reportUrl(modelName: string, monitorId: string, resultId: string): string {
+  return `${model(modelName)}/monitors/${encodeURIComponent(monitorId)}/results/${encodeURIComponent(resultId)}/report`.replace(
+    /^\//,
+    '',
+  );
+}
+
+/** The HTML of a result window's report, to show in a sandboxed iframe. */
+export async function fetchReportHtml(
+  modelName: string,
+  monitorId: string,
+  resultId: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  const response = await fetch(reportUrl(modelName, monitorId, resultId), {
+    credentials: 'same-origin',
+    headers: { accept: 'text/html' },
+    ...(signal === undefined ? {} : { signal }),
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    let message = `The server answered ${response.status} ${response.statusText}.`;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (
+        typeof parsed === 'object' &&
+        parsed !== null &&
+        'message' in parsed &&
+        typeof parsed.message === 'string'
+      )
+        message = parsed.message;
+    } catch {
+      // Not JSON: keep the status line.
+    }
+    throw new ApiError('HTTP_ERROR', response.status, message);
+  }
+  return text;
+}
