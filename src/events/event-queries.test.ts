@@ -27,17 +27,15 @@ describe.each(testEngines)('event queries on %s', (engine) => {
         await outbox.append(trx, { type: 'thing.created', subject: 'a', payload: { n: 1 } }),
         await outbox.append(trx, { type: 'gadget.moved', subject: 'g', payload: { to: 'x' } }),
       ]);
-    const second = await db
-      .transaction()
-      .execute((trx) =>
-        outbox.append(trx, {
-          type: 'thing.created',
-          subject: 'b',
-          subjectVersion: '3',
-          actor: 'ann',
-          payload: { n: 2 },
-        }),
-      );
+    const second = await db.transaction().execute((trx) =>
+      outbox.append(trx, {
+        type: 'thing.created',
+        subject: 'b',
+        subjectVersion: '3',
+        actor: 'ann',
+        payload: { n: 2 },
+      }),
+    );
     const all = await eventQueries.eventsOfTypeAfter(db, 'thing.created', beginningPosition);
     expect(all.map((e) => e.subject)).toEqual(['a', 'b']);
     expect(all[1]).toEqual({

@@ -292,7 +292,8 @@ async function bucketRootHolding(
 ): Promise<string | undefined> {
   const lookups: (() => Promise<string>)[] = [];
   if (version.runId) lookups.push(async () => (await tracking.getRunInfo(version.runId!)).artifactUri);
-  if (version.modelId) lookups.push(async () => (await tracking.getLoggedModel(version.modelId!)).artifactUri);
+  if (version.modelId)
+    lookups.push(async () => (await tracking.getLoggedModel(version.modelId!)).artifactUri);
   for (const lookup of lookups) {
     try {
       const root = await lookup();
