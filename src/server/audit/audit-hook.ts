@@ -31,10 +31,18 @@ export function outcomeOf(status: number): AuditOutcome {
   return 'error';
 }
 
-/** Whether a finished request belongs in the audit log: mutations on the API, and every 401/403. */
+/** Reads of secret values (`GET /api/bosun/v1/secrets/data/<path>`): the one kind of read that is audited. */
+const secretValuePrefixes = ['/api/bosun/v1/secrets/data/', '/ajax-api/bosun/v1/secrets/data/'];
+
+/**
+ * Whether a finished request belongs in the audit log: mutations on the API, every 401/403, and every read of a
+ * secret's value (who saw which secret, never the value).
+ */
 export function shouldAudit(method: string, url: string, status: number): boolean {
   if (status === 401 || status === 403) return true;
   const path = url.split('?', 1)[0] ?? '';
+  if ((method === 'GET' || method === 'HEAD') && secretValuePrefixes.some((p) => path.startsWith(p)))
+    return true;
   // `/ajax-api/` is the web UI's copy of the API (and the only home of its upload route).
   return mutatingMethods.has(method) && (path.startsWith('/api/') || path.startsWith('/ajax-api/'));
 }

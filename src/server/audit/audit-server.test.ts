@@ -204,7 +204,17 @@ describe('audit hook and secret routes (real server, SQLite)', () => {
     expect(puts.map((e) => e.outcome)).toEqual(['success', 'error', 'success']);
     expect(puts[0]).toMatchObject({ resource_type: 'secret', status_code: 200 });
     expect(list.some((e) => e.action === 'DELETE /api/bosun/v1/secrets/metadata/*')).toBe(true);
-    expect(list.some((e) => e.action.startsWith('GET'))).toBe(false);
+    // Reads of a value are audited (who read which secret); metadata and listings are not.
+    const reads = list.filter(
+      (e) => e.action === 'GET /api/bosun/v1/secrets/data/*' && e.resource_id === 'team/db-password',
+    );
+    expect(reads.map((e) => e.status_code)).toEqual([404, 200, 200, 200, 200, 200]); // newest first
+    expect(reads.at(-1)).toMatchObject({ resource_type: 'secret', outcome: 'success', actor: 'anonymous' });
+    expect(
+      list.filter(
+        (e) => e.action.startsWith('GET') && !e.action.startsWith('GET /api/bosun/v1/secrets/data/'),
+      ),
+    ).toEqual([]);
 
     // Search every stored audit column for the value, straight from the database.
     const handle = openDatabase(sqliteUri(join(dir, 'bosun.db')));
@@ -232,6 +242,9 @@ describe('audit selection', () => {
     expect(shouldAudit('GET', '/api/2.0/mlflow/runs/get', 401)).toBe(true);
     expect(shouldAudit('GET', '/', 403)).toBe(true);
     expect(shouldAudit('POST', '/static/x', 200)).toBe(false);
+    expect(shouldAudit('GET', '/api/bosun/v1/secrets/data/team/key?version=2', 200)).toBe(true);
+    expect(shouldAudit('GET', '/api/bosun/v1/secrets/metadata/team/key', 200)).toBe(false);
+    expect(shouldAudit('GET', '/api/bosun/v1/secrets/list?prefix=team', 200)).toBe(false);
     expect([200, 302, 401, 403, 404, 500].map(outcomeOf)).toEqual([
       'success',
       'success',
