@@ -24,7 +24,15 @@ export {
   planEntryToWire,
   stepRunToWire,
 } from './service/pipeline-wire.js';
-export { stepBaseEnvironment, type ExecutorEvent, type ExecutorClock } from './executor/executor-deps.js';
+export {
+  stepBaseEnvironment,
+  type ExecutorEvent,
+  type ExecutorClock,
+  type SecretReader,
+  type StepSecrets,
+} from './executor/executor-deps.js';
+export { auditedStepSecrets, type AppendAudit } from './executor/step-secrets.js';
+export { SecretTooShortError, MIN_SECRET_LENGTH } from './executor/secret-masker.js';
 export { paramFromText } from './executor/run-values.js';
 export type { OutputValue, PipelineDefinition, PipelineRun, StepRun } from './store/pipeline-store-types.js';
 export { isTerminal, RUN_STATUSES, STEP_STATES, type RunStatus, type StepState } from './store/step-state.js';

@@ -17,7 +17,7 @@ import {
   findVersionsUsingLocalPath,
 } from '../registry/index.js';
 import { createLineageService } from '../registry/lineage/index.js';
-import { PipelineService, stepBaseEnvironment } from '../pipelines/index.js';
+import { auditedStepSecrets, PipelineService, stepBaseEnvironment } from '../pipelines/index.js';
 import { MonitoringService, MonitorScheduler } from '../monitoring/index.js';
 import {
   HttpWebhookTransport,
@@ -167,12 +167,17 @@ async function buildPlatform(
 
   const monitoring = new MonitoringService({ handle: database, registry, events: outbox, ...clock });
   // Pipeline steps run as child processes of this one; they start once the server listens (see pipeline routes).
+  const auditLog = new AuditLog();
   const pipelines = new PipelineService({
     handle: database,
     tracking,
     artifactRoots,
     defaultCodeDir: process.cwd(),
     baseEnv: stepBaseEnvironment(process.env),
+    // Steps read their declared secrets through the store, each read appended to the audit log.
+    ...(secrets.enabled
+      ? { secrets: auditedStepSecrets(secrets.store, (record) => auditLog.append(database.db, record)) }
+      : {}),
   });
   let background: BackgroundWork | undefined;
   let closing: Promise<void> | undefined;
@@ -193,7 +198,7 @@ async function buildPlatform(
     users: new UserService({ handle: database }),
     sessions: new SessionService({ handle: database, ...clock }),
     permissions: new SqlPermissionService({ handle: database, defaultPermission: config.defaultPermission }),
-    auditLog: new AuditLog(),
+    auditLog,
     secrets,
     versionsUsingArtifactPath: (path, change) => findVersionsUsingArtifactPath(database.db, path, change),
     versionsUsingLocalPath: (path, change) =>

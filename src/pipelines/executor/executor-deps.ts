@@ -32,6 +32,23 @@ export type ExecutorEvent =
     }
   | { kind: 'run'; runId: string; status: string; error?: string };
 
+/** Who reads a step's secret: named in the audit record of the read. */
+export interface SecretReader {
+  pipelineRunId: string;
+  pipelineName: string;
+  step: string;
+  stepRunId: string;
+  attempt: number;
+}
+
+/**
+ * Reads the secrets a step declares, when the step starts: the current value at a secret store path. Every read is
+ * audited naming the pipeline run and step (see `auditedStepSecrets`); values never appear in errors.
+ */
+export interface StepSecrets {
+  read(path: string, reader: SecretReader): Promise<string>;
+}
+
 /** Everything the executor uses, built once per process (see `createPipelineService`). */
 export interface ExecutorDeps {
   store: PipelineStore;
@@ -48,6 +65,8 @@ export interface ExecutorDeps {
   python: string;
   /** The environment every step starts from (no server secrets: see `stepBaseEnvironment`). */
   baseEnv: Record<string, string>;
+  /** The secret store as steps see it; undefined when the server has no secret store (steps with secrets fail). */
+  secrets?: StepSecrets;
   clock: ExecutorClock;
   /** In [0, 1): backoff jitter. */
   random(): number;

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { secretMaskingStream } from './secret-masker.js';
 
 /** How a step's process ended. */
 export type ProcessEnd =
@@ -31,7 +33,15 @@ export interface SpawnOptions {
   timeoutMs?: number;
   /** Between SIGTERM and SIGKILL. */
   graceMs?: number;
+  /**
+   * Secret values to mask in both streams: when set, output goes through a pipe and `secretMaskingStream` before
+   * it reaches the files (nothing unmasked is ever written).
+   */
+  maskSecrets?: readonly string[];
 }
+
+/** How long `ended` waits for masked output still in the pipes once the process group is gone. */
+const DRAIN_MS = 5_000;
 
 /**
  * Starts a step's process in its own process group, its output going straight to two files (so a chatty step
@@ -40,8 +50,9 @@ export interface SpawnOptions {
  */
 export function spawnStep(options: SpawnOptions): RunningProcess {
   const [command, ...args] = options.argv;
-  const out = openSync(options.stdoutFile, 'a');
-  const err = openSync(options.stderrFile, 'a');
+  const masked = options.maskSecrets !== undefined && options.maskSecrets.length > 0;
+  const out = masked ? 'pipe' : openSync(options.stdoutFile, 'a');
+  const err = masked ? 'pipe' : openSync(options.stderrFile, 'a');
   let killedFor: KillReason | undefined;
   let settled = false;
   let timer: NodeJS.Timeout | undefined;
@@ -52,8 +63,23 @@ export function spawnStep(options: SpawnOptions): RunningProcess {
     detached: true,
     stdio: ['ignore', out, err],
   });
-  closeSync(out);
-  closeSync(err);
+  if (typeof out === 'number') closeSync(out);
+  if (typeof err === 'number') closeSync(err);
+  const drained: Promise<unknown> =
+    masked && child.stdout !== null && child.stderr !== null
+      ? Promise.all([
+          pipeline(
+            child.stdout,
+            secretMaskingStream(options.maskSecrets ?? []),
+            createWriteStream(options.stdoutFile, { flags: 'a' }),
+          ),
+          pipeline(
+            child.stderr,
+            secretMaskingStream(options.maskSecrets ?? []),
+            createWriteStream(options.stderrFile, { flags: 'a' }),
+          ),
+        ]).catch(() => undefined)
+      : Promise.resolve();
 
   const signalGroup = (signal: NodeJS.Signals) => {
     if (child.pid === undefined) return;
@@ -90,7 +116,13 @@ export function spawnStep(options: SpawnOptions): RunningProcess {
   if (options.timeoutMs !== undefined) {
     timer = setTimeout(() => kill('timeout'), options.timeoutMs);
   }
-  return { pid: child.pid, kill, ended };
+  const endedAndDrained = ended.then(async (end) => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_MS)))]);
+    if (timer !== undefined) clearTimeout(timer);
+    return end;
+  });
+  return { pid: child.pid, kill, ended: masked ? endedAndDrained : ended };
 }
 
 /** Kills a process group left by a process that died (a crashed server's step): best effort, same host only. */

@@ -648,6 +648,7 @@ export class RunDriver {
             baseEnv: deps.baseEnv,
             workRoot: deps.workRoot,
             pipFreeze: deps.pipFreeze,
+            ...(deps.secrets !== undefined ? { secrets: deps.secrets } : {}),
             now: () => deps.clock.now(),
           },
           {

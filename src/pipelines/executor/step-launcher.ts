@@ -10,6 +10,8 @@ import { FUNCTION_SHIM } from './function-shim.js';
 import { spawnStep, type ProcessEnd, type RunningProcess } from './process-tree.js';
 import { pythonOf, type CodeVersion, type PipFreezeCache } from './reproducibility.js';
 import { artifactRefs, valueToTextSafe } from './launch-values.js';
+import type { StepSecrets } from './executor-deps.js';
+import { assertMaskableSecret } from './secret-masker.js';
 
 /** How one attempt of a step ended. */
 export type AttemptResult =
@@ -27,6 +29,8 @@ export interface LaunchDeps {
   baseEnv: Record<string, string>;
   workRoot: string;
   pipFreeze: PipFreezeCache;
+  /** Where declared secrets are read; undefined when the server has no secret store. */
+  secrets?: StepSecrets;
   now(): number;
 }
 
@@ -243,6 +247,16 @@ export class StepLauncher {
     const env: Record<string, string> = { ...deps.baseEnv };
     for (const [key, value] of Object.entries(spec.env ?? {}))
       env[key] = substitute(value, inputText, outputPaths);
+    // Secrets: read now (audited), only into this step's environment, and masked in both streams.
+    const secretValues: string[] = [];
+    const declared = Object.entries(spec.secrets ?? {});
+    if (declared.length > 0) {
+      const problem = await this.readSecrets(declared, env, secretValues);
+      if (problem !== undefined) {
+        await finishRun('FAILED', [{ key: 'bosun.step.error', value: problem }]);
+        return { kind: 'failed', reason: problem };
+      }
+    }
     Object.assign(env, {
       MLFLOW_TRACKING_URI: deps.trackingUri,
       MLFLOW_RUN_ID: runId,
@@ -259,6 +273,7 @@ export class StepLauncher {
       env,
       stdoutFile,
       stderrFile,
+      ...(secretValues.length > 0 ? { maskSecrets: secretValues } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     });
     this.#process = proc;
@@ -321,6 +336,38 @@ export class StepLauncher {
     }
     await finishRun('FINISHED', exitTags);
     return { kind: 'succeeded', outputs: collected.outputs, exitCode: 0 };
+  }
+
+  /** Reads declared secrets into `env` and `values`; returns why the step cannot start (never a value). */
+  private async readSecrets(
+    declared: [string, string][],
+    env: Record<string, string>,
+    values: string[],
+  ): Promise<string | undefined> {
+    const { deps, attempt: a } = this;
+    if (deps.secrets === undefined) {
+      return 'the step declares secrets but this server has no secret store (set a master key to enable it)';
+    }
+    const reader = {
+      pipelineRunId: a.parentRunId,
+      pipelineName: a.pipelineName,
+      step: a.step,
+      stepRunId: a.stepRunId,
+      attempt: a.attempt,
+    };
+    for (const [name, path] of declared) {
+      let value: string;
+      try {
+        value = await deps.secrets.read(path, reader);
+        assertMaskableSecret(`'${path}'`, value);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return `secret '${path}' (for ${name}) could not be used: ${message}`;
+      }
+      env[name] = value;
+      values.push(value);
+    }
+    return undefined;
   }
 
   private async collectOutputs(

@@ -17,6 +17,7 @@ import {
   type ExecutorClock,
   type ExecutorDeps,
   type ExecutorEvent,
+  type StepSecrets,
 } from '../executor/executor-deps.js';
 import { PipFreezeCache } from '../executor/reproducibility.js';
 import { RunDriver, Slots } from '../executor/run-driver.js';
@@ -32,6 +33,8 @@ export interface PipelineServiceOptions {
   defaultCodeDir: string;
   /** The environment steps start from (see `stepBaseEnvironment`). */
   baseEnv: Record<string, string>;
+  /** Where steps' declared secrets are read (audited); without it a step that declares secrets fails. */
+  secrets?: StepSecrets;
   python?: string;
   workRoot?: string;
   clock?: ExecutorClock;
@@ -55,9 +58,6 @@ function unsupported(spec: PipelineSpec): string | undefined {
   for (const [name, step] of [...Object.entries(spec.steps), ...Object.entries(spec.on_exit ?? {})]) {
     if (step.approval !== undefined)
       return `step '${name}' is an approval: approval steps are not run by this executor yet`;
-    if (step.secrets !== undefined && Object.keys(step.secrets).length > 0) {
-      return `step '${name}' declares secrets: passing secrets to steps is not supported by this executor yet`;
-    }
   }
   return undefined;
 }
@@ -110,6 +110,7 @@ export class PipelineService {
       workRoot: options.workRoot ?? join(tmpdir(), 'bosun-pipelines'),
       python: options.python ?? 'python3',
       baseEnv: options.baseEnv,
+      ...(options.secrets !== undefined ? { secrets: options.secrets } : {}),
       clock: options.clock ?? systemExecutorClock,
       random: options.random ?? Math.random,
       leaseMs: options.leaseMs ?? 30_000,
