@@ -1,10 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { testPython } from '../../src/shared/test-support/test-python';
+import { startAuthFixture } from './support/auth-fixture';
 import type { E2eContext, FixtureData } from './support/fixture-data';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -72,7 +74,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ],
     {
       cwd: dir,
-      env: { PATH: process.env['PATH'] ?? '', BOSUN_LOG_LEVEL: 'warn' },
+      // Webhooks (their signing secrets need the secret store's master key) to the registry fixture's local
+      // receiver (populate_registry.py) are allowed.
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        BOSUN_LOG_LEVEL: 'warn',
+        BOSUN_WEBHOOK_ALLOW_PRIVATE: 'true',
+        BOSUN_MASTER_KEY: randomBytes(32).toString('base64'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -116,5 +125,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stop();
     throw err;
   }
-  return stop;
+  // The second server, authentication on, for sign-in and administration (support/auth-fixture.ts).
+  let authFixture: Awaited<ReturnType<typeof startAuthFixture>>;
+  try {
+    authFixture = await startAuthFixture(python);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  project.provide('e2eAuth', authFixture.context);
+  return async () => {
+    await authFixture.stop();
+    await stop();
+  };
 }

@@ -1,14 +1,23 @@
-import { useEffect, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
+import { AuthProvider, useAuth } from './auth/auth-context';
+import { Loading } from './components/status';
 import { Layout } from './components/layout';
 import { ExperimentsPage } from './pages/experiments/experiments-page';
 import { ChartsPage } from './pages/charts/charts-page';
 import { ComparePage } from './pages/compare/compare-page';
 import { LoggedModelPage } from './pages/logged-models/logged-model-page';
 import { LoggedModelsPage } from './pages/logged-models/logged-models-page';
+import { ModelPage } from './pages/registry/model-page';
+import { ModelsPage } from './pages/registry/models-page';
+import { VersionPage } from './pages/registry/version-page';
 import { RunPage } from './pages/run/run-page';
+import { SignInPage } from './pages/sign-in/sign-in-page';
 import { RunsPage } from './pages/runs/runs-page';
 import { hrefs, type Route } from './router/routes';
 import { useRoute } from './router/use-route';
+
+/** The administration pages, in their own chunk: most users never open them. */
+const AdminPage = lazy(() => import('./pages/admin/admin-page'));
 
 /** The page of a route. The switch is exhaustive: a new Route member does not compile until it has a page. */
 function pageOf(route: Route): ReactNode {
@@ -41,6 +50,20 @@ function pageOf(route: Route): ReactNode {
           query={route.query}
         />
       );
+    case 'models':
+      return <ModelsPage query={route.query} />;
+    case 'model':
+      return <ModelPage key={route.name} name={route.name} />;
+    case 'model-version':
+      return <VersionPage key={`${route.name}/${route.version}`} name={route.name} version={route.version} />;
+    case 'sign-in':
+      return <SignInPage next={route.query.get('next') ?? undefined} />;
+    case 'admin':
+      return (
+        <Suspense fallback={<Loading what="administration" />}>
+          <AdminPage section={route.section} query={route.query} />
+        </Suspense>
+      );
     case 'not-found':
       return (
         <section>
@@ -70,17 +93,52 @@ function titleOf(route: Route): string {
       return `Logged models of experiment ${route.experimentId}`;
     case 'logged-model':
       return `Logged model ${route.modelId}`;
+    case 'models':
+      return 'Registered models';
+    case 'model':
+      return `Model ${route.name}`;
+    case 'model-version':
+      return `Model ${route.name} version ${route.version}`;
+    case 'sign-in':
+      return 'Sign in';
+    case 'admin':
+      return `Administration: ${route.section}`;
     case 'not-found':
       return 'Not found';
   }
 }
 
-/** The whole UI: the route from the location hash, in the common layout. */
+/** The whole UI: the route from the location hash, in the common layout, once the server said who we are. */
 export function App(): ReactNode {
+  return (
+    <AuthProvider>
+      <RoutedApp />
+    </AuthProvider>
+  );
+}
+
+/**
+ * With authentication on and nobody signed in, every page shows the sign-in form in place (its URL kept, so
+ * the page asked for opens once signed in).
+ */
+function RoutedApp(): ReactNode {
   const route = useRoute();
-  const title = titleOf(route);
+  const { state } = useAuth();
+  const signedOut = state.status === 'signed-out';
+  const title = signedOut ? 'Sign in' : titleOf(route);
   useEffect(() => {
     document.title = `${title} · Bosun`;
   }, [title]);
-  return <Layout>{pageOf(route)}</Layout>;
+  return (
+    <Layout>
+      {state.status === 'loading' && <Loading what="Bosun" />}
+      {state.status === 'error' && pageOf(route)}
+      {state.status === 'signed-in' && pageOf(route)}
+      {signedOut && (
+        <SignInPage
+          next={route.page === 'sign-in' ? (route.query.get('next') ?? undefined) : window.location.hash}
+        />
+      )}
+    </Layout>
+  );
 }

@@ -8,6 +8,16 @@ export interface FixtureData {
   };
   many_experiment: { id: string; count: number };
   deleted_experiment: { id: string; name: string };
+  /** The registry and governance tests' model (issue 11, points 8 and 9): fixtures/populate_registry.py. */
+  registry: {
+    experiment_id: string;
+    model: string;
+    /** The same logged models registered as a second model, with the policy, approval and webhook. */
+    governed_model: string;
+    versions: { version: string; run_id: string; run_name: string; model_id: string; accuracy: number }[];
+    approval_id: number;
+    webhook: { id: number; url: string; deliveries: number };
+  };
   /** The run page, charts, compare and logged-model tests' experiment (issue 11, points 5 to 7). */
   artifacts_experiment: {
     id: string;

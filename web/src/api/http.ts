@@ -13,7 +13,7 @@ function isRecord(value: unknown): value is WireObject {
  * Example: `const answer = await callApi('POST', '/api/2.0/mlflow/runs/search', { experiment_ids: ['1'] })`.
  */
 export async function callApi(
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
   body?: WireObject,
   signal?: AbortSignal,

@@ -13,7 +13,17 @@ export type Route =
   | { page: 'charts'; query: URLSearchParams }
   | { page: 'logged-models'; experimentId: string; query: URLSearchParams }
   | { page: 'logged-model'; experimentId: string; modelId: string; query: URLSearchParams }
+  | { page: 'models'; query: URLSearchParams }
+  | { page: 'model'; name: string; query: URLSearchParams }
+  | { page: 'model-version'; name: string; version: string; query: URLSearchParams }
+  | { page: 'sign-in'; query: URLSearchParams }
+  | { page: 'admin'; section: AdminSection; query: URLSearchParams }
   | { page: 'not-found'; path: string };
+
+/** The administration pages (`#/admin/<section>`), offered to users whose capabilities allow them. */
+export const adminSections = ['users', 'tokens', 'permissions', 'audit', 'secrets'] as const;
+export type AdminSection = (typeof adminSections)[number];
+const isAdminSection = (s: string): s is AdminSection => (adminSections as readonly string[]).includes(s);
 
 const segment = (s: string): string => encodeURIComponent(s);
 
@@ -58,6 +68,23 @@ export function parseRoute(hash: string): Route {
       ? { page: 'logged-models', experimentId: id, query }
       : { page: 'logged-model', experimentId: id, modelId: runId, query };
   }
+  if (first === 'models' && id === undefined) return { page: 'models', query };
+  if (first === 'models' && id !== undefined && third === undefined)
+    return { page: 'model', name: id, query };
+  if (
+    first === 'models' &&
+    id !== undefined &&
+    third === 'versions' &&
+    runId !== undefined &&
+    rest.length === 0
+  ) {
+    return { page: 'model-version', name: id, version: runId, query };
+  }
+  if (first === 'sign-in' && id === undefined) return { page: 'sign-in', query };
+  if (first === 'admin' && third === undefined) {
+    const section = id ?? 'users';
+    if (isAdminSection(section)) return { page: 'admin', section, query };
+  }
   return { page: 'not-found', path };
 }
 
@@ -88,6 +115,16 @@ export function routeHref(route: Route): string {
         `/experiments/${segment(route.experimentId)}/logged-models/${segment(route.modelId)}`,
         route.query,
       );
+    case 'models':
+      return withQuery('/models', route.query);
+    case 'model':
+      return withQuery(`/models/${segment(route.name)}`, route.query);
+    case 'model-version':
+      return withQuery(`/models/${segment(route.name)}/versions/${segment(route.version)}`, route.query);
+    case 'sign-in':
+      return withQuery('/sign-in', route.query);
+    case 'admin':
+      return withQuery(`/admin/${route.section}`, route.query);
     case 'not-found':
       return `#${route.path}`;
   }
@@ -100,6 +137,15 @@ export const hrefs = {
     routeHref({ page: 'runs', experimentId, query: new URLSearchParams() }),
   run: (experimentId: string, runId: string): string =>
     routeHref({ page: 'run', experimentId, runId, query: new URLSearchParams() }),
+  models: (): string => routeHref({ page: 'models', query: new URLSearchParams() }),
+  model: (name: string): string => routeHref({ page: 'model', name, query: new URLSearchParams() }),
+  modelVersion: (name: string, version: string): string =>
+    routeHref({ page: 'model-version', name, version, query: new URLSearchParams() }),
+  /** The sign-in page, returning to `next` (a `#/...` href) once signed in. */
+  signIn: (next?: string): string =>
+    routeHref({ page: 'sign-in', query: new URLSearchParams(next === undefined ? {} : { next }) }),
+  admin: (section: AdminSection): string =>
+    routeHref({ page: 'admin', section, query: new URLSearchParams() }),
   /** The compare view of these runs (`#/compare?runs=a,b,c`): what the runs table's selection opens. */
   compare: (runIds: string[]): string =>
     routeHref({ page: 'compare', query: new URLSearchParams({ runs: runIds.join(',') }) }),
