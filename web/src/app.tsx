@@ -18,6 +18,9 @@ import { useRoute } from './router/use-route';
 
 /** The administration pages, in their own chunk: most users never open them. */
 const AdminPage = lazy(() => import('./pages/admin/admin-page'));
+/** Monitoring pages, in their own chunk. */
+const MonitoringPage = lazy(() => import('./pages/monitoring/monitoring-page'));
+const AlertsPage = lazy(() => import('./pages/monitoring/alerts-page'));
 
 /** The page of a route. The switch is exhaustive: a new Route member does not compile until it has a page. */
 function pageOf(route: Route): ReactNode {
@@ -56,6 +59,18 @@ function pageOf(route: Route): ReactNode {
       return <ModelPage key={route.name} name={route.name} />;
     case 'model-version':
       return <VersionPage key={`${route.name}/${route.version}`} name={route.name} version={route.version} />;
+    case 'monitoring':
+      return (
+        <Suspense fallback={<Loading what="monitoring" />}>
+          <MonitoringPage key={route.name} name={route.name} query={route.query} />
+        </Suspense>
+      );
+    case 'alerts':
+      return (
+        <Suspense fallback={<Loading what="alerts" />}>
+          <AlertsPage query={route.query} />
+        </Suspense>
+      );
     case 'sign-in':
       return <SignInPage next={route.query.get('next') ?? undefined} />;
     case 'admin':
@@ -99,6 +114,10 @@ function titleOf(route: Route): string {
       return `Model ${route.name}`;
     case 'model-version':
       return `Model ${route.name} version ${route.version}`;
+    case 'monitoring':
+      return `Monitoring of ${route.name}`;
+    case 'alerts':
+      return 'Monitoring alerts';
     case 'sign-in':
       return 'Sign in';
     case 'admin':

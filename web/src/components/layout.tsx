@@ -14,6 +14,7 @@ export function Layout({ children }: { children: ReactNode }): ReactNode {
         <nav aria-label="Main">
           <a href={hrefs.experiments()}>Experiments</a>
           <a href={hrefs.models()}>Models</a>
+          <a href={hrefs.alerts()}>Alerts</a>
           <AdminLinks />
         </nav>
         <UserMenu />

@@ -16,6 +16,8 @@ export type Route =
   | { page: 'models'; query: URLSearchParams }
   | { page: 'model'; name: string; query: URLSearchParams }
   | { page: 'model-version'; name: string; version: string; query: URLSearchParams }
+  | { page: 'monitoring'; name: string; query: URLSearchParams }
+  | { page: 'alerts'; query: URLSearchParams }
   | { page: 'sign-in'; query: URLSearchParams }
   | { page: 'admin'; section: AdminSection; query: URLSearchParams }
   | { page: 'not-found'; path: string };
@@ -80,6 +82,10 @@ export function parseRoute(hash: string): Route {
   ) {
     return { page: 'model-version', name: id, version: runId, query };
   }
+  if (first === 'models' && id !== undefined && third === 'monitoring' && runId === undefined) {
+    return { page: 'monitoring', name: id, query };
+  }
+  if (first === 'alerts' && id === undefined) return { page: 'alerts', query };
   if (first === 'sign-in' && id === undefined) return { page: 'sign-in', query };
   if (first === 'admin' && third === undefined) {
     const section = id ?? 'users';
@@ -121,6 +127,10 @@ export function routeHref(route: Route): string {
       return withQuery(`/models/${segment(route.name)}`, route.query);
     case 'model-version':
       return withQuery(`/models/${segment(route.name)}/versions/${segment(route.version)}`, route.query);
+    case 'monitoring':
+      return withQuery(`/models/${segment(route.name)}/monitoring`, route.query);
+    case 'alerts':
+      return withQuery('/alerts', route.query);
     case 'sign-in':
       return withQuery('/sign-in', route.query);
     case 'admin':
@@ -155,6 +165,15 @@ export const hrefs = {
     if (metrics.length > 0) query.set('metrics', metrics.join(','));
     return routeHref({ page: 'charts', query });
   },
+  /** A model's monitoring page, with a monitor and one of its windows selected. */
+  monitoring: (name: string, monitorId?: string, resultId?: string): string => {
+    const query = new URLSearchParams();
+    if (monitorId !== undefined) query.set('monitor', monitorId);
+    if (resultId !== undefined) query.set('result', resultId);
+    return routeHref({ page: 'monitoring', name, query });
+  },
+  /** Every monitoring alert the user may read. */
+  alerts: (): string => routeHref({ page: 'alerts', query: new URLSearchParams() }),
   loggedModels: (experimentId: string): string =>
     routeHref({ page: 'logged-models', experimentId, query: new URLSearchParams() }),
   loggedModel: (experimentId: string, modelId: string): string =>

@@ -80,7 +80,9 @@ export function RunModels({ run }: { run: Run }): ReactNode {
             <ul aria-labelledby="versions-title">
               {state.value.versions.map((v) => (
                 <li key={`${v.name}/${v.version}`}>
-                  {v.name} version {v.version}
+                  <a href={hrefs.modelVersion(v.name, v.version)}>
+                    {v.name} version {v.version}
+                  </a>
                   {v.aliases.length > 0 && <span className="muted"> (@{v.aliases.join(', @')})</span>}
                   {v.currentStage !== 'None' && <span className="badge">{v.currentStage}</span>}
                 </li>
