@@ -2,6 +2,7 @@
 // sort by a metric, time to apply a filter, long frames while scrolling, and the gzipped size of the initial
 // load. Driven by bench/ui/ui_bench.py, which starts the servers and fills them; prints one JSON object.
 // Usage: node bench/ui/measure.mjs '<json spec>'  (spec: chromium, base, pages{first,sort,filter}, expect{...})
+/* global window, document, performance, requestAnimationFrame, PerformanceObserver, URL */
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
@@ -52,7 +53,12 @@ const out = { target: spec.target };
     gzipped += gz;
     files.push({ url: r.url().replace(spec.base, ''), bytes: body.length, gzipped: gz });
   }
-  out.initial_load = { files: files.length, bytes: raw, gzipped_bytes: gzipped, largest: files.sort((a, b) => b.gzipped - a.gzipped).slice(0, 5) };
+  out.initial_load = {
+    files: files.length,
+    bytes: raw,
+    gzipped_bytes: gzipped,
+    largest: files.sort((a, b) => b.gzipped - a.gzipped).slice(0, 5),
+  };
 
   // 2. Long frames while scrolling the runs table: 60 wheel turns of 400 px, 50 ms apart, over the table.
   await page.evaluate(() => {
@@ -106,7 +112,10 @@ for (const step of ['sort', 'filter']) {
   await page.evaluate((hash) => {
     window.location.hash = hash;
   }, new URL(spec.pages[step]).hash);
-  await page.getByText(spec.expect[step], { exact: true }).first().waitFor({ state: 'visible', timeout: timeoutMs });
+  await page
+    .getByText(spec.expect[step], { exact: true })
+    .first()
+    .waitFor({ state: 'visible', timeout: timeoutMs });
   out[`${step}_ms`] = Date.now() - t0;
   await context.close();
 }
