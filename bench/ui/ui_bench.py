@@ -93,6 +93,7 @@ def main() -> int:
                 "pages": pages(target, server.base, eid),
                 "expect": expect,
                 "scroll_at": [640, 500],
+                "step_timeout_ms": int(os.environ.get("BENCH_UI_STEP_TIMEOUT_MS", "300000")),
             }
             out = subprocess.run(
                 ["node", str(REPO / "bench" / "ui" / "measure.mjs"), json.dumps(spec)],
