@@ -8,7 +8,8 @@ let session: UiSession;
 const historyRequests: string[] = [];
 beforeAll(async () => {
   session = await openSession();
-  session.page.on('request', (r) => {
+  // Answered requests only: a request the page aborts (its view re-rendered before the answer) fetched nothing.
+  session.page.on('requestfinished', (r) => {
     if (r.url().includes('/metrics/get-history')) historyRequests.push(r.url());
   });
 });
