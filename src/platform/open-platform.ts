@@ -195,7 +195,7 @@ async function buildPlatform(
     events: { outbox, registry: registryEvents },
     webhooks,
     webhookTargets,
-    users: new UserService({ handle: database }),
+    users: new UserService({ handle: database, lockout: config.lockout }),
     sessions: new SessionService({ handle: database, ...clock }),
     permissions: new SqlPermissionService({ handle: database, defaultPermission: config.defaultPermission }),
     auditLog,

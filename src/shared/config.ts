@@ -45,10 +45,16 @@ export interface ServerConfig {
   defaultPermission: Permission;
   /** How to reach S3 (MLFLOW_S3_ENDPOINT_URL, AWS_*): present when the destination or default root is `s3://`. */
   s3?: S3Settings;
+  /**
+   * Password lockout: after `maxFailures` consecutive failed sign-ins of one user (BOSUN_LOCKOUT_FAILURES,
+   * default 5), password sign-in is refused for `lockoutMs` (BOSUN_LOCKOUT_MINUTES, default 15; 0 turns the
+   * lockout off).
+   */
+  lockout: { maxFailures: number; lockoutMs: number };
 }
 
 /** Flags as the CLI received them; any may be absent. */
-export type ServerFlags = Partial<Omit<ServerConfig, 'port' | 'masterKey' | 'defaultPermission' | 's3'>> & {
+export type ServerFlags = Partial<Omit<ServerConfig, 'port' | 'masterKey' | 'defaultPermission' | 's3' | 'lockout'>> & {
   defaultPermission?: string;
   port?: number | string;
   masterKeyFile?: string;
@@ -70,6 +76,23 @@ function parsePort(value: number | string): number {
     throw new InvalidParameterError(`Invalid port '${value}': expected an integer from 0 to 65535`);
   }
   return port;
+}
+
+/** BOSUN_LOCKOUT_FAILURES and BOSUN_LOCKOUT_MINUTES, with their defaults (5 failures, 15 minutes). */
+function parseLockout(env: NodeJS.ProcessEnv): ServerConfig['lockout'] {
+  const failures = Number(env.BOSUN_LOCKOUT_FAILURES ?? 5);
+  if (!Number.isInteger(failures) || failures < 1) {
+    throw new InvalidParameterError(
+      `Invalid BOSUN_LOCKOUT_FAILURES '${env.BOSUN_LOCKOUT_FAILURES}': expected an integer of at least 1`,
+    );
+  }
+  const minutes = Number(env.BOSUN_LOCKOUT_MINUTES ?? 15);
+  if (!Number.isFinite(minutes) || minutes < 0 || env.BOSUN_LOCKOUT_MINUTES?.trim() === '') {
+    throw new InvalidParameterError(
+      `Invalid BOSUN_LOCKOUT_MINUTES '${env.BOSUN_LOCKOUT_MINUTES}': expected a number of minutes, 0 or more`,
+    );
+  }
+  return { maxFailures: failures, lockoutMs: Math.round(minutes * 60_000) };
 }
 
 function parseBoolean(value: string, name: string): boolean {
@@ -198,6 +221,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
   return {
     ...(s3 ? { s3 } : {}),
     defaultPermission: defaultPermission as Permission,
+    lockout: parseLockout(env),
     corsOrigins,
     ...(masterKey ? { masterKey } : {}),
     authEnabled: flags.authEnabled ?? (env.BOSUN_AUTH ? parseBoolean(env.BOSUN_AUTH, 'BOSUN_AUTH') : false),

@@ -256,6 +256,58 @@ describe.each(testEngines)('browser sign-in on %s', (engine) => {
     });
   });
 
+  it('takes its lockout from BOSUN_LOCKOUT_FAILURES and BOSUN_LOCKOUT_MINUTES; 0 minutes turns it off', async () => {
+    const configWith = (env: Record<string, string>): ServerConfig => ({
+      ...loadServerConfig(
+        { port: 0, backendStoreUri: database.uri, artifactsDestination: `${database.dir}/artifacts` },
+        env,
+      ),
+      logLevel: 'silent',
+      authEnabled: true,
+    });
+    expect(configWith({}).lockout).toEqual({ maxFailures: 5, lockoutMs: 15 * 60_000 });
+    for (const [username, password] of [
+      ['erin', 'Erin-Strong-Pass-12'],
+      ['frank', 'Frank-Strong-Pass-13'],
+    ]) {
+      const created = await send(server, 'POST', '/api/2.0/mlflow/users/create', {
+        body: { username, password },
+        headers: { authorization: asAdmin },
+      });
+      expect(created.status).toBe(200);
+    }
+    const strict = await startServer(configWith({ BOSUN_LOCKOUT_FAILURES: '2', BOSUN_LOCKOUT_MINUTES: '30' }), {
+      handleSignals: false,
+    });
+    const off = await startServer(configWith({ BOSUN_LOCKOUT_FAILURES: '2', BOSUN_LOCKOUT_MINUTES: '0' }), {
+      handleSignals: false,
+    });
+    try {
+      const signInAt = (target: RunningServer, username: string, password: string) =>
+        send(target, 'POST', session, { body: { username, password }, headers: { origin: target.address } });
+      for (let i = 0; i < 2; i += 1) {
+        expect((await signInAt(strict, 'erin', 'Not-Erins-Password-1')).status).toBe(401);
+        expect((await signInAt(off, 'frank', 'Not-Franks-Password-1')).status).toBe(401);
+      }
+      // Two failures lock erin out on the strict server, even with her right password...
+      expect((await signInAt(strict, 'erin', 'Erin-Strong-Pass-12')).status).toBe(401);
+      // ...while with 0 minutes the same two failures leave frank free to sign in.
+      expect((await signInAt(off, 'frank', 'Frank-Strong-Pass-13')).status).toBe(200);
+    } finally {
+      await off.close();
+      await strict.close();
+    }
+    for (const [name, value] of [
+      ['BOSUN_LOCKOUT_FAILURES', '0'],
+      ['BOSUN_LOCKOUT_FAILURES', '2.5'],
+      ['BOSUN_LOCKOUT_MINUTES', '-1'],
+      ['BOSUN_LOCKOUT_MINUTES', 'soon'],
+      ['BOSUN_LOCKOUT_MINUTES', ''],
+    ] as const) {
+      expect(() => configWith({ [name]: value })).toThrow(`Invalid ${name} '${value}'`);
+    }
+  });
+
   it('refuses bad sign-in bodies with 400 in the API format', async () => {
     const missing = await send(server, 'POST', session, { body: { username: 'alice' }, headers: { origin } });
     expect(missing.status).toBe(400);

@@ -39,6 +39,7 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
     logLevel: 'silent',
     bodyLimitBytes: 1024 * 1024,
     defaultPermission: 'READ',
+    lockout: { maxFailures: 5, lockoutMs: 15 * 60_000 },
     corsOrigins: [],
     authEnabled: false,
     allowUnauthenticatedRemote: false,
