@@ -54,7 +54,9 @@ export interface ServerConfig {
 }
 
 /** Flags as the CLI received them; any may be absent. */
-export type ServerFlags = Partial<Omit<ServerConfig, 'port' | 'masterKey' | 'defaultPermission' | 's3' | 'lockout'>> & {
+export type ServerFlags = Partial<
+  Omit<ServerConfig, 'port' | 'masterKey' | 'defaultPermission' | 's3' | 'lockout'>
+> & {
   defaultPermission?: string;
   port?: number | string;
   masterKeyFile?: string;

@@ -276,9 +276,12 @@ describe.each(testEngines)('browser sign-in on %s', (engine) => {
       });
       expect(created.status).toBe(200);
     }
-    const strict = await startServer(configWith({ BOSUN_LOCKOUT_FAILURES: '2', BOSUN_LOCKOUT_MINUTES: '30' }), {
-      handleSignals: false,
-    });
+    const strict = await startServer(
+      configWith({ BOSUN_LOCKOUT_FAILURES: '2', BOSUN_LOCKOUT_MINUTES: '30' }),
+      {
+        handleSignals: false,
+      },
+    );
     const off = await startServer(configWith({ BOSUN_LOCKOUT_FAILURES: '2', BOSUN_LOCKOUT_MINUTES: '0' }), {
       handleSignals: false,
     });
