@@ -76,7 +76,7 @@ export function localPathOf(location: string): string | null {
  * URIs are returned as given, and so is everything when no working directory is known. Lexical: `.` and empty
  * segments are dropped, nothing on disk is read (`..` was refused before).
  *
- * Example: `resolveRelativeLocation('./runs/', '/home/ana')` → `'/home/ana/runs'`.
+ * Example: `resolveRelativeLocation('./runs/', '/srv/cwd')` → `'/srv/cwd/runs'`.
  */
 export function resolveRelativeLocation(location: string, workingDirectory?: string): string {
   if (workingDirectory === undefined || !workingDirectory.startsWith('/')) return location;
