@@ -12,7 +12,9 @@ import {
   anchored,
   anchoredOrEmpty,
   experimentIdSyntax,
+  InvalidParameterError,
   int32Max,
+  isSerialId,
   loggedModelIdSyntax,
   runIdSyntax,
   serialIdSyntax,
@@ -90,3 +92,17 @@ export const UsernameIn = Type.String({
 });
 /** A username in a path. */
 export const UsernameParam = Type.String({ pattern: anchored(usernameSyntax), description: usernameRule });
+/** The `{username}` path parameters of the user, token and session routes. */
+export const UsernameParams = Type.Object({ username: UsernameParam });
+
+/**
+ * A serial id path parameter as a number, or the API's 400 naming the parameter (the schema's pattern already
+ * refuses most bad values; this is the check the handler relies on).
+ * Example: `serialIdOf('token_id', req.params.token_id)` → `12`.
+ */
+export function serialIdOf(name: string, text: string): number {
+  if (!isSerialId(text)) {
+    throw new InvalidParameterError(`Invalid value for parameter '${name}': expected a positive integer.`);
+  }
+  return Number(text);
+}

@@ -10,13 +10,13 @@ import {
   type User,
   type UserService,
 } from '../../security/users/index.js';
-import { BosunError, InvalidParameterError, isSerialId } from '../../shared/index.js';
+import { BosunError } from '../../shared/index.js';
 import type { SecretsState } from '../../platform/index.js';
 import { auditField } from '../audit/index.js';
 import { cameOverTls, clearedSessionCookie, readSessionCookie, sessionCookie } from '../auth/index.js';
 import { apiPaths, params, publicRoute, selfOrAdmin, signedIn } from '../authz/policy-helpers.js';
 import type { AuditedInput, PolicyTable } from '../authz/policy-types.js';
-import { SerialIdParam, UsernameIn, UsernameParam } from '../id-schemas.js';
+import { SerialIdParam, serialIdOf, UsernameIn, UsernameParam, UsernameParams } from '../id-schemas.js';
 import type { RoutePlugin } from '../route-plugin.js';
 import type { TypedApp } from '../typed-app.js';
 import { userToWire } from './user-routes.js';
@@ -85,7 +85,6 @@ const WhoAmI = Type.Object({
   default_permission: Type.String({ description: 'what applies on experiments and models without a grant' }),
   capabilities: Capabilities,
 });
-const UsernameParams = Type.Object({ username: UsernameParam });
 
 function sessionToWire(s: Session, currentId?: number) {
   return {
@@ -107,13 +106,6 @@ function grantToWire(g: Grant) {
     resource: g.resource,
     permission: g.permission,
   };
-}
-
-function sessionIdOf(text: string): number {
-  if (!isSerialId(text)) {
-    throw new InvalidParameterError("Invalid value for parameter 'session_id': expected a positive integer.");
-  }
-  return Number(text);
 }
 
 /** The same answer as a failed HTTP Basic sign-in, without the challenge that would open the browser's dialog. */
@@ -274,7 +266,7 @@ export function registerSessionRoutes(app: TypedApp, deps: SessionRouteDeps): vo
     },
     async (req) => {
       const user = await users.getUser(req.params.username);
-      const revoked = await sessions.revoke(user.id, sessionIdOf(req.params.session_id));
+      const revoked = await sessions.revoke(user.id, serialIdOf('session_id', req.params.session_id));
       return { session: sessionToWire(revoked) };
     },
   );

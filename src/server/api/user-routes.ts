@@ -4,8 +4,7 @@ import type { Grant, PermissionService } from '../../security/permissions/index.
 import type { SessionService } from '../../security/sessions/index.js';
 import type { ApiTokenInfo, User, UserService } from '../../security/users/index.js';
 import { BosunError, InvalidParameterError } from '../../shared/index.js';
-import { isSerialId } from '../../shared/index.js';
-import { SerialIdParam, UsernameParam } from '../id-schemas.js';
+import { SerialIdParam, serialIdOf, UsernameParam, UsernameParams } from '../id-schemas.js';
 import type { TypedApp } from '../typed-app.js';
 import {
   adminOnly,
@@ -52,7 +51,6 @@ const TokenOut = Type.Object({
   last_used_at: Type.Optional(Type.Integer()),
   revoked_at: Type.Optional(Type.Integer()),
 });
-const UsernameParams = Type.Object({ username: UsernameParam });
 
 export function userToWire(u: User) {
   return {
@@ -98,13 +96,6 @@ function expiryOf(value: unknown): number | undefined {
   throw new InvalidParameterError(
     "Invalid value for parameter 'expires_at': expected epoch milliseconds or an ISO-8601 time with a zone.",
   );
-}
-
-function tokenIdOf(text: string): number {
-  if (!isSerialId(text)) {
-    throw new InvalidParameterError("Invalid value for parameter 'token_id': expected a positive integer.");
-  }
-  return Number(text);
 }
 
 function signedIn(request: FastifyRequest): User {
@@ -248,7 +239,7 @@ export function registerUserRoutes(app: TypedApp, deps: UserRouteDeps): void {
     },
     async (req) => {
       const user = await users.getUser(req.params.username);
-      const info = await users.revokeToken(user.id, tokenIdOf(req.params.token_id));
+      const info = await users.revokeToken(user.id, serialIdOf('token_id', req.params.token_id));
       return { token_info: tokenToWire(info) };
     },
   );
