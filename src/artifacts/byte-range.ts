@@ -34,7 +34,53 @@ export function checkByteRange(range: ByteRange): void {
     throw new InvalidParameterError('Invalid byte range: end must be a whole number not before start');
 }
 
-function unsatisfiable(range: ByteRange, total: number): InvalidParameterError {
+/**
+ * A well-formed range that selects no byte of the file (it starts at or past the end, or the file is empty).
+ * `total` is the file's size, which HTTP's 416 answer names (`Content-Range: bytes *\/total`).
+ */
+export class RangeNotSatisfiableError extends InvalidParameterError {
+  constructor(
+    message: string,
+    readonly total: number,
+  ) {
+    super(message);
+  }
+}
+
+function unsatisfiable(range: ByteRange, total: number): RangeNotSatisfiableError {
   const shown = 'suffix' in range ? `-${range.suffix}` : `${range.start}-${range.end ?? ''}`;
-  return new InvalidParameterError(`Byte range ${shown} is not satisfiable: the file has ${total} bytes`);
+  return new RangeNotSatisfiableError(
+    `Byte range ${shown} is not satisfiable: the file has ${total} bytes`,
+    total,
+  );
+}
+
+/**
+ * The one byte range an HTTP `Range` header asks for (RFC 9110, section 14.2), or `undefined` when the header
+ * is to be ignored and the whole file served: absent, another unit than `bytes`, syntactically invalid (which
+ * the RFC says to ignore), or several ranges (a server may answer those with the whole file). Whether the range
+ * fits the file is decided later, with its size (`resolveByteRange`).
+ *
+ * Example: `parseRangeHeader('bytes=0-99')` → `{ start: 0, end: 99 }`; `parseRangeHeader('bytes=-5')` →
+ *          `{ suffix: 5 }`; `parseRangeHeader('bytes=0-1,5-6')` → `undefined`.
+ */
+export function parseRangeHeader(header: string | readonly string[] | undefined): ByteRange | undefined {
+  if (typeof header !== 'string') return undefined;
+  const match = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
+  if (match === null) return undefined;
+  const [, first = '', last = ''] = match;
+  const number = (digits: string): number | undefined => {
+    const n = Number(digits);
+    return Number.isSafeInteger(n) ? n : undefined;
+  };
+  if (first === '') {
+    const suffix = last === '' ? undefined : number(last);
+    return suffix === undefined || suffix === 0 ? undefined : { suffix };
+  }
+  const start = number(first);
+  if (start === undefined) return undefined;
+  if (last === '') return { start };
+  // An end past any safe integer still means "to the end of the file".
+  const end = number(last) ?? Number.MAX_SAFE_INTEGER;
+  return end < start ? undefined : { start, end };
 }

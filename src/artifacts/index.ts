@@ -9,7 +9,7 @@ export type {
   UploadedPart,
 } from './artifact-store.js';
 export { supportsMultipartUpload } from './artifact-store.js';
-export { resolveByteRange } from './byte-range.js';
+export { RangeNotSatisfiableError, parseRangeHeader, resolveByteRange } from './byte-range.js';
 export { LocalArtifactStore } from './local/local-artifact-store.js';
 export { S3ArtifactStore } from './s3/s3-artifact-store.js';
 export type { S3ArtifactStoreOptions } from './s3/s3-artifact-store.js';

@@ -138,3 +138,43 @@ def test_large_artifact_round_trip(client, experiment_id, tmp_path):
         assert handle.read() == chunk
     big.unlink()
     downloaded.unlink()
+
+
+def test_ranged_download_beside_the_client_download(client, bosun_server, experiment_id, tmp_path):
+    """The client's download still gets the whole file; a `Range` request to the same routes gets 206 and the part."""
+    from mlflow.utils.credentials import get_default_host_creds
+    from mlflow.utils.rest_utils import http_request
+
+    data = os.urandom(200_000)
+    source = tmp_path / "weights.bin"
+    source.write_bytes(data)
+    with mlflow.start_run() as run:
+        mlflow.log_artifact(str(source), artifact_path="model")
+    run_id = run.info.run_id
+    downloaded = Path(client.download_artifacts(run_id, "model/weights.bin", _dst(tmp_path, "dl")))
+    assert downloaded.read_bytes() == data
+
+    # The client's own credentials and HTTP helper (signed in as the suite's user in every auth mode).
+    creds = get_default_host_creds(bosun_server.url)
+    root = client.get_run(run_id).info.artifact_uri
+    targets = [("/get-artifact", {"run_id": run_id, "path": "model/weights.bin"})]
+    if root.startswith("mlflow-artifacts:"):
+        store_path = root.split(":", 1)[1].lstrip("/")
+        targets.append((f"/api/2.0/mlflow-artifacts/artifacts/{store_path}/model/weights.bin", {}))
+
+    def get(endpoint: str, params: dict[str, str], range_header: str):
+        return http_request(
+            creds, endpoint, "GET", params=params, extra_headers={"Range": range_header}, raise_on_status=False
+        )
+
+    for endpoint, params in targets:
+        part = get(endpoint, params, "bytes=1000-1999")
+        assert part.status_code == 206, (endpoint, part.status_code, part.text[:200])
+        assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(data)}"
+        assert part.content == data[1000:2000]
+        tail = get(endpoint, params, "bytes=-10")
+        assert tail.status_code == 206 and tail.content == data[-10:]
+        past = get(endpoint, params, f"bytes={len(data)}-")
+        assert past.status_code == 416
+        assert past.headers["Content-Range"] == f"bytes */{len(data)}"
+        assert past.json()["error_code"] == "INVALID_PARAMETER_VALUE"

@@ -15,7 +15,7 @@ import type { AuditedInput, PolicyTable, RoutePolicy } from '../authz/policy-typ
 import type { RoutePlugin } from '../route-plugin.js';
 import { registerArtifactMultipartRoutes } from './artifact-mpu-routes.js';
 import { artifactUiPolicies, registerArtifactUiRoutes } from './artifact-ui-routes.js';
-import { contentDisposition, queryParam, toFileInfo, type FileInfoJson } from './artifact-wire.js';
+import { queryParam, sendArtifact, toFileInfo, type FileInfoJson } from './artifact-wire.js';
 
 export interface ArtifactRouteDeps {
   artifacts: ArtifactStore;
@@ -122,14 +122,7 @@ export async function registerArtifactProxyRoutes(
 
   app.get<{ Params: { '*': string } }>(`${ARTIFACTS}/*`, async (request, reply) => {
     const path = parseArtifactRequestPath(wildcardPath(request), 'file');
-    const { stream, size } = await artifacts.get(path);
-    const fileName = path.slice(path.lastIndexOf('/') + 1);
-    return reply
-      .header('content-type', 'application/octet-stream')
-      .header('content-length', size)
-      .header('content-disposition', contentDisposition(fileName))
-      .header('x-content-type-options', 'nosniff')
-      .send(stream);
+    return sendArtifact(reply, artifacts, path, request.headers);
   });
 
   app.delete<{ Params: { '*': string } }>(`${ARTIFACTS}/*`, async (request) => {

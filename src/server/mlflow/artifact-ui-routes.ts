@@ -205,7 +205,7 @@ export async function registerArtifactUiRoutes(
     if (raw === undefined) throw new InvalidParameterError("Missing value for required parameter 'path'");
     const path = relativeFile(raw);
     const { root } = await openRun(runId);
-    return sendArtifact(reply, root.store, joinArtifactPaths(root.path, path));
+    return sendArtifact(reply, root.store, joinArtifactPaths(root.path, path), request.headers);
   });
 
   app.get<{ Params: { model_id: string } }>(
@@ -219,7 +219,7 @@ export async function registerArtifactUiRoutes(
       }
       const path = relativeFile(raw);
       const { root } = await openModel(request.params.model_id);
-      return sendArtifact(reply, root.store, joinArtifactPaths(root.path, path));
+      return sendArtifact(reply, root.store, joinArtifactPaths(root.path, path), request.headers);
     },
   );
 

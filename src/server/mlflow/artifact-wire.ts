@@ -1,5 +1,7 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply } from 'fastify';
-import type { ArtifactEntry, ArtifactStore } from '../../artifacts/index.js';
+import { RangeNotSatisfiableError, parseRangeHeader } from '../../artifacts/index.js';
+import type { ArtifactEntry, ArtifactRead, ArtifactStore } from '../../artifacts/index.js';
 import { InvalidParameterError } from '../../shared/index.js';
 
 /** MLflow's wire form of a listing entry (`FileInfo`). */
@@ -38,18 +40,39 @@ export function contentDisposition(fileName: string): string {
 
 /**
  * Streams one file of a store as a download: `application/octet-stream`, `nosniff` and `attachment`, so that an
- * artifact (HTML, SVG...) is never rendered on the server's origin.
+ * artifact (HTML, SVG...) is never rendered on the server's origin. With the request's headers, a single
+ * `Range: bytes=...` is answered with 206 Partial Content and `Content-Range` (only those bytes are read from the
+ * store), a range past the end with 416 and `Content-Range: bytes *\/size`; several ranges, a malformed header or
+ * an `If-Range` (the server sends no validators, so none can be shown to match) get the whole file with 200, as
+ * RFC 9110 allows. Every answer says `Accept-Ranges: bytes`.
  */
 export async function sendArtifact(
   reply: FastifyReply,
   store: ArtifactStore,
   path: string,
+  headers: IncomingHttpHeaders = {},
 ): Promise<FastifyReply> {
-  const { stream, size } = await store.get(path);
-  return reply
+  const range = headers['if-range'] === undefined ? parseRangeHeader(headers.range) : undefined;
+  let read: ArtifactRead;
+  try {
+    read = await store.get(path, range === undefined ? {} : { range });
+  } catch (error) {
+    if (!(error instanceof RangeNotSatisfiableError)) throw error;
+    return reply
+      .code(416)
+      .header('accept-ranges', 'bytes')
+      .header('content-range', `bytes */${error.total}`)
+      .send({ error_code: error.code, message: error.message });
+  }
+  reply
     .header('content-type', 'application/octet-stream')
-    .header('content-length', size)
+    .header('content-length', read.size)
+    .header('accept-ranges', 'bytes')
     .header('content-disposition', contentDisposition(path.slice(path.lastIndexOf('/') + 1)))
-    .header('x-content-type-options', 'nosniff')
-    .send(stream);
+    .header('x-content-type-options', 'nosniff');
+  if (read.range !== undefined) {
+    const { start, end, total } = read.range;
+    reply.code(206).header('content-range', `bytes ${start}-${end}/${total}`);
+  }
+  return reply.send(read.stream);
 }

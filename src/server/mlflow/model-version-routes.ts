@@ -350,7 +350,7 @@ export function registerModelVersionArtifactRoute(
             );
           }
           const root = roots.openInside(found.storageLocation, sourceRoot);
-          return sendArtifact(reply, root.store, joinArtifactPaths(root.path, path));
+          return sendArtifact(reply, root.store, joinArtifactPaths(root.path, path), req.headers);
         }
         if (roots && tracking && isS3Uri(found.storageLocation)) {
           const path = parseArtifactRequestPath(q.path, 'relative');
@@ -363,10 +363,10 @@ export function registerModelVersionArtifactRoute(
             );
           }
           const root = roots.open(found.storageLocation);
-          return sendArtifact(reply, root.store, joinArtifactPaths(root.path, path));
+          return sendArtifact(reply, root.store, joinArtifactPaths(root.path, path), req.headers);
         }
         const storePath = await registry.getModelVersionArtifactPath(name, number, q.path);
-        return sendArtifact(reply, artifacts, storePath);
+        return sendArtifact(reply, artifacts, storePath, req.headers);
       }),
   );
 }
