@@ -1,16 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  createPostgresDatabase,
-  testEngines,
-  type TestDatabase,
-} from '../../db/test-support/test-databases.js';
-import type { Engine } from '../../db/index.js';
+import { testEngines } from '../../db/test-support/test-databases.js';
 import { loadServerConfig, type ServerConfig } from '../../shared/config.js';
 import type { Clock } from '../../shared/clock.js';
 import { startServer, type RunningServer } from '../start-server.js';
+import {
+  authServerConfig,
+  sendJson,
+  serverDatabase,
+  type JsonReply,
+  type ServerDatabase,
+} from '../test-support/auth-database.js';
 import { testAdmin } from '../test-support/auth-test-server.js';
 import { basicAuthorization } from '../test-support/json-request.js';
 
@@ -25,65 +24,14 @@ const basicFailure = {
   message: 'Authentication required: invalid or missing credentials.',
 };
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  json: Record<string, unknown>;
-}
+type Reply = JsonReply;
 
-/** A database both servers of a test can open: a SQLite file in a temp folder, or a fresh PostgreSQL one. */
-async function sharedDatabase(
-  engine: Engine,
-): Promise<Pick<TestDatabase, 'uri' | 'dispose'> & { dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'bosun-sessions-'));
-  if (engine === 'sqlite') {
-    return {
-      dir,
-      uri: `sqlite:///${dir}/bosun.db`,
-      dispose: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
-  const database = await createPostgresDatabase('bosun_sessions');
-  return {
-    dir,
-    uri: database.uri,
-    dispose: async () => {
-      await database.drop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function configFor(uri: string, dir: string, overrides: Partial<ServerConfig> = {}): ServerConfig {
-  const config = loadServerConfig(
-    { port: 0, backendStoreUri: uri, artifactsDestination: `${dir}/artifacts`, logLevel: 'silent' },
-    { BOSUN_ADMIN_USERNAME: testAdmin.username, BOSUN_ADMIN_PASSWORD: testAdmin.password },
-  );
-  return { ...config, authEnabled: true, ...overrides };
-}
-
-async function send(
+const send = (
   server: RunningServer,
   method: string,
   path: string,
   options: { body?: unknown; headers?: Record<string, string> } = {},
-): Promise<Reply> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(server.address + path, {
-    method,
-    headers,
-    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-  });
-  const text = await res.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    json = {};
-  }
-  return { status: res.status, headers: res.headers, json };
-}
+): Promise<Reply> => sendJson(server.address, method, path, options);
 
 /** The `bosun_session=<token>` pair of a sign-in's Set-Cookie, for the Cookie header. */
 function cookieOf(reply: Reply): string {
@@ -94,7 +42,7 @@ function cookieOf(reply: Reply): string {
 }
 
 describe.each(testEngines)('browser sign-in on %s', (engine) => {
-  let database: Awaited<ReturnType<typeof sharedDatabase>>;
+  let database: ServerDatabase;
   let server: RunningServer;
   let second: RunningServer;
   let now = Date.now();
@@ -106,13 +54,13 @@ describe.each(testEngines)('browser sign-in on %s', (engine) => {
   const withCookie = (cookie: string, extra: Record<string, string> = {}) => ({ cookie, origin, ...extra });
 
   beforeAll(async () => {
-    database = await sharedDatabase(engine);
-    server = await startServer(configFor(database.uri, database.dir), {
+    database = await serverDatabase(engine, 'bosun_sessions');
+    server = await startServer(authServerConfig(database), {
       handleSignals: false,
       platform: { clock },
     });
     origin = server.address;
-    second = await startServer(configFor(database.uri, database.dir), { handleSignals: false });
+    second = await startServer(authServerConfig(database), { handleSignals: false });
     for (const [username, password] of [
       ['alice', alicePassword],
       ['bob', bobPassword],
@@ -507,17 +455,15 @@ describe.each(testEngines)('browser sign-in on %s', (engine) => {
 });
 
 describe('browser sign-in with auth off', () => {
-  let dir: string;
+  let database: ServerDatabase;
   let server: RunningServer;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bosun-sessions-off-'));
-    server = await startServer(configFor(`sqlite:///${dir}/bosun.db`, dir, { authEnabled: false }), {
-      handleSignals: false,
-    });
+    database = await serverDatabase('sqlite', 'bosun_sessions_off');
+    server = await startServer(authServerConfig(database, { authEnabled: false }), { handleSignals: false });
   });
   afterAll(async () => {
     await server?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await database?.dispose();
   });
 
   it('who am I says that auth is off, and sign-in is refused with 400', async () => {

@@ -1,11 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, testEngines } from '../../db/test-support/test-databases.js';
-import type { Engine } from '../../db/index.js';
-import { loadServerConfig } from '../../shared/config.js';
+import { testEngines } from '../../db/test-support/test-databases.js';
 import { startServer, type RunningServer } from '../start-server.js';
+import {
+  authServerConfig,
+  sendJson,
+  serverDatabase,
+  type JsonReply,
+  type ServerDatabase,
+} from '../test-support/auth-database.js';
 import { basic, testAdmin } from '../test-support/auth-test-server.js';
 
 const alicePassword = 'Alice-Strong-Pass-7';
@@ -15,66 +17,25 @@ const genericSignIn = 'Authentication required: invalid or missing credentials.'
 const asAdmin = basic(testAdmin.username, testAdmin.password);
 const asAlice = basic('alice', alicePassword);
 
-interface Reply {
-  status: number;
-  headers: Headers;
-  json: Record<string, unknown>;
-}
-
-async function databaseFor(engine: Engine): Promise<{ uri: string; dir: string; dispose(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'bosun-disabled-'));
-  if (engine === 'sqlite') {
-    return { dir, uri: `sqlite:///${dir}/bosun.db`, dispose: async () => rmSync(dir, { recursive: true }) };
-  }
-  const database = await createPostgresDatabase('bosun_disabled');
-  return {
-    dir,
-    uri: database.uri,
-    dispose: async () => {
-      await database.drop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 describe.each(testEngines)('disabled users on %s', (engine) => {
-  let database: Awaited<ReturnType<typeof databaseFor>>;
+  let database: ServerDatabase;
   let server: RunningServer;
   let origin: string;
 
-  async function send(
+  const send = (
     method: string,
     path: string,
     options: { body?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<Reply> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(server.address + path, {
-      method,
-      headers,
-      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, json: text === '' ? {} : JSON.parse(text) };
-  }
+  ) => sendJson(server.address, method, path, options);
   const setDisabled = (username: string, disabled: boolean, authorization = asAdmin) =>
     send('PATCH', `/api/bosun/v1/users/${username}`, { body: { disabled }, headers: { authorization } });
   const signIn = (password: string) =>
     send('POST', '/api/bosun/v1/session', { body: { username: 'alice', password }, headers: { origin } });
-  const cookieOf = (reply: Reply): string => (reply.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const cookieOf = (reply: JsonReply): string => (reply.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 
   beforeAll(async () => {
-    database = await databaseFor(engine);
-    const config = loadServerConfig(
-      {
-        port: 0,
-        backendStoreUri: database.uri,
-        artifactsDestination: `${database.dir}/artifacts`,
-        logLevel: 'silent',
-      },
-      { BOSUN_ADMIN_USERNAME: testAdmin.username, BOSUN_ADMIN_PASSWORD: testAdmin.password },
-    );
-    server = await startServer({ ...config, authEnabled: true }, { handleSignals: false });
+    database = await serverDatabase(engine, 'bosun_disabled');
+    server = await startServer(authServerConfig(database), { handleSignals: false });
     origin = server.address;
     const created = await send('POST', '/api/2.0/mlflow/users/create', {
       body: { username: 'alice', password: alicePassword },
