@@ -16,7 +16,7 @@ import { MasterKey } from '../../shared/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { waitFor } from '../../shared/test-support/wait-for.js';
 import { startServer, type RunningServer } from '../start-server.js';
-import { jsonRequest, type JsonAnswer } from '../test-support/json-request.js';
+import { jsonRequest, registerAliasedVersion, type JsonAnswer } from '../test-support/json-request.js';
 
 const mlflow = '/api/2.0/mlflow';
 const mon = '/api/bosun/v1/monitoring';
@@ -62,19 +62,8 @@ describe.each(testEngines)('monitor alerts delivered by webhooks on %s', (engine
       { BOSUN_WEBHOOK_ALLOW_PRIVATE: 'true' },
     );
     server = await startServer({ ...config, masterKey: MasterKey.generate() }, { handleSignals: false });
-    for (const name of ['churn', 'other']) {
-      expect((await call('POST', `${mlflow}/registered-models/create`, { name })).status).toBe(200);
-    }
-    const run = await call('POST', `${mlflow}/runs/create`, { experiment_id: '0' });
-    const runId = (run.json.run as { info: { run_id: string } }).info.run_id;
-    const mv = await call('POST', `${mlflow}/model-versions/create`, {
-      name: 'churn',
-      source: `runs:/${runId}/model`,
-      run_id: runId,
-    });
-    expect(mv.status).toBe(200);
-    const alias = { name: 'churn', alias: 'champion', version: '1' };
-    expect((await call('POST', `${mlflow}/registered-models/alias`, alias)).status).toBe(200);
+    expect((await call('POST', `${mlflow}/registered-models/create`, { name: 'other' })).status).toBe(200);
+    await registerAliasedVersion(call, 'churn', 'champion');
   });
 
   afterAll(async () => {

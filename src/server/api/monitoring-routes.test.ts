@@ -10,7 +10,12 @@ import {
 import { UserService } from '../../security/users/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { startServer, type RunningServer } from '../start-server.js';
-import { basicAuthorization, jsonRequest, type JsonAnswer } from '../test-support/json-request.js';
+import {
+  basicAuthorization,
+  jsonRequest,
+  registerAliasedVersion,
+  type JsonAnswer,
+} from '../test-support/json-request.js';
 
 const adminPassword = 'Correct-Horse-42-battery';
 const evePassword = 'Another-Strong-Pass-7';
@@ -115,17 +120,7 @@ describe.each(testEngines)('monitoring over HTTP on %s', (engine) => {
     server = await startServer({ ...config, defaultPermission: 'NO_PERMISSIONS' }, { handleSignals: false });
     await new UserService({ handle: database.handle }).createUser({ username: 'eve', password: evePassword });
 
-    expect((await call('POST', `${mlflow}/registered-models/create`, { name: 'churn' })).status).toBe(200);
-    const run = await call('POST', `${mlflow}/runs/create`, { experiment_id: '0' });
-    const runId = (run.json.run as { info: { run_id: string } }).info.run_id;
-    const mv = await call('POST', `${mlflow}/model-versions/create`, {
-      name: 'churn',
-      source: `runs:/${runId}/model`,
-      run_id: runId,
-    });
-    expect(mv.status).toBe(200);
-    const alias = { name: 'churn', alias: 'champion', version: '1' };
-    expect((await call('POST', `${mlflow}/registered-models/alias`, alias)).status).toBe(200);
+    await registerAliasedVersion(call, 'churn', 'champion');
   });
 
   afterAll(async () => {

@@ -41,3 +41,35 @@ export async function jsonRequest(
   }
   return { status: res.status, text, json };
 }
+
+/** A `call` that sends a JSON body to one server, as the tests define it. */
+export type JsonCall = (method: string, path: string, body?: unknown) => Promise<JsonAnswer>;
+
+/**
+ * Registers model `name` (when it does not exist yet) with version 1 made from a new run of experiment 0, and
+ * points `alias` at it: the registry state monitoring tests start from.
+ * Example: `await registerAliasedVersion(call, 'churn', 'champion');`
+ */
+export async function registerAliasedVersion(call: JsonCall, name: string, alias: string): Promise<void> {
+  const mlflow = '/api/2.0/mlflow';
+  const expectOk = (answer: JsonAnswer, what: string): void => {
+    if (answer.status !== 200) throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.json)}`);
+  };
+  const existing = await call('GET', `${mlflow}/registered-models/get?name=${encodeURIComponent(name)}`);
+  if (existing.status !== 200)
+    expectOk(await call('POST', `${mlflow}/registered-models/create`, { name }), 'create');
+  const run = await call('POST', `${mlflow}/runs/create`, { experiment_id: '0' });
+  expectOk(run, 'runs/create');
+  const runId = (run.json.run as { info: { run_id: string } }).info.run_id;
+  const version = await call('POST', `${mlflow}/model-versions/create`, {
+    name,
+    source: `runs:/${runId}/model`,
+    run_id: runId,
+  });
+  expectOk(version, 'model-versions/create');
+  const number = (version.json.model_version as { version: string }).version;
+  expectOk(
+    await call('POST', `${mlflow}/registered-models/alias`, { name, alias, version: number }),
+    'alias',
+  );
+}
