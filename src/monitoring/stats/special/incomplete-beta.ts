@@ -67,28 +67,33 @@ function continuedFraction(x: number, k: readonly number[], step: readonly numbe
     number,
     number,
   ];
+  // The last two convergents p/q; `advance` takes one term, `rescale` keeps them in floating-point range.
   let pkm2 = 0;
   let qkm2 = 1;
   let pkm1 = 1;
   let qkm1 = 1;
+  const advance = (xk: number): void => {
+    const pk = pkm1 + pkm2 * xk;
+    const qk = qkm1 + qkm2 * xk;
+    pkm2 = pkm1;
+    pkm1 = pk;
+    qkm2 = qkm1;
+    qkm1 = qk;
+  };
+  const rescale = (factor: number): void => {
+    pkm2 *= factor;
+    pkm1 *= factor;
+    qkm2 *= factor;
+    qkm1 *= factor;
+  };
   let ans = 1;
   let r = 1;
   const thresh = 3 * MACHEP;
   for (let n = 0; n < 300; n++) {
-    let xk = -(x * k1 * k2) / (k3 * k4);
-    let pk = pkm1 + pkm2 * xk;
-    let qk = qkm1 + qkm2 * xk;
-    pkm2 = pkm1;
-    pkm1 = pk;
-    qkm2 = qkm1;
-    qkm1 = qk;
-    xk = (x * k5 * k6) / (k7 * k8);
-    pk = pkm1 + pkm2 * xk;
-    qk = qkm1 + qkm2 * xk;
-    pkm2 = pkm1;
-    pkm1 = pk;
-    qkm2 = qkm1;
-    qkm1 = qk;
+    advance(-(x * k1 * k2) / (k3 * k4));
+    advance((x * k5 * k6) / (k7 * k8));
+    const pk = pkm1;
+    const qk = qkm1;
     if (qk !== 0) r = pk / qk;
     let t: number;
     if (r !== 0) {
@@ -104,18 +109,8 @@ function continuedFraction(x: number, k: readonly number[], step: readonly numbe
     k6 += s6;
     k7 += s7;
     k8 += s8;
-    if (Math.abs(qk) + Math.abs(pk) > BIG) {
-      pkm2 *= BIGINV;
-      pkm1 *= BIGINV;
-      qkm2 *= BIGINV;
-      qkm1 *= BIGINV;
-    }
-    if (Math.abs(qk) < BIGINV || Math.abs(pk) < BIGINV) {
-      pkm2 *= BIG;
-      pkm1 *= BIG;
-      qkm2 *= BIG;
-      qkm1 *= BIG;
-    }
+    if (Math.abs(qk) + Math.abs(pk) > BIG) rescale(BIGINV);
+    if (Math.abs(qk) < BIGINV || Math.abs(pk) < BIGINV) rescale(BIG);
   }
   return ans;
 }
