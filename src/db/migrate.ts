@@ -22,6 +22,7 @@ import { pipelinesMigration } from './migrations/0013-pipelines.js';
 import { sessionsMigration } from './migrations/0016-sessions.js';
 import { monitoringMigration } from './migrations/0014-monitoring.js';
 import { userDisabledMigration } from './migrations/0017-user-disabled.js';
+import { searchScaleMigration } from './migrations/0018-search-scale.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
@@ -43,6 +44,7 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0016-sessions': sessionsMigration(handle),
       '0014-monitoring': monitoringMigration(handle),
       '0017-user-disabled': userDisabledMigration(),
+      '0018-search-scale': searchScaleMigration(),
     }),
   };
 }

@@ -58,6 +58,8 @@ export interface MetricsTable {
 
 export interface LatestMetricsTable {
   run_uuid: string;
+  /** The run's experiment (migration 0018), for the metric-ordered search index; NULL only for an orphaned row. */
+  experiment_id: ColumnType<number | null, number, number>;
   key: string;
   value: number;
   is_nan: number;

@@ -36,7 +36,7 @@ export type {
 export { parseRunFilter, parseRunOrderBy } from './run-filter.js';
 export { parseExperimentFilter, parseExperimentOrderBy } from './experiment-filter.js';
 export { parseLoggedModelFilter, parseLoggedModelOrderBy } from './logged-model-filter.js';
-export { buildRunSearchQuery, type RunSearchQuery } from './run-query.js';
+export { buildRunSearchQuery, walkBound, type RunSearchPlan, type RunSearchQuery } from './run-query.js';
 export { buildExperimentSearchQuery, type ExperimentSearchQuery } from './experiment-query.js';
 export {
   buildLoggedModelSearchQuery,

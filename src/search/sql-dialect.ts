@@ -16,6 +16,13 @@ export interface SearchDialect {
   like(value: Expression<unknown>, pattern: string, caseInsensitive: boolean): RawBuilder<SqlBool>;
   /** Wraps a string expression so that ordering by it compares bytes. */
   binaryOrder(value: Expression<unknown>): RawBuilder<unknown>;
+  /**
+   * Whether an index walk (see run-query.ts) must carry an explicit bound on how far it reads. SQLite keeps no
+   * statistics on value frequencies, so it walks an index to its end when a selective filter leaves the page
+   * short; the bound caps that walk. PostgreSQL estimates the filter's selectivity itself and picks the walk or a
+   * hash join, and a bound there only misleads its estimate into the hash join for every page.
+   */
+  boundedWalk: boolean;
   /** True when the JSON array of `{key, value}` in `tagsJson` has an entry `key` whose value satisfies `test`. */
   jsonTagMatches(
     tagsJson: Expression<unknown>,
@@ -32,6 +39,7 @@ const postgres: SearchDialect = {
       : sql<SqlBool>`${value} like ${p} escape '\\'`;
   },
   binaryOrder: (value) => sql`${value} collate "C"`,
+  boundedWalk: false,
   jsonTagMatches: (tagsJson, key, test) =>
     sql<SqlBool>`exists (select 1 from json_array_elements(cast(${tagsJson} as json)) as je
       where je->>'key' = ${key} and ${test(sql<string>`je->>'value'`)})`,
@@ -45,6 +53,7 @@ const sqlite: SearchDialect = {
       : sql<SqlBool>`${value} glob ${toGlob(parts)}`;
   },
   binaryOrder: (value) => sql`${value}`,
+  boundedWalk: true,
   jsonTagMatches: (tagsJson, key, test) =>
     sql<SqlBool>`exists (select 1 from json_each(${tagsJson}) as je
       where json_extract(je.value, '$.key') = ${key} and ${test(sql<string>`json_extract(je.value, '$.value')`)})`,

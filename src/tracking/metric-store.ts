@@ -57,6 +57,8 @@ export const metricStore = {
         .values(
           slice.map((m) => ({
             run_uuid: runId,
+            // copied from the run for the metric-ordered search index (migration 0018)
+            experiment_id: sql<number>`(select r.experiment_id from runs r where r.run_uuid = ${runId})`,
             key: m.key,
             ...encodeMetricValue(m.value),
             timestamp: m.timestamp,

@@ -102,9 +102,24 @@ const runs: RunSpec[] = [
 ];
 
 /** NaN is stored as value 0 with is_nan = 1 (SQLite has no NaN), so filters must look at is_nan. */
-function metricRow(run: string, key: string, value: number, timestamp: number, step: number) {
+function metricRow(
+  run: string,
+  experiment: number,
+  key: string,
+  value: number,
+  timestamp: number,
+  step: number,
+) {
   const isNan = Number.isNaN(value);
-  return { run_uuid: run, key, value: isNan ? 0 : value, is_nan: isNan ? 1 : 0, timestamp, step };
+  return {
+    run_uuid: run,
+    experiment_id: experiment,
+    key,
+    value: isNan ? 0 : value,
+    is_nan: isNan ? 1 : 0,
+    timestamp,
+    step,
+  };
 }
 
 export async function seedSearchFixtures(db: Kysely<Database>): Promise<void> {
@@ -166,7 +181,9 @@ export async function seedSearchFixtures(db: Kysely<Database>): Promise<void> {
         deleted_time: r.deleted ? 7000 : null,
       })
       .execute();
-    const metrics = Object.entries(r.metrics ?? {}).map(([k, v]) => metricRow(r.id, k, v, 10, 1));
+    const metrics = Object.entries(r.metrics ?? {}).map(([k, v]) =>
+      metricRow(r.id, r.experiment, k, v, 10, 1),
+    );
     if (metrics.length) await db.insertInto('latest_metrics').values(metrics).execute();
     const params = Object.entries(r.params ?? {}).map(([key, value]) => ({ run_uuid: r.id, key, value }));
     if (params.length) await db.insertInto('params').values(params).execute();
