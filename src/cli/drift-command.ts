@@ -76,7 +76,11 @@ export function driftCommand(io: CliIo): Command {
         const preset = parsePreset(options.preset);
         const columnTypes = parseColumnTypes(options.columnType);
         const columns = parseColumns(options.columns);
-        const [ref, cur] = [await readTable(reference), await readTable(current)];
+        const textColumns = new Set([...columnTypes].filter(([, t]) => t === 'categorical').map(([n]) => n));
+        const [ref, cur] = [
+          await readTable(reference, undefined, { textColumns }),
+          await readTable(current, undefined, { textColumns }),
+        ];
         const data = driftColumns(ref, cur, { columns, columnTypes });
         report = buildDriftReport({
           reference: { name: reference, rows: ref.rowCount },

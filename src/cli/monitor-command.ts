@@ -53,19 +53,16 @@ function parseThresholds(pairs: readonly string[]): Record<string, number> {
 }
 
 /**
- * A file's columns as JSON values: CSV text cells become numbers in columns where every present cell is one;
- * typed formats keep their cells. Non-finite numbers are refused (JSON cannot carry them), naming the row.
+ * A file's columns as JSON values: numeric columns (Float64Arrays from the reader, NaN for missing) become
+ * numbers and nulls; other columns keep their cells. Non-finite numbers are refused (JSON cannot carry them),
+ * naming the row.
  */
 function jsonColumns(table: DataTable): Map<string, FeatureValueInput[]> {
   const out = new Map<string, FeatureValueInput[]>();
   for (const name of table.columnNames) {
-    const cells = table.columns.get(name) ?? [];
-    const numeric =
-      table.format !== 'jsonl' &&
-      table.format !== 'parquet' &&
-      cells.every((c) => c === null || (typeof c === 'string' && parseNumberCell(c) !== undefined));
-    const values = cells.map((c, i): FeatureValueInput => {
-      const v = numeric && typeof c === 'string' ? parseNumberCell(c)! : c;
+    const column = table.columns.get(name) ?? [];
+    const cells = column instanceof Float64Array ? Array.from(column, (v) => (v !== v ? null : v)) : column;
+    const values = cells.map((v, i): FeatureValueInput => {
       if (typeof v === 'number' && !Number.isFinite(v)) {
         throw new DataFileError(
           table.file,

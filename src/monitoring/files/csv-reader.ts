@@ -1,40 +1,52 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { CsvError, parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
-import { CSV_MISSING_TOKENS, DataFileError, type Cell, type DataTable } from './data-table.js';
+import { NumberColumnBuilder, TextColumnBuilder } from './column-builders.js';
+import {
+  CSV_MISSING_TOKENS,
+  DataFileError,
+  parseNumberCell,
+  type DataTable,
+  type TableColumn,
+} from './data-table.js';
+
+/** Options of {@link readCsv}. */
+export interface CsvReadOptions {
+  /** Columns kept as text even when every cell spells a number (declared categorical: `007` stays `007`). */
+  readonly textColumns?: ReadonlySet<string>;
+}
 
 /**
- * Reads a CSV (RFC 4180: quoted fields, doubled quotes, line breaks inside quotes) or TSV file into columns,
- * streaming. The first record is the header. Cells stay text; the missing tokens ({@link CSV_MISSING_TOKENS})
- * become null. A record with a different number of fields than the header is an error naming its line.
+ * Reads a CSV (RFC 4180: quoted fields, doubled quotes, line breaks inside quotes) or TSV file into typed
+ * columns, streaming (the file is never held whole). The first record is the header. The missing tokens
+ * ({@link CSV_MISSING_TOKENS}) are missing values.
+ *
+ * Types: every column starts numeric and is stored as a Float64Array (NaN for missing; `inf` and `-Infinity` are
+ * numbers). A column with a cell that is neither missing nor a number is demoted to text, as pandas reads such a
+ * column as `object` and Evidently then treats it as categorical: the demoted columns are read again as text in a
+ * second pass over the file (only when some column was demoted). Text cells are interned, one string per
+ * distinct value. A record with a different number of fields than the header is an error naming its line.
  * Line numbers of good records are found only when a message needs one (csv-parse's per-record `info` costs four
  * times the parse itself), by parsing the file again.
  */
-export async function readCsv(file: string, delimiter: ',' | '\t'): Promise<DataTable> {
-  const parser = createReadStream(file).pipe(parse({ ...OPTIONS, delimiter }));
-  let header: string[] | undefined;
-  const columns: Cell[][] = [];
-  let rows = 0;
-  try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      if (header === undefined) {
-        header = checkHeader(file, record);
-        for (let i = 0; i < header.length; i++) columns.push([]);
-        continue;
-      }
-      rows++;
-      for (let i = 0; i < record.length; i++) {
-        const cell = record[i]!;
-        columns[i]!.push(CSV_MISSING_TOKENS.has(cell.trim()) ? null : cell);
-      }
-    }
-  } catch (error) {
-    if (error instanceof DataFileError) throw error;
-    if (error instanceof CsvError) throw new DataFileError(file, `not valid CSV: ${error.message}`);
-    throw error;
+export async function readCsv(
+  file: string,
+  delimiter: ',' | '\t',
+  options: CsvReadOptions = {},
+): Promise<DataTable> {
+  const first = await readPass(file, delimiter, (name) => options.textColumns?.has(name) ?? false);
+  let result = first;
+  if (first.demoted.size > 0) {
+    const text = new Set(first.demoted);
+    const again = await readPass(
+      file,
+      delimiter,
+      (name, i) => text.has(i) || (options.textColumns?.has(name) ?? false),
+    );
+    // Numeric columns are kept from the first pass; the second pass only has the text ones right.
+    result = { ...again, columns: again.columns.map((c, i) => (text.has(i) ? c : first.columns[i]!)) };
   }
-  if (header === undefined) throw new DataFileError(file, 'the file is empty (no header row)');
-  const names = header;
+  const { header, columns, rows } = result;
   let lines: number[] | undefined;
   const lineOf = (index: number): number | undefined => {
     if (lines === undefined) {
@@ -50,12 +62,72 @@ export async function readCsv(file: string, delimiter: ',' | '\t'): Promise<Data
   return {
     file,
     format: delimiter === ',' ? 'csv' : 'tsv',
-    columnNames: names,
-    columns: new Map(names.map((name, i) => [name, columns[i]!])),
+    columnNames: header,
+    columns: new Map(header.map((name, i) => [name, columns[i]!])),
     rowCount: rows,
     datetimeColumns: new Set(),
     rowLabel: (index) => `row ${index + 1} (line ${lineOf(index) ?? '?'})`,
   };
+}
+
+interface Pass {
+  readonly header: string[];
+  readonly columns: TableColumn[];
+  readonly rows: number;
+  /** Indexes of columns read as numbers that met a cell that is not one. */
+  readonly demoted: Set<number>;
+}
+
+async function readPass(
+  file: string,
+  delimiter: ',' | '\t',
+  isText: (name: string, index: number) => boolean,
+): Promise<Pass> {
+  const parser = createReadStream(file).pipe(parse({ ...OPTIONS, delimiter }));
+  let header: string[] | undefined;
+  let builders: (NumberColumnBuilder | TextColumnBuilder | undefined)[] = [];
+  const demoted = new Set<number>();
+  let rows = 0;
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      if (header === undefined) {
+        header = checkHeader(file, record);
+        builders = header.map((name, i) =>
+          isText(name, i) ? new TextColumnBuilder() : new NumberColumnBuilder(),
+        );
+        continue;
+      }
+      rows++;
+      for (let i = 0; i < record.length; i++) {
+        const builder = builders[i];
+        if (builder === undefined) continue; // demoted: read again as text
+        const cell = record[i]!;
+        const missing = CSV_MISSING_TOKENS.has(cell.trim());
+        if (builder instanceof TextColumnBuilder) {
+          builder.push(missing ? null : cell);
+          continue;
+        }
+        if (missing) {
+          builder.push(NaN);
+          continue;
+        }
+        const value = parseNumberCell(cell);
+        if (value === undefined) {
+          demoted.add(i);
+          builders[i] = undefined;
+        } else builder.push(value);
+      }
+    }
+  } catch (error) {
+    if (error instanceof DataFileError) throw error;
+    if (error instanceof CsvError) throw new DataFileError(file, `not valid CSV: ${error.message}`);
+    throw error;
+  }
+  if (header === undefined) throw new DataFileError(file, 'the file is empty (no header row)');
+  const columns = builders.map((b): TableColumn =>
+    b === undefined ? [] : b instanceof TextColumnBuilder ? b.cells : b.finish(),
+  );
+  return { header, columns, rows, demoted };
 }
 
 const OPTIONS = { bom: true, skip_empty_lines: true, relax_column_count: false } as const;

@@ -1,5 +1,5 @@
 import { InvalidParameterError } from '../../shared/index.js';
-import type { ColumnType, ColumnValue } from '../stats/index.js';
+import type { ColumnData, ColumnType, ColumnValue } from '../stats/index.js';
 import { DataFileError, parseNumberCell, quote, type Cell, type DataTable } from './data-table.js';
 
 /** The types a user may declare for a column on the command line. */
@@ -12,11 +12,14 @@ export interface DriftColumnsOptions {
   readonly columnTypes?: ReadonlyMap<string, DeclaredColumnType>;
 }
 
-/** Two files' columns, typed consistently, ready for `datasetDrift`. Records have a null prototype. */
+/**
+ * Two files' columns, typed consistently, ready for `datasetDrift`. Records have a null prototype. Numeric
+ * columns are the readers' Float64Arrays, not copies.
+ */
 export interface DriftColumns {
   readonly columns: readonly string[];
-  readonly reference: Readonly<Record<string, readonly ColumnValue[]>>;
-  readonly current: Readonly<Record<string, readonly ColumnValue[]>>;
+  readonly reference: Readonly<Record<string, ColumnData>>;
+  readonly current: Readonly<Record<string, ColumnData>>;
   /** Declared types plus datetime for Parquet date/timestamp columns. */
   readonly columnTypes: Readonly<Record<string, ColumnType>>;
 }
@@ -57,13 +60,13 @@ export function driftColumns(
       throw new InvalidParameterError(`--column-type names ${quote(name)}, which is not a compared column`);
     }
   }
-  const ref: Record<string, ColumnValue[]> = Object.create(null) as Record<string, ColumnValue[]>;
-  const cur: Record<string, ColumnValue[]> = Object.create(null) as Record<string, ColumnValue[]>;
+  const ref: Record<string, ColumnData> = Object.create(null) as Record<string, ColumnData>;
+  const cur: Record<string, ColumnData> = Object.create(null) as Record<string, ColumnData>;
   const types: Record<string, ColumnType> = Object.create(null) as Record<string, ColumnType>;
   for (const name of selected) {
     const sides = [reference, current] as const;
     for (const table of sides) {
-      if (table.columns.get(name)!.every((c) => c === null)) {
+      if (allMissing(table.columns.get(name)!)) {
         throw new DataFileError(table.file, `column ${quote(name)} has no non-missing values`);
       }
     }
@@ -82,8 +85,8 @@ export function driftColumns(
       ref[name] = numbers(reference, name);
       cur[name] = numbers(current, name);
     } else if (kinds[0] === 'boolean' && kinds[1] === 'boolean') {
-      ref[name] = [...reference.columns.get(name)!];
-      cur[name] = [...current.columns.get(name)!];
+      ref[name] = cellsOf(reference, name);
+      cur[name] = cellsOf(current, name);
     } else {
       ref[name] = texts(reference, name);
       cur[name] = texts(current, name);
@@ -92,9 +95,23 @@ export function driftColumns(
   return { columns: [...selected], reference: ref, current: cur, columnTypes: types };
 }
 
+function allMissing(column: Float64Array | readonly Cell[]): boolean {
+  if (!(column instanceof Float64Array)) return column.every((c) => c === null);
+  for (let i = 0; i < column.length; i++) if (column[i] === column[i]) return false;
+  return true;
+}
+
+/** A column's cells (a Float64Array's NaN becomes null). */
+function cellsOf(table: DataTable, name: string): Cell[] {
+  const column = table.columns.get(name)!;
+  return column instanceof Float64Array ? Array.from(column, (v) => (v !== v ? null : v)) : [...column];
+}
+
 function kindOf(table: DataTable, name: string): Kind {
+  const column = table.columns.get(name)!;
+  if (column instanceof Float64Array) return 'number';
   let kind: Kind | undefined;
-  for (const cell of table.columns.get(name)!) {
+  for (const cell of column) {
     if (cell === null) continue;
     const k: Kind = isNumber(table, cell) ? 'number' : typeof cell === 'boolean' ? 'boolean' : 'other';
     if (kind !== undefined && kind !== k) return 'other';
@@ -110,18 +127,21 @@ function isNumber(table: DataTable, cell: Cell): boolean {
   return textual && typeof cell === 'string' && parseNumberCell(cell) !== undefined;
 }
 
-function numbers(table: DataTable, name: string): ColumnValue[] {
-  return table.columns
-    .get(name)!
-    .map((c) => (c === null ? null : typeof c === 'number' ? c : parseNumberCell(String(c))!));
+/** The column as a Float64Array (NaN for missing): the reader's own array when it is one. */
+function numbers(table: DataTable, name: string): Float64Array {
+  const column = table.columns.get(name)!;
+  if (column instanceof Float64Array) return column;
+  return Float64Array.from(column, (c) =>
+    c === null ? NaN : typeof c === 'number' ? c : parseNumberCell(String(c))!,
+  );
 }
 
 function texts(table: DataTable, name: string): ColumnValue[] {
-  return table.columns.get(name)!.map((c) => (c === null ? null : String(c)));
+  return cellsOf(table, name).map((c) => (c === null ? null : String(c)));
 }
 
 function refuse(table: DataTable, name: string, declared: string | undefined, other: DataTable): never {
-  const cells = table.columns.get(name)!;
+  const cells = cellsOf(table, name);
   const at = cells.findIndex((c) => c !== null && !isNumber(table, c));
   const why =
     declared === 'numerical'

@@ -9,10 +9,12 @@ export {
   parseNumberCell,
   type Cell,
   type DataTable,
+  type TableColumn,
   type TableFormat,
 } from './data-table.js';
 export { detectFormat } from './detect-format.js';
 export { readTable } from './read-table.js';
+export type { CsvReadOptions } from './csv-reader.js';
 export {
   driftColumns,
   type DeclaredColumnType,

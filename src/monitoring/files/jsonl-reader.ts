@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { DataFileError, quote, type Cell, type DataTable } from './data-table.js';
+import { DataFileError, quote, typedColumn, type Cell, type DataTable } from './data-table.js';
 
 /**
  * Reads a JSON lines file: one JSON object per line, blank lines skipped. Values must be numbers, strings,
@@ -42,7 +42,7 @@ export async function readJsonLines(file: string): Promise<DataTable> {
     file,
     format: 'jsonl',
     columnNames: [...columns.keys()],
-    columns,
+    columns: new Map([...columns].map(([name, cells]) => [name, typedColumn(cells)])),
     rowCount: lines.length,
     datetimeColumns: new Set(),
     rowLabel: (index) => `line ${lines[index] ?? '?'}`,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { parquetMetadata, parquetRead, parquetSchema, type Compressors } from 'hyparquet';
-import { DataFileError, quote, type Cell, type DataTable } from './data-table.js';
+import { DataFileError, quote, typedColumn, type Cell, type DataTable } from './data-table.js';
 
 /** hyparquet decodes Snappy itself; gzip and Brotli come from Node's zlib. ZSTD and LZ4 are refused by name. */
 const COMPRESSORS: Compressors = {
@@ -74,7 +74,7 @@ export async function readParquet(file: string): Promise<DataTable> {
     file,
     format: 'parquet',
     columnNames: names,
-    columns,
+    columns: new Map([...columns].map(([name, cells]) => [name, typedColumn(cells)])),
     rowCount,
     datetimeColumns: datetime,
     rowLabel: (index) => `row ${index + 1}`,

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DataFileError, driftColumns, readTable, type DataTable } from './index.js';
+import type { ColumnData } from '../stats/index.js';
+import { DataFileError, driftColumns, readTable, type DataTable, type TableColumn } from './index.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'test-support');
 let dir: string;
@@ -28,17 +29,47 @@ async function refusal(promise: Promise<unknown>): Promise<DataFileError> {
 }
 
 const column = (t: DataTable, name: string) => t.columns.get(name);
+/** A column as cells: a Float64Array's NaN (missing) becomes null. */
+const cells = (c: TableColumn | ColumnData | undefined) =>
+  c instanceof Float64Array ? Array.from(c, (v) => (v !== v ? null : v)) : c;
 
 describe('readTable: CSV', () => {
-  it('reads RFC 4180 quoting, a BOM, CRLF and missing tokens; cells stay text', async () => {
+  it('reads RFC 4180 quoting, a BOM, CRLF and missing tokens; a numeric column is a Float64Array', async () => {
     const path = write('a.csv', '\uFEFFx,"na,me"\r\n1.5,"say ""hi"""\r\n,"two\nlines"\r\nNaN,c\r\n');
     const t = await readTable(path);
     expect(t.format).toBe('csv');
     expect(t.columnNames).toEqual(['x', 'na,me']);
-    expect(column(t, 'x')).toEqual(['1.5', null, null]);
+    expect(column(t, 'x')).toBeInstanceOf(Float64Array);
+    expect(cells(column(t, 'x'))).toEqual([1.5, null, null]);
     expect(column(t, 'na,me')).toEqual(['say "hi"', 'two\nlines', 'c']);
     expect(t.rowCount).toBe(3);
     expect(t.rowLabel(2)).toBe('row 3 (line 5)');
+  });
+
+  it('demotes a column to text when a later cell is not a number, as pandas and Evidently do', async () => {
+    // 70,000 rows: past one 65,536-value chunk of the numeric builder before the text cell turns up.
+    const lines = Array.from({ length: 70000 }, (_, i) => `${i % 7 === 0 ? '' : `${i}.50`},${i}`);
+    lines[69998] = 'oops,69998';
+    const t = await readTable(write('late.csv', `x,y\n${lines.join('\n')}\n`));
+    const x = column(t, 'x');
+    expect(x).not.toBeInstanceOf(Float64Array);
+    // Read again as text: every cell as spelled in the file ("1.50" stays "1.50"), missing cells null.
+    expect(x?.slice(0, 3)).toEqual([null, '1.50', '2.50']);
+    expect(x?.[69998]).toBe('oops');
+    expect(x?.length).toBe(70000);
+    const y = column(t, 'y');
+    expect(y).toBeInstanceOf(Float64Array);
+    expect(y?.length).toBe(70000);
+    expect(y?.[69999]).toBe(69999);
+    expect(y?.[65536]).toBe(65536);
+  });
+
+  it('keeps the columns named in textColumns as text (leading zeros stay)', async () => {
+    const path = write('zip.csv', 'zip,n\n007,1\n,2\n010,3\n');
+    const t = await readTable(path, undefined, { textColumns: new Set(['zip']) });
+    expect(column(t, 'zip')).toEqual(['007', null, '010']);
+    expect(cells(column(t, 'n'))).toEqual([1, 2, 3]);
+    expect(cells(column(await readTable(path), 'zip'))).toEqual([7, null, 10]);
   });
 
   it('reads TSV by extension', async () => {
@@ -73,7 +104,8 @@ describe('readTable: JSON lines', () => {
     const path = write('a.jsonl', '{"x":1,"s":"a"}\n\n{"s":null,"b":true}\n{"x":2.5}\n');
     const t = await readTable(path);
     expect(t.columnNames).toEqual(['x', 's', 'b']);
-    expect(column(t, 'x')).toEqual([1, null, 2.5]);
+    expect(column(t, 'x')).toBeInstanceOf(Float64Array);
+    expect(cells(column(t, 'x'))).toEqual([1, null, 2.5]);
     expect(column(t, 's')).toEqual(['a', null, null]);
     expect(column(t, 'b')).toEqual([null, true, null]);
     expect(t.rowLabel(1)).toBe('line 3');
@@ -104,8 +136,8 @@ describe('readTable: Parquet (files written by pyarrow)', () => {
     const t = await readTable(join(FIXTURES, name));
     expect(t.format).toBe('parquet');
     expect(t.columnNames).toEqual(['score', 'count', 'city', 'flag', 'day']);
-    expect(column(t, 'score')).toEqual([0.5, 1.25, null, 3]);
-    expect(column(t, 'count')).toEqual([1, 2, 3, 2 ** 40]);
+    expect(cells(column(t, 'score'))).toEqual([0.5, 1.25, null, 3]);
+    expect(cells(column(t, 'count'))).toEqual([1, 2, 3, 2 ** 40]);
     expect(column(t, 'city')).toEqual(['a', 'b', null, '<b>c</b>']);
     expect(column(t, 'flag')).toEqual([true, false, true, null]);
     expect(column(t, 'day')?.[0]).toBe('2026-01-01T00:00:00.000Z');
@@ -114,7 +146,7 @@ describe('readTable: Parquet (files written by pyarrow)', () => {
 
   it('places every row group at its rows', async () => {
     const t = await readTable(join(FIXTURES, 'row-groups.parquet')); // 10 rows in 4 row groups of 3
-    expect(column(t, 'x')).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(cells(column(t, 'x'))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(column(t, 's')).toEqual(['v0', 'v1', 'v2', 'v0', null, 'v2', 'v0', 'v1', 'v2', 'v0']);
     expect(t.rowCount).toBe(10);
   });
@@ -152,8 +184,10 @@ describe('driftColumns', () => {
     const ref = await readTable(write('r.csv', 'x,c\n1.5,1\ninf,2\n,x\n'));
     const cur = await readTable(write('c.jsonl', '{"x":2,"c":1}\n{"x":null,"c":"3"}\n'));
     const cols = driftColumns(ref, cur);
-    expect(cols.reference['x']).toEqual([1.5, Infinity, null]);
-    expect(cols.current['x']).toEqual([2, null]);
+    // The readers' Float64Arrays are handed over as they are, not copied.
+    expect(cols.reference['x']).toBe(ref.columns.get('x'));
+    expect(cells(cols.reference['x'])).toEqual([1.5, Infinity, null]);
+    expect(cells(cols.current['x'])).toEqual([2, null]);
     // c is not numeric on either side → text on both, so CSV "1" and JSON 1 are the same category.
     expect(cols.reference['c']).toEqual(['1', '2', 'x']);
     expect(cols.current['c']).toEqual(['1', '3']);
@@ -206,6 +240,6 @@ describe('driftColumns', () => {
     const hostile = await readTable(write('h.csv', '__proto__,constructor\n1,2\n'));
     const h = driftColumns(hostile, hostile);
     expect(Object.keys(h.reference)).toEqual(['__proto__', 'constructor']);
-    expect(h.reference['__proto__']).toEqual([1]);
+    expect(cells(h.reference['__proto__'])).toEqual([1]);
   });
 });

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { readCsv } from './csv-reader.js';
+import { readCsv, type CsvReadOptions } from './csv-reader.js';
 import { DataFileError, type DataTable, type TableFormat } from './data-table.js';
 import { detectFormat } from './detect-format.js';
 import { readJsonLines } from './jsonl-reader.js';
@@ -10,19 +10,26 @@ import { readParquet } from './parquet-reader.js';
  * columns. Refused with a {@link DataFileError} naming the file: a missing or unreadable file, an empty file, a
  * file with a header but no rows, and whatever the format's reader refuses (with row and column).
  *
+ * Numeric columns come back as Float64Arrays (see {@link DataTable}); `options.textColumns` keeps named CSV
+ * columns as text (a declared categorical column such as a zip code keeps its leading zeros).
+ *
  * @example const table = await readTable('examples/drift/reference.csv');
  */
-export async function readTable(file: string, format?: TableFormat): Promise<DataTable> {
+export async function readTable(
+  file: string,
+  format?: TableFormat,
+  options: CsvReadOptions = {},
+): Promise<DataTable> {
   const head = await readHead(file);
   if (head.length === 0) throw new DataFileError(file, 'the file is empty');
   const kind = format ?? detectFormat(file, head);
   let table: DataTable;
   switch (kind) {
     case 'csv':
-      table = await readCsv(file, ',');
+      table = await readCsv(file, ',', options);
       break;
     case 'tsv':
-      table = await readCsv(file, '\t');
+      table = await readCsv(file, '\t', options);
       break;
     case 'jsonl':
       table = await readJsonLines(file);

@@ -1,4 +1,4 @@
-import { isMissing, type ColumnValue } from '../stats/index.js';
+import { isMissing, type ColumnData } from '../stats/index.js';
 
 /** At most this many bars per categorical plot; the rest are folded into one "other" bar. */
 export const MAX_CATEGORY_BARS = 20;
@@ -32,10 +32,7 @@ export type Distribution =
  * Histogram of two numeric samples over shared equal-width bins spanning both (Sturges' count on the pooled
  * size, at most {@link MAX_HISTOGRAM_BINS}); missing and infinite values are left out, as the tests leave them.
  */
-export function numericDistribution(
-  reference: readonly ColumnValue[],
-  current: readonly ColumnValue[],
-): Distribution {
+export function numericDistribution(reference: ColumnData, current: ColumnData): Distribution {
   const ref = finite(reference);
   const cur = finite(current);
   let lo = Infinity;
@@ -61,11 +58,8 @@ export function numericDistribution(
 }
 
 /** Shares per category of two samples, the most frequent (over both) first, ties by value. */
-export function categoricalDistribution(
-  reference: readonly ColumnValue[],
-  current: readonly ColumnValue[],
-): Distribution {
-  const count = (xs: readonly ColumnValue[]): { counts: Map<string, number>; total: number } => {
+export function categoricalDistribution(reference: ColumnData, current: ColumnData): Distribution {
+  const count = (xs: ColumnData): { counts: Map<string, number>; total: number } => {
     const counts = new Map<string, number>();
     let total = 0;
     for (const x of xs) {
@@ -103,7 +97,7 @@ export function categoricalDistribution(
   return { kind: 'categories', categories: shown, other };
 }
 
-function finite(values: readonly ColumnValue[]): number[] {
+function finite(values: ColumnData): number[] {
   const out: number[] = [];
   for (const v of values) if (typeof v === 'number' && Number.isFinite(v)) out.push(v);
   return out;

@@ -2,6 +2,7 @@ import {
   DRIFT_METHODS,
   datasetDrift,
   type ColumnType,
+  type ColumnData,
   type ColumnValue,
   type Comparator,
   type DriftMethod,
@@ -80,8 +81,8 @@ export interface DriftReportInput {
   readonly reference: DatasetSource;
   readonly current: DatasetSource;
   /** Columns as `datasetDrift` takes them (records with a null prototype are fine). */
-  readonly referenceColumns: Readonly<Record<string, readonly ColumnValue[]>>;
-  readonly currentColumns: Readonly<Record<string, readonly ColumnValue[]>>;
+  readonly referenceColumns: Readonly<Record<string, ColumnData>>;
+  readonly currentColumns: Readonly<Record<string, ColumnData>>;
   readonly columnTypes?: Readonly<Record<string, ColumnType>>;
   readonly preset: DriftPreset;
   /** A threshold per column and the dataset drift share, when a monitor sets them (the methods' defaults otherwise). */
@@ -112,9 +113,10 @@ export function buildDriftReport(input: DriftReportInput): DriftReport {
     const isP = c.scoreKind === 'p-value';
     // With Benjamini-Hochberg on, `score` stays the raw p-value and the verdict uses `adjustedPValue`.
     const pValue = isP ? c.score : null;
-    const statisticValue = isP ? testStatistic(c.method, ref, cur) : c.score;
+    const statisticValue = isP ? (c.statistic ?? testStatistic(c.method, cells(ref), cells(cur))) : c.score;
     const numeric =
-      ref.every((v) => typeof v !== 'string' && typeof v !== 'boolean') && c.type === 'numerical';
+      c.type === 'numerical' &&
+      (ref instanceof Float64Array || ref.every((v) => typeof v !== 'string' && typeof v !== 'boolean'));
     return {
       status: 'tested',
       name: c.column,
@@ -150,4 +152,9 @@ export function buildDriftReport(input: DriftReportInput): DriftReport {
       driftDetected: result.datasetDrift,
     },
   };
+}
+
+/** A column as cells (a Float64Array's NaN becomes null). */
+function cells(values: ColumnData): readonly ColumnValue[] {
+  return values instanceof Float64Array ? Array.from(values, (v) => (v !== v ? null : v)) : values;
 }

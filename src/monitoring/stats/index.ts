@@ -3,7 +3,13 @@
  * inputs, {@link InvalidParameterError} for bad input (empty samples, NaN, mismatched lengths).
  */
 export type { Alternative, TestResult } from './types.js';
-export { sortSample, type Sample, type SampleInput, type SortedSample } from './numeric/sample.js';
+export {
+  sortOwnedSample,
+  sortSample,
+  type Sample,
+  type SampleInput,
+  type SortedSample,
+} from './numeric/sample.js';
 export {
   ks2Samp,
   KS_MAX_AUTO_N,
@@ -50,13 +56,16 @@ export { proportionsZTest } from './proportions-z-test.js';
 export { histogramBinEdges, histogramCounts, parseBinRule, type BinRule } from './histogram-bins.js';
 export { benjaminiHochberg, type BenjaminiHochbergResult } from './benjamini-hochberg.js';
 export { kolmogorovSf, smirnovSf } from './special/kolmogorov.js';
+export { sortFloat64InPlace } from './numeric/radix-sort.js';
 export { kstwoSf } from './special/kolmogorov-n.js';
 export { chiSquareSf } from './special/incomplete-gamma.js';
 export { studentTCdf } from './special/incomplete-beta.js';
 export { normalCdf, normalSf } from './special/error-function.js';
 export {
   inferColumnType,
+  inferNumericColumnType,
   isMissing,
+  type ColumnData,
   INTEGER_CARDINALITY_LIMIT,
   type ColumnType,
   type ColumnValue,
@@ -64,6 +73,8 @@ export {
 export {
   compare,
   DRIFT_METHODS,
+  evaluateDriftMethod,
+  type DriftMethodOutcome,
   parseDriftMethod,
   runDriftMethod,
   type Comparator,

@@ -2,11 +2,19 @@ import { InvalidParameterError } from '../../../shared/index.js';
 import { benjaminiHochberg } from '../benjamini-hochberg.js';
 import type { Category } from './categories.js';
 import { categoryKey } from './categories.js';
-import { inferColumnType, isMissing, type ColumnType, type ColumnValue } from './column-types.js';
+import { sortOwnedSample, type SortedSample } from '../numeric/sample.js';
+import {
+  inferColumnType,
+  inferNumericColumnType,
+  isMissing,
+  type ColumnData,
+  type ColumnType,
+  type ColumnValue,
+} from './column-types.js';
 import {
   compare,
   DRIFT_METHODS,
-  runDriftMethod,
+  evaluateDriftMethod,
   type Comparator,
   type DriftMethod,
 } from './drift-methods.js';
@@ -43,6 +51,8 @@ export type ColumnDrift =
       readonly scoreKind: 'p-value' | 'distance';
       /** The p-value or distance the method returned. */
       readonly score: number;
+      /** For a p-value method, the test statistic behind it (KS D, χ², …); absent where not computed. */
+      readonly statistic?: number;
       /** Benjamini-Hochberg adjusted p-value, when that correction is on and the score is a p-value. */
       readonly adjustedPValue?: number;
       readonly threshold: number;
@@ -72,14 +82,67 @@ export interface DatasetDrift {
   readonly datasetDrift: boolean;
 }
 
-function present(values: readonly ColumnValue[]): { kept: Category[]; missing: number } {
+/** A column's non-missing values; `sorted` when they are numbers held in a Float64Array. */
+interface Kept {
+  /** As categories, for the methods that count values (built from `sorted` only when such a method runs). */
+  readonly kept: readonly Category[];
+  readonly sorted?: SortedSample;
+  readonly size: number;
+  readonly missing: number;
+}
+
+function present(values: readonly ColumnValue[]): Kept {
   const kept: Category[] = [];
   let missing = 0;
   for (const v of values) {
     if (isMissing(v)) missing++;
     else kept.push(v);
   }
-  return { kept, missing };
+  return { kept, size: kept.length, missing };
+}
+
+/** The finite values of a Float64Array column, copied once and sorted in place. */
+function finite(values: Float64Array): Kept {
+  let size = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) size++;
+  const out = new Float64Array(size);
+  let k = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isFinite(v)) out[k++] = v;
+  }
+  const sorted = sortOwnedSample(out);
+  let asCategories: number[] | undefined;
+  return {
+    get kept(): readonly Category[] {
+      asCategories ??= Array.from(sorted.values);
+      return asCategories;
+    },
+    sorted,
+    size,
+    missing: values.length - size,
+  };
+}
+
+/** Cells of a column; a Float64Array beside a cell column is turned into cells (NaN → null). */
+function cells(values: ColumnData): readonly ColumnValue[] {
+  return values instanceof Float64Array ? Array.from(values, (v) => (v !== v ? null : v)) : values;
+}
+
+/** Distinct values over two ascending arrays (−0 and +0 are one value, as in a Set). */
+function distinctCount(a: Float64Array, b: Float64Array): number {
+  let count = 0;
+  let i = 0;
+  let j = 0;
+  let last = NaN;
+  while (i < a.length || j < b.length) {
+    const v = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+    if (v !== last) {
+      count++;
+      last = v;
+    }
+  }
+  return count;
 }
 
 /**
@@ -94,8 +157,8 @@ function present(values: readonly ColumnValue[]): { kept: Category[]; missing: n
  * report.datasetDrift; report.columns[0].method // 'ks' for ≤ 1000 numeric reference rows
  */
 export function datasetDrift(
-  reference: Readonly<Record<string, readonly ColumnValue[]>>,
-  current: Readonly<Record<string, readonly ColumnValue[]>>,
+  reference: Readonly<Record<string, ColumnData>>,
+  current: Readonly<Record<string, ColumnData>>,
   options: DriftOptions = {},
 ): DatasetDrift {
   const preset = options.preset ?? EVIDENTLY_PRESET;
@@ -106,15 +169,23 @@ export function datasetDrift(
     if (curValues === undefined) {
       throw new InvalidParameterError(`column '${column}' is in the reference but not in the current data`);
     }
-    const type = options.columnTypes?.[column] ?? inferColumnType(refValues);
-    const ref = present(refValues);
-    const cur = present(curValues);
-    if (ref.kept.length === 0 || cur.kept.length === 0) {
+    const typed = refValues instanceof Float64Array && curValues instanceof Float64Array;
+    const type =
+      options.columnTypes?.[column] ??
+      (refValues instanceof Float64Array ? inferNumericColumnType(refValues) : inferColumnType(refValues));
+    // Numeric columns held as Float64Arrays: the finite values are gathered once, sorted in place (no copy
+    // per method), and the distinct count comes from the sorted values instead of a set of keys.
+    const ref = typed ? finite(refValues) : present(cells(refValues));
+    const cur = typed ? finite(curValues) : present(cells(curValues));
+    if (ref.size === 0 || cur.size === 0) {
       throw new InvalidParameterError(
-        `column '${column}' has no non-missing values in the ${ref.kept.length === 0 ? 'reference' : 'current'} data`,
+        `column '${column}' has no non-missing values in the ${ref.size === 0 ? 'reference' : 'current'} data`,
       );
     }
-    const unique = new Set([...ref.kept, ...cur.kept].map(categoryKey)).size;
+    const unique =
+      ref.sorted !== undefined && cur.sorted !== undefined
+        ? distinctCount(ref.sorted.values, cur.sorted.values)
+        : new Set([...ref.kept, ...cur.kept].map(categoryKey)).size;
     // A global method applies to the column types that have a drift method at all (not text or datetime).
     const global = type === 'text' || type === 'datetime' ? undefined : options.method;
     const method =
@@ -132,7 +203,9 @@ export function datasetDrift(
       options.thresholdByType?.[type] ??
       options.threshold ??
       spec.defaultThreshold;
-    const score = runDriftMethod(method, ref.kept, cur.kept, type, column);
+    const sorted =
+      ref.sorted !== undefined && cur.sorted !== undefined ? ([ref.sorted, cur.sorted] as const) : undefined;
+    const { score, statistic } = evaluateDriftMethod(method, ref.kept, cur.kept, type, column, sorted);
     results.push({
       status: 'tested',
       column,
@@ -140,11 +213,12 @@ export function datasetDrift(
       method,
       scoreKind: spec.scoreKind,
       score,
+      ...(statistic !== null ? { statistic } : {}),
       threshold,
       comparator: spec.comparator,
       driftDetected: compare(score, spec.comparator, threshold),
-      referenceSize: ref.kept.length,
-      currentSize: cur.kept.length,
+      referenceSize: ref.size,
+      currentSize: cur.size,
       missing: { reference: ref.missing, current: cur.missing },
     });
   }

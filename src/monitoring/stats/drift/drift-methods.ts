@@ -11,6 +11,7 @@ import {
   smoothZeroShares,
 } from '../distribution-divergences.js';
 import { ks2Samp } from '../ks-two-sample.js';
+import type { SampleInput, SortedSample } from '../numeric/sample.js';
 import { mannWhitneyU } from '../mann-whitney.js';
 import { normalCdf } from '../special/error-function.js';
 import { tTestInd } from '../t-test.js';
@@ -238,6 +239,12 @@ function categoryCounts(reference: readonly Category[], current: readonly Catego
   return [countsByKey(reference, keys), countsByKey(current, keys)];
 }
 
+/** A drift method's score and, for a p-value method, the test statistic behind it (null where not computed). */
+export interface DriftMethodOutcome {
+  readonly score: number;
+  readonly statistic: number | null;
+}
+
 /**
  * Runs one drift method on the non-missing values of a column, returning its score (a p-value or a distance as
  * {@link DRIFT_METHODS} says).
@@ -249,26 +256,46 @@ export function runDriftMethod(
   type: ColumnType,
   column: string,
 ): number {
+  return evaluateDriftMethod(method, reference, current, type, column).score;
+}
+
+/**
+ * {@link runDriftMethod} with the test statistic too. `sorted` passes the two sides already sorted (the same
+ * values as `reference` and `current`), so the methods that need numbers do not convert and sort again.
+ */
+export function evaluateDriftMethod(
+  method: DriftMethod,
+  reference: readonly Category[],
+  current: readonly Category[],
+  type: ColumnType,
+  column: string,
+  sorted?: readonly [SortedSample, SortedSample],
+): DriftMethodOutcome {
   const spec = DRIFT_METHODS[method];
-  const ref = spec.needsNumbers ? numbers(reference, column, method) : [];
-  const cur = spec.needsNumbers ? numbers(current, column, method) : [];
+  const ref: SampleInput = spec.needsNumbers ? (sorted?.[0] ?? numbers(reference, column, method)) : [];
+  const cur: SampleInput = spec.needsNumbers ? (sorted?.[1] ?? numbers(current, column, method)) : [];
+  const scored = (score: number): DriftMethodOutcome => ({ score, statistic: null });
+  const tested = (r: { pValue: number; statistic: number }): DriftMethodOutcome => ({
+    score: r.pValue,
+    statistic: r.statistic,
+  });
   switch (method) {
     case 'ks':
-      return ks2Samp(ref, cur).pValue;
+      return tested(ks2Samp(ref, cur));
     case 'wasserstein':
-      return wassersteinDistanceNormed(ref, cur);
+      return scored(wassersteinDistanceNormed(ref, cur));
     case 'jensenshannon':
     case 'jensenshannon_base2': {
       const b = evidentlyBinnedShares(reference, current, type);
-      return jensenShannonDistance(b.reference, b.current, method === 'jensenshannon' ? 'e' : 2);
+      return scored(jensenShannonDistance(b.reference, b.current, method === 'jensenshannon' ? 'e' : 2));
     }
     case 'psi': {
       const b = evidentlyBinnedShares(reference, current, type);
-      return populationStabilityIndex(smoothZeroShares(b.reference), smoothZeroShares(b.current));
+      return scored(populationStabilityIndex(smoothZeroShares(b.reference), smoothZeroShares(b.current)));
     }
     case 'kl_div': {
       const b = evidentlyBinnedShares(reference, current, type);
-      return klDivergence(smoothZeroShares(b.reference), smoothZeroShares(b.current));
+      return scored(klDivergence(smoothZeroShares(b.reference), smoothZeroShares(b.current)));
     }
     case 'hellinger': {
       if (
@@ -276,36 +303,42 @@ export function runDriftMethod(
         reference.every((v) => typeof v === 'number') &&
         current.every((v) => typeof v === 'number')
       ) {
-        return evidentlyNumericHellinger(reference as number[], current as number[]);
+        return scored(evidentlyNumericHellinger(reference as number[], current as number[]));
       }
       const b = evidentlyBinnedShares(reference, current, 'categorical');
-      return hellingerDistance(b.reference, b.current);
+      return scored(hellingerDistance(b.reference, b.current));
     }
     case 'chisquare': {
       const [r, c] = categoryCounts(reference, current);
-      return evidentlyChiSquare(r, c).pValue;
+      return tested(evidentlyChiSquare(r, c));
     }
     case 'chi2_contingency': {
       const [r, c] = categoryCounts(reference, current);
-      return chiSquareContingency([r, c]).pValue;
+      return tested(chiSquareContingency([r, c]));
     }
     case 'g_test': {
       const [r, c] = categoryCounts(reference, current);
-      return gTest(r, c).pValue;
+      return tested(gTest(r, c));
     }
     case 'z':
-      return evidentlyZ(reference, current);
+      return scored(evidentlyZ(reference, current));
     case 'anderson':
-      return andersonKSamp([ref, cur]).pValue;
+      return tested(andersonKSamp([ref, cur]));
     case 'cramer_von_mises':
-      return cramerVonMises2Samp(ref, cur).pValue;
+      return tested(cramerVonMises2Samp(ref, cur));
     case 'ed':
-      return energyDistance(ref, cur);
+      return scored(energyDistance(ref, cur));
     case 'mannw':
-      return mannWhitneyU(ref, cur, { alternative: 'less' }).pValue;
+      return tested(mannWhitneyU(ref, cur, { alternative: 'less' }));
     case 't_test':
-      return tTestInd(ref, cur).pValue;
+      return tested(tTestInd(plain(ref), plain(cur)));
     case 'welch_t_test':
-      return tTestInd(ref, cur, { equalVar: false }).pValue;
+      return tested(tTestInd(plain(ref), plain(cur), { equalVar: false }));
   }
+}
+
+function plain(sample: SampleInput): ArrayLike<number> {
+  return (sample as Partial<SortedSample>).kind === 'sorted-sample'
+    ? (sample as SortedSample).values
+    : (sample as ArrayLike<number>);
 }

@@ -1,4 +1,5 @@
 import { InvalidParameterError } from '../../../shared/index.js';
+import { sortFloat64InPlace } from './radix-sort.js';
 
 /** A numeric sample as callers hand it in: a plain array or a typed array. */
 export type Sample = ArrayLike<number>;
@@ -51,8 +52,19 @@ export function sortSample(values: SampleInput, name = 'sample'): SortedSample {
       copy[i] = v;
     }
   }
-  copy.sort();
+  sortFloat64InPlace(copy);
   return { kind: 'sorted-sample', values: copy };
+}
+
+/**
+ * Like {@link sortSample}, but sorts `values` in place instead of a copy: for an array the caller owns and will
+ * not read again in its original order (a column's non-missing values, gathered for the test). NaN is refused.
+ */
+export function sortOwnedSample(values: Float64Array, name = 'sample'): SortedSample {
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] !== values[i]) throw new InvalidParameterError(`${name} holds NaN at index ${i}`);
+  }
+  return { kind: 'sorted-sample', values: sortFloat64InPlace(values) };
 }
 
 /** Refuses an empty (or too small) sample with a clear error. */

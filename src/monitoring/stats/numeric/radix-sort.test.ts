@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { RADIX_MIN_LENGTH, sortFloat64InPlace } from './radix-sort.js';
+
+/** Seeded uniform [0, 1) (mulberry32). */
+function uniforms(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The built-in order, bit for bit (−0 before +0 shows only in the bits). */
+function expectSameAsBuiltIn(values: Float64Array): void {
+  const expected = values.slice().sort();
+  const sorted = sortFloat64InPlace(values);
+  expect(sorted).toBe(values);
+  const bits = (a: Float64Array) => new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+  expect(bits(sorted)).toEqual(bits(expected));
+}
+
+describe('sortFloat64InPlace (LSD radix sort on the float64 bits)', () => {
+  const n = 3 * RADIX_MIN_LENGTH + 17;
+
+  it('sorts mixed-sign values with ties, ±0, ±Infinity, subnormals and extremes as the built-in sort does', () => {
+    const u = uniforms(7);
+    const special = [0, -0, Infinity, -Infinity, 5e-324, -5e-324, Number.MAX_VALUE, -Number.MAX_VALUE, 1, -1];
+    const values = Float64Array.from({ length: n }, (_, i) =>
+      i % 11 === 0 ? special[i % special.length]! : (u() - 0.5) * 10 ** Math.floor(u() * 40 - 20),
+    );
+    expectSameAsBuiltIn(values);
+  });
+
+  it('sorts all-negative values, integers with many ties, and a constant array (every pass skipped)', () => {
+    const u = uniforms(8);
+    expectSameAsBuiltIn(Float64Array.from({ length: n }, () => -u() * 1e6));
+    expectSameAsBuiltIn(Float64Array.from({ length: n }, () => Math.floor(u() * 5) - 2));
+    expectSameAsBuiltIn(new Float64Array(n).fill(2.5));
+  });
+
+  it('sorts a subarray view in place without touching the rest of its buffer', () => {
+    const u = uniforms(9);
+    const buffer = Float64Array.from({ length: n + 2 }, () => u() - 0.5);
+    const [first, last] = [buffer[0], buffer[n + 1]];
+    const view = buffer.subarray(1, n + 1);
+    expectSameAsBuiltIn(view);
+    expect([buffer[0], buffer[n + 1]]).toEqual([first, last]);
+  });
+
+  it('leaves short arrays to the built-in sort', () => {
+    expectSameAsBuiltIn(Float64Array.from([3, -0, 0, -1, Infinity, 2]));
+  });
+});
