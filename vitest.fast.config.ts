@@ -39,6 +39,7 @@ export default mergeConfig(
         'src/monitoring/stats/golden-scipy.test.ts',
         // A pipeline step that logs through the real mlflow client.
         'src/pipelines/executor/executor-python.test.ts',
+        'src/pipelines/step-token/step-token-python.test.ts',
         'src/server/concurrent-start.test.ts',
         'src/search/search-postgres.test.ts',
         'src/search/run-walk-postgres.test.ts',

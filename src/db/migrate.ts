@@ -23,6 +23,7 @@ import { sessionsMigration } from './migrations/0016-sessions.js';
 import { monitoringMigration } from './migrations/0014-monitoring.js';
 import { userDisabledMigration } from './migrations/0017-user-disabled.js';
 import { searchScaleMigration } from './migrations/0018-search-scale.js';
+import { pipelineSchedulesMigration } from './migrations/0019-pipeline-schedules.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
@@ -45,6 +46,7 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0014-monitoring': monitoringMigration(handle),
       '0017-user-disabled': userDisabledMigration(),
       '0018-search-scale': searchScaleMigration(),
+      '0019-pipeline-schedules': pipelineSchedulesMigration(),
     }),
   };
 }

@@ -36,3 +36,11 @@ export { SecretTooShortError, MIN_SECRET_LENGTH } from './executor/secret-masker
 export { paramFromText } from './executor/run-values.js';
 export type { OutputValue, PipelineDefinition, PipelineRun, StepRun } from './store/pipeline-store-types.js';
 export { isTerminal, RUN_STATUSES, STEP_STATES, type RunStatus, type StepState } from './store/step-state.js';
+export {
+  StepTokenService,
+  type IssuedStepToken,
+  type StepTokenCheck,
+  type StepTokenIssuer,
+  type StepTokenRefusal,
+  type StepTokenScope,
+} from './step-token/index.js';

@@ -17,7 +17,12 @@ import {
   findVersionsUsingLocalPath,
 } from '../registry/index.js';
 import { createLineageService } from '../registry/lineage/index.js';
-import { auditedStepSecrets, PipelineService, stepBaseEnvironment } from '../pipelines/index.js';
+import {
+  auditedStepSecrets,
+  PipelineService,
+  StepTokenService,
+  stepBaseEnvironment,
+} from '../pipelines/index.js';
 import { MonitoringService, MonitorScheduler } from '../monitoring/index.js';
 import {
   HttpWebhookTransport,
@@ -31,7 +36,7 @@ import { SqlPermissionService } from '../security/permissions/index.js';
 import { SecretStore } from '../security/secrets/index.js';
 import { SessionService } from '../security/sessions/index.js';
 import { UserService } from '../security/users/index.js';
-import type { Clock, ServerConfig } from '../shared/index.js';
+import { systemClock, type Clock, type ServerConfig } from '../shared/index.js';
 import { createTrackingService, type TrackingService } from '../tracking/index.js';
 import type { BackgroundWork, Platform, PlatformNotice, SecretsState } from './platform.js';
 
@@ -168,6 +173,11 @@ async function buildPlatform(
   const monitoring = new MonitoringService({ handle: database, registry, events: outbox, ...clock });
   // Pipeline steps run as child processes of this one; they start once the server listens (see pipeline routes).
   const auditLog = new AuditLog();
+  // With auth on, each step process gets a short-lived token scoped to its own run (MLFLOW_TRACKING_TOKEN).
+  const stepTokens = new StepTokenService({
+    handle: database,
+    now: () => (overrides.clock ?? systemClock).nowMs(),
+  });
   const pipelines = new PipelineService({
     handle: database,
     tracking,
@@ -178,6 +188,7 @@ async function buildPlatform(
     ...(secrets.enabled
       ? { secrets: auditedStepSecrets(secrets.store, (record) => auditLog.append(database.db, record)) }
       : {}),
+    ...(config.authEnabled ? { stepTokens } : {}),
   });
   let background: BackgroundWork | undefined;
   let closing: Promise<void> | undefined;
@@ -191,6 +202,7 @@ async function buildPlatform(
     governance,
     lineage: createLineageService({ db: database.db, tracking, registry }),
     pipelines,
+    stepTokens,
     monitoring,
     events: { outbox, registry: registryEvents },
     webhooks,

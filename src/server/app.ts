@@ -106,6 +106,7 @@ export async function buildApp(services: PlatformServices, options: AppOptions =
     config,
     users: services.users,
     sessions: services.sessions,
+    stepTokens: services.stepTokens,
     policies,
     ...(options.onAuthFailure ? { onAuthFailure: options.onAuthFailure } : {}),
   });

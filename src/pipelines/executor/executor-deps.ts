@@ -2,6 +2,7 @@ import type { TrackingService } from '../../tracking/index.js';
 import type { PipelineStore } from '../store/pipeline-store.js';
 import type { ArtifactIo } from './artifact-io.js';
 import type { PipFreezeCache } from './reproducibility.js';
+import type { StepTokenIssuer } from '../step-token/index.js';
 
 /**
  * Time as the executor sees it: `now` for leases, retry times and durations; `sleep` for waiting until a retry is
@@ -67,6 +68,8 @@ export interface ExecutorDeps {
   baseEnv: Record<string, string>;
   /** The secret store as steps see it; undefined when the server has no secret store (steps with secrets fail). */
   secrets?: StepSecrets;
+  /** Gives each step process a scoped, short-lived MLFLOW_TRACKING_TOKEN; undefined when auth is off. */
+  stepTokens?: StepTokenIssuer;
   clock: ExecutorClock;
   /** In [0, 1): backoff jitter. */
   random(): number;

@@ -649,6 +649,7 @@ export class RunDriver {
             workRoot: deps.workRoot,
             pipFreeze: deps.pipFreeze,
             ...(deps.secrets !== undefined ? { secrets: deps.secrets } : {}),
+            ...(deps.stepTokens !== undefined ? { stepTokens: deps.stepTokens } : {}),
             now: () => deps.clock.now(),
           },
           {
@@ -662,6 +663,7 @@ export class RunDriver {
             experimentId: this.run.experimentId,
             parentRunId: this.run.runId,
             pipelineName: this.run.pipelineName,
+            createdBy: this.run.createdBy,
             code,
             cache,
             onStarted: async ({ mlflowRunId, pid }) => {

@@ -12,6 +12,7 @@ import { pythonOf, type CodeVersion, type PipFreezeCache } from './reproducibili
 import { artifactRefs, valueToTextSafe } from './launch-values.js';
 import type { StepSecrets } from './executor-deps.js';
 import { assertMaskableSecret } from './secret-masker.js';
+import type { IssuedStepToken, StepTokenIssuer } from '../step-token/index.js';
 
 /** How one attempt of a step ended. */
 export type AttemptResult =
@@ -31,6 +32,8 @@ export interface LaunchDeps {
   pipFreeze: PipFreezeCache;
   /** Where declared secrets are read; undefined when the server has no secret store. */
   secrets?: StepSecrets;
+  /** Issues the step's scoped MLFLOW_TRACKING_TOKEN; undefined when auth is off. */
+  stepTokens?: StepTokenIssuer;
   now(): number;
 }
 
@@ -46,6 +49,8 @@ export interface Attempt {
   experimentId: string;
   parentRunId: string;
   pipelineName: string;
+  /** Who started the pipeline run: the step token acts as this user (narrowed to the step). */
+  createdBy: string;
   code: CodeVersion;
   cache: { key: string } | undefined;
   /** Told the MLflow run and process id once known (the driver records them on the step run). */
@@ -266,26 +271,54 @@ export class StepLauncher {
       BOSUN_OUTPUTS_DIR: outputsDir,
     });
 
-    const timeoutMs = spec.timeout !== undefined ? parseDuration(spec.timeout) : undefined;
-    const proc = spawnStep({
-      argv,
-      cwd: a.codeDir,
-      env,
-      stdoutFile,
-      stderrFile,
-      ...(secretValues.length > 0 ? { maskSecrets: secretValues } : {}),
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-    });
-    this.#process = proc;
-    if (this.#killedFor !== undefined)
-      proc.kill(this.#killedFor === 'pipeline-timeout' ? 'pipeline-timeout' : 'cancelled');
-    await a.onStarted({ mlflowRunId: runId, pid: proc.pid });
+    // With auth on: a token for this attempt only (masked in its logs like a secret), renewed while the process
+    // runs and revoked as soon as it ends; a server that dies leaves it to expire by time.
+    let issued: IssuedStepToken | undefined;
+    if (deps.stepTokens !== undefined) {
+      issued = await deps.stepTokens.issue({
+        username: a.createdBy,
+        pipelineRunId: a.parentRunId,
+        stepRunId: a.stepRunId,
+        mlflowRunId: runId,
+        experimentId: a.experimentId,
+      });
+      env['MLFLOW_TRACKING_TOKEN'] = issued.token;
+      secretValues.push(issued.token);
+    }
+    const token = issued;
+    const renewal =
+      token !== undefined && deps.stepTokens !== undefined
+        ? setInterval(() => void token.renew().catch(() => undefined), deps.stepTokens.renewEveryMs)
+        : undefined;
+    renewal?.unref();
 
-    // Reproducibility, while the step runs: pip freeze of a Python step's interpreter.
-    const freeze =
-      python !== undefined ? deps.pipFreeze.freeze(python, a.codeDir) : Promise.resolve(undefined);
-    const end: ProcessEnd = await proc.ended;
-    const frozen = await freeze;
+    const timeoutMs = spec.timeout !== undefined ? parseDuration(spec.timeout) : undefined;
+    let end: ProcessEnd;
+    let frozen: string | undefined;
+    try {
+      const proc = spawnStep({
+        argv,
+        cwd: a.codeDir,
+        env,
+        stdoutFile,
+        stderrFile,
+        ...(secretValues.length > 0 ? { maskSecrets: secretValues } : {}),
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      });
+      this.#process = proc;
+      if (this.#killedFor !== undefined)
+        proc.kill(this.#killedFor === 'pipeline-timeout' ? 'pipeline-timeout' : 'cancelled');
+      await a.onStarted({ mlflowRunId: runId, pid: proc.pid });
+
+      // Reproducibility, while the step runs: pip freeze of a Python step's interpreter.
+      const freeze =
+        python !== undefined ? deps.pipFreeze.freeze(python, a.codeDir) : Promise.resolve(undefined);
+      end = await proc.ended;
+      frozen = await freeze;
+    } finally {
+      clearInterval(renewal);
+      await token?.revoke();
+    }
     const reproTags: { key: string; value: string }[] = [];
     if (frozen !== undefined) {
       await deps.artifacts.uploadText(frozen, artifactUri, 'environment/requirements.txt');

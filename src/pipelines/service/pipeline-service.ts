@@ -23,6 +23,7 @@ import { PipFreezeCache } from '../executor/reproducibility.js';
 import { RunDriver, Slots } from '../executor/run-driver.js';
 import { resolveParams } from '../executor/run-values.js';
 import { planRun, type PlanEntry } from './plan.js';
+import type { StepTokenIssuer } from '../step-token/index.js';
 
 /** How the service is built (the platform passes the first four; tests may set the rest). */
 export interface PipelineServiceOptions {
@@ -35,6 +36,8 @@ export interface PipelineServiceOptions {
   baseEnv: Record<string, string>;
   /** Where steps' declared secrets are read (audited); without it a step that declares secrets fails. */
   secrets?: StepSecrets;
+  /** With auth on: gives each step process a scoped, short-lived MLFLOW_TRACKING_TOKEN (see StepTokenService). */
+  stepTokens?: StepTokenIssuer;
   python?: string;
   workRoot?: string;
   clock?: ExecutorClock;
@@ -111,6 +114,7 @@ export class PipelineService {
       python: options.python ?? 'python3',
       baseEnv: options.baseEnv,
       ...(options.secrets !== undefined ? { secrets: options.secrets } : {}),
+      ...(options.stepTokens !== undefined ? { stepTokens: options.stepTokens } : {}),
       clock: options.clock ?? systemExecutorClock,
       random: options.random ?? Math.random,
       leaseMs: options.leaseMs ?? 30_000,

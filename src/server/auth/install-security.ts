@@ -7,6 +7,7 @@ import {
   type UserService,
 } from '../../security/users/index.js';
 import type { SessionRefusal, SessionService } from '../../security/sessions/index.js';
+import type { StepTokenRefusal, StepTokenService } from '../../pipelines/index.js';
 import type { ServerConfig } from '../../shared/index.js';
 import type { TypedApp } from '../typed-app.js';
 import type { RoutePolicies } from '../authz/route-policies.js';
@@ -21,7 +22,12 @@ export interface AuthFailure {
    * Why, for the audit log only: `missing_credentials`, `malformed_header`, a UserService reason or a
    * SessionService one (the `bosun_session` cookie).
    */
-  reason: AuthenticationFailureReason | SessionRefusal | 'missing_credentials' | 'malformed_header';
+  reason:
+    | AuthenticationFailureReason
+    | SessionRefusal
+    | StepTokenRefusal
+    | 'missing_credentials'
+    | 'malformed_header';
   /** The username a Basic attempt named (never the password). */
   username?: string;
 }
@@ -33,6 +39,8 @@ export interface SecurityOptions {
   users: UserService;
   /** Browser sessions: without it the `bosun_session` cookie signs nobody in. */
   sessions?: Pick<SessionService, 'check'>;
+  /** Pipeline step tokens (scoped to one step's run): checked before the users' API tokens. */
+  stepTokens?: Pick<StepTokenService, 'check'>;
   /** The routes' policies: those declared `public` are served without credentials. */
   policies: Pick<RoutePolicies, 'isPublic'>;
   /** Called on every failed sign-in (for the audit log). Must not throw. */
@@ -207,7 +215,17 @@ export function installSecurity(app: TypedApp, options: SecurityOptions): void {
         user = await users.authenticatePassword(credentials.username, credentials.password, request.ip);
         method = 'basic';
       } else {
-        user = (await users.authenticateToken(credentials.token)).user;
+        const step = options.stepTokens ? await options.stepTokens.check(credentials.token) : undefined;
+        if (step?.status === 'refused') return fail(step.reason);
+        if (step?.status === 'valid') {
+          const owner = await users.getUser(step.username).catch(() => undefined);
+          if (owner === undefined) return fail('unknown_token');
+          if (owner.disabled) return fail('user_disabled');
+          user = owner;
+          request.stepTokenScope = step.scope;
+        } else {
+          user = (await users.authenticateToken(credentials.token)).user;
+        }
         method = 'bearer';
       }
     } catch (err) {

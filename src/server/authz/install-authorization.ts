@@ -15,6 +15,8 @@ import {
   type RoutePolicy,
 } from './policy-types.js';
 import type { RoutePolicies } from './route-policies.js';
+import { checkStepTokenScope } from './step-token-scope.js';
+import type { StepTokenScope } from '../../pipelines/index.js';
 
 /** What a handler may ask about the caller's rights (set on every request when auth is on). */
 export interface Access {
@@ -164,7 +166,7 @@ async function applyAfterSuccess(
   }
 }
 
-function accessFor(deps: AuthorizationDeps, user: User): Access {
+function accessFor(deps: AuthorizationDeps, user: User, scope?: StepTokenScope): Access {
   const cache = new Map<ResourceKind, Promise<Visibility>>();
   return {
     user,
@@ -172,6 +174,15 @@ function accessFor(deps: AuthorizationDeps, user: User): Access {
       let visibility = cache.get(kind);
       if (!visibility) {
         visibility = deps.permissions.readable(user, kind);
+        // A step token sees its pipeline's experiment (if its user may) and no registered model.
+        if (scope !== undefined) {
+          const own = scope.experimentId;
+          visibility = visibility.then((v): Visibility =>
+            kind === 'experiment' && isVisible(v, own)
+              ? { kind: 'only', resources: [own] }
+              : { kind: 'only', resources: [] },
+          );
+        }
         cache.set(kind, visibility);
       }
       return visibility;
@@ -199,8 +210,10 @@ export function installAuthorization(app: TypedApp, deps: AuthorizationDeps): vo
     const user = request.user;
     // No user: auth is off (single-user mode), or the route is public.
     if (!user) return;
+    const scope = request.stepTokenScope;
+    if (scope !== undefined) await checkStepTokenScope(deps, request, pattern, policy, scope);
     for (const requirement of policy.require) await check(deps, request, user, requirement);
-    request.access = accessFor(deps, user);
+    request.access = accessFor(deps, user, scope);
   });
 
   app.addHook('onSend', async (request, reply, payload) => {

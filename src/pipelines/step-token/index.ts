@@ -1,0 +1,9 @@
+export {
+  StepTokenService,
+  type IssuedStepToken,
+  type StepTokenCheck,
+  type StepTokenIssuer,
+  type StepTokenRefusal,
+  type StepTokenScope,
+  type StepTokenServiceOptions,
+} from './step-token-service.js';
