@@ -13,6 +13,7 @@ import { VersionPage } from './pages/registry/version-page';
 import { RunPage } from './pages/run/run-page';
 import { SignInPage } from './pages/sign-in/sign-in-page';
 import { RunsPage } from './pages/runs/runs-page';
+import { MultiRunsPage } from './pages/runs/multi-runs-page';
 import { hrefs, type Route } from './router/routes';
 import { useRoute } from './router/use-route';
 
@@ -21,6 +22,11 @@ const AdminPage = lazy(() => import('./pages/admin/admin-page'));
 /** Monitoring pages, in their own chunk. */
 const MonitoringPage = lazy(() => import('./pages/monitoring/monitoring-page'));
 const AlertsPage = lazy(() => import('./pages/monitoring/alerts-page'));
+/** Pipelines pages, in their own chunk. */
+const PipelinesPage = lazy(() => import('./pages/pipelines/pipelines-page'));
+const PipelinePage = lazy(() => import('./pages/pipelines/pipeline-page'));
+const PipelineRunsPage = lazy(() => import('./pages/pipelines/pipeline-runs-page'));
+const PipelineRunPage = lazy(() => import('./pages/pipelines/pipeline-run-page'));
 
 /** The page of a route. The switch is exhaustive: a new Route member does not compile until it has a page. */
 function pageOf(route: Route): ReactNode {
@@ -38,6 +44,8 @@ function pageOf(route: Route): ReactNode {
           query={route.query}
         />
       );
+    case 'experiments-runs':
+      return <MultiRunsPage query={route.query} />;
     case 'compare':
       return <ComparePage query={route.query} />;
     case 'charts':
@@ -71,6 +79,30 @@ function pageOf(route: Route): ReactNode {
           <AlertsPage query={route.query} />
         </Suspense>
       );
+    case 'pipelines':
+      return (
+        <Suspense fallback={<Loading what="pipelines" />}>
+          <PipelinesPage />
+        </Suspense>
+      );
+    case 'pipeline':
+      return (
+        <Suspense fallback={<Loading what="pipeline" />}>
+          <PipelinePage key={route.name} name={route.name} query={route.query} />
+        </Suspense>
+      );
+    case 'pipeline-runs':
+      return (
+        <Suspense fallback={<Loading what="pipeline runs" />}>
+          <PipelineRunsPage query={route.query} />
+        </Suspense>
+      );
+    case 'pipeline-run':
+      return (
+        <Suspense fallback={<Loading what="pipeline run" />}>
+          <PipelineRunPage key={route.runId} runId={route.runId} query={route.query} />
+        </Suspense>
+      );
     case 'sign-in':
       return <SignInPage next={route.query.get('next') ?? undefined} />;
     case 'admin':
@@ -100,6 +132,8 @@ function titleOf(route: Route): string {
       return `Experiment ${route.experimentId}`;
     case 'run':
       return `Run ${route.runId}`;
+    case 'experiments-runs':
+      return 'Runs of several experiments';
     case 'compare':
       return 'Compare runs';
     case 'charts':
@@ -118,6 +152,14 @@ function titleOf(route: Route): string {
       return `Monitoring of ${route.name}`;
     case 'alerts':
       return 'Monitoring alerts';
+    case 'pipelines':
+      return 'Pipelines';
+    case 'pipeline':
+      return `Pipeline ${route.name}`;
+    case 'pipeline-runs':
+      return 'Pipeline runs';
+    case 'pipeline-run':
+      return `Pipeline run ${route.runId}`;
     case 'sign-in':
       return 'Sign in';
     case 'admin':

@@ -15,6 +15,7 @@ export function Layout({ children }: { children: ReactNode }): ReactNode {
           <a href={hrefs.experiments()}>Experiments</a>
           <a href={hrefs.models()}>Models</a>
           <a href={hrefs.alerts()}>Alerts</a>
+          <a href={hrefs.pipelines()}>Pipelines</a>
           <AdminLinks />
         </nav>
         <UserMenu />

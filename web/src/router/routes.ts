@@ -8,6 +8,7 @@
 export type Route =
   | { page: 'experiments'; query: URLSearchParams }
   | { page: 'runs'; experimentId: string; query: URLSearchParams }
+  | { page: 'experiments-runs'; query: URLSearchParams }
   | { page: 'run'; experimentId: string; runId: string; query: URLSearchParams }
   | { page: 'compare'; query: URLSearchParams }
   | { page: 'charts'; query: URLSearchParams }
@@ -18,6 +19,10 @@ export type Route =
   | { page: 'model-version'; name: string; version: string; query: URLSearchParams }
   | { page: 'monitoring'; name: string; query: URLSearchParams }
   | { page: 'alerts'; query: URLSearchParams }
+  | { page: 'pipelines'; query: URLSearchParams }
+  | { page: 'pipeline'; name: string; query: URLSearchParams }
+  | { page: 'pipeline-runs'; query: URLSearchParams }
+  | { page: 'pipeline-run'; runId: string; query: URLSearchParams }
   | { page: 'sign-in'; query: URLSearchParams }
   | { page: 'admin'; section: AdminSection; query: URLSearchParams }
   | { page: 'not-found'; path: string };
@@ -63,6 +68,7 @@ export function parseRoute(hash: string): Route {
   ) {
     return { page: 'run', experimentId: id, runId, query };
   }
+  if (first === 'runs' && id === undefined) return { page: 'experiments-runs', query };
   if (first === 'compare' && id === undefined) return { page: 'compare', query };
   if (first === 'charts' && id === undefined) return { page: 'charts', query };
   if (first === 'experiments' && id !== undefined && third === 'logged-models' && rest.length === 0) {
@@ -86,6 +92,12 @@ export function parseRoute(hash: string): Route {
     return { page: 'monitoring', name: id, query };
   }
   if (first === 'alerts' && id === undefined) return { page: 'alerts', query };
+  if (first === 'pipelines' && third === undefined) {
+    return id === undefined ? { page: 'pipelines', query } : { page: 'pipeline', name: id, query };
+  }
+  if (first === 'pipeline-runs' && third === undefined) {
+    return id === undefined ? { page: 'pipeline-runs', query } : { page: 'pipeline-run', runId: id, query };
+  }
   if (first === 'sign-in' && id === undefined) return { page: 'sign-in', query };
   if (first === 'admin' && third === undefined) {
     const section = id ?? 'users';
@@ -110,6 +122,8 @@ export function routeHref(route: Route): string {
         `/experiments/${segment(route.experimentId)}/runs/${segment(route.runId)}`,
         route.query,
       );
+    case 'experiments-runs':
+      return withQuery('/runs', route.query);
     case 'compare':
       return withQuery('/compare', route.query);
     case 'charts':
@@ -131,6 +145,14 @@ export function routeHref(route: Route): string {
       return withQuery(`/models/${segment(route.name)}/monitoring`, route.query);
     case 'alerts':
       return withQuery('/alerts', route.query);
+    case 'pipelines':
+      return withQuery('/pipelines', route.query);
+    case 'pipeline':
+      return withQuery(`/pipelines/${segment(route.name)}`, route.query);
+    case 'pipeline-runs':
+      return withQuery('/pipeline-runs', route.query);
+    case 'pipeline-run':
+      return withQuery(`/pipeline-runs/${segment(route.runId)}`, route.query);
     case 'sign-in':
       return withQuery('/sign-in', route.query);
     case 'admin':
@@ -156,6 +178,12 @@ export const hrefs = {
     routeHref({ page: 'sign-in', query: new URLSearchParams(next === undefined ? {} : { next }) }),
   admin: (section: AdminSection): string =>
     routeHref({ page: 'admin', section, query: new URLSearchParams() }),
+  /** One runs table of several experiments (`#/runs?experiments=1,2`): what the experiments page's selection opens. */
+  experimentsRuns: (experimentIds: readonly string[]): string =>
+    routeHref({
+      page: 'experiments-runs',
+      query: new URLSearchParams({ experiments: experimentIds.join(',') }),
+    }),
   /** The compare view of these runs (`#/compare?runs=a,b,c`): what the runs table's selection opens. */
   compare: (runIds: string[]): string =>
     routeHref({ page: 'compare', query: new URLSearchParams({ runs: runIds.join(',') }) }),
@@ -174,6 +202,29 @@ export const hrefs = {
   },
   /** Every monitoring alert the user may read. */
   alerts: (): string => routeHref({ page: 'alerts', query: new URLSearchParams() }),
+  /** Every pipeline the user may read (`#/pipelines`). */
+  pipelines: (): string => routeHref({ page: 'pipelines', query: new URLSearchParams() }),
+  /** A pipeline's page (`#/pipelines/<name>?version=<n>`): its steps, DAG, plan and Run. */
+  pipeline: (name: string, version?: number): string =>
+    routeHref({
+      page: 'pipeline',
+      name,
+      query: new URLSearchParams(version === undefined ? {} : { version: String(version) }),
+    }),
+  /** Pipeline runs, filtered by pipeline and status (`#/pipeline-runs?pipeline=x&status=failed`). */
+  pipelineRuns: (filter: { pipeline?: string; status?: string } = {}): string => {
+    const query = new URLSearchParams();
+    if (filter.pipeline !== undefined) query.set('pipeline', filter.pipeline);
+    if (filter.status !== undefined) query.set('status', filter.status);
+    return routeHref({ page: 'pipeline-runs', query });
+  },
+  /** A pipeline run, with a step (and fan-out item) selected for its logs. */
+  pipelineRun: (runId: string, step?: string, item?: number | null): string => {
+    const query = new URLSearchParams();
+    if (step !== undefined) query.set('step', step);
+    if (item !== undefined && item !== null) query.set('item', String(item));
+    return routeHref({ page: 'pipeline-run', runId, query });
+  },
   loggedModels: (experimentId: string): string =>
     routeHref({ page: 'logged-models', experimentId, query: new URLSearchParams() }),
   loggedModel: (experimentId: string, modelId: string): string =>
