@@ -48,7 +48,7 @@ BOSUN_TEST_PYTHON=$(bash scripts/compat-venv.sh mlflow3 "$repo/.cache/venv-mlflo
 bash scripts/compat-venv.sh mlflow2 "$repo/.cache/venv-mlflow2" >/dev/null || exit 1
 export BOSUN_TEST_PYTHON
 
-step "Python package bosun_pipelines (installed from ./python into the mlflow 3.x environment, pytest)"
+step "Python package (bosun_pipelines and bosun_monitoring, installed from ./python into the mlflow 3.x environment, pytest)"
 pkgdir=$(mktemp -d /tmp/bosun-pipelines-pkg.XXXXXX) # a copy, so the build leaves nothing in python/
 cp -r python "$pkgdir/" && "$repo/.cache/venv-mlflow3/bin/python" -m pip install --quiet --force-reinstall "$pkgdir/python" ||
   failures=$((failures + 1))
