@@ -1,9 +1,9 @@
 import type { ReactNode } from 'react';
 import { getLoggedModel, type LoggedModel } from '../../api/logged-models';
-import type { Tag } from '../../api/tracking';
 import { ArtifactBrowser } from '../../components/artifacts/artifact-browser';
-import { formatDateTime, formatNumber } from '../../components/format';
-import { Empty, ErrorMessage, Loading } from '../../components/status';
+import { formatDateTime } from '../../components/format';
+import { KeyValueTable, MetricTable } from '../../components/key-value-tables';
+import { ErrorMessage, Loading } from '../../components/status';
 import { useAsync } from '../../components/use-async';
 import { hrefs } from '../../router/routes';
 import { useSetQuery } from '../../router/use-route';
@@ -69,38 +69,16 @@ function ModelDetails({ model, query }: { model: LoggedModel; query: URLSearchPa
         <dd className="mono">{model.artifactUri}</dd>
       </dl>
       <h2 id="model-params-title">Parameters ({model.params.length})</h2>
-      <Pairs rows={model.params} labelledBy="model-params-title" empty="No parameters." />
+      <KeyValueTable rows={model.params} labelledBy="model-params-title" empty="No parameters." />
       <h2 id="model-metrics-title">Metrics ({model.metrics.length})</h2>
-      {model.metrics.length === 0 ? (
-        <Empty>No metrics logged on this model.</Empty>
-      ) : (
-        <table className="data-table" aria-labelledby="model-metrics-title">
-          <thead>
-            <tr>
-              <th scope="col">Metric</th>
-              <th scope="col">Value</th>
-              <th scope="col">Step</th>
-              <th scope="col">Dataset</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...model.metrics]
-              .sort((a, b) => a.key.localeCompare(b.key))
-              .map((m) => (
-                <tr key={`${m.key}/${m.datasetName ?? ''}/${m.step}`}>
-                  <th scope="row">{m.key}</th>
-                  <td className="num" title={String(m.value)}>
-                    {formatNumber(m.value)}
-                  </td>
-                  <td className="num">{m.step}</td>
-                  <td>{m.datasetName ?? '—'}</td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
-      )}
+      <MetricTable
+        labelledBy="model-metrics-title"
+        rows={model.metrics}
+        empty="No metrics logged on this model."
+        withDataset
+      />
       <h2 id="model-tags-title">Tags ({tags.length})</h2>
-      <Pairs rows={tags} labelledBy="model-tags-title" empty="No tags." />
+      <KeyValueTable rows={tags} labelledBy="model-tags-title" empty="No tags." />
       <h2 id="model-artifacts-title">Artifacts</h2>
       <ArtifactBrowser
         source={{ kind: 'logged-model', modelId: model.modelId }}
@@ -108,29 +86,5 @@ function ModelDetails({ model, query }: { model: LoggedModel; query: URLSearchPa
         onSelect={(path) => setQuery({ artifact: path })}
       />
     </>
-  );
-}
-
-function Pairs({ rows, labelledBy, empty }: { rows: Tag[]; labelledBy: string; empty: string }): ReactNode {
-  if (rows.length === 0) return <Empty>{empty}</Empty>;
-  return (
-    <table className="data-table kv" aria-labelledby={labelledBy}>
-      <thead>
-        <tr>
-          <th scope="col">Key</th>
-          <th scope="col">Value</th>
-        </tr>
-      </thead>
-      <tbody>
-        {[...rows]
-          .sort((a, b) => a.key.localeCompare(b.key))
-          .map((r) => (
-            <tr key={r.key}>
-              <th scope="row">{r.key}</th>
-              <td className="value">{r.value}</td>
-            </tr>
-          ))}
-      </tbody>
-    </table>
   );
 }

@@ -1,8 +1,8 @@
 import { lazy, Suspense, type ReactNode } from 'react';
-import { getRun, descriptionTag, type Run, type Tag } from '../../api/tracking';
+import { getRun, descriptionTag, type Run } from '../../api/tracking';
 import { ArtifactBrowser } from '../../components/artifacts/artifact-browser';
 import { ChartPanel } from '../../components/charts/chart-panel';
-import { formatNumber } from '../../components/format';
+import { KeyValueTable, MetricTable } from '../../components/key-value-tables';
 import { Empty, ErrorMessage, Loading } from '../../components/status';
 import { useAsync } from '../../components/use-async';
 import { hrefs } from '../../router/routes';
@@ -85,32 +85,12 @@ function RunDetails({
       <h2 id="params-title">Parameters ({data.params.length})</h2>
       <KeyValueTable labelledBy="params-title" rows={data.params} empty="No parameters logged." />
       <h2 id="metrics-title">Metrics ({data.metrics.length})</h2>
-      {data.metrics.length === 0 ? (
-        <Empty>No metrics logged.</Empty>
-      ) : (
-        <table className="data-table kv" aria-labelledby="metrics-title">
-          <thead>
-            <tr>
-              <th scope="col">Metric</th>
-              <th scope="col">Latest value</th>
-              <th scope="col">Step</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...data.metrics]
-              .sort((a, b) => a.key.localeCompare(b.key))
-              .map((m) => (
-                <tr key={m.key}>
-                  <th scope="row">{m.key}</th>
-                  <td className="num" title={String(m.value)}>
-                    {formatNumber(m.value)}
-                  </td>
-                  <td className="num">{m.step}</td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
-      )}
+      <MetricTable
+        labelledBy="metrics-title"
+        rows={data.metrics}
+        empty="No metrics logged."
+        valueLabel="Latest value"
+      />
       <RunTags runId={info.runId} tags={data.tags} changed={reload} />
       <RunDatasets run={run} />
       <RunModels run={run} />
@@ -140,37 +120,5 @@ function RunDetails({
         onSelect={(path) => setQuery({ artifact: path })}
       />
     </>
-  );
-}
-
-function KeyValueTable({
-  rows,
-  empty,
-  labelledBy,
-}: {
-  rows: Tag[];
-  empty: string;
-  labelledBy: string;
-}): ReactNode {
-  if (rows.length === 0) return <Empty>{empty}</Empty>;
-  return (
-    <table className="data-table kv" aria-labelledby={labelledBy}>
-      <thead>
-        <tr>
-          <th scope="col">Key</th>
-          <th scope="col">Value</th>
-        </tr>
-      </thead>
-      <tbody>
-        {[...rows]
-          .sort((a, b) => a.key.localeCompare(b.key))
-          .map((row) => (
-            <tr key={row.key}>
-              <th scope="row">{row.key}</th>
-              <td className="value">{row.value}</td>
-            </tr>
-          ))}
-      </tbody>
-    </table>
   );
 }
