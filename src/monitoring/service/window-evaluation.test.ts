@@ -33,4 +33,44 @@ describe('evaluateWindow', () => {
     expect(e.drift).toBeNull();
     expect(e.status).toBe('ok');
   });
+
+  it('counts values of the wrong type per column as data quality instead of failing the window', () => {
+    const refData = {
+      x: referenceData.x,
+      city: Array.from({ length: 100 }, (_, i) => ['a', 'b', 'c'][i % 3]!),
+      flag: Array.from({ length: 100 }, (_, i) => i % 2 === 0),
+    };
+    const columns = [
+      { name: 'x', type: 'numerical' as const },
+      { name: 'city', type: 'categorical' as const },
+      { name: 'flag', type: 'categorical' as const },
+    ];
+    const rows: WindowRow[] = Array.from({ length: 20 }, (_, i) => ({
+      features: {
+        x: i === 3 ? 'n/a' : i === 7 ? true : i / 20,
+        city: i === 5 ? 42 : ['a', 'b', 'c'][i % 3]!,
+        flag: 'yes',
+      },
+      prediction: 1,
+      label: null,
+    }));
+    const e = evaluateWindow({
+      referenceColumns: columns,
+      referenceData: refData,
+      columns: null,
+      rows,
+      config,
+    });
+    const byName = new Map(e.drift?.columns.map((c) => [c.column, c]));
+    // The wrong-typed values are left out of the test, as missing values are, and counted.
+    expect(byName.get('x')).toMatchObject({ status: 'tested', method: 'ks', typeMismatches: 2 });
+    expect(byName.get('city')).toMatchObject({ status: 'tested', typeMismatches: 1 });
+    expect(byName.get('flag')).toMatchObject({
+      status: 'skipped',
+      typeMismatches: 20,
+      reason: 'no values of the reference type in the window (20 of another type)',
+    });
+    expect(e.drift?.testedColumns).toBe(2);
+    expect(e.status).toBe('ok');
+  });
 });

@@ -51,6 +51,22 @@ export interface DriftInputs {
   readonly current: Record<string, ColumnValue[]>;
   readonly types: Record<string, ColumnType>;
   readonly skipped: ColumnDriftSummary[];
+  /** Per compared or skipped column: window values of a type the reference column does not hold. */
+  readonly typeMismatches: Record<string, number>;
+}
+
+type ValueKind = 'number' | 'string' | 'boolean';
+
+/**
+ * The kinds of value a window may hold in a reference column: numbers in a numerical column, the kinds the
+ * reference holds in a categorical or text one (any kind when the reference holds none, and in datetime ones).
+ */
+function acceptedKinds(type: ColumnType, reference: readonly ColumnValue[]): ReadonlySet<ValueKind> | null {
+  if (type === 'numerical') return new Set(['number']);
+  if (type === 'datetime') return null;
+  const kinds = new Set<ValueKind>();
+  for (const v of reference) if (!isMissing(v)) kinds.add(typeof v as ValueKind);
+  return kinds.size === 0 ? null : kinds;
 }
 
 /** Lines a window up with the reference: the monitor's columns, those without values on one side skipped. */
@@ -62,9 +78,18 @@ export function driftInputs(input: Omit<WindowEvaluationInput, 'config'>): Drift
   const reference: Record<string, readonly ColumnValue[]> = {};
   const current: Record<string, ColumnValue[]> = {};
   const types: Record<string, ColumnType> = {};
+  const typeMismatches: Record<string, number> = {};
   for (const { name, type } of selected) {
-    const values = input.rows.map((r) => r.features[name] ?? null);
     const refValues = input.referenceData[name] ?? [];
+    const accepted = acceptedKinds(type, refValues);
+    let mismatches = 0;
+    const values = input.rows.map((r): ColumnValue => {
+      const v = r.features[name] ?? null;
+      if (v === null || accepted === null || accepted.has(typeof v as ValueKind)) return v;
+      mismatches++;
+      return null;
+    });
+    typeMismatches[name] = mismatches;
     const empty = values.every(isMissing) ? 'window' : refValues.every(isMissing) ? 'reference' : undefined;
     if (empty !== undefined) {
       skipped.push({
@@ -75,7 +100,11 @@ export function driftInputs(input: Omit<WindowEvaluationInput, 'config'>): Drift
         score: null,
         threshold: null,
         driftDetected: false,
-        reason: `no non-missing values in the ${empty}`,
+        reason:
+          empty === 'window' && mismatches > 0
+            ? `no values of the reference type in the window (${mismatches} of another type)`
+            : `no non-missing values in the ${empty}`,
+        typeMismatches: mismatches,
       });
       continue;
     }
@@ -83,12 +112,13 @@ export function driftInputs(input: Omit<WindowEvaluationInput, 'config'>): Drift
     current[name] = values;
     types[name] = type;
   }
-  return { reference, current, types, skipped };
+  return { reference, current, types, skipped, typeMismatches };
 }
 
 function windowDrift(input: WindowEvaluationInput): WindowDrift | null {
-  const { reference, current, types, skipped } = driftInputs(input);
-  if (Object.keys(reference).length === 0) return null;
+  const { reference, current, types, skipped, typeMismatches } = driftInputs(input);
+  // A window whose only news is values of the wrong type still gets a result that counts them.
+  if (Object.keys(reference).length === 0 && skipped.every((c) => !c.typeMismatches)) return null;
   const preset = input.config.preset === 'bosun' ? BOSUN_PRESET : EVIDENTLY_PRESET;
   const report = datasetDrift(reference, current, {
     preset,
@@ -107,6 +137,7 @@ function windowDrift(input: WindowEvaluationInput): WindowDrift | null {
           threshold: c.threshold,
           driftDetected: c.driftDetected,
           reason: null,
+          typeMismatches: typeMismatches[c.column] ?? 0,
         }
       : {
           column: c.column,
@@ -117,6 +148,7 @@ function windowDrift(input: WindowEvaluationInput): WindowDrift | null {
           threshold: null,
           driftDetected: false,
           reason: c.reason,
+          typeMismatches: typeMismatches[c.column] ?? 0,
         },
   );
   return {
@@ -153,7 +185,8 @@ function windowPerformance(
 
 /**
  * Judges one window against the reference: drift of the selected columns with the monitor's preset and
- * thresholds (columns without values on one side are skipped, not failed), and, when the monitor has a task
+ * thresholds (columns without values on one side are skipped, not failed; window values whose type does not fit
+ * the reference column are left out and counted per column as `typeMismatches`), and, when the monitor has a task
  * and the window has labels, performance metrics (judged against their thresholds once at least `minRows` rows
  * are labelled). Pure.
  */

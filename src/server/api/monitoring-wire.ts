@@ -105,6 +105,8 @@ const ColumnDriftOut = Type.Object({
   threshold: Nullable(Type.Number()),
   drift_detected: Type.Boolean(),
   reason: Nullable(Type.String()),
+  /** Window values of a type the reference column does not hold (absent in older results). */
+  type_mismatches: Type.Optional(Type.Integer()),
 });
 
 export const ResultOut = Type.Object({
@@ -205,6 +207,7 @@ const columnToWire = (c: ColumnDriftSummary) => ({
   threshold: c.threshold,
   drift_detected: c.driftDetected,
   reason: c.reason,
+  ...(c.typeMismatches !== undefined ? { type_mismatches: c.typeMismatches } : {}),
 });
 
 const performanceToWire = (p: WindowPerformance) => ({
