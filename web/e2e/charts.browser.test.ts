@@ -6,8 +6,14 @@ const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_
 
 let session: UiSession;
 const historyRequests: string[] = [];
+/** History requests the page aborted (an abort and refetch as the view re-renders shows up here). */
+const historyAborted: string[] = [];
 beforeAll(async () => {
   session = await openSession();
+  session.page.on('requestfailed', (r) => {
+    const aborted = r.failure()?.errorText === 'net::ERR_ABORTED';
+    if (aborted && r.url().includes('/metrics/get-history')) historyAborted.push(r.url());
+  });
   // Answered requests only: a request the page aborts (its view re-rendered before the answer) fetched nothing.
   session.page.on('requestfinished', (r) => {
     if (r.url().includes('/metrics/get-history')) historyRequests.push(r.url());
@@ -61,6 +67,30 @@ describe('metric charts (issue 11, point 6)', () => {
       ['accuracy', 'loss'],
     );
     await expectAccessible(page, 'the charts page');
+  });
+
+  it('fetches each metric history once: no abort and refetch as the page settles or a metric is added', async () => {
+    const { page } = session;
+    await page.goto(ui('#/experiments'));
+    await poll(() => page.locator('h1').innerText()).toBe('Experiments');
+    historyRequests.length = 0;
+    historyAborted.length = 0;
+    await page.goto(ui(`#/charts?runs=${childIds().join(',')}&metrics=loss`));
+    await poll(() => caption('loss')).toBe('3,003 points of 3 runs · y from 0.01005 to 1,000');
+    await poll(() => paintedPixels('loss')).toBeGreaterThan(2000);
+    const metricOf = (url: string) => new URL(url).searchParams.get('metric_key');
+    expect(historyRequests.map(metricOf)).toEqual(['loss']);
+    expect(historyAborted).toEqual([]);
+    // Choosing a second metric fetches its history alone; the loss chart keeps what it has.
+    await page.locator('fieldset.metric-choice').getByLabel('accuracy').check();
+    await poll(() => caption('accuracy')).toBe('3 points of 3 runs · y from 0.8 to 0.9');
+    expect(historyRequests.map(metricOf)).toEqual(['loss', 'accuracy']);
+    // A chart setting redraws from the histories already fetched.
+    await page.getByRole('group', { name: 'Chart settings' }).getByLabel('Log scale').check();
+    await poll(() => hashQuery(page.url()).get('log')).toBe('1');
+    await poll(() => caption('loss')).toContain('3,003 points');
+    expect(historyRequests.map(metricOf)).toEqual(['loss', 'accuracy']);
+    expect(historyAborted).toEqual([]);
   });
 
   it('keeps every setting in the URL: x axis, log scale, smoothing, envelope, hidden outliers', async () => {
