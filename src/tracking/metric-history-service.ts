@@ -48,12 +48,25 @@ export function sampledSteps(
   range?: { start: number; end: number },
 ): number[] {
   const all = [...new Set(stepsPerRun.flat())].sort((a, b) => a - b);
+  const bounds = stepsPerRun.filter((s) => s.length > 0).map((s) => ({ first: s[0]!, last: s.at(-1)! }));
+  return sampleUnion(all, bounds, max, range);
+}
+
+/**
+ * {@link sampledSteps} from the sorted union of the runs' steps and each run's first and last step (of the runs
+ * that have any).
+ */
+export function sampleUnion(
+  all: readonly number[],
+  bounds: readonly { first: number; last: number }[],
+  max: number,
+  range?: { start: number; end: number },
+): number[] {
   const start = range?.start ?? 0;
   const end = range?.end ?? all.at(-1) ?? 0;
   const chosen = new Set<number>();
-  for (const steps of stepsPerRun) {
-    if (steps.length === 0) continue;
-    for (const bound of [steps[0]!, steps.at(-1)!]) {
+  for (const { first, last } of bounds) {
+    for (const bound of [first, last]) {
       if (bound >= start && bound <= end) chosen.add(bound);
     }
   }
@@ -68,6 +81,43 @@ export function sampledSteps(
     chosen.add(all[to - 1]!);
   }
   return [...chosen].sort((a, b) => a - b);
+}
+
+/** A run's distinct steps when they are exactly `first, first + stride, …, last`. */
+export interface StepGrid {
+  first: number;
+  last: number;
+  stride: number;
+}
+
+/**
+ * The sorted union of the runs' steps: the runs whose steps form a grid are expanded in memory (their grids merged
+ * per lattice, so 100 runs of the same 100,000 steps expand once), the others' steps are given as read.
+ *
+ * Example: grids 0..4 and 3..6 (stride 1) and the steps [10, 15] → `[0, 1, 2, 3, 4, 5, 6, 10, 15]`.
+ */
+export function unionOfSteps(grids: readonly StepGrid[], read: readonly (readonly number[])[]): number[] {
+  const lattices = new Map<string, StepGrid[]>();
+  for (const g of grids) {
+    const id = `${g.stride}:${(((g.first % g.stride) + g.stride) % g.stride).toString()}`;
+    const list = lattices.get(id);
+    if (list === undefined) lattices.set(id, [g]);
+    else list.push(g);
+  }
+  const parts: number[][] = [];
+  for (const list of lattices.values()) {
+    list.sort((a, b) => a.first - b.first);
+    const out: number[] = [];
+    let next = -Infinity; // the first step of this lattice not yet written
+    for (const g of list) {
+      for (let s = Math.max(g.first, next); s <= g.last; s += g.stride) out.push(s);
+      next = Math.max(next, g.last + g.stride);
+    }
+    parts.push(out);
+  }
+  for (const steps of read) if (steps.length > 0) parts.push([...steps]);
+  if (parts.length === 1) return parts[0]!;
+  return [...new Set(parts.flat())].sort((a, b) => a - b);
 }
 
 function checkRunCount(request: string, runIds: readonly string[], atMost: string): void {
@@ -109,14 +159,28 @@ export class MetricHistoryService implements Pick<
       );
     }
     const db = this.ctx.db;
-    const stepsPerRun: number[][] = [];
+    // Each run's steps are summarised in the database (count, first, last); steps that form a grid are not
+    // read (100 runs × 100,000 steps would send 10M numbers to be merged here), only the others are.
+    const grids: StepGrid[] = [];
+    const read: number[][] = [];
+    const bounds: { first: number; last: number }[] = [];
     for (const runId of query.runIds) {
       await this.ctx.run(db, runId);
-      stepsPerRun.push(await metricStore.distinctSteps(db, runId, query.metricKey));
+      const { count, first, last } = await metricStore.stepSummary(db, runId, query.metricKey);
+      if (count === 0) continue;
+      bounds.push({ first, last });
+      const span = last - first;
+      const stride = count === 1 ? 1 : span / (count - 1);
+      // `count` distinct integers in [first, last] with stride 1 are all of them; a wider stride is checked.
+      const isGrid =
+        Number.isInteger(stride) &&
+        (stride === 1 || (await metricStore.offGridCount(db, runId, query.metricKey, first, stride)) === 0);
+      if (isGrid) grids.push({ first, last, stride });
+      else read.push(await metricStore.distinctSteps(db, runId, query.metricKey));
     }
     const range =
       startStep !== undefined && endStep !== undefined ? { start: startStep, end: endStep } : undefined;
-    const steps = sampledSteps(stepsPerRun, max, range);
+    const steps = sampleUnion(unionOfSteps(grids, read), bounds, max, range);
     const out: Metric[] = [];
     for (const runId of query.runIds) {
       out.push(...(await metricStore.atSteps(db, runId, query.metricKey, steps, limits.historyMaxResults)));

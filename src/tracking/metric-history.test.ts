@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openTestDatabase, testEngines, type TestDatabase } from '../db/test-support/test-databases.js';
 import { BosunError } from '../shared/errors.js';
+import { sampledSteps, unionOfSteps } from './metric-history-service.js';
+import { metricStore } from './metric-store.js';
 import { createTrackingService } from './tracking-service.js';
 import type { TrackingService } from './tracking-service-contract.js';
 import type { Metric } from './types.js';
@@ -81,6 +83,57 @@ describe.each(testEngines)('metric histories of several runs (the web UI), on %s
     );
   });
 
+  it('reads the steps of a run only when they do not form a grid, and samples as if it had read them all', async () => {
+    const grid = (first: number, count: number, stride: number): number[] =>
+      Array.from({ length: count }, (_, i) => first + i * stride);
+    const stepLists = [
+      grid(0, 300, 1), // 0..299
+      grid(100, 250, 1), // 100..349: the same lattice, overlapping
+      grid(5, 40, 10), // 5, 15, …, 395: another lattice
+      [7], // one step
+      [0, 1, 5, 6], // count 4 over a span of 6: stride 2 on paper, but 1 and 5 are off that grid
+      [3, 4, 9, 200, 201, 1000], // no stride at all
+    ];
+    // A grid run logged twice at some steps and not in step order: still a grid of distinct steps.
+    const runIds: string[] = [];
+    for (const [i, list] of stepLists.entries()) {
+      const points = list.map((s) => point(s, 1, i)).reverse();
+      if (i === 0) points.push(point(0, 2, 99), point(150, 2, 99));
+      runIds.push(await runWith(points));
+    }
+    const read = vi.spyOn(metricStore, 'distinctSteps');
+    try {
+      for (const [maxResults, range] of [
+        [50, undefined],
+        [7, undefined],
+        [2500, undefined],
+        [20, { startStep: 90, endStep: 360 }],
+      ] as const) {
+        read.mockClear();
+        const sampled = await tracking.getMetricHistoryBulkInterval({
+          runIds,
+          metricKey: 'm',
+          maxResults,
+          ...range,
+        });
+        const wanted = sampledSteps(
+          stepLists.map((l) => [...l].sort((a, b) => a - b)),
+          maxResults,
+          range === undefined ? undefined : { start: range.startStep, end: range.endStep },
+        );
+        for (const [i, id] of runIds.entries()) {
+          const expected = wanted.filter((s) => stepLists[i]!.includes(s));
+          const got = [...new Set(steps(sampled.filter((m) => m.runId === id)))];
+          expect(got, `run ${i}, max_results ${maxResults}`).toEqual(expected);
+        }
+        // Only the two runs without a grid had their steps read; the 300 + 250 + 40 steps of the others were not.
+        expect(read.mock.calls.map((c) => runIds.indexOf(c[1]))).toEqual([4, 5]);
+      }
+    } finally {
+      read.mockRestore();
+    }
+  });
+
   it('uses 2500 as the default and largest max_results, and MLflow’s messages for bad requests', async () => {
     const long = await runWith(Array.from({ length: 1000 }, (_, i) => point(i * 3)));
     const all = await tracking.getMetricHistoryBulkInterval({ runIds: [long], metricKey: 'm' });
@@ -145,5 +198,32 @@ describe.each(testEngines)('metric histories of several runs (the web UI), on %s
     expect(await failure(tracking.getMetricHistoryBulk({ runIds: [a], metricKey: '' }))).toBe(
       'INVALID_PARAMETER_VALUE: GetMetricHistoryBulk request must specify a metric_key.',
     );
+  });
+});
+
+describe('the union of the runs’ steps for sampling', () => {
+  it('expands grids per lattice and merges the steps read', () => {
+    expect(
+      unionOfSteps(
+        [
+          { first: 0, last: 4, stride: 1 },
+          { first: 3, last: 6, stride: 1 },
+        ],
+        [[10, 15]],
+      ),
+    ).toEqual([0, 1, 2, 3, 4, 5, 6, 10, 15]);
+    expect(
+      unionOfSteps(
+        [
+          { first: 4, last: 12, stride: 4 },
+          { first: 0, last: 8, stride: 4 },
+          { first: -3, last: 3, stride: 3 },
+          { first: 20, last: 20, stride: 1 },
+        ],
+        [],
+      ),
+    ).toEqual([-3, 0, 3, 4, 8, 12, 20]);
+    expect(unionOfSteps([{ first: 0, last: 99_999, stride: 1 }], [])).toHaveLength(100_000);
+    expect(unionOfSteps([], [])).toEqual([]);
   });
 });

@@ -132,6 +132,45 @@ export const metricStore = {
     return rows.map((r) => Number(r.step));
   },
 
+  /**
+   * How many distinct steps a run logged a key at, and the first and last of them, counted in the database over
+   * the (run_uuid, key, step) index without sending the steps (`count` 0: no value of the key).
+   */
+  async stepSummary(
+    db: Db,
+    runId: string,
+    key: string,
+  ): Promise<{ count: number; first: number; last: number }> {
+    const distinct = db
+      .selectFrom('metrics')
+      .select('step')
+      .distinct()
+      .where('run_uuid', '=', runId)
+      .where('key', '=', key)
+      .as('s');
+    const row = await db
+      .selectFrom(distinct)
+      .select((eb) => [
+        eb.fn.countAll<number | string | bigint>().as('count'),
+        eb.fn.min<number | string | bigint | null>('s.step').as('first'),
+        eb.fn.max<number | string | bigint | null>('s.step').as('last'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { count: Number(row.count), first: Number(row.first ?? 0), last: Number(row.last ?? 0) };
+  },
+
+  /** How many of a run's values of a key are at a step off the grid `first + i × stride`. */
+  async offGridCount(db: Db, runId: string, key: string, first: number, stride: number): Promise<number> {
+    const row = await db
+      .selectFrom('metrics')
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('count'))
+      .where('run_uuid', '=', runId)
+      .where('key', '=', key)
+      .where(sql<number>`(step - ${first}) % ${stride}`, '<>', 0)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  },
+
   /** A run's values of a key at the given steps (ascending), by step, timestamp and value; at most `limit`. */
   async atSteps(db: Db, runId: string, key: string, steps: number[], limit: number): Promise<Metric[]> {
     const out: Metric[] = [];
