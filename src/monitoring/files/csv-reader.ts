@@ -23,8 +23,9 @@ export interface CsvReadOptions {
  *
  * Types: every column starts numeric and is stored as a Float64Array (NaN for missing; `inf` and `-Infinity` are
  * numbers). A column with a cell that is neither missing nor a number is demoted to text, as pandas reads such a
- * column as `object` and Evidently then treats it as categorical: the demoted columns are read again as text in a
- * second pass over the file (only when some column was demoted). Text cells are interned, one string per
+ * column as `object` and Evidently then treats it as categorical. Within the first {@link SAMPLE_ROWS} records
+ * (kept as read) the column becomes text on the spot; a column demoted later is read again as text in a second
+ * pass over the file (only then). Text cells are interned, one string per
  * distinct value. A record with a different number of fields than the header is an error naming its line.
  * Line numbers of good records are found only when a message needs one (csv-parse's per-record `info` costs four
  * times the parse itself), by parsing the file again.
@@ -88,6 +89,9 @@ async function readPass(
   let builders: (NumberColumnBuilder | TextColumnBuilder | undefined)[] = [];
   const demoted = new Set<number>();
   let rows = 0;
+  // The first SAMPLE_ROWS records are kept as read, so a column demoted within them becomes text from them
+  // (a text column usually shows at its first cell) instead of costing a second pass over the file.
+  const sample: string[][] = [];
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
       if (header === undefined) {
@@ -98,6 +102,8 @@ async function readPass(
         continue;
       }
       rows++;
+      if (rows <= SAMPLE_ROWS) sample.push(record);
+      else if (sample.length > 0) sample.length = 0;
       for (let i = 0; i < record.length; i++) {
         const builder = builders[i];
         if (builder === undefined) continue; // demoted: read again as text
@@ -112,10 +118,15 @@ async function readPass(
           continue;
         }
         const value = parseNumberCell(cell);
-        if (value === undefined) {
+        if (value !== undefined) builder.push(value);
+        else if (rows <= SAMPLE_ROWS) {
+          const text = new TextColumnBuilder();
+          for (const kept of sample) text.push(CSV_MISSING_TOKENS.has(kept[i]!.trim()) ? null : kept[i]!);
+          builders[i] = text;
+        } else {
           demoted.add(i);
           builders[i] = undefined;
-        } else builder.push(value);
+        }
       }
     }
   } catch (error) {
@@ -129,6 +140,9 @@ async function readPass(
   );
   return { header, columns, rows, demoted };
 }
+
+/** Records kept as text while reading, to turn a column demoted early into text without a second pass. */
+const SAMPLE_ROWS = 1000;
 
 const OPTIONS = { bom: true, skip_empty_lines: true, relax_column_count: false } as const;
 

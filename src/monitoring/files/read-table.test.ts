@@ -64,6 +64,12 @@ describe('readTable: CSV', () => {
     expect(y?.[65536]).toBe(65536);
   });
 
+  it('turns a column text from the first rows kept as read when it is demoted early (one pass)', async () => {
+    const t = await readTable(write('early.csv', 'x,y\n1.50,1\n,2\nNA,3\nlow,4\n2e3,5\n'));
+    expect(column(t, 'x')).toEqual(['1.50', null, null, 'low', '2e3']);
+    expect(cells(column(t, 'y'))).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('keeps the columns named in textColumns as text (leading zeros stay)', async () => {
     const path = write('zip.csv', 'zip,n\n007,1\n,2\n010,3\n');
     const t = await readTable(path, undefined, { textColumns: new Set(['zip']) });
