@@ -1,5 +1,6 @@
 import { Transform, type Readable } from 'node:stream';
 import { BosunClientError } from '../client/index.js';
+import { BosunError } from '../shared/index.js';
 import { isFatal, type ImportContext } from './import-context.js';
 import type { ArtifactFile } from './import-source.js';
 import { proxyPathOf } from './import-target.js';
@@ -29,8 +30,8 @@ function counter(onBytes: (n: number) => void): Transform {
 }
 
 /** True for failures that say something about this file (kept as a skip), not about the servers. */
-function fileLevel(error: unknown): error is BosunClientError {
-  return error instanceof BosunClientError && !isFatal(error);
+function fileLevel(error: unknown): error is Error {
+  return (error instanceof BosunClientError || error instanceof BosunError) && !isFatal(error);
 }
 
 /**

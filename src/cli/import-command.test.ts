@@ -1,54 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, testEngines, type TestDatabase } from '../db/test-support/test-databases.js';
-import { openPlatform, type Platform } from '../platform/index.js';
-import { buildApp } from '../server/app.js';
-import { testConfig } from '../server/test-support/test-server.js';
-import type { TypedApp } from '../server/typed-app.js';
-import { runCli } from './program.js';
-
-/** A real server (platform + app) on a fresh database of one engine, serving artifacts from a temp folder. */
-async function startServer(engine: 'sqlite' | 'postgres') {
-  const database: TestDatabase = await openTestDatabase(engine);
-  const dir = mkdtempSync(join(tmpdir(), 'bosun-import-cli-'));
-  const platform: Platform = await openPlatform(
-    testConfig({ backendStoreUri: database.uri, artifactsDestination: dir, serveArtifacts: true }),
-  );
-  const app: TypedApp = await buildApp(platform);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const base = `http://127.0.0.1:${address !== null && typeof address === 'object' ? address.port : 0}`;
-  return {
-    platform,
-    base,
-    async close() {
-      await app.close();
-      await platform.close();
-      await database.dispose();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function cli(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env: {},
-  });
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+import { testEngines } from '../db/test-support/test-databases.js';
+import {
+  importCli as cli,
+  startImportTestServer as startServer,
+  type ImportTestServer,
+} from './test-support/import-servers.js';
 
 // The source is a Bosun server too: it speaks the MLflow REST API the importer reads (searches, get-history,
 // artifact listings and downloads, logged models, the registry), so this runs on both engines without Python.
 describe.each(testEngines)('bosun import between two servers on %s', (engine) => {
-  let source: Awaited<ReturnType<typeof startServer>>;
-  let target: Awaited<ReturnType<typeof startServer>>;
+  let source: ImportTestServer;
+  let target: ImportTestServer;
   let runId: string;
 
   beforeAll(async () => {

@@ -212,3 +212,56 @@ export function obj(object: WireObject, key: string): WireObject {
   const value = object[key];
   return isRecord(value) ? value : {};
 }
+
+/** A key and value as MLflow sends params and tags. */
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+/** `[{key, value}]` as sent (missing members read as empty strings). */
+export function keyValues(list: WireObject[]): KeyValue[] {
+  return list.map((kv) => ({ key: str(kv, 'key') ?? '', value: str(kv, 'value') ?? '' }));
+}
+
+/** A registered model version as MLflow's `model-versions/search` answers it (on the source and the target). */
+export interface WireModelVersion {
+  version: number;
+  source: string;
+  runId?: string;
+  description: string;
+  stage: string;
+  status: string;
+  tags: KeyValue[];
+}
+
+/** Quotes a registered model name for MLflow's `name = ...` filter. */
+export function nameFilter(name: string): string {
+  return name.includes("'") ? `name = "${name}"` : `name = '${name}'`;
+}
+
+/** Every version of a registered model on a server speaking MLflow's API (every page), oldest first. */
+export async function searchModelVersions(http: WireClient, name: string): Promise<WireModelVersion[]> {
+  const all: WireModelVersion[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await http.json('GET', '/api/2.0/mlflow/model-versions/search', {
+      query: { filter: nameFilter(name), max_results: 1000, page_token: pageToken },
+    });
+    for (const v of objects(page, 'model_versions')) {
+      if (str(v, 'name') !== name) continue;
+      const runId = str(v, 'run_id');
+      all.push({
+        version: int(v, 'version') ?? 0,
+        source: str(v, 'source') ?? '',
+        ...(runId ? { runId } : {}),
+        description: str(v, 'description') ?? '',
+        stage: str(v, 'current_stage') ?? 'None',
+        status: str(v, 'status') ?? 'READY',
+        tags: keyValues(objects(v, 'tags')),
+      });
+    }
+    pageToken = str(page, 'next_page_token') || undefined;
+  } while (pageToken !== undefined);
+  return all.sort((a, b) => a.version - b.version);
+}

@@ -1,10 +1,10 @@
 import { BosunClientError } from '../client/index.js';
 import { InvalidParameterError } from '../shared/index.js';
-import { isFatal, messageOf, type ImportContext } from './import-context.js';
+import { explain, isFatal, messageOf, type ImportContext } from './import-context.js';
 import { str, obj } from './import-http.js';
-import { importRegistry } from './import-registry.js';
+import { differing, importRegistry } from './import-registry.js';
 import { importLoggedModel, importRun } from './import-runs.js';
-import type { KeyValue, SourceExperiment } from './import-source.js';
+import type { SourceExperiment } from './import-source.js';
 
 /** Runs `work` on every item, at most `limit` at a time; the first fatal failure stops new work and is thrown. */
 async function inPool<T>(
@@ -29,16 +29,13 @@ async function inPool<T>(
 }
 
 /**
- * Checks, before anything is written, that the source answers as an MLflow server and the target is a Bosun
- * server that will take the import (its import routes exist, and the caller is an administrator when the
- * target has authentication on), so that a wrong URL or missing rights fail at once with a clear message.
+ * Checks, before anything is written, that the source reads as MLflow's (a server that answers, a database
+ * with MLflow's tables) and the target is a Bosun server that will take the import (its import routes exist,
+ * and the caller is an administrator when the target has authentication on), so that a wrong URL or missing
+ * rights fail at once with a clear message.
  */
 export async function preflight(ctx: ImportContext): Promise<void> {
-  try {
-    await ctx.source.http.json('POST', '/api/2.0/mlflow/experiments/search', { body: { max_results: 1 } });
-  } catch (error) {
-    throw explain(error, `The source ${ctx.source.http.baseUrl} does not answer as an MLflow server`);
-  }
+  await ctx.source.check();
   let version: Record<string, unknown>;
   try {
     version = await ctx.target.http.json('GET', '/api/bosun/v1/version');
@@ -68,18 +65,6 @@ export async function preflight(ctx: ImportContext): Promise<void> {
     if (error instanceof BosunClientError && error.errorCode === 'BAD_REQUEST') return;
     throw error;
   }
-}
-
-function explain(error: unknown, context: string): Error {
-  if (error instanceof BosunClientError) {
-    return new BosunClientError(error.errorCode, error.status, `${context}: ${error.message}`);
-  }
-  return new Error(`${context}: ${messageOf(error)}`);
-}
-
-function differing(wanted: KeyValue[], present: KeyValue[]): KeyValue[] {
-  const have = new Map(present.map((t) => [t.key, t.value]));
-  return wanted.filter((t) => have.get(t.key) !== t.value);
 }
 
 /** Finds or creates the target experiment of the same name, active for the time of the import; its id. */

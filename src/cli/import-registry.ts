@@ -28,7 +28,8 @@ export function rewriteVersionSource(source: string, runId: string | undefined):
   return source;
 }
 
-function differing(wanted: KeyValue[], present: KeyValue[]): KeyValue[] {
+/** The tags of `wanted` that `present` lacks or holds with another value (what a repeat must still write). */
+export function differing(wanted: KeyValue[], present: KeyValue[]): KeyValue[] {
   const have = new Map(present.map((t) => [t.key, t.value]));
   return wanted.filter((t) => have.get(t.key) !== t.value);
 }

@@ -1,11 +1,20 @@
 import type { Readable } from 'node:stream';
-import { int, obj, objects, str, type WireClient, type WireObject } from './import-http.js';
+import {
+  int,
+  keyValues,
+  obj,
+  objects,
+  searchModelVersions,
+  str,
+  type KeyValue,
+  type WireClient,
+  type WireModelVersion,
+  type WireObject,
+} from './import-http.js';
+import { explain } from './import-context.js';
 
-/** A key and value as MLflow sends params and tags. */
-export interface KeyValue {
-  key: string;
-  value: string;
-}
+export type { KeyValue } from './import-http.js';
+export { nameFilter } from './import-http.js';
 
 /** An experiment of the source server. */
 export interface SourceExperiment {
@@ -57,15 +66,7 @@ export interface ArtifactFile {
 }
 
 /** A registered model version of the source server. */
-export interface SourceModelVersion {
-  version: number;
-  source: string;
-  runId?: string;
-  description: string;
-  stage: string;
-  status: string;
-  tags: KeyValue[];
-}
+export type SourceModelVersion = WireModelVersion;
 
 /** A registered model of the source server, with its aliases (`alias → version`). */
 export interface SourceRegisteredModel {
@@ -75,20 +76,43 @@ export interface SourceRegisteredModel {
   aliases: { alias: string; version: number }[];
 }
 
+/**
+ * What an import reads: an MLflow server through its REST API (`MlflowSource`, `--from`) or an MLflow database
+ * with its artifact root (`MlflowDbSource`, `--from-db`). Both give the same things in the same shapes, so one
+ * migrator writes them into Bosun. Collections are async iterators, so nothing is held whole but one page.
+ */
+export interface ImportSource {
+  /** What the import reads from, as the state file and messages name it (no password). */
+  readonly location: string;
+  /** Fails with a clear message when the source cannot be read at all (before anything is written). */
+  check(): Promise<void>;
+  /** Every experiment, active and deleted. */
+  experiments(): AsyncGenerator<SourceExperiment>;
+  /** Every run of an experiment, active and deleted. */
+  runs(experimentId: string): AsyncGenerator<SourceRun>;
+  /** One metric's whole history, page by page (NaN as "NaN", ±infinity as ±the largest double). */
+  metricHistory(runId: string, key: string): AsyncGenerator<WireObject[]>;
+  /** Every (non-deleted) logged model of an experiment. */
+  loggedModels(experimentId: string): AsyncGenerator<SourceLoggedModel>;
+  /** Every file under a run's artifact root. */
+  runArtifacts(runId: string): AsyncGenerator<ArtifactFile>;
+  /** Every file under a logged model's artifact root. */
+  loggedModelArtifacts(modelId: string): AsyncGenerator<ArtifactFile>;
+  downloadRunArtifact(runId: string, path: string): Promise<Readable>;
+  downloadLoggedModelArtifact(modelId: string, path: string): Promise<Readable>;
+  /** Every registered model, with its tags and aliases. */
+  registeredModels(): AsyncGenerator<SourceRegisteredModel>;
+  /** Every (non-deleted) version of a registered model, oldest first. */
+  versions(name: string): Promise<SourceModelVersion[]>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}
+
 const api = '/api/2.0/mlflow';
 const ajax = '/ajax-api/2.0/mlflow';
 
-function keyValues(list: WireObject[]): KeyValue[] {
-  return list.map((kv) => ({ key: str(kv, 'key') ?? '', value: str(kv, 'value') ?? '' }));
-}
-
 function stage(value: string | undefined): 'active' | 'deleted' {
   return value === 'deleted' ? 'deleted' : 'active';
-}
-
-/** Quotes a registered model name for MLflow's `name = ...` filter. */
-export function nameFilter(name: string): string {
-  return name.includes("'") ? `name = "${name}"` : `name = '${name}'`;
 }
 
 /**
@@ -97,8 +121,24 @@ export function nameFilter(name: string): string {
  * iterator that follows `next_page_token`, so nothing is held whole except one page.
  * Example: `for await (const run of source.runs('1')) console.log(run.runId)`.
  */
-export class MlflowSource {
+export class MlflowSource implements ImportSource {
   constructor(readonly http: WireClient) {}
+
+  get location(): string {
+    return this.http.baseUrl;
+  }
+
+  async check(): Promise<void> {
+    try {
+      await this.http.json('POST', `${api}/experiments/search`, { body: { max_results: 1 } });
+    } catch (error) {
+      throw explain(error, `The source ${this.location} does not answer as an MLflow server`);
+    }
+  }
+
+  async close(): Promise<void> {
+    // Nothing held open between requests.
+  }
 
   /** Every experiment, active and deleted. */
   async *experiments(): AsyncGenerator<SourceExperiment> {
@@ -230,29 +270,8 @@ export class MlflowSource {
   }
 
   /** Every version of a registered model, oldest first. */
-  async versions(name: string): Promise<SourceModelVersion[]> {
-    const all: SourceModelVersion[] = [];
-    let pageToken: string | undefined;
-    do {
-      const page = await this.http.json('GET', `${api}/model-versions/search`, {
-        query: { filter: nameFilter(name), max_results: 1000, page_token: pageToken },
-      });
-      for (const v of objects(page, 'model_versions')) {
-        if (str(v, 'name') !== name) continue;
-        const runId = str(v, 'run_id');
-        all.push({
-          version: int(v, 'version') ?? 0,
-          source: str(v, 'source') ?? '',
-          ...(runId ? { runId } : {}),
-          description: str(v, 'description') ?? '',
-          stage: str(v, 'current_stage') ?? 'None',
-          status: str(v, 'status') ?? 'READY',
-          tags: keyValues(objects(v, 'tags')),
-        });
-      }
-      pageToken = str(page, 'next_page_token') || undefined;
-    } while (pageToken !== undefined);
-    return all.sort((a, b) => a.version - b.version);
+  versions(name: string): Promise<SourceModelVersion[]> {
+    return searchModelVersions(this.http, name);
   }
 }
 

@@ -1,8 +1,17 @@
 import type { Readable } from 'node:stream';
 import { BosunClientError } from '../client/index.js';
-import { int, obj, objects, str, type WireClient, type WireObject } from './import-http.js';
-import type { ArtifactFile, KeyValue } from './import-source.js';
-import { nameFilter } from './import-source.js';
+import {
+  int,
+  keyValues,
+  obj,
+  objects,
+  searchModelVersions,
+  str,
+  type KeyValue,
+  type WireClient,
+  type WireObject,
+} from './import-http.js';
+import type { ArtifactFile } from './import-source.js';
 
 /** An experiment already on the target. */
 export interface TargetExperiment {
@@ -38,10 +47,6 @@ export interface TargetRegisteredModel {
 const api = '/api/2.0/mlflow';
 const importApi = '/api/bosun/v1/import';
 const artifactProxy = '/api/2.0/mlflow-artifacts/artifacts';
-
-function keyValues(list: WireObject[]): KeyValue[] {
-  return list.map((kv) => ({ key: str(kv, 'key') ?? '', value: str(kv, 'value') ?? '' }));
-}
 
 /** Undefined when the server answers that the thing does not exist. */
 async function unlessMissing<T>(call: () => Promise<T>): Promise<T | undefined> {
@@ -226,28 +231,9 @@ export class BosunTarget {
     await this.http.json('POST', `${api}/registered-models/set-tag`, { body: { name, ...tag } });
   }
 
-  async versions(name: string): Promise<TargetModelVersion[]> {
-    const all: TargetModelVersion[] = [];
-    let pageToken: string | undefined;
-    do {
-      const page = await this.http.json('GET', `${api}/model-versions/search`, {
-        query: { filter: nameFilter(name), max_results: 1000, page_token: pageToken },
-      });
-      for (const v of objects(page, 'model_versions')) {
-        if (str(v, 'name') !== name) continue;
-        const runId = str(v, 'run_id');
-        all.push({
-          version: int(v, 'version') ?? 0,
-          source: str(v, 'source') ?? '',
-          ...(runId ? { runId } : {}),
-          description: str(v, 'description') ?? '',
-          stage: str(v, 'current_stage') ?? 'None',
-          tags: keyValues(objects(v, 'tags')),
-        });
-      }
-      pageToken = str(page, 'next_page_token') || undefined;
-    } while (pageToken !== undefined);
-    return all.sort((a, b) => a.version - b.version);
+  /** Every version of a registered model on the target, oldest first. */
+  versions(name: string): Promise<TargetModelVersion[]> {
+    return searchModelVersions(this.http, name);
   }
 
   async createVersion(input: {
