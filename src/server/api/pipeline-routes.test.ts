@@ -75,8 +75,32 @@ describe('pipeline routes (auth on)', () => {
 
     const logs = await t.call('GET', `${api}/runs/${runId}/logs?step=hello`);
     expect(logs.json).toEqual({
-      logs: [expect.objectContaining({ step: 'hello', stdout: 'hello api\n', stderr: '' })],
+      logs: [
+        expect.objectContaining({
+          step: 'hello',
+          stdout: 'hello api\n',
+          stderr: '',
+          stdout_offset: 0,
+          stdout_next: 10,
+          stderr_offset: 0,
+          stderr_next: 0,
+        }),
+      ],
     });
+    // From an offset: only what follows; past the end (a stream that started over): all of it, from 0.
+    const tail = await t.call('GET', `${api}/runs/${runId}/logs?step=hello&stdout_offset=6&stderr_offset=0`);
+    expect(tail.json.logs).toEqual([
+      expect.objectContaining({ stdout: 'api\n', stdout_offset: 6, stdout_next: 10, stderr: '' }),
+    ]);
+    const over = await t.call('GET', `${api}/runs/${runId}/logs?step=hello&stdout_offset=99`);
+    expect(over.json.logs).toEqual([
+      expect.objectContaining({ stdout: 'hello api\n', stdout_offset: 0, stdout_next: 10 }),
+    ]);
+    expectError(
+      await t.call('GET', `${api}/runs/${runId}/logs?step=hello&stdout_offset=-1`),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    );
     const plan = await t.call('POST', `${api}/plan`, { pipeline: 'greet', params: { who: 'api' } });
     expect(plan.json).toMatchObject({ plan: [{ step: 'hello', decision: 'hit', changed: [] }] });
     const other = await t.call('POST', `${api}/plan`, { pipeline: 'greet', params: { who: 'else' } });
@@ -130,14 +154,32 @@ describe('pipeline routes (auth on)', () => {
   });
 
   it('cancels a running run and records run started and cancelled in the audit log', async () => {
-    await t.call('POST', `${api}/definitions`, { document: yaml('sleepy', 'sleep 300') });
+    await t.call('POST', `${api}/definitions`, { document: yaml('sleepy', 'seq 1 3000; sleep 300') });
     const started = await t.call('POST', `${api}/runs`, { pipeline: 'sleepy' });
     const runId = (started.json.run as { run_id: string }).run_id;
+    // The running step's log, followed from an offset. The masker of the step's token holds back the last
+    // bytes of a stream until the process ends, so only a head of `seq`'s lines is seen while it sleeps.
+    type Log = { state: string; stdout: string; stdout_offset: number; stdout_next: number };
+    const logsFrom = async (offset: number) =>
+      (
+        (await t.call('GET', `${api}/runs/${runId}/logs?step=hello&stdout_offset=${offset}`)).json.logs as
+          Log[] | undefined
+      )?.[0];
+    let live: Log | undefined;
     for (let i = 0; i < 600; i++) {
-      const steps = (await t.call('GET', `${api}/runs/${runId}`)).json.steps as { state: string }[];
-      if (steps[0]?.state === 'running') break;
+      live = await logsFrom(0);
+      if (live?.state === 'running' && live.stdout.length > 10) break;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
+    expect(live).toMatchObject({ state: 'running', stdout_offset: 0 });
+    expect(live?.stdout.startsWith('1\n2\n3\n')).toBe(true);
+    expect(live?.stdout_next).toBe(live?.stdout.length);
+    const at = live?.stdout_next ?? 0;
+    const next = await logsFrom(at);
+    expect(next).toMatchObject({ state: 'running', stdout_offset: at });
+    expect(next?.stdout_next).toBe(at + (next?.stdout.length ?? 0));
+    const whole = await logsFrom(0);
+    expect(whole?.stdout.slice(at, next?.stdout_next)).toBe(next?.stdout);
     const cancelled = await t.call('POST', `${api}/runs/${runId}/cancel`);
     expect(cancelled.status).toBe(200);
     const details = await settled(t, runId);

@@ -291,10 +291,21 @@ export function registerPipelineRoutes(app: TypedApp, pipelines: PipelineService
         tags,
         summary:
           "The stdout and stderr of a run's steps (the latest attempt of each; live while a step runs)",
+        description:
+          'To follow a running step, pass back the `stdout_next` and `stderr_next` of the previous answer as ' +
+          '`stdout_offset` and `stderr_offset`: each stream then holds only what was written since. An offset ' +
+          'past the end of a stream (a new attempt began) answers the whole stream, with `stdout_offset` 0. ' +
+          'Offsets count UTF-16 code units.',
         params: Type.Object({ run_id: RunIdItem }),
         querystring: Type.Object({
           step: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
           item: Type.Optional(Type.Integer({ minimum: 0 })),
+          stdout_offset: Type.Optional(
+            Type.Integer({ minimum: 0, description: 'answer stdout from here (a previous stdout_next)' }),
+          ),
+          stderr_offset: Type.Optional(
+            Type.Integer({ minimum: 0, description: 'answer stderr from here (a previous stderr_next)' }),
+          ),
         }),
         response: {
           200: Type.Object({
@@ -306,6 +317,10 @@ export function registerPipelineRoutes(app: TypedApp, pipelines: PipelineService
                 attempt: Type.Integer(),
                 stdout: Type.String(),
                 stderr: Type.String(),
+                stdout_offset: Type.Integer({ description: 'where the stdout answered starts' }),
+                stdout_next: Type.Integer({ description: 'the stdout_offset of the next call' }),
+                stderr_offset: Type.Integer(),
+                stderr_next: Type.Integer(),
               }),
             ),
           }),
@@ -317,15 +332,25 @@ export function registerPipelineRoutes(app: TypedApp, pipelines: PipelineService
         ...(req.query.step !== undefined ? { step: req.query.step } : {}),
         ...(req.query.item !== undefined ? { item: req.query.item } : {}),
       });
+      const stdout = (text: string) => fromOffset(text, req.query.stdout_offset);
+      const stderr = (text: string) => fromOffset(text, req.query.stderr_offset);
       return {
-        logs: logs.map((l) => ({
-          step: l.step,
-          item_index: l.itemIndex >= 0 ? l.itemIndex : null,
-          state: l.state,
-          attempt: l.attempt,
-          stdout: l.stdout,
-          stderr: l.stderr,
-        })),
+        logs: logs.map((l) => {
+          const out = stdout(l.stdout);
+          const err = stderr(l.stderr);
+          return {
+            step: l.step,
+            item_index: l.itemIndex >= 0 ? l.itemIndex : null,
+            state: l.state,
+            attempt: l.attempt,
+            stdout: out.text,
+            stderr: err.text,
+            stdout_offset: out.offset,
+            stdout_next: l.stdout.length,
+            stderr_offset: err.offset,
+            stderr_next: l.stderr.length,
+          };
+        }),
       };
     },
   );
@@ -365,6 +390,15 @@ export function registerPipelineRoutes(app: TypedApp, pipelines: PipelineService
       };
     },
   );
+}
+
+/**
+ * A log stream from `offset` on (a follower's previous end); an offset past the end means the stream started
+ * over (a new attempt), so the whole of it is answered from 0.
+ */
+function fromOffset(text: string, offset: number | undefined): { text: string; offset: number } {
+  if (offset === undefined || offset > text.length) return { text, offset: 0 };
+  return { text: text.slice(offset), offset };
 }
 
 /** Where step processes reach this server: its own address (a wildcard address is reached on loopback). */
