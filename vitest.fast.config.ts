@@ -40,6 +40,8 @@ export default mergeConfig(
         // A pipeline step that logs through the real mlflow client.
         'src/pipelines/executor/executor-python.test.ts',
         'src/pipelines/step-token/step-token-python.test.ts',
+        // Two server processes (tsx) ticking schedules on one database.
+        'src/pipelines/schedule/schedule-replicas.test.ts',
         'src/server/concurrent-start.test.ts',
         'src/search/search-postgres.test.ts',
         'src/search/run-walk-postgres.test.ts',
