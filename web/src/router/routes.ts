@@ -178,7 +178,7 @@ export const hrefs = {
     routeHref({ page: 'sign-in', query: new URLSearchParams(next === undefined ? {} : { next }) }),
   admin: (section: AdminSection): string =>
     routeHref({ page: 'admin', section, query: new URLSearchParams() }),
-  /** One runs table of several experiments (`#/runs?experiments=1,2`): what the experiments page's selection opens. */
+  /** One runs table of several experiments (`#/runs?experiments=1,2`): the experiments page's selection. */
   experimentsRuns: (experimentIds: readonly string[]): string =>
     routeHref({
       page: 'experiments-runs',

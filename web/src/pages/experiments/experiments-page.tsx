@@ -19,7 +19,8 @@ const pageSize = 100;
 
 /**
  * The experiments list: search by name (URL `?q=`), lifecycle (`?lifecycle=active|deleted|all`), create,
- * rename, delete and restore. Pages through the search API 100 at a time ("Load more").
+ * rename, delete and restore. Pages through the search API 100 at a time ("Load more"). Experiments selected
+ * with their boxes open together in one runs table (`#/runs?experiments=1,2`).
  */
 export function ExperimentsPage({ query }: { query: URLSearchParams }): ReactNode {
   const setQuery = useSetQuery();
@@ -28,6 +29,10 @@ export function ExperimentsPage({ query }: { query: URLSearchParams }): ReactNod
   const [draft, setDraft] = useState(search);
   const [extra, setExtra] = useState<{ items: Experiment[]; token: string | undefined; key: string }>();
   const [actionError, setActionError] = useState<string>();
+  // The experiments chosen for one runs table (#/runs?experiments=1,2), in the order they were chosen.
+  const [chosen, setChosen] = useState<readonly string[]>([]);
+  const choose = (id: string, on: boolean): void =>
+    setChosen((ids) => (on ? [...ids.filter((i) => i !== id), id] : ids.filter((i) => i !== id)));
   const key = `${search}\u0000${lifecycle}`;
   const [state, reload] = useAsync(
     (signal) =>
@@ -112,6 +117,17 @@ export function ExperimentsPage({ query }: { query: URLSearchParams }): ReactNod
           </select>
         </label>
       </div>
+      {chosen.length > 0 && (
+        <div className="bulk-bar" role="region" aria-label="Selected experiments">
+          <strong>
+            {chosen.length} experiment{chosen.length === 1 ? '' : 's'} selected
+          </strong>
+          <a href={hrefs.experimentsRuns(chosen)}>Open their runs in one table</a>
+          <button type="button" onClick={() => setChosen([])}>
+            Clear selection
+          </button>
+        </div>
+      )}
       {actionError !== undefined && <ErrorMessage message={actionError} />}
       {state.status === 'loading' && <Loading what="experiments" />}
       {state.status === 'error' && (
@@ -139,7 +155,13 @@ export function ExperimentsPage({ query }: { query: URLSearchParams }): ReactNod
           </thead>
           <tbody>
             {items.map((experiment) => (
-              <ExperimentRow key={experiment.experimentId} experiment={experiment} act={act} />
+              <ExperimentRow
+                key={experiment.experimentId}
+                experiment={experiment}
+                act={act}
+                chosen={chosen.includes(experiment.experimentId)}
+                onChoose={(on) => choose(experiment.experimentId, on)}
+              />
             ))}
           </tbody>
         </table>
@@ -156,9 +178,14 @@ export function ExperimentsPage({ query }: { query: URLSearchParams }): ReactNod
 function ExperimentRow({
   experiment,
   act,
+  chosen,
+  onChoose,
 }: {
   experiment: Experiment;
   act: (action: () => Promise<unknown>) => Promise<void>;
+  /** Whether the experiment is selected for the several-experiments runs table. */
+  chosen: boolean;
+  onChoose: (on: boolean) => void;
 }): ReactNode {
   const [renaming, setRenaming] = useState(false);
   const [name, setName] = useState(experiment.name);
@@ -170,6 +197,13 @@ function ExperimentRow({
   return (
     <tr className={deleted ? 'deleted' : undefined}>
       <td>
+        <input
+          type="checkbox"
+          className="row-select"
+          aria-label={`Select ${experiment.name}`}
+          checked={chosen}
+          onChange={(e) => onChoose(e.target.checked)}
+        />
         {renaming ? (
           <form onSubmit={onRename} className="inline-form">
             <label className="visually-hidden" htmlFor={`rename-${experiment.experimentId}`}>

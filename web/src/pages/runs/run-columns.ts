@@ -64,6 +64,20 @@ export function cellText(run: Run, column: DataColumn): string {
   }
 }
 
+/** A cell's raw value: a metric's full-precision number (NaN, Infinity as text), a param or tag ('' if none). */
+export function rawValue(run: Run, column: DataColumn): string {
+  switch (column.kind) {
+    case 'params':
+      return run.data.params.find((p) => p.key === column.name)?.value ?? '';
+    case 'tags':
+      return run.data.tags.find((t) => t.key === column.name)?.value ?? '';
+    case 'metrics': {
+      const metric = run.data.metrics.find((m) => m.key === column.name);
+      return metric === undefined ? '' : String(metric.value);
+    }
+  }
+}
+
 /** Every param, metric and (non-system) tag key among the runs, metrics first, each kind sorted by name. */
 export function availableColumns(runs: readonly Run[]): DataColumn[] {
   const seen: Record<ColumnKind, Set<string>> = { params: new Set(), metrics: new Set(), tags: new Set() };

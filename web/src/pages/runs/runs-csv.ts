@@ -1,33 +1,33 @@
 import type { Run } from '../../api/tracking';
-import { columnId, type DataColumn } from './run-columns';
+import { columnId, rawValue, type DataColumn } from './run-columns';
 
 /** A CSV field: quoted when it holds a comma, quote, or line break (RFC 4180), quotes doubled. */
 function field(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/** A cell's raw value for export: a metric's full-precision number (NaN, Infinity as text), a param or tag. */
-function rawValue(run: Run, column: DataColumn): string {
-  switch (column.kind) {
-    case 'params':
-      return run.data.params.find((p) => p.key === column.name)?.value ?? '';
-    case 'tags':
-      return run.data.tags.find((t) => t.key === column.name)?.value ?? '';
-    case 'metrics': {
-      const metric = run.data.metrics.find((m) => m.key === column.name);
-      return metric === undefined ? '' : String(metric.value);
-    }
-  }
-}
-
 /**
- * The table as shown (its rows in order and its columns) as CSV: run id, name, status, start time (ISO 8601,
- * UTC), then each chosen column under its id (`metrics.accuracy`). Lines end with CRLF, as RFC 4180 says.
+ * The table as shown (its rows in order and its columns) as CSV: run id, (the experiment id when the table
+ * shows several experiments), name, status, start time (ISO 8601, UTC), then each chosen column under its id
+ * (`metrics.accuracy`). Lines end with CRLF, as RFC 4180 says.
  */
-export function runsCsv(runs: readonly Run[], columns: readonly DataColumn[]): string {
-  const header = ['run_id', 'run_name', 'status', 'start_time', ...columns.map(columnId)];
+export function runsCsv(
+  runs: readonly Run[],
+  columns: readonly DataColumn[],
+  options: { withExperiment?: boolean } = {},
+): string {
+  const withExperiment = options.withExperiment === true;
+  const header = [
+    'run_id',
+    ...(withExperiment ? ['experiment_id'] : []),
+    'run_name',
+    'status',
+    'start_time',
+    ...columns.map(columnId),
+  ];
   const lines = runs.map((run) => [
     run.info.runId,
+    ...(withExperiment ? [run.info.experimentId] : []),
     run.info.runName,
     run.info.status,
     run.info.startTime > 0 ? new Date(run.info.startTime).toISOString() : '',

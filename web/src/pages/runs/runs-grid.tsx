@@ -1,9 +1,11 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { Run } from '../../api/tracking';
+import { formatNumber } from '../../components/format';
 import { TimeText } from '../../components/time-text';
 import { hrefs } from '../../router/routes';
 import { attributeColumns, cellText, columnId, nameColumnId, type DataColumn } from './run-columns';
+import { rowKey, type Aggregate, type DisplayRow } from './run-rows';
 
 const rowHeight = 34;
 const nameWidth = 260;
@@ -13,11 +15,18 @@ const dataWidth = 140;
 /** One scrollable column after the pinned name column. */
 type GridColumn =
   | { kind: 'attribute'; id: (typeof attributeColumns)[number]['id']; label: string }
+  | { kind: 'experiment'; id: 'experiment'; label: string }
   | { kind: 'data'; id: string; column: DataColumn };
 
 export interface RunsGridProps {
-  experimentId: string;
+  /** Every loaded run (the header's "select every loaded run"). */
   runs: readonly Run[];
+  /** What is drawn: runs, group headers, parents (see run-rows.ts). */
+  rows: readonly DisplayRow[];
+  /** Expands or collapses a group or a parent (by its row key). */
+  onToggle: (key: string) => void;
+  /** Set when the table shows several experiments: their names by id, for the Experiment column. */
+  experimentNames?: ReadonlyMap<string, string> | undefined;
   columns: readonly DataColumn[];
   hasMore: boolean;
   loadingMore: boolean;
@@ -35,14 +44,17 @@ export interface RunsGridProps {
  * the header row stays on top. Clicking a header sorts on the server (the parent sends order_by).
  */
 export function RunsGrid(props: RunsGridProps): ReactNode {
-  const { runs, hasMore, loadingMore, onNeedMore } = props;
+  const { runs, rows: displayRows, hasMore, loadingMore, onNeedMore } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const gridColumns: GridColumn[] = [
+    ...(props.experimentNames === undefined
+      ? []
+      : [{ kind: 'experiment', id: 'experiment', label: 'Experiment' } as const]),
     ...attributeColumns.map((c): GridColumn => ({ kind: 'attribute', id: c.id, label: c.label })),
     ...props.columns.map((column): GridColumn => ({ kind: 'data', id: columnId(column), column })),
   ];
   const rows = useVirtualizer({
-    count: runs.length,
+    count: displayRows.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => rowHeight,
     overscan: 12,
@@ -51,7 +63,7 @@ export function RunsGrid(props: RunsGridProps): ReactNode {
     horizontal: true,
     count: gridColumns.length,
     getScrollElement: () => scroller.current,
-    estimateSize: (i) => (gridColumns[i]?.kind === 'attribute' ? attributeWidth : dataWidth),
+    estimateSize: (i) => (gridColumns[i]?.kind === 'data' ? dataWidth : attributeWidth),
     overscan: 3,
   });
   const virtualRows = rows.getVirtualItems();
@@ -59,26 +71,37 @@ export function RunsGrid(props: RunsGridProps): ReactNode {
   const lastIndex = virtualRows.at(-1)?.index ?? -1;
 
   useEffect(() => {
-    if (hasMore && !loadingMore && lastIndex >= runs.length - 40) onNeedMore();
-  }, [hasMore, loadingMore, lastIndex, runs.length, onNeedMore]);
+    if (hasMore && !loadingMore && lastIndex >= displayRows.length - 40) onNeedMore();
+  }, [hasMore, loadingMore, lastIndex, displayRows.length, onNeedMore]);
 
-  // Keyboard: ↑/↓, Page Up/Down, Home/End move between runs (scrolling the grid); Enter opens the run.
+  // Keyboard: ↑/↓, Page Up/Down, Home/End move between rows (scrolling the grid); Enter opens the run (or
+  // expands/collapses a group or parent), Space selects the run (or the group's runs).
   // The row to focus once it is drawn (it may first have to scroll into the rendered range); then cleared, so
   // that later renders never take the focus back from elsewhere.
   const pendingFocus = useRef<number>(undefined);
   const [focusRequest, setFocusRequest] = useState(0);
   useEffect(() => {
     if (pendingFocus.current === undefined) return;
-    const link = scroller.current?.querySelector<HTMLAnchorElement>(`[data-row="${pendingFocus.current}"] a`);
+    const link = scroller.current?.querySelector<HTMLElement>(
+      `[data-row="${pendingFocus.current}"] .row-focus`,
+    );
     if (link === null || link === undefined) return;
     link.focus({ preventScroll: true });
     pendingFocus.current = undefined;
   });
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
-    if (runs.length === 0) return;
+    if (displayRows.length === 0) return;
     const from = Number((event.target as HTMLElement).closest('[data-row]')?.getAttribute('data-row') ?? -1);
+    if (event.key === ' ' && (event.target as HTMLElement).classList.contains('row-focus')) {
+      const row = displayRows[from];
+      if (row === undefined || row.kind === 'missing-parent') return;
+      event.preventDefault();
+      const ids = row.kind === 'run' ? [row.run.info.runId] : row.runIds;
+      props.onSelect(ids, !ids.every((id) => props.selected.has(id)));
+      return;
+    }
     const page = Math.max(1, Math.floor((scroller.current?.clientHeight ?? rowHeight * 10) / rowHeight) - 2);
-    const target = keyTarget(event.key, from, page, runs.length);
+    const target = keyTarget(event.key, from, page, displayRows.length);
     if (target === undefined) return;
     event.preventDefault();
     rows.scrollToIndex(target, { align: 'auto' });
@@ -93,7 +116,7 @@ export function RunsGrid(props: RunsGridProps): ReactNode {
       className="grid-scroller"
       role="grid"
       aria-label="Runs"
-      aria-rowcount={runs.length + 1}
+      aria-rowcount={displayRows.length + 1}
       aria-colcount={gridColumns.length + 1}
       tabIndex={0}
       onKeyDown={onKeyDown}
@@ -130,8 +153,9 @@ export function RunsGrid(props: RunsGridProps): ReactNode {
               <HeaderCell
                 key={column.id}
                 id={column.id}
-                label={column.kind === 'attribute' ? column.label : column.column.name}
+                label={column.kind === 'data' ? column.column.name : column.label}
                 kindLabel={column.kind === 'data' ? column.column.kind : undefined}
+                sortable={column.kind !== 'experiment'}
                 colIndex={vc.index + 2}
                 left={nameWidth + vc.start}
                 width={vc.size}
@@ -142,57 +166,22 @@ export function RunsGrid(props: RunsGridProps): ReactNode {
           })}
         </div>
         {virtualRows.map((vr) => {
-          const run = runs[vr.index];
-          if (run === undefined) return null;
-          const name = run.info.runName === '' ? run.info.runId : run.info.runName;
+          const row = displayRows[vr.index];
+          if (row === undefined) return null;
           return (
-            <div
-              key={run.info.runId}
-              className={run.info.lifecycleStage === 'deleted' ? 'grid-row deleted' : 'grid-row'}
-              role="row"
-              data-row={vr.index}
-              aria-rowindex={vr.index + 2}
-              style={{
-                width: totalWidth,
-                height: rowHeight,
-                transform: `translateY(${vr.start + rowHeight}px)`,
-              }}
-            >
-              <div
-                className="grid-cell pinned"
-                role="rowheader"
-                aria-colindex={1}
-                style={{ width: nameWidth }}
-              >
-                <input
-                  type="checkbox"
-                  className="row-select"
-                  aria-label={`Select ${name}`}
-                  checked={props.selected.has(run.info.runId)}
-                  onChange={(e) => props.onSelect([run.info.runId], e.target.checked)}
-                />
-                <a href={hrefs.run(run.info.experimentId, run.info.runId)}>{name}</a>
-              </div>
-              {virtualColumns.map((vc) => {
-                const column = gridColumns[vc.index];
-                if (column === undefined) return null;
-                return (
-                  <div
-                    key={column.id}
-                    className={
-                      column.kind === 'data' && column.column.kind === 'metrics'
-                        ? 'grid-cell num'
-                        : 'grid-cell'
-                    }
-                    role="gridcell"
-                    aria-colindex={vc.index + 2}
-                    style={{ width: vc.size, transform: `translateX(${nameWidth + vc.start}px)` }}
-                  >
-                    {cellContent(run, column)}
-                  </div>
-                );
-              })}
-            </div>
+            <BodyRow
+              key={rowKey(row)}
+              row={row}
+              index={vr.index}
+              top={vr.start + rowHeight}
+              width={totalWidth}
+              gridColumns={gridColumns}
+              virtualColumns={virtualColumns}
+              experimentNames={props.experimentNames}
+              selected={props.selected}
+              onSelect={props.onSelect}
+              onToggle={props.onToggle}
+            />
           );
         })}
       </div>
@@ -200,8 +189,174 @@ export function RunsGrid(props: RunsGridProps): ReactNode {
   );
 }
 
-function cellContent(run: Run, column: GridColumn): ReactNode {
+function BodyRow(props: {
+  row: DisplayRow;
+  index: number;
+  top: number;
+  width: number;
+  gridColumns: readonly GridColumn[];
+  virtualColumns: readonly { index: number; start: number; size: number }[];
+  experimentNames: ReadonlyMap<string, string> | undefined;
+  selected: ReadonlySet<string>;
+  onSelect: RunsGridProps['onSelect'];
+  onToggle: RunsGridProps['onToggle'];
+}): ReactNode {
+  const { row } = props;
+  const deleted = row.kind === 'run' && row.run.info.lifecycleStage === 'deleted';
+  const className = ['grid-row', deleted ? 'deleted' : '', row.kind === 'run' ? '' : 'grid-group-row']
+    .filter((c) => c !== '')
+    .join(' ');
+  return (
+    <div
+      className={className}
+      role="row"
+      data-row={props.index}
+      aria-rowindex={props.index + 2}
+      style={{ width: props.width, height: rowHeight, transform: `translateY(${props.top}px)` }}
+    >
+      <div className="grid-cell pinned" role="rowheader" aria-colindex={1} style={{ width: nameWidth }}>
+        <NameCell row={row} selected={props.selected} onSelect={props.onSelect} onToggle={props.onToggle} />
+      </div>
+      {props.virtualColumns.map((vc) => {
+        const column = props.gridColumns[vc.index];
+        if (column === undefined) return null;
+        const numeric = column.kind === 'data' && column.column.kind === 'metrics';
+        return (
+          <div
+            key={column.id}
+            className={numeric ? 'grid-cell num' : 'grid-cell'}
+            role="gridcell"
+            aria-colindex={vc.index + 2}
+            style={{ width: vc.size, transform: `translateX(${nameWidth + vc.start}px)` }}
+          >
+            {row.kind === 'run'
+              ? cellContent(row.run, column, props.experimentNames)
+              : row.kind === 'group' && column.kind === 'data' && column.column.kind === 'metrics'
+                ? aggregateContent(row.aggregates.get(column.column.name))
+                : null}
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+/** The pinned cell: a run's box, toggle (parents) and link; a group's or missing parent's toggle and label. */
+function NameCell({
+  row,
+  selected,
+  onSelect,
+  onToggle,
+}: {
+  row: DisplayRow;
+  selected: ReadonlySet<string>;
+  onSelect: RunsGridProps['onSelect'];
+  onToggle: RunsGridProps['onToggle'];
+}): ReactNode {
+  const key = rowKey(row);
+  switch (row.kind) {
+    case 'run': {
+      const run = row.run;
+      const name = run.info.runName === '' ? run.info.runId : run.info.runName;
+      return (
+        <>
+          {row.depth === 1 && <span className="nest-indent" aria-hidden="true" />}
+          <input
+            type="checkbox"
+            className="row-select"
+            aria-label={`Select ${name}`}
+            checked={selected.has(run.info.runId)}
+            onChange={(e) => onSelect([run.info.runId], e.target.checked)}
+          />
+          {row.children > 0 && (
+            <button
+              type="button"
+              className="row-toggle"
+              aria-expanded={row.expanded}
+              aria-label={`${row.expanded ? 'Hide' : 'Show'} ${childRuns(row.children)} of ${name}`}
+              data-count={row.children}
+              onClick={() => onToggle(key)}
+            />
+          )}
+          <a className="row-focus" href={hrefs.run(run.info.experimentId, run.info.runId)}>
+            {name}
+          </a>
+        </>
+      );
+    }
+    case 'group': {
+      const label = row.value === '' ? '(no value)' : row.value;
+      const count = `${row.runIds.length} run${row.runIds.length === 1 ? '' : 's'}`;
+      return (
+        <>
+          <input
+            type="checkbox"
+            className="row-select"
+            aria-label={`Select the ${count} of group ${label}`}
+            checked={row.runIds.every((id) => selected.has(id))}
+            onChange={(e) => onSelect(row.runIds, e.target.checked)}
+          />
+          <button
+            type="button"
+            className="row-focus group-toggle"
+            aria-expanded={row.expanded}
+            aria-label={`${label} (${count})`}
+            onClick={() => onToggle(key)}
+          >
+            <span className="group-value">{label}</span> <span className="group-count">({count})</span>
+          </button>
+        </>
+      );
+    }
+    case 'missing-parent':
+      return (
+        <>
+          <button
+            type="button"
+            className="row-toggle"
+            aria-expanded={row.expanded}
+            aria-label={`${row.expanded ? 'Hide' : 'Show'} ${childRuns(row.children)} of parent run ${row.parentId}`}
+            data-count={row.children}
+            onClick={() => onToggle(key)}
+          />
+          <a className="row-focus missing-parent" href={hrefs.run(row.experimentId, row.parentId)}>
+            Parent run {row.parentId.slice(0, 8)}… (not loaded)
+          </a>
+        </>
+      );
+  }
+}
+
+const childRuns = (n: number): string => `${n} child run${n === 1 ? '' : 's'}`;
+
+/** A group's aggregate of a metric column: the mean, then min and max ("–" when no run of the group has it). */
+function aggregateContent(aggregate: Aggregate | undefined): ReactNode {
+  if (aggregate === undefined) return <span className="aggregate muted">–</span>;
+  const text = `mean ${formatNumber(aggregate.mean)} · min ${formatNumber(aggregate.min)} · max ${formatNumber(aggregate.max)}`;
+  return (
+    <span className="aggregate" title={`${text} (${aggregate.count} runs)`}>
+      <span className="aggregate-mean">mean {formatNumber(aggregate.mean)}</span>
+      <span className="aggregate-range">
+        {formatNumber(aggregate.min)} – {formatNumber(aggregate.max)}
+      </span>
+    </span>
+  );
+}
+
+function cellContent(
+  run: Run,
+  column: GridColumn,
+  experimentNames: ReadonlyMap<string, string> | undefined,
+): ReactNode {
   if (column.kind === 'data') return cellText(run, column.column);
+  if (column.kind === 'experiment') {
+    const name = experimentNames?.get(run.info.experimentId) ?? run.info.experimentId;
+    return (
+      <a href={hrefs.experiment(run.info.experimentId)} tabIndex={-1}>
+        {name}
+      </a>
+    );
+  }
   switch (column.id) {
     case 'attributes.status':
       return <span className={`status status-${run.info.status.toLowerCase()}`}>{run.info.status}</span>;
@@ -218,6 +373,8 @@ function HeaderCell(props: {
   left: number;
   width: number;
   pinned?: boolean;
+  /** False for a column the server cannot sort by (the experiment): a plain label. */
+  sortable?: boolean;
   /** The pinned header's "select every loaded run" box. */
   select?: { checked: boolean; onChange: (on: boolean) => void };
   sort: RunsGridProps['sort'];
@@ -247,23 +404,29 @@ function HeaderCell(props: {
           onChange={(e) => props.select?.onChange(e.target.checked)}
         />
       )}
-      <button
-        type="button"
-        className="sort-button"
-        title={`Sort by ${props.kindLabel === undefined ? '' : `${props.kindLabel}.`}${props.label}`}
-        onClick={() => props.onSort(props.id, active ? !descending : true)}
-      >
-        {/* First, so that it floats right of the (ellipsised) name. */}
-        <span aria-hidden="true" className="sort-mark">
-          {active ? (descending ? '▼' : '▲') : ''}
+      {props.sortable === false ? (
+        <span className="sort-button">
+          <span className="column-name">{props.label}</span>
         </span>
-        {props.kindLabel !== undefined && (
-          <>
-            <span className="column-kind">{props.kindLabel.replace(/s$/, '')}</span>{' '}
-          </>
-        )}
-        <span className="column-name">{props.label}</span>
-      </button>
+      ) : (
+        <button
+          type="button"
+          className="sort-button"
+          title={`Sort by ${props.kindLabel === undefined ? '' : `${props.kindLabel}.`}${props.label}`}
+          onClick={() => props.onSort(props.id, active ? !descending : true)}
+        >
+          {/* First, so that it floats right of the (ellipsised) name. */}
+          <span aria-hidden="true" className="sort-mark">
+            {active ? (descending ? '▼' : '▲') : ''}
+          </span>
+          {props.kindLabel !== undefined && (
+            <>
+              <span className="column-kind">{props.kindLabel.replace(/s$/, '')}</span>{' '}
+            </>
+          )}
+          <span className="column-name">{props.label}</span>
+        </button>
+      )}
     </div>
   );
 }
