@@ -854,7 +854,8 @@ def populate_db(server: Server, experiment_id: str, data: list[SearchRun]) -> di
             for k, v in r.metrics.items():
                 row = {"run_uuid": r.run_uuid, "key": k, "value": v, "timestamp": r.start_time, "step": 0, "is_nan": 0}
                 metrics.append(row)
-                latest.append(row)
+                # Bosun keeps the run's experiment on its latest values (migration 0018); MLflow has no such column
+                latest.append({**row, "experiment_id": int(experiment_id)})
         t = time.perf_counter()
         with conn:
             counts = {

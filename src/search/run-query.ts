@@ -207,10 +207,15 @@ function filteredRuns(
   style: ConditionStyle,
 ): RunIdQuery {
   let query: RunIdQuery = db.selectFrom('runs').select('runs.run_uuid');
+  const listed =
+    style === 'list' &&
+    dialect.hideScopeFromLists &&
+    filter.some((c) => c.entity !== 'attribute' && c.condition.kind !== 'null');
+  const experiment = listed ? sql`+${sql.ref('runs.experiment_id')}` : sql.ref('runs.experiment_id');
   query =
     q.experimentIds.length === 0
       ? query.where(alwaysFalse)
-      : query.where('runs.experiment_id', 'in', q.experimentIds);
+      : query.where(sql<SqlBool>`${experiment} in (${sql.join(q.experimentIds)})`);
   if (q.viewType === 'ACTIVE_ONLY') query = query.where('runs.lifecycle_stage', '=', 'active');
   else if (q.viewType === 'DELETED_ONLY') query = query.where('runs.lifecycle_stage', '=', 'deleted');
   for (const clause of filter) query = query.where(runCondition(clause, dialect, style));

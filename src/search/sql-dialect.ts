@@ -23,6 +23,14 @@ export interface SearchDialect {
    * hash join, and a bound there only misleads its estimate into the hash join for every page.
    */
   boundedWalk: boolean;
+  /**
+   * Whether the general plan hides the experiment test from the planner when a filter clause lists its runs
+   * (`run_uuid IN (...)` on a (key, value) index). SQLite, without statistics, would otherwise scan every run
+   * of the experiment on its index and test each against the list, a cost that follows the experiment's size
+   * rather than the matches; hidden (`+experiment_id`), it reads the listed runs by primary key. PostgreSQL
+   * weighs both itself.
+   */
+  hideScopeFromLists: boolean;
   /** True when the JSON array of `{key, value}` in `tagsJson` has an entry `key` whose value satisfies `test`. */
   jsonTagMatches(
     tagsJson: Expression<unknown>,
@@ -40,6 +48,7 @@ const postgres: SearchDialect = {
   },
   binaryOrder: (value) => sql`${value} collate "C"`,
   boundedWalk: false,
+  hideScopeFromLists: false,
   jsonTagMatches: (tagsJson, key, test) =>
     sql<SqlBool>`exists (select 1 from json_array_elements(cast(${tagsJson} as json)) as je
       where je->>'key' = ${key} and ${test(sql<string>`je->>'value'`)})`,
@@ -54,6 +63,7 @@ const sqlite: SearchDialect = {
   },
   binaryOrder: (value) => sql`${value}`,
   boundedWalk: true,
+  hideScopeFromLists: true,
   jsonTagMatches: (tagsJson, key, test) =>
     sql<SqlBool>`exists (select 1 from json_each(${tagsJson}) as je
       where json_extract(je.value, '$.key') = ${key} and ${test(sql<string>`json_extract(je.value, '$.value')`)})`,
