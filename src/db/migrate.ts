@@ -24,6 +24,7 @@ import { monitoringMigration } from './migrations/0014-monitoring.js';
 import { userDisabledMigration } from './migrations/0017-user-disabled.js';
 import { searchScaleMigration } from './migrations/0018-search-scale.js';
 import { pipelineSchedulesMigration } from './migrations/0019-pipeline-schedules.js';
+import { webhookFormatMigration } from './migrations/0021-webhook-format.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
@@ -47,6 +48,7 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0017-user-disabled': userDisabledMigration(),
       '0018-search-scale': searchScaleMigration(),
       '0019-pipeline-schedules': pipelineSchedulesMigration(),
+      '0021-webhook-format': webhookFormatMigration(),
     }),
   };
 }

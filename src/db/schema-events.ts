@@ -44,6 +44,8 @@ export interface WebhookSubscriptionsTable {
   legacy_secret: string | null;
   active: number;
   created_at: number;
+  /** How deliveries are written: 'bosun', 'slack' or 'pagerduty' (migration 0021, default 'bosun'). */
+  format: Generated<string>;
 }
 
 /**

@@ -38,7 +38,16 @@ export {
   type WebhookResponse,
   type WebhookTransport,
 } from './webhook-transport.js';
-export { WebhookDispatcher, webhookBody, type WebhookDispatcherOptions } from './webhook-dispatcher.js';
+export { WebhookDispatcher, type WebhookDispatcherOptions } from './webhook-dispatcher.js';
+export {
+  bosunBody,
+  eventSummary,
+  isWebhookFormat,
+  webhookBodyIn,
+  webhookFormats,
+  type DeliveredEvent,
+  type WebhookFormat,
+} from './webhook-formats.js';
 export {
   moveSubscriptionsOnRename,
   subscriptionAccepts,

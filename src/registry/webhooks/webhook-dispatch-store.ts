@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
 import { eventQueries } from '../../events/index.js';
 import { eventModelName, isMonitorAlertEventType } from './webhook-event-types.js';
+import { isWebhookFormat, type WebhookFormat } from './webhook-formats.js';
 
 type Db = Kysely<Database>;
 
@@ -13,6 +14,7 @@ export interface ClaimedDeliveryRow {
   secretRef: string | null;
   legacySecret: string | null;
   active: number;
+  format: WebhookFormat;
   eventId: number;
   type: string;
   modelName: string;
@@ -83,6 +85,7 @@ export const webhookDispatchStore = {
         's.secret_ref as secretRef',
         's.legacy_secret as legacySecret',
         's.active as active',
+        's.format as format',
         'd.event_id as eventId',
       ])
       .where('d.lease_owner', '=', token)
@@ -100,6 +103,8 @@ export const webhookDispatchStore = {
       return [
         {
           ...d,
+          // A value this version does not know (written by a newer one) is sent in Bosun's own format.
+          format: isWebhookFormat(d.format) ? d.format : 'bosun',
           eventId: e.id,
           type: e.type,
           modelName: isMonitorAlertEventType(e.type)

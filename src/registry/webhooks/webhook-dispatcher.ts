@@ -5,6 +5,7 @@ import { WrongMasterKeyError } from '../../security/secrets/index.js';
 import { type Clock, systemClock } from '../../shared/index.js';
 import { resolveSigningSecret, type WebhookSecretStore } from './signing-secrets.js';
 import { webhookDispatchStore, type ClaimedDeliveryRow } from './webhook-dispatch-store.js';
+import { webhookBodyIn } from './webhook-formats.js';
 import { signWebhook } from './webhook-signature.js';
 import type { WebhookTransport } from './webhook-transport.js';
 import {
@@ -52,20 +53,6 @@ interface AttemptResult {
 
 /** Not attempted: this process's master key was rotated away, so it cannot sign; another process may. */
 const staleKey = Symbol('stale master key');
-
-/** The JSON body of a webhook request; the payload is embedded as recorded, not re-parsed. */
-export function webhookBody(
-  d: Omit<ClaimedDeliveryRow, 'id' | 'attempts' | 'url' | 'secretRef' | 'legacySecret' | 'active'>,
-): string {
-  const head = JSON.stringify({
-    id: Number(d.eventId),
-    type: d.type,
-    model_name: d.modelName,
-    version: d.version,
-    actor: d.actor,
-  });
-  return `${head.slice(0, -1)},"payload":${d.payload},"created_at":${Number(d.createdAt)}}`;
-}
 
 /**
  * Sends queued webhook deliveries: claims a bounded batch of due pending rows, POSTs each signed event,
@@ -236,7 +223,7 @@ export class WebhookDispatcher {
         durationMs: 0,
       };
     }
-    const body = webhookBody(d);
+    const body = webhookBodyIn(d.format, d, secret);
     const timestamp = Math.floor(this.clock.nowMs() / 1000);
     const started = performance.now();
     const durationMs = () => Math.round(performance.now() - started);

@@ -6,6 +6,7 @@ import { eventsMigration } from '../../db/migrations/0003-events.js';
 import { secretsMigration } from '../../db/migrations/0005-secrets.js';
 import { webhookSecretRefMigration } from '../../db/migrations/0009-webhook-secret-ref.js';
 import { eventOutboxMigration } from '../../db/migrations/0010-event-outbox.js';
+import { webhookFormatMigration } from '../../db/migrations/0021-webhook-format.js';
 import {
   openTestDatabase,
   openUnmigratedTestDatabase,
@@ -190,8 +191,9 @@ describe.each(testEngines)('migration 0009 of plain-text webhook secrets on %s',
         handle.db,
       );
       await webhookSecretRefMigration(handle).up(handle.db);
-      // Events go to the outbox since migration 0010.
+      // Events go to the outbox since migration 0010; subscriptions have a body format since 0021.
       await eventOutboxMigration(handle).up(handle.db);
+      await webhookFormatMigration().up(handle.db);
 
       const columns = (await handle.db.introspection.getTables())
         .find((t) => t.name === 'webhook_subscriptions')
@@ -200,7 +202,7 @@ describe.each(testEngines)('migration 0009 of plain-text webhook secrets on %s',
       expect(columns).toContain('legacy_secret');
       expect(columns).not.toContain('secret');
       const [migrated] = await handle.db.selectFrom('webhook_subscriptions').selectAll().execute();
-      expect(migrated).toMatchObject({ secret_ref: null, legacy_secret: oldSecret });
+      expect(migrated).toMatchObject({ secret_ref: null, legacy_secret: oldSecret, format: 'bosun' });
       const id = Number(migrated?.id);
 
       // Server started without a master key: the old row still delivers, signed with its old secret.

@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/index.js';
 import { decodePageToken, encodePageToken } from '../../search/index.js';
 import { type Clock, InvalidParameterError, NotFoundError, systemClock } from '../../shared/index.js';
-import { isWebhookEventType, type WebhookEventType } from './webhook-event-types.js';
+import { isMonitorAlertEventType, isWebhookEventType, type WebhookEventType } from './webhook-event-types.js';
+import { isWebhookFormat, webhookFormats, type WebhookFormat } from './webhook-formats.js';
 import {
   WebhookSecretsUnavailableError,
   removeSigningSecret,
@@ -45,11 +46,20 @@ function subscriptionFromRow(row: SubscriptionRow): WebhookSubscription {
     id: Number(row.id),
     url: row.url,
     events,
+    format: isWebhookFormat(row.format) ? row.format : 'bosun',
     active: Number(row.active) === 1,
     createdAt: Number(row.created_at),
   };
   if (row.model_name !== null) sub.modelName = row.model_name;
   return sub;
+}
+
+function parseFormat(raw: string | undefined): WebhookFormat {
+  if (raw === undefined) return 'bosun';
+  if (!isWebhookFormat(raw)) {
+    throw new InvalidParameterError(`Unknown webhook format '${raw}': expected ${webhookFormats.join(', ')}`);
+  }
+  return raw;
 }
 
 /** A subscription id from the path: a positive integer, else InvalidParameterError. */
@@ -107,6 +117,19 @@ export class WebhookService {
       }
       if (!events.includes(type)) events.push(type);
     }
+    const format = parseFormat(input.format);
+    if (format === 'pagerduty') {
+      if (events.length === 0 || !events.every((e) => isMonitorAlertEventType(e))) {
+        throw new InvalidParameterError(
+          "A 'pagerduty' webhook takes monitor alerts only: 'events' must list monitor.alert_fired and/or monitor.alert_resolved",
+        );
+      }
+      if (input.secret === undefined) {
+        throw new InvalidParameterError(
+          "A 'pagerduty' webhook needs the PagerDuty integration's routing key as 'secret'",
+        );
+      }
+    }
     const generated = input.secret === undefined;
     const secret = input.secret ?? `whsec_${randomBytes(32).toString('hex')}`;
     if (typeof secret !== 'string' || secret.length < 16 || secret.length > 256) {
@@ -119,6 +142,7 @@ export class WebhookService {
       modelName: modelName ?? null,
       url,
       eventTypes: JSON.stringify(events),
+      format,
       now,
     });
     const id = Number(row.id);

@@ -12,6 +12,7 @@ export interface SubscriptionRow {
   event_types: string;
   active: number;
   created_at: number;
+  format: string;
 }
 
 /** A delivery row with the type of the event it delivers. */
@@ -21,7 +22,15 @@ export type AttemptRow = Selectable<Database['webhook_delivery_attempts']>;
 /** Rolls back a deletion that found no subscription (the deletes before it touch nothing worth keeping). */
 class NoSuchSubscription extends Error {}
 
-const subscriptionColumns = ['id', 'model_name', 'url', 'event_types', 'active', 'created_at'] as const;
+const subscriptionColumns = [
+  'id',
+  'model_name',
+  'url',
+  'event_types',
+  'active',
+  'created_at',
+  'format',
+] as const;
 
 /**
  * SQL for webhook subscriptions and their delivery log, as the webhook service reads and changes them. Callers
@@ -33,7 +42,7 @@ export const webhookStore = {
   /** Inserts an inactive subscription without a secret reference; answers its row. */
   async insertInactive(
     db: Db,
-    row: { modelName: string | null; url: string; eventTypes: string; now: number },
+    row: { modelName: string | null; url: string; eventTypes: string; format: string; now: number },
   ): Promise<SubscriptionRow> {
     return db
       .insertInto('webhook_subscriptions')
@@ -41,6 +50,7 @@ export const webhookStore = {
         model_name: row.modelName,
         url: row.url,
         event_types: row.eventTypes,
+        format: row.format,
         secret_ref: null,
         legacy_secret: null,
         active: 0,

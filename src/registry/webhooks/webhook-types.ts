@@ -1,4 +1,5 @@
 import type { WebhookEventType } from './webhook-event-types.js';
+import type { WebhookFormat } from './webhook-formats.js';
 
 /** Where registry events (and monitor alerts) are POSTed. Never carries the signing secret (it lives in the secret store). */
 export interface WebhookSubscription {
@@ -8,6 +9,8 @@ export interface WebhookSubscription {
   url: string;
   /** Empty: every event type. */
   events: WebhookEventType[];
+  /** How deliveries are written (Bosun's event, a Slack message, a PagerDuty event). */
+  format: WebhookFormat;
   active: boolean;
   createdAt: number;
 }
@@ -24,8 +27,10 @@ export interface CreateWebhookInput {
   url: string;
   modelName?: string;
   events?: readonly string[];
-  /** The HMAC key; one is generated when absent. */
+  /** The HMAC key; one is generated when absent. For `pagerduty`, the integration's routing key (required). */
   secret?: string;
+  /** 'bosun' (default), 'slack' or 'pagerduty'. */
+  format?: string;
 }
 
 /** One HTTP attempt of a delivery. */

@@ -101,6 +101,24 @@ describe.each(testEngines)('monitor alerts delivered by webhooks on %s', (engine
       secret,
     });
     expect(other.status).toBe(200);
+    // The same alerts as a Slack message and as PagerDuty Events v2 (the secret is the routing key).
+    const slack = await call('POST', '/api/bosun/v1/webhooks', {
+      url: `${receiver.base}/slack`,
+      model_name: 'churn',
+      events: ['monitor.alert_fired', 'monitor.alert_resolved'],
+      format: 'slack',
+      secret,
+    });
+    expect(slack.json.webhook).toMatchObject({ format: 'slack' });
+    const routingKey = 'R0UT1NGKEY0123456789abcdefABCDEF';
+    const pagerduty = await call('POST', '/api/bosun/v1/webhooks', {
+      url: `${receiver.base}/pagerduty`,
+      model_name: 'churn',
+      events: ['monitor.alert_fired', 'monitor.alert_resolved'],
+      format: 'pagerduty',
+      secret: routingKey,
+    });
+    expect(pagerduty.json.webhook).toMatchObject({ format: 'pagerduty' });
 
     const reference = await call('POST', `${mon}/models/churn/references`, {
       name: 'training',
@@ -205,5 +223,73 @@ describe.each(testEngines)('monitor alerts delivered by webhooks on %s', (engine
       payload: { alertId: fired[0]!.alert_id, condition: 'data_drift', windowEnd: T + 2 * MINUTE },
     });
     expect(receiver.on('/other')).toEqual([]);
+
+    // Slack: a message per alert, signed like the others.
+    const slackRequests = await waitFor('both Slack messages', () =>
+      receiver.on('/slack').length === 2 ? receiver.on('/slack') : undefined,
+    );
+    const [slackFired, slackResolved] = slackRequests.map((r) => JSON.parse(r.body) as { text: string });
+    expect(slackFired!.text).toMatch(/^FIRING churn \/ inputs: data drift: 2 of 2 columns drifted/);
+    expect(slackResolved!.text).toMatch(/^RESOLVED churn \/ inputs: /);
+    expect(JSON.parse(slackRequests[0]!.body)).toMatchObject({
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: slackFired!.text } }, { type: 'context' }],
+    });
+    expect(
+      verifyWebhookSignature(
+        secret,
+        String(slackRequests[0]!.headers['x-bosun-timestamp']),
+        slackRequests[0]!.body,
+        String(slackRequests[0]!.headers['x-bosun-signature']),
+      ),
+    ).toBe(true);
+
+    // PagerDuty: a trigger, then a resolve of the same incident (dedup_key), with the routing key in the body.
+    const pdRequests = await waitFor('the PagerDuty trigger and resolve', () =>
+      receiver.on('/pagerduty').length === 2 ? receiver.on('/pagerduty') : undefined,
+    );
+    const [trigger, resolve] = pdRequests.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    expect(trigger).toEqual({
+      routing_key: routingKey,
+      event_action: 'trigger',
+      dedup_key: `bosun/churn/monitor-alert/${fired[0]!.alert_id}`,
+      payload: {
+        summary: expect.stringMatching(/^FIRING churn \/ inputs: data drift/) as unknown,
+        source: 'bosun/churn',
+        severity: 'warning',
+        timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
+        component: 'churn',
+        group: 'inputs',
+        class: 'data_drift',
+        custom_details: expect.objectContaining({ alertId: fired[0]!.alert_id, driftShare: 1 }) as unknown,
+      },
+    });
+    expect(resolve).toEqual({
+      routing_key: routingKey,
+      event_action: 'resolve',
+      dedup_key: trigger!.dedup_key,
+    });
+  });
+
+  it("checks a subscription's format: known names only; PagerDuty for monitor alerts with its routing key", async () => {
+    const create = (body: Record<string, unknown>) =>
+      call('POST', '/api/bosun/v1/webhooks', { url: `${receiver.base}/formats`, ...body });
+    const refusals = [
+      [{ format: 'teams', secret }, "Unknown webhook format 'teams': expected bosun, slack, pagerduty"],
+      [{ format: 'pagerduty', events: ['monitor.alert_fired'] }, 'routing key'],
+      [{ format: 'pagerduty', events: ['alias.set'], secret }, 'monitor alerts only'],
+      [{ format: 'pagerduty', secret }, 'monitor alerts only'],
+    ] as const;
+    for (const [body, message] of refusals) {
+      const answer = await create(body);
+      expect(answer.status, JSON.stringify(body)).toBe(400);
+      expect(answer.json.error_code).toBe('INVALID_PARAMETER_VALUE');
+      expect(String(answer.json.message)).toContain(message);
+    }
+    const plain = await create({ secret });
+    expect(plain.json.webhook).toMatchObject({ format: 'bosun' });
+    const id = (plain.json.webhook as { id: number }).id;
+    expect((await call('GET', `/api/bosun/v1/webhooks/${id}`)).json.webhook).toMatchObject({
+      format: 'bosun',
+    });
   });
 });

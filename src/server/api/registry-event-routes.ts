@@ -38,6 +38,7 @@ const WebhookOut = Type.Object({
   model_name: Type.Optional(Type.String({ description: 'absent: every model' })),
   url: Type.String(),
   events: Type.Array(Type.String(), { description: 'empty: every event type' }),
+  format: Type.String({ description: "how deliveries are written: 'bosun', 'slack' or 'pagerduty'" }),
   active: Type.Boolean(),
   created_at: Type.Integer(),
 });
@@ -97,6 +98,7 @@ function webhookToWire(w: WebhookSubscription) {
     ...(w.modelName !== undefined ? { model_name: w.modelName } : {}),
     url: w.url,
     events: w.events,
+    format: w.format,
     active: w.active,
     created_at: w.createdAt,
   };
@@ -195,7 +197,17 @@ export function registerRegistryEventRoutes(app: TypedApp, deps: RegistryEventRo
           url: Type.String({ maxLength: 2048 }),
           model_name: Type.Optional(Type.String()),
           events: Type.Optional(Type.Array(Type.String())),
-          secret: Type.Optional(Type.String()),
+          secret: Type.Optional(
+            Type.String({
+              description: "the HMAC key (16 to 256 characters); for 'pagerduty', the routing key",
+            }),
+          ),
+          format: Type.Optional(
+            Type.String({
+              description:
+                "'bosun' (default: Bosun's event), 'slack' (an incoming-webhook message) or 'pagerduty' (Events API v2, monitor alerts only)",
+            }),
+          ),
         }),
         response: { 200: Type.Object({ webhook: CreatedWebhookOut }) },
       },
@@ -207,6 +219,7 @@ export function registerRegistryEventRoutes(app: TypedApp, deps: RegistryEventRo
         ...(b.model_name !== undefined ? { modelName: b.model_name } : {}),
         ...(b.events !== undefined ? { events: b.events } : {}),
         ...(b.secret !== undefined ? { secret: b.secret } : {}),
+        ...(b.format !== undefined ? { format: b.format } : {}),
       });
       return {
         webhook: {
