@@ -116,12 +116,22 @@ class MlflowSourceServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.expected: dict = {}
 
+    @property
+    def db_uri(self) -> str:
+        """The server's database, as `bosun import --from-db` takes it."""
+        return f"sqlite:///{self.workdir / 'mlflow.db'}"
+
+    @property
+    def artifact_root(self) -> Path:
+        """The server's artifact folder (its --default-artifact-root)."""
+        return self.workdir / "mlartifacts"
+
     def start(self) -> None:
         mlflow_cli = Path(sys.executable).parent / "mlflow"
         command = [
             str(mlflow_cli), "server",
-            "--backend-store-uri", f"sqlite:///{self.workdir / 'mlflow.db'}",
-            "--default-artifact-root", str(self.workdir / "mlartifacts"),
+            "--backend-store-uri", self.db_uri,
+            "--default-artifact-root", str(self.artifact_root),
             "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
         ]  # fmt: skip
         with open(self.log, "wb") as log:
@@ -179,18 +189,24 @@ class BosunServer:
 
 
 def import_command(
-    source: MlflowSourceServer, target: BosunServer, *extra: str
+    source: MlflowSourceServer, target: BosunServer, *extra: str, from_db: bool = False
 ) -> tuple[list[str], dict[str, str]]:
-    """The `bosun import` command line and environment (signed in as the target's administrator)."""
+    """The `bosun import` command line and environment (signed in as the target's administrator): from the MLflow
+    server's REST API, or with `from_db` from its SQLite database and artifact folder directly."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_TRACKING_", "BOSUN_TRACKING_"))}
     env.update({"BOSUN_TRACKING_USERNAME": ADMIN, "BOSUN_TRACKING_PASSWORD": ADMIN_PASSWORD})
-    command = ["node", str(CLI_ENTRY), "import", "--from", source.url, "--tracking-uri", target.url, *extra]
+    origin = ["--from", source.url]
+    if from_db:
+        origin = ["--from-db", source.db_uri, "--artifact-root", str(source.artifact_root)]
+    command = ["node", str(CLI_ENTRY), "import", *origin, "--tracking-uri", target.url, *extra]
     return command, env
 
 
-def run_import(source: MlflowSourceServer, target: BosunServer, *extra: str) -> subprocess.CompletedProcess[str]:
+def run_import(
+    source: MlflowSourceServer, target: BosunServer, *extra: str, from_db: bool = False
+) -> subprocess.CompletedProcess[str]:
     """Runs `bosun import` to the end; a non-zero exit fails with its output."""
-    command, env = import_command(source, target, *extra)
+    command, env = import_command(source, target, *extra, from_db=from_db)
     result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=PATIENCE_S)
     if result.returncode != 0:
         raise AssertionError(f"bosun import exited with {result.returncode}:\n{result.stderr}\n{result.stdout}")

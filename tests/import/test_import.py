@@ -3,6 +3,7 @@ the model loads by alias; a second import changes nothing; an import killed half
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import subprocess
@@ -107,6 +108,50 @@ def test_import_copies_everything_and_a_repeat_changes_nothing(
     assert stateless["counts"]["metricPointsPresent"] == counts["metricPoints"]
     assert stateless["skipped"] == []
     assert fingerprint(bosun_snapshot(bosun)) == before
+
+
+def test_import_from_the_database_copies_the_same_and_a_repeat_changes_nothing(
+    mlflow_source, source_snapshot, bosun_factory, tmp_path: Path
+) -> None:
+    """`--from-db`: the MLflow server's SQLite file and artifact folder, read directly (read-only), give Bosun the same
+    data the REST import does, compared field by field with what the mlflow client reads from the source."""
+    expected = mlflow_source.expected
+    database = mlflow_source.workdir / "mlflow.db"
+    source_bytes = hashlib.sha256(database.read_bytes()).hexdigest()
+    bosun = bosun_factory()
+    state = tmp_path / "import-db.state"
+
+    first = report_of(run_import(mlflow_source, bosun, "--state", str(state), "--json", from_db=True))
+    counts = first["counts"]
+    assert first["skipped"] == []
+    assert counts["runsImported"] == len(expected["run_ids"])
+    assert counts["metricPoints"] == expected["metric_points"] + 1 + 2
+    assert counts["versionsCreated"] == 2 and counts["aliases"] == 1 and counts["stages"] == 1
+    assert counts["loggedModelsImported"] == 2 and counts["registeredModelsCreated"] == 1
+
+    target = bosun_snapshot(bosun)
+    assert_same_as_source(source_snapshot, target)
+    assert target["bosun"]["versions"] == {
+        f"{expected['model_name']}/1": {"bosun.scan.status": "clean"},
+        f"{expected['model_name']}/2": {"bosun.scan.status": "clean"},
+    }
+    with signed_in(ADMIN, ADMIN_PASSWORD):
+        mlflow.set_tracking_uri(bosun.url)
+        model = mlflow.pyfunc.load_model(f"models:/{expected['model_name']}@champion")
+        predicted = model.predict(np.array(expected["probe"]))
+    assert [int(p) for p in predicted] == expected["predictions"]
+
+    before = fingerprint(target)
+    again = report_of(run_import(mlflow_source, bosun, "--state", str(state), "--json", from_db=True))
+    assert {k: again["counts"][k] for k in WRITE_COUNTERS} == {k: 0 for k in WRITE_COUNTERS}
+    assert again["counts"]["experimentsSkippedDone"] == len(source_snapshot["experiments"])
+    stateless = report_of(run_import(mlflow_source, bosun, "--json", from_db=True))
+    assert {k: stateless["counts"][k] for k in WRITE_COUNTERS} == {k: 0 for k in WRITE_COUNTERS}
+    assert stateless["counts"]["metricPointsPresent"] == counts["metricPoints"]
+    assert stateless["skipped"] == []
+    assert fingerprint(bosun_snapshot(bosun)) == before
+    # Read-only against the source: the database file is byte for byte what it was.
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == source_bytes
 
 
 def _done_runs(state: Path) -> int:
