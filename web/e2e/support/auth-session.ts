@@ -1,6 +1,7 @@
-import type { Page } from 'playwright-core';
 import { inject } from 'vitest';
 import type { AuthE2eContext } from './auth-fixture';
+
+export { signInThroughForm } from './ui-session';
 
 /** The auth-on fixture server (support/auth-fixture.ts). */
 export function e2eAuth(): AuthE2eContext {
@@ -10,15 +11,6 @@ export function e2eAuth(): AuthE2eContext {
 /** A page of the UI on the auth-on server: `authUi('#/admin/users')`. */
 export function authUi(hash: string): string {
   return `${e2eAuth().baseUrl}/${hash}`;
-}
-
-/** Signs in through the sign-in form the UI shows to a signed-out browser, and waits for the top bar to say so. */
-export async function signInThroughForm(page: Page, username: string, password: string): Promise<void> {
-  await page.locator('h1', { hasText: 'Sign in to Bosun' }).waitFor();
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('.user-menu', { hasText: `Signed in as ${username}` }).waitFor();
 }
 
 /** An HTTP Basic header for direct API calls in assertions. */
