@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from './cli-context.js';
 import { runCli } from './program.js';
+import { waitFor } from '../shared/test-support/wait-for.js';
 
 let dir: string;
 let db: string;
@@ -159,6 +160,58 @@ describe('bosun pipeline run|runs|logs|plan --tracking-uri (through a server)', 
       });
       const detached = await call(['pipeline', 'run', 'http-demo', '-p', 'n=7', '--detach']);
       expect(detached.out).toMatch(/^\w+\n$/);
+
+      // --follow prints a running step's output as it is written, and ends with the run.
+      const gate = join(folder, 'gate');
+      writeFileSync(
+        join(folder, 'follow.yaml'),
+        `apiVersion: bosun.dev/v1
+kind: Pipeline
+name: follow-demo
+steps:
+  slow:
+    command: [sh, -c, 'echo first; echo warming >&2; while [ ! -f ${gate} ]; do sleep 0.05; done; echo second']
+  after:
+    command: [sh, -c, 'echo done']
+    after: [slow]
+`,
+      );
+      const started = await call([
+        'pipeline',
+        'run',
+        join(folder, 'follow.yaml'),
+        '--code-dir',
+        folder,
+        '--detach',
+      ]);
+      const followedId = started.out.trim();
+      const followed: string[] = [];
+      const following = runCli(
+        ['pipeline', 'logs', followedId, '--follow', '--interval', '0.05', '--tracking-uri', server.address],
+        { stdout: (t) => followed.push(t), stderr: (t) => followed.push(`<stderr>${t}`), env: {} },
+      );
+      // The step is still running (it waits for the gate) when its first lines are printed.
+      await waitFor('the first lines, followed', () =>
+        followed.join('').includes('first') && followed.join('').includes('warming') ? true : undefined,
+      );
+      expect(followed.join('')).not.toContain('second');
+      writeFileSync(gate, '');
+      expect(await following).toBe(0);
+      expect(followed.join('')).toBe(
+        '==> slow (attempt 1) <==\nfirst\n' +
+          '\n==> slow stderr (attempt 1) <==\nwarming\n' +
+          '\n==> slow (attempt 1) <==\nsecond\n' +
+          '\n==> after (attempt 1) <==\ndone\n' +
+          `<stderr>run ${followedId} succeeded\n`,
+      );
+      // A run that failed: the same output at once, and exit code 1.
+      const failedFollow = await call(['pipeline', 'logs', details.run.run_id, '--follow']);
+      expect(failedFollow.code).toBe(1);
+      expect(failedFollow.out).toBe('==> square (attempt 1) <==\nsquaring 6\n');
+      expect(failedFollow.err).toContain(`run ${details.run.run_id} failed`);
+      const both = await call(['pipeline', 'logs', followedId, '--follow', '--json']);
+      expect(both.code).toBe(1);
+      expect(both.err).toContain('--follow prints text as it comes: use it without --json');
     } finally {
       await server.close();
       rmSync(folder, { recursive: true, force: true });

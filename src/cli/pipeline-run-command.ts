@@ -14,6 +14,7 @@ import { InvalidParameterError } from '../shared/index.js';
 import type { CliIo } from './cli-context.js';
 import { toJson } from './format.js';
 import { databasePipelineApi, httpPipelineApi, type PipelineApi } from './pipeline-api.js';
+import { followLogs } from './pipeline-follow.js';
 import { cliActor, withPlatform } from './server-database.js';
 import { formatTable } from './tables.js';
 
@@ -293,30 +294,60 @@ export function addPipelineRunCommands(pipeline: Command, io: CliIo): void {
   withApiOptions(
     pipeline
       .command('logs')
-      .description("the stdout and stderr of a run's steps (the latest attempt of each)")
+      .description(
+        "the stdout and stderr of a run's steps (the latest attempt of each); --follow prints them as they come",
+      )
       .argument('<run-id>', 'the pipeline run')
       .option('--step <name>', 'only this step')
-      .option('--item <n>', 'only this fan-out item'),
-  ).action(async (runId: string, options: ApiOptions & { step?: string; item?: string }) => {
-    const item = options.item === undefined ? undefined : Number(options.item);
-    if (item !== undefined && (!Number.isInteger(item) || item < 0))
-      throw new InvalidParameterError(`Invalid --item '${options.item ?? ''}'`);
-    await withApi(options, io, false, async (api) => {
-      const logs = await api.logs(runId, options.step, item);
-      if (options.json) {
-        io.stdout(toJson({ logs }));
-        return;
-      }
-      for (const l of logs) {
-        const unit =
-          l['item_index'] === null ? String(l['step']) : `${String(l['step'])}[${String(l['item_index'])}]`;
-        io.stdout(
-          `==> ${unit} (${String(l['state'])}, attempt ${String(l['attempt'])}) <==\n${String(l['stdout'])}`,
+      .option('--item <n>', 'only this fan-out item')
+      .option(
+        '-f, --follow',
+        'keep printing new output until the run ends; exit code 1 when it did not succeed',
+      )
+      .option('--interval <seconds>', 'with --follow: how often to look for new output', '1'),
+  ).action(
+    async (
+      runId: string,
+      options: ApiOptions & { step?: string; item?: string; follow?: boolean; interval: string },
+    ) => {
+      const item = options.item === undefined ? undefined : Number(options.item);
+      if (item !== undefined && (!Number.isInteger(item) || item < 0))
+        throw new InvalidParameterError(`Invalid --item '${options.item ?? ''}'`);
+      const interval = Number(options.interval);
+      if (!/^\d+(\.\d+)?$/.test(options.interval) || interval < 0.05 || interval > 3600)
+        throw new InvalidParameterError(
+          `Invalid --interval '${options.interval}': expected seconds, 0.05 to 3600`,
         );
-        if (l['stderr'] !== '') io.stdout(`--- stderr ---\n${String(l['stderr'])}`);
-      }
-    });
-  });
+      if (options.follow && options.json)
+        throw new InvalidParameterError('--follow prints text as it comes: use it without --json');
+      await withApi(options, io, false, async (api) => {
+        if (options.follow) {
+          const filter = {
+            ...(options.step !== undefined ? { step: options.step } : {}),
+            ...(item !== undefined ? { item } : {}),
+          };
+          const status = await followLogs(api, runId, filter, io, interval * 1000);
+          io.stderr(`run ${runId} ${status}\n`);
+          if (status !== 'succeeded')
+            throw new CommanderError(1, 'bosun.pipelineRunFailed', 'pipeline run did not succeed');
+          return;
+        }
+        const logs = await api.logs(runId, options.step, item);
+        if (options.json) {
+          io.stdout(toJson({ logs }));
+          return;
+        }
+        for (const l of logs) {
+          const unit =
+            l['item_index'] === null ? String(l['step']) : `${String(l['step'])}[${String(l['item_index'])}]`;
+          io.stdout(
+            `==> ${unit} (${String(l['state'])}, attempt ${String(l['attempt'])}) <==\n${String(l['stdout'])}`,
+          );
+          if (l['stderr'] !== '') io.stdout(`--- stderr ---\n${String(l['stderr'])}`);
+        }
+      });
+    },
+  );
 
   withApiOptions(
     pipeline
