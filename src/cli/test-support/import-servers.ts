@@ -39,14 +39,17 @@ export async function startImportTestServer(engine: Engine): Promise<ImportTestS
   };
 }
 
-/** Runs `bosun ARGV` in this process (no environment), collecting its exit code and output. */
-export async function importCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs `bosun ARGV` in this process with only `env` as its environment, collecting its exit code and output. */
+export async function importCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(argv, {
     stdout: (t) => out.push(t),
     stderr: (t) => err.push(t),
-    env: {},
+    env,
   });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }

@@ -106,6 +106,8 @@ function insert(table: string, rows: readonly (readonly (string | number | boole
 /** An MLflow database and artifact root filled with the fixture, and how to throw them away. */
 export interface MlflowDbFixture {
   uri: string;
+  /** The artifact files, by their path under the artifact root, as written to `artifactRoot`. */
+  files: Readonly<Record<string, string>>;
   /** The SQLite file (absent on PostgreSQL). */
   file?: string;
   artifactRoot: string;
@@ -119,9 +121,14 @@ export interface MlflowDbFixture {
  * root, a `churn` experiment of another workspace, a logged model and a deleted one, and a registered model
  * with a deleted version, an alias, a stage, tags and descriptions.
  */
-export async function createMlflowDbFixture(engine: Engine): Promise<MlflowDbFixture> {
+export async function createMlflowDbFixture(
+  engine: Engine,
+  options: { storedRoot?: string } = {},
+): Promise<MlflowDbFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'bosun-mlflow-db-'));
   const root = join(dir, 'mlartifacts');
+  /** The root as the deleted run's artifact location names it (the local folder, or a bucket the files are put in). */
+  const storedRoot = options.storedRoot ?? root;
   const outside = join(dir, 'elsewhere');
   const { fit, deleted, elsewhere } = fixtureRuns;
   const files: Record<string, string> = {
@@ -182,7 +189,7 @@ export async function createMlflowDbFixture(engine: Engine): Promise<MlflowDbFix
         null,
         '',
         'deleted',
-        `${root}/1/${deleted}/artifacts`,
+        `${storedRoot}/1/${deleted}/artifacts`,
         1,
         t + 5,
       ],
@@ -327,6 +334,7 @@ export async function createMlflowDbFixture(engine: Engine): Promise<MlflowDbFix
     return {
       uri: `sqlite:///${file}`,
       file,
+      files,
       artifactRoot: root,
       async dispose() {
         rmSync(dir, { recursive: true, force: true });
@@ -344,6 +352,7 @@ export async function createMlflowDbFixture(engine: Engine): Promise<MlflowDbFix
   }
   return {
     uri: database.uri,
+    files,
     artifactRoot: root,
     async dispose() {
       await database.drop();
