@@ -243,7 +243,15 @@ describe('pipelines pages (issue 12 point 10)', () => {
     // The logs follow the running process.
     await page.locator('.dag g.dag-node[data-step=nap]').click();
     await poll(() => page.url()).toBe(ui(`#/pipeline-runs/${runId}?step=nap`));
+    // Each later read asks only for what follows the 15 characters already shown, and appends it.
+    const followUp = () =>
+      page.waitForResponse((r) => r.url().includes('/logs?') && r.url().includes('stdout_offset=15'), {
+        timeout: 30_000,
+      });
     await poll(() => page.locator('.step-logs pre').first().innerText()).toBe('going to sleep\n');
+    await followUp();
+    await followUp();
+    expect(await page.locator('.step-logs pre').first().innerText()).toBe('going to sleep\n');
     expect(await page.locator('.step-logs [role=status]').innerText()).toBe('Attempt 1, running: following…');
     await expectAccessible(page, 'a running pipeline run');
     await page.getByRole('button', { name: 'Cancel run' }).click();

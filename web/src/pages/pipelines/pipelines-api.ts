@@ -86,7 +86,7 @@ export interface PlanEntry {
   cachedFromRun: string | null;
 }
 
-/** The output of one step run. */
+/** The output of one step run: each stream from `…Offset` on (0: all of it), `…Next` where the next read starts. */
 export interface StepLog {
   step: string;
   itemIndex: number | null;
@@ -94,6 +94,10 @@ export interface StepLog {
   attempt: number;
   stdout: string;
   stderr: string;
+  stdoutOffset: number;
+  stdoutNext: number;
+  stderrOffset: number;
+  stderrNext: number;
 }
 
 const bad = (what: string): never => {
@@ -185,6 +189,10 @@ function parseLog(v: unknown): StepLog {
     attempt: num(l.attempt, 'attempt'),
     stdout: str(l.stdout, 'stdout'),
     stderr: str(l.stderr, 'stderr'),
+    stdoutOffset: num(l.stdout_offset, 'stdout offset'),
+    stdoutNext: num(l.stdout_next, 'stdout end'),
+    stderrOffset: num(l.stderr_offset, 'stderr offset'),
+    stderrNext: num(l.stderr_next, 'stderr end'),
   };
 }
 
@@ -260,15 +268,23 @@ export async function planRun(
   return arr(answer.plan, 'plan').map(parsePlanEntry);
 }
 
-/** The stdout and stderr of one step run (a fan-out item when `itemIndex` is a number). */
+/**
+ * The stdout and stderr of one step run (a fan-out item when `itemIndex` is a number); with `from` (the
+ * `…Next` of the previous read) only what was written since.
+ */
 export async function getStepLog(
   runId: string,
   step: string,
   itemIndex: number | null,
+  from: { stdout: number; stderr: number } | undefined,
   signal?: AbortSignal,
 ): Promise<StepLog | undefined> {
   const query = new URLSearchParams({ step });
   if (itemIndex !== null) query.set('item', String(itemIndex));
+  if (from !== undefined) {
+    query.set('stdout_offset', String(from.stdout));
+    query.set('stderr_offset', String(from.stderr));
+  }
   const answer = await callApi(
     'GET',
     `${base}/runs/${encodeURIComponent(runId)}/logs?${query.toString()}`,

@@ -1,6 +1,6 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { ErrorMessage, Loading } from '../../components/status';
-import { getStepLog } from './pipelines-api';
+import { getStepLog, type StepLog } from './pipelines-api';
 import { usePolling } from './use-polling';
 
 /** How often the logs of a pending or running step are read again. */
@@ -36,9 +36,34 @@ function LogText({ title, text, live }: { title: string; text: string; live: boo
   );
 }
 
+const following = (state: string): boolean => state === 'pending' || state === 'running';
+
+/**
+ * The log read so far plus a read from its ends: appended when the read continues the same attempt where the
+ * last one stopped, else (a new attempt, a stream that started over) the read replaces it.
+ */
+export function mergeLog(before: StepLog | undefined, read: StepLog): StepLog {
+  if (
+    before === undefined ||
+    before.attempt !== read.attempt ||
+    read.stdoutOffset !== before.stdoutNext ||
+    read.stderrOffset !== before.stderrNext
+  ) {
+    return read;
+  }
+  return {
+    ...read,
+    stdout: before.stdout + read.stdout,
+    stderr: before.stderr + read.stderr,
+    stdoutOffset: 0,
+    stderrOffset: 0,
+  };
+}
+
 /**
  * The stdout and stderr of a step run's latest attempt (GET .../runs/{id}/logs?step=&item=), read again every
- * second while the step is pending or running, so the text follows the process; final once the step ends.
+ * second while the step is pending or running, each time only what was written since (`stdout_offset`,
+ * `stderr_offset`), so the text follows the process; final once the step ends.
  */
 export function StepLogs({
   runId,
@@ -49,9 +74,20 @@ export function StepLogs({
   step: string;
   itemIndex: number | null;
 }): ReactNode {
+  const sofar = useRef<StepLog | undefined>(undefined);
   const { state, refreshError } = usePolling(
-    (signal) => getStepLog(runId, step, itemIndex, signal),
-    (log) => (log === undefined || log.state === 'pending' || log.state === 'running' ? followMs : undefined),
+    async (signal) => {
+      const before = sofar.current;
+      const from =
+        before !== undefined && following(before.state)
+          ? { stdout: before.stdoutNext, stderr: before.stderrNext }
+          : undefined;
+      const read = await getStepLog(runId, step, itemIndex, from, signal);
+      sofar.current =
+        read === undefined ? undefined : mergeLog(from === undefined ? undefined : before, read);
+      return sofar.current;
+    },
+    (log) => (log === undefined || following(log.state) ? followMs : undefined),
     [runId, step, itemIndex],
   );
   const name = `${step}${itemIndex === null ? '' : `[${itemIndex}]`}`;
