@@ -254,4 +254,96 @@ describe('monitoring pages (issue 11: pages for monitoring)', () => {
     await poll(() => page.url()).toBe(ui(`#/models/${MODEL}/monitoring?monitor=${fixture.income}`));
     await poll(() => page.locator('h2#results-title').innerText()).toBe('Results of income');
   });
+
+  it("the model's and the version's pages link to the monitoring page", async () => {
+    const { page } = session;
+    await page.goto(ui(`#/models/${MODEL}/versions/1`));
+    const fromVersion = page.getByRole('link', { name: `Monitors and alerts of ${MODEL}` });
+    await poll(() => fromVersion.getAttribute('href')).toBe(`#/models/${MODEL}/monitoring`);
+    await page.goto(ui(`#/models/${MODEL}`));
+    await page.getByRole('link', { name: `Monitors and alerts of ${MODEL}` }).click();
+    await poll(() => page.url()).toBe(ui(`#/models/${MODEL}/monitoring`));
+    await poll(() => page.locator('h1').innerText()).toBe(`Monitoring of ${MODEL}`);
+  });
+
+  it("creates a monitor from the page (the server's refusal shown in place first), then deletes it", async () => {
+    const { page } = session;
+    await page.goto(ui(`#/models/${MODEL}/monitoring`));
+    await poll(() => page.locator('section > p[role=status]').first().innerText()).toBe('2 monitors');
+    await page.locator('summary', { hasText: 'New monitor' }).click();
+    const form = page.locator('form.monitor-form');
+    await poll(() => form.locator('#monitor-reference option').allInnerTexts()).toEqual([
+      'training (200 rows, version 1)',
+    ]);
+    expect(await form.locator('#monitor-target option').allInnerTexts()).toEqual(['version 1']);
+    await form.getByLabel('Name').fill('created-in-ui');
+    await form.getByLabel('Window', { exact: true }).fill('2');
+    await form.getByLabel('Run every').fill('10');
+    await form.getByLabel('Columns').fill('x');
+    await form.getByLabel('Drift share').fill('1.5');
+    await form.getByLabel('Task').selectOption('classification');
+    await form.getByLabel('Accuracy').fill('0.8');
+    await form.getByLabel('Fire after').fill('2');
+    await expectAccessible(page, 'the new monitor form');
+    // The server's validation message, in place; nothing is created.
+    await form.getByRole('button', { name: 'Create monitor' }).click();
+    await poll(() => form.locator('[role=alert]').innerText()).toBe(
+      'Refused: drift_share must be in (0, 1], got 1.5',
+    );
+    expect(page.url()).toBe(ui(`#/models/${MODEL}/monitoring`));
+    const mon = `/api/bosun/v1/monitoring/models/${MODEL}/monitors`;
+    expect(((await call('GET', mon)).monitors as Json[]).map((m) => m.name).sort()).toEqual([
+      'income',
+      'inputs',
+    ]);
+
+    await form.getByLabel('Drift share').fill('0.3');
+    await form.getByRole('button', { name: 'Create monitor' }).click();
+    await poll(() => page.url()).toMatch(new RegExp(`#/models/${MODEL}/monitoring\\?monitor=\\d+$`));
+    const id = new URL(page.url()).hash.split('monitor=')[1] ?? '';
+    await poll(() => page.locator('section > p[role=status]').first().innerText()).toBe('3 monitors');
+    const row = (await rowsOf('table[aria-label=Monitors]')).find((r) => r[0] === 'created-in-ui');
+    expect(row?.slice(0, 8)).toEqual([
+      'created-in-ui',
+      'version 1',
+      'evidently',
+      '2 min 0 s',
+      'every 10 min 0 s',
+      'x',
+      'never',
+      '—',
+    ]);
+    await poll(() => page.locator('h2#results-title').innerText()).toBe('Results of created-in-ui');
+    expect(await page.locator('.empty').last().innerText()).toBe('This monitor has not run yet.');
+    // What the server stored: the form's fields in the API's own names.
+    const stored = (await call('GET', `${mon}/${id}`)).monitor as Json;
+    expect(stored).toMatchObject({
+      name: 'created-in-ui',
+      version: '1',
+      alias: null,
+      window_ms: 2 * MINUTE,
+      schedule_ms: 10 * MINUTE,
+      columns: ['x'],
+    });
+    expect(stored.config).toMatchObject({
+      preset: 'evidently',
+      drift_share: 0.3,
+      task: 'classification',
+      performance_thresholds: { accuracy: 0.8 },
+      fire_after: 2,
+    });
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete monitor' }).click();
+    await poll(() => page.url()).toBe(ui(`#/models/${MODEL}/monitoring`));
+    await poll(() => page.locator('section > p[role=status]').first().innerText()).toBe('2 monitors');
+    expect((await rowsOf('table[aria-label=Monitors]')).map((r) => r[0]).sort()).toEqual([
+      'income',
+      'inputs',
+    ]);
+    expect(((await call('GET', mon)).monitors as Json[]).map((m) => m.name).sort()).toEqual([
+      'income',
+      'inputs',
+    ]);
+  });
 });

@@ -249,3 +249,69 @@ export async function fetchReportHtml(
   }
   return text;
 }
+
+/** A reference dataset of a registered model (its profile stays on the server). */
+export interface Reference {
+  id: string;
+  name: string;
+  version: string | null;
+  columns: { name: string; type: string }[];
+  rows: number;
+  createdAt: number;
+}
+
+function parseReference(v: unknown): Reference {
+  const r = obj(v, 'reference');
+  return {
+    id: str(r.reference_id, 'reference id'),
+    name: str(r.name, 'reference name'),
+    version: strOrNull(r.version, 'reference version'),
+    columns: arr(r.columns, 'reference columns').map((c) => {
+      const col = obj(c, 'reference column');
+      return { name: str(col.name, 'column name'), type: str(col.type, 'column type') };
+    }),
+    rows: num(r.rows, 'reference rows'),
+    createdAt: num(r.created_at, 'creation time'),
+  };
+}
+
+/** The reference datasets of a registered model. */
+export async function listReferences(modelName: string, signal?: AbortSignal): Promise<Reference[]> {
+  const answer = await callApi('GET', `${model(modelName)}/references`, undefined, signal);
+  return arr(answer.references, 'reference list').map(parseReference);
+}
+
+/**
+ * What POST .../monitors takes, in the wire's own names (docs/monitoring.md "Monitors"): the page builds it
+ * from the form and the server validates it (its message is shown in place).
+ */
+export interface NewMonitor {
+  name: string;
+  version?: string;
+  alias?: string;
+  reference_id: string;
+  window_ms: number;
+  schedule_ms?: number;
+  columns?: string[];
+  config: {
+    preset?: 'evidently' | 'bosun';
+    drift_share?: number;
+    column_thresholds?: Record<string, number>;
+    task?: 'classification' | 'regression';
+    performance_thresholds?: Partial<Record<'accuracy' | 'f1' | 'rmse' | 'mae', number>>;
+    min_rows?: number;
+    fire_after?: number;
+    resolve_after?: number;
+  };
+}
+
+/** Creates a monitor of a registered model. */
+export async function createMonitor(modelName: string, monitor: NewMonitor): Promise<Monitor> {
+  const answer = await callApi('POST', `${model(modelName)}/monitors`, { ...monitor });
+  return parseMonitor(answer.monitor);
+}
+
+/** Deletes a monitor with its results and alerts. */
+export async function deleteMonitor(modelName: string, monitorId: string): Promise<void> {
+  await callApi('DELETE', `${model(modelName)}/monitors/${encodeURIComponent(monitorId)}`);
+}

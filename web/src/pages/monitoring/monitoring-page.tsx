@@ -1,4 +1,6 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
+import { errorMessage } from '../../api/api-error';
+import { mayEdit, useWhoAmI } from '../../auth/auth-context';
 import { formatDuration, formatNumber } from '../../components/format';
 import { Empty, ErrorMessage, Loading } from '../../components/status';
 import { TimeText } from '../../components/time-text';
@@ -6,7 +8,15 @@ import { useAsync } from '../../components/use-async';
 import { hrefs } from '../../router/routes';
 import { AlertsTable } from './alerts-table';
 import { DriftChart } from './drift-chart';
-import { listAlerts, listMonitors, listResults, type Monitor, type MonitorResult } from './monitoring-api';
+import {
+  deleteMonitor,
+  listAlerts,
+  listMonitors,
+  listResults,
+  type Monitor,
+  type MonitorResult,
+} from './monitoring-api';
+import { MonitorForm } from './monitor-form';
 import { ResultDetails } from './result-details';
 import './monitoring.css';
 
@@ -20,9 +30,19 @@ const statusText = (s: MonitorResult['status']): string =>
  * A registered model's monitoring, `#/models/<name>/monitoring?monitor=<id>&result=<id>`: its monitors
  * (target, preset, window, schedule, columns, last result), the selected monitor's windows over time (drift
  * share chart and table), a selected window's per-column verdict and full report, and the model's alerts.
+ * Users who may edit the model create monitors here ("New monitor") and delete them.
  */
 export default function MonitoringPage({ name, query }: { name: string; query: URLSearchParams }): ReactNode {
-  const [state] = useAsync(
+  const who = useWhoAmI();
+  const editable = mayEdit(who, 'registered_model', name);
+  // Deleting needs MANAGE on the model (the server decides; this only decides what is offered).
+  const grant = who?.grants.find((g) => g.resourceType === 'registered_model' && g.resource === name);
+  const deletable =
+    who !== undefined &&
+    (!who.authEnabled ||
+      who.user?.isAdmin === true ||
+      (grant?.permission ?? who.defaultPermission) === 'MANAGE');
+  const [state, reload] = useAsync(
     async (signal) => {
       const [monitors, alerts] = await Promise.all([
         listMonitors(name, signal),
@@ -48,7 +68,10 @@ export default function MonitoringPage({ name, query }: { name: string; query: U
       )}
       {state.status === 'ok' && state.value.monitors.length === 0 && (
         <Empty>
-          No monitors for this model. Create one through the monitoring API (see docs/monitoring.md).
+          No monitors for this model.{' '}
+          {editable
+            ? 'Create one below or through the monitoring API (see docs/monitoring.md).'
+            : 'They are created through the monitoring API (see docs/monitoring.md).'}
         </Empty>
       )}
       {state.status === 'ok' && state.value.monitors.length > 0 && (
@@ -64,8 +87,33 @@ export default function MonitoringPage({ name, query }: { name: string; query: U
           />
         </>
       )}
+      {state.status === 'ok' && editable && (
+        <details className="new-monitor" open={state.value.monitors.length === 0}>
+          <summary id="new-monitor-title">New monitor</summary>
+          <MonitorForm
+            modelName={name}
+            onCreated={(monitor) => {
+              window.location.hash = hrefs.monitoring(name, monitor.id);
+              reload();
+            }}
+          />
+        </details>
+      )}
       {selected !== undefined && (
-        <MonitorResults key={selected.id} name={name} monitor={selected} resultId={query.get('result')} />
+        <MonitorResults
+          key={selected.id}
+          name={name}
+          monitor={selected}
+          resultId={query.get('result')}
+          {...(deletable
+            ? {
+                onDelete: () => {
+                  window.location.hash = hrefs.monitoring(name);
+                  reload();
+                },
+              }
+            : {})}
+        />
       )}
       {state.status === 'ok' && query.get('monitor') !== null && selected === undefined && (
         <ErrorMessage message={`This model has no monitor ${query.get('monitor') ?? ''}.`} />
@@ -137,21 +185,53 @@ function MonitorsTable({
   );
 }
 
+/** Deletes a monitor after the user confirms; the server's refusal is shown in place. */
+function DeleteMonitor({
+  name,
+  monitor,
+  onDeleted,
+}: {
+  name: string;
+  monitor: Monitor;
+  onDeleted: () => void;
+}): ReactNode {
+  const [error, setError] = useState<string>();
+  const onClick = (): void => {
+    if (!window.confirm(`Delete monitor “${monitor.name}” with its results and alerts?`)) return;
+    setError(undefined);
+    deleteMonitor(name, monitor.id).then(onDeleted, (err: unknown) => setError(errorMessage(err)));
+  };
+  return (
+    <>
+      <button type="button" className="danger" onClick={onClick}>
+        Delete monitor
+      </button>
+      {error !== undefined && <ErrorMessage title="Refused" message={error} />}
+    </>
+  );
+}
+
 function MonitorResults({
   name,
   monitor,
   resultId,
+  onDelete,
 }: {
   name: string;
   monitor: Monitor;
   resultId: string | null;
+  /** Offered to users who may edit the model. */
+  onDelete?: () => void;
 }): ReactNode {
   const [state] = useAsync((signal) => listResults(name, monitor.id, maxResults, signal), [name, monitor.id]);
   const selected =
     state.status === 'ok' ? (state.value.find((r) => r.id === resultId) ?? state.value[0]) : undefined;
   return (
     <section aria-labelledby="results-title">
-      <h2 id="results-title">Results of {monitor.name}</h2>
+      <div className="page-head">
+        <h2 id="results-title">Results of {monitor.name}</h2>
+        {onDelete !== undefined && <DeleteMonitor name={name} monitor={monitor} onDeleted={onDelete} />}
+      </div>
       {state.status === 'loading' && <Loading what="results" />}
       {state.status === 'error' && (
         <ErrorMessage title="Could not load the results" message={state.message} />

@@ -94,6 +94,10 @@ function ModelDetails({
         <dd>
           <TimeText ms={model.lastUpdatedTimestamp} />
         </dd>
+        <dt>Monitoring</dt>
+        <dd>
+          <a href={hrefs.monitoring(model.name)}>Monitors and alerts of {model.name}</a>
+        </dd>
       </dl>
       <h2 id="model-description-title">Description</h2>
       <DescriptionEditor

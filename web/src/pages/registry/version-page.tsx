@@ -153,6 +153,10 @@ function VersionDetails({
         <dd>
           <TimeText ms={mv.creationTimestamp} />
         </dd>
+        <dt>Monitoring</dt>
+        <dd>
+          <a href={hrefs.monitoring(mv.name)}>Monitors and alerts of {mv.name}</a>
+        </dd>
       </dl>
       {editable && (
         <div className="toolbar">
