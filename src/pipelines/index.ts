@@ -44,3 +44,14 @@ export {
   type StepTokenRefusal,
   type StepTokenScope,
 } from './step-token/index.js';
+export {
+  CATCH_UP_POLICIES,
+  CronTimes,
+  MAX_BACKFILL_RUNS,
+  pipelineStarter,
+  ScheduleService,
+  type CatchUpPolicy,
+  type PipelineSchedule,
+  type ScheduleFire,
+  type ScheduleInput,
+} from './schedule/index.js';

@@ -20,6 +20,8 @@ import { createLineageService } from '../registry/lineage/index.js';
 import {
   auditedStepSecrets,
   PipelineService,
+  pipelineStarter,
+  ScheduleService,
   StepTokenService,
   stepBaseEnvironment,
 } from '../pipelines/index.js';
@@ -190,6 +192,13 @@ async function buildPlatform(
       : {}),
     ...(config.authEnabled ? { stepTokens } : {}),
   });
+  // Cron schedules of pipelines: the server's loop (started once it listens, see pipeline routes) starts due runs.
+  const schedules = new ScheduleService({
+    handle: database,
+    owner: pipelines.owner,
+    now: () => (overrides.clock ?? systemClock).nowMs(),
+    starter: pipelineStarter(pipelines, () => undefined),
+  });
   let background: BackgroundWork | undefined;
   let closing: Promise<void> | undefined;
   return {
@@ -203,6 +212,7 @@ async function buildPlatform(
     lineage: createLineageService({ db: database.db, tracking, registry }),
     pipelines,
     stepTokens,
+    schedules,
     monitoring,
     events: { outbox, registry: registryEvents },
     webhooks,
@@ -263,6 +273,7 @@ async function buildPlatform(
     close() {
       closing ??= (async () => {
         try {
+          await schedules.stopLoop();
           await pipelines.shutdown();
           await background?.stop();
         } finally {

@@ -6,7 +6,7 @@ import type { OutboxRegistryEventSink } from '../registry/events/index.js';
 import type { GovernanceService } from '../registry/governance/index.js';
 import type { ArtifactChange, RegistryService, VersionUsingArtifactPath } from '../registry/index.js';
 import type { LineageService } from '../registry/lineage/index.js';
-import type { PipelineService, StepTokenService } from '../pipelines/index.js';
+import type { PipelineService, ScheduleService, StepTokenService } from '../pipelines/index.js';
 import type { MonitoringService } from '../monitoring/index.js';
 import type { WebhookService, WebhookTargetPolicy } from '../registry/webhooks/index.js';
 import type { AuditLog } from '../security/audit/index.js';
@@ -48,6 +48,8 @@ export interface PlatformServices {
   pipelines: PipelineService;
   /** Pipeline step tokens: issued to step processes when auth is on, checked by the server's auth hook. */
   stepTokens: StepTokenService;
+  /** Cron schedules and backfills of pipelines (run by the server's loop, once across replicas). */
+  schedules: ScheduleService;
   /** Reference datasets, logged predictions, monitors, their results and alerts. */
   monitoring: MonitoringService;
   /** The platform event outbox, and the registry's typed view of it (the event log API). */

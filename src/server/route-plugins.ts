@@ -6,6 +6,7 @@ import { registryEventRoutes } from './api/registry-event-routes.js';
 import { governanceRoutes } from './api/governance-routes.js';
 import { lineageRoutes } from './api/lineage-routes.js';
 import { pipelineRoutes } from './api/pipeline-routes.js';
+import { pipelineScheduleRoutes } from './api/pipeline-schedule-routes.js';
 import { secretRoutes } from './api/secret-routes.js';
 import { userRoutes } from './api/user-routes.js';
 import { sessionRoutes } from './api/session-routes.js';
@@ -34,6 +35,8 @@ export const routePlugins: readonly RoutePlugin[] = [
   governanceRoutes,
   lineageRoutes,
   pipelineRoutes,
+  // After pipelineRoutes: its onListen hook points runs at this server before the schedule loop starts.
+  pipelineScheduleRoutes,
   monitoringRoutes,
   auditRoutes,
   secretRoutes,

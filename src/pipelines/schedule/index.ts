@@ -7,3 +7,4 @@ export {
   type ScheduleServiceOptions,
 } from './schedule-service.js';
 export type { PipelineSchedule, ScheduleFire, ScheduleInput, ScheduleStarter } from './schedule-types.js';
+export { pipelineStarter } from './pipeline-starter.js';

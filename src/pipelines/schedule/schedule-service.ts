@@ -97,6 +97,10 @@ export class ScheduleService {
   readonly #db: Db;
   readonly #options: ScheduleServiceOptions;
   readonly #postgres: boolean;
+  #timer: NodeJS.Timeout | undefined;
+  #round: Promise<void> | undefined;
+  #again = false;
+  #onError: (err: unknown) => void = () => undefined;
 
   constructor(options: ScheduleServiceOptions) {
     this.#db = options.handle.db.withTables<ScheduleTables>();
@@ -228,6 +232,45 @@ export class ScheduleService {
       queued += Number(result.numInsertedOrUpdatedRows ?? 0n);
     }
     return { queued, fireTimes: times };
+  }
+
+  /**
+   * Runs `tick` now and every `intervalMs` until `stopLoop` (a server does, once it listens). A round that fails
+   * is reported and the loop goes on.
+   */
+  startLoop(intervalMs: number, onError: (err: unknown) => void): void {
+    if (this.#timer !== undefined) return;
+    this.#onError = onError;
+    this.#timer = setInterval(() => this.wake(), intervalMs);
+    this.#timer.unref();
+    this.wake();
+  }
+
+  /** Runs a round of the loop now (after the current one, if one is running); nothing when no loop runs. */
+  wake(): void {
+    if (this.#timer === undefined) return;
+    if (this.#round !== undefined) {
+      this.#again = true;
+      return;
+    }
+    this.#round = this.tick()
+      .then(() => undefined)
+      .catch((err: unknown) => this.#onError(err))
+      .finally(() => {
+        this.#round = undefined;
+        if (this.#again) {
+          this.#again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Stops the loop and waits for its current round. */
+  async stopLoop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#again = false;
+    await this.#round;
   }
 
   /** One round of the background loop: record due times, follow started runs, start what the caps allow. */
