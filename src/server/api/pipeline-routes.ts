@@ -13,6 +13,7 @@ import {
 import { InvalidParameterError } from '../../shared/index.js';
 import { RunIdItem, VersionIn, VersionQueryIn } from '../id-schemas.js';
 import { auditIdentifier } from '../audit/audit-identifiers.js';
+import { logSlice } from './log-offsets.js';
 import { readableOf } from '../authz/index.js';
 import {
   adminOnly,
@@ -295,7 +296,8 @@ export function registerPipelineRoutes(app: TypedApp, pipelines: PipelineService
           'To follow a running step, pass back the `stdout_next` and `stderr_next` of the previous answer as ' +
           '`stdout_offset` and `stderr_offset`: each stream then holds only what was written since. An offset ' +
           'past the end of a stream (a new attempt began) answers the whole stream, with `stdout_offset` 0. ' +
-          'Offsets count UTF-16 code units.',
+          'Offsets count UTF-16 code units; while a step runs, a character still being written is left for the ' +
+          'next read.',
         params: Type.Object({ run_id: RunIdItem }),
         querystring: Type.Object({
           step: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
@@ -332,12 +334,11 @@ export function registerPipelineRoutes(app: TypedApp, pipelines: PipelineService
         ...(req.query.step !== undefined ? { step: req.query.step } : {}),
         ...(req.query.item !== undefined ? { item: req.query.item } : {}),
       });
-      const stdout = (text: string) => fromOffset(text, req.query.stdout_offset);
-      const stderr = (text: string) => fromOffset(text, req.query.stderr_offset);
       return {
         logs: logs.map((l) => {
-          const out = stdout(l.stdout);
-          const err = stderr(l.stderr);
+          const running = l.state === 'running';
+          const out = logSlice(l.stdout, req.query.stdout_offset, running);
+          const err = logSlice(l.stderr, req.query.stderr_offset, running);
           return {
             step: l.step,
             item_index: l.itemIndex >= 0 ? l.itemIndex : null,
@@ -346,9 +347,9 @@ export function registerPipelineRoutes(app: TypedApp, pipelines: PipelineService
             stdout: out.text,
             stderr: err.text,
             stdout_offset: out.offset,
-            stdout_next: l.stdout.length,
+            stdout_next: out.next,
             stderr_offset: err.offset,
-            stderr_next: l.stderr.length,
+            stderr_next: err.next,
           };
         }),
       };
@@ -390,15 +391,6 @@ export function registerPipelineRoutes(app: TypedApp, pipelines: PipelineService
       };
     },
   );
-}
-
-/**
- * A log stream from `offset` on (a follower's previous end); an offset past the end means the stream started
- * over (a new attempt), so the whole of it is answered from 0.
- */
-function fromOffset(text: string, offset: number | undefined): { text: string; offset: number } {
-  if (offset === undefined || offset > text.length) return { text, offset: 0 };
-  return { text: text.slice(offset), offset };
 }
 
 /** Where step processes reach this server: its own address (a wildcard address is reached on loopback). */
