@@ -50,22 +50,17 @@ export function orderByClause(id: string, descending: boolean): string | undefin
   return column === undefined ? undefined : `${column.kind}.${quoteKey(column.name)} ${direction}`;
 }
 
-/** The text a cell shows for a run (empty when the run has no such key). */
+/** The text a cell shows for a run: a param or tag as is, a metric formatted ('' when the run has no such key). */
 export function cellText(run: Run, column: DataColumn): string {
-  switch (column.kind) {
-    case 'params':
-      return run.data.params.find((p) => p.key === column.name)?.value ?? '';
-    case 'tags':
-      return run.data.tags.find((t) => t.key === column.name)?.value ?? '';
-    case 'metrics': {
-      const metric = run.data.metrics.find((m) => m.key === column.name);
-      return metric === undefined ? '' : formatNumber(metric.value);
-    }
-  }
+  return cellValue(run, column, formatNumber);
 }
 
 /** A cell's raw value: a metric's full-precision number (NaN, Infinity as text), a param or tag ('' if none). */
 export function rawValue(run: Run, column: DataColumn): string {
+  return cellValue(run, column, String);
+}
+
+function cellValue(run: Run, column: DataColumn, metricText: (value: number) => string): string {
   switch (column.kind) {
     case 'params':
       return run.data.params.find((p) => p.key === column.name)?.value ?? '';
@@ -73,7 +68,7 @@ export function rawValue(run: Run, column: DataColumn): string {
       return run.data.tags.find((t) => t.key === column.name)?.value ?? '';
     case 'metrics': {
       const metric = run.data.metrics.find((m) => m.key === column.name);
-      return metric === undefined ? '' : String(metric.value);
+      return metric === undefined ? '' : metricText(metric.value);
     }
   }
 }
