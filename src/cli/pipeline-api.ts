@@ -101,8 +101,11 @@ export function databasePipelineApi(pipelines: PipelineService, createdBy: strin
   };
 }
 
-/** The HTTP form: the server drives the runs; the CLI polls. */
-export function httpPipelineApi(options: { trackingUri?: string }, io: CliIo): PipelineApi {
+/** A JSON request to a server's pipelines API (`path` under /api/bosun/v1/pipelines); errors as BosunClientError. */
+export type PipelineHttpCall = (method: string, path: string, body?: unknown) => Promise<Json>;
+
+/** Requests to the pipelines API of the server `--tracking-uri` (or the client configuration) names, signed in as configured. */
+export function pipelineHttpCall(options: { trackingUri?: string }, io: CliIo): PipelineHttpCall {
   const config = loadClientConfig({ trackingUri: options.trackingUri }, io.env);
   const base = `${config.trackingUri.replace(/\/+$/, '')}/api/bosun/v1/pipelines`;
   const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -141,6 +144,12 @@ export function httpPipelineApi(options: { trackingUri?: string }, io: CliIo): P
     }
     return json;
   };
+  return call;
+}
+
+/** The HTTP form: the server drives the runs; the CLI polls. */
+export function httpPipelineApi(options: { trackingUri?: string }, io: CliIo): PipelineApi {
+  const call = pipelineHttpCall(options, io);
   const seg = encodeURIComponent;
   const poll = async (runId: string): Promise<unknown> => {
     for (;;) {

@@ -8,6 +8,7 @@ import {
   type ValidationResult,
 } from '../pipelines/index.js';
 import { InvalidParameterError } from '../shared/index.js';
+import { addPipelineScheduleCommands } from './pipeline-schedule-command.js';
 import type { CliIo } from './cli-context.js';
 import { toJson } from './format.js';
 import { addPipelineRunCommands } from './pipeline-run-command.js';
@@ -138,5 +139,6 @@ export function pipelineCommand(io: CliIo): Command {
     });
 
   addPipelineRunCommands(pipeline, io);
+  addPipelineScheduleCommands(pipeline, io);
   return pipeline;
 }

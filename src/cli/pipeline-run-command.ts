@@ -67,7 +67,11 @@ async function withApi<T>(
       });
       if (!serve) return work(databasePipelineApi(pipelines, cliActor()));
       // The steps' mlflow clients log through the tracking API: served on loopback while the run lasts.
-      const app = await buildApp(platform, { plugins: routePlugins.filter((p) => p.name !== 'pipelines') });
+      // Without the pipeline and schedule routes: their listen hooks would take over the server's runs and start
+      // its schedules' runs in this short-lived process.
+      const app = await buildApp(platform, {
+        plugins: routePlugins.filter((p) => p.name !== 'pipelines' && p.name !== 'pipeline-schedules'),
+      });
       await app.listen({ host: '127.0.0.1', port: 0 });
       const bound = app.server.address();
       pipelines.serveAt(`http://127.0.0.1:${bound !== null && typeof bound === 'object' ? bound.port : 0}`);
@@ -82,12 +86,13 @@ async function withApi<T>(
   );
 }
 
-function collect(value: string, previous: string[]): string[] {
+/** Commander's collector of a repeated option. */
+export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
 /** `-p name=value` pairs, read as the pipeline's declared parameter types. */
-function parseParams(pairs: readonly string[], declared: Json): Json {
+export function parseParams(pairs: readonly string[], declared: Json): Json {
   const params: Json = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
