@@ -2,6 +2,7 @@ import type { TrackingService } from '../../tracking/index.js';
 import type { PipelineStore } from '../store/pipeline-store.js';
 import type { ArtifactIo } from './artifact-io.js';
 import type { PipFreezeCache } from './reproducibility.js';
+import type { StepVenvs } from './step-venv.js';
 import type { StepTokenIssuer } from '../step-token/index.js';
 
 /**
@@ -78,6 +79,8 @@ export interface ExecutorDeps {
   /** Step processes running at once in this process, over all runs. */
   maxParallel: number;
   pipFreeze: PipFreezeCache;
+  /** Builds and reuses the virtual environments of steps that declare requirements. */
+  venvs: StepVenvs;
   onEvent(event: ExecutorEvent): void;
 }
 

@@ -648,6 +648,7 @@ export class RunDriver {
             baseEnv: deps.baseEnv,
             workRoot: deps.workRoot,
             pipFreeze: deps.pipFreeze,
+            venvs: deps.venvs,
             ...(deps.secrets !== undefined ? { secrets: deps.secrets } : {}),
             ...(deps.stepTokens !== undefined ? { stepTokens: deps.stepTokens } : {}),
             now: () => deps.clock.now(),

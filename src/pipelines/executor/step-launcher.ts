@@ -1,5 +1,5 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import type { StepSpec } from '../spec/index.js';
 import { findPlaceholders, parseDuration, validateValue, type OutputSpec } from '../spec/index.js';
 import type { OutputValue } from '../store/pipeline-store-types.js';
@@ -9,6 +9,7 @@ import { sha256, pathDigest } from './digests.js';
 import { FUNCTION_SHIM } from './function-shim.js';
 import { spawnStep, type ProcessEnd, type RunningProcess } from './process-tree.js';
 import { pythonOf, type CodeVersion, type PipFreezeCache } from './reproducibility.js';
+import { StepEnvironmentError, type StepEnvironment, type StepVenvs } from './step-venv.js';
 import { artifactRefs, valueToTextSafe } from './launch-values.js';
 import type { StepSecrets } from './executor-deps.js';
 import { assertMaskableSecret } from './secret-masker.js';
@@ -30,6 +31,8 @@ export interface LaunchDeps {
   baseEnv: Record<string, string>;
   workRoot: string;
   pipFreeze: PipFreezeCache;
+  /** Builds and reuses the virtual environments of steps that declare requirements. */
+  venvs: StepVenvs;
   /** Where declared secrets are read; undefined when the server has no secret store. */
   secrets?: StepSecrets;
   /** Issues the step's scoped MLFLOW_TRACKING_TOKEN; undefined when auth is off. */
@@ -102,7 +105,7 @@ export class StepLauncher {
     const { spec } = a;
     const started = deps.now();
     const runName = a.itemIndex >= 0 ? `${a.step}[${a.itemIndex}]` : a.step;
-    const python = stepPython(spec, deps.python);
+    let python = stepPython(spec, deps.python);
     const tags = [
       { key: 'mlflow.parentRunId', value: a.parentRunId },
       { key: 'mlflow.runName', value: runName },
@@ -212,6 +215,31 @@ export class StepLauncher {
     const outputPaths: Record<string, string> = {};
     for (const name of Object.keys(spec.outputs ?? {})) outputPaths[name] = join(outputsDir, name);
 
+    // Declared requirements: the step runs in its own virtual environment, built once per requirements.
+    let venv: StepEnvironment | undefined;
+    if ((spec.requirements?.length ?? 0) > 0 || spec.requirements_file !== undefined) {
+      try {
+        venv = await deps.venvs.ensure(
+          deps.python,
+          spec.requirements ?? [],
+          spec.requirements_file,
+          a.codeDir,
+        );
+      } catch (err) {
+        if (!(err instanceof StepEnvironmentError)) throw err;
+        await finishRun('FAILED', [{ key: 'bosun.step.error', value: err.message.slice(0, 5000) }]);
+        return { kind: 'failed', reason: err.message.split('\n')[0] ?? err.message };
+      }
+      await deps.tracking.logBatch(runId, {
+        tags: [
+          { key: 'bosun.environment.venv', value: `sha256:${venv.digest}` },
+          { key: 'bosun.environment.venv_reused', value: String(venv.reused) },
+        ],
+      });
+      if (spec.script !== undefined || spec.function !== undefined) python = venv.python;
+      else if (python !== undefined) python = venv.python;
+    }
+
     let argv: string[];
     if (spec.command !== undefined) argv = spec.command.map((arg) => substitute(arg, inputText, outputPaths));
     else if (spec.script !== undefined) {
@@ -250,6 +278,12 @@ export class StepLauncher {
     }
 
     const env: Record<string, string> = { ...deps.baseEnv };
+    if (venv !== undefined) {
+      // `python`, `pip` and the installed commands of a command step are the environment's.
+      env['PATH'] = `${venv.binDir}${delimiter}${env['PATH'] ?? ''}`;
+      env['VIRTUAL_ENV'] = venv.root;
+      if (spec.command !== undefined && pythonOf(spec.command) !== undefined) argv[0] = venv.python;
+    }
     for (const [key, value] of Object.entries(spec.env ?? {}))
       env[key] = substitute(value, inputText, outputPaths);
     // Secrets: read now (audited), only into this step's environment, and masked in both streams.

@@ -20,6 +20,7 @@ import {
   type StepSecrets,
 } from '../executor/executor-deps.js';
 import { PipFreezeCache } from '../executor/reproducibility.js';
+import { StepVenvs } from '../executor/step-venv.js';
 import { RunDriver, Slots } from '../executor/run-driver.js';
 import { resolveParams } from '../executor/run-values.js';
 import { planRun, type PlanEntry } from './plan.js';
@@ -40,6 +41,8 @@ export interface PipelineServiceOptions {
   stepTokens?: StepTokenIssuer;
   python?: string;
   workRoot?: string;
+  /** Where the virtual environments of steps with requirements are built (default: `<workRoot>/envs`). */
+  envRoot?: string;
   clock?: ExecutorClock;
   random?: () => number;
   leaseMs?: number;
@@ -121,6 +124,9 @@ export class PipelineService {
       heartbeatMs: options.heartbeatMs ?? 10_000,
       maxParallel: options.maxParallel ?? 16,
       pipFreeze: new PipFreezeCache(),
+      venvs: new StepVenvs(
+        options.envRoot ?? join(options.workRoot ?? join(tmpdir(), 'bosun-pipelines'), 'envs'),
+      ),
       onEvent: (event) => {
         for (const listener of this.#listeners.get(event.runId) ?? []) listener(event);
       },
