@@ -1,12 +1,12 @@
 import type { Readable } from 'node:stream';
 import { InvalidParameterError, NotFoundError } from '../shared/index.js';
 import type { ArtifactRootReader } from './import-db-artifacts.js';
-import { integer, text, type DbRow, type MlflowDatabase } from './import-db.js';
+import { runInputsAndOutputs, type MlflowTables } from './import-db-run-io.js';
+import { integer, keyValuesOf, text, type DbRow, type MlflowDatabase } from './import-db.js';
 import type { WireObject } from './import-http.js';
 import type {
   ArtifactFile,
   ImportSource,
-  KeyValue,
   SourceExperiment,
   SourceLoggedModel,
   SourceModelVersion,
@@ -43,10 +43,6 @@ function stage(value: string): 'active' | 'deleted' {
   return value === 'deleted' ? 'deleted' : 'active';
 }
 
-function keyValuesOf(rows: DbRow[], key = 'key', value = 'value'): KeyValue[] {
-  return rows.map((r) => ({ key: text(r, key), value: text(r, value) }));
-}
-
 /** A boolean column (SQLite: 0/1, PostgreSQL: true/false). */
 function flag(row: DbRow, column: string): boolean {
   const value = row[column];
@@ -63,6 +59,7 @@ function flag(row: DbRow, column: string): boolean {
  */
 export class MlflowDbSource implements ImportSource {
   private readonly present = new Map<string, Promise<boolean>>();
+  private readonly tables: MlflowTables;
   private readonly runsPerPage: number;
   private readonly pointsPerPage: number;
 
@@ -72,6 +69,7 @@ export class MlflowDbSource implements ImportSource {
     private readonly artifacts?: ArtifactRootReader,
     paging: DbSourcePaging = {},
   ) {
+    this.tables = { db, has: (table) => this.has(table) };
     this.runsPerPage = paging.runs ?? 500;
     this.pointsPerPage = paging.points ?? 25_000;
   }
@@ -185,65 +183,8 @@ export class MlflowDbSource implements ImportSource {
       params: keyValuesOf(params),
       tags,
       metricKeys: keys.map((k) => text(k, 'key')),
-      datasetInputs: await this.datasetInputs(runId),
-      modelInputs: await this.modelInputs(runId),
-      modelOutputs: await this.modelOutputs(runId),
+      ...(await runInputsAndOutputs(this.tables, runId)),
     };
-  }
-
-  /** `inputs.dataset_inputs` as MLflow's REST API sends them: `{tags: [{key, value}], dataset: {...}}`. */
-  private async datasetInputs(runId: string): Promise<WireObject[]> {
-    if (!(await this.has('inputs')) || !(await this.has('datasets'))) return [];
-    const rows = await this.db.rows(
-      'select i.input_uuid, d.name, d.digest, d.dataset_source_type, d.dataset_source, d.dataset_schema, ' +
-        'd.dataset_profile from inputs i join datasets d on d.dataset_uuid = i.source_id ' +
-        "where i.source_type = 'DATASET' and i.destination_type = 'RUN' and i.destination_id = ? " +
-        'order by d.name, d.digest, i.input_uuid',
-      [runId],
-    );
-    const withTags = await this.has('input_tags');
-    const inputs: WireObject[] = [];
-    for (const row of rows) {
-      const tags = withTags
-        ? await this.db.rows('select name, value from input_tags where input_uuid = ? order by name', [
-            text(row, 'input_uuid'),
-          ])
-        : [];
-      const schema = row.dataset_schema;
-      const profile = row.dataset_profile;
-      inputs.push({
-        tags: keyValuesOf(tags, 'name', 'value'),
-        dataset: {
-          name: text(row, 'name'),
-          digest: text(row, 'digest'),
-          source_type: text(row, 'dataset_source_type'),
-          source: text(row, 'dataset_source'),
-          ...(typeof schema === 'string' && schema !== '' ? { schema } : {}),
-          ...(typeof profile === 'string' && profile !== '' ? { profile } : {}),
-        },
-      });
-    }
-    return inputs;
-  }
-
-  private async modelInputs(runId: string): Promise<string[]> {
-    if (!(await this.has('inputs'))) return [];
-    const rows = await this.db.rows(
-      "select distinct destination_id from inputs where source_type = 'RUN_INPUT' and source_id = ? " +
-        "and destination_type = 'MODEL_INPUT' order by destination_id",
-      [runId],
-    );
-    return rows.map((r) => text(r, 'destination_id')).filter((id) => id !== '');
-  }
-
-  private async modelOutputs(runId: string): Promise<WireObject[]> {
-    if (!(await this.has('inputs'))) return [];
-    const rows = await this.db.rows(
-      "select destination_id, step from inputs where source_type = 'RUN_OUTPUT' and source_id = ? " +
-        "and destination_type = 'MODEL_OUTPUT' order by destination_id, step",
-      [runId],
-    );
-    return rows.map((r) => ({ model_id: text(r, 'destination_id'), step: integer(r, 'step') ?? 0 }));
   }
 
   /**

@@ -135,3 +135,8 @@ export function integer(row: DbRow, column: string): number | undefined {
   const n = typeof value === 'number' ? value : Number(value);
   return Number.isFinite(n) ? Math.trunc(n) : undefined;
 }
+
+/** Key/value rows (params, tags) as the import's `{key, value}` pairs, read from the named columns. */
+export function keyValuesOf(rows: DbRow[], key = 'key', value = 'value'): { key: string; value: string }[] {
+  return rows.map((r) => ({ key: text(r, key), value: text(r, value) }));
+}
