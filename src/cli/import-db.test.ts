@@ -318,6 +318,17 @@ describe.each(testEngines)('bosun import --from-db on %s', (engine) => {
     ]);
     expect(notMlflow.code).toBe(1);
     expect(notMlflow.stderr).toContain("Unsupported --from-db 'mysql://somewhere/mlflow'");
+    const missing = `sqlite:///${fixture.artifactRoot}/missing.db`;
+    const noFile = await cli([
+      'import',
+      '--from-db',
+      missing,
+      '--skip-artifacts',
+      '--tracking-uri',
+      target.base,
+    ]);
+    expect(noFile.code).toBe(1);
+    expect(noFile.stderr).toContain(`--from-db ${missing}: cannot open`);
   });
 });
 
