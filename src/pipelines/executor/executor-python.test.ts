@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testPython } from '../../shared/test-support/test-python.js';
 import { startPipelineHarness, type PipelineHarness } from '../test-support/executor-harness.js';
-import { writeWheel } from './step-venv.test.js';
+import { writeWheel } from '../test-support/wheels.js';
 
 describe('local executor: a Python step with the unchanged mlflow client', () => {
   let h: PipelineHarness;
