@@ -1,15 +1,16 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testPython } from '../../shared/test-support/test-python.js';
 import { startAuthPipelineHarness, type AuthPipelineHarness } from '../test-support/auth-harness.js';
 
 // Issue 12, point 2: with auth on, the unchanged mlflow client in a step logs into the step's run with the token
 // it finds in MLFLOW_TRACKING_TOKEN (without one it got 401). Needs the test venv (excluded from test:fast).
-const python = resolve('.cache/venv-mlflow3/bin/python');
-
-describe.skipIf(!existsSync(python))('pipeline step token: the unchanged mlflow client (sqlite)', () => {
+describe('pipeline step token: the unchanged mlflow client (sqlite)', () => {
   let h: AuthPipelineHarness;
+  let python: string;
   beforeAll(async () => {
+    python = testPython();
     h = await startAuthPipelineHarness('sqlite');
   });
   afterAll(async () => h.close());
