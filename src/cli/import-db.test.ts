@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '../db/test-support/test-databases.js';
 import { ArtifactRootReader } from './import-db-artifacts.js';
@@ -299,6 +300,33 @@ describe.each(testEngines)('bosun import --from-db on %s', (engine) => {
     if (sourceHash !== undefined && fixture.file !== undefined) {
       expect(createHash('sha256').update(readFileSync(fixture.file)).digest('hex')).toBe(sourceHash);
     }
+  });
+
+  it('resumes from its state file, which names the database, and refuses a state file of another source', async () => {
+    const state = join(fixture.artifactRoot, '..', 'import.state');
+    const argv = ['import', '--from-db', fixture.uri, '--skip-artifacts', '--tracking-uri', target.base];
+    const withState = await cli([...argv, '--state', state, '--json', '--quiet']);
+    expect(withState.code).toBe(0);
+    const [header = '', ...done] = readFileSync(state, 'utf8').trim().split('\n');
+    expect(JSON.parse(header)).toMatchObject({ source: fixture.uri, target: target.base });
+    // As if the import had been stopped after the fit run: only that line is kept.
+    writeFileSync(state, `${header}\n${done.filter((l) => l.includes(fit)).join('\n')}\n`);
+    const resumed = await cli([...argv, '--state', state, '--json', '--quiet']);
+    expect(resumed.code).toBe(0);
+    const report = JSON.parse(resumed.stdout) as Report;
+    expect(report.counts).toMatchObject({ runsSkippedDone: 1, runsResumed: 2 });
+    expect(report.counts.metricPoints ?? 0).toBe(0);
+    const other = await cli([
+      'import',
+      '--from',
+      'http://127.0.0.1:1',
+      '--tracking-uri',
+      target.base,
+      '--state',
+      state,
+    ]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain(`belongs to an import from ${fixture.uri}`);
   });
 
   it('needs --artifact-root (or --skip-artifacts), and exactly one source', async () => {
