@@ -176,6 +176,7 @@ def usable_columns(table: str, cols: list[tuple[str, bool, bool]]) -> list[str]:
 
 def populate_sqlite(path: Path, experiment_id: int, data: list[rb.SearchRun]) -> dict[str, Any]:
     conn = sqlite3.connect(path)
+    conn.execute("PRAGMA cache_size = -1000000")  # 1 GB for the load: random-key index inserts at 1M runs
     try:
         (artifact_location,) = conn.execute(
             "SELECT artifact_location FROM experiments WHERE experiment_id = ?", (experiment_id,)
@@ -358,6 +359,7 @@ def main() -> int:
             for kind in targets:
                 report["sizes"][str(n)][kind] = bench_target(kind, cfg, data, tmp_root)
                 report["sizes"][str(n)][kind]["loadavg_after"] = os.getloadavg()
+                write_report(cfg, report)  # after every target, so a long run's finished part is kept
             del data
     finally:
         shutil.rmtree(tmp_root, ignore_errors=True)
@@ -373,11 +375,15 @@ def main() -> int:
                 f"| {int(n):,} | {r['label']} | {m['p50_ms']} / {m['p95_ms']} | {s['p50_ms']} / {s['p95_ms']} | {r['populate']['seconds']} |"
             )
     print("\n".join(lines))
+    rb.log(f"wrote {write_report(cfg, report)}")
+    return 0
+
+
+def write_report(cfg: rb.Config, report: dict[str, Any]) -> Path:
     cfg.results_dir.mkdir(parents=True, exist_ok=True)
     out = cfg.results_dir / os.environ.get("BENCH_SCALE_OUT", "search-scale-latest.json")
     out.write_text(json.dumps(report, indent=2) + "\n")
-    rb.log(f"wrote {out}")
-    return 0
+    return out
 
 
 if __name__ == "__main__":
