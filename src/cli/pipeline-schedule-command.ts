@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CatchUpPolicy, PipelineSchedule } from '../pipelines/index.js';
+import { scheduleToWire, type CatchUpPolicy } from '../pipelines/index.js';
 import { InvalidParameterError, NotFoundError } from '../shared/index.js';
 import type { CliIo } from './cli-context.js';
 import { toJson } from './format.js';
@@ -23,26 +23,6 @@ interface ScheduleApi {
   list(pipeline?: string): Promise<Json[]>;
   remove(name: string): Promise<void>;
   backfill(name: string, from: string, to: string, maxConcurrent?: number): Promise<Json>;
-}
-
-function scheduleToWire(s: PipelineSchedule): Json {
-  return {
-    name: s.name,
-    pipeline: s.pipelineName,
-    version: s.pipelineVersion ?? null,
-    cron: s.cron,
-    timezone: s.timezone,
-    params: s.params,
-    catch_up: s.catchUp,
-    catch_up_cap: s.catchUpCap,
-    max_concurrent: s.maxConcurrent,
-    enabled: s.enabled,
-    next_fire_at: s.nextFireAt ?? null,
-    last_fire_at: s.lastFireAt ?? null,
-    missed: s.missed,
-    created_by: s.createdBy,
-    created_at: s.createdAt,
-  };
 }
 
 function timeOf(text: string, option: string): number {

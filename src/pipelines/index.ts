@@ -47,8 +47,10 @@ export {
 export {
   CATCH_UP_POLICIES,
   CronTimes,
+  fireToWire,
   MAX_BACKFILL_RUNS,
   pipelineStarter,
+  scheduleToWire,
   ScheduleService,
   type CatchUpPolicy,
   type PipelineSchedule,

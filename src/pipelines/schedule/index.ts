@@ -8,3 +8,4 @@ export {
 } from './schedule-service.js';
 export type { PipelineSchedule, ScheduleFire, ScheduleInput, ScheduleStarter } from './schedule-types.js';
 export { pipelineStarter } from './pipeline-starter.js';
+export { fireToWire, scheduleToWire } from './schedule-wire.js';

@@ -1,10 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import {
   CATCH_UP_POLICIES,
+  fireToWire,
   MAX_BACKFILL_RUNS,
+  scheduleToWire,
   type PipelineSchedule,
   type PipelineService,
-  type ScheduleFire,
   type ScheduleService,
 } from '../../pipelines/index.js';
 import { InvalidParameterError, NotFoundError } from '../../shared/index.js';
@@ -48,36 +49,6 @@ const FireOut = Type.Object({
   error: Nullable(Type.String()),
 });
 const PathIn = Type.Object({ pipeline: Name, name: Name });
-
-function scheduleToWire(s: PipelineSchedule) {
-  return {
-    name: s.name,
-    pipeline: s.pipelineName,
-    version: s.pipelineVersion ?? null,
-    cron: s.cron,
-    timezone: s.timezone,
-    params: s.params,
-    catch_up: s.catchUp,
-    catch_up_cap: s.catchUpCap,
-    max_concurrent: s.maxConcurrent,
-    enabled: s.enabled,
-    next_fire_at: s.nextFireAt ?? null,
-    last_fire_at: s.lastFireAt ?? null,
-    missed: s.missed,
-    created_by: s.createdBy,
-    created_at: s.createdAt,
-  };
-}
-
-function fireToWire(f: ScheduleFire) {
-  return {
-    fire_time: f.fireTime,
-    source: f.source,
-    state: f.state,
-    run_id: f.runId ?? null,
-    error: f.error ?? null,
-  };
-}
 
 /** A time as ISO 8601 text (`2026-06-01`, `2026-06-01T06:00:00+02:00`) or epoch ms. */
 function timeOf(value: string | number, field: string): number {
