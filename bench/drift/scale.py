@@ -234,7 +234,7 @@ def markdown(r):
         "",
         "| | Evidently | Bosun | ratio |",
         "|---|---:|---:|---:|",
-        f"| compute, KS + Wasserstein, 50 columns (s) | {e['compute_total_s']:.2f} (KS {e['compute_s']['ks']:.2f}"
+        f"| compute, KS + Wasserstein, {r['columns']} columns (s) | {e['compute_total_s']:.2f} (KS {e['compute_s']['ks']:.2f}"
         f" + W {e['compute_s']['wasserstein']:.2f}) | {b['compute_s']:.2f} | {e['compute_total_s'] / b['compute_s']:.1f}x |",
         *cpu_rows(e, b),
         f"| load of the raw files (s) | {e['load_s']:.2f} | {b['load_s']:.2f} | |",
@@ -256,6 +256,8 @@ def markdown(r):
     ]
     for i in r["ingest"]:
         lines.append(f"| {i['rows']:,} | {i['batch']:,} | {i['seconds']:.2f} | {i['rows_per_s']:,.0f} |")
+    if r.get("notes"):
+        lines += ["", "Notes:", ""] + [f"- {n}" for n in r["notes"]]
     return "\n".join(lines) + "\n"
 
 
