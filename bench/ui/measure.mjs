@@ -51,8 +51,11 @@ function median(values) {
 /** {samples, median} of one measure, numbers rounded to whole ms. */
 const summary = (samples) => ({ median: median(samples), samples });
 
-/** The renderer processes of this script's Chromium: /proc entries whose parent chain reaches this process. */
-function rendererRssKb() {
+/**
+ * The renderer processes of this script's Chromium (/proc entries whose parent chain reaches this process), each
+ * with its RSS (VmRSS, kB) and the CPU time it has used (utime + stime of /proc/<pid>/stat, all its threads, ms).
+ */
+function ourRenderers() {
   const parent = new Map();
   const renderers = [];
   for (const name of readdirSync('/proc')) {
@@ -63,7 +66,15 @@ function rendererRssKb() {
       parent.set(Number(name), ppid);
       const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
       if (cmd.includes('--type=renderer')) {
-        renderers.push({ pid: Number(name), rssKb: Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) });
+        // fields after the command name "(...)": state is the 3rd field, utime the 14th and stime the 15th
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const ticks = Number(fields[11]) + Number(fields[12]);
+        renderers.push({
+          pid: Number(name),
+          rssKb: Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0),
+          cpuMs: (ticks * 1000) / clockTicks,
+        });
       }
     } catch {
       // the process ended meanwhile
@@ -75,7 +86,27 @@ function rendererRssKb() {
     }
     return false;
   };
-  return renderers.filter((r) => ours(r.pid)).map((r) => r.rssKb);
+  return renderers.filter((r) => ours(r.pid));
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
+const clockTicks = 100;
+
+/** The RSS of each of our renderer processes, kB. */
+const rendererRssKb = () => ourRenderers().map((r) => r.rssKb);
+
+/** CPU time each of our renderer processes has used so far, ms, by pid. */
+const rendererCpu = () => new Map(ourRenderers().map((r) => [r.pid, r.cpuMs]));
+
+/**
+ * The CPU time the busiest of our renderers used since `before` (a {@link rendererCpu} snapshot; a renderer
+ * started since then counts from zero): the page's renderer, in ms. Unlike frame times, it does not grow when
+ * other processes take the machine's cores.
+ */
+function pageCpuMsSince(before) {
+  let most = 0;
+  for (const [pid, ms] of rendererCpu()) most = Math.max(most, ms - (before.get(pid) ?? 0));
+  return Math.round(most);
 }
 
 const out = { target: spec.target, repeats };
@@ -171,6 +202,7 @@ if (parts.includes('table')) {
       await timeUntilText(p2, spec.pages.first, spec.expect.first);
       await p2.waitForTimeout(1000);
       const s = spec.steady_scroll;
+      const cpuBefore = rendererCpu();
       const r = await p2.evaluate(
         async ({ x, y, speed, depth, maxMs }) => {
           let el = document.elementFromPoint(x, y);
@@ -223,7 +255,10 @@ if (parts.includes('table')) {
         if (names.length > 0) break;
         await p2.waitForTimeout(100);
       }
+      const cpuMs = pageCpuMsSince(cpuBefore);
       steady.push({
+        renderer_cpu_ms: cpuMs,
+        renderer_cpu_ms_per_frame: Math.round((cpuMs / Math.max(1, r.frames.length)) * 10) / 10,
         scroller: r.scroller,
         elapsed_ms: Math.round(r.elapsed),
         frames: r.frames.length,
@@ -254,6 +289,7 @@ if (parts.includes('table')) {
   out.steady_scroll = {
     method: `scrollTop = ${spec.steady_scroll.speed} px/s × elapsed each animation frame, up to ${spec.steady_scroll.depth} px, at most ${spec.steady_scroll.max_ms} ms`,
     fps: median(steady.map((w) => w.fps)),
+    renderer_cpu_ms_per_frame: median(steady.map((w) => w.renderer_cpu_ms_per_frame)),
     long_frames_over_50ms: median(steady.map((w) => w.long_frames_over_50ms)),
     worst_frame_ms: median(steady.map((w) => w.worst_frame_ms)),
     reached_px: median(steady.map((w) => w.reached_px)),
@@ -343,6 +379,7 @@ if (parts.includes('chart')) {
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
     const t0 = Date.now();
+    const cpuBefore = rendererCpu();
     await page.goto(spec.pages.chart, { waitUntil: 'commit', timeout: timeoutMs });
     const sample = {};
     try {
@@ -351,6 +388,8 @@ if (parts.includes('chart')) {
         polling: 100,
       });
       sample.drawn_ms = Math.round(await page.evaluate(() => window.__chartDrawnAt));
+      // the page's CPU time until drawn (read up to one 100 ms poll after it)
+      sample.renderer_cpu_ms_until_drawn = pageCpuMsSince(cpuBefore);
     } catch (err) {
       if (err?.name !== 'TimeoutError') throw err;
       sample.drawn_ms = null;
@@ -398,6 +437,7 @@ if (parts.includes('chart')) {
   }
   out.chart = {
     drawn_ms: median(samples.map((s) => s.drawn_ms)),
+    renderer_cpu_ms_until_drawn: median(samples.map((s) => s.renderer_cpu_ms_until_drawn)),
     js_heap_used_mb: median(samples.map((s) => s.js_heap_used_mb)),
     renderer_rss_mb: median(samples.map((s) => s.renderer_rss_mb)),
     cap_ms: cap,
