@@ -165,6 +165,10 @@ describe('administration (issue 11, point 10)', () => {
     await expect.poll(async () => (await seqs()).length).toBe(50);
     const first = await seqs();
     expect(first).toEqual([...first].sort((a, b) => b - a));
+    // Long routes and ids wrap inside their cells: the page fits the 1280-px window, every column on screen.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    const outcome = await page.locator(`${table} th`, { hasText: 'Status' }).boundingBox();
+    expect((outcome?.x ?? Infinity) + (outcome?.width ?? 0)).toBeLessThanOrEqual(1280);
     await page.getByRole('button', { name: 'Older' }).click();
     await expect.poll(async () => Math.max(...(await seqs()))).toBeLessThan(Math.min(...first));
     await expectAccessible(page, 'the audit log');

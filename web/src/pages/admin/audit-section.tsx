@@ -111,7 +111,7 @@ export function AuditSection({ query }: { query: URLSearchParams }): ReactNode {
               {state.value.entries.map((e) => (
                 <tr key={e.seq}>
                   <td className="num">{e.seq}</td>
-                  <td>{formatDateTime(e.at)}</td>
+                  <td className="time">{formatDateTime(e.at)}</td>
                   <td>{e.actor}</td>
                   <td className="mono">{e.action}</td>
                   <td className="mono">
