@@ -53,6 +53,7 @@ describe('administration (issue 11, point 10)', () => {
       'Experiments',
       'Models',
       'Alerts',
+      'Pipelines',
       'Administration',
     ]);
     await expect

@@ -55,6 +55,7 @@ describe('sign-in with authentication on (issue 11, point 10)', () => {
       'Experiments',
       'Models',
       'Alerts',
+      'Pipelines',
       'API tokens',
     ]);
 
