@@ -45,6 +45,8 @@ export default mergeConfig(
         // Two server processes (tsx) ticking schedules on one database.
         'src/pipelines/schedule/schedule-replicas.test.ts',
         'src/server/concurrent-start.test.ts',
+        // A real auth-on server whose schedule loop starts backfilled runs (one test, ~10 s).
+        'src/server/api/pipeline-schedule-routes.test.ts',
         'src/search/search-postgres.test.ts',
         'src/search/run-walk-postgres.test.ts',
         'src/**/*.e2e.test.ts',
