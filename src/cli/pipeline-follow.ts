@@ -9,7 +9,8 @@ interface Printed {
   length: number;
 }
 
-function unitOf(l: Json): string {
+/** A step run's name as the CLI prints it: `step`, or `step[item]` for a fan-out item (of any wire object). */
+export function unitOf(l: Json): string {
   return l['item_index'] === null || l['item_index'] === undefined
     ? String(l['step'])
     : `${String(l['step'])}[${String(l['item_index'])}]`;

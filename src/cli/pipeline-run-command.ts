@@ -14,7 +14,7 @@ import { InvalidParameterError } from '../shared/index.js';
 import type { CliIo } from './cli-context.js';
 import { toJson } from './format.js';
 import { databasePipelineApi, httpPipelineApi, type PipelineApi } from './pipeline-api.js';
-import { followLogs } from './pipeline-follow.js';
+import { followLogs, unitOf } from './pipeline-follow.js';
 import { cliActor, withPlatform } from './server-database.js';
 import { formatTable } from './tables.js';
 
@@ -144,12 +144,7 @@ function eventLine(event: ExecutorEvent): string {
 function stepTable(steps: Json[]): string {
   return formatTable(
     [{ header: 'step' }, { header: 'state' }, { header: 'attempt' }, { header: 'reason' }],
-    steps.map((s) => [
-      s['item_index'] === null ? String(s['step']) : `${String(s['step'])}[${String(s['item_index'])}]`,
-      String(s['state']),
-      String(s['attempt']),
-      String(s['reason'] ?? ''),
-    ]),
+    steps.map((s) => [unitOf(s), String(s['state']), String(s['attempt']), String(s['reason'] ?? '')]),
   );
 }
 
@@ -238,11 +233,7 @@ export function addPipelineRunCommands(pipeline: Command, io: CliIo): void {
       io.stdout(
         formatTable(
           [{ header: 'step' }, { header: 'cache' }, { header: 'why' }],
-          plan.map((e) => [
-            e['item_index'] === null ? String(e['step']) : `${String(e['step'])}[${String(e['item_index'])}]`,
-            String(e['decision']),
-            String(e['reason']),
-          ]),
+          plan.map((e) => [unitOf(e), String(e['decision']), String(e['reason'])]),
         ),
       );
       const hits = plan.filter((e) => e['decision'] === 'hit').length;
@@ -343,8 +334,7 @@ export function addPipelineRunCommands(pipeline: Command, io: CliIo): void {
           return;
         }
         for (const l of logs) {
-          const unit =
-            l['item_index'] === null ? String(l['step']) : `${String(l['step'])}[${String(l['item_index'])}]`;
+          const unit = unitOf(l);
           io.stdout(
             `==> ${unit} (${String(l['state'])}, attempt ${String(l['attempt'])}) <==\n${String(l['stdout'])}`,
           );

@@ -65,7 +65,12 @@ describe.each(testEngines)('tracking service on %s', (engine) => {
     expect(await codeOf(tracking.getExperiment('abc'))).toBe('INVALID_PARAMETER_VALUE');
     expect(await codeOf(tracking.getExperiment('987654'))).toBe('RESOURCE_DOES_NOT_EXIST');
     expect(await codeOf(tracking.createExperiment({ name: '' }))).toBe('INVALID_PARAMETER_VALUE');
-    for (const artifactLocation of ['/tmp/../etc', 'file:///tmp/x#frag', 's3://b/x?y=1', '/a/%2e%2e/b']) {
+    for (const artifactLocation of [
+      '/srv/data/../etc',
+      'file:///srv/x#frag',
+      's3://b/x?y=1',
+      '/a/%2e%2e/b',
+    ]) {
       expect(
         await codeOf(tracking.createExperiment({ name: `loc-${artifactLocation}`, artifactLocation })),
       ).toBe('INVALID_PARAMETER_VALUE');

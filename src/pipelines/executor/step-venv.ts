@@ -116,12 +116,11 @@ export class StepVenvs {
   private version(basePython: string, codeDir: string): Promise<string> {
     let found = this.#versions.get(basePython);
     if (found === undefined) {
-      found = new Promise<string>((resolveVersion, reject) =>
-        execFile(basePython, ['-c', 'import sys; print(sys.version)'], { cwd: codeDir }, (error, stdout) =>
-          error
-            ? reject(new StepEnvironmentError(`cannot run ${basePython}: ${error.message}`))
-            : resolveVersion(stdout.trim()),
-        ),
+      found = output(basePython, ['-c', 'import sys; print(sys.version)'], codeDir).then(
+        (text) => text.trim(),
+        (error: Error) => {
+          throw new StepEnvironmentError(`cannot run ${basePython}: ${error.message}`);
+        },
       );
       this.#versions.set(basePython, found);
       found.catch(() => this.#versions.delete(basePython));
