@@ -23,6 +23,7 @@ expected = [
 ]
 passed = failed = skipped = 0
 missing = []
+failures = []  # (report, test) of each failed case, printed last so a truncated log still names them
 for name in expected:
     path = reports / name
     if not path.exists():
@@ -32,8 +33,14 @@ for name in expected:
     suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
     for suite in suites:
         for case in suite.iter("testcase"):
-            if case.find("failure") is not None or case.find("error") is not None:
+            problem = case.find("failure")
+            if problem is None:
+                problem = case.find("error")
+            if problem is not None:
                 failed += 1
+                where = case.get("classname") or suite.get("name") or ""
+                message = (problem.get("message") or problem.text or "").strip().splitlines()
+                failures.append((name, f"{where} > {case.get('name')}", message[0][:300] if message else ""))
             elif case.find("skipped") is not None:
                 skipped += 1
             else:
@@ -45,6 +52,10 @@ if missing:
 if step_failures:
     print(f"{step_failures} lint/type step(s) failed (counted as failed)")
     failed += step_failures
+for report, test, message in failures:
+    print(f"FAILED [{report}] {test}")
+    if message:
+        print(f"    {message}")
 line = f"summary: {passed} passed, {failed} failed"
 if skipped:
     line += f", {skipped} skipped"
