@@ -49,6 +49,7 @@ export default mergeConfig(
         'src/server/api/pipeline-schedule-routes.test.ts',
         'src/search/search-postgres.test.ts',
         'src/search/run-walk-postgres.test.ts',
+        'src/search/run-paging-postgres.test.ts',
         'src/**/*.e2e.test.ts',
         // S3 suites need the test S3 server (Ceph radosgw) that `npm test` starts.
         'src/**/*.s3.test.ts',

@@ -1,6 +1,7 @@
 /**
  * MLflow's search language for runs, experiments and logged models: a tokenizer and recursive-descent parser
- * producing typed ASTs, their translation to SQL through Kysely (SQLite and PostgreSQL), and page tokens.
+ * producing typed ASTs, their translation to SQL through Kysely (SQLite and PostgreSQL), and page tokens (keyset
+ * tokens for run searches, offset tokens elsewhere).
  *
  * Example:
  *   const rows = await buildRunSearchQuery(db, { experimentIds: [1], viewType: 'ACTIVE_ONLY',
@@ -36,7 +37,22 @@ export type {
 export { parseRunFilter, parseRunOrderBy } from './run-filter.js';
 export { parseExperimentFilter, parseExperimentOrderBy } from './experiment-filter.js';
 export { parseLoggedModelFilter, parseLoggedModelOrderBy } from './logged-model-filter.js';
-export { buildRunSearchQuery, walkBound, type RunSearchPlan, type RunSearchQuery } from './run-query.js';
+export {
+  buildRunSearchQuery,
+  walkBound,
+  MAX_WALKED_EXPERIMENTS,
+  type RunSearchPlan,
+  type RunSearchQuery,
+  type RunSearchRow,
+} from './run-query.js';
+export { searchRunPage, type RunPage, type RunPageQuery } from './run-page.js';
+export {
+  decodeRunPageStart,
+  encodeRunPageToken,
+  type PageStart,
+  type SortKey,
+  type SortValue,
+} from './run-sort-key.js';
 export { buildExperimentSearchQuery, type ExperimentSearchQuery } from './experiment-query.js';
 export {
   buildLoggedModelSearchQuery,

@@ -13,9 +13,11 @@ export function encodePageToken(offset: number): string {
 
 const base64 = /^[A-Za-z0-9+/]*={0,2}$|^[A-Za-z0-9_-]*$/;
 
-/** Returns the offset a token stands for: 0 when absent or empty; InvalidParameterError when it is not ours. */
-export function decodePageToken(token: string | undefined): number {
-  if (token === undefined || token === '') return 0;
+/**
+ * The JSON value a page token carries, decoded from base64 (standard or URL-safe); InvalidParameterError when the
+ * token is not base64 of JSON. Callers check the value's shape.
+ */
+export function decodePageTokenJson(token: string): { parsed: unknown; decoded: string } {
   const trimmed = token.trim();
   if (!base64.test(trimmed) || trimmed.length % 4 === 1) {
     throw new InvalidParameterError('Invalid page token, could not base64-decode');
@@ -24,12 +26,15 @@ export function decodePageToken(token: string | undefined): number {
     trimmed,
     trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64',
   ).toString('utf8');
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(decoded);
+    return { parsed: JSON.parse(decoded) as unknown, decoded };
   } catch {
     throw new InvalidParameterError(`Invalid page token, decoded value=${JSON.stringify(decoded)}`);
   }
+}
+
+/** The offset of a decoded `{"offset": N}` token; InvalidParameterError when it has no valid offset. */
+export function offsetOfTokenJson(parsed: unknown, decoded: string): number {
   const offset =
     typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
       ? (parsed as Record<string, unknown>).offset
@@ -39,6 +44,13 @@ export function decodePageToken(token: string | undefined): number {
     throw new InvalidParameterError(`Invalid page token, parsed value=${decoded}`);
   }
   return value;
+}
+
+/** Returns the offset a token stands for: 0 when absent or empty; InvalidParameterError when it is not ours. */
+export function decodePageToken(token: string | undefined): number {
+  if (token === undefined || token === '') return 0;
+  const { parsed, decoded } = decodePageTokenJson(token);
+  return offsetOfTokenJson(parsed, decoded);
 }
 
 /** A page of results and the token of the next one (absent on the last page). */

@@ -1,15 +1,21 @@
-import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../db/index.js';
 import type { ViewType } from './view-type.js';
-import type {
-  RunFilterAst,
-  RunFilterClause,
-  RunOrderAst,
-  RunOrderAttribute,
-  RunOrderClause,
-  RunStringAttribute,
-} from './ast.js';
+import type { RunFilterAst, RunFilterClause, RunOrderAst } from './ast.js';
 import { parseRunFilter, parseRunOrderBy } from './run-filter.js';
+import {
+  joinOrderRows,
+  orderByTerms,
+  orderTable,
+  runColumn,
+  runSortTerms,
+  runUuid,
+  selectSortKeys,
+  termsOfClause,
+  type OrderTerm,
+  type RunIdQuery,
+} from './run-order.js';
+import { rowSortKey, sortsAfter, type SortKey, type SortValue } from './run-sort-key.js';
 import { alwaysFalse, compareInteger, compareMetric, compareString } from './sql-conditions.js';
 import { searchDialectOf, type SearchDialect } from './sql-dialect.js';
 
@@ -18,8 +24,11 @@ export interface RunSearchQuery {
   viewType: ViewType;
   filter?: string;
   orderBy?: string[];
+  /** Runs skipped before the page (after `after`, when given): 0 for keyset pages. */
   offset: number;
   limit: number;
+  /** Keyset paging: only runs that sort strictly after this sort key (see `rowSortKey`, `decodeRunPageStart`). */
+  after?: SortKey;
   /**
    * How many index entries a bounded index walk may read before the general plan takes over; default
    * `walkBound(offset, limit)`. Tests set it small to cross the bound on few rows.
@@ -27,27 +36,6 @@ export interface RunSearchQuery {
   walkEntries?: number;
 }
 
-/** Attribute to column: a closed map, so attribute names never reach SQL as text. */
-const runColumn: Record<RunOrderAttribute, RawBuilder<unknown>> = {
-  run_id: sql.ref('runs.run_uuid'),
-  run_name: sql.ref('runs.name'),
-  user_id: sql.ref('runs.user_id'),
-  status: sql.ref('runs.status'),
-  artifact_uri: sql.ref('runs.artifact_uri'),
-  start_time: sql.ref('runs.start_time'),
-  end_time: sql.ref('runs.end_time'),
-};
-
-const stringAttributes: ReadonlySet<RunOrderAttribute> = new Set<RunStringAttribute>([
-  'run_id',
-  'run_name',
-  'user_id',
-  'status',
-  'artifact_uri',
-]);
-
-const runUuid = sql.ref('runs.run_uuid');
-const orderTable = { metric: 'latest_metrics', param: 'params', tag: 'tags' } as const;
 const DATASET_CONTEXT_TAG = 'mlflow.data.context';
 
 function keyValueTable(entity: 'param' | 'tag'): RawBuilder<unknown> {
@@ -119,85 +107,6 @@ function runCondition(
   }
 }
 
-interface OrderTerm {
-  expr: RawBuilder<unknown>;
-  ascending: boolean;
-  nullsLast: boolean;
-}
-
-type RunIdQuery = SelectQueryBuilder<Database, 'runs', { run_uuid: string }>;
-
-/**
- * LEFT JOINs the row of `table` holding `key` for each run, under a generated alias (`o0`, `o1`, ...). The
- * primary key (run_uuid, key) makes it at most one row, and a join lets PostgreSQL hash instead of probing once
- * per run. The joined table is read only through `sql.ref`, so the query keeps its declared shape.
- */
-function joinKeyRow(
-  query: RunIdQuery,
-  table: 'latest_metrics' | 'params' | 'tags',
-  alias: string,
-  key: string,
-): RunIdQuery {
-  const on = sql<SqlBool>`${sql.ref(`${alias}.run_uuid`)} = ${runUuid} and ${sql.ref(`${alias}.key`)} = ${key}`;
-  return query.leftJoin(sql.table(table).as(alias), (join) => join.on(on)) as unknown as RunIdQuery;
-}
-
-function runOrderTerms(clause: RunOrderClause, alias: string, dialect: SearchDialect): OrderTerm[] {
-  const dir = clause.ascending;
-  switch (clause.entity) {
-    case 'attribute': {
-      const column = runColumn[clause.key];
-      const expr = stringAttributes.has(clause.key) ? dialect.binaryOrder(column) : column;
-      return [{ expr, ascending: dir, nullsLast: clause.key === 'end_time' }];
-    }
-    case 'metric': {
-      // Values first, then NaN, then runs without the metric, in both directions (as MLflow orders them).
-      const isNan = sql.ref(`${alias}.is_nan`);
-      return [
-        { expr: sql`coalesce(${isNan}, 2)`, ascending: true, nullsLast: false },
-        {
-          expr: sql`case when ${isNan} = 0 then ${sql.ref(`${alias}.value`)} end`,
-          ascending: dir,
-          nullsLast: true,
-        },
-      ];
-    }
-    case 'param':
-    case 'tag':
-      return [{ expr: dialect.binaryOrder(sql.ref(`${alias}.value`)), ascending: dir, nullsLast: true }];
-  }
-}
-
-/** Applies the order-by clauses from `skip` on after the `lead` terms, then the implicit tie-breaks. */
-function applyOrder(
-  query: RunIdQuery,
-  order: RunOrderAst,
-  lead: OrderTerm[],
-  skip: number,
-  dialect: SearchDialect,
-): RunIdQuery {
-  const terms = [...lead];
-  order.forEach((c, i) => {
-    if (i < skip) return;
-    const alias = `o${i}`;
-    if (c.entity !== 'attribute') query = joinKeyRow(query, orderTable[c.entity], alias, c.key);
-    terms.push(...runOrderTerms(c, alias, dialect));
-  });
-  if (!order.some((c) => c.entity === 'attribute' && c.key === 'start_time')) {
-    terms.push({ expr: sql.ref('runs.start_time'), ascending: false, nullsLast: false });
-  }
-  if (!order.some((c) => c.entity === 'attribute' && c.key === 'run_id')) {
-    terms.push({ expr: runUuid, ascending: true, nullsLast: false });
-  }
-  for (const t of terms) {
-    query = query.orderBy(t.expr, (ob) => {
-      const directed = t.ascending ? ob.asc() : ob.desc();
-      return t.nullsLast ? directed.nullsLast() : directed;
-    });
-  }
-  return query;
-}
-
 /** The runs in scope that pass the filter, before ordering. */
 function filteredRuns(
   db: Kysely<Database>,
@@ -247,43 +156,57 @@ export function walkBound(offset: number, limit: number): number {
   return Math.max(1000, 20 * (offset + limit));
 }
 
+/** At most this many experiments are searched by one index walk each, merged; more go to the general plan. */
+export const MAX_WALKED_EXPERIMENTS = 20;
+
+/** One run of a page with its sort key (one value per term of `runSortTerms`). */
+export interface RunSearchRow {
+  run_uuid: string;
+  key: SortKey;
+}
+
+/** One experiment's walk: its candidate query (sort keys selected, ordered, limited) and how far it reads. */
+interface ExperimentWalk {
+  query: RunIdQuery;
+  /** The lead key's value at the walk's bound; undefined when the walk may read to the index's end. */
+  boundary: number | bigint | undefined;
+}
+
 /**
- * One page by walking the leading sort key's index from its start, or undefined when the walk cannot prove it
- * has the page. The walk is bounded: `boundary` is the key's value `walkBound` entries into the index, and only
- * runs at or before it (ties included) are candidates, so the candidates are every run of a prefix of the
- * search order. A full page from that prefix is therefore exactly the page of the whole search. The engines run
- * it as an index scan that probes the filters run by run (EXISTS on primary keys) and stops when the page is
- * full, so its cost follows the runs read, not the runs in the experiment. Runs whose metric is NaN or missing
- * sort after every value, so a metric walk never answers a page that reaches them; the caller's general plan does.
+ * The walk of one experiment: runs whose leading key lies between `from` (the page start's, when paging by
+ * key) and `boundary`, the key's value `walkEntries` index entries further (ties included), probed against the
+ * filters and sorted. The candidates are therefore every matching run of a stretch of the experiment's search
+ * order, and the engines read them as an index scan that stops when `limit` rows are found.
  */
-async function walkedPage(
+async function experimentWalk(
   db: Kysely<Database>,
   q: RunSearchQuery,
+  experimentId: number,
   walk: Walk,
-  filter: RunFilterAst,
-  order: RunOrderAst,
-  dialect: SearchDialect,
-): Promise<{ run_uuid: string }[] | undefined> {
-  const experimentId = q.experimentIds[0];
-  if (experimentId === undefined || q.experimentIds.length !== 1) return undefined;
+  from: number | bigint | undefined,
+  page: { filter: RunFilterAst; order: RunOrderAst; terms: readonly OrderTerm[]; dialect: SearchDialect },
+  slice: { offset: number; limit: number },
+): Promise<ExperimentWalk> {
+  const { filter, order, terms, dialect } = page;
   const position = Math.max(1, q.walkEntries ?? walkBound(q.offset, q.limit)) - 1;
   const direction = walk.ascending ? 'asc' : 'desc';
   const within = sql.raw(walk.ascending ? '<=' : '>=');
-  let query = filteredRuns(db, q, filter, dialect, 'probe');
-  let complete: boolean;
+  const onward = sql.raw(walk.ascending ? '>=' : '<=');
+  let query = filteredRuns(db, { ...q, experimentIds: [experimentId] }, filter, dialect, 'probe');
+  let orderTerms: readonly OrderTerm[];
+  let boundary: number | bigint | undefined;
   if (walk.kind === 'metric') {
-    const boundary = !dialect.boundedWalk
-      ? undefined
-      : await db
-          .selectFrom('latest_metrics')
-          .select('value')
-          .where('experiment_id', '=', experimentId)
-          .where('key', '=', walk.key)
-          .where('is_nan', '=', 0)
-          .orderBy('value', direction)
-          .limit(1)
-          .offset(position)
-          .executeTakeFirst();
+    let bound = db
+      .selectFrom('latest_metrics')
+      .select('value')
+      .where('experiment_id', '=', experimentId)
+      .where('key', '=', walk.key)
+      .where('is_nan', '=', 0);
+    if (from !== undefined) bound = bound.where(sql<SqlBool>`value ${onward} ${from}`);
+    const row = dialect.boundedWalk
+      ? await bound.orderBy('value', direction).limit(1).offset(position).executeTakeFirst()
+      : undefined;
+    boundary = row === undefined ? undefined : Number(row.value);
     const on = sql<SqlBool>`${sql.ref('o0.run_uuid')} = ${runUuid} and ${sql.ref('o0.key')} = ${walk.key}`;
     query = query.innerJoin(sql.table('latest_metrics').as('o0'), (join) =>
       join.on(on),
@@ -291,45 +214,126 @@ async function walkedPage(
     query = query.where(sql<SqlBool>`${sql.ref('o0.experiment_id')} = ${experimentId}`);
     query = query.where(sql<SqlBool>`${sql.ref('o0.is_nan')} = 0`);
     if (boundary !== undefined)
-      query = query.where(sql<SqlBool>`${sql.ref('o0.value')} ${within} ${boundary.value}`);
-    const lead: OrderTerm = { expr: sql.ref('o0.value'), ascending: walk.ascending, nullsLast: false };
-    query = applyOrder(query, order, [lead], 1, dialect);
-    complete = false; // NaN and missing values follow the walked ones
+      query = query.where(sql<SqlBool>`${sql.ref('o0.value')} ${within} ${boundary}`);
+    if (from !== undefined) query = query.where(sql<SqlBool>`${sql.ref('o0.value')} ${onward} ${from}`);
+    query = joinOrderRows(query, order, 1);
+    const lead: OrderTerm = {
+      expr: sql.ref('o0.value'),
+      ascending: walk.ascending,
+      nullable: false,
+      kind: 'real',
+      binary: false,
+    };
+    orderTerms = [lead, ...terms.slice(termsOfClause(order, 0))];
   } else {
-    const boundary = !dialect.boundedWalk
-      ? undefined
-      : await db
-          .selectFrom('runs')
-          .select('start_time')
-          .where('experiment_id', '=', experimentId)
-          .orderBy('start_time', direction)
-          .limit(1)
-          .offset(position)
-          .executeTakeFirst();
-    if (boundary !== undefined) {
-      query = query.where(sql<SqlBool>`${sql.ref('runs.start_time')} ${within} ${boundary.start_time}`);
-    }
-    query = applyOrder(query, order, [], 0, dialect);
-    complete = boundary === undefined; // every run of the experiment was a candidate
+    let bound = db.selectFrom('runs').select('start_time').where('experiment_id', '=', experimentId);
+    if (from !== undefined) bound = bound.where(sql<SqlBool>`start_time ${onward} ${from}`);
+    const row = dialect.boundedWalk
+      ? await bound.orderBy('start_time', direction).limit(1).offset(position).executeTakeFirst()
+      : undefined;
+    boundary = row === undefined ? undefined : BigInt(String(row.start_time));
+    if (boundary !== undefined)
+      query = query.where(sql<SqlBool>`${sql.ref('runs.start_time')} ${within} ${boundary}`);
+    if (from !== undefined)
+      query = query.where(sql<SqlBool>`${sql.ref('runs.start_time')} ${onward} ${from}`);
+    query = joinOrderRows(query, order, 0);
+    orderTerms = terms;
   }
-  const rows = await query.limit(q.limit).offset(q.offset).execute();
-  return rows.length === q.limit || complete ? rows : undefined;
+  if (q.after !== undefined) query = query.where(sortsAfter(terms, q.after));
+  query = selectSortKeys(orderByTerms(query, orderTerms), terms).limit(slice.limit).offset(slice.offset);
+  return { query, boundary };
 }
 
-/** A run search ready to run: `execute()` returns the run ids of the requested page, in search order. */
-export interface RunSearchPlan {
-  execute(): Promise<{ run_uuid: string }[]>;
+/** Whether lead value `value` lies at or before `boundary` in the walk's direction. */
+function withinBoundary(value: SortValue, boundary: number | bigint, ascending: boolean): boolean {
+  if (value === null || typeof value === 'string') return false;
+  return ascending ? value <= boundary : value >= boundary;
 }
 
 /**
- * Plans a search for the run ids of one page (offset and limit applied), in search order.
- * Order: the given order-by clauses (missing keys last in either direction), then `start_time DESC` unless
- * start_time was ordered already, then `run_uuid ASC`. Throws InvalidParameterError for a bad filter/order-by
- * (at once, before anything runs).
+ * One page by walking the leading sort key's index, or undefined when the walk cannot prove it has the page.
+ * Each experiment in scope (up to MAX_WALKED_EXPERIMENTS) is walked on its own (see `experimentWalk`); several
+ * walks are merged by one outer sort of their candidates. Every run an experiment's walk did not read sorts after
+ * that walk's boundary (ties included in the walk), and every run it read but cut off sorts after `offset + limit`
+ * of its own candidates, so a full page whose last run lies within every walk's boundary is exactly the page of
+ * the whole search. A start-time walk whose every experiment was read to the end is complete even when short.
+ * Runs whose metric is NaN or missing sort after every value, so a metric walk never answers a page that reaches
+ * them (nor one starting after such a run); the caller's general plan does. Paging by key (`after`) starts each
+ * walk at the key, so the cost of a page does not grow with its depth.
+ */
+async function walkedPage(
+  db: Kysely<Database>,
+  q: RunSearchQuery,
+  walk: Walk,
+  page: { filter: RunFilterAst; order: RunOrderAst; terms: readonly OrderTerm[]; dialect: SearchDialect },
+): Promise<RunSearchRow[] | undefined> {
+  const ids = [...new Set(q.experimentIds)];
+  if (ids.length === 0 || ids.length > MAX_WALKED_EXPERIMENTS) return undefined;
+  const leadIndex = walk.kind === 'metric' ? 1 : 0;
+  let from: number | bigint | undefined;
+  if (q.after !== undefined) {
+    if (walk.kind === 'metric' && q.after[0] !== 0n) return undefined; // the page starts among NaN / missing
+    const lead = q.after[leadIndex];
+    if (lead === null || lead === undefined || typeof lead === 'string') return undefined;
+    from = lead;
+  }
+  const single = ids.length === 1;
+  const slice = single ? { offset: q.offset, limit: q.limit } : { offset: 0, limit: q.offset + q.limit };
+  const walks: ExperimentWalk[] = [];
+  for (const id of ids) walks.push(await experimentWalk(db, q, id, walk, from, page, slice));
+  const raw = single
+    ? await (walks[0] as ExperimentWalk).query.execute()
+    : await mergedWalks(db, walks, page.terms, page.dialect, q);
+  const rows = raw.map((r) => ({
+    run_uuid: r.run_uuid,
+    key: rowSortKey(r as Record<string, unknown>, page.terms),
+  }));
+  if (walk.kind === 'start_time' && walks.every((w) => w.boundary === undefined)) return rows;
+  const last = rows[rows.length - 1];
+  if (rows.length !== q.limit || last === undefined) return undefined;
+  const lead = last.key[leadIndex] ?? null;
+  const proven = walks.every(
+    (w) => w.boundary === undefined || withinBoundary(lead, w.boundary, walk.ascending),
+  );
+  return proven ? rows : undefined;
+}
+
+/** The candidates of several experiments' walks in one search order, offset and limit applied. */
+function mergedWalks(
+  db: Kysely<Database>,
+  walks: ExperimentWalk[],
+  terms: readonly OrderTerm[],
+  dialect: SearchDialect,
+  q: RunSearchQuery,
+): Promise<{ run_uuid: string }[]> {
+  const members = walks.map((w, i) => db.selectFrom(w.query.as(`w${i}`)).selectAll());
+  let union = members[0] as (typeof members)[number];
+  for (const m of members.slice(1)) union = union.unionAll(m);
+  let merged = db.selectFrom(union.as('u')).selectAll();
+  terms.forEach((t, i) => {
+    const column = sql.ref(`u.k${i}`);
+    merged = merged.orderBy(t.binary ? dialect.binaryOrder(column) : column, (ob) => {
+      const directed = t.ascending ? ob.asc() : ob.desc();
+      return t.nullable ? directed.nullsLast() : directed;
+    });
+  });
+  return merged.limit(q.limit).offset(q.offset).execute();
+}
+
+/** A run search ready to run: `execute()` returns the runs of the requested page with their sort keys. */
+export interface RunSearchPlan {
+  execute(): Promise<RunSearchRow[]>;
+}
+
+/**
+ * Plans a search for the run ids of one page (after `after` when given, offset and limit applied), in search
+ * order, each with its sort key. Order: the given order-by clauses (missing keys last in either direction), then
+ * `start_time DESC` unless start_time was ordered already, then `run_uuid ASC` unless run_id was. Throws
+ * InvalidParameterError for a bad filter/order-by (at once, before anything runs).
  *
- * A search of one experiment led by a metric or by the start time first walks that key's index (see
- * `walkedPage`); when the walk cannot prove its page, the general plan answers: every matching run, joined and
- * sorted.
+ * A search of up to MAX_WALKED_EXPERIMENTS experiments led by a metric or by the start time first walks that
+ * key's index (see `walkedPage`); when the walk cannot prove its page, the general plan answers: every matching
+ * run (after `after`), joined and sorted.
  *
  * Example: `await buildRunSearchQuery(db, { experimentIds: [1], viewType: 'ACTIVE_ONLY',
  *   filter: "metrics.acc > 0.9", orderBy: ['metrics.acc DESC'], offset: 0, limit: 100 }).execute()`.
@@ -338,15 +342,20 @@ export function buildRunSearchQuery(db: Kysely<Database>, q: RunSearchQuery): Ru
   const filter = parseRunFilter(q.filter);
   const order = parseRunOrderBy(q.orderBy);
   const dialect = searchDialectOf(db);
+  const terms = runSortTerms(order, dialect);
   const walk = leadingWalk(order);
-  const general = (): Promise<{ run_uuid: string }[]> =>
-    applyOrder(filteredRuns(db, q, filter, dialect, 'list'), order, [], 0, dialect)
+  const general = async (): Promise<RunSearchRow[]> => {
+    let query = joinOrderRows(filteredRuns(db, q, filter, dialect, 'list'), order, 0);
+    if (q.after !== undefined) query = query.where(sortsAfter(terms, q.after));
+    const rows = await selectSortKeys(orderByTerms(query, terms), terms)
       .limit(q.limit)
       .offset(q.offset)
       .execute();
+    return rows.map((r) => ({ run_uuid: r.run_uuid, key: rowSortKey(r as Record<string, unknown>, terms) }));
+  };
   return {
     async execute() {
-      const walked = walk ? await walkedPage(db, q, walk, filter, order, dialect) : undefined;
+      const walked = walk ? await walkedPage(db, q, walk, { filter, order, terms, dialect }) : undefined;
       return walked ?? general();
     },
   };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { buildRunSearchQuery } from '../search/index.js';
+import { searchRunPage } from '../search/index.js';
 import { InvalidParameterError, newRunId, newRunName, NotFoundError } from '../shared/index.js';
 import { limits } from './limits.js';
 import { loggedModelStore } from './logged-model-store.js';
@@ -248,21 +248,16 @@ export class RunService implements Pick<
       limits.searchMaxResults,
       limits.searchDefaultResults,
     );
-    return paginate(query.pageToken, pageSize, async (offset, limit) => {
-      if (experimentIds.length === 0) return [];
-      const rows = await buildRunSearchQuery(this.ctx.db, {
-        experimentIds,
-        viewType: query.viewType ?? 'ACTIVE_ONLY',
-        ...(query.filter !== undefined ? { filter: query.filter } : {}),
-        ...(query.orderBy !== undefined ? { orderBy: query.orderBy } : {}),
-        offset,
-        limit,
-      }).execute();
-      return runStore.loadMany(
-        this.ctx.db,
-        rows.map((r) => r.run_uuid),
-      );
+    const page = await searchRunPage(this.ctx.db, {
+      experimentIds,
+      viewType: query.viewType ?? 'ACTIVE_ONLY',
+      ...(query.filter !== undefined ? { filter: query.filter } : {}),
+      ...(query.orderBy !== undefined ? { orderBy: query.orderBy } : {}),
+      ...(query.pageToken !== undefined ? { pageToken: query.pageToken } : {}),
+      pageSize,
     });
+    const items = await runStore.loadMany(this.ctx.db, page.runIds);
+    return page.nextPageToken !== undefined ? { items, nextPageToken: page.nextPageToken } : { items };
   }
 }
 

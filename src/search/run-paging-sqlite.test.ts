@@ -1,0 +1,4 @@
+import { openSqliteTestDatabase } from './test-support/databases.js';
+import { pagingContract } from './test-support/paging-contract.js';
+
+pagingContract('SQLite', openSqliteTestDatabase);
