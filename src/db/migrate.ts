@@ -25,6 +25,7 @@ import { userDisabledMigration } from './migrations/0017-user-disabled.js';
 import { searchScaleMigration } from './migrations/0018-search-scale.js';
 import { pipelineSchedulesMigration } from './migrations/0019-pipeline-schedules.js';
 import { webhookFormatMigration } from './migrations/0021-webhook-format.js';
+import { pipelineApprovalsMigration } from './migrations/0022-pipeline-approvals.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
@@ -49,6 +50,7 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0018-search-scale': searchScaleMigration(),
       '0019-pipeline-schedules': pipelineSchedulesMigration(),
       '0021-webhook-format': webhookFormatMigration(),
+      '0022-pipeline-approvals': pipelineApprovalsMigration(),
     }),
   };
 }

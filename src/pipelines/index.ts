@@ -18,6 +18,12 @@ export {
   type RunDetails,
 } from './service/pipeline-service.js';
 export type { PlanEntry } from './service/plan.js';
+export * from './approvals/index.js';
+export {
+  STEP_APPROVAL_STATUSES,
+  type StepApproval,
+  type StepApprovalStatus,
+} from './store/approval-store.js';
 export {
   definitionToWire,
   pipelineRunToWire,

@@ -20,6 +20,7 @@ import { createLineageService } from '../registry/lineage/index.js';
 import {
   auditedStepSecrets,
   PipelineService,
+  registryModelApprovals,
   pipelineStarter,
   ScheduleService,
   StepTokenService,
@@ -191,6 +192,8 @@ async function buildPlatform(
       ? { secrets: auditedStepSecrets(secrets.store, (record) => auditLog.append(database.db, record)) }
       : {}),
     ...(config.authEnabled ? { stepTokens } : {}),
+    // Approval steps that name a model decide the registry's approval request too (policy and audit see it).
+    modelApprovals: registryModelApprovals({ governance, registry, tracking }),
   });
   // Cron schedules of pipelines: the server's loop (started once it listens, see pipeline routes) starts due runs.
   const schedules = new ScheduleService({

@@ -4,6 +4,8 @@ import type { ArtifactIo } from './artifact-io.js';
 import type { PipFreezeCache } from './reproducibility.js';
 import type { StepVenvs } from './step-venv.js';
 import type { StepTokenIssuer } from '../step-token/index.js';
+import type { PipelineApprovalStore } from '../store/approval-store.js';
+import type { ModelApprovals } from '../approvals/model-approvals.js';
 
 /**
  * Time as the executor sees it: `now` for leases, retry times and durations; `sleep` for waiting until a retry is
@@ -72,6 +74,13 @@ export interface ExecutorDeps {
   /** Gives each step process a scoped, short-lived MLFLOW_TRACKING_TOKEN; undefined when auth is off. */
   stepTokens?: StepTokenIssuer;
   clock: ExecutorClock;
+  /** Where approval steps wait (a row per request: the wait survives a restart). */
+  approvals: PipelineApprovalStore;
+  /**
+   * The registry's approvals and metrics, for approval steps that name a model; undefined: such a step fails
+   * saying the executor has no registry.
+   */
+  modelApprovals?: ModelApprovals;
   /** In [0, 1): backoff jitter. */
   random(): number;
   leaseMs: number;

@@ -11,6 +11,7 @@ import { StepLauncher, stepPython, type AttemptResult } from './step-launcher.js
 import { fanOutItems, lookupReference, resolveInputs, sameGroup, type UnitScope } from './unit-values.js';
 import { sha256 } from './digests.js';
 import { effectiveStep } from './effective-step.js';
+import { approvalOutcome, closeRegistryRequest, finishApprovalRun, openApproval } from './approval-step.js';
 
 /** Shared among the drivers of one process: how many step processes may run at once. */
 export class Slots {
@@ -54,6 +55,8 @@ export class RunDriver {
   #mainStatus: RunStatus | undefined;
   #code: Promise<CodeVersion> | undefined;
   readonly #freezeDigest = new Map<string, Promise<string | undefined>>();
+  /** When each waiting approval step's timeout applies (undefined: none), as last read from its request. */
+  readonly #deadlines = new Map<string, number | undefined>();
 
   constructor(
     private readonly deps: ExecutorDeps,
@@ -66,6 +69,11 @@ export class RunDriver {
   /** Cancels from this process (the CLI's Ctrl-C, the API): the same path as a cancel seen by the heartbeat. */
   abort(status: RunStatus, reason: string): void {
     if (this.#abort === undefined) this.#abort = { status, reason };
+    this.#wake();
+  }
+
+  /** Looks again at once (an approval was decided in this process): otherwise the next heartbeat does. */
+  nudge(): void {
     this.#wake();
   }
 
@@ -151,6 +159,8 @@ export class RunDriver {
             for (const launcher of this.#running.values()) launcher.kill('lease-lost');
             this.#wake();
           } else if (cancelRequested) this.abort('cancelled', 'cancelled on request');
+          // A decision made through another process is seen here, at the latest one heartbeat later.
+          else if (this.#steps.some((s) => s.state === 'waiting')) this.#wake();
         })
         .catch(() => undefined);
     }, deps.heartbeatMs);
@@ -199,8 +209,15 @@ export class RunDriver {
       const waits = open
         .filter((s) => s.state === 'pending' && s.notBefore !== undefined && s.notBefore > deps.clock.now())
         .map((s) => (s.notBefore ?? 0) - deps.clock.now());
+      const deadlines = open
+        .filter((s) => s.state === 'waiting')
+        .map((s) => this.#deadlines.get(s.stepRunId))
+        .filter((d): d is number => d !== undefined)
+        .map((d) => Math.max(0, d - deps.clock.now()));
       if (this.#running.size === 0 && waits.length > 0) {
-        await Promise.race([deps.clock.sleep(Math.min(...waits)), woken]);
+        await Promise.race([deps.clock.sleep(Math.min(...waits, ...deadlines)), woken]);
+      } else if (deadlines.length > 0) {
+        await Promise.race([deps.clock.sleep(Math.min(...deadlines)), woken]);
       } else {
         await woken;
       }
@@ -253,6 +270,7 @@ export class RunDriver {
     for (const launcher of this.#running.values())
       launcher.kill(this.#abort?.status === 'cancelled' ? 'cancelled' : 'pipeline-timeout');
     for (const unit of this.#steps) {
+      if (unit.phase === 'main' && unit.state === 'waiting') await this.cancelApproval(unit, reason);
       if (unit.phase !== 'main' || unit.state !== 'pending') continue;
       if (
         await this.deps.store.transition(
@@ -369,6 +387,10 @@ export class RunDriver {
       if (node === undefined || node.phase !== this.#phase) continue;
       if (await this.expand(name)) changed = true;
       for (const unit of this.unitsOf(name)) {
+        if (unit.state === 'waiting') {
+          if (await this.settleApproval(unit)) changed = true;
+          continue;
+        }
         if (unit.state !== 'pending' || this.#running.has(unit.stepRunId)) continue;
         if (await this.consider(unit)) changed = true;
       }
@@ -527,6 +549,8 @@ export class RunDriver {
     }
     if (unit.notBefore !== undefined && unit.notBefore > now) return false;
 
+    if (spec.approval !== undefined) return this.requestApproval(unit, spec, resolved.inputs);
+
     const cacheEnabled = spec.cache?.enabled !== false && spec.approval === undefined;
     let cache: { key: string; parts: Record<string, string> } | undefined;
     if (cacheEnabled) {
@@ -554,6 +578,114 @@ export class RunDriver {
     }
     this.start({ ...unit, attempt }, spec, resolved.inputs, cache);
     return true;
+  }
+
+  /** An approval step's turn: ask (the step run waits, no process), or fail saying why it cannot ask. */
+  private async requestApproval(
+    unit: StepRun,
+    spec: StepSpec,
+    inputs: Record<string, unknown>,
+  ): Promise<boolean> {
+    const { deps } = this;
+    const approval = spec.approval;
+    if (approval === undefined) return false;
+    const timeoutMs = approval.timeout !== undefined ? parseDuration(approval.timeout) : undefined;
+    const result = await openApproval(deps, this.run, unit, approval, inputs, timeoutMs);
+    if ('failed' in result) {
+      const now = deps.clock.now();
+      const moved = await deps.store.transition(
+        unit.stepRunId,
+        'pending',
+        'failed',
+        { reason: result.failed, endedAt: now },
+        now,
+      );
+      if (moved) this.emit(unit, 'failed', result.failed);
+      return moved;
+    }
+    if (result.opened) {
+      this.#deadlines.set(unit.stepRunId, timeoutMs !== undefined ? deps.clock.now() + timeoutMs : undefined);
+      this.emit(unit, 'waiting', 'waiting for approval');
+    }
+    return result.opened;
+  }
+
+  /**
+   * A waiting approval step: applies its decision once made (or its `on_timeout` once its timeout passed);
+   * true when the step run moved on.
+   */
+  private async settleApproval(unit: StepRun): Promise<boolean> {
+    const { deps } = this;
+    const now = deps.clock.now();
+    let approval = await deps.approvals.get(unit.stepRunId);
+    if (approval === undefined) {
+      const reason = 'its approval request is missing';
+      const moved = await deps.store.transition(
+        unit.stepRunId,
+        'waiting',
+        'failed',
+        { reason, endedAt: now },
+        now,
+      );
+      if (moved) this.emit(unit, 'failed', reason);
+      return moved;
+    }
+    const timeoutText = this.stepSpec(unit.step).approval?.timeout;
+    if (approval.status === 'waiting') {
+      this.#deadlines.set(unit.stepRunId, approval.expiresAt);
+      if (approval.expiresAt === undefined || approval.expiresAt > now) return false;
+      const comment = `no decision within ${timeoutText ?? 'its timeout'}`;
+      if (await deps.approvals.decide(unit.stepRunId, { status: 'timed_out', by: undefined, comment }, now)) {
+        if (approval.onTimeout === 'reject') await closeRegistryRequest(deps, approval, comment);
+      }
+      approval = (await deps.approvals.get(unit.stepRunId)) ?? approval;
+    }
+    const outcome = approvalOutcome(approval, timeoutText);
+    if (outcome === undefined) return false;
+    this.#deadlines.delete(unit.stepRunId);
+    await finishApprovalRun(deps, unit, approval, outcome).catch(() => undefined);
+    const moved = await deps.store.transition(
+      unit.stepRunId,
+      'waiting',
+      outcome.state,
+      {
+        reason: outcome.reason,
+        endedAt: deps.clock.now(),
+        ...(outcome.outputs !== undefined ? { outputs: outcome.outputs } : {}),
+      },
+      deps.clock.now(),
+    );
+    if (moved) this.emit(unit, outcome.state, outcome.reason);
+    return moved;
+  }
+
+  /** Cancellation reaches a waiting approval: the request is closed (here and in the registry), the step cancelled. */
+  private async cancelApproval(unit: StepRun, reason: string): Promise<void> {
+    const { deps } = this;
+    const now = deps.clock.now();
+    const approval = await deps.approvals.get(unit.stepRunId);
+    if (
+      approval !== undefined &&
+      (await deps.approvals.decide(
+        unit.stepRunId,
+        { status: 'cancelled', by: undefined, comment: reason },
+        now,
+      ))
+    ) {
+      await closeRegistryRequest(deps, approval, `the pipeline run was cancelled: ${reason}`);
+    }
+    const current = (await deps.approvals.get(unit.stepRunId)) ?? approval;
+    // A decision that won the race before the cancellation still counts; otherwise the step is cancelled.
+    if (current !== undefined && current.status !== 'cancelled') {
+      await this.settleApproval(unit);
+      return;
+    }
+    const outcome = { state: 'cancelled' as const, reason, outputs: undefined };
+    if (current !== undefined) await finishApprovalRun(deps, unit, current, outcome).catch(() => undefined);
+    this.#deadlines.delete(unit.stepRunId);
+    if (await deps.store.transition(unit.stepRunId, 'waiting', 'cancelled', { reason, endedAt: now }, now)) {
+      this.emit(unit, 'cancelled', reason);
+    }
   }
 
   private fanOutCap(step: string): number | undefined {

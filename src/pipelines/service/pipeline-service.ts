@@ -25,6 +25,8 @@ import { RunDriver, Slots } from '../executor/run-driver.js';
 import { resolveParams } from '../executor/run-values.js';
 import { planRun, type PlanEntry } from './plan.js';
 import type { StepTokenIssuer } from '../step-token/index.js';
+import { PipelineApprovalStore } from '../store/approval-store.js';
+import { PipelineApprovals, type ModelApprovals } from '../approvals/index.js';
 
 /** How the service is built (the platform passes the first four; tests may set the rest). */
 export interface PipelineServiceOptions {
@@ -39,6 +41,8 @@ export interface PipelineServiceOptions {
   secrets?: StepSecrets;
   /** With auth on: gives each step process a scoped, short-lived MLFLOW_TRACKING_TOKEN (see StepTokenService). */
   stepTokens?: StepTokenIssuer;
+  /** The registry's approvals and metrics, for approval steps that name a model (see `registryModelApprovals`). */
+  modelApprovals?: ModelApprovals;
   python?: string;
   workRoot?: string;
   /** Where the virtual environments of steps with requirements are built (default: `<workRoot>/envs`). */
@@ -59,24 +63,13 @@ export interface RunDetails {
   steps: StepRun[];
 }
 
-/** Why a document cannot be run by this executor (features that come later), or undefined. */
-function unsupported(spec: PipelineSpec): string | undefined {
-  for (const [name, step] of [...Object.entries(spec.steps), ...Object.entries(spec.on_exit ?? {})]) {
-    if (step.approval !== undefined)
-      return `step '${name}' is an approval: approval steps are not run by this executor yet`;
-  }
-  return undefined;
-}
-
-/** Checks a document for running: valid, and within what the executor runs. */
+/** Checks a document for running: valid (every step kind, approvals included, runs here). */
 export function checkRunnable(document: unknown): { spec: PipelineSpec; graph: PipelineGraph } {
   const result = validatePipeline(document);
   if (!result.ok) {
     const lines = result.diagnostics.slice(0, 20).map((d) => formatDiagnostic(d, 'pipeline'));
     throw new InvalidParameterError(`The pipeline is not valid:\n${lines.join('\n')}`);
   }
-  const problem = unsupported(result.spec);
-  if (problem !== undefined) throw new InvalidParameterError(`Pipeline '${result.spec.name}': ${problem}`);
   return { spec: result.spec, graph: result.graph };
 }
 
@@ -93,6 +86,8 @@ export function checkRunnable(document: unknown): { spec: PipelineSpec; graph: P
  */
 export class PipelineService {
   readonly store: PipelineStore;
+  /** Approval steps: waiting requests, decisions, the candidate beside the champion. */
+  readonly approvals: PipelineApprovals;
   readonly #deps: ExecutorDeps;
   readonly #slots: Slots;
   readonly #drivers = new Map<
@@ -105,6 +100,7 @@ export class PipelineService {
 
   constructor(private readonly options: PipelineServiceOptions) {
     this.store = new PipelineStore(options.handle);
+    const approvalStore = new PipelineApprovalStore(options.handle);
     const host = options.host ?? hostname();
     this.#deps = {
       store: this.store,
@@ -119,6 +115,8 @@ export class PipelineService {
       ...(options.secrets !== undefined ? { secrets: options.secrets } : {}),
       ...(options.stepTokens !== undefined ? { stepTokens: options.stepTokens } : {}),
       clock: options.clock ?? systemExecutorClock,
+      approvals: approvalStore,
+      ...(options.modelApprovals !== undefined ? { modelApprovals: options.modelApprovals } : {}),
       random: options.random ?? Math.random,
       leaseMs: options.leaseMs ?? 30_000,
       heartbeatMs: options.heartbeatMs ?? 10_000,
@@ -132,6 +130,13 @@ export class PipelineService {
       },
     };
     this.#slots = new Slots(this.#deps.maxParallel);
+    this.approvals = new PipelineApprovals({
+      store: this.store,
+      approvals: approvalStore,
+      modelApprovals: options.modelApprovals,
+      now: () => this.#deps.clock.now(),
+      nudge: (runId) => this.#drivers.get(runId)?.driver?.nudge(),
+    });
   }
 
   /** Who holds this process's leases. */

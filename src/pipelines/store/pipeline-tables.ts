@@ -62,9 +62,31 @@ export interface PipelineStepRunsTable {
   updated_at: number;
 }
 
+/** An approval step's request and decision (migration 0022-pipeline-approvals). */
+export interface PipelineApprovalsTable {
+  step_run_id: string;
+  run_id: string;
+  step: string;
+  status: string;
+  message: string | null;
+  requested_by: string;
+  requested_at: number;
+  expires_at: number | null;
+  on_timeout: string;
+  on_reject: string;
+  model_name: string | null;
+  model_version: string | null;
+  target: string | null;
+  registry_approval_id: number | null;
+  decided_by: string | null;
+  decided_at: number | null;
+  comment: string | null;
+}
+
 // A type alias, not an interface: Kysely's withTables needs an index-compatible record.
 export type PipelineTables = {
   pipeline_definitions: PipelineDefinitionsTable;
   pipeline_runs: PipelineRunsTable;
   pipeline_step_runs: PipelineStepRunsTable;
+  pipeline_approvals: PipelineApprovalsTable;
 };

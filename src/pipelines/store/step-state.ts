@@ -4,6 +4,8 @@
  *     pending ──claim──▶ running ──▶ succeeded | failed | cancelled
  *        │                  │ (retry after a failure or a preemption, within its budget)
  *        │                  └──────▶ pending
+ *        ├──▶ waiting ──▶ succeeded | failed | cancelled (an approval step: no process, a person decides or
+ *        │                its timeout passes; the wait is a row of pipeline_approvals)
  *        ├──▶ skipped (its condition is false, or a step it reads was skipped or failed)
  *        ├──▶ cached (a result with the same cache key exists)
  *        ├──▶ failed (it could not start: a missing output, a bad value)
@@ -13,11 +15,13 @@
  * `canTransition`, and the store writes it with a conditional update on the state it expects, so two processes
  * can never both move the same step run out of the same state.
  */
-export type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cached' | 'cancelled';
+export type StepState =
+  'pending' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped' | 'cached' | 'cancelled';
 
 export const STEP_STATES: readonly StepState[] = [
   'pending',
   'running',
+  'waiting',
   'succeeded',
   'failed',
   'skipped',
@@ -30,6 +34,7 @@ export function isTerminal(state: StepState): boolean {
   switch (state) {
     case 'pending':
     case 'running':
+    case 'waiting':
       return false;
     case 'succeeded':
     case 'failed':
@@ -46,8 +51,9 @@ export function hasOutputs(state: StepState): boolean {
 }
 
 const transitions: Readonly<Record<StepState, readonly StepState[]>> = {
-  pending: ['running', 'skipped', 'cached', 'failed', 'cancelled'],
+  pending: ['running', 'waiting', 'skipped', 'cached', 'failed', 'cancelled'],
   running: ['succeeded', 'failed', 'cancelled', 'pending'],
+  waiting: ['succeeded', 'failed', 'cancelled'],
   succeeded: [],
   cached: [],
   failed: ['pending'],
