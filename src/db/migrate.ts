@@ -26,6 +26,7 @@ import { searchScaleMigration } from './migrations/0018-search-scale.js';
 import { pipelineSchedulesMigration } from './migrations/0019-pipeline-schedules.js';
 import { webhookFormatMigration } from './migrations/0021-webhook-format.js';
 import { pipelineApprovalsMigration } from './migrations/0022-pipeline-approvals.js';
+import { metricStepSummariesMigration } from './migrations/0023-metric-step-summaries.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
@@ -51,6 +52,7 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0019-pipeline-schedules': pipelineSchedulesMigration(),
       '0021-webhook-format': webhookFormatMigration(),
       '0022-pipeline-approvals': pipelineApprovalsMigration(),
+      '0023-metric-step-summaries': metricStepSummariesMigration(),
     }),
   };
 }

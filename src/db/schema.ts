@@ -67,6 +67,19 @@ export interface LatestMetricsTable {
   step: number;
 }
 
+/**
+ * Per run and metric key, its distinct steps in summary (migration 0023): `step_count` of them from `first_step`
+ * to `last_step`, `step_gcd` the gcd of `step - first_step` over them (0 for one step, NULL when unknown).
+ */
+export interface MetricStepSummariesTable {
+  run_uuid: string;
+  key: string;
+  step_count: number;
+  first_step: number;
+  last_step: number;
+  step_gcd: number | null;
+}
+
 export interface DatasetsTable {
   dataset_uuid: string;
   experiment_id: number;
@@ -138,6 +151,7 @@ export interface TrackingTables {
   tags: KeyValueTable;
   metrics: MetricsTable;
   latest_metrics: LatestMetricsTable;
+  metric_step_summaries: MetricStepSummariesTable;
   datasets: DatasetsTable;
   run_inputs: RunInputsTable;
   run_outputs: RunOutputsTable;

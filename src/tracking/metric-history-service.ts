@@ -1,5 +1,6 @@
 import { InvalidParameterError } from '../shared/index.js';
 import { limits } from './limits.js';
+import { gridOf, metricStepSummaryStore, type StepGrid, type StepSummary } from './metric-step-summary.js';
 import { metricStore } from './metric-store.js';
 import type { TrackingContext } from './tracking-context.js';
 import type {
@@ -83,13 +84,6 @@ export function sampleUnion(
   return [...chosen].sort((a, b) => a - b);
 }
 
-/** A run's distinct steps when they are exactly `first, first + stride, …, last`. */
-export interface StepGrid {
-  first: number;
-  last: number;
-  stride: number;
-}
-
 /**
  * The sorted union of the runs' steps: the runs whose steps form a grid are expanded in memory (their grids merged
  * per lattice, so 100 runs of the same 100,000 steps expand once), the others' steps are given as read.
@@ -159,24 +153,25 @@ export class MetricHistoryService implements Pick<
       );
     }
     const db = this.ctx.db;
-    // Each run's steps are summarised in the database (count, first, last); steps that form a grid are not
-    // read (100 runs × 100,000 steps would send 10M numbers to be merged here), only the others are.
+    // Each run's distinct steps are summarised when written (count, first, last, gcd: metric_step_summaries);
+    // steps that form a grid are not read (100 runs × 100,000 steps would be 10M index entries), only the others.
+    const summaries = await metricStepSummaryStore.ofRuns(db, query.runIds, query.metricKey);
     const grids: StepGrid[] = [];
     const read: number[][] = [];
     const bounds: { first: number; last: number }[] = [];
     for (const runId of query.runIds) {
       await this.ctx.run(db, runId);
-      const { count, first, last } = await metricStore.stepSummary(db, runId, query.metricKey);
-      if (count === 0) continue;
-      bounds.push({ first, last });
-      const span = last - first;
-      const stride = count === 1 ? 1 : span / (count - 1);
-      // `count` distinct integers in [first, last] with stride 1 are all of them; a wider stride is checked.
-      const isGrid =
-        Number.isInteger(stride) &&
-        (stride === 1 || (await metricStore.offGridCount(db, runId, query.metricKey, first, stride)) === 0);
-      if (isGrid) grids.push({ first, last, stride });
-      else read.push(await metricStore.distinctSteps(db, runId, query.metricKey));
+      const summary = summaries.get(runId);
+      const grid = summary !== undefined ? gridOf(summary) : await this.gridFromIndex(runId, query.metricKey);
+      if (grid !== undefined) {
+        grids.push(grid);
+        bounds.push({ first: grid.first, last: grid.last });
+      } else {
+        const steps = await metricStore.distinctSteps(db, runId, query.metricKey);
+        if (steps.length === 0) continue;
+        read.push(steps);
+        bounds.push({ first: steps[0]!, last: steps.at(-1)! });
+      }
     }
     const range =
       startStep !== undefined && endStep !== undefined ? { start: startStep, end: endStep } : undefined;
@@ -186,6 +181,23 @@ export class MetricHistoryService implements Pick<
       out.push(...(await metricStore.atSteps(db, runId, query.metricKey, steps, limits.historyMaxResults)));
     }
     return out;
+  }
+
+  /**
+   * A run without a summary row (no value of the key, or values written by something other than Bosun's write
+   * path): its grid counted over the index as before migration 0023, or `undefined`.
+   */
+  private async gridFromIndex(runId: string, key: string): Promise<StepGrid | undefined> {
+    const { count, first, last } = await metricStore.stepSummary(this.ctx.db, runId, key);
+    if (count === 0) return undefined;
+    const summary: StepSummary = { count, first, last, gcd: null };
+    if (count === 1) return gridOf(summary);
+    const stride = (last - first) / (count - 1);
+    // `count` distinct integers in [first, last] with stride 1 are all of them; a wider stride is checked.
+    if (!Number.isInteger(stride)) return undefined;
+    if (stride > 1 && (await metricStore.offGridCount(this.ctx.db, runId, key, first, stride)) > 0)
+      return undefined;
+    return gridOf({ ...summary, gcd: stride });
   }
 
   async getMetricHistoryBulk(query: MetricHistoryBulkQuery): Promise<Metric[]> {

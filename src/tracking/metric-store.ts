@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { BulkWriter, Database, NewMetricRow } from '../db/index.js';
+import { metricStepSummaryStore } from './metric-step-summary.js';
 import { chunks, decodeMetricValue, encodeMetricValue } from './row-mappers.js';
 import type { Metric } from './types.js';
 
@@ -23,9 +24,20 @@ function compareValues(a: number, b: number): number {
 
 /** SQL for metric points, the per-run latest values that search reads, and histories. */
 export const metricStore = {
-  /** Inserts points and updates latest values; call inside a transaction (`bulk` writes on its connection). */
+  /**
+   * Inserts points and updates latest values and step summaries; call inside a transaction (`bulk` writes on its
+   * connection). This is the only write to `metrics`: `metric_step_summaries` relies on it.
+   */
   async insert(db: Db, runId: string, metrics: Metric[], bulk?: BulkWriter): Promise<void> {
     if (metrics.length === 0) return;
+    const steps = new Map<string, Set<number>>();
+    for (const m of metrics) {
+      const set = steps.get(m.key);
+      if (set === undefined) steps.set(m.key, new Set([m.step]));
+      else set.add(m.step);
+    }
+    // before the points: the summary looks up which steps the run had already
+    await metricStepSummaryStore.recordSteps(db, runId, steps);
     const rows: NewMetricRow[] = metrics.map((m) => ({
       run_uuid: runId,
       key: m.key,
