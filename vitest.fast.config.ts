@@ -44,6 +44,8 @@ export default mergeConfig(
         'src/pipelines/step-token/step-token-python.test.ts',
         // Two server processes (tsx) ticking schedules on one database.
         'src/pipelines/schedule/schedule-replicas.test.ts',
+        // Two processes (tsx) consuming events and starting trigger firings on one database.
+        'src/pipelines/triggers/trigger-replicas.test.ts',
         'src/server/concurrent-start.test.ts',
         // A real auth-on server whose schedule loop starts backfilled runs (one test, ~10 s).
         'src/server/api/pipeline-schedule-routes.test.ts',

@@ -63,3 +63,22 @@ export {
   type ScheduleFire,
   type ScheduleInput,
 } from './schedule/index.js';
+export {
+  ALERT_CHANGES,
+  ALERT_CONDITION_NAMES,
+  FIRING_STATES,
+  firingToWire,
+  templateFields,
+  TRIGGER_KINDS,
+  triggerConsumer,
+  triggerConsumerName,
+  TriggerService,
+  triggerToWire,
+  TriggerTokenError,
+  type CreatedTrigger,
+  type FiringState,
+  type PipelineTrigger,
+  type TriggerFiring,
+  type TriggerKind,
+  type TriggerStarter,
+} from './triggers/index.js';

@@ -23,6 +23,8 @@ import {
   registryModelApprovals,
   pipelineStarter,
   ScheduleService,
+  triggerConsumer,
+  TriggerService,
   StepTokenService,
   stepBaseEnvironment,
 } from '../pipelines/index.js';
@@ -202,6 +204,14 @@ async function buildPlatform(
     now: () => (overrides.clock ?? systemClock).nowMs(),
     starter: pipelineStarter(pipelines, () => undefined),
   });
+  // Pipeline triggers: the event consumer records firings; the server's loop (see trigger routes) starts them.
+  const triggers = new TriggerService({
+    handle: database,
+    definitions: pipelines.store,
+    owner: pipelines.owner,
+    now: () => (overrides.clock ?? systemClock).nowMs(),
+    starter: pipelineStarter(pipelines, () => undefined),
+  });
   let background: BackgroundWork | undefined;
   let closing: Promise<void> | undefined;
   return {
@@ -216,6 +226,7 @@ async function buildPlatform(
     pipelines,
     stepTokens,
     schedules,
+    triggers,
     monitoring,
     events: { outbox, registry: registryEvents },
     webhooks,
@@ -243,7 +254,10 @@ async function buildPlatform(
       });
       const consumers = new EventConsumerRunner({
         handle: database,
-        consumers: [webhookFanOut(outbox, { ...clock, onQueued: () => dispatcher.wake() })],
+        consumers: [
+          webhookFanOut(outbox, { ...clock, onQueued: () => dispatcher.wake() }),
+          triggerConsumer(triggers, () => triggers.wake()),
+        ],
         ...clock,
         ...(overrides.eventPollIntervalMs !== undefined
           ? { pollIntervalMs: overrides.eventPollIntervalMs }
@@ -277,6 +291,7 @@ async function buildPlatform(
       closing ??= (async () => {
         try {
           await schedules.stopLoop();
+          await triggers.stopLoop();
           await pipelines.shutdown();
           await background?.stop();
         } finally {

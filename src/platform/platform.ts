@@ -6,7 +6,12 @@ import type { OutboxRegistryEventSink } from '../registry/events/index.js';
 import type { GovernanceService } from '../registry/governance/index.js';
 import type { ArtifactChange, RegistryService, VersionUsingArtifactPath } from '../registry/index.js';
 import type { LineageService } from '../registry/lineage/index.js';
-import type { PipelineService, ScheduleService, StepTokenService } from '../pipelines/index.js';
+import type {
+  PipelineService,
+  ScheduleService,
+  StepTokenService,
+  TriggerService,
+} from '../pipelines/index.js';
 import type { MonitoringService } from '../monitoring/index.js';
 import type { WebhookService, WebhookTargetPolicy } from '../registry/webhooks/index.js';
 import type { AuditLog } from '../security/audit/index.js';
@@ -50,6 +55,8 @@ export interface PlatformServices {
   stepTokens: StepTokenService;
   /** Cron schedules and backfills of pipelines (run by the server's loop, once across replicas). */
   schedules: ScheduleService;
+  /** Pipeline triggers: registry events, monitoring alerts and webhook calls that start runs (once across replicas). */
+  triggers: TriggerService;
   /** Reference datasets, logged predictions, monitors, their results and alerts. */
   monitoring: MonitoringService;
   /** The platform event outbox, and the registry's typed view of it (the event log API). */
