@@ -27,6 +27,7 @@ import { pipelineSchedulesMigration } from './migrations/0019-pipeline-schedules
 import { webhookFormatMigration } from './migrations/0021-webhook-format.js';
 import { pipelineApprovalsMigration } from './migrations/0022-pipeline-approvals.js';
 import { metricStepSummariesMigration } from './migrations/0023-metric-step-summaries.js';
+import { monitoringSegmentsMigration } from './migrations/0024-monitoring-segments.js';
 import { pipelineTriggerFiringsMigration } from './migrations/0026-pipeline-trigger-firings.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
@@ -54,6 +55,7 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0021-webhook-format': webhookFormatMigration(),
       '0022-pipeline-approvals': pipelineApprovalsMigration(),
       '0023-metric-step-summaries': metricStepSummariesMigration(),
+      '0024-monitoring-segments': monitoringSegmentsMigration(handle),
       '0026-pipeline-trigger-firings': pipelineTriggerFiringsMigration(),
     }),
   };

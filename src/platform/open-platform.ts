@@ -175,7 +175,14 @@ async function buildPlatform(
       });
   }
 
-  const monitoring = new MonitoringService({ handle: database, registry, events: outbox, ...clock });
+  const monitoring = new MonitoringService({
+    handle: database,
+    registry,
+    events: outbox,
+    // References read from run artifacts; windows checked against the version's signature (its MLmodel).
+    files: { artifacts, roots: artifactRoots, tracking },
+    ...clock,
+  });
   // Pipeline steps run as child processes of this one; they start once the server listens (see pipeline routes).
   const auditLog = new AuditLog();
   // With auth on, each step process gets a short-lived token scoped to its own run (MLFLOW_TRACKING_TOKEN).

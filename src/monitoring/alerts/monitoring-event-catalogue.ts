@@ -8,6 +8,8 @@ type MonitorNames = { modelName: string; monitorName: string };
 type AlertChange = MonitorNames & {
   alertId: string;
   condition: AlertCondition;
+  /** The segment the alert is about (a value of the monitor's segment_by column); absent: the whole window. */
+  segment?: string;
   resultId: string;
   message: string;
   windowStart: number;

@@ -12,3 +12,12 @@ export { evaluateWindow, type WindowEvaluation, type WindowRow } from './window-
 export { classificationMetrics, regressionMetrics, performanceMetrics } from './performance-metrics.js';
 export { profileColumns, columnTypes, toColumns } from './reference-profile.js';
 export * from './monitoring-types.js';
+export {
+  readDatasetArtifact,
+  readRunArtifact,
+  readVersionMlmodel,
+  type MonitoringFileAccess,
+} from './model-files.js';
+export { checkSchema, fitsSignatureType, signatureInputs } from './schema-check.js';
+export { sliceSegments, segmentKey, type SegmentSlice } from './segments.js';
+export { DEFAULT_MAX_SEGMENTS, MAX_SEGMENTS } from './monitor-config.js';

@@ -30,6 +30,8 @@ function integerIn(value: number, min: number, max: number, what: string): numbe
 export function parseMonitorConfig(
   input: Partial<MonitorConfig>,
   referenceColumns: readonly string[],
+  /** Reference columns by name → type, to check `segmentBy` names a categorical one. */
+  referenceTypes: Readonly<Record<string, string>> = {},
 ): MonitorConfig {
   const preset = input.preset ?? 'evidently';
   if (preset !== 'evidently' && preset !== 'bosun') {
@@ -67,6 +69,22 @@ export function parseMonitorConfig(
       throw new InvalidParameterError(`performance_thresholds.${metric} must be a finite number from 0`);
     }
   }
+  const segmentBy = input.segmentBy ?? null;
+  if (segmentBy !== null) {
+    if (typeof segmentBy !== 'string' || !referenceColumns.includes(segmentBy)) {
+      throw new InvalidParameterError(`segment_by: '${String(segmentBy)}' is not a column of the reference`);
+    }
+    const type = referenceTypes[segmentBy];
+    if (type !== undefined && type !== 'categorical') {
+      throw new InvalidParameterError(
+        `segment_by: '${segmentBy}' is a ${type} column; segments need a categorical one ` +
+          '(declare it with column_types when the reference is stored)',
+      );
+    }
+  }
+  if (segmentBy === null && (input.segmentAlerts === true || input.maxSegments !== undefined)) {
+    throw new InvalidParameterError('max_segments and segment_alerts need segment_by');
+  }
   return {
     preset,
     driftShare,
@@ -76,6 +94,26 @@ export function parseMonitorConfig(
     minRows: integerIn(input.minRows ?? 10, 1, 1_000_000, 'min_rows'),
     fireAfter: integerIn(input.fireAfter ?? 1, 1, 100, 'fire_after'),
     resolveAfter: integerIn(input.resolveAfter ?? 1, 1, 100, 'resolve_after'),
+    segmentBy,
+    maxSegments: integerIn(input.maxSegments ?? DEFAULT_MAX_SEGMENTS, 1, MAX_SEGMENTS, 'max_segments'),
+    segmentAlerts: input.segmentAlerts ?? false,
+  };
+}
+
+/** Segments per window when a monitor does not say. */
+export const DEFAULT_MAX_SEGMENTS = 10;
+/** Segments per window at most. */
+export const MAX_SEGMENTS = 100;
+
+/** A stored configuration with the settings added since it was stored filled in with their defaults. */
+export function withConfigDefaults(
+  stored: Partial<MonitorConfig> & Omit<MonitorConfig, 'segmentBy' | 'maxSegments' | 'segmentAlerts'>,
+): MonitorConfig {
+  return {
+    ...stored,
+    segmentBy: stored.segmentBy ?? null,
+    maxSegments: stored.maxSegments ?? DEFAULT_MAX_SEGMENTS,
+    segmentAlerts: stored.segmentAlerts ?? false,
   };
 }
 

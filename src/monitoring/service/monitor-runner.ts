@@ -9,15 +9,19 @@ import { monitoringDb } from '../store/monitoring-tables.js';
 import { predictionStore } from '../store/prediction-store.js';
 import { referenceStore } from '../store/reference-store.js';
 import { NotFoundError } from '../../shared/index.js';
+import type { Breaches } from '../alerts/alert-decision.js';
 import type {
   Alert,
   AlertCondition,
   Monitor,
   MonitorRun,
   ReferenceColumn,
+  SchemaCheck,
+  SignatureColumn,
   TargetValue,
 } from './monitoring-types.js';
-import { alertFromRow, resultFromRow } from './row-mapping.js';
+import { alertFromRow, resultFromRow, segmentResultFromRow } from './row-mapping.js';
+import { sliceSegments } from './segments.js';
 import { evaluateWindow, type WindowEvaluation, type WindowRow } from './window-evaluation.js';
 
 /** Rows of one window at most (the newest ones when more were logged). */
@@ -30,27 +34,56 @@ export interface RunContext {
   readonly monitor: Monitor;
   /** The version the window is read for (null: every version). */
   readonly version: number | null;
+  /** The input schema of that version's signature, when it has one. */
+  readonly signature?: readonly SignatureColumn[] | undefined;
   readonly windowEnd: number;
   readonly now: number;
 }
 
-function alertMessage(condition: AlertCondition, evaluation: WindowEvaluation): string {
+function schemaMessage(schema: SchemaCheck): string {
+  const parts: string[] = [];
+  if (schema.missingColumns.length > 0) {
+    parts.push(`missing ${schema.missingColumns.map((c) => `${c.column} (${c.rows} rows)`).join(', ')}`);
+  }
+  if (schema.unexpectedColumns.length > 0) {
+    parts.push(
+      `unexpected ${schema.unexpectedColumns.map((c) => `${c.column} (${c.rows} rows)`).join(', ')}`,
+    );
+  }
+  if (schema.typeMismatches.length > 0) {
+    parts.push(
+      `wrong type ${schema.typeMismatches
+        .map((c) => `${c.column} (${c.rows} rows not ${c.expected}, e.g. ${c.example})`)
+        .join(', ')}`,
+    );
+  }
+  return `schema: ${schema.violations} finding(s) against the signature of version ${schema.version}: ${parts.join('; ')}`;
+}
+
+function alertMessage(
+  condition: AlertCondition,
+  evaluation: WindowEvaluation,
+  segment: string | null,
+): string {
+  const prefix = segment === null ? '' : `segment '${segment}': `;
   switch (condition) {
     case 'data_drift': {
       const d = evaluation.drift;
-      if (!d) return 'data drift';
+      if (!d) return `${prefix}data drift`;
       const drifted = d.columns.filter((c) => c.driftDetected).map((c) => c.column);
       return (
-        `data drift: ${d.driftedColumns} of ${d.testedColumns} columns drifted ` +
+        `${prefix}data drift: ${d.driftedColumns} of ${d.testedColumns} columns drifted ` +
         `(share ${d.driftShare.toFixed(3)} ≥ ${d.driftShareThreshold}): ${drifted.join(', ')}`
       );
     }
     case 'performance': {
       const p = evaluation.performance;
-      if (!p) return 'performance below threshold';
+      if (!p) return `${prefix}performance below threshold`;
       const parts = p.violations.map((m) => `${m} ${(p.metrics[m] ?? NaN).toFixed(4)}`);
-      return `performance past threshold on ${p.rows} labelled rows: ${parts.join(', ')}`;
+      return `${prefix}performance past threshold on ${p.rows} labelled rows: ${parts.join(', ')}`;
     }
+    case 'schema':
+      return prefix + (evaluation.schema ? schemaMessage(evaluation.schema) : 'schema');
   }
 }
 
@@ -95,10 +128,40 @@ export async function loadWindow(
   };
 }
 
+/** Judges each segment of a window against the reference rows of the same segment. */
+function evaluateSegments(
+  window: LoadedWindow,
+  monitor: Monitor,
+): { segment: string; rows: number; evaluation: WindowEvaluation }[] {
+  const segmentBy = monitor.config.segmentBy;
+  if (segmentBy === null) return [];
+  const columns = (monitor.columns ?? window.referenceColumns.map((c) => c.name)).filter(
+    (c) => c !== segmentBy,
+  );
+  return sliceSegments({
+    segmentBy,
+    maxSegments: monitor.config.maxSegments,
+    rows: window.rows,
+    referenceData: window.referenceData,
+  }).map((slice) => ({
+    segment: slice.segment,
+    rows: slice.rows.length,
+    evaluation: evaluateWindow({
+      referenceColumns: window.referenceColumns,
+      referenceData: slice.referenceData,
+      columns,
+      rows: slice.rows,
+      config: monitor.config,
+    }),
+  }));
+}
+
 /**
  * Runs one monitor over `[windowEnd - windowMs, windowEnd)`: reads the reference and the window's predictions,
- * judges the window (pure), then in one transaction stores the result, fires and resolves alerts (hysteresis
- * and one firing alert per condition) and records their events in the outbox.
+ * judges the window (pure) as a whole, against the served version's signature when it has one, and per segment
+ * when the monitor has `segmentBy`; then in one transaction stores the result and its segments, fires and
+ * resolves alerts (hysteresis and one firing alert per condition, and per segment with `segmentAlerts`) and
+ * records their events in the outbox.
  */
 export async function runMonitorWindow(ctx: RunContext): Promise<MonitorRun> {
   const { monitor } = ctx;
@@ -117,7 +180,12 @@ export async function runMonitorWindow(ctx: RunContext): Promise<MonitorRun> {
     columns: monitor.columns,
     rows,
     config: monitor.config,
+    signature:
+      ctx.signature && ctx.version !== null
+        ? { version: String(ctx.version), columns: ctx.signature }
+        : undefined,
   });
+  const segments = evaluateSegments(window, monitor);
 
   return ctx.db.transaction().execute(async (trx) => {
     const tdb = monitoringDb(trx);
@@ -138,44 +206,63 @@ export async function runMonitorWindow(ctx: RunContext): Promise<MonitorRun> {
       dataset_drift: evaluation.drift ? (evaluation.drift.datasetDrift ? 1 : 0) : null,
       drift: evaluation.drift ? JSON.stringify(evaluation.drift) : null,
       performance: evaluation.performance ? JSON.stringify(evaluation.performance) : null,
+      schema_check: evaluation.schema ? JSON.stringify(evaluation.schema) : null,
       created_at: ctx.now,
     });
+    await monitorStore.insertSegmentResults(
+      tdb,
+      segments.map(({ segment, rows: count, evaluation: e }) => ({
+        result_id: resultId,
+        monitor_id: monitorId,
+        segment,
+        row_count: count,
+        labelled_rows: e.labelledRows,
+        status: e.status,
+        breaches: JSON.stringify(e.breaches),
+        drift_share: e.drift?.driftShare ?? null,
+        drift: e.drift ? JSON.stringify(e.drift) : null,
+        performance: e.performance ? JSON.stringify(e.performance) : null,
+      })),
+    );
     const resultRow = (await monitorStore.results(tdb, monitorId, { limit: 1 }))[0]!;
     const fired: Alert[] = [];
     const resolved: Alert[] = [];
-    if (evaluation.status !== 'insufficient_data') {
+    const names = { modelName: monitor.modelName, monitorName: monitor.name };
+    const judge = async (
+      segment: string | null,
+      e: WindowEvaluation,
+      history: readonly Breaches[],
+    ): Promise<void> => {
       const { fireAfter, resolveAfter } = monitor.config;
-      const history = await monitorStore.results(tdb, monitorId, {
-        limit: Math.max(fireAfter, resolveAfter) * 4,
-        judgedOnly: true,
-      });
       const firingRows = await monitorStore.alerts(tdb, {
         monitorIds: [monitorId],
         state: 'firing',
+        segment,
         limit: 10,
       });
       const decision = decideAlerts({
-        history: history.map((h) => resultFromRow(h).breaches),
+        history,
         firing: new Set(firingRows.map((a) => a.condition as AlertCondition)),
         fireAfter,
         resolveAfter,
       });
-      const names = { modelName: monitor.modelName, monitorName: monitor.name };
       const payload = (alertId: number, condition: AlertCondition, message: string) => ({
         ...names,
         alertId: String(alertId),
         condition,
+        ...(segment !== null ? { segment } : {}),
         resultId: String(resultId),
         message,
         windowStart,
         windowEnd: ctx.windowEnd,
-        driftShare: evaluation.drift?.driftShare ?? null,
+        driftShare: e.drift?.driftShare ?? null,
       });
       for (const condition of decision.fire) {
-        const message = alertMessage(condition, evaluation);
+        const message = alertMessage(condition, e, segment);
         const alertId = await monitorStore.insertAlert(tdb, {
           monitor_id: monitorId,
           condition,
+          segment,
           state: 'firing',
           message,
           fired_at: ctx.now,
@@ -200,7 +287,36 @@ export async function runMonitorWindow(ctx: RunContext): Promise<MonitorRun> {
         });
         resolved.push(alertFromRow((await monitorStore.findAlert(tdb, row.alert_id))!, names));
       }
+    };
+    const depth = Math.max(monitor.config.fireAfter, monitor.config.resolveAfter) * 4;
+    if (evaluation.status !== 'insufficient_data') {
+      const history = await monitorStore.results(tdb, monitorId, { limit: depth, judgedOnly: true });
+      await judge(
+        null,
+        evaluation,
+        history.map((h) => resultFromRow(h).breaches),
+      );
     }
-    return { result: resultFromRow(resultRow), fired, resolved };
+    if (monitor.config.segmentAlerts) {
+      for (const { segment, evaluation: e } of segments) {
+        if (e.status === 'insufficient_data') continue;
+        const history = await monitorStore.segmentResults(tdb, monitorId, segment, {
+          limit: depth,
+          judgedOnly: true,
+        });
+        await judge(
+          segment,
+          e,
+          history.map((h) => JSON.parse(h.segment.breaches) as Breaches),
+        );
+      }
+    }
+    const segmentRows = await monitorStore.segmentResultsOf(tdb, resultId);
+    return {
+      result: resultFromRow(resultRow),
+      segments: segmentRows.map((r) => segmentResultFromRow(r, resultRow)),
+      fired,
+      resolved,
+    };
   });
 }

@@ -25,6 +25,7 @@ import {
   type Alert,
   type AlertState,
   type CreateMonitorInput,
+  type CreateReferenceFromRunInput,
   type CreateReferenceInput,
   type LabelInput,
   type LogPredictionsInput,
@@ -32,7 +33,16 @@ import {
   type MonitorResult,
   type MonitorRun,
   type Reference,
+  type ReferenceSource,
 } from './monitoring-types.js';
+import {
+  readDatasetArtifact,
+  readRunArtifact,
+  readVersionMlmodel,
+  type MonitoringFileAccess,
+} from './model-files.js';
+import { readReferenceFile } from './reference-file.js';
+import { signatureInputs } from './schema-check.js';
 import {
   checkBatchSize,
   parseFeatures,
@@ -43,7 +53,13 @@ import {
   parseTimestamp,
 } from './record-parsing.js';
 import { columnTypes, profileColumns, toColumns } from './reference-profile.js';
-import { alertFromRow, monitorFromRow, referenceFromRow, resultFromRow } from './row-mapping.js';
+import {
+  alertFromRow,
+  monitorFromRow,
+  referenceFromRow,
+  resultFromRow,
+  segmentResultFromRow,
+} from './row-mapping.js';
 
 export interface MonitoringServiceOptions {
   readonly handle: DatabaseHandle;
@@ -51,6 +67,11 @@ export interface MonitoringServiceOptions {
   /** Where alert and monitor events are recorded (the platform outbox). */
   readonly events: EventAppender<MonitoringEventType>;
   readonly clock?: Clock;
+  /**
+   * The artifact store, roots and runs: references read from a run's artifact or logged dataset, and windows
+   * checked against the model version's signature (MLmodel). Without it neither is available.
+   */
+  readonly files?: MonitoringFileAccess;
 }
 
 /** One monitor's latest state, for the Prometheus endpoint. */
@@ -141,6 +162,7 @@ export class MonitoringService {
         row_count: rows.length,
         data: JSON.stringify(data),
         profile: JSON.stringify(profile),
+        source: input.source ? JSON.stringify(input.source) : null,
         created_by: input.actor ?? null,
         created_at: this.clock.nowMs(),
       });
@@ -151,6 +173,42 @@ export class MonitoringService {
       }
       throw err;
     }
+  }
+
+  /**
+   * Stores a reference read from a run: one of its artifacts (`{runId, artifactPath}`) or the file behind one
+   * of its logged dataset inputs (`{runId, datasetName}`, whose source is a run artifact); CSV, TSV, JSON lines
+   * or Parquet. A missing run, artifact or dataset, a folder and an unreadable format are 400s naming them.
+   */
+  async createReferenceFromRun(input: CreateReferenceFromRunInput): Promise<Reference> {
+    const files = this.options.files;
+    if (!files) throw new InvalidParameterError('This server does not read run artifacts for references');
+    const { source: given, ...rest } = input;
+    parseName(input.name, 'Reference name');
+    await this.modelId(input.modelName);
+    const runId = parseName(given.runId, 'source.run_id');
+    let source: ReferenceSource;
+    let bytes: Buffer;
+    if (given.artifactPath !== undefined && given.datasetName === undefined) {
+      bytes = await readRunArtifact(files, runId, given.artifactPath);
+      source = { kind: 'run_artifact', runId, artifactPath: given.artifactPath };
+    } else if (given.datasetName !== undefined && given.artifactPath === undefined) {
+      const read = await readDatasetArtifact(files, runId, given.datasetName);
+      bytes = read.bytes;
+      source = {
+        kind: 'run_dataset',
+        runId,
+        datasetName: given.datasetName,
+        datasetDigest: read.digest,
+        artifactRunId: read.runId,
+        artifactPath: read.artifactPath,
+      };
+    } else {
+      throw new InvalidParameterError('source: give run_id with either artifact_path or dataset_name');
+    }
+    const label = `artifact '${source.artifactPath}' of run '${source.kind === 'run_dataset' ? source.artifactRunId : runId}'`;
+    const rows = await readReferenceFile(bytes, source.artifactPath, label);
+    return this.createReference({ ...rest, rows, source });
   }
 
   async listReferences(modelName: string): Promise<Reference[]> {
@@ -280,7 +338,11 @@ export class MonitoringService {
         }
       }
     }
-    const config = parseMonitorConfig(input.config ?? {}, referenceColumns);
+    const config = parseMonitorConfig(
+      input.config ?? {},
+      referenceColumns,
+      Object.fromEntries(reference.columns.map((c) => [c.name, c.type])),
+    );
     const windowMs = parseDuration(input.windowMs, 'window_ms');
     const scheduleMs = input.scheduleMs === undefined ? null : parseDuration(input.scheduleMs, 'schedule_ms');
     const now = this.clock.nowMs();
@@ -374,15 +436,29 @@ export class MonitoringService {
         break;
     }
     const now = this.clock.nowMs();
+    const signature = await this.signatureOf(modelName, version);
     return runMonitorWindow({
       db: this.db,
       events: this.options.events,
       modelId,
       monitor,
       version,
+      signature,
       windowEnd: options.windowEnd ?? now,
       now,
     });
+  }
+
+  /** The input schema of a version's signature (its MLmodel in the artifact store), when it has one. */
+  private async signatureOf(modelName: string, version: number | null) {
+    if (version === null || !this.options.files) return undefined;
+    const text = await readVersionMlmodel(
+      this.options.files,
+      this.options.registry,
+      modelName,
+      String(version),
+    );
+    return text === undefined ? undefined : signatureInputs(text);
   }
 
   /**
@@ -456,11 +532,29 @@ export class MonitoringService {
     });
   }
 
-  /** A monitor's results, newest first. */
-  async listResults(modelName: string, id: string, maxResults = 100): Promise<MonitorResult[]> {
+  /** A monitor's results, newest first: of whole windows, or of one segment of each window (`segment`). */
+  async listResults(
+    modelName: string,
+    id: string,
+    maxResults = 100,
+    segment?: string,
+  ): Promise<MonitorResult[]> {
     const monitor = await this.getMonitor(modelName, id);
     const limit = Math.min(Math.max(1, maxResults), monitoringLimits.maxPage);
+    if (segment !== undefined) {
+      if (monitor.config.segmentBy === null) {
+        throw new InvalidParameterError(`segment: monitor '${monitor.name}' has no segment_by`);
+      }
+      const rows = await monitorStore.segmentResults(this.mdb, Number(monitor.id), segment, { limit });
+      return rows.map((r) => segmentResultFromRow(r.segment, r.window));
+    }
     return (await monitorStore.results(this.mdb, Number(monitor.id), { limit })).map(resultFromRow);
+  }
+
+  /** The segments a monitor's windows had (values of its `segment_by` column), with how many windows each. */
+  async listSegments(modelName: string, id: string): Promise<{ segment: string; windows: number }[]> {
+    const monitor = await this.getMonitor(modelName, id);
+    return monitorStore.segments(this.mdb, Number(monitor.id));
   }
 
   /** A model's alerts (of one monitor when `monitorId` is given), newest first. */

@@ -56,6 +56,24 @@ export type ColumnProfile =
       readonly top: readonly { readonly value: string; readonly count: number }[];
     };
 
+/** Where a reference's rows were read from, when the server read them (not uploaded rows). */
+export type ReferenceSource =
+  | { readonly kind: 'run_artifact'; readonly runId: string; readonly artifactPath: string }
+  | {
+      readonly kind: 'run_dataset';
+      readonly runId: string;
+      readonly datasetName: string;
+      readonly datasetDigest: string;
+      /** The run artifact the dataset's source names (its run may be another one). */
+      readonly artifactRunId: string;
+      readonly artifactPath: string;
+    };
+
+/** What to read a reference from instead of uploaded rows: a run's artifact, or a run's logged dataset. */
+export type ReferenceSourceInput =
+  | { readonly runId: string; readonly artifactPath: string; readonly datasetName?: undefined }
+  | { readonly runId: string; readonly datasetName: string; readonly artifactPath?: undefined };
+
 /** A reference dataset attached to a registered model. */
 export interface Reference {
   readonly id: string;
@@ -66,6 +84,8 @@ export interface Reference {
   readonly columns: readonly ReferenceColumn[];
   readonly rows: number;
   readonly profile: readonly ColumnProfile[];
+  /** The run artifact or dataset it was read from; null: uploaded rows. */
+  readonly source: ReferenceSource | null;
   readonly createdBy: string | null;
   readonly createdAt: number;
 }
@@ -79,7 +99,14 @@ export interface CreateReferenceInput {
   readonly columnTypes?: Readonly<Record<string, ColumnType>>;
   readonly rows: readonly Readonly<Record<string, unknown>>[];
   readonly actor?: string;
+  /** Set by the service when it read the rows from a run. */
+  readonly source?: ReferenceSource;
 }
+
+/** A reference read by the server from a run's artifact or logged dataset. */
+export type CreateReferenceFromRunInput = Omit<CreateReferenceInput, 'rows' | 'source'> & {
+  readonly source: ReferenceSourceInput;
+};
 
 /** One logged inference as a caller sends it (checked by the service). */
 export interface PredictionRecordInput {
@@ -116,8 +143,13 @@ export const PERFORMANCE_DIRECTION: Readonly<Record<PerformanceMetric, 'min' | '
 
 export type MonitorTask = 'classification' | 'regression';
 /** What a window is judged on; each condition has its own alert. */
-export type AlertCondition = 'data_drift' | 'performance';
-export const ALERT_CONDITIONS: readonly AlertCondition[] = ['data_drift', 'performance'];
+export type AlertCondition = 'data_drift' | 'performance' | 'schema';
+export const ALERT_CONDITIONS: readonly AlertCondition[] = ['data_drift', 'performance', 'schema'];
+
+/** The segment of the rows whose segment value is not among the monitor's top `maxSegments`. */
+export const OTHER_SEGMENT = '__other__';
+/** The segment of the rows without a value in the segment column. */
+export const MISSING_SEGMENT = '__missing__';
 
 /** How a monitor judges a window (stored as JSON). */
 export interface MonitorConfig {
@@ -139,6 +171,12 @@ export interface MonitorConfig {
   readonly fireAfter: number;
   /** Consecutive clean windows before a firing alert resolves. */
   readonly resolveAfter: number;
+  /** A categorical reference column: each window is also judged per value of it (null: no segments). */
+  readonly segmentBy: string | null;
+  /** Segments per window at most: the most frequent values, the rest together as `__other__` (default 10). */
+  readonly maxSegments: number;
+  /** Each segment fires and resolves its own alerts (named by the segment); default false. */
+  readonly segmentAlerts: boolean;
 }
 
 /** A monitor: a model (a version, an alias, or every version), a reference and how windows are judged. */
@@ -217,6 +255,38 @@ export interface WindowPerformance {
 
 export type ResultStatus = 'ok' | 'breach' | 'insufficient_data';
 
+/** A MLflow column type of a model signature's input schema. */
+export type SignatureColumnType =
+  'double' | 'float' | 'long' | 'integer' | 'boolean' | 'string' | 'datetime' | 'binary';
+
+/** One column of a signature's input schema (another type, such as array or object, is `null`: not checked). */
+export interface SignatureColumn {
+  readonly name: string;
+  readonly type: SignatureColumnType | null;
+  readonly required: boolean;
+}
+
+/** A window checked against the model version's signature: each finding names the column and the rows. */
+export interface SchemaCheck {
+  /** The model version whose MLmodel signature the window was checked against. */
+  readonly version: string;
+  /** Columns in the signature's input schema. */
+  readonly columns: number;
+  /** Required signature columns absent (or null) in some rows. */
+  readonly missingColumns: readonly { readonly column: string; readonly rows: number }[];
+  /** Feature columns the signature does not name. */
+  readonly unexpectedColumns: readonly { readonly column: string; readonly rows: number }[];
+  /** Values whose JSON type does not fit the column's MLflow type; `example` is one of them. */
+  readonly typeMismatches: readonly {
+    readonly column: string;
+    readonly expected: SignatureColumnType;
+    readonly rows: number;
+    readonly example: string;
+  }[];
+  /** Findings in all (columns missing, unexpected or mistyped); any breaches the `schema` condition. */
+  readonly violations: number;
+}
+
 /** What one run of a monitor found for one window. */
 export interface MonitorResult {
   readonly id: string;
@@ -231,6 +301,10 @@ export interface MonitorResult {
   readonly breaches: Partial<Readonly<Record<AlertCondition, boolean>>>;
   readonly drift: WindowDrift | null;
   readonly performance: WindowPerformance | null;
+  /** The window against the signature of the version it was read for; null: no version or no signature. */
+  readonly schema: SchemaCheck | null;
+  /** The segment these numbers are of (null: the whole window). */
+  readonly segment: string | null;
   readonly createdAt: number;
 }
 
@@ -242,6 +316,8 @@ export interface Alert {
   readonly modelName: string;
   readonly monitorName: string;
   readonly condition: AlertCondition;
+  /** The segment the alert is about; null: the whole window. */
+  readonly segment: string | null;
   readonly state: AlertState;
   readonly message: string;
   readonly firedAt: number;
@@ -253,6 +329,8 @@ export interface Alert {
 /** A run's outcome: the stored result and the alerts it fired or resolved. */
 export interface MonitorRun {
   readonly result: MonitorResult;
+  /** The window's segments (empty without `segmentBy`). */
+  readonly segments: readonly MonitorResult[];
   readonly fired: readonly Alert[];
   readonly resolved: readonly Alert[];
 }

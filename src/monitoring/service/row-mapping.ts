@@ -1,4 +1,10 @@
-import type { MonitorAlertRow, MonitorResultRow, MonitorRow } from '../store/monitor-store.js';
+import type {
+  MonitorAlertRow,
+  MonitorResultRow,
+  MonitorRow,
+  MonitorSegmentResultRow,
+} from '../store/monitor-store.js';
+import { withConfigDefaults } from './monitor-config.js';
 import type { ReferenceHeader } from '../store/reference-store.js';
 import type {
   Alert,
@@ -9,7 +15,10 @@ import type {
   MonitorConfig,
   MonitorResult,
   MonitorTarget,
+  Reference,
   ReferenceColumn,
+  ReferenceSource,
+  SchemaCheck,
   ResultStatus,
   WindowDrift,
   WindowPerformance,
@@ -21,7 +30,7 @@ function stored<T>(text: string): T {
   return JSON.parse(text) as T;
 }
 
-export function referenceFromRow(row: ReferenceHeader, modelName: string) {
+export function referenceFromRow(row: ReferenceHeader, modelName: string): Reference {
   return {
     id: String(row.reference_id),
     modelName,
@@ -31,6 +40,7 @@ export function referenceFromRow(row: ReferenceHeader, modelName: string) {
     columns: stored<ReferenceColumn[]>(row.columns),
     rows: row.row_count,
     profile: stored<ColumnProfile[]>(row.profile),
+    source: row.source === null ? null : stored<ReferenceSource>(row.source),
     createdBy: row.created_by,
     createdAt: row.created_at,
   };
@@ -52,7 +62,7 @@ export function monitorFromRow(row: MonitorRow, modelName: string): Monitor {
     windowMs: row.window_ms,
     scheduleMs: row.schedule_ms,
     columns: row.columns === null ? null : stored<string[]>(row.columns),
-    config: stored<MonitorConfig>(row.config),
+    config: withConfigDefaults(stored<MonitorConfig>(row.config)),
     createdBy: row.created_by,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -73,7 +83,24 @@ export function resultFromRow(row: MonitorResultRow): MonitorResult {
     breaches: stored<Breaches>(row.breaches),
     drift: row.drift === null ? null : stored<WindowDrift>(row.drift),
     performance: row.performance === null ? null : stored<WindowPerformance>(row.performance),
+    schema: row.schema_check === null ? null : stored<SchemaCheck>(row.schema_check),
+    segment: null,
     createdAt: row.created_at,
+  };
+}
+
+/** A segment's numbers in the frame of its window's result (the window's id, times and version). */
+export function segmentResultFromRow(row: MonitorSegmentResultRow, window: MonitorResultRow): MonitorResult {
+  return {
+    ...resultFromRow(window),
+    rows: row.row_count,
+    labelledRows: row.labelled_rows,
+    status: row.status as ResultStatus,
+    breaches: stored<Breaches>(row.breaches),
+    drift: row.drift === null ? null : stored<WindowDrift>(row.drift),
+    performance: row.performance === null ? null : stored<WindowPerformance>(row.performance),
+    schema: null,
+    segment: row.segment,
   };
 }
 
@@ -84,6 +111,7 @@ export function alertFromRow(row: MonitorAlertRow, names: { modelName: string; m
     modelName: names.modelName,
     monitorName: names.monitorName,
     condition: row.condition as AlertCondition,
+    segment: row.segment,
     state: row.state as AlertState,
     message: row.message,
     firedAt: row.fired_at,

@@ -8,6 +8,7 @@ import {
 } from '../stats/index.js';
 import type { Breaches } from '../alerts/alert-decision.js';
 import { performanceMetrics, type LabelledPair } from './performance-metrics.js';
+import { checkSchema } from './schema-check.js';
 import {
   PERFORMANCE_DIRECTION,
   type ColumnDriftSummary,
@@ -16,6 +17,8 @@ import {
   type PerformanceMetric,
   type ReferenceColumn,
   type ResultStatus,
+  type SchemaCheck,
+  type SignatureColumn,
   type TargetValue,
   type WindowDrift,
   type WindowPerformance,
@@ -35,6 +38,8 @@ export interface WindowEvaluationInput {
   readonly columns: readonly string[] | null;
   readonly rows: readonly WindowRow[];
   readonly config: MonitorConfig;
+  /** The input schema of the served version's signature, when it has one: the window is checked against it. */
+  readonly signature?: { readonly version: string; readonly columns: readonly SignatureColumn[] } | undefined;
 }
 
 export interface WindowEvaluation {
@@ -42,6 +47,7 @@ export interface WindowEvaluation {
   readonly breaches: Breaches;
   readonly drift: WindowDrift | null;
   readonly performance: WindowPerformance | null;
+  readonly schema: SchemaCheck | null;
   readonly labelledRows: number;
 }
 
@@ -188,29 +194,39 @@ function windowPerformance(
  * thresholds (columns without values on one side are skipped, not failed; window values whose type does not fit
  * the reference column are left out and counted per column as `typeMismatches`), and, when the monitor has a task
  * and the window has labels, performance metrics (judged against their thresholds once at least `minRows` rows
- * are labelled). Pure.
+ * are labelled), and, given the served version's signature, the schema check (breached by any finding). Pure.
  */
 export function evaluateWindow(input: WindowEvaluationInput): WindowEvaluation {
   const pairs: LabelledPair[] = [];
   for (const r of input.rows) if (r.label !== null) pairs.push({ prediction: r.prediction, label: r.label });
+  const schema =
+    input.signature && input.rows.length > 0
+      ? checkSchema(
+          input.signature.version,
+          input.signature.columns,
+          input.rows.map((r) => r.features),
+        )
+      : null;
   if (input.rows.length < input.config.minRows) {
     return {
       status: 'insufficient_data',
       breaches: {},
       drift: null,
       performance: null,
+      schema,
       labelledRows: pairs.length,
     };
   }
   const drift = windowDrift(input);
   const performance = windowPerformance(input, pairs);
-  const breaches: { data_drift?: boolean; performance?: boolean } = {};
+  const breaches: { data_drift?: boolean; performance?: boolean; schema?: boolean } = {};
   if (drift) breaches.data_drift = drift.datasetDrift;
+  if (schema) breaches.schema = schema.violations > 0;
   // Performance is judged on at least minRows labelled rows, as drift is on minRows rows.
   const judged = Object.keys(input.config.performanceThresholds).length > 0;
   if (performance && judged && performance.rows >= input.config.minRows) {
     breaches.performance = performance.violations.length > 0;
   }
   const status: ResultStatus = Object.values(breaches).some((b) => b) ? 'breach' : 'ok';
-  return { status, breaches, drift, performance, labelledRows: pairs.length };
+  return { status, breaches, drift, performance, schema, labelledRows: pairs.length };
 }

@@ -3,12 +3,14 @@ import type {
   MonitorAlertsTable,
   MonitorResultsTable,
   MonitoringDb,
+  MonitorSegmentResultsTable,
   MonitorsTable,
 } from './monitoring-tables.js';
 
 export type MonitorRow = Selectable<MonitorsTable>;
 export type MonitorResultRow = Selectable<MonitorResultsTable>;
 export type MonitorAlertRow = Selectable<MonitorAlertsTable>;
+export type MonitorSegmentResultRow = Selectable<MonitorSegmentResultsTable>;
 
 /** Queries on `monitors`, `monitor_results` and `monitor_alerts`. */
 export const monitorStore = {
@@ -55,6 +57,7 @@ export const monitorStore = {
   /** Deletes a monitor with its results and alerts (inside the caller's transaction). */
   async delete(db: MonitoringDb, id: number): Promise<void> {
     await db.deleteFrom('monitor_alerts').where('monitor_id', '=', id).execute();
+    await db.deleteFrom('monitor_segment_results').where('monitor_id', '=', id).execute();
     await db.deleteFrom('monitor_results').where('monitor_id', '=', id).execute();
     await db.deleteFrom('monitors').where('monitor_id', '=', id).execute();
   },
@@ -118,6 +121,73 @@ export const monitorStore = {
     return query.orderBy('result_id', 'desc').limit(q.limit).execute();
   },
 
+  async insertSegmentResults(
+    db: MonitoringDb,
+    rows: readonly Insertable<MonitorSegmentResultsTable>[],
+  ): Promise<void> {
+    if (rows.length > 0)
+      await db
+        .insertInto('monitor_segment_results')
+        .values([...rows])
+        .execute();
+  },
+
+  /** One segment's rows with their windows, newest first; `judgedOnly` leaves out windows with too few rows. */
+  async segmentResults(
+    db: MonitoringDb,
+    monitorId: number,
+    segment: string,
+    q: { limit: number; judgedOnly?: boolean },
+  ): Promise<{ segment: MonitorSegmentResultRow; window: MonitorResultRow }[]> {
+    let query = db
+      .selectFrom('monitor_segment_results')
+      .selectAll()
+      .where('monitor_id', '=', monitorId)
+      .where('segment', '=', segment);
+    if (q.judgedOnly) query = query.where('status', '!=', 'insufficient_data');
+    const segments = await query.orderBy('result_id', 'desc').limit(q.limit).execute();
+    if (segments.length === 0) return [];
+    const windows = new Map(
+      (
+        await db
+          .selectFrom('monitor_results')
+          .selectAll()
+          .where(
+            'result_id',
+            'in',
+            segments.map((s) => s.result_id),
+          )
+          .execute()
+      ).map((w) => [w.result_id, w]),
+    );
+    return segments.flatMap((s) => {
+      const window = windows.get(s.result_id);
+      return window ? [{ segment: s, window }] : [];
+    });
+  },
+
+  /** The segments of one window, largest first. */
+  async segmentResultsOf(db: MonitoringDb, resultId: number): Promise<MonitorSegmentResultRow[]> {
+    return db
+      .selectFrom('monitor_segment_results')
+      .selectAll()
+      .where('result_id', '=', resultId)
+      .orderBy('segment_result_id')
+      .execute();
+  },
+
+  /** The segments a monitor's windows had, with how many windows each. */
+  async segments(db: MonitoringDb, monitorId: number): Promise<{ segment: string; windows: number }[]> {
+    const rows = await db
+      .selectFrom('monitor_segment_results')
+      .select((eb) => ['segment', eb.fn.countAll<number | string>().as('windows')])
+      .where('monitor_id', '=', monitorId)
+      .groupBy('segment')
+      .orderBy('segment')
+      .execute();
+    return rows.map((r) => ({ segment: r.segment, windows: Number(r.windows) }));
+  },
+
   async findResult(
     db: MonitoringDb,
     monitorId: number,
@@ -170,10 +240,13 @@ export const monitorStore = {
   /** Alerts, newest first, of some monitors (all when `monitorIds` is undefined), optionally in one state. */
   async alerts(
     db: MonitoringDb,
-    q: { monitorIds?: readonly number[]; state?: string; limit: number },
+    q: { monitorIds?: readonly number[]; state?: string; limit: number; segment?: string | null },
   ): Promise<MonitorAlertRow[]> {
     if (q.monitorIds?.length === 0) return [];
     let query = db.selectFrom('monitor_alerts').selectAll();
+    if (q.segment !== undefined) {
+      query = query.where('segment', q.segment === null ? 'is' : '=', q.segment);
+    }
     if (q.monitorIds !== undefined) query = query.where('monitor_id', 'in', [...q.monitorIds]);
     if (q.state !== undefined) query = query.where('state', '=', q.state);
     return query.orderBy('alert_id', 'desc').limit(q.limit).execute();

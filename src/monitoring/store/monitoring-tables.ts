@@ -15,6 +15,8 @@ export type MonitoringReferencesTable = {
   data: string;
   /** JSON: the column profiles (see ReferenceProfile). */
   profile: string;
+  /** JSON: the run artifact or logged dataset the rows were read from (ReferenceSource); null: uploaded rows. */
+  source: string | null;
   created_by: string | null;
   created_at: number;
 };
@@ -71,7 +73,24 @@ export type MonitorResultsTable = {
   dataset_drift: number | null;
   drift: string | null;
   performance: string | null;
+  /** JSON: the window checked against the model version's signature (SchemaCheck); null: not checked. */
+  schema_check: string | null;
   created_at: number;
+};
+
+/** One segment of a window (the rows whose `segment_by` column holds one value, or `__other__`). */
+export type MonitorSegmentResultsTable = {
+  segment_result_id: Generated<number>;
+  result_id: number;
+  monitor_id: number;
+  segment: string;
+  row_count: number;
+  labelled_rows: number;
+  status: string;
+  breaches: string;
+  drift_share: number | null;
+  drift: string | null;
+  performance: string | null;
 };
 
 export type MonitorAlertsTable = {
@@ -84,15 +103,18 @@ export type MonitorAlertsTable = {
   fired_result_id: number;
   resolved_at: number | null;
   resolved_result_id: number | null;
+  /** The segment the alert is about; null: the whole window. */
+  segment: string | null;
 };
 
-/** The tables migration 0014-monitoring creates. */
+/** The tables migrations 0014-monitoring and 0024-monitoring-segments create. */
 export type MonitoringTables = {
   monitoring_references: MonitoringReferencesTable;
   monitoring_predictions: MonitoringPredictionsTable;
   monitors: MonitorsTable;
   monitor_results: MonitorResultsTable;
   monitor_alerts: MonitorAlertsTable;
+  monitor_segment_results: MonitorSegmentResultsTable;
 };
 
 /** The database (or a transaction) with the monitoring tables typed; the same connection. */

@@ -14,6 +14,7 @@ const header = [
   'columns',
   'row_count',
   'profile',
+  'source',
   'created_by',
   'created_at',
 ] as const;

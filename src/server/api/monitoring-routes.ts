@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { InvalidParameterError } from '../../shared/index.js';
 import { renderDriftHtml, renderDriftJson, type MonitoringService } from '../../monitoring/index.js';
 import type { AuditedInput } from '../authz/policy-types.js';
 import { readableOf } from '../authz/index.js';
@@ -45,29 +46,69 @@ export function registerMonitoringRoutes(app: TypedApp, monitoring: MonitoringSe
       schema: {
         tags,
         summary:
-          'Store a reference dataset (usually the training data) for a registered model, with its profile',
+          'Store a reference dataset (usually the training data) for a registered model, with its profile: ' +
+          "uploaded rows, or a file the server reads from a run's artifact or logged dataset",
         params: ModelParams,
         body: Type.Object({
           name: Type.String({ minLength: 1 }),
           version: Type.Optional(VersionParam),
           logged_model_id: Type.Optional(Type.String()),
           column_types: Type.Optional(Type.Record(Type.String(), ColumnTypeIn)),
-          rows: Type.Array(Features, { minItems: 1, maxItems: limits.reference }),
+          rows: Type.Optional(Type.Array(Features, { minItems: 1, maxItems: limits.reference })),
+          source: Type.Optional(
+            Type.Object(
+              {
+                run_id: Type.String({ minLength: 1 }),
+                artifact_path: Type.Optional(
+                  Type.String({
+                    minLength: 1,
+                    description: 'a CSV, TSV, JSON lines or Parquet file of the run',
+                  }),
+                ),
+                dataset_name: Type.Optional(
+                  Type.String({
+                    minLength: 1,
+                    description: 'a logged dataset input whose source is a run artifact',
+                  }),
+                ),
+              },
+              { additionalProperties: false, description: 'instead of rows: read them from a run' },
+            ),
+          ),
         }),
         response: { 200: Type.Object({ reference: ReferenceOut }) },
       },
     },
     async (req) => {
       const b = req.body;
-      const reference = await monitoring.createReference({
+      const common = {
         modelName: req.params.name,
         name: b.name,
-        rows: b.rows,
         ...(b.version !== undefined ? { version: b.version } : {}),
         ...(b.logged_model_id !== undefined ? { loggedModelId: b.logged_model_id } : {}),
         ...(b.column_types !== undefined ? { columnTypes: b.column_types } : {}),
         ...(req.user ? { actor: req.user.username } : {}),
-      });
+      };
+      if ((b.rows === undefined) === (b.source === undefined)) {
+        throw new InvalidParameterError('Give either rows or source, not both');
+      }
+      const s = b.source;
+      const reference =
+        s !== undefined
+          ? await monitoring.createReferenceFromRun({
+              ...common,
+              source:
+                s.artifact_path !== undefined && s.dataset_name === undefined
+                  ? { runId: s.run_id, artifactPath: s.artifact_path }
+                  : s.dataset_name !== undefined && s.artifact_path === undefined
+                    ? { runId: s.run_id, datasetName: s.dataset_name }
+                    : (() => {
+                        throw new InvalidParameterError(
+                          'source: give run_id with either artifact_path or dataset_name',
+                        );
+                      })(),
+            })
+          : await monitoring.createReference({ ...common, rows: b.rows ?? [] });
       return { reference: referenceToWire(reference) };
     },
   );
@@ -215,6 +256,9 @@ export function registerMonitoringRoutes(app: TypedApp, monitoring: MonitoringSe
           ...(c.min_rows !== undefined ? { minRows: c.min_rows } : {}),
           ...(c.fire_after !== undefined ? { fireAfter: c.fire_after } : {}),
           ...(c.resolve_after !== undefined ? { resolveAfter: c.resolve_after } : {}),
+          ...(c.segment_by !== undefined ? { segmentBy: c.segment_by } : {}),
+          ...(c.max_segments !== undefined ? { maxSegments: c.max_segments } : {}),
+          ...(c.segment_alerts !== undefined ? { segmentAlerts: c.segment_alerts } : {}),
         },
         ...(req.user ? { actor: req.user.username } : {}),
       });
@@ -280,6 +324,7 @@ export function registerMonitoringRoutes(app: TypedApp, monitoring: MonitoringSe
         response: {
           200: Type.Object({
             result: ResultOut,
+            segments: Type.Array(ResultOut, { description: "the window's segments (with segment_by)" }),
             fired: Type.Array(AlertOut),
             resolved: Type.Array(AlertOut),
           }),
@@ -295,6 +340,7 @@ export function registerMonitoringRoutes(app: TypedApp, monitoring: MonitoringSe
       );
       return {
         result: resultToWire(run.result),
+        segments: run.segments.map(resultToWire),
         fired: run.fired.map(alertToWire),
         resolved: run.resolved.map(alertToWire),
       };
@@ -306,17 +352,45 @@ export function registerMonitoringRoutes(app: TypedApp, monitoring: MonitoringSe
     {
       schema: {
         tags,
-        summary: "A monitor's window results, newest first (a time series of drift and performance)",
+        summary:
+          "A monitor's window results, newest first (a time series of drift and performance); with segment, " +
+          "that segment's numbers in each window",
         params: MonitorParams,
-        querystring: Type.Object({ max_results: MaxResults }),
+        querystring: Type.Object({
+          max_results: MaxResults,
+          segment: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+        }),
         response: { 200: Type.Object({ results: Type.Array(ResultOut) }) },
       },
     },
     async (req) => ({
       results: (
-        await monitoring.listResults(req.params.name, req.params.monitor_id, req.query.max_results ?? 100)
+        await monitoring.listResults(
+          req.params.name,
+          req.params.monitor_id,
+          req.query.max_results ?? 100,
+          req.query.segment,
+        )
       ).map(resultToWire),
     }),
+  );
+
+  app.get(
+    `${prefix}/models/:name/monitors/:monitor_id/segments`,
+    {
+      schema: {
+        tags,
+        summary:
+          "The segments of a monitor's windows (values of its segment_by column) and how many windows each",
+        params: MonitorParams,
+        response: {
+          200: Type.Object({
+            segments: Type.Array(Type.Object({ segment: Type.String(), windows: Type.Integer() })),
+          }),
+        },
+      },
+    },
+    async (req) => ({ segments: await monitoring.listSegments(req.params.name, req.params.monitor_id) }),
   );
 
   app.get(
@@ -422,6 +496,7 @@ export const monitoringPolicies: PolicyTable = nameResources('registry', {
   [`DELETE ${monitor}`]: { ...needs(model('delete', modelParam)), audit: monitorResource },
   [`POST ${monitor}/run`]: { ...needs(model('update', modelParam)), audit: monitorResource },
   [`GET ${monitor}/results`]: { ...needs(model('read', modelParam)), audit: monitorResource },
+  [`GET ${monitor}/segments`]: { ...needs(model('read', modelParam)), audit: monitorResource },
   [`GET ${monitor}/results/:result_id/report`]: {
     ...needs(model('read', modelParam)),
     audit: monitorResource,

@@ -5,6 +5,8 @@ import type {
   Monitor,
   MonitorResult,
   Reference,
+  ReferenceSource,
+  SchemaCheck,
   WindowPerformance,
 } from '../../monitoring/index.js';
 
@@ -38,6 +40,21 @@ export const ReferenceOut = Type.Object({
   profile: Type.Array(Type.Record(Type.String(), Type.Unknown()), {
     description: 'per column: count, missing, and min/max/mean/std/quantiles or distinct/top values',
   }),
+  source: Nullable(
+    Type.Object(
+      {
+        kind: Type.Union([Type.Literal('run_artifact'), Type.Literal('run_dataset')]),
+        run_id: Type.String(),
+        artifact_path: Type.String({
+          description: 'the file read, relative to the artifacts of artifact_run_id',
+        }),
+        artifact_run_id: Type.String(),
+        dataset_name: Type.Optional(Type.String()),
+        dataset_digest: Type.Optional(Type.String()),
+      },
+      { description: 'where the server read the rows from; null for uploaded rows' },
+    ),
+  ),
   created_by: Nullable(Type.String()),
   created_at: Type.Integer(),
 });
@@ -69,6 +86,19 @@ export const MonitorConfigIn = Type.Object({
   resolve_after: Type.Optional(
     Type.Integer({ description: 'consecutive clean windows to resolve (default 1)' }),
   ),
+  segment_by: Type.Optional(
+    Nullable(
+      Type.String({ description: 'a categorical reference column: each window is also judged per value' }),
+    ),
+  ),
+  max_segments: Type.Optional(
+    Type.Integer({
+      description: 'segments per window (the most frequent values; the rest: __other__), default 10',
+    }),
+  ),
+  segment_alerts: Type.Optional(
+    Type.Boolean({ description: 'each segment fires and resolves its own alerts (default false)' }),
+  ),
 });
 
 export const MonitorOut = Type.Object({
@@ -90,6 +120,9 @@ export const MonitorOut = Type.Object({
     min_rows: Type.Integer(),
     fire_after: Type.Integer(),
     resolve_after: Type.Integer(),
+    segment_by: Nullable(Type.String()),
+    max_segments: Type.Integer(),
+    segment_alerts: Type.Boolean(),
   }),
   created_by: Nullable(Type.String()),
   created_at: Type.Integer(),
@@ -108,6 +141,29 @@ const ColumnDriftOut = Type.Object({
   /** Window values of a type the reference column does not hold (absent in older results). */
   type_mismatches: Type.Optional(Type.Integer()),
 });
+
+const ColumnRows = Type.Object({ column: Type.String(), rows: Type.Integer() });
+
+const SchemaCheckOut = Type.Object(
+  {
+    version: Type.String(),
+    columns: Type.Integer({ description: "columns in the signature's input schema" }),
+    missing_columns: Type.Array(ColumnRows, { description: 'required columns absent from records' }),
+    unexpected_columns: Type.Array(ColumnRows, {
+      description: 'feature columns the signature does not name',
+    }),
+    type_mismatches: Type.Array(
+      Type.Object({
+        column: Type.String(),
+        expected: Type.String(),
+        rows: Type.Integer(),
+        example: Type.String(),
+      }),
+    ),
+    violations: Type.Integer(),
+  },
+  { description: "the window checked against the served version's MLmodel signature" },
+);
 
 export const ResultOut = Type.Object({
   result_id: Type.String(),
@@ -138,6 +194,8 @@ export const ResultOut = Type.Object({
       violations: Type.Array(Type.String()),
     }),
   ),
+  schema: Nullable(SchemaCheckOut),
+  segment: Nullable(Type.String({ description: 'the segment of these numbers; null: the whole window' })),
   created_at: Type.Integer(),
 });
 
@@ -147,6 +205,7 @@ export const AlertOut = Type.Object({
   model_name: Type.String(),
   monitor_name: Type.String(),
   condition: Type.String(),
+  segment: Nullable(Type.String({ description: 'the segment the alert is about; null: the whole window' })),
   state: Type.Union([Type.Literal('firing'), Type.Literal('resolved')]),
   message: Type.String(),
   fired_at: Type.Integer(),
@@ -154,6 +213,22 @@ export const AlertOut = Type.Object({
   resolved_at: Nullable(Type.Integer()),
   resolved_result_id: Nullable(Type.String()),
 });
+
+function sourceToWire(s: ReferenceSource) {
+  switch (s.kind) {
+    case 'run_artifact':
+      return { kind: s.kind, run_id: s.runId, artifact_path: s.artifactPath, artifact_run_id: s.runId };
+    case 'run_dataset':
+      return {
+        kind: s.kind,
+        run_id: s.runId,
+        artifact_path: s.artifactPath,
+        artifact_run_id: s.artifactRunId,
+        dataset_name: s.datasetName,
+        dataset_digest: s.datasetDigest,
+      };
+  }
+}
 
 export function referenceToWire(r: Reference) {
   return {
@@ -165,6 +240,7 @@ export function referenceToWire(r: Reference) {
     columns: r.columns.map((c) => ({ name: c.name, type: c.type })),
     rows: r.rows,
     profile: r.profile.map((p) => ({ ...p })),
+    source: r.source === null ? null : sourceToWire(r.source),
     created_by: r.createdBy,
     created_at: r.createdAt,
   };
@@ -191,6 +267,9 @@ export function monitorToWire(m: Monitor) {
       min_rows: c.minRows,
       fire_after: c.fireAfter,
       resolve_after: c.resolveAfter,
+      segment_by: c.segmentBy,
+      max_segments: c.maxSegments,
+      segment_alerts: c.segmentAlerts,
     },
     created_by: m.createdBy,
     created_at: m.createdAt,
@@ -217,6 +296,15 @@ const performanceToWire = (p: WindowPerformance) => ({
   violations: [...p.violations],
 });
 
+const schemaToWire = (s: SchemaCheck) => ({
+  version: s.version,
+  columns: s.columns,
+  missing_columns: s.missingColumns.map((c) => ({ ...c })),
+  unexpected_columns: s.unexpectedColumns.map((c) => ({ ...c })),
+  type_mismatches: s.typeMismatches.map((c) => ({ ...c })),
+  violations: s.violations,
+});
+
 export function resultToWire(r: MonitorResult) {
   return {
     result_id: r.id,
@@ -241,6 +329,8 @@ export function resultToWire(r: MonitorResult) {
             columns: r.drift.columns.map(columnToWire),
           },
     performance: r.performance === null ? null : performanceToWire(r.performance),
+    schema: r.schema === null ? null : schemaToWire(r.schema),
+    segment: r.segment,
     created_at: r.createdAt,
   };
 }
@@ -252,6 +342,7 @@ export function alertToWire(a: Alert) {
     model_name: a.modelName,
     monitor_name: a.monitorName,
     condition: a.condition,
+    segment: a.segment,
     state: a.state,
     message: a.message,
     fired_at: a.firedAt,
