@@ -7,6 +7,7 @@ import { governanceRoutes } from './api/governance-routes.js';
 import { lineageRoutes } from './api/lineage-routes.js';
 import { pipelineRoutes } from './api/pipeline-routes.js';
 import { pipelineScheduleRoutes } from './api/pipeline-schedule-routes.js';
+import { pipelineApprovalRoutes } from './api/pipeline-approval-routes.js';
 import { pipelineTriggerRoutes } from './api/pipeline-trigger-routes.js';
 import { secretRoutes } from './api/secret-routes.js';
 import { userRoutes } from './api/user-routes.js';
@@ -38,6 +39,7 @@ export const routePlugins: readonly RoutePlugin[] = [
   pipelineRoutes,
   // After pipelineRoutes: its onListen hook points runs at this server before the schedule loop starts.
   pipelineScheduleRoutes,
+  pipelineApprovalRoutes,
   // After pipelineRoutes too: runs must point at this server before the trigger loop starts them.
   pipelineTriggerRoutes,
   monitoringRoutes,

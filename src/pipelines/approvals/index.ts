@@ -16,3 +16,4 @@ export {
   type ModelComparison,
   type ModelSide,
 } from './model-approvals.js';
+export { approvalToWire, type ApprovalWire, type ModelSideWire } from './approval-wire.js';
