@@ -136,6 +136,22 @@ def fill_derived_columns(server: rb.Server) -> dict[str, int]:
                     " WHERE r.run_uuid = latest_metrics.run_uuid) WHERE experiment_id IS NULL"
                 )
             filled["latest_metrics.experiment_id"] = cur.rowcount
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'metric_step_summaries'").fetchone():
+            # Bosun's per-run step summaries (migration 0023, read by get-history-bulk-interval), summarised as that
+            # migration does for histories written before it: every history here is the grid 0..steps-1
+            with conn:
+                cur = conn.execute(
+                    "INSERT INTO metric_step_summaries (run_uuid, key, step_count, first_step, last_step, step_gcd)"
+                    " SELECT run_uuid, key, COUNT(DISTINCT step), MIN(step), MAX(step), NULL FROM metrics"
+                    " WHERE (run_uuid, key) NOT IN (SELECT run_uuid, key FROM metric_step_summaries)"
+                    " GROUP BY run_uuid, key"
+                )
+                filled["metric_step_summaries"] = cur.rowcount
+                conn.execute(
+                    "UPDATE metric_step_summaries SET step_gcd = CASE WHEN step_count = 1 THEN 0"
+                    " ELSE (last_step - first_step) / (step_count - 1) END"
+                    " WHERE step_gcd IS NULL AND (step_count = 1 OR (last_step - first_step) = step_count - 1)"
+                )
         return filled
     finally:
         conn.close()

@@ -114,6 +114,9 @@ export function unionOfSteps(grids: readonly StepGrid[], read: readonly (readonl
   return [...new Set(parts.flat())].sort((a, b) => a - b);
 }
 
+/** Runs whose sampled points are read at the same time. */
+const readersAtOnce = 4;
+
 function checkRunCount(request: string, runIds: readonly string[], atMost: string): void {
   if (runIds.length > limits.bulkIntervalMaxRuns) {
     throw new InvalidParameterError(
@@ -176,11 +179,24 @@ export class MetricHistoryService implements Pick<
     const range =
       startStep !== undefined && endStep !== undefined ? { start: startStep, end: endStep } : undefined;
     const steps = sampleUnion(unionOfSteps(grids, read), bounds, max, range);
-    const out: Metric[] = [];
-    for (const runId of query.runIds) {
-      out.push(...(await metricStore.atSteps(db, runId, query.metricKey, steps, limits.historyMaxResults)));
-    }
-    return out;
+    // The runs' points are read a few runs at a time (PostgreSQL answers on several connections; SQLite's one
+    // connection takes them in turn), and returned in the order of the runs asked for.
+    const perRun = new Array<Metric[]>(query.runIds.length);
+    let next = 0;
+    const reader = async (): Promise<void> => {
+      while (next < query.runIds.length) {
+        const i = next++;
+        perRun[i] = await metricStore.atSteps(
+          db,
+          query.runIds[i]!,
+          query.metricKey,
+          steps,
+          limits.historyMaxResults,
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(readersAtOnce, query.runIds.length) }, reader));
+    return perRun.flat();
   }
 
   /**
