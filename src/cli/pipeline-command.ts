@@ -9,6 +9,7 @@ import {
 } from '../pipelines/index.js';
 import { InvalidParameterError } from '../shared/index.js';
 import { addPipelineScheduleCommands } from './pipeline-schedule-command.js';
+import { addPipelineTriggerCommands } from './pipeline-trigger-command.js';
 import type { CliIo } from './cli-context.js';
 import { toJson } from './format.js';
 import { addPipelineRunCommands } from './pipeline-run-command.js';
@@ -140,5 +141,6 @@ export function pipelineCommand(io: CliIo): Command {
 
   addPipelineRunCommands(pipeline, io);
   addPipelineScheduleCommands(pipeline, io);
+  addPipelineTriggerCommands(pipeline, io);
   return pipeline;
 }
