@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import type { DatabaseHandle } from '../engine.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- migrations describe tables before the typed schema exists */
@@ -17,6 +17,12 @@ export function monitoringSegmentsMigration(handle: Pick<DatabaseHandle, 'autoIn
       await db.schema.alterTable('monitoring_references').addColumn('source', 'text').execute();
       await db.schema.alterTable('monitor_results').addColumn('schema_check', 'text').execute();
       await db.schema.alterTable('monitor_alerts').addColumn('segment', 'text').execute();
+      // Deduplication now per segment: one firing alert per monitor, condition and segment (the whole window's
+      // segment is null, which a plain unique index would let repeat).
+      await db.schema.dropIndex('monitor_alerts_firing').execute();
+      await sql`create unique index monitor_alerts_firing on monitor_alerts (monitor_id, condition, coalesce(segment, '')) where state = 'firing'`.execute(
+        db,
+      );
       await db.schema
         .createTable('monitor_segment_results')
         .addColumn('segment_result_id', handle.autoIncrementType, (c) => c.primaryKey())

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sliceSegments } from './segments.js';
+import { segmentKey, sliceSegments } from './segments.js';
 import type { WindowRow } from './window-evaluation.js';
 
 const row = (city: string | null, x: number): WindowRow => ({
@@ -36,5 +36,16 @@ describe('sliceSegments', () => {
     });
     expect(slices.map((s) => s.segment)).toEqual(['z', 'a']);
     expect(slices[0]!.referenceData.x).toEqual([]);
+  });
+
+  it('puts null, NaN and empty text in __missing__, and other values by their text', () => {
+    expect([null, Number.NaN, '', 'a', 3, true].map((v) => segmentKey(v))).toEqual([
+      '__missing__',
+      '__missing__',
+      '__missing__',
+      'a',
+      '3',
+      'true',
+    ]);
   });
 });

@@ -9,9 +9,9 @@ export interface SegmentSlice {
   readonly referenceData: Readonly<Record<string, readonly ColumnValue[]>>;
 }
 
-/** The segment a value falls in before the cap: its text, or `__missing__`. */
+/** The segment a value falls in before the cap: its text, or `__missing__` (null, NaN or empty text). */
 export function segmentKey(value: FeatureValue | ColumnValue | undefined): string {
-  if (value === null || value === undefined) return MISSING_SEGMENT;
+  if (value === null || value === undefined || value === '') return MISSING_SEGMENT;
   if (typeof value === 'number' && Number.isNaN(value)) return MISSING_SEGMENT;
   return String(value);
 }
