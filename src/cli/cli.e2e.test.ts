@@ -9,6 +9,7 @@ import { BosunClient } from '../client/index.js';
 import { startServer, type RunningServer } from '../server/index.js';
 import { loadServerConfig } from '../shared/config.js';
 import { runBuiltCli, type CliResult } from './test-support/run-built-cli.js';
+import { testStartOptions } from '../server/test-support/test-start-options.js';
 
 /** A test may start several CLI processes on a loaded 2-core machine. */
 const slow = { timeout: 10 * 60 * 1000 };
@@ -36,7 +37,7 @@ beforeAll(async () => {
     },
     {},
   );
-  server = await startServer(config, { handleSignals: false });
+  server = await startServer(config, testStartOptions);
   uri = server.address;
 
   const client = new BosunClient({ baseUrl: uri });

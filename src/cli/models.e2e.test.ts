@@ -11,6 +11,7 @@ import { startServer, type RunningServer } from '../server/index.js';
 import { loadServerConfig } from '../shared/config.js';
 import { waitFor } from '../shared/test-support/wait-for.js';
 import { runBuiltCli, type CliResult } from './test-support/run-built-cli.js';
+import { testStartOptions } from '../server/test-support/test-start-options.js';
 
 const slow = { timeout: 10 * 60 * 1000 };
 
@@ -53,7 +54,7 @@ beforeAll(async () => {
       },
       {},
     ),
-    { handleSignals: false },
+    testStartOptions,
   );
   uri = server.address;
   client = new BosunClient({ baseUrl: uri });

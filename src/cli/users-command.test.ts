@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../server/start-server.js';
 import { loadServerConfig } from '../shared/config.js';
 import { runCli } from './program.js';
+import { testStartOptions } from '../server/test-support/test-start-options.js';
 
 let dir: string;
 let uri: string;
@@ -99,7 +100,7 @@ describe('bosun users', () => {
       },
       {},
     );
-    const server = await startServer(config, { handleSignals: false });
+    const server = await startServer(config, testStartOptions);
     try {
       const path = '/api/2.0/mlflow/experiments/search?max_results=1';
       const withToken = await fetch(server.address + path, {

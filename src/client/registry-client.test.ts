@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../server/index.js';
 import { loadServerConfig } from '../shared/config.js';
 import { BosunClient, BosunClientError } from './index.js';
+import { testStartOptions } from '../server/test-support/test-start-options.js';
 
 let dir: string;
 let server: RunningServer;
@@ -36,7 +37,7 @@ beforeAll(async () => {
       },
       {},
     ),
-    { handleSignals: false },
+    testStartOptions,
   );
   client = new BosunClient({ baseUrl: server.address });
   experimentId = await client.createExperiment({ name: 'registry-client' });

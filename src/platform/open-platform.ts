@@ -40,7 +40,7 @@ import { AuditLog } from '../security/audit/index.js';
 import { SqlPermissionService } from '../security/permissions/index.js';
 import { SecretStore } from '../security/secrets/index.js';
 import { SessionService } from '../security/sessions/index.js';
-import { UserService } from '../security/users/index.js';
+import { UserService, type ScryptParams } from '../security/users/index.js';
 import { systemClock, type Clock, type ServerConfig } from '../shared/index.js';
 import { createTrackingService, type TrackingService } from '../tracking/index.js';
 import type { BackgroundWork, Platform, PlatformNotice, SecretsState } from './platform.js';
@@ -57,6 +57,12 @@ export interface PlatformOverrides {
    * false: they must not change the database they inspect.
    */
   migrate?: boolean;
+  /**
+   * Cost of the password hashes this platform writes (default N=2^15, r=8, p=1). Not a user setting: test servers
+   * pass a smaller cost so suites that create many users spend their CPU on what they test. Every hash carries its
+   * parameters, and a hash of another cost is rewritten at the user's next sign-in.
+   */
+  passwordHashing?: ScryptParams;
 }
 
 /** Where experiments may put their artifacts (see docs/server.md): never the database's own folder. */
@@ -238,7 +244,11 @@ async function buildPlatform(
     events: { outbox, registry: registryEvents },
     webhooks,
     webhookTargets,
-    users: new UserService({ handle: database, lockout: config.lockout }),
+    users: new UserService({
+      handle: database,
+      lockout: config.lockout,
+      ...(overrides.passwordHashing ? { scrypt: overrides.passwordHashing } : {}),
+    }),
     sessions: new SessionService({ handle: database, ...clock }),
     permissions: new SqlPermissionService({ handle: database, defaultPermission: config.defaultPermission }),
     auditLog,

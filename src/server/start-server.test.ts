@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadServerConfig } from '../shared/config.js';
 import { startServer, type RunningServer } from './start-server.js';
+import { testStartOptions } from './test-support/test-start-options.js';
 
 let dir: string;
 let server: RunningServer;
@@ -19,7 +20,7 @@ beforeAll(async () => {
     },
     {},
   );
-  server = await startServer(config, { handleSignals: false });
+  server = await startServer(config, testStartOptions);
 });
 afterAll(async () => {
   await server?.close();

@@ -17,6 +17,7 @@ import { runCli } from '../../cli/program.js';
 import { startServer, type RunningServer } from '../../server/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { ingestOne, prepare, readBack, type Ingested } from './test-support/ingest.js';
+import { testStartOptions } from '../../server/test-support/test-start-options.js';
 
 function s3Environment(): NodeJS.ProcessEnv {
   const settings = testS3Settings();
@@ -67,7 +68,7 @@ describe('bosun backup and restore with an s3:// artifact destination', () => {
           },
           s3Environment(),
         ),
-        { handleSignals: false },
+        testStartOptions,
       );
     const units: Ingested[] = [];
     const source = await serve(join(root, 'source.db'));
@@ -138,7 +139,7 @@ describe('bosun backup and restore with an s3:// artifact destination', () => {
         },
         {},
       ),
-      { handleSignals: false },
+      testStartOptions,
     );
     const units: Ingested[] = [];
     try {
@@ -189,7 +190,7 @@ describe('bosun backup and restore with an s3:// artifact destination', () => {
         { port: 0, backendStoreUri: target, artifactsDestination: destination, logLevel: 'silent' },
         s3Environment(),
       ),
-      { handleSignals: false },
+      testStartOptions,
     );
     try {
       for (const unit of units) expect(await readBack(moved.address, unit)).toEqual(unit);

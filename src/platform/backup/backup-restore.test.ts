@@ -12,6 +12,7 @@ import { runCli } from '../../cli/program.js';
 import { startServer, type RunningServer } from '../../server/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { ingestOne, prepare, readBack, verifyAudit, type Ingested } from './test-support/ingest.js';
+import { testStartOptions } from '../../server/test-support/test-start-options.js';
 
 interface Result {
   code: number;
@@ -41,7 +42,7 @@ async function serve(dir: string): Promise<RunningServer> {
     },
     {},
   );
-  return startServer(config, { handleSignals: false });
+  return startServer(config, testStartOptions);
 }
 
 function storage(dir: string): string[] {

@@ -13,6 +13,7 @@ import { createPostgresDatabase, postgresTests } from '../../db/test-support/tes
 import { startServer, type RunningServer } from '../../server/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { ingestOne, prepare, readBack, verifyAudit, type Ingested } from './test-support/ingest.js';
+import { testStartOptions } from '../../server/test-support/test-start-options.js';
 
 function run(command: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((done, fail) => {
@@ -30,7 +31,7 @@ function serve(uri: string, artifacts: string): Promise<RunningServer> {
       { port: 0, backendStoreUri: uri, artifactsDestination: artifacts, logLevel: 'silent' },
       {},
     ),
-    { handleSignals: false },
+    testStartOptions,
   );
 }
 

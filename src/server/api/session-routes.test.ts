@@ -12,6 +12,7 @@ import {
 } from '../test-support/auth-database.js';
 import { testAdmin } from '../test-support/auth-test-server.js';
 import { basicAuthorization } from '../test-support/json-request.js';
+import { testStartOptions } from '../test-support/test-start-options.js';
 
 const hour = 60 * 60 * 1000;
 const alicePassword = 'Alice-Strong-Pass-7';
@@ -56,11 +57,11 @@ describe.each(testEngines)('browser sign-in on %s', (engine) => {
   beforeAll(async () => {
     database = await serverDatabase(engine, 'bosun_sessions');
     server = await startServer(authServerConfig(database), {
-      handleSignals: false,
-      platform: { clock },
+      ...testStartOptions,
+      platform: { ...testStartOptions.platform, clock },
     });
     origin = server.address;
-    second = await startServer(authServerConfig(database), { handleSignals: false });
+    second = await startServer(authServerConfig(database), testStartOptions);
     for (const [username, password] of [
       ['alice', alicePassword],
       ['bob', bobPassword],
@@ -226,13 +227,12 @@ describe.each(testEngines)('browser sign-in on %s', (engine) => {
     }
     const strict = await startServer(
       configWith({ BOSUN_LOCKOUT_FAILURES: '2', BOSUN_LOCKOUT_MINUTES: '30' }),
-      {
-        handleSignals: false,
-      },
+      testStartOptions,
     );
-    const off = await startServer(configWith({ BOSUN_LOCKOUT_FAILURES: '2', BOSUN_LOCKOUT_MINUTES: '0' }), {
-      handleSignals: false,
-    });
+    const off = await startServer(
+      configWith({ BOSUN_LOCKOUT_FAILURES: '2', BOSUN_LOCKOUT_MINUTES: '0' }),
+      testStartOptions,
+    );
     try {
       const signInAt = (target: RunningServer, username: string, password: string) =>
         send(target, 'POST', session, { body: { username, password }, headers: { origin: target.address } });
@@ -459,7 +459,7 @@ describe('browser sign-in with auth off', () => {
   let server: RunningServer;
   beforeAll(async () => {
     database = await serverDatabase('sqlite', 'bosun_sessions_off');
-    server = await startServer(authServerConfig(database, { authEnabled: false }), { handleSignals: false });
+    server = await startServer(authServerConfig(database, { authEnabled: false }), testStartOptions);
   });
   afterAll(async () => {
     await server?.close();

@@ -9,6 +9,7 @@ import {
   type ServerDatabase,
 } from '../test-support/auth-database.js';
 import { basic, testAdmin } from '../test-support/auth-test-server.js';
+import { testStartOptions } from '../test-support/test-start-options.js';
 
 const alicePassword = 'Alice-Strong-Pass-7';
 const disabledMessage =
@@ -35,7 +36,7 @@ describe.each(testEngines)('disabled users on %s', (engine) => {
 
   beforeAll(async () => {
     database = await serverDatabase(engine, 'bosun_disabled');
-    server = await startServer(authServerConfig(database), { handleSignals: false });
+    server = await startServer(authServerConfig(database), testStartOptions);
     origin = server.address;
     const created = await send('POST', '/api/2.0/mlflow/users/create', {
       body: { username: 'alice', password: alicePassword },

@@ -12,6 +12,7 @@ import { MasterKey } from '../../shared/index.js';
 import { loadServerConfig, type ServerConfig } from '../../shared/config.js';
 import { waitFor } from '../../shared/test-support/wait-for.js';
 import { startServer, type RunningServer } from '../start-server.js';
+import { testStartOptions } from '../test-support/test-start-options.js';
 
 const legacySecret = 'legacy-plain-text-secret-0009';
 const ownSecret = 'my-own-signing-secret-4242';
@@ -80,7 +81,7 @@ afterAll(async () => {
 
 describe('webhook signing secrets in a running server', () => {
   it('seals old secrets at start, stores new ones encrypted, and signs deliveries with them', async () => {
-    const server = await startServer(configFor(MasterKey.generate()), { handleSignals: false });
+    const server = await startServer(configFor(MasterKey.generate()), testStartOptions);
     try {
       const [legacy] = await subscriptionRows();
       expect(legacy).toMatchObject({
@@ -127,7 +128,7 @@ describe('webhook signing secrets in a running server', () => {
   });
 
   it('answers 400 naming BOSUN_MASTER_KEY_FILE when creating a webhook on a server without a master key', async () => {
-    const server = await startServer(configFor(undefined), { handleSignals: false });
+    const server = await startServer(configFor(undefined), testStartOptions);
     try {
       const res = await call(server, 'POST', '/api/bosun/v1/webhooks', {
         url: `${receiver.base}/keyless`,

@@ -16,6 +16,7 @@ import { waitFor } from '../../shared/test-support/wait-for.js';
 import { startServer, type RunningServer } from '../start-server.js';
 import { FakeTrackingService } from '../test-support/fake-tracking-service.js';
 import { testConfig } from '../test-support/test-server.js';
+import { testStartOptions } from '../test-support/test-start-options.js';
 
 const SECRET_VALUE = 'hunter2-very-secret-value-7f3a9c';
 
@@ -77,7 +78,7 @@ beforeAll(async () => {
     },
     {},
   );
-  server = await startServer(config, { handleSignals: false });
+  server = await startServer(config, testStartOptions);
 });
 afterAll(async () => {
   await server?.close();
@@ -273,7 +274,7 @@ describe('secrets configuration', () => {
         },
         {},
       ),
-      { handleSignals: false },
+      testStartOptions,
     );
     try {
       const res = await call(s.address, 'GET', '/api/bosun/v1/secrets/list');
@@ -297,7 +298,7 @@ describe('secrets configuration', () => {
       },
       { BOSUN_MASTER_KEY: wrong.export() },
     );
-    await expect(startServer(config, { handleSignals: false })).rejects.toThrow(
+    await expect(startServer(config, testStartOptions)).rejects.toThrow(
       /wrong master key.*test-key-1.*other-key/,
     );
   });

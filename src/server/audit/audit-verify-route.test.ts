@@ -7,6 +7,7 @@ import { openDatabase } from '../../db/index.js';
 import { createPostgresDatabase, testEngines } from '../../db/test-support/test-databases.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { startServer, type RunningServer } from '../start-server.js';
+import { testStartOptions } from '../test-support/test-start-options.js';
 
 interface Started {
   server: RunningServer;
@@ -22,7 +23,7 @@ async function start(engine: 'sqlite' | 'postgres'): Promise<Started> {
     { port: 0, backendStoreUri: uri, artifactsDestination: join(dir, 'artifacts'), logLevel: 'silent' },
     {},
   );
-  const server = await startServer(config, { handleSignals: false });
+  const server = await startServer(config, testStartOptions);
   return {
     server,
     uri,

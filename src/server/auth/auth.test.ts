@@ -10,6 +10,7 @@ import { openApiPath } from '../app.js';
 import { startServer, type RunningServer } from '../start-server.js';
 import { routePoliciesOf } from '../app.js';
 import { registeredRoutes } from './index.js';
+import { testStartOptions } from '../test-support/test-start-options.js';
 
 const adminPassword = 'Correct-Horse-42-battery';
 const userPassword = 'Another-Strong-Pass-7';
@@ -72,7 +73,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bosun-auth-'));
   server = await startServer(
     configFor({ authEnabled: true }, { BOSUN_ADMIN_USERNAME: 'admin', BOSUN_ADMIN_PASSWORD: adminPassword }),
-    { handleSignals: false },
+    testStartOptions,
   );
   // A second connection to the same SQLite file, to make users and tokens as an operator would.
   handle = openDatabase(`sqlite:///${dir}/bosun.db`);
@@ -290,7 +291,7 @@ describe('CORS for configured origins only', () => {
   const app = 'https://app.example.com';
   let cors: RunningServer;
   beforeAll(async () => {
-    cors = await startServer(configFor({ authEnabled: true, corsOrigins: [app] }), { handleSignals: false });
+    cors = await startServer(configFor({ authEnabled: true, corsOrigins: [app] }), testStartOptions);
   });
   afterAll(async () => {
     await cors?.close();
@@ -346,15 +347,16 @@ describe('CORS for configured origins only', () => {
 
 describe('secure defaults at start', () => {
   it('refuses to listen on 0.0.0.0 without auth and says how to enable it', async () => {
-    await expect(startServer(configFor({ host: '0.0.0.0' }), { handleSignals: false })).rejects.toThrow(
+    await expect(startServer(configFor({ host: '0.0.0.0' }), testStartOptions)).rejects.toThrow(
       /without authentication.*--auth.*BOSUN_ADMIN_USERNAME.*bosun users create-admin.*--insecure-allow-unauthenticated/s,
     );
   });
 
   it('starts on 0.0.0.0 without auth when explicitly overridden', async () => {
-    const open = await startServer(configFor({ host: '0.0.0.0', allowUnauthenticatedRemote: true }), {
-      handleSignals: false,
-    });
+    const open = await startServer(
+      configFor({ host: '0.0.0.0', allowUnauthenticatedRemote: true }),
+      testStartOptions,
+    );
     try {
       const port = new URL(open.address).port;
       const res = await fetch(`http://127.0.0.1:${port}${search}`);
@@ -365,9 +367,7 @@ describe('secure defaults at start', () => {
   });
 
   it('starts on 0.0.0.0 with auth', async () => {
-    const secured = await startServer(configFor({ host: '0.0.0.0', authEnabled: true }), {
-      handleSignals: false,
-    });
+    const secured = await startServer(configFor({ host: '0.0.0.0', authEnabled: true }), testStartOptions);
     try {
       const port = new URL(secured.address).port;
       expect((await fetch(`http://127.0.0.1:${port}${search}`)).status).toBe(401);
@@ -380,7 +380,7 @@ describe('secure defaults at start', () => {
     const empty = mkdtempSync(join(tmpdir(), 'bosun-auth-empty-'));
     try {
       const config = { ...configFor({ authEnabled: true }), backendStoreUri: `sqlite:///${empty}/bosun.db` };
-      await expect(startServer(config, { handleSignals: false })).rejects.toThrow(/no administrator exists/);
+      await expect(startServer(config, testStartOptions)).rejects.toThrow(/no administrator exists/);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
@@ -392,7 +392,7 @@ describe('secure defaults at start', () => {
         { authEnabled: true },
         { BOSUN_ADMIN_USERNAME: 'mallory', BOSUN_ADMIN_PASSWORD: 'Mallory-Pass-1234' },
       ),
-      { handleSignals: false },
+      testStartOptions,
     );
     try {
       expect((await users.listUsers()).map((u) => u.username)).not.toContain('mallory');

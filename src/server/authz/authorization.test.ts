@@ -16,6 +16,7 @@ import { routePoliciesOf } from '../app.js';
 import { routePlugins } from '../route-plugins.js';
 import { publicRoute, signedIn } from './policy-helpers.js';
 import { DuplicateRoutePolicyError, installAuthorization, RoutePolicies } from './index.js';
+import { testStartOptions } from '../test-support/test-start-options.js';
 
 const passwords = {
   admin: 'Admin-Strong-Pass-42',
@@ -66,8 +67,8 @@ describe.each(testEngines)('permissions on %s', (engine) => {
         },
         {},
       );
-    lenient = await startServer(configFor('READ'), { handleSignals: false });
-    strict = await startServer(configFor('NO_PERMISSIONS'), { handleSignals: false });
+    lenient = await startServer(configFor('READ'), testStartOptions);
+    strict = await startServer(configFor('NO_PERMISSIONS'), testStartOptions);
     asLenient = client(lenient);
     asStrict = client(strict);
 
@@ -367,7 +368,7 @@ describe('the route policy table', () => {
           BOSUN_CORS_ORIGINS: 'https://app.example.com',
         },
       ),
-      { handleSignals: false },
+      testStartOptions,
     );
   });
   afterAll(async () => {

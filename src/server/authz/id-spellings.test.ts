@@ -18,6 +18,7 @@ import { basicAuthorization, jsonRequest, type JsonAnswer } from '../test-suppor
 import type { FieldRef, Requirement } from './policy-types.js';
 import { routePlugins } from '../route-plugins.js';
 import { RoutePolicies } from './route-policies.js';
+import { testStartOptions } from '../test-support/test-start-options.js';
 
 const passwords = {
   admin: 'Admin-Strong-Pass-42',
@@ -315,7 +316,7 @@ describe.each(testEngines)('identifier spellings on %s', (engine) => {
         },
         {},
       ),
-      { handleSignals: false },
+      testStartOptions,
     );
     as = client(server);
 

@@ -7,6 +7,7 @@ import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-
 import { UserService } from '../../security/users/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { startServer, type RunningServer } from '../start-server.js';
+import { testStartOptions } from '../test-support/test-start-options.js';
 
 const passwords = {
   admin: 'Admin-Strong-Pass-42',
@@ -118,8 +119,8 @@ describe.each(cases)(
           {},
         ),
       });
-      lenient = await startServer(configFor('READ'), { handleSignals: false });
-      strict = await startServer(configFor('NO_PERMISSIONS'), { handleSignals: false });
+      lenient = await startServer(configFor('READ'), testStartOptions);
+      strict = await startServer(configFor('NO_PERMISSIONS'), testStartOptions);
 
       const made = await as('alice', 'POST', `${api}/experiments/create`, {
         name: `modes-${engine}-${mode}`,

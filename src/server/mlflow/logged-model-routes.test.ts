@@ -7,6 +7,7 @@ import { UserService } from '../../security/users/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { basicAuthorization, jsonRequest } from '../test-support/json-request.js';
 import { startServer, type RunningServer } from '../start-server.js';
+import { testStartOptions } from '../test-support/test-start-options.js';
 
 const api = '/api/2.0/mlflow';
 const passwords = {
@@ -62,7 +63,7 @@ describe.each(testEngines)('logged-model routes (MLflow semantics) on %s', (engi
       },
       {},
     );
-    server = await startServer(config, { handleSignals: false });
+    server = await startServer(config, testStartOptions);
     const made = await call('alice', 'POST', `${api}/experiments/create`, { name: 'alice-models' });
     expect(made.status).toBe(200);
     experimentId = String(made.json.experiment_id);

@@ -13,6 +13,7 @@ import { startServer, type RunningServer } from '../start-server.js';
 import { basicAuthorization, jsonRequest, type JsonAnswer } from '../test-support/json-request.js';
 import { testConfig } from '../test-support/test-server.js';
 import type { TypedApp } from '../typed-app.js';
+import { testStartOptions } from '../test-support/test-start-options.js';
 
 const mlflow = '/api/2.0/mlflow';
 const native = '/api/bosun/v1/registry';
@@ -317,7 +318,7 @@ describe.each(testEngines)('model version sources and permissions on %s', (engin
         },
         {},
       ),
-      { handleSignals: false },
+      testStartOptions,
     );
   });
   afterAll(async () => {

@@ -7,6 +7,7 @@ import { UserService } from '../../security/users/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { startServer, type RunningServer } from '../start-server.js';
 import { basicAuthorization, jsonRequest } from '../test-support/json-request.js';
+import { testStartOptions } from '../test-support/test-start-options.js';
 
 const passwords = { alice: 'Alice-Strong-Pass-42', bob: 'Bob-Strong-Pass-4242' };
 type Who = keyof typeof passwords;
@@ -67,7 +68,7 @@ describe.each(testEngines)('the web UI’s tracking routes on %s', (engine) => {
         },
         {},
       ),
-      { handleSignals: false },
+      testStartOptions,
     );
     const made = await as('alice', 'POST', `${api}/experiments/create`, { name: `ui-${engine}` });
     experimentId = String(made.json.experiment_id);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { loadServerConfig, type ServerConfig } from '../../shared/config.js';
 import { startServer, type RunningServer } from '../start-server.js';
+import { testStartOptions } from './test-start-options.js';
 
 /** The first administrator of every `startAuthTestServer`. */
 export const testAdmin = { username: 'admin', password: 'Correct-Horse-42-battery' } as const;
@@ -46,7 +47,7 @@ export async function startAuthTestServer(
     },
     { BOSUN_ADMIN_USERNAME: testAdmin.username, BOSUN_ADMIN_PASSWORD: testAdmin.password },
   );
-  const server = await startServer({ ...config, authEnabled: true, ...overrides }, { handleSignals: false });
+  const server = await startServer({ ...config, authEnabled: true, ...overrides }, testStartOptions);
   const asAdmin = basic(testAdmin.username, testAdmin.password);
   return {
     server,

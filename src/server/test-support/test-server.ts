@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPlatform } from '../../platform/index.js';
 import type { ServerConfig } from '../../shared/config.js';
+import { testPasswordHashing } from './test-start-options.js';
 import type { TrackingService } from '../../tracking/tracking-service-contract.js';
 import { buildApp } from '../app.js';
 import type { TypedApp } from '../typed-app.js';
@@ -62,7 +63,7 @@ export async function startTestServer(
     backendStoreUri: `sqlite:///${join(dir, 'bosun.db')}`,
     ...options.config,
   });
-  const platform = await openPlatform(config, { tracking });
+  const platform = await openPlatform(config, { tracking, passwordHashing: testPasswordHashing });
   const app = await buildApp(platform);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
