@@ -279,11 +279,14 @@ async function walkedPage(
   }
   const single = ids.length === 1;
   const slice = single ? { offset: q.offset, limit: q.limit } : { offset: 0, limit: q.offset + q.limit };
-  const walks: ExperimentWalk[] = [];
-  for (const id of ids) walks.push(await experimentWalk(db, q, id, walk, from, page, slice));
-  const raw = single
-    ? await (walks[0] as ExperimentWalk).query.execute()
-    : await mergedWalks(db, walks, page.terms, page.dialect, q);
+  const { walks, raw } = await page.dialect.walkSession(db, async (session) => {
+    const walks: ExperimentWalk[] = [];
+    for (const id of ids) walks.push(await experimentWalk(session, q, id, walk, from, page, slice));
+    const raw = single
+      ? await (walks[0] as ExperimentWalk).query.execute()
+      : await mergedWalks(session, walks, page.terms, page.dialect, q);
+    return { walks, raw };
+  });
   const rows = raw.map((r) => ({
     run_uuid: r.run_uuid,
     key: rowSortKey(r as Record<string, unknown>, page.terms),

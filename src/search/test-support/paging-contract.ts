@@ -342,6 +342,33 @@ export function pagingContract(engine: string, open: () => Promise<TestDatabase>
       expect(captured.filter((q) => / in \(select/.test(q))).toEqual([]);
     });
 
+    it("walks without parallel workers on PostgreSQL, and leaves a caller's transaction as it is", async () => {
+      const c: PagingCase = { orderBy: ['metrics.m DESC'], experimentIds: [1] };
+      const statements = async (inTransaction: boolean): Promise<string[]> => {
+        const seen: string[] = [];
+        const spy = tdb.handle.db.withPlugin({
+          transformQuery: (args) => {
+            seen.push(tdb.handle.db.getExecutor().compileQuery(args.node, args.queryId).sql);
+            return args.node;
+          },
+          transformResult: async (args) => args.result,
+        });
+        const page = inTransaction
+          ? await spy.transaction().execute((trx) => searchRunPage(trx, query(c, 5)))
+          : await searchRunPage(spy, query(c, 5));
+        expect(page.runIds).toEqual((await onePage(c)).slice(0, 5));
+        return seen.filter((q) => q.startsWith('set ') || q.includes('"o0"."experiment_id" = '));
+      };
+      const alone = await statements(false);
+      const walk = alone.findIndex((q) => q.includes('"o0"."experiment_id" = '));
+      expect(walk).toBeGreaterThanOrEqual(0);
+      const set = alone.indexOf('set local max_parallel_workers_per_gather = 0');
+      if (engine === 'PostgreSQL') expect(set).toBeGreaterThanOrEqual(0);
+      else expect(set).toBe(-1);
+      expect(set).toBeLessThan(walk);
+      expect((await statements(true)).filter((q) => q.startsWith('set '))).toEqual([]);
+    });
+
     it('starts a deep keyset page at its key: its queries are those of the first page', async () => {
       const c: PagingCase = { orderBy: ['metrics.m DESC'], experimentIds: [1] };
       const offsets = async (pageToken: string | undefined): Promise<unknown[]> => {
