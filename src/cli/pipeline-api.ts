@@ -1,5 +1,6 @@
 import { BosunClientError } from '../client/index.js';
 import {
+  approvalToWire,
   definitionToWire,
   pipelineRunToWire,
   planEntryToWire,
@@ -34,6 +35,17 @@ export interface PipelineApi {
     onEvent: (e: ExecutorEvent) => void,
   ): Promise<{ run: Json; done: () => Promise<unknown> }>;
   plan(name: string, params: Json): Promise<Json[]>;
+  /** Approval steps waiting for a decision, oldest first (of one pipeline when given). */
+  approvals(query: { pipeline?: string; limit?: number }): Promise<Json[]>;
+  /** A run's approval requests; a waiting one that names a model shows the candidate beside the champion. */
+  runApprovals(runId: string): Promise<Json[]>;
+  /** Approves or rejects a waiting approval step, with a comment (`user`: without auth, who decides). */
+  decide(
+    runId: string,
+    step: string,
+    decision: 'approve' | 'reject',
+    input: { comment?: string; user?: string },
+  ): Promise<Json>;
   /** Whether `start` and `resume` run the steps in this process (so the command waits for them). */
   readonly local: boolean;
 }
@@ -97,6 +109,30 @@ export function databasePipelineApi(pipelines: PipelineService, createdBy: strin
     },
     async plan(name, params) {
       return (await pipelines.plan({ name, params })).map(planEntryToWire);
+    },
+    async approvals(query) {
+      const pending = await pipelines.approvals.pending(query);
+      return pending.map((p) => approvalToWire(p.approval, p.run.pipelineName) as unknown as Json);
+    },
+    async runApprovals(runId) {
+      const run = await pipelines.store.getRun(runId);
+      const out: Json[] = [];
+      for (const approval of await pipelines.approvals.forRun(runId)) {
+        const comparison =
+          approval.status === 'waiting'
+            ? await pipelines.approvals.compare(approval).catch(() => undefined)
+            : undefined;
+        out.push(approvalToWire(approval, run.pipelineName, comparison) as unknown as Json);
+      }
+      return out;
+    },
+    async decide(runId, step, decision, input) {
+      const run = await pipelines.store.getRun(runId);
+      const decided = await pipelines.approvals.decide(runId, step, decision, {
+        user: input.user ?? createdBy,
+        ...(input.comment !== undefined ? { comment: input.comment } : {}),
+      });
+      return approvalToWire(decided, run.pipelineName) as unknown as Json;
     },
   };
 }
@@ -194,6 +230,22 @@ export function httpPipelineApi(options: { trackingUri?: string }, io: CliIo): P
     },
     async plan(name, params) {
       return (await call('POST', '/plan', { pipeline: name, params }))['plan'] as Json[];
+    },
+    async approvals(query) {
+      const q = new URLSearchParams();
+      if (query.pipeline !== undefined) q.set('pipeline', query.pipeline);
+      if (query.limit !== undefined) q.set('max_results', String(query.limit));
+      return (await call('GET', `/approvals?${q.toString()}`))['approvals'] as Json[];
+    },
+    async runApprovals(runId) {
+      return (await call('GET', `/runs/${seg(runId)}/approvals`))['approvals'] as Json[];
+    },
+    async decide(runId, step, decision, input) {
+      const answer = await call('POST', `/runs/${seg(runId)}/approvals/${seg(step)}/${decision}`, {
+        ...(input.comment !== undefined ? { comment: input.comment } : {}),
+        ...(input.user !== undefined ? { user: input.user } : {}),
+      });
+      return answer['approval'] as Json;
     },
   };
 }

@@ -13,6 +13,7 @@ import { addPipelineTriggerCommands } from './pipeline-trigger-command.js';
 import type { CliIo } from './cli-context.js';
 import { toJson } from './format.js';
 import { addPipelineRunCommands } from './pipeline-run-command.js';
+import { addPipelineApproveCommands } from './pipeline-approve-command.js';
 
 /** Reads and checks a pipeline file; the file's own problems are the result, not an error. */
 function check(file: string): ValidationResult {
@@ -140,6 +141,7 @@ export function pipelineCommand(io: CliIo): Command {
     });
 
   addPipelineRunCommands(pipeline, io);
+  addPipelineApproveCommands(pipeline, io);
   addPipelineScheduleCommands(pipeline, io);
   addPipelineTriggerCommands(pipeline, io);
   return pipeline;

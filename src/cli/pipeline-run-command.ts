@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import {
   paramFromText,
   PipelineService,
+  registryModelApprovals,
   readDocument,
   stepBaseEnvironment,
   type ExecutorEvent,
@@ -15,12 +16,13 @@ import type { CliIo } from './cli-context.js';
 import { toJson } from './format.js';
 import { databasePipelineApi, httpPipelineApi, type PipelineApi } from './pipeline-api.js';
 import { followLogs, unitOf } from './pipeline-follow.js';
+import { waitingApprovalLines } from './pipeline-approve-command.js';
 import { cliActor, withPlatform } from './server-database.js';
 import { formatTable } from './tables.js';
 
 type Json = Record<string, unknown>;
 
-interface ApiOptions {
+export interface ApiOptions {
   trackingUri?: string;
   backendStoreUri?: string;
   json?: boolean;
@@ -28,7 +30,7 @@ interface ApiOptions {
   codeDir?: string;
 }
 
-function withApiOptions(command: Command): Command {
+export function withApiOptions(command: Command): Command {
   return command
     .option(
       '--tracking-uri <url>',
@@ -45,7 +47,7 @@ function withApiOptions(command: Command): Command {
  * Runs `work` with the pipelines API: over HTTP with --tracking-uri, else over the server's database. `serve`
  * starts a loopback tracking server in this process for the steps to log to (run, resume).
  */
-async function withApi<T>(
+export async function withApi<T>(
   options: ApiOptions,
   io: CliIo,
   serve: boolean,
@@ -64,6 +66,7 @@ async function withApi<T>(
         defaultCodeDir: resolve(options.codeDir ?? '.'),
         baseEnv: stepBaseEnvironment(io.env ?? process.env),
         ...(options.python !== undefined ? { python: options.python } : {}),
+        modelApprovals: registryModelApprovals(platform),
       });
       if (!serve) return work(databasePipelineApi(pipelines, cliActor()));
       // The steps' mlflow clients log through the tracking API: served on loopback while the run lasts.
@@ -269,8 +272,12 @@ export function addPipelineRunCommands(pipeline: Command, io: CliIo): void {
         ...(options.status !== undefined ? { status: options.status } : {}),
         limit,
       });
+      // Approval steps waiting for a decision are listed with the runs (they hold their runs up).
+      const approvals = await api.approvals({
+        ...(options.pipeline !== undefined ? { pipeline: options.pipeline } : {}),
+      });
       if (options.json) {
-        io.stdout(toJson({ runs }));
+        io.stdout(toJson({ runs, approvals }));
         return;
       }
       io.stdout(
@@ -284,6 +291,7 @@ export function addPipelineRunCommands(pipeline: Command, io: CliIo): void {
           ]),
         ),
       );
+      io.stdout(waitingApprovalLines(approvals));
     });
   });
 

@@ -33,6 +33,9 @@ export class Slots {
   }
 }
 
+/** How often a run with a waiting approval step looks for a decision made elsewhere (at most). */
+const APPROVAL_POLL_MS = 1000;
+
 const unitName = (u: { step: string; itemIndex: number }) =>
   u.itemIndex >= 0 ? `${u.step}[${u.itemIndex}]` : u.step;
 
@@ -159,8 +162,6 @@ export class RunDriver {
             for (const launcher of this.#running.values()) launcher.kill('lease-lost');
             this.#wake();
           } else if (cancelRequested) this.abort('cancelled', 'cancelled on request');
-          // A decision made through another process is seen here, at the latest one heartbeat later.
-          else if (this.#steps.some((s) => s.state === 'waiting')) this.#wake();
         })
         .catch(() => undefined);
     }, deps.heartbeatMs);
@@ -173,11 +174,19 @@ export class RunDriver {
           )
         : undefined;
     this.#heartbeat = heartbeat;
+    // A decision made through another process (another server, the CLI on the database) is seen within a second.
+    const approvalPoll = setInterval(
+      () => {
+        if (!this.#crashed && this.#steps.some((s) => s.state === 'waiting')) this.#wake();
+      },
+      Math.min(deps.heartbeatMs, APPROVAL_POLL_MS),
+    );
     const unsubscribe = this.slots.onRelease(() => this.#wake());
     try {
       return await this.loop();
     } finally {
       clearInterval(heartbeat);
+      clearInterval(approvalPoll);
       if (pipelineTimer !== undefined) clearTimeout(pipelineTimer);
       unsubscribe();
     }
