@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import { chunks } from './row-mappers.js';
 
@@ -94,9 +94,10 @@ const lookupChunk = 500;
 export const metricStepSummaryStore = {
   /**
    * Brings the summaries of a run's keys up to date with `steps` (per key, the steps about to be inserted): call
-   * inside the write's transaction, BEFORE the points are inserted. Each key's summary row is locked first (an
-   * upsert that leaves it as it was), so that concurrent writers of the same run and key take turns and each one
-   * reads the summary and the steps the other committed (PostgreSQL, READ COMMITTED; SQLite has one writer). A
+   * inside the write's transaction, BEFORE the points are inserted. On PostgreSQL each key's summary row is locked
+   * first (an upsert that leaves it as it was), so that concurrent writers of the same run and key take turns and
+   * each one reads the summary and the steps the other committed (READ COMMITTED); SQLite's transactions hold the
+   * write lock from their start (BEGIN IMMEDIATE, src/db/sqlite-dialect.ts), so a read is enough there. A
    * step is new unless the summary's grid holds it or, for a summary that is not a grid, the metrics table has
    * it already.
    */
@@ -104,26 +105,36 @@ export const metricStepSummaryStore = {
     if (steps.size === 0) return;
     const keys = [...steps.keys()].sort();
     const current = new Map<string, StepSummary>();
+    const columns = ['key', 'step_count', 'first_step', 'last_step', 'step_gcd'] as const;
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
     for (const slice of chunks(keys, 1000)) {
-      const rows = await db
-        .insertInto('metric_step_summaries')
-        .values(
-          slice.map((key) => ({
-            run_uuid: runId,
-            key,
-            step_count: 0,
-            first_step: 0,
-            last_step: 0,
-            step_gcd: 0,
-          })),
-        )
-        .onConflict((oc) =>
-          oc
-            .columns(['run_uuid', 'key'])
-            .doUpdateSet({ step_count: sql<number>`metric_step_summaries.step_count` }),
-        )
-        .returning(['key', 'step_count', 'first_step', 'last_step', 'step_gcd'])
-        .execute();
+      const rows = postgres
+        ? await db
+            .insertInto('metric_step_summaries')
+            .values(
+              slice.map((key) => ({
+                run_uuid: runId,
+                key,
+                step_count: 0,
+                first_step: 0,
+                last_step: 0,
+                step_gcd: 0,
+              })),
+            )
+            .onConflict((oc) =>
+              oc
+                .columns(['run_uuid', 'key'])
+                .doUpdateSet({ step_count: sql<number>`metric_step_summaries.step_count` }),
+            )
+            .returning(columns)
+            .execute()
+        : // SQLite: the transaction holds the database's write lock since its BEGIN IMMEDIATE
+          await db
+            .selectFrom('metric_step_summaries')
+            .select(columns)
+            .where('run_uuid', '=', runId)
+            .where('key', 'in', slice)
+            .execute();
       for (const r of rows) if (Number(r.step_count) > 0) current.set(r.key, toSummary(r));
     }
 
