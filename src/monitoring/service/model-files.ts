@@ -105,15 +105,15 @@ function sourceUri(source: string): string | undefined {
 
 /**
  * Reads the file behind a run's logged dataset input named `datasetName`: its source must be an artifact of a run
- * (`runs:/<run id>/<path>`, or a URI inside the run's own artifact root). Anything else (a table, an outside
- * URL, code) is a 400 saying so.
+ * (`runs:/<run id>/<path>`, or a URI, proxy URL or local path inside the run's own artifact root). Anything else
+ * (a table, an outside URL, code) is a 400 saying so.
  */
 export async function readDatasetArtifact(
   files: MonitoringFileAccess,
   runId: string,
   datasetName: string,
 ): Promise<DatasetArtifact> {
-  const { run } = await openRun(files, runId);
+  const { run, root } = await openRun(files, runId);
   const inputs = run.inputs.datasetInputs.filter((d) => d.dataset.name === datasetName);
   if (inputs.length === 0) {
     const names = run.inputs.datasetInputs.map((d) => `'${d.dataset.name}'`);
@@ -137,9 +137,21 @@ export async function readDatasetArtifact(
   if (runs) {
     target = { runId: runs[1]!, artifactPath: runs[2]! };
   } else {
-    const base = run.info.artifactUri.replace(/\/+$/, '');
-    if (!uri.startsWith(`${base}/`)) return refuse();
-    target = { runId, artifactPath: uri.slice(base.length + 1) };
+    // Any spelling of a file in the run's own artifact root: its artifact URI, the server's proxy URL
+    // (`http(s)://host/api/2.0/mlflow-artifacts/artifacts/...`, what mlflow's HTTP dataset source records) or
+    // a local path in the server's artifact folder.
+    let opened;
+    try {
+      opened = files.roots.open(uri);
+    } catch {
+      return refuse();
+    }
+    const sameStore =
+      (opened.inServerStore && root.inServerStore) ||
+      (opened.localFolder !== undefined && opened.localFolder === root.localFolder);
+    const prefix = root.path === '' ? '' : `${root.path}/`;
+    if (!sameStore || !opened.path.startsWith(prefix) || opened.path.length <= prefix.length) return refuse();
+    target = { runId, artifactPath: opened.path.slice(prefix.length) };
   }
   const bytes = await readRunArtifact(files, target.runId, target.artifactPath);
   return { ...target, digest: dataset.digest, bytes };

@@ -78,6 +78,15 @@ describe.each(testEngines)('monitoring references read from a run on %s', (engin
         },
         {
           dataset: {
+            name: 'served',
+            digest: 'a1b2c3d4',
+            source_type: 'http',
+            source: JSON.stringify({ url: `${server.address}${proxy}/${root}/data/train.jsonl` }),
+          },
+          tags: [],
+        },
+        {
+          dataset: {
             name: 'warehouse',
             digest: 'e5e5e5e5',
             source_type: 's3',
@@ -149,6 +158,15 @@ describe.each(testEngines)('monitoring references read from a run on %s', (engin
         dataset_digest: 'd41d8cd9',
         artifact_path: 'data/train.csv',
       },
+    });
+  });
+
+  it("reads a dataset whose source is the server's proxy URL of a file in the run's artifacts", async () => {
+    const created = await reference('from-proxy-url', { run_id: runId, dataset_name: 'served' });
+    expect(created.status, created.text).toBe(200);
+    expect(created.json.reference).toMatchObject({
+      rows: 12,
+      source: { kind: 'run_dataset', dataset_name: 'served', artifact_path: 'data/train.jsonl' },
     });
   });
 

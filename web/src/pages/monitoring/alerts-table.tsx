@@ -40,7 +40,10 @@ export function AlertsTable({
             <td>
               <a href={hrefs.monitoring(a.modelName, a.monitorId)}>{a.monitorName}</a>
             </td>
-            <td>{a.condition}</td>
+            <td>
+              {a.condition}
+              {a.segment !== null && <span className="muted"> (segment {a.segment})</span>}
+            </td>
             <td>{a.message}</td>
             <td>
               <TimeText ms={a.firedAt} />

@@ -28,7 +28,10 @@ type Fields = Record<
   | 'mae'
   | 'minRows'
   | 'fireAfter'
-  | 'resolveAfter',
+  | 'resolveAfter'
+  | 'segmentBy'
+  | 'maxSegments'
+  | 'segmentAlerts',
   string
 >;
 
@@ -52,6 +55,9 @@ const empty: Fields = {
   minRows: '',
   fireAfter: '',
   resolveAfter: '',
+  segmentBy: '',
+  maxSegments: '',
+  segmentAlerts: '',
 };
 
 /** A field read as a number (empty: absent). Only the form's own shape is checked here: ranges are the server's. */
@@ -107,6 +113,8 @@ export function monitorRequest(f: Fields): NewMonitor {
   const minRows = numberOf(f.minRows, 'Minimum rows');
   const fireAfter = numberOf(f.fireAfter, 'Fire after');
   const resolveAfter = numberOf(f.resolveAfter, 'Resolve after');
+  const segmentBy = f.segmentBy.trim();
+  const maxSegments = numberOf(f.maxSegments, 'Segments at most');
   return {
     name: f.name.trim(),
     ...(kind === 'alias' ? { alias: target } : kind === 'version' ? { version: target } : {}),
@@ -123,6 +131,9 @@ export function monitorRequest(f: Fields): NewMonitor {
       ...(minRows !== undefined ? { min_rows: minRows } : {}),
       ...(fireAfter !== undefined ? { fire_after: fireAfter } : {}),
       ...(resolveAfter !== undefined ? { resolve_after: resolveAfter } : {}),
+      ...(segmentBy !== '' ? { segment_by: segmentBy } : {}),
+      ...(segmentBy !== '' && maxSegments !== undefined ? { max_segments: maxSegments } : {}),
+      ...(segmentBy !== '' && f.segmentAlerts === 'yes' ? { segment_alerts: true } : {}),
     },
   };
 }
@@ -193,6 +204,11 @@ export function MonitorForm({
           : '';
   const reference = fields.reference !== '' ? fields.reference : (references[0]?.id ?? '');
   const columnsOf = references.find((r) => r.id === reference)?.columns.map((c) => c.name) ?? [];
+  const categoricalOf =
+    references
+      .find((r) => r.id === reference)
+      ?.columns.filter((c) => c.type === 'categorical')
+      .map((c) => c.name) ?? [];
   const set =
     (key: keyof Fields) =>
     (e: { target: { value: string } }): void =>
@@ -353,6 +369,43 @@ export function MonitorForm({
         {numberField('f1', 'F1', 'macro; alert below')}
         {numberField('rmse', 'RMSE', 'alert above')}
         {numberField('mae', 'MAE', 'alert above')}
+      </fieldset>
+      <fieldset>
+        <legend>Segments</legend>
+        <Field
+          id="monitor-segmentBy"
+          label="Segment by"
+          hint="a categorical column: each window is also judged per value"
+        >
+          <select
+            id="monitor-segmentBy"
+            value={fields.segmentBy}
+            onChange={set('segmentBy')}
+            aria-describedby="monitor-segmentBy-hint"
+          >
+            <option value="">no segments</option>
+            {categoricalOf.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+        </Field>
+        {fields.segmentBy !== '' && (
+          <>
+            {numberField(
+              'maxSegments',
+              'Segments at most',
+              'the most frequent values; the rest: __other__ (default 10)',
+            )}
+            <Field id="monitor-segmentAlerts" label="Alert per segment">
+              <select id="monitor-segmentAlerts" value={fields.segmentAlerts} onChange={set('segmentAlerts')}>
+                <option value="">no: alerts on whole windows only</option>
+                <option value="yes">yes: each segment fires its own alerts</option>
+              </select>
+            </Field>
+          </>
+        )}
       </fieldset>
       <fieldset>
         <legend>Alerts</legend>

@@ -23,8 +23,20 @@ export interface Monitor {
   preset: string;
   driftShare: number | null;
   task: string | null;
+  /** The categorical column each window is also judged by (null: no segments). */
+  segmentBy: string | null;
   createdAt: number;
   lastRunAt: number | null;
+}
+
+/** A window checked against the model version's signature (its MLmodel): what did not fit, per column. */
+export interface SchemaCheck {
+  version: string;
+  columns: number;
+  missingColumns: { column: string; rows: number }[];
+  unexpectedColumns: { column: string; rows: number }[];
+  typeMismatches: { column: string; expected: string; rows: number; example: string }[];
+  violations: number;
 }
 
 /** One column's verdict in a window. */
@@ -59,6 +71,9 @@ export interface MonitorResult {
     columns: ColumnDrift[];
   } | null;
   performance: { task: string; metrics: Record<string, number>; violations: string[] } | null;
+  schema: SchemaCheck | null;
+  /** The segment these numbers are of; null: the whole window. */
+  segment: string | null;
   createdAt: number;
 }
 
@@ -69,6 +84,8 @@ export interface Alert {
   modelName: string;
   monitorName: string;
   condition: string;
+  /** The segment the alert is about; null: the whole window. */
+  segment: string | null;
   state: 'firing' | 'resolved';
   message: string;
   firedAt: number;
@@ -104,6 +121,7 @@ function parseMonitor(v: unknown): Monitor {
     preset: str(c.preset, 'preset'),
     driftShare: numOrNull(c.drift_share, 'drift share'),
     task: strOrNull(c.task, 'task'),
+    segmentBy: c.segment_by === undefined ? null : strOrNull(c.segment_by, 'segment column'),
     createdAt: num(m.created_at, 'creation time'),
     lastRunAt: numOrNull(m.last_run_at, 'last run time'),
   };
@@ -124,6 +142,33 @@ function parseColumn(v: unknown): ColumnDrift {
 }
 
 const resultStatuses = ['ok', 'breach', 'insufficient_data'] as const;
+
+const columnRows = (v: unknown, what: string): { column: string; rows: number }[] =>
+  arr(v, what).map((x) => {
+    const o = obj(x, what);
+    return { column: str(o.column, what), rows: num(o.rows, what) };
+  });
+
+function parseSchema(v: unknown): SchemaCheck | null {
+  if (v === null || v === undefined) return null;
+  const s = obj(v, 'schema check');
+  return {
+    version: str(s.version, 'schema version'),
+    columns: num(s.columns, 'schema columns'),
+    missingColumns: columnRows(s.missing_columns, 'missing columns'),
+    unexpectedColumns: columnRows(s.unexpected_columns, 'unexpected columns'),
+    typeMismatches: arr(s.type_mismatches, 'type mismatches').map((x) => {
+      const o = obj(x, 'type mismatch');
+      return {
+        column: str(o.column, 'type mismatch'),
+        expected: str(o.expected, 'type mismatch'),
+        rows: num(o.rows, 'type mismatch'),
+        example: str(o.example, 'type mismatch'),
+      };
+    }),
+    violations: num(s.violations, 'schema violations'),
+  };
+}
 
 function parseResult(v: unknown): MonitorResult {
   const r = obj(v, 'result');
@@ -159,6 +204,8 @@ function parseResult(v: unknown): MonitorResult {
             metrics: numbers(p.metrics, 'metrics'),
             violations: arr(p.violations, 'violations').map((x) => str(x, 'violation')),
           },
+    schema: parseSchema(r.schema),
+    segment: r.segment === undefined ? null : strOrNull(r.segment, 'segment'),
     createdAt: num(r.created_at, 'creation time'),
   };
 }
@@ -172,6 +219,7 @@ function parseAlert(v: unknown): Alert {
     modelName: str(a.model_name, 'model name'),
     monitorName: str(a.monitor_name, 'monitor name'),
     condition: str(a.condition, 'condition'),
+    segment: a.segment === undefined ? null : strOrNull(a.segment, 'alert segment'),
     state,
     message: str(a.message, 'message'),
     firedAt: num(a.fired_at, 'fired time'),
@@ -185,16 +233,33 @@ export async function listMonitors(modelName: string, signal?: AbortSignal): Pro
   return arr(answer.monitors, 'monitor list').map(parseMonitor);
 }
 
-/** A monitor's window results, newest first. */
+/** A monitor's window results, newest first: of whole windows, or of one segment (`segment`). */
 export async function listResults(
   modelName: string,
   monitorId: string,
   maxResults: number,
   signal?: AbortSignal,
+  segment?: string,
 ): Promise<MonitorResult[]> {
-  const path = `${model(modelName)}/monitors/${encodeURIComponent(monitorId)}/results?max_results=${maxResults}`;
+  const query = new URLSearchParams({ max_results: String(maxResults) });
+  if (segment !== undefined) query.set('segment', segment);
+  const path = `${model(modelName)}/monitors/${encodeURIComponent(monitorId)}/results?${query.toString()}`;
   const answer = await callApi('GET', path, undefined, signal);
   return arr(answer.results, 'result list').map(parseResult);
+}
+
+/** The segments a monitor's windows had (values of its segment column), with how many windows each. */
+export async function listSegments(
+  modelName: string,
+  monitorId: string,
+  signal?: AbortSignal,
+): Promise<{ segment: string; windows: number }[]> {
+  const path = `${model(modelName)}/monitors/${encodeURIComponent(monitorId)}/segments`;
+  const answer = await callApi('GET', path, undefined, signal);
+  return arr(answer.segments, 'segment list').map((v) => {
+    const o = obj(v, 'segment');
+    return { segment: str(o.segment, 'segment'), windows: num(o.windows, 'segment windows') };
+  });
 }
 
 /** The alerts of one model, or of every model the caller may read when `modelName` is undefined. */
@@ -302,6 +367,9 @@ export interface NewMonitor {
     min_rows?: number;
     fire_after?: number;
     resolve_after?: number;
+    segment_by?: string;
+    max_segments?: number;
+    segment_alerts?: boolean;
   };
 }
 

@@ -13,6 +13,7 @@ import {
   listAlerts,
   listMonitors,
   listResults,
+  listSegments,
   type Monitor,
   type MonitorResult,
 } from './monitoring-api';
@@ -170,7 +171,10 @@ function MonitorsTable({
               <td>{m.preset}</td>
               <td>{formatDuration(m.windowMs)}</td>
               <td>{m.scheduleMs === null ? 'on demand' : `every ${formatDuration(m.scheduleMs)}`}</td>
-              <td>{m.columns === null ? 'all' : m.columns.join(', ')}</td>
+              <td>
+                {m.columns === null ? 'all' : m.columns.join(', ')}
+                {m.segmentBy !== null && <span className="muted"> · by {m.segmentBy}</span>}
+              </td>
               <td>{m.lastRunAt === null ? 'never' : <TimeText ms={m.lastRunAt} />}</td>
               <td className={last === undefined ? '' : `result-${last.status}`}>
                 {last === undefined
@@ -223,7 +227,16 @@ function MonitorResults({
   /** Offered to users who may edit the model. */
   onDelete?: () => void;
 }): ReactNode {
-  const [state] = useAsync((signal) => listResults(name, monitor.id, maxResults, signal), [name, monitor.id]);
+  // With segment_by: the whole windows (undefined) or one segment's series.
+  const [segment, setSegment] = useState<string>();
+  const [segments] = useAsync(
+    (signal) => (monitor.segmentBy === null ? Promise.resolve([]) : listSegments(name, monitor.id, signal)),
+    [name, monitor.id, monitor.segmentBy],
+  );
+  const [state] = useAsync(
+    (signal) => listResults(name, monitor.id, maxResults, signal, segment),
+    [name, monitor.id, segment],
+  );
   const selected =
     state.status === 'ok' ? (state.value.find((r) => r.id === resultId) ?? state.value[0]) : undefined;
   return (
@@ -232,6 +245,24 @@ function MonitorResults({
         <h2 id="results-title">Results of {monitor.name}</h2>
         {onDelete !== undefined && <DeleteMonitor name={name} monitor={monitor} onDeleted={onDelete} />}
       </div>
+      {monitor.segmentBy !== null && (
+        <div className="toolbar segment-selector">
+          <label htmlFor="segment-select">Segment ({monitor.segmentBy})</label>
+          <select
+            id="segment-select"
+            value={segment ?? ''}
+            onChange={(e) => setSegment(e.target.value === '' ? undefined : e.target.value)}
+          >
+            <option value="">whole window</option>
+            {segments.status === 'ok' &&
+              segments.value.map((s) => (
+                <option key={s.segment} value={s.segment}>
+                  {s.segment} ({s.windows} window{s.windows === 1 ? '' : 's'})
+                </option>
+              ))}
+          </select>
+        </div>
+      )}
       {state.status === 'loading' && <Loading what="results" />}
       {state.status === 'error' && (
         <ErrorMessage title="Could not load the results" message={state.message} />

@@ -2,7 +2,7 @@ import { useMemo, type ReactNode, type SyntheticEvent } from 'react';
 import { formatDateTime, formatNumber } from '../../components/format';
 import { ErrorMessage, Loading } from '../../components/status';
 import { useAsync } from '../../components/use-async';
-import { fetchReportHtml, reportUrl, type MonitorResult } from './monitoring-api';
+import { fetchReportHtml, reportUrl, type MonitorResult, type SchemaCheck } from './monitoring-api';
 
 /** How a column's score is judged: p-values drift at or below the threshold, distances above it. */
 function scoreLabel(method: string | null): string {
@@ -31,7 +31,10 @@ export function ResultDetails({
   const drift = result.drift;
   return (
     <section aria-labelledby="result-title">
-      <h2 id="result-title">Window ending {formatDateTime(result.windowEnd)}</h2>
+      <h2 id="result-title">
+        Window ending {formatDateTime(result.windowEnd)}
+        {result.segment !== null && `, segment ${result.segment}`}
+      </h2>
       <p role="status" className="result-summary">
         {result.rows} rows, {result.labelledRows} labelled;{' '}
         {drift === null
@@ -84,8 +87,9 @@ export function ResultDetails({
           </tbody>
         </table>
       )}
+      {result.schema !== null && <SchemaFindings schema={result.schema} />}
       <h3>
-        Full report{' '}
+        Full report{result.segment !== null && ' (of the whole window)'}{' '}
         <a href={reportUrl(modelName, result.monitorId, result.id)} target="_blank" rel="noopener noreferrer">
           Open the report in a new tab
         </a>
@@ -96,6 +100,50 @@ export function ResultDetails({
       )}
       {report.status === 'ok' && <ReportFrame html={report.value} />}
     </section>
+  );
+}
+
+/** The window against the model version's signature: each column that is missing, unexpected or mistyped. */
+function SchemaFindings({ schema }: { schema: SchemaCheck }): ReactNode {
+  const rows = [
+    ...schema.missingColumns.map((c) => ({ column: c.column, finding: 'missing (required)', rows: c.rows })),
+    ...schema.unexpectedColumns.map((c) => ({
+      column: c.column,
+      finding: 'not in the signature',
+      rows: c.rows,
+    })),
+    ...schema.typeMismatches.map((c) => ({
+      column: c.column,
+      finding: `not ${c.expected} (e.g. ${c.example})`,
+      rows: c.rows,
+    })),
+  ];
+  return (
+    <>
+      <h3 id="schema-title">Schema against version {schema.version}'s signature</h3>
+      {rows.length === 0 ? (
+        <p role="status">Every record fits the signature's {schema.columns} columns.</p>
+      ) : (
+        <table className="data-table" aria-labelledby="schema-title">
+          <thead>
+            <tr>
+              <th scope="col">Column</th>
+              <th scope="col">Finding</th>
+              <th scope="col">Records</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={`${r.column} ${r.finding}`}>
+                <th scope="row">{r.column}</th>
+                <td className="drifted-yes">{r.finding}</td>
+                <td className="num">{r.rows}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
   );
 }
 
