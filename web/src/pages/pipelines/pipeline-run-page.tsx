@@ -6,6 +6,7 @@ import { ErrorMessage, Loading } from '../../components/status';
 import { TimeText } from '../../components/time-text';
 import { useAsync } from '../../components/use-async';
 import { hrefs } from '../../router/routes';
+import { ApprovalPanel } from './approval-panel';
 import { DagView } from './dag-view';
 import { readPipelineDocument } from './pipeline-document';
 import { getDefinition, getRun, runAction, type RunDetails, type StepRun } from './pipelines-api';
@@ -132,6 +133,7 @@ function RunDetailsView({
       </dl>
       {run.error !== null && <ErrorMessage title="The run failed" message={run.error} />}
       <RunActions details={details} reload={reload} />
+      <ApprovalPanel details={details} reload={reload} />
       <h2>Steps</h2>
       {definition.status === 'error' && (
         <ErrorMessage title="Could not load the pipeline's steps" message={definition.message} />

@@ -16,6 +16,7 @@ export type RunStatus = (typeof runStatuses)[number];
 export const stepStates = [
   'pending',
   'running',
+  'waiting',
   'succeeded',
   'failed',
   'skipped',
@@ -98,6 +99,36 @@ export interface StepLog {
   stdoutNext: number;
   stderrOffset: number;
   stderrNext: number;
+}
+
+/** Where an approval step's request stands. */
+export const approvalStatuses = ['waiting', 'approved', 'rejected', 'timed_out', 'cancelled'] as const;
+export type ApprovalStatus = (typeof approvalStatuses)[number];
+
+/** A model version's side of an approval's comparison: the latest metrics of its source run. */
+export interface ModelSide {
+  version: string;
+  runId: string | null;
+  metrics: Record<string, number>;
+}
+
+/** An approval step's request (and decision); with a model, the candidate beside the champion. */
+export interface StepApproval {
+  runId: string;
+  pipeline: string;
+  step: string;
+  status: ApprovalStatus;
+  message: string | null;
+  requestedBy: string;
+  requestedAt: number;
+  expiresAt: number | null;
+  onTimeout: string;
+  onReject: string;
+  model: { name: string; version: string; target: string } | null;
+  decidedBy: string | null;
+  decidedAt: number | null;
+  comment: string | null;
+  comparison: { model: string; alias: string; candidate: ModelSide; champion: ModelSide | null } | null;
 }
 
 const bad = (what: string): never => {
@@ -194,6 +225,81 @@ function parseLog(v: unknown): StepLog {
     stderrOffset: num(l.stderr_offset, 'stderr offset'),
     stderrNext: num(l.stderr_next, 'stderr end'),
   };
+}
+
+function parseSide(v: unknown): ModelSide {
+  const s = obj(v, 'model version');
+  const metrics: Record<string, number> = {};
+  for (const [k, m] of Object.entries(obj(s.metrics, 'metrics'))) metrics[k] = num(m, 'metric');
+  return { version: str(s.version, 'version'), runId: strOrNull(s.run_id, 'run id'), metrics };
+}
+
+function parseApproval(v: unknown): StepApproval {
+  const a = obj(v, 'approval');
+  const model = a.model === null || a.model === undefined ? null : obj(a.model, 'approval model');
+  const comparison =
+    a.comparison === null || a.comparison === undefined ? null : obj(a.comparison, 'comparison');
+  return {
+    runId: str(a.run_id, 'run id'),
+    pipeline: str(a.pipeline, 'pipeline name'),
+    step: str(a.step, 'step name'),
+    status: oneOf(approvalStatuses, a.status, 'approval status'),
+    message: strOrNull(a.message, 'approval message'),
+    requestedBy: str(a.requested_by, 'requester'),
+    requestedAt: num(a.requested_at, 'request time'),
+    expiresAt: numOrNull(a.expires_at, 'expiry'),
+    onTimeout: str(a.on_timeout, 'on_timeout'),
+    onReject: str(a.on_reject, 'on_reject'),
+    model:
+      model === null
+        ? null
+        : {
+            name: str(model.name, 'model name'),
+            version: str(model.version, 'model version'),
+            target: str(model.target, 'target'),
+          },
+    decidedBy: strOrNull(a.decided_by, 'approver'),
+    decidedAt: numOrNull(a.decided_at, 'decision time'),
+    comment: strOrNull(a.comment, 'comment'),
+    comparison:
+      comparison === null
+        ? null
+        : {
+            model: str(comparison.model, 'model name'),
+            alias: str(comparison.alias, 'alias'),
+            candidate: parseSide(comparison.candidate),
+            champion:
+              comparison.champion === null || comparison.champion === undefined
+                ? null
+                : parseSide(comparison.champion),
+          },
+  };
+}
+
+/** A run's approval requests (decided ones too); a waiting one that names a model carries the comparison. */
+export async function getRunApprovals(runId: string, signal?: AbortSignal): Promise<StepApproval[]> {
+  const answer = await callApi(
+    'GET',
+    `${base}/runs/${encodeURIComponent(runId)}/approvals`,
+    undefined,
+    signal,
+  );
+  return arr(answer.approvals, 'approval list').map(parseApproval);
+}
+
+/** Approves or rejects a waiting approval step with a comment. */
+export async function decideApproval(
+  runId: string,
+  step: string,
+  decision: 'approve' | 'reject',
+  comment: string,
+): Promise<StepApproval> {
+  const answer = await callApi(
+    'POST',
+    `${base}/runs/${encodeURIComponent(runId)}/approvals/${encodeURIComponent(step)}/${decision}`,
+    comment === '' ? {} : { comment },
+  );
+  return parseApproval(answer.approval);
 }
 
 /** The latest version of every pipeline the caller may read. */

@@ -11,6 +11,8 @@ export function stateIcon(state: StepState | RunStatus): string {
       return '○';
     case 'running':
       return '▶';
+    case 'waiting':
+      return '⏸';
     case 'succeeded':
       return '✓';
     case 'cached':
@@ -45,6 +47,7 @@ export interface StepSummary {
 
 const precedence: StepState[] = [
   'running',
+  'waiting',
   'failed',
   'pending',
   'cancelled',
@@ -64,7 +67,7 @@ export function summarizeSteps(steps: readonly StepRun[], now: number): Map<stri
     const present = (s: StepState): boolean => (counts[s] ?? 0) > 0;
     // Only some items cached and the rest run: the step as a whole succeeded.
     const state =
-      present('cached') && present('succeeded') && !precedence.slice(0, 4).some(present)
+      present('cached') && present('succeeded') && !precedence.slice(0, 5).some(present)
         ? 'succeeded'
         : (precedence.find(present) ?? 'pending');
     const starts = runs.flatMap((r) => (r.startedAt === null ? [] : [r.startedAt]));
