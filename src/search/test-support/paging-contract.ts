@@ -158,7 +158,7 @@ export function pagingContract(engine: string, open: () => Promise<TestDatabase>
           })),
         )
         .execute();
-      await insertRuns(tdb.handle.db, makeRuns(360, 20261207, 'r'));
+      await insertRuns(tdb.handle.db, makeRuns(240, 20261207, 'r'));
     });
     afterAll(async () => {
       await tdb?.dispose();
@@ -213,7 +213,7 @@ export function pagingContract(engine: string, open: () => Promise<TestDatabase>
         const want = await onePage(c);
         expect(want.length).toBeGreaterThan(15);
         for (const [pageSize, walkEntries] of [
-          [7, undefined],
+          [9, undefined],
           [16, 3],
         ] as const) {
           const got = await allPages(c, pageSize, walkEntries !== undefined ? { walkEntries } : {});
