@@ -40,20 +40,22 @@ export interface RunContext {
   readonly now: number;
 }
 
+const rowsText = (n: number): string => (n === 1 ? '1 row' : `${n} rows`);
+
 function schemaMessage(schema: SchemaCheck): string {
   const parts: string[] = [];
   if (schema.missingColumns.length > 0) {
-    parts.push(`missing ${schema.missingColumns.map((c) => `${c.column} (${c.rows} rows)`).join(', ')}`);
+    parts.push(`missing ${schema.missingColumns.map((c) => `${c.column} (${rowsText(c.rows)})`).join(', ')}`);
   }
   if (schema.unexpectedColumns.length > 0) {
     parts.push(
-      `unexpected ${schema.unexpectedColumns.map((c) => `${c.column} (${c.rows} rows)`).join(', ')}`,
+      `unexpected ${schema.unexpectedColumns.map((c) => `${c.column} (${rowsText(c.rows)})`).join(', ')}`,
     );
   }
   if (schema.typeMismatches.length > 0) {
     parts.push(
       `wrong type ${schema.typeMismatches
-        .map((c) => `${c.column} (${c.rows} rows not ${c.expected}, e.g. ${c.example})`)
+        .map((c) => `${c.column} (${rowsText(c.rows)} not ${c.expected}, e.g. ${c.example})`)
         .join(', ')}`,
     );
   }
