@@ -207,6 +207,20 @@ describe.each(testEngines)('pipeline trigger routes (auth on, %s)', (engine) => 
     const runId = (fired.json.firing as Firing).run_id;
     const again = await fire({ params: { version: '8' }, key: 'job-1234' }, token);
     expect(again.json).toMatchObject({ duplicate: true, firing: { run_id: runId } });
+    // The key may come as an Idempotency-Key header; a call without a body is checked like any other.
+    const byHeader = await jsonRequest(
+      server.address,
+      'POST',
+      `${api}/triggers/evaluate/ci/fire`,
+      { params: { version: 9 } },
+      { authorization: `Bearer ${token}`, 'idempotency-key': 'job-1234' },
+    );
+    expect(byHeader.json).toMatchObject({ duplicate: true, firing: { run_id: runId } });
+    const noBody = await jsonRequest(server.address, 'POST', `${api}/triggers/evaluate/ci/fire`, undefined, {
+      authorization: `Bearer ${token}`,
+    });
+    expectError(noBody, 400, 'INVALID_PARAMETER_VALUE');
+    expect(noBody.json.message).toContain("needs parameter 'version'");
     const done = await waitFor('the webhook run to end', async () => {
       const all = await runs();
       return all.every((r) => r.status !== 'running') ? all : undefined;

@@ -232,7 +232,8 @@ export function registerPipelineTriggerRoutes(
           'call with the same key starts nothing and answers the first firing (`duplicate: true`). A missing or ' +
           'wrong token answers 401 UNAUTHENTICATED.',
         params: PathIn,
-        body: Type.Optional(
+        // A call may send no body at all (null here): the trigger's own parameters then apply.
+        body: Nullable(
           Type.Object({
             params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
             key: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
@@ -241,21 +242,34 @@ export function registerPipelineTriggerRoutes(
         response: { 200: Type.Object({ firing: FiringOut, duplicate: Type.Boolean() }) },
       },
     },
-    async (req) => {
-      const token = bearerOf(req.headers.authorization);
-      const header = req.headers['idempotency-key'];
-      const key = req.body?.key ?? (typeof header === 'string' && header !== '' ? header : undefined);
-      // The path's pipeline must be the trigger's: otherwise the same 401 as a wrong token (nothing is revealed).
-      const trigger = await triggers.get(req.params.name).catch(() => undefined);
-      if (trigger === undefined || trigger.pipelineName !== req.params.pipeline)
-        throw new TriggerTokenError();
-      const { firing, duplicate } = await triggers.fireWebhook(req.params.name, token, {
-        ...(req.body?.params !== undefined ? { params: req.body.params } : {}),
-        ...(key !== undefined ? { key } : {}),
-      });
-      return { firing: firingToWire(firing), duplicate };
+    async (req, reply) => {
+      try {
+        return await fireWebhook(req.params, req.body, req.headers);
+      } catch (err) {
+        // A 401 names the scheme it wants (RFC 9110): the trigger's token, as a bearer token.
+        if (err instanceof TriggerTokenError) void reply.header('www-authenticate', 'Bearer realm="bosun"');
+        throw err;
+      }
     },
   );
+
+  /** The webhook call: the path names the trigger, the body (or the Idempotency-Key header) the key. */
+  async function fireWebhook(
+    path: { pipeline: string; name: string },
+    body: { params?: Record<string, unknown>; key?: string } | null,
+    headers: { authorization?: string; 'idempotency-key'?: string | string[] },
+  ) {
+    const header = headers['idempotency-key'];
+    const key = body?.key ?? (typeof header === 'string' && header !== '' ? header : undefined);
+    // The path's pipeline must be the trigger's: otherwise the same 401 as a wrong token (nothing is revealed).
+    const trigger = await triggers.get(path.name).catch(() => undefined);
+    if (trigger === undefined || trigger.pipelineName !== path.pipeline) throw new TriggerTokenError();
+    const { firing, duplicate } = await triggers.fireWebhook(path.name, bearerOf(headers.authorization), {
+      ...(body?.params !== undefined ? { params: body.params } : {}),
+      ...(key !== undefined ? { key } : {}),
+    });
+    return { firing: firingToWire(firing), duplicate };
+  }
 }
 
 const triggerResource = (input: AuditedInput) => ({

@@ -8,11 +8,13 @@ import { DagView } from './dag-view';
 import { readPipelineDocument, type DocumentStep } from './pipeline-document';
 import { getDefinition, type PipelineDefinition } from './pipelines-api';
 import { RunForm } from './run-form';
+import { PipelineTriggers } from './pipeline-triggers';
 import './pipelines.css';
 
 /**
  * A pipeline, `#/pipelines/<name>?version=<n>` (the latest without): its versions, its steps and their DAG,
- * the plan of a run (cache hits and misses, and why) and, for users who may run it, "Run" with parameters.
+ * the plan of a run (cache hits and misses, and why), for users who may run it "Run" with parameters, and the
+ * triggers that start its runs with their recent firings.
  */
 export default function PipelinePage({ name, query }: { name: string; query: URLSearchParams }): ReactNode {
   const asked = query.get('version');
@@ -110,6 +112,7 @@ function PipelineDetails({
         params={doc.params}
         mayRun={mayRun}
       />
+      <PipelineTriggers pipeline={definition.name} />
     </>
   );
 }
