@@ -119,6 +119,7 @@ describe('step summaries in memory', () => {
     expect(gridOf({ count: 3, first: 0, last: 30, gcd: 10 })).toBeUndefined();
     expect(gridOf({ count: 1, first: -5, last: -5, gcd: 0 })).toEqual({ first: -5, last: -5, stride: 1 });
     expect(gridOf({ count: 4, first: 0, last: 3, gcd: null })).toBeUndefined();
+    expect(gridOf({ count: 2, first: 0, last: 2 ** 60, gcd: 2 ** 60 })).toBeUndefined();
     expect(withNewSteps({ count: 3, first: 0, last: 2, gcd: 1 }, [5, 4, 3])).toEqual({
       count: 6,
       first: 0,

@@ -39,6 +39,8 @@ function gcdOf(a: number, b: number): number {
  */
 export function gridOf(summary: StepSummary): StepGrid | undefined {
   const { count, first, last, gcd } = summary;
+  // steps beyond 2^53 are not exact in JavaScript: read from the database as before
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last)) return undefined;
   if (count === 1 && first === last) return { first, last, stride: 1 };
   if (count < 2 || gcd === null || gcd <= 0) return undefined;
   if ((last - first) / gcd !== count - 1) return undefined;
