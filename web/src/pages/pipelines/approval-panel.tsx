@@ -82,6 +82,9 @@ function WaitingApproval({
 }): ReactNode {
   const who = useWhoAmI();
   const [comment, setComment] = useState('');
+  // With authentication off there is no signed-in user: the deciding user's name is typed here.
+  const authOff = who !== undefined && !who.authEnabled;
+  const [actor, setActor] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const mayDecide = mayEdit(who, 'experiment', experimentId);
@@ -89,7 +92,7 @@ function WaitingApproval({
     setBusy(true);
     setError(undefined);
     try {
-      await decideApproval(approval.runId, approval.step, decision, comment);
+      await decideApproval(approval.runId, approval.step, decision, comment, authOff ? actor : undefined);
       onDecided();
     } catch (err) {
       setError(errorMessage(err));
@@ -115,6 +118,17 @@ function WaitingApproval({
       {approval.comparison !== null && <Comparison comparison={approval.comparison} />}
       {mayDecide ? (
         <>
+          {authOff && (
+            <>
+              <label htmlFor={`${id}-actor`}>Your name</label>
+              <input
+                id={`${id}-actor`}
+                value={actor}
+                maxLength={256}
+                onChange={(e) => setActor(e.target.value)}
+              />
+            </>
+          )}
           <label htmlFor={`${id}-comment`}>Comment</label>
           <textarea
             id={`${id}-comment`}

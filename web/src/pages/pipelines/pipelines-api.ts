@@ -287,17 +287,21 @@ export async function getRunApprovals(runId: string, signal?: AbortSignal): Prom
   return arr(answer.approvals, 'approval list').map(parseApproval);
 }
 
-/** Approves or rejects a waiting approval step with a comment. */
+/** Approves or rejects a waiting approval step with a comment (`actor`: with auth off, who decides). */
 export async function decideApproval(
   runId: string,
   step: string,
   decision: 'approve' | 'reject',
   comment: string,
+  actor?: string,
 ): Promise<StepApproval> {
+  const body: WireObject = {};
+  if (comment !== '') body.comment = comment;
+  if (actor !== undefined && actor.trim() !== '') body.user = actor.trim();
   const answer = await callApi(
     'POST',
     `${base}/runs/${encodeURIComponent(runId)}/approvals/${encodeURIComponent(step)}/${decision}`,
-    comment === '' ? {} : { comment },
+    body,
   );
   return parseApproval(answer.approval);
 }
