@@ -244,6 +244,11 @@ async function experimentWalk(
   return { query, boundary };
 }
 
+/** Runs `fn` on `db` as it is. */
+function run<T>(db: Kysely<Database>, fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  return fn(db);
+}
+
 /** Whether lead value `value` lies at or before `boundary` in the walk's direction. */
 function withinBoundary(value: SortValue, boundary: number | bigint, ascending: boolean): boolean {
   if (value === null || typeof value === 'string') return false;
@@ -279,7 +284,9 @@ async function walkedPage(
   }
   const single = ids.length === 1;
   const slice = single ? { offset: q.offset, limit: q.limit } : { offset: 0, limit: q.offset + q.limit };
-  const { walks, raw } = await page.dialect.walkSession(db, async (session) => {
+  // a walk from a page token's key runs in a walk session (on PostgreSQL: no parallel workers; see SearchDialect)
+  const session = q.after !== undefined ? page.dialect.walkSession.bind(page.dialect) : run;
+  const { walks, raw } = await session(db, async (session) => {
     const walks: ExperimentWalk[] = [];
     for (const id of ids) walks.push(await experimentWalk(session, q, id, walk, from, page, slice));
     const raw = single

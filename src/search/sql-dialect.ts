@@ -32,12 +32,13 @@ export interface SearchDialect {
    */
   hideScopeFromLists: boolean;
   /**
-   * Runs the queries of an index walk (run-query.ts). PostgreSQL plans a walk that starts at a page token's key
-   * with parallel workers when it expects many index entries before the page; starting them costs more than the
-   * walk itself (page 50 of 100,000 runs under load: 78 ms p50 with them, 20 ms without, as fast as page 1). A
-   * walk stops once its page is full, so it never gains from them: PostgreSQL runs it in a transaction that turns
-   * them off (`SET LOCAL`), unless the caller holds a transaction already (whose settings are not ours to change).
-   * SQLite runs it as it is.
+   * Runs the queries of an index walk that starts at a page token's key (run-query.ts). PostgreSQL plans such a
+   * walk with parallel workers when it expects many index entries before the key; starting them costs more than
+   * the walk itself (page 50 of 100,000 runs under load: 78 ms p50 with them, 20 ms without, as fast as page 1).
+   * A walk stops once its page is full, so it never gains from them: PostgreSQL runs it in a transaction that
+   * turns them off (`SET LOCAL`), unless the caller holds a transaction already (whose settings are not ours to
+   * change). First pages are left alone: their plans have no workers, and the transaction's round trips would
+   * only add to them. SQLite runs the walk as it is.
    */
   walkSession<T>(db: Kysely<Database>, run: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /** True when the JSON array of `{key, value}` in `tagsJson` has an entry `key` whose value satisfies `test`. */
