@@ -117,11 +117,14 @@ export class PipelineApprovals {
       { status: decision === 'approve' ? 'approved' : 'rejected', by: user, comment },
       this.deps.now(),
     );
-    if (!won) {
+    const decided = await this.deps.approvals.get(approval.stepRunId);
+    // The driver may have copied this very decision from the registry's request in between: that is a success.
+    const same =
+      decided?.status === (decision === 'approve' ? 'approved' : 'rejected') && decided.decidedBy === user;
+    if (!won && !same) {
       throw new InvalidStateError(`Step '${step}' of pipeline run '${runId}' was decided meanwhile`);
     }
     this.deps.nudge(runId);
-    const decided = await this.deps.approvals.get(approval.stepRunId);
     return decided ?? approval;
   }
 }

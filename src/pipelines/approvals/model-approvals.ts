@@ -39,6 +39,16 @@ export interface ModelApprovals {
    */
   decide(approvalId: number, decision: 'approve' | 'reject', user: string, comment: string): Promise<void>;
   compare(model: string, version: string, alias: string): Promise<ModelComparison>;
+  /**
+   * The registry request's decision when it was made there (through the registry's own approve and reject
+   * routes); undefined while it is open or when it is gone.
+   */
+  decision(request: {
+    model: string;
+    version: string;
+    target: string;
+    approvalId: number;
+  }): Promise<{ status: 'approved' | 'rejected'; by: string; comment: string } | undefined>;
 }
 
 function latest(metrics: readonly { key: string; value: number; timestamp: number; step: number }[]) {
@@ -86,6 +96,14 @@ export function registryModelApprovals(deps: {
       const input = { user, ...(comment !== '' ? { comment } : {}) };
       if (decision === 'approve') await deps.governance.approve(approvalId, input);
       else await deps.governance.reject(approvalId, input);
+    },
+    async decision(request) {
+      const approvals = await deps.governance
+        .listApprovals(request.model, request.version, request.target)
+        .catch(() => []);
+      const found = approvals.find((a) => a.id === request.approvalId);
+      if (found === undefined || found.status === 'requested') return undefined;
+      return { status: found.status, by: found.decidedBy ?? '', comment: found.decisionComment ?? '' };
     },
     async compare(model, version, alias) {
       const candidate = await side(model, version);

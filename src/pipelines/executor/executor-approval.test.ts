@@ -298,6 +298,41 @@ describe.each(testEngines)('approval steps (%s)', (engine) => {
     });
   });
 
+  it("with a model: a decision made through the registry itself is the step's decision too", async () => {
+    const { registry, governance, tracking } = h.platform;
+    const model = `registry-decided-${engine}`;
+    await registry.createRegisteredModel({ name: model });
+    const experimentId = await tracking.createExperiment({ name: `${model}-runs` });
+    const source = await tracking.createRun({ experimentId, startTime: 1 });
+    const version = await registry.createModelVersion({
+      name: model,
+      source: `runs:/${source.info.runId}/model`,
+      runId: source.info.runId,
+    });
+    const pipelines = h.service({
+      heartbeatMs: 100,
+      modelApprovals: registryModelApprovals({ governance, registry, tracking }),
+    });
+    const document = gated(
+      { model: { name: 'model', version: 'version' }, on_reject: 'continue' },
+      { model: { type: 'string', value: model }, version: { type: 'string', value: version.version } },
+    );
+    const { run, done } = await startDoc(pipelines, document);
+    await waiting(pipelines, run.runId);
+    const registryId = (await pipelines.approvals.forRun(run.runId))[0]?.model?.registryApprovalId ?? 0;
+    await governance.reject(registryId, { user: 'erin', comment: 'not this one' });
+    expect(await done).toBe('succeeded');
+    expect(await step(pipelines, run.runId, 'gate')).toMatchObject({
+      state: 'succeeded',
+      outputs: {
+        approved: { kind: 'value', value: false },
+        approver: { kind: 'value', value: 'erin' },
+        comment: { kind: 'value', value: 'not this one' },
+      },
+    });
+    expect((await step(pipelines, run.runId, 'ship'))?.state).toBe('skipped');
+  });
+
   it('with a model: cancelling closes the registry request; an unknown version fails the step', async () => {
     const { registry, governance, tracking } = h.platform;
     const model = `cancelled-model-${engine}`;

@@ -642,6 +642,26 @@ export class RunDriver {
     const timeoutText = this.stepSpec(unit.step).approval?.timeout;
     if (approval.status === 'waiting') {
       this.#deadlines.set(unit.stepRunId, approval.expiresAt);
+      // Decided through the registry's own routes: the step takes the same decision.
+      const model = approval.model;
+      if (model?.registryApprovalId !== undefined && deps.modelApprovals !== undefined) {
+        const made = await deps.modelApprovals.decision({
+          model: model.name,
+          version: model.version,
+          target: model.target,
+          approvalId: model.registryApprovalId,
+        });
+        if (made !== undefined) {
+          await deps.approvals.decide(
+            unit.stepRunId,
+            { status: made.status, by: made.by, comment: made.comment },
+            now,
+          );
+          approval = (await deps.approvals.get(unit.stepRunId)) ?? approval;
+        }
+      }
+    }
+    if (approval.status === 'waiting') {
       if (approval.expiresAt === undefined || approval.expiresAt > now) return false;
       const comment = `no decision within ${timeoutText ?? 'its timeout'}`;
       if (await deps.approvals.decide(unit.stepRunId, { status: 'timed_out', by: undefined, comment }, now)) {
