@@ -194,6 +194,19 @@ describe.each(testEngines)('approval steps (%s)', (engine) => {
     expect((await step(second, run.runId, 'ship'))?.state).toBe('succeeded');
   });
 
+  it('plan: an approval is never from the cache; what reads its outputs is not known before the run', async () => {
+    const pipelines = h.service();
+    const document = gated({});
+    await pipelines.define({ document, createdBy: 'carol' });
+    const plan = await pipelines.plan({ name: document.name, params: {} });
+    expect(plan.map((e) => [e.step, e.decision])).toEqual([
+      ['gate', 'disabled'],
+      ['ship', 'unknown'],
+      ['report', 'unknown'],
+    ]);
+    expect(plan[0]?.reason).toBe('an approval: a person decides each run (never from the cache)');
+  });
+
   it('a decision made through another process is seen at the next heartbeat', async () => {
     const driving = h.service({ heartbeatMs: 50 });
     const elsewhere = h.service();

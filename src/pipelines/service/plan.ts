@@ -171,6 +171,17 @@ export async function planRun(input: PlanInput): Promise<PlanEntry[]> {
           continue;
         }
       }
+      if (spec.approval !== undefined) {
+        allKnown = false;
+        entries.push({
+          step: name,
+          itemIndex: index,
+          decision: 'disabled',
+          reason: 'an approval: a person decides each run (never from the cache)',
+          changed: [],
+        });
+        continue;
+      }
       const python = stepPython(spec, input.python);
       if (python !== undefined && !freezeDigests.has(python)) {
         const frozen = await input.pipFreeze.freeze(python, input.codeDir);
