@@ -266,4 +266,94 @@ describe('pipelines pages (issue 12 point 10)', () => {
     };
     expect(answer.run.status).toBe('cancelled');
   });
+
+  it('a waiting approval shows the candidate beside the champion; Approve with a comment lets the run go on', async () => {
+    const { page } = session;
+    const call = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
+      const res = await fetch(`${e2e().baseUrl}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      expect(res.status, `${method} ${path}`).toBe(200);
+      return (await res.json()) as Record<string, unknown>;
+    };
+    // Two versions of a model, each from a run that logged its accuracy; version 1 is the champion.
+    const model = 'ui-e2e-approved-model';
+    const experiment = await call('POST', '/api/2.0/mlflow/experiments/create', {
+      name: `${model}-training`,
+    });
+    await call('POST', '/api/2.0/mlflow/registered-models/create', { name: model });
+    for (const accuracy of [0.81, 0.93]) {
+      const created = await call('POST', '/api/2.0/mlflow/runs/create', {
+        experiment_id: experiment['experiment_id'],
+      });
+      const runId = ((created['run'] as Record<string, unknown>)['info'] as Record<string, string>)['run_id'];
+      await call('POST', '/api/2.0/mlflow/runs/log-metric', {
+        run_id: runId,
+        key: 'accuracy',
+        value: accuracy,
+        timestamp: 1,
+        step: 0,
+      });
+      await call('POST', '/api/2.0/mlflow/model-versions/create', {
+        name: model,
+        source: `runs:/${runId}/model`,
+        run_id: runId,
+      });
+    }
+    await call('POST', '/api/2.0/mlflow/registered-models/alias', {
+      name: model,
+      alias: 'champion',
+      version: '1',
+    });
+    await call('POST', '/api/bosun/v1/pipelines/definitions', {
+      document: {
+        apiVersion: 'bosun.dev/v1',
+        kind: 'Pipeline',
+        name: 'ui-e2e-approve',
+        steps: {
+          gate: {
+            approval: { message: 'Promote {{inputs.model}}?', model: { name: 'model', version: 'version' } },
+            inputs: { model: { type: 'string', value: model }, version: { type: 'string', value: '2' } },
+          },
+          ship: { command: ['true'], after: ['gate'], when: 'steps.gate.outputs.approved' },
+        },
+      },
+    });
+    const answer = await call('POST', '/api/bosun/v1/pipelines/runs', { pipeline: 'ui-e2e-approve' });
+    const runId = (answer['run'] as Record<string, string>)['run_id'] ?? '';
+    started.push(runId);
+
+    await page.goto(ui(`#/pipeline-runs/${runId}`));
+    const panel = page.locator('section.approval-panel[data-approval=gate]');
+    await poll(() => panel.count()).toBe(1);
+    expect(await panel.locator('h2').innerText()).toBe('⏸ Waiting for approval: gate');
+    expect(await panel.locator('.approval-message').innerText()).toBe(`Promote ${model}?`);
+    await poll(async () => (await dagBoxes()).map((b) => [b.step, b.state, b.lines[1]])).toEqual([
+      ['gate', 'waiting', '⏸ waiting'],
+      ['ship', 'pending', '○ pending'],
+    ]);
+    const metrics = await panel
+      .locator('table tbody tr')
+      .evaluateAll((rows) =>
+        rows.map((r) => [...r.querySelectorAll('th, td')].map((c) => (c as HTMLElement).innerText.trim())),
+      );
+    expect(metrics).toEqual([['accuracy', '0.93', '0.81']]);
+    await expectAccessible(page, 'a pipeline run waiting for approval');
+
+    // With auth off the run was started by 'anonymous': the registry refuses a self-approval, shown in place.
+    await panel.getByLabel('Comment').fill('better than the champion');
+    await panel.getByRole('button', { name: 'Approve' }).click();
+    await poll(() => panel.locator('[role=alert]').innerText()).toContain('cannot approve their own request');
+    await panel.getByLabel('Your name').fill('reviewer');
+    await panel.getByRole('button', { name: 'Approve' }).click();
+    await poll(async () => (await dagBoxes()).map((b) => [b.step, b.state])).toEqual([
+      ['gate', 'succeeded'],
+      ['ship', 'succeeded'],
+    ]);
+    await poll(async () => rowsOf('table[aria-label=Approvals]')).toEqual([
+      ['gate', 'approved', 'reviewer', expect.any(String), 'better than the champion'],
+    ]);
+  });
 });
