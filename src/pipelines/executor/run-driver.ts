@@ -614,7 +614,11 @@ export class RunDriver {
     }
     if (result.opened) {
       this.#deadlines.set(unit.stepRunId, timeoutMs !== undefined ? deps.clock.now() + timeoutMs : undefined);
-      this.emit(unit, 'waiting', 'waiting for approval');
+      this.emit(
+        unit,
+        'waiting',
+        `waiting for approval (bosun pipeline approve|reject ${this.run.runId} ${unit.step} --comment ...)`,
+      );
     }
     return result.opened;
   }
