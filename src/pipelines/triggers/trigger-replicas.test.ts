@@ -39,7 +39,7 @@ function replica(uri: string, owner: string, dir: string, replicas: number): Pro
     while (readdirSync(${JSON.stringify(dir)}).filter((f) => f.startsWith('ready-')).length < ${replicas}) {
       await new Promise((r) => setTimeout(r, 5));
     }
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 240_000;
     for (;;) {
       await runner.runOnce();
       await triggers.tick();
@@ -47,7 +47,7 @@ function replica(uri: string, owner: string, dir: string, replicas: number): Pro
       const pending = await handle.db.selectFrom('pipeline_trigger_firings').select('state')
         .where('state', 'in', ['pending', 'starting']).execute();
       if (at !== undefined && !isBefore(at, target) && pending.length === 0) break;
-      if (Date.now() > deadline) throw new Error('replica did not finish in 60 s');
+      if (Date.now() > deadline) throw new Error('replica did not finish in 240 s');
       await new Promise((r) => setTimeout(r, 2));
     }
     await handle.close();

@@ -308,12 +308,13 @@ export class TriggerService {
           trigger_id: trigger.triggerId,
           event_key: eventKey,
           event_id: null,
-          state: 'pending',
+          // Claimed by this server at once: the loop never sees it pending, so this call answers its run.
+          state: 'starting',
           params: JSON.stringify(params),
           run_id: null,
           error: null,
-          claimed_by: null,
-          started_at: null,
+          claimed_by: this.#options.owner,
+          started_at: this.#options.now(),
           created_at: this.#options.now(),
         })
         .execute();
@@ -323,7 +324,7 @@ export class TriggerService {
       if (first !== undefined) return { firing: toFiring(first, trigger.name), duplicate: true };
       throw err;
     }
-    await this.#start(trigger.triggerId, eventKey);
+    await this.#run(trigger.triggerId, eventKey);
     const fired = await this.#firing(trigger.triggerId, eventKey);
     if (fired === undefined) throw new NotFoundError(`Trigger '${trigger.name}' was deleted meanwhile`);
     return { firing: toFiring(fired, trigger.name), duplicate: false };
@@ -437,6 +438,11 @@ export class TriggerService {
       .where('state', '=', 'pending')
       .executeTakeFirst();
     if (Number(claim.numUpdatedRows) !== 1) return undefined;
+    return this.#run(triggerId, eventKey);
+  }
+
+  /** Starts the run of a firing this server holds (`starting`) and records its run id or the error. */
+  async #run(triggerId: string, eventKey: string): Promise<string | undefined> {
     const finish = (set: { state: FiringState; run_id?: string; error?: string; params?: string }) =>
       this.#db
         .updateTable('pipeline_trigger_firings')
