@@ -209,6 +209,19 @@ describe.each(testEngines)('pipeline triggers (%s)', (engine) => {
       params: { model_name: '{{event.model_name}}', version: 1, threshold: '{{event.drift_share}}' },
       createdBy: 'carol',
     });
+    // A trigger whose stored filter no longer reads is skipped; the others still fire.
+    await triggers.create({
+      name: 'stale',
+      kind: 'monitoring_alert',
+      pipelineName: 'evaluate',
+      params: { model_name: 'x', version: 1 },
+      createdBy: 'carol',
+    });
+    await db.handle.db
+      .updateTable('pipeline_triggers')
+      .set({ filter: JSON.stringify({ states: ['sleeping'] }) })
+      .where('name', '=', 'stale')
+      .execute();
     await append(alert('monitor.alert_fired', 'data_drift'));
     await append(alert('monitor.alert_resolved', 'data_drift'));
     await append(alert('monitor.alert_fired', 'performance'));
@@ -217,6 +230,7 @@ describe.each(testEngines)('pipeline triggers (%s)', (engine) => {
     expect((await triggers.tick()).started).toEqual(['alert-1']);
     expect(starter.calls).toEqual([{ model_name: 'churn', version: 1, threshold: 0.5 }]);
     await triggers.delete('retrain-on-drift');
+    await db.handle.db.deleteFrom('pipeline_triggers').where('name', '=', 'stale').execute();
   });
 
   it('fires a webhook trigger only with its token, merges and checks the body parameters, once per key', async () => {

@@ -223,14 +223,21 @@ export class TriggerService {
    */
   async recordEvents(trx: Kysely<Database>, events: readonly OutboxEvent[]): Promise<number> {
     const db = trx.withTables<TriggerTables>();
-    const triggers = (
-      await db
-        .selectFrom('pipeline_triggers')
-        .selectAll()
-        .where('enabled', '=', 1)
-        .where('kind', 'in', ['registry_event', 'monitoring_alert'])
-        .execute()
-    ).map(toTrigger);
+    const rows = await db
+      .selectFrom('pipeline_triggers')
+      .selectAll()
+      .where('enabled', '=', 1)
+      .where('kind', 'in', ['registry_event', 'monitoring_alert'])
+      .execute();
+    // A stored filter that no longer reads (an event type gone from the catalogue) skips its trigger: a throw
+    // here would stop the consumer, and every other trigger with it.
+    const triggers = rows.flatMap((row) => {
+      try {
+        return [toTrigger(row)];
+      } catch {
+        return [];
+      }
+    });
     if (triggers.length === 0) return 0;
     let pending = 0;
     for (const event of events) {
