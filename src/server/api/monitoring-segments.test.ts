@@ -172,6 +172,29 @@ describe.each(testEngines)('monitoring segments on %s', (engine) => {
     expect(ok(await call('GET', `${monitorPath}/results?segment=nowhere`)).results).toEqual([]);
   });
 
+  it("fires a segment's alert only after fire_after breaching windows of that segment", async () => {
+    const monitor = ok(
+      await call('POST', `${mon}/models/churn/monitors`, {
+        name: 'by-city-patient',
+        alias: 'champion',
+        reference_id: referenceId,
+        window_ms: MINUTE,
+        config: { min_rows: 5, segment_by: 'city', segment_alerts: true, fire_after: 2 },
+      }),
+    );
+    const path = `${mon}/models/churn/monitors/${(monitor.monitor as { monitor_id: string }).monitor_id}`;
+    // The first window (b drifted) judged twice: b breaches once, then twice in a row.
+    const first = ok(await call('POST', `${path}/run`, { window_end: T + MINUTE }));
+    expect((first.fired as WireAlert[]).filter((a) => a.segment !== null)).toEqual([]);
+    const second = ok(await call('POST', `${path}/run`, { window_end: T + MINUTE }));
+    expect((second.fired as WireAlert[]).filter((a) => a.segment !== null).map((a) => a.segment)).toEqual([
+      'b',
+    ]);
+    const alerts = ok(await call('GET', `${mon}/models/churn/alerts?monitor_id=${path.split('/').pop()!}`))
+      .alerts as WireAlert[];
+    expect(alerts.filter((a) => a.segment === 'b')).toHaveLength(1);
+  });
+
   it('refuses segment settings that cannot work with 400s', async () => {
     const create = (name: string, config: Record<string, unknown>) =>
       call('POST', `${mon}/models/churn/monitors`, {
