@@ -6,6 +6,7 @@ import { InvalidParameterError } from '../../shared/index.js';
 import { recordingStarter, triggerFixture } from './test-support/trigger-fixtures.js';
 import { triggerConsumerName } from './trigger-consumer.js';
 import { TriggerTokenError } from './trigger-types.js';
+import type { TriggerTables } from './trigger-tables.js';
 
 const alert = (type: 'monitor.alert_fired' | 'monitor.alert_resolved', condition: string, model = 'churn') =>
   ({
@@ -231,6 +232,62 @@ describe.each(testEngines)('pipeline triggers (%s)', (engine) => {
     expect(starter.calls).toEqual([{ model_name: 'churn', version: 1, threshold: 0.5 }]);
     await triggers.delete('retrain-on-drift');
     await db.handle.db.deleteFrom('pipeline_triggers').where('name', '=', 'stale').execute();
+  });
+
+  it('fails a firing left starting by a server that stopped, and one whose pipeline version is gone', async () => {
+    const starter = recordingStarter('lost');
+    const { triggers, runner, append } = await triggerFixture(db.handle, starter, 'lost');
+    const { trigger } = await triggers.create({
+      name: 'pinned',
+      kind: 'registry_event',
+      pipelineName: 'evaluate',
+      pipelineVersion: 1,
+      filter: { event_types: ['model_version.created'], model_name: 'pinned-model' },
+      params: { model_name: '{{event.model_name}}', version: '{{event.version}}' },
+      createdBy: 'erin',
+    });
+    const firings = db.handle.db.withTables<TriggerTables>();
+    const row = (key: string, state: string, startedAt: number | null) => ({
+      trigger_id: trigger.triggerId,
+      event_key: key,
+      event_id: null,
+      state,
+      params: JSON.stringify({ model_name: 'pinned-model', version: 1 }),
+      run_id: null,
+      error: null,
+      claimed_by: startedAt === null ? null : 'gone-server',
+      started_at: startedAt,
+      created_at: Date.now(),
+    });
+    await firings
+      .insertInto('pipeline_trigger_firings')
+      .values([
+        row('event:lost', 'starting', Date.now() - 11 * 60_000),
+        row('event:recent', 'starting', Date.now()),
+      ])
+      .execute();
+    expect((await triggers.tick()).started).toEqual([]);
+    const byKey = new Map((await triggers.firings('pinned')).map((f) => [f.eventKey, f]));
+    expect(byKey.get('event:lost')).toMatchObject({ state: 'failed' });
+    expect(byKey.get('event:lost')?.error).toContain('stopped before it started');
+    // Claimed a moment ago: its server may still start it.
+    expect(byKey.get('event:recent')).toMatchObject({ state: 'starting' });
+
+    // The pinned version no longer exists (another database's history, say): the firing fails with the reason.
+    await firings
+      .updateTable('pipeline_triggers')
+      .set({ pipeline_version: 99 })
+      .where('trigger_id', '=', trigger.triggerId)
+      .execute();
+    await append(versionCreated('pinned-model', '2'));
+    await catchUp(runner, db.handle.db, [triggerConsumerName]);
+    await triggers.tick();
+    const failed = (await triggers.firings('pinned')).filter((f) => f.eventId !== undefined);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ state: 'failed' });
+    expect(failed[0]?.error).toMatch(/evaluate/);
+    expect(starter.calls).toEqual([]);
+    await triggers.delete('pinned');
   });
 
   it('fires a webhook trigger only with its token, merges and checks the body parameters, once per key', async () => {
