@@ -207,8 +207,13 @@ export class MonitoringService {
       throw new InvalidParameterError('source: give run_id with either artifact_path or dataset_name');
     }
     const label = `artifact '${source.artifactPath}' of run '${source.kind === 'run_dataset' ? source.artifactRunId : runId}'`;
-    const rows = await readReferenceFile(bytes, source.artifactPath, label);
-    return this.createReference({ ...rest, rows, source });
+    const { rows, datetimeColumns } = await readReferenceFile(bytes, source.artifactPath, label);
+    // Parquet dates and timestamps are datetime columns unless the caller declared otherwise.
+    const columnTypes = {
+      ...Object.fromEntries(datetimeColumns.map((c) => [c, 'datetime' as const])),
+      ...rest.columnTypes,
+    };
+    return this.createReference({ ...rest, columnTypes, rows, source });
   }
 
   async listReferences(modelName: string): Promise<Reference[]> {

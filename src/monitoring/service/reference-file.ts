@@ -35,19 +35,21 @@ function tableRecords(table: DataTable, label: string): Record<string, FeatureVa
 
 /**
  * Reads a data file held in memory (a run artifact) as `bosun drift` reads files: CSV, TSV, JSON lines or
- * Parquet, by the name's extension (or its first bytes). Errors name `label` (e.g. `artifact 'data/train.csv' of
+ * Parquet, by the name's extension (or its first bytes); Parquet date and timestamp columns are named (their
+ * cells are ISO-8601 text). Errors name `label` (e.g. `artifact 'data/train.csv' of
  * run '…'`), never the temporary file it is parsed from.
  */
 export async function readReferenceFile(
   bytes: Buffer,
   fileName: string,
   label: string,
-): Promise<Record<string, FeatureValue>[]> {
+): Promise<{ rows: Record<string, FeatureValue>[]; datetimeColumns: readonly string[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'bosun-reference-'));
   const file = join(dir, basename(fileName).replace(/[^A-Za-z0-9._-]/g, '_') || 'data');
   try {
     await writeFile(file, bytes);
-    return tableRecords(await readTable(file), label);
+    const table = await readTable(file);
+    return { rows: tableRecords(table, label), datetimeColumns: [...table.datetimeColumns] };
   } catch (err) {
     if (err instanceof DataFileError) {
       const detail = err.message.startsWith(`${err.file}: `)

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,10 @@ describe.each(testEngines)('monitoring references read from a run on %s', (engin
       ['data/train.jsonl', jsonl],
       ['data/notes.bin', 'hello, not a table'],
       ['data/empty.csv', 'x,city\n'],
+      [
+        'data/train.parquet',
+        readFileSync(join(import.meta.dirname, '../../monitoring/files/test-support/flat-snappy.parquet')),
+      ],
     ] as const) {
       const put = await fetch(`${server.address}${proxy}/${root}/${path}`, { method: 'PUT', body });
       expect(put.status).toBe(200);
@@ -144,6 +148,15 @@ describe.each(testEngines)('monitoring references read from a run on %s', (engin
         ?.top?.map((t) => t.value)
         .sort(),
     ).toEqual(['false', 'true']);
+  });
+
+  it('reads Parquet artifacts, their timestamp column as a datetime column', async () => {
+    const created = await reference('from-parquet', { run_id: runId, artifact_path: 'data/train.parquet' });
+    expect(created.status, created.text).toBe(200);
+    const r = created.json.reference as { rows: number; columns: { name: string; type: string }[] };
+    expect(r.rows).toBe(4);
+    expect(r.columns.map((c) => c.name)).toEqual(['score', 'count', 'city', 'flag', 'day']);
+    expect(r.columns.find((c) => c.name === 'day')?.type).toBe('datetime');
   });
 
   it('stores a reference from a logged dataset input whose source is a run artifact', async () => {
