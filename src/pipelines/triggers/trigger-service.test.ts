@@ -219,6 +219,7 @@ describe.each(testEngines)('pipeline triggers (%s)', (engine) => {
       createdBy: 'carol',
     });
     await db.handle.db
+      .withTables<TriggerTables>()
       .updateTable('pipeline_triggers')
       .set({ filter: JSON.stringify({ states: ['sleeping'] }) })
       .where('name', '=', 'stale')
@@ -231,7 +232,11 @@ describe.each(testEngines)('pipeline triggers (%s)', (engine) => {
     expect((await triggers.tick()).started).toEqual(['alert-1']);
     expect(starter.calls).toEqual([{ model_name: 'churn', version: 1, threshold: 0.5 }]);
     await triggers.delete('retrain-on-drift');
-    await db.handle.db.deleteFrom('pipeline_triggers').where('name', '=', 'stale').execute();
+    await db.handle.db
+      .withTables<TriggerTables>()
+      .deleteFrom('pipeline_triggers')
+      .where('name', '=', 'stale')
+      .execute();
   });
 
   it('fails a firing left starting by a server that stopped, and one whose pipeline version is gone', async () => {
