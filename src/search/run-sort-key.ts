@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import { InvalidParameterError } from '../shared/index.js';
+import { findTextFault, InvalidParameterError } from '../shared/index.js';
 import type { RunOrderAst } from './ast.js';
 import { decodePageTokenJson, offsetOfTokenJson } from './page-token.js';
 import type { OrderTerm, SortKeyKind } from './run-order.js';
@@ -72,6 +72,8 @@ function parseValue(kind: SortKeyKind, nullable: boolean, raw: unknown, decoded:
       return n;
     }
     case 'text':
+      // no stored value holds NUL (PostgreSQL refuses it: a 500) or a lone surrogate (stored as U+FFFD)
+      if (findTextFault(raw) !== undefined) throw bad();
       return raw;
   }
 }

@@ -294,6 +294,8 @@ export function pagingContract(engine: string, open: () => Promise<TestDatabase>
         withKey(1, 'NaN'),
         withKey(1, ''),
         withKey(2, 5),
+        withKey(2, 'a\u0000b'),
+        withKey(2, 'a\ud800b'),
         withKey(3, '1.5'),
         withKey(3, '99999999999999999999'),
         withKey(4, null),
