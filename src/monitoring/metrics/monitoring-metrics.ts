@@ -4,8 +4,8 @@ import type { MetricFamily, MetricSample } from './prometheus-text.js';
 
 /**
  * The monitoring gauges of the Prometheus endpoint from the monitors' latest results and alerts: drift share and
- * verdict, each column's drift score, performance metrics, rows per window, alert state per condition, and the
- * predictions and labels logged per model.
+ * verdict, each column's drift score, each segment's drift share, schema findings, performance metrics, rows per
+ * window, alert state per condition, and the predictions and labels logged per model.
  */
 export function monitoringFamilies(
   statuses: readonly MonitorStatus[],
@@ -63,6 +63,26 @@ export function monitoringFamilies(
       help: 'When the monitor last ran, in seconds since the Unix epoch.',
       type: 'gauge',
       samples: withLatest.map((s) => ({ labels: labelsOf(s), value: s.latest!.createdAt / 1000 })),
+    },
+    {
+      name: 'bosun_monitor_segment_drift_share',
+      help: "Share of tested columns that drifted in each segment of the monitor's latest window.",
+      type: 'gauge',
+      samples: withLatest.flatMap((s) =>
+        s.latestSegments.flatMap((g) =>
+          g.drift === null || g.segment === null
+            ? []
+            : [{ labels: { ...labelsOf(s), segment: g.segment }, value: g.drift.driftShare }],
+        ),
+      ),
+    },
+    {
+      name: 'bosun_monitor_schema_violations',
+      help: "Findings against the model version's signature (missing, unexpected, mistyped columns) in the latest window.",
+      type: 'gauge',
+      samples: withLatest.flatMap((s) =>
+        s.latest!.schema === null ? [] : [{ labels: labelsOf(s), value: s.latest!.schema.violations }],
+      ),
     },
     {
       name: 'bosun_monitor_alert_firing',

@@ -79,6 +79,8 @@ export interface MonitorStatus {
   readonly modelName: string;
   readonly monitor: Monitor;
   readonly latest: MonitorResult | null;
+  /** The segments of the latest window (empty without segment_by). */
+  readonly latestSegments: readonly MonitorResult[];
   readonly firing: readonly Alert[];
 }
 
@@ -608,6 +610,10 @@ export class MonitoringService {
       monitors.map((m) => m.registered_model_id),
     );
     const latest = new Map((await monitorStore.latestResults(this.mdb)).map((r) => [r.monitor_id, r]));
+    const segmentRows = await monitorStore.segmentResultsOfMany(
+      this.mdb,
+      [...latest.values()].map((r) => r.result_id),
+    );
     const firing = await monitorStore.alerts(this.mdb, { state: 'firing', limit: 100_000 });
     const out: MonitorStatus[] = [];
     for (const row of monitors) {
@@ -619,6 +625,11 @@ export class MonitoringService {
         modelName,
         monitor,
         latest: result ? resultFromRow(result) : null,
+        latestSegments: result
+          ? segmentRows
+              .filter((r) => r.result_id === result.result_id)
+              .map((r) => segmentResultFromRow(r, result))
+          : [],
         firing: firing
           .filter((a) => a.monitor_id === row.monitor_id)
           .map((a) => alertFromRow(a, { modelName, monitorName: monitor.name })),

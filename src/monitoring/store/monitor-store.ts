@@ -176,6 +176,20 @@ export const monitorStore = {
       .execute();
   },
 
+  /** The segments of several windows. */
+  async segmentResultsOfMany(
+    db: MonitoringDb,
+    resultIds: readonly number[],
+  ): Promise<MonitorSegmentResultRow[]> {
+    if (resultIds.length === 0) return [];
+    return db
+      .selectFrom('monitor_segment_results')
+      .selectAll()
+      .where('result_id', 'in', [...resultIds])
+      .orderBy('segment_result_id')
+      .execute();
+  },
+
   /** The segments a monitor's windows had, with how many windows each. */
   async segments(db: MonitoringDb, monitorId: number): Promise<{ segment: string; windows: number }[]> {
     const rows = await db

@@ -140,6 +140,15 @@ describe.each(testEngines)('monitoring segments on %s', (engine) => {
 
     const alerts = ok(await call('GET', `${mon}/models/churn/alerts?state=firing`)).alerts as WireAlert[];
     expect(alerts.map((a) => a.segment).sort()).toEqual(['b', null].sort());
+
+    // Prometheus: each segment's drift share in the latest window.
+    const metrics = await (await fetch(`${server.address}/metrics`)).text();
+    const shares = metrics
+      .split('\n')
+      .filter((l) => l.startsWith('bosun_monitor_segment_drift_share{'))
+      .map((l) => l.replace(/^[^{]*\{model="churn",monitor="by-city",/, ''))
+      .sort();
+    expect(shares).toEqual(['segment="__other__"} 0', 'segment="a"} 0', 'segment="b"} 1']);
   });
 
   it('keeps a time series per segment, lists the segments, and resolves the segment alert on a clean window', async () => {

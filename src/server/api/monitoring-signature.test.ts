@@ -156,6 +156,9 @@ describe.each(testEngines)("monitoring windows against the model's signature on 
     expect((clean.result as { breaches: unknown }).breaches).toMatchObject({ schema: false });
     expect((clean.resolved as { condition: string }[]).map((a) => a.condition)).toEqual(['schema']);
 
+    const metrics = await (await fetch(`${server.address}/metrics`)).text();
+    expect(metrics).toContain('bosun_monitor_schema_violations{model="sig",monitor="inputs"} 0\n');
+
     const results = ok(await call('GET', `${monitorPath}/results`)).results as { schema: unknown }[];
     expect(results.map((r) => (r.schema as { violations: number }).violations)).toEqual([0, 4]);
   });
