@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   openUnmigratedTestDatabase,
@@ -140,6 +141,14 @@ describe.each(testEngines)('monitoring segments on %s', (engine) => {
 
     const alerts = ok(await call('GET', `${mon}/models/churn/alerts?state=firing`)).alerts as WireAlert[];
     expect(alerts.map((a) => a.segment).sort()).toEqual(['b', null].sort());
+
+    // The outbox event (what webhooks deliver) names the segment.
+    const events = await sql<{ payload: string }>`
+      select payload from event_outbox where type = 'monitor.alert_fired'`.execute(database.handle.db);
+    const payloads = events.rows.map((r) => JSON.parse(r.payload) as { segment?: string; condition: string });
+    expect(payloads.filter((p) => p.segment !== undefined)).toEqual([
+      expect.objectContaining({ segment: 'b', condition: 'data_drift' }),
+    ]);
 
     // Prometheus: each segment's drift share in the latest window.
     const metrics = await (await fetch(`${server.address}/metrics`)).text();
