@@ -213,7 +213,7 @@ export function addPipelineTriggerCommands(pipeline: Command, io: CliIo): void {
       .option('--monitor <name>', 'monitoring_alert: only alerts of this monitor')
       .option(
         '--condition <c>',
-        'monitoring_alert: data_drift | performance (repeatable; default both)',
+        'monitoring_alert: data_drift | performance | schema (repeatable; default all)',
         collect,
         [],
       )

@@ -4,9 +4,13 @@ import { BosunError } from '../../shared/index.js';
 export type TriggerKind = 'registry_event' | 'monitoring_alert' | 'webhook';
 export const TRIGGER_KINDS: readonly TriggerKind[] = ['registry_event', 'monitoring_alert', 'webhook'];
 
-/** A monitor alert's condition and whether the event is its firing or its resolution. */
-export type AlertConditionName = 'data_drift' | 'performance';
-export const ALERT_CONDITION_NAMES: readonly AlertConditionName[] = ['data_drift', 'performance'];
+/**
+ * A monitor alert's condition and whether the event is its firing or its resolution. Monitoring is a sibling
+ * layer, so its list (ALERT_CONDITIONS in src/monitoring/service/monitoring-types.ts) is repeated here;
+ * src/platform/alert-conditions.test.ts keeps the two equal.
+ */
+export type AlertConditionName = 'data_drift' | 'performance' | 'schema';
+export const ALERT_CONDITION_NAMES: readonly AlertConditionName[] = ['data_drift', 'performance', 'schema'];
 export type AlertChange = 'firing' | 'resolved';
 export const ALERT_CHANGES: readonly AlertChange[] = ['firing', 'resolved'];
 
