@@ -13,3 +13,4 @@ export * from './s3-config.js';
 export * from './client-config.js';
 export * from './master-key.js';
 export * from './permission-levels.js';
+export * from './round-loop.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PostgresAdapter, type Kysely, type Selectable } from 'kysely';
 import type { Database, DatabaseHandle } from '../../db/index.js';
 import { isUniqueViolation } from '../../db/index.js';
-import { InvalidParameterError, NotFoundError, AlreadyExistsError } from '../../shared/index.js';
+import { InvalidParameterError, NotFoundError, AlreadyExistsError, RoundLoop } from '../../shared/index.js';
 import { CATCH_UP_POLICIES, chooseFires, DEFAULT_GRACE_MS, type CatchUpPolicy } from './catch-up.js';
 import { CronTimes } from './cron-times.js';
 import type { ScheduleTables } from './schedule-tables.js';
@@ -97,10 +97,7 @@ export class ScheduleService {
   readonly #db: Db;
   readonly #options: ScheduleServiceOptions;
   readonly #postgres: boolean;
-  #timer: NodeJS.Timeout | undefined;
-  #round: Promise<void> | undefined;
-  #again = false;
-  #onError: (err: unknown) => void = () => undefined;
+  readonly #loop = new RoundLoop(() => this.tick());
 
   constructor(options: ScheduleServiceOptions) {
     this.#db = options.handle.db.withTables<ScheduleTables>();
@@ -239,38 +236,17 @@ export class ScheduleService {
    * is reported and the loop goes on.
    */
   startLoop(intervalMs: number, onError: (err: unknown) => void): void {
-    if (this.#timer !== undefined) return;
-    this.#onError = onError;
-    this.#timer = setInterval(() => this.wake(), intervalMs);
-    this.#timer.unref();
-    this.wake();
+    this.#loop.start(intervalMs, onError);
   }
 
   /** Runs a round of the loop now (after the current one, if one is running); nothing when no loop runs. */
   wake(): void {
-    if (this.#timer === undefined) return;
-    if (this.#round !== undefined) {
-      this.#again = true;
-      return;
-    }
-    this.#round = this.tick()
-      .then(() => undefined)
-      .catch((err: unknown) => this.#onError(err))
-      .finally(() => {
-        this.#round = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.wake();
-        }
-      });
+    this.#loop.wake();
   }
 
   /** Stops the loop and waits for its current round. */
   async stopLoop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    this.#again = false;
-    await this.#round;
+    await this.#loop.stop();
   }
 
   /** One round of the background loop: record due times, follow started runs, start what the caps allow. */

@@ -8,6 +8,7 @@ import {
   InvalidParameterError,
   InvalidStateError,
   NotFoundError,
+  RoundLoop,
 } from '../../shared/index.js';
 import { resolveParams } from '../executor/run-values.js';
 import { checkRunnable } from '../service/pipeline-service.js';
@@ -103,10 +104,7 @@ function toFiring(row: FiringRow, triggerName: string): TriggerFiring {
 export class TriggerService {
   readonly #db: Db;
   readonly #options: TriggerServiceOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #round: Promise<void> | undefined;
-  #again = false;
-  #onError: (err: unknown) => void = () => undefined;
+  readonly #loop = new RoundLoop(() => this.tick());
 
   constructor(options: TriggerServiceOptions) {
     this.#db = options.handle.db.withTables<TriggerTables>();
@@ -342,38 +340,17 @@ export class TriggerService {
    * sooner (the event consumer does after recording firings). A round that fails is reported and the loop goes on.
    */
   startLoop(intervalMs: number, onError: (err: unknown) => void): void {
-    if (this.#timer !== undefined) return;
-    this.#onError = onError;
-    this.#timer = setInterval(() => this.wake(), intervalMs);
-    this.#timer.unref();
-    this.wake();
+    this.#loop.start(intervalMs, onError);
   }
 
   /** Runs a round of the loop now (after the current one, if one is running); nothing when no loop runs. */
   wake(): void {
-    if (this.#timer === undefined) return;
-    if (this.#round !== undefined) {
-      this.#again = true;
-      return;
-    }
-    this.#round = this.tick()
-      .then(() => undefined)
-      .catch((err: unknown) => this.#onError(err))
-      .finally(() => {
-        this.#round = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.wake();
-        }
-      });
+    this.#loop.wake();
   }
 
   /** Stops the loop and waits for its current round. */
   async stopLoop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    this.#again = false;
-    await this.#round;
+    await this.#loop.stop();
   }
 
   /** One round: fails firings lost while starting, then starts the pending ones this server claims. */
