@@ -8,13 +8,13 @@ import {
   type PipelineService,
   type ScheduleService,
 } from '../../pipelines/index.js';
-import { InvalidParameterError, NotFoundError } from '../../shared/index.js';
+import { InvalidParameterError } from '../../shared/index.js';
 import { VersionIn } from '../id-schemas.js';
 import { auditIdentifier } from '../audit/audit-identifiers.js';
-import { readableOf } from '../authz/index.js';
 import { apiPaths, body, experiment, needs, params, signedIn } from '../authz/policy-helpers.js';
 import type { AuditedInput, PolicyTable } from '../authz/policy-types.js';
 import type { RoutePlugin } from '../route-plugin.js';
+import { pipelineItem, readablePipelineItems } from './pipeline-items.js';
 import { trackingUriOf } from './pipeline-routes.js';
 import type { TypedApp } from '../typed-app.js';
 
@@ -64,18 +64,6 @@ function timeOf(value: string | number, field: string): number {
 const actor = (req: { user?: { username: string } }): string => req.user?.username ?? 'anonymous';
 
 /** The schedule the path names; 404 when it belongs to another pipeline (the policy checked that one). */
-async function scheduleIn(
-  schedules: ScheduleService,
-  pipeline: string,
-  name: string,
-): Promise<PipelineSchedule> {
-  const schedule = await schedules.get(name);
-  if (schedule.pipelineName !== pipeline) {
-    throw new NotFoundError(`Schedule '${name}' of pipeline '${pipeline}' does not exist`);
-  }
-  return schedule;
-}
-
 /** Pipeline schedules under /api/bosun/v1/pipelines/schedules: create, list, get (with its fires), delete, backfill. */
 export function registerPipelineScheduleRoutes(
   app: TypedApp,
@@ -148,13 +136,7 @@ export function registerPipelineScheduleRoutes(
     },
     async (req) => {
       const all = await schedules.list(req.query.pipeline);
-      const experiments = new Map(
-        (await pipelines.store.listDefinitions()).map((d) => [d.name, d.experimentId] as const),
-      );
-      const readable = new Set(await readableOf(req, 'experiment', [...new Set(experiments.values())]));
-      return {
-        schedules: all.filter((s) => readable.has(experiments.get(s.pipelineName) ?? '')).map(scheduleToWire),
-      };
+      return { schedules: (await readablePipelineItems(req, pipelines, all)).map(scheduleToWire) };
     },
   );
 
@@ -169,7 +151,12 @@ export function registerPipelineScheduleRoutes(
       },
     },
     async (req) => {
-      const schedule = await scheduleIn(schedules, req.params.pipeline, req.params.name);
+      const schedule = await pipelineItem(
+        'Schedule',
+        (n) => schedules.get(n),
+        req.params.pipeline,
+        req.params.name,
+      );
       const fires = await schedules.fires(schedule.name, 100);
       return { schedule: scheduleToWire(schedule), fires: fires.map(fireToWire) };
     },
@@ -186,7 +173,12 @@ export function registerPipelineScheduleRoutes(
       },
     },
     async (req) => {
-      const schedule = await scheduleIn(schedules, req.params.pipeline, req.params.name);
+      const schedule = await pipelineItem(
+        'Schedule',
+        (n) => schedules.get(n),
+        req.params.pipeline,
+        req.params.name,
+      );
       await schedules.delete(schedule.name);
       return {};
     },
@@ -212,7 +204,12 @@ export function registerPipelineScheduleRoutes(
       },
     },
     async (req) => {
-      const schedule = await scheduleIn(schedules, req.params.pipeline, req.params.name);
+      const schedule = await pipelineItem(
+        'Schedule',
+        (n) => schedules.get(n),
+        req.params.pipeline,
+        req.params.name,
+      );
       const result = await schedules.backfill({
         name: schedule.name,
         fromMs: timeOf(req.body.from, 'from'),

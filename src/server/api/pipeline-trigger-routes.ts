@@ -7,16 +7,14 @@ import {
   TRIGGER_KINDS,
   triggerToWire,
   TriggerTokenError,
-  type PipelineTrigger,
   type TriggerService,
 } from '../../pipelines/index.js';
-import { NotFoundError } from '../../shared/index.js';
 import { VersionIn } from '../id-schemas.js';
 import { auditIdentifier } from '../audit/audit-identifiers.js';
-import { readableOf } from '../authz/index.js';
 import { apiPaths, body, experiment, needs, params, publicRoute, signedIn } from '../authz/policy-helpers.js';
 import type { AuditedInput, PolicyTable } from '../authz/policy-types.js';
 import type { RoutePlugin } from '../route-plugin.js';
+import { pipelineItem, readablePipelineItems } from './pipeline-items.js';
 import { trackingUriOf } from './pipeline-routes.js';
 import type { TypedApp } from '../typed-app.js';
 import type { PipelineService } from '../../pipelines/index.js';
@@ -59,14 +57,6 @@ function bearerOf(header: string | undefined): string | undefined {
 }
 
 /** The trigger the path names; 404 when it belongs to another pipeline (the policy checked that one). */
-async function triggerIn(triggers: TriggerService, pipeline: string, name: string): Promise<PipelineTrigger> {
-  const trigger = await triggers.get(name);
-  if (trigger.pipelineName !== pipeline) {
-    throw new NotFoundError(`Trigger '${name}' of pipeline '${pipeline}' does not exist`);
-  }
-  return trigger;
-}
-
 /**
  * Pipeline triggers under /api/bosun/v1/pipelines/triggers: create, list, get (with recent firings), enable or
  * disable, delete, list firings, and the webhook call that fires a webhook trigger.
@@ -139,13 +129,7 @@ export function registerPipelineTriggerRoutes(
     },
     async (req) => {
       const all = await triggers.list(req.query.pipeline);
-      const experiments = new Map(
-        (await pipelines.store.listDefinitions()).map((d) => [d.name, d.experimentId] as const),
-      );
-      const readable = new Set(await readableOf(req, 'experiment', [...new Set(experiments.values())]));
-      return {
-        triggers: all.filter((t) => readable.has(experiments.get(t.pipelineName) ?? '')).map(triggerToWire),
-      };
+      return { triggers: (await readablePipelineItems(req, pipelines, all)).map(triggerToWire) };
     },
   );
 
@@ -160,7 +144,12 @@ export function registerPipelineTriggerRoutes(
       },
     },
     async (req) => {
-      const trigger = await triggerIn(triggers, req.params.pipeline, req.params.name);
+      const trigger = await pipelineItem(
+        'Trigger',
+        (n) => triggers.get(n),
+        req.params.pipeline,
+        req.params.name,
+      );
       const firings = await triggers.firings(trigger.name, 20);
       return { trigger: triggerToWire(trigger), firings: firings.map(firingToWire) };
     },
@@ -178,7 +167,12 @@ export function registerPipelineTriggerRoutes(
       },
     },
     async (req) => {
-      const trigger = await triggerIn(triggers, req.params.pipeline, req.params.name);
+      const trigger = await pipelineItem(
+        'Trigger',
+        (n) => triggers.get(n),
+        req.params.pipeline,
+        req.params.name,
+      );
       return { trigger: triggerToWire(await triggers.setEnabled(trigger.name, req.body.enabled)) };
     },
   );
@@ -194,7 +188,12 @@ export function registerPipelineTriggerRoutes(
       },
     },
     async (req) => {
-      const trigger = await triggerIn(triggers, req.params.pipeline, req.params.name);
+      const trigger = await pipelineItem(
+        'Trigger',
+        (n) => triggers.get(n),
+        req.params.pipeline,
+        req.params.name,
+      );
       await triggers.delete(trigger.name);
       return {};
     },
@@ -213,7 +212,12 @@ export function registerPipelineTriggerRoutes(
       },
     },
     async (req) => {
-      const trigger = await triggerIn(triggers, req.params.pipeline, req.params.name);
+      const trigger = await pipelineItem(
+        'Trigger',
+        (n) => triggers.get(n),
+        req.params.pipeline,
+        req.params.name,
+      );
       const firings = await triggers.firings(trigger.name, req.query.max_results ?? 100);
       return { firings: firings.map(firingToWire) };
     },
