@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replicaBarrier, runReplicaScript } from '../test-support/replica-process.js';
 import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
 import { ScheduleService } from './schedule-service.js';
 
-const repo = resolve(import.meta.dirname, '../../..');
 const at = (text: string): number => Date.parse(text);
 
 /**
@@ -29,24 +28,12 @@ function replica(uri: string, owner: string, now: number, dir: string, replicas:
         async finished() { return new Set(); },
       },
     });
-    writeFileSync(${JSON.stringify(join(dir, `ready-${owner}`))}, '');
-    while (readdirSync(${JSON.stringify(dir)}).filter((f) => f.startsWith('ready-')).length < ${replicas}) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    ${replicaBarrier(dir, owner, replicas)}
     for (let i = 0; i < 6; i++) await schedules.tick();
     await handle.close();
     process.stdout.write(JSON.stringify(started));
   `;
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx/esm', '--input-type=module', '-e', script], {
-      cwd: repo,
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => (code === 0 ? done(JSON.parse(out) as unknown[]) : fail(new Error(err))));
-  });
+  return runReplicaScript(script);
 }
 
 describe.each(testEngines)('schedules with two server processes on one database (%s)', (engine) => {

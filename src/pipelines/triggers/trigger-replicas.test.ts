@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replicaBarrier, runReplicaScript } from '../test-support/replica-process.js';
 import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
 import { recordingStarter, triggerFixture } from './test-support/trigger-fixtures.js';
 
-const repo = resolve(import.meta.dirname, '../../..');
 const EVENTS = 30;
 
 /**
@@ -35,10 +34,7 @@ function replica(uri: string, owner: string, dir: string, replicas: number): Pro
     const runner = new EventConsumerRunner({ handle, consumers: [triggerConsumer(triggers)], batchSize: 4 });
     const positions = new EventConsumers(handle.db);
     const target = await lastCommittedPosition(handle.db);
-    writeFileSync(${JSON.stringify(join(dir, `ready-${owner}`))}, '');
-    while (readdirSync(${JSON.stringify(dir)}).filter((f) => f.startsWith('ready-')).length < ${replicas}) {
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    ${replicaBarrier(dir, owner, replicas)}
     const deadline = Date.now() + 240_000;
     for (;;) {
       await runner.runOnce();
@@ -53,16 +49,7 @@ function replica(uri: string, owner: string, dir: string, replicas: number): Pro
     await handle.close();
     process.stdout.write(JSON.stringify(started));
   `;
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx/esm', '--input-type=module', '-e', script], {
-      cwd: repo,
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => (code === 0 ? done(JSON.parse(out) as unknown[]) : fail(new Error(err))));
-  });
+  return runReplicaScript(script);
 }
 
 describe.each(testEngines)('pipeline triggers with two server processes on one database (%s)', (engine) => {
