@@ -194,7 +194,7 @@ describe.each(testEngines)('bosun monitor and bosun predictions against a server
     expect(drifted.out).toContain('FIRED data_drift: data drift: 2 of 2 columns drifted');
 
     const firing = await cli('monitor', 'alerts', '--state', 'firing');
-    expect(firing.out).toMatch(/churn\s+inputs\s+data_drift\s+firing/);
+    expect(firing.out).toMatch(/churn\s+inputs\s+data_drift\s+-\s+firing/);
 
     await cli('predictions', 'log', 'churn', '--alias', 'champion', '--file', join(dir, 'recovered.csv'));
     const recovered = await cli('monitor', 'run', 'churn', '1', '--window-end', String(T + 3 * MINUTE));

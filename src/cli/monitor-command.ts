@@ -1,9 +1,10 @@
 import { Command } from 'commander';
-import type { FeatureValueInput, PredictionRecordWire } from '../client/index.js';
+import type { FeatureValueInput, PredictionRecordWire, ReferenceSourceWire } from '../client/index.js';
 import { DataFileError, parseNumberCell, readTable, type DataTable } from '../monitoring/index.js';
 import { InvalidParameterError } from '../shared/index.js';
 import { clientFor, withClientOptions, type CliIo, type ClientCommandOptions } from './cli-context.js';
 import { formatTimestamp, toJson } from './format.js';
+import { alertsTable, resultsTable, segmentsTable } from './monitor-format.js';
 import { formatTable } from './tables.js';
 
 type Json = Record<string, unknown>;
@@ -91,7 +92,10 @@ function rowsOf(
 
 interface ReferenceOptions extends ClientCommandOptions {
   name: string;
-  file: string;
+  file?: string;
+  run?: string;
+  artifactPath?: string;
+  dataset?: string;
   modelVersion?: string;
 }
 
@@ -110,6 +114,9 @@ interface CreateOptions extends ClientCommandOptions {
   minRows?: string;
   fireAfter?: string;
   resolveAfter?: string;
+  segmentBy?: string;
+  maxSegments?: string;
+  segmentAlerts?: boolean;
 }
 
 interface LogOptions extends ClientCommandOptions {
@@ -122,78 +129,65 @@ interface LogOptions extends ClientCommandOptions {
   timestampColumn: string;
 }
 
-function resultsTable(results: Json[]): string {
-  return formatTable(
-    [
-      { header: 'RESULT', align: 'right' },
-      { header: 'WINDOW END' },
-      { header: 'ROWS', align: 'right' },
-      { header: 'STATUS' },
-      { header: 'DRIFT SHARE', align: 'right' },
-      { header: 'PERFORMANCE' },
-    ],
-    results.map((r) => {
-      const drift = r.drift as { drift_share: number } | null;
-      const performance = r.performance as { metrics: Record<string, number> } | null;
-      return [
-        String(r.result_id),
-        formatTimestamp(r.window_end as number),
-        String(r.rows),
-        String(r.status),
-        drift ? drift.drift_share.toFixed(3) : '-',
-        performance
-          ? Object.entries(performance.metrics)
-              .map(([k, v]) => `${k}=${v.toFixed(4)}`)
-              .join(' ')
-          : '-',
-      ];
-    }),
-  );
+/** `condition: message`, without repeating the condition when the message starts with it (`schema: ...`). */
+function firedText(condition: string, message: string): string {
+  return message.startsWith(`${condition}: `) ? message : `${condition}: ${message}`;
 }
 
-function alertsTable(alerts: Json[]): string {
-  return formatTable(
-    [
-      { header: 'ALERT', align: 'right' },
-      { header: 'MODEL' },
-      { header: 'MONITOR' },
-      { header: 'CONDITION' },
-      { header: 'STATE' },
-      { header: 'FIRED' },
-      { header: 'MESSAGE' },
-    ],
-    alerts.map((a) => [
-      String(a.alert_id),
-      String(a.model_name),
-      String(a.monitor_name),
-      String(a.condition),
-      String(a.state),
-      formatTimestamp(a.fired_at as number),
-      String(a.message),
-    ]),
-  );
+/** The rows of `--file`, which is then required (a reference comes from a file or from a run). */
+async function referenceRows(o: ReferenceOptions): Promise<Json[]> {
+  if (o.file === undefined) {
+    throw new InvalidParameterError('Give --file, or --run with --artifact-path or --dataset');
+  }
+  if (o.artifactPath !== undefined || o.dataset !== undefined) {
+    throw new InvalidParameterError('--artifact-path and --dataset go with --run');
+  }
+  const table = await readTable(o.file);
+  return rowsOf(jsonColumns(table), table.rowCount, new Set());
 }
 
-/** `bosun monitor reference|create|list|run|results|alerts|delete`: monitors of registered models, on a server. */
+/** `--run` with exactly one of `--artifact-path` and `--dataset` (and no `--file`). */
+function referenceSource(o: ReferenceOptions, runId: string): ReferenceSourceWire {
+  if (o.file !== undefined) throw new InvalidParameterError('Give --file or --run, not both');
+  if (o.artifactPath !== undefined && o.dataset === undefined) {
+    return { run_id: runId, artifact_path: o.artifactPath };
+  }
+  if (o.dataset !== undefined && o.artifactPath === undefined) {
+    return { run_id: runId, dataset_name: o.dataset };
+  }
+  throw new InvalidParameterError('--run needs one of --artifact-path and --dataset');
+}
+
+/** `bosun monitor reference|create|list|run|results|segments|alerts|delete`: monitors of registered models, on a server. */
 export function monitorCommand(io: CliIo): Command {
   const monitor = new Command('monitor').description('drift and performance monitors of registered models');
 
   withClientOptions(
     monitor
       .command('reference')
-      .description('upload a reference dataset (CSV, TSV, JSON lines or Parquet; usually the training data)')
+      .description(
+        'store a reference dataset (usually the training data): a file (CSV, TSV, JSON lines or Parquet) ' +
+          "uploaded, or read by the server from a run's artifact or logged dataset",
+      )
       .argument('<model>', 'registered model')
       .requiredOption('--name <name>', "the reference's name")
-      .requiredOption('--file <file>', 'the data file')
+      .option('--file <file>', 'the data file to upload')
+      .option('--run <run-id>', 'or read it from this run (with --artifact-path or --dataset)')
+      .option('--artifact-path <path>', "with --run: a file in the run's artifacts, e.g. data/train.csv")
+      .option(
+        '--dataset <name>',
+        "with --run: a dataset the run logged, whose source is a file in a run's artifacts",
+      )
       .option('--model-version <version>', 'the model version it belongs to'),
   ).action(async (model: string, options: ReferenceOptions) => {
-    const table = await readTable(options.file);
-    const rows = rowsOf(jsonColumns(table), table.rowCount, new Set());
-    const body = {
+    const common = {
       name: options.name,
-      rows,
       ...(options.modelVersion ? { version: options.modelVersion } : {}),
     };
+    const body =
+      options.run === undefined
+        ? { ...common, rows: await referenceRows(options) }
+        : { ...common, source: referenceSource(options, options.run) };
     const answer = await clientFor(options, io).monitoring.createReference(model, body);
     const reference = answer.reference as Json;
     io.stdout(
@@ -226,7 +220,16 @@ export function monitorCommand(io: CliIo): Command {
       )
       .option('--min-rows <n>', 'fewer rows: insufficient_data (default 10)')
       .option('--fire-after <n>', 'consecutive breaching windows to fire (default 1)')
-      .option('--resolve-after <n>', 'consecutive clean windows to resolve (default 1)'),
+      .option('--resolve-after <n>', 'consecutive clean windows to resolve (default 1)')
+      .option(
+        '--segment-by <column>',
+        'also judge each window per value of this categorical reference column',
+      )
+      .option(
+        '--max-segments <n>',
+        'with --segment-by: segments per window, the rest as __other__ (default 10)',
+      )
+      .option('--segment-alerts', 'with --segment-by: each segment fires and resolves its own alerts'),
   ).action(async (model: string, o: CreateOptions) => {
     const config: Json = {};
     if (o.preset !== undefined) config.preset = o.preset;
@@ -236,6 +239,9 @@ export function monitorCommand(io: CliIo): Command {
     if (o.minRows !== undefined) config.min_rows = parseInteger(o.minRows, '--min-rows');
     if (o.fireAfter !== undefined) config.fire_after = parseInteger(o.fireAfter, '--fire-after');
     if (o.resolveAfter !== undefined) config.resolve_after = parseInteger(o.resolveAfter, '--resolve-after');
+    if (o.segmentBy !== undefined) config.segment_by = o.segmentBy;
+    if (o.maxSegments !== undefined) config.max_segments = parseInteger(o.maxSegments, '--max-segments');
+    if (o.segmentAlerts === true) config.segment_alerts = true;
     const body: Json = {
       name: o.name,
       reference_id: o.reference,
@@ -303,27 +309,52 @@ export function monitorCommand(io: CliIo): Command {
       io.stdout(toJson(answer));
       return;
     }
-    const lines = [resultsTable([answer.result as Json])];
+    const segments = (answer.segments ?? []) as Json[];
+    const lines = [resultsTable([answer.result as Json, ...segments])];
     for (const a of answer.fired as Json[])
-      lines.push(`FIRED ${String(a.condition)}: ${String(a.message)}\n`);
-    for (const a of answer.resolved as Json[]) lines.push(`RESOLVED ${String(a.condition)}\n`);
+      lines.push(`FIRED ${firedText(String(a.condition), String(a.message))}\n`);
+    for (const a of answer.resolved as Json[]) {
+      const segment =
+        a.segment === null || a.segment === undefined ? '' : ` (segment '${String(a.segment)}')`;
+      lines.push(`RESOLVED ${String(a.condition)}${segment}\n`);
+    }
     io.stdout(lines.join(''));
   });
 
   withClientOptions(
     monitor
       .command('results')
-      .description("a monitor's window results, newest first")
+      .description("a monitor's window results, newest first (with --segment: one segment's series)")
       .argument('<model>', 'registered model')
       .argument('<monitor-id>', 'monitor id')
-      .option('--max-results <n>', 'how many (default 100)'),
-  ).action(async (model: string, id: string, options: ClientCommandOptions & { maxResults?: string }) => {
-    const answer = await clientFor(options, io).monitoring.listResults(
-      model,
-      id,
-      parseInteger(options.maxResults, '--max-results'),
-    );
-    io.stdout(options.json ? toJson(answer) : resultsTable(answer.results as Json[]));
+      .option('--max-results <n>', 'how many (default 100)')
+      .option('--segment <value>', 'one segment (a value of the segment column, __other__ or __missing__)'),
+  ).action(
+    async (
+      model: string,
+      id: string,
+      options: ClientCommandOptions & { maxResults?: string; segment?: string },
+    ) => {
+      const maxResults = parseInteger(options.maxResults, '--max-results');
+      const answer = await clientFor(options, io).monitoring.listResults(model, id, {
+        ...(maxResults !== undefined ? { maxResults } : {}),
+        ...(options.segment !== undefined ? { segment: options.segment } : {}),
+      });
+      io.stdout(options.json ? toJson(answer) : resultsTable(answer.results as Json[]));
+    },
+  );
+
+  withClientOptions(
+    monitor
+      .command('segments')
+      .description(
+        "the segments of a monitor's windows (monitors with --segment-by), with how many windows each",
+      )
+      .argument('<model>', 'registered model')
+      .argument('<monitor-id>', 'monitor id'),
+  ).action(async (model: string, id: string, options: ClientCommandOptions) => {
+    const answer = await clientFor(options, io).monitoring.listSegments(model, id);
+    io.stdout(options.json ? toJson(answer) : segmentsTable(answer.segments as Json[]));
   });
 
   withClientOptions(

@@ -4,7 +4,14 @@ export { BosunClientError, type FetchFn, type HttpOptions } from './http.js';
 export { RegistryClient } from './registry-client.js';
 export { GovernanceClient, type ActorInput } from './governance-client.js';
 export { LineageClient } from './lineage-client.js';
-export { MonitoringClient, type FeatureValueInput, type PredictionRecordWire } from './monitoring-client.js';
+export {
+  MonitoringClient,
+  type CreateReferenceBody,
+  type FeatureValueInput,
+  type PredictionRecordWire,
+  type ReferenceSourceWire,
+  type ResultsQuery,
+} from './monitoring-client.js';
 export type {
   CreateModelVersionInput,
   CreateRegisteredModelInput,

@@ -16,6 +16,27 @@ export interface PredictionRecordWire {
   request_id?: string;
 }
 
+/** Where the server reads a reference from: a file in a run's artifacts, or a dataset the run logged. */
+export type ReferenceSourceWire =
+  { run_id: string; artifact_path: string } | { run_id: string; dataset_name: string };
+
+/**
+ * A reference to store: its `rows`, or a `source` the server reads them from (see docs/monitoring.md,
+ * "References from a run"). `column_types` declares a column `numeric`, `categorical` or `datetime`.
+ */
+export type CreateReferenceBody = {
+  name: string;
+  version?: string;
+  column_types?: Record<string, string>;
+} & ({ rows: Json[]; source?: never } | { source: ReferenceSourceWire; rows?: never });
+
+/** Which results `listResults` reads: up to `maxResults` (server default 100), one segment's series or the whole windows. */
+export interface ResultsQuery {
+  maxResults?: number;
+  /** A value of the monitor's `segment_by` column (or `__other__`, `__missing__`). */
+  segment?: string;
+}
+
 /**
  * Bosun's monitoring API (/api/bosun/v1/monitoring): reference datasets, prediction logging, monitors, runs,
  * results and alerts. Answers are the API's JSON objects (snake_case, see docs/monitoring.md), as the CLI
@@ -25,7 +46,11 @@ export interface PredictionRecordWire {
 export class MonitoringClient {
   constructor(private readonly http: HttpTransport) {}
 
-  createReference(model: string, body: { name: string; version?: string; rows: Json[] }): Promise<Json> {
+  /**
+   * Stores a reference dataset from rows, or read by the server from a run.
+   * Example: `await client.monitoring.createReference('churn', { name: 'training', source: { run_id, artifact_path: 'data/train.csv' } })`.
+   */
+  createReference(model: string, body: CreateReferenceBody): Promise<Json> {
     return this.http.post(`${api}/models/${seg(model)}/references`, body);
   }
 
@@ -68,10 +93,21 @@ export class MonitoringClient {
     );
   }
 
-  listResults(model: string, monitorId: string, maxResults?: number): Promise<Json> {
+  /**
+   * A monitor's results, newest first: the whole windows, or one segment's series.
+   * Example: `await client.monitoring.listResults('churn', '3', { segment: 'Braga' })`.
+   */
+  listResults(model: string, monitorId: string, query: number | ResultsQuery = {}): Promise<Json> {
+    const q: ResultsQuery = typeof query === 'number' ? { maxResults: query } : query;
     return this.http.get(`${api}/models/${seg(model)}/monitors/${seg(monitorId)}/results`, {
-      max_results: maxResults,
+      max_results: q.maxResults,
+      segment: q.segment,
     });
+  }
+
+  /** The segments a monitor's windows had (`{segments: [{segment, windows}]}`), for a monitor with `segment_by`. */
+  listSegments(model: string, monitorId: string): Promise<Json> {
+    return this.http.get(`${api}/models/${seg(model)}/monitors/${seg(monitorId)}/segments`);
   }
 
   /** A model's alerts, or (without a model) those of every model the caller may read. */
