@@ -2,16 +2,9 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTestDatabase, testEngines, type TestDatabase } from '../db/test-support/test-databases.js';
 import { AuditLog, type AuditRecordInput } from '../security/audit/index.js';
-import type { CliIo } from './cli-context.js';
-import { runCli } from './program.js';
+import { captureCli } from './test-support/capture-cli.js';
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { stdout: (t) => out.push(t), stderr: (t) => err.push(t), env: {} };
-  const code = await runCli(args, io);
-  return { code, out: out.join(''), err: err.join('') };
-}
+const cli = (args: string[]) => captureCli(args);
 
 const hostileNames = [
   '\ud800x',

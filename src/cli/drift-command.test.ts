@@ -2,10 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CliIo } from './cli-context.js';
 import { DEFAULT_HTML_REPORT } from './drift-command.js';
 import { repoRoot } from './test-support/run-built-cli.js';
-import { runCli } from './program.js';
+import { captureCli } from './test-support/capture-cli.js';
 
 const REF = join(repoRoot, 'examples/drift/reference.csv');
 const CUR = join(repoRoot, 'examples/drift/current.csv');
@@ -16,13 +15,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function drift(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { stdout: (t) => out.push(t), stderr: (t) => err.push(t), env: {} };
-  const code = await runCli(['drift', ...args], io);
-  return { code, out: out.join(''), err: err.join('') };
-}
+const drift = (args: string[]) => captureCli(['drift', ...args]);
 
 function write(name: string, text: string): string {
   const path = join(dir, name);

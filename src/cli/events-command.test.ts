@@ -4,19 +4,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase } from '../db/index.js';
 import { openRegistryEvents } from '../registry/test-support/outbox-events.js';
-import type { CliIo } from './cli-context.js';
-import { runCli } from './program.js';
+import { captureCli } from './test-support/capture-cli.js';
 
 let dir: string;
 let uri: string;
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { stdout: (t) => out.push(t), stderr: (t) => err.push(t), env: {} };
-  const code = await runCli([...args, '--backend-store-uri', uri], io);
-  return { code, out: out.join(''), err: err.join('') };
-}
+const cli = (args: string[]) => captureCli([...args, '--backend-store-uri', uri]);
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bosun-cli-events-'));

@@ -3,18 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pipelineJsonSchema } from '../pipelines/index.js';
-import type { CliIo } from './cli-context.js';
-import { runCli } from './program.js';
+import { captureCli } from './test-support/capture-cli.js';
 
 let dir: string;
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { stdout: (t) => out.push(t), stderr: (t) => err.push(t), env: {} };
-  const code = await runCli(args, io);
-  return { code, out: out.join(''), err: err.join('') };
-}
+const cli = (args: string[]) => captureCli(args);
 
 function file(name: string, text: string): string {
   const path = join(dir, name);

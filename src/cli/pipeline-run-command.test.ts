@@ -1,25 +1,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { captureCli } from './test-support/capture-cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from './cli-context.js';
 import { runCli } from './program.js';
 import { waitFor } from '../shared/test-support/wait-for.js';
 
 let dir: string;
 let db: string;
 
-async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env: { BOSUN_DATA_DIR: dir, PATH: process.env.PATH ?? '' },
-  };
-  const code = await runCli([...args, '--backend-store-uri', db], io);
-  return { code, out: out.join(''), err: err.join('') };
-}
+const cli = (args: string[]) =>
+  captureCli([...args, '--backend-store-uri', db], { BOSUN_DATA_DIR: dir, PATH: process.env.PATH ?? '' });
 
 const pipeline = (marker: string) => `apiVersion: bosun.dev/v1
 kind: Pipeline
