@@ -1,15 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  openUnmigratedTestDatabase,
-  testEngines,
-  type TestDatabase,
-} from '../../db/test-support/test-databases.js';
-import { loadServerConfig } from '../../shared/config.js';
-import { startServer, type RunningServer } from '../start-server.js';
+import { testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
+import { type RunningServer } from '../start-server.js';
 import { jsonRequest, registerAliasedVersion, type JsonAnswer } from '../test-support/json-request.js';
+import { startMonitoringTestServer } from '../test-support/monitoring-test-server.js';
 
 const mon = '/api/bosun/v1/monitoring';
 const T = 1_700_000_000_000;
@@ -23,18 +17,7 @@ describe.each(testEngines)('monitoring data quality: values of the wrong type on
     jsonRequest(server.address, method, path, body);
 
   beforeAll(async () => {
-    database = await openUnmigratedTestDatabase(engine, 'monitoring_quality');
-    dir = mkdtempSync(join(tmpdir(), 'bosun-monitoring-quality-'));
-    const config = loadServerConfig(
-      {
-        port: 0,
-        backendStoreUri: database.uri,
-        artifactsDestination: join(dir, 'artifacts'),
-        logLevel: 'silent',
-      },
-      {},
-    );
-    server = await startServer(config, { handleSignals: false });
+    ({ database, dir, server } = await startMonitoringTestServer(engine, 'monitoring_quality'));
     await registerAliasedVersion(call, 'churn', 'champion');
   });
 

@@ -1,15 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  openUnmigratedTestDatabase,
-  testEngines,
-  type TestDatabase,
-} from '../../db/test-support/test-databases.js';
-import { loadServerConfig } from '../../shared/config.js';
-import { startServer, type RunningServer } from '../start-server.js';
+import { testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
+import { type RunningServer } from '../start-server.js';
 import { jsonRequest, registerAliasedVersion, type JsonAnswer } from '../test-support/json-request.js';
+import { startMonitoringTestServer, expectBadRequest } from '../test-support/monitoring-test-server.js';
 
 const mlflow = '/api/2.0/mlflow';
 const proxy = '/api/2.0/mlflow-artifacts/artifacts';
@@ -31,25 +27,9 @@ describe.each(testEngines)('monitoring references read from a run on %s', (engin
     jsonRequest(server.address, method, path, body);
   const reference = (name: string, source: Record<string, unknown>) =>
     call('POST', `${mon}/models/churn/references`, { name, version: '1', source });
-  const expectBadRequest = (answer: JsonAnswer, fragment: string) => {
-    expect(answer.status, answer.text).toBe(400);
-    expect(answer.json.error_code).toBe('INVALID_PARAMETER_VALUE');
-    expect(String(answer.json.message)).toContain(fragment);
-  };
 
   beforeAll(async () => {
-    database = await openUnmigratedTestDatabase(engine, 'monitoring_ref_sources');
-    dir = mkdtempSync(join(tmpdir(), 'bosun-monitoring-refsrc-'));
-    const config = loadServerConfig(
-      {
-        port: 0,
-        backendStoreUri: database.uri,
-        artifactsDestination: join(dir, 'artifacts'),
-        logLevel: 'silent',
-      },
-      {},
-    );
-    server = await startServer(config, { handleSignals: false });
+    ({ database, dir, server } = await startMonitoringTestServer(engine, 'monitoring_ref_sources'));
     await registerAliasedVersion(call, 'churn', 'champion');
     const run = await call('POST', `${mlflow}/runs/create`, { experiment_id: '0' });
     const info = (run.json.run as { info: { run_id: string; artifact_uri: string } }).info;

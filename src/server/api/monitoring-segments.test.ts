@@ -1,16 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  openUnmigratedTestDatabase,
-  testEngines,
-  type TestDatabase,
-} from '../../db/test-support/test-databases.js';
-import { loadServerConfig } from '../../shared/config.js';
-import { startServer, type RunningServer } from '../start-server.js';
+import { testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
+import { type RunningServer } from '../start-server.js';
 import { jsonRequest, registerAliasedVersion, type JsonAnswer } from '../test-support/json-request.js';
+import { startMonitoringTestServer, expectBadRequest } from '../test-support/monitoring-test-server.js';
 
 const mon = '/api/bosun/v1/monitoring';
 const T = 1_700_000_000_000;
@@ -63,25 +57,9 @@ describe.each(testEngines)('monitoring segments on %s', (engine) => {
     expect(answer.status, answer.text).toBe(200);
     return answer.json;
   };
-  const expectBadRequest = (answer: JsonAnswer, fragment: string) => {
-    expect(answer.status, answer.text).toBe(400);
-    expect(answer.json.error_code).toBe('INVALID_PARAMETER_VALUE');
-    expect(String(answer.json.message)).toContain(fragment);
-  };
 
   beforeAll(async () => {
-    database = await openUnmigratedTestDatabase(engine, 'monitoring_segments');
-    dir = mkdtempSync(join(tmpdir(), 'bosun-monitoring-segments-'));
-    const config = loadServerConfig(
-      {
-        port: 0,
-        backendStoreUri: database.uri,
-        artifactsDestination: join(dir, 'artifacts'),
-        logLevel: 'silent',
-      },
-      {},
-    );
-    server = await startServer(config, { handleSignals: false });
+    ({ database, dir, server } = await startMonitoringTestServer(engine, 'monitoring_segments'));
     await registerAliasedVersion(call, 'churn', 'champion');
     const reference = ok(
       await call('POST', `${mon}/models/churn/references`, { name: 'training', rows: referenceRows }),

@@ -1,15 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  openUnmigratedTestDatabase,
-  testEngines,
-  type TestDatabase,
-} from '../../db/test-support/test-databases.js';
-import { loadServerConfig } from '../../shared/config.js';
-import { startServer, type RunningServer } from '../start-server.js';
+import { testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
+import { type RunningServer } from '../start-server.js';
 import { jsonRequest, registerAliasedVersion, type JsonAnswer } from '../test-support/json-request.js';
+import { startMonitoringTestServer } from '../test-support/monitoring-test-server.js';
 
 const mlflow = '/api/2.0/mlflow';
 const proxy = '/api/2.0/mlflow-artifacts/artifacts';
@@ -56,18 +50,7 @@ describe.each(testEngines)("monitoring windows against the model's signature on 
   };
 
   beforeAll(async () => {
-    database = await openUnmigratedTestDatabase(engine, 'monitoring_signature');
-    dir = mkdtempSync(join(tmpdir(), 'bosun-monitoring-signature-'));
-    const config = loadServerConfig(
-      {
-        port: 0,
-        backendStoreUri: database.uri,
-        artifactsDestination: join(dir, 'artifacts'),
-        logLevel: 'silent',
-      },
-      {},
-    );
-    server = await startServer(config, { handleSignals: false });
+    ({ database, dir, server } = await startMonitoringTestServer(engine, 'monitoring_signature'));
     // Version 1 has an MLmodel with a signature; version 2 (no files) has nothing to check against.
     ok(await call('POST', `${mlflow}/registered-models/create`, { name: 'sig' }));
     const run = ok(await call('POST', `${mlflow}/runs/create`, { experiment_id: '0' }));
