@@ -362,18 +362,28 @@ export function monitorCommand(io: CliIo): Command {
       .command('alerts')
       .description("alerts of a model's monitors, or of every model you may read")
       .argument('[model]', 'registered model')
-      .option('--state <state>', 'firing or resolved'),
-  ).action(async (model: string | undefined, options: ClientCommandOptions & { state?: string }) => {
-    const state = options.state;
-    if (state !== undefined && state !== 'firing' && state !== 'resolved') {
-      throw new InvalidParameterError(`Invalid --state '${state}': expected firing or resolved`);
-    }
-    const answer = await clientFor(options, io).monitoring.listAlerts({
-      ...(model !== undefined ? { model } : {}),
-      ...(state !== undefined ? { state } : {}),
-    });
-    io.stdout(options.json ? toJson(answer) : alertsTable(answer.alerts as Json[]));
-  });
+      .option('--state <state>', 'firing or resolved')
+      .option('--monitor <monitor-id>', "with a model: one monitor's alerts"),
+  ).action(
+    async (
+      model: string | undefined,
+      options: ClientCommandOptions & { state?: string; monitor?: string },
+    ) => {
+      const state = options.state;
+      if (state !== undefined && state !== 'firing' && state !== 'resolved') {
+        throw new InvalidParameterError(`Invalid --state '${state}': expected firing or resolved`);
+      }
+      if (options.monitor !== undefined && model === undefined) {
+        throw new InvalidParameterError('--monitor needs the model: bosun monitor alerts MODEL --monitor ID');
+      }
+      const answer = await clientFor(options, io).monitoring.listAlerts({
+        ...(model !== undefined ? { model } : {}),
+        ...(state !== undefined ? { state } : {}),
+        ...(options.monitor !== undefined ? { monitorId: options.monitor } : {}),
+      });
+      io.stdout(options.json ? toJson(answer) : alertsTable(answer.alerts as Json[]));
+    },
+  );
 
   withClientOptions(
     monitor

@@ -210,8 +210,17 @@ describe.each(testEngines)(
       const none = await cliJson('monitor', 'results', 'bycity', id, '--segment', 'nowhere');
       expect(none).toEqual({ results: [] });
 
-      const alerts = await cli('monitor', 'alerts', 'bycity', '--state', 'firing');
+      const alerts = await cli('monitor', 'alerts', 'bycity', '--state', 'firing', '--monitor', id);
       expect(alerts.out).toMatch(/bycity\s+by-city\s+data_drift\s+b\s+firing\s.*segment 'b': data drift/);
+
+      const lines = alerts.out.split('\n').filter((l) => /^\s*\d/.test(l));
+      expect(lines.map((l) => l.split(/\s+/).filter((w) => w !== '')[4])).toEqual(['b', '-']);
+      const unknown = await cli('monitor', 'alerts', 'bycity', '--monitor', String(Number(id) + 1000));
+      expect(unknown.code).toBe(1);
+      expect(unknown.err).toContain('RESOURCE_DOES_NOT_EXIST');
+      const noModel = await cli('monitor', 'alerts', '--monitor', id);
+      expect(noModel.code).toBe(1);
+      expect(noModel.err).toContain('--monitor needs the model');
 
       const next = await cli(
         'predictions',
