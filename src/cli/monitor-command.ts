@@ -1,5 +1,10 @@
 import { Command } from 'commander';
-import type { FeatureValueInput, PredictionRecordWire, ReferenceSourceWire } from '../client/index.js';
+import type {
+  FeatureValueInput,
+  PredictionRecordWire,
+  ReferenceColumnType,
+  ReferenceSourceWire,
+} from '../client/index.js';
 import { DataFileError, parseNumberCell, readTable, type DataTable } from '../monitoring/index.js';
 import { InvalidParameterError } from '../shared/index.js';
 import { clientFor, withClientOptions, type CliIo, type ClientCommandOptions } from './cli-context.js';
@@ -97,6 +102,7 @@ interface ReferenceOptions extends ClientCommandOptions {
   artifactPath?: string;
   dataset?: string;
   modelVersion?: string;
+  columnType: string[];
 }
 
 interface CreateOptions extends ClientCommandOptions {
@@ -132,6 +138,30 @@ interface LogOptions extends ClientCommandOptions {
 /** `condition: message`, without repeating the condition when the message starts with it (`schema: ...`). */
 function firedText(condition: string, message: string): string {
   return message.startsWith(`${condition}: `) ? message : `${condition}: ${message}`;
+}
+
+const REFERENCE_COLUMN_TYPES: readonly ReferenceColumnType[] = [
+  'numerical',
+  'categorical',
+  'text',
+  'datetime',
+];
+
+/** `--column-type zone=categorical` pairs into the reference's `column_types`. */
+function parseReferenceColumnTypes(pairs: readonly string[]): Record<string, ReferenceColumnType> {
+  const out: Record<string, ReferenceColumnType> = Object.create(null) as Record<string, ReferenceColumnType>;
+  for (const pair of pairs) {
+    const at = pair.lastIndexOf('=');
+    const name = at > 0 ? pair.slice(0, at) : '';
+    const type = REFERENCE_COLUMN_TYPES.find((t) => t === pair.slice(at + 1));
+    if (name === '' || type === undefined) {
+      throw new InvalidParameterError(
+        `Invalid --column-type '${pair}': expected NAME=${REFERENCE_COLUMN_TYPES.join('|')}`,
+      );
+    }
+    out[name] = type;
+  }
+  return out;
 }
 
 /** The rows of `--file`, which is then required (a reference comes from a file or from a run). */
@@ -178,11 +208,19 @@ export function monitorCommand(io: CliIo): Command {
         '--dataset <name>',
         "with --run: a dataset the run logged, whose source is a file in a run's artifacts",
       )
-      .option('--model-version <version>', 'the model version it belongs to'),
+      .option('--model-version <version>', 'the model version it belongs to')
+      .option(
+        '--column-type <name=type>',
+        'declare a column numerical, categorical, text or datetime (repeatable), e.g. a numeric code as categorical',
+        collect,
+        [],
+      ),
   ).action(async (model: string, options: ReferenceOptions) => {
+    const columnTypes = parseReferenceColumnTypes(options.columnType);
     const common = {
       name: options.name,
       ...(options.modelVersion ? { version: options.modelVersion } : {}),
+      ...(options.columnType.length > 0 ? { column_types: columnTypes } : {}),
     };
     const body =
       options.run === undefined

@@ -237,6 +237,73 @@ describe.each(testEngines)(
       expect(recovered.out).toContain('RESOLVED data_drift\n');
     });
 
+    it('declares reference column types, so a numeric code (50 values: inferred numerical) can be the segment column', async () => {
+      await registerAliasedVersion(call, 'zones', 'champion');
+      writeFileSync(
+        join(dir, 'zones.csv'),
+        csv(
+          ['x', 'zone'],
+          Array.from({ length: 200 }, (_, i) => [(i + 0.5) / 200, (i % 50) + 1000]),
+        ),
+      );
+      const reference = (name: string, ...flags: string[]) =>
+        cli(
+          'monitor',
+          'reference',
+          'zones',
+          '--name',
+          name,
+          '--file',
+          join(dir, 'zones.csv'),
+          ...flags,
+          '--json',
+        );
+      const inferred = await reference('inferred');
+      expect(inferred.code, inferred.err).toBe(0);
+      const declared = await reference(
+        'declared',
+        '--column-type',
+        'zone=categorical',
+        '--column-type',
+        'x=numerical',
+      );
+      expect(declared.code, declared.err).toBe(0);
+      const columns = (answer: { out: string }) =>
+        (JSON.parse(answer.out) as { reference: { columns: { name: string; type: string }[] } }).reference
+          .columns;
+      expect(columns(inferred).find((c) => c.name === 'zone')?.type).toBe('numerical');
+      expect(columns(declared).find((c) => c.name === 'zone')?.type).toBe('categorical');
+
+      const create = (name: string, referenceOut: string) =>
+        cli(
+          'monitor',
+          'create',
+          'zones',
+          '--name',
+          name,
+          '--reference',
+          (JSON.parse(referenceOut) as { reference: { reference_id: string } }).reference.reference_id,
+          '--window',
+          '1h',
+          '--segment-by',
+          'zone',
+        );
+      const refused = await create('by-zone-inferred', inferred.out);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain('INVALID_PARAMETER_VALUE');
+      expect(refused.err).toContain('zone');
+      const accepted = await create('by-zone-declared', declared.out);
+      expect(accepted.code, accepted.err).toBe(0);
+
+      for (const bad of ['zone=category', 'zone', '=categorical']) {
+        const answer = await reference('bad', '--column-type', bad);
+        expect(answer.code).toBe(1);
+        expect(answer.err).toContain(
+          `Invalid --column-type '${bad}': expected NAME=numerical|categorical|text|datetime`,
+        );
+      }
+    });
+
     it("stores references read from a run's artifact or logged dataset, and shows a window's schema findings", async () => {
       ok(await call('POST', `${mlflow}/registered-models/create`, { name: 'sig' }));
       const created = ok(await call('POST', `${mlflow}/runs/create`, { experiment_id: '0' }));

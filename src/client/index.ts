@@ -9,6 +9,7 @@ export {
   type CreateReferenceBody,
   type FeatureValueInput,
   type PredictionRecordWire,
+  type ReferenceColumnType,
   type ReferenceSourceWire,
   type ResultsQuery,
 } from './monitoring-client.js';

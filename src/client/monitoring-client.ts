@@ -20,14 +20,17 @@ export interface PredictionRecordWire {
 export type ReferenceSourceWire =
   { run_id: string; artifact_path: string } | { run_id: string; dataset_name: string };
 
+/** A declared reference column type (otherwise the server infers it from the values). */
+export type ReferenceColumnType = 'numerical' | 'categorical' | 'text' | 'datetime';
+
 /**
  * A reference to store: its `rows`, or a `source` the server reads them from (see docs/monitoring.md,
- * "References from a run"). `column_types` declares a column `numeric`, `categorical` or `datetime`.
+ * "References from a run"). `column_types` declares a column's type.
  */
 export type CreateReferenceBody = {
   name: string;
   version?: string;
-  column_types?: Record<string, string>;
+  column_types?: Record<string, ReferenceColumnType>;
 } & ({ rows: Json[]; source?: never } | { source: ReferenceSourceWire; rows?: never });
 
 /** Which results `listResults` reads: up to `maxResults` (server default 100), one segment's series or the whole windows. */
