@@ -10,6 +10,7 @@ import { parseExperimentId, validateRunId } from '../../tracking/validation.js';
 import { UserService } from '../users/index.js';
 import { SqlPermissionService } from './permission-service.js';
 import { validateResourceId } from './resource-ids.js';
+import { testPasswordHashing } from '../../server/test-support/test-start-options.js';
 
 function codeOf(work: () => unknown): string {
   try {
@@ -103,7 +104,7 @@ describe.each(testEngines)('grants on %s refuse another spelling of an id', (eng
 
   beforeAll(async () => {
     db = await openTestDatabase(engine);
-    await new UserService({ handle: db.handle }).createUser({
+    await new UserService({ handle: db.handle, scrypt: testPasswordHashing }).createUser({
       username: 'carol',
       password: 'Carol-Strong-Pass-42',
     });
@@ -136,7 +137,7 @@ describe.each(testEngines)('grants on %s refuse another spelling of an id', (eng
   });
 
   it('ignores grants stored under another spelling before this rule (they never matched a check either)', async () => {
-    const carol = await new UserService({ handle: db.handle }).getUser('carol');
+    const carol = await new UserService({ handle: db.handle, scrypt: testPasswordHashing }).getUser('carol');
     await db.handle.db.deleteFrom('resource_permissions').execute();
     const legacy = (resource: string, permission: string) =>
       db.handle.db

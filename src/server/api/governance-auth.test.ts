@@ -6,7 +6,7 @@ import { openDatabase, type DatabaseHandle } from '../../db/index.js';
 import { UserService } from '../../security/users/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { startServer, type RunningServer } from '../start-server.js';
-import { testStartOptions } from '../test-support/test-start-options.js';
+import { testPasswordHashing, testStartOptions } from '../test-support/test-start-options.js';
 
 const adminPassword = 'Correct-Horse-42-battery';
 const userPassword = 'Another-Strong-Pass-7';
@@ -68,7 +68,7 @@ beforeAll(async () => {
   // Every signed-in user may change models here: this suite is about who acts, not what they may do.
   server = await startServer({ ...config, defaultPermission: 'MANAGE' }, testStartOptions);
   handle = openDatabase(`sqlite:///${dir}/bosun.db`);
-  const users = new UserService({ handle });
+  const users = new UserService({ handle, scrypt: testPasswordHashing });
   const admin = await users.getUser('admin');
   tokens.admin = (await users.createToken(admin.id, { name: 'test' })).token;
   for (const name of ['alice', 'bob']) {

@@ -16,6 +16,7 @@ import {
   registerAliasedVersion,
   type JsonAnswer,
 } from '../test-support/json-request.js';
+import { testPasswordHashing, testStartOptions } from '../test-support/test-start-options.js';
 
 const adminPassword = 'Correct-Horse-42-battery';
 const evePassword = 'Another-Strong-Pass-7';
@@ -117,8 +118,11 @@ describe.each(testEngines)('monitoring over HTTP on %s', (engine) => {
       },
       { BOSUN_ADMIN_USERNAME: 'admin', BOSUN_ADMIN_PASSWORD: adminPassword },
     );
-    server = await startServer({ ...config, defaultPermission: 'NO_PERMISSIONS' }, { handleSignals: false });
-    await new UserService({ handle: database.handle }).createUser({ username: 'eve', password: evePassword });
+    server = await startServer({ ...config, defaultPermission: 'NO_PERMISSIONS' }, testStartOptions);
+    await new UserService({ handle: database.handle, scrypt: testPasswordHashing }).createUser({
+      username: 'eve',
+      password: evePassword,
+    });
 
     await registerAliasedVersion(call, 'churn', 'champion');
   });

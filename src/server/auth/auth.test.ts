@@ -10,7 +10,7 @@ import { openApiPath } from '../app.js';
 import { startServer, type RunningServer } from '../start-server.js';
 import { routePoliciesOf } from '../app.js';
 import { registeredRoutes } from './index.js';
-import { testStartOptions } from '../test-support/test-start-options.js';
+import { testPasswordHashing, testStartOptions } from '../test-support/test-start-options.js';
 
 const adminPassword = 'Correct-Horse-42-battery';
 const userPassword = 'Another-Strong-Pass-7';
@@ -77,7 +77,7 @@ beforeAll(async () => {
   );
   // A second connection to the same SQLite file, to make users and tokens as an operator would.
   handle = openDatabase(`sqlite:///${dir}/bosun.db`);
-  users = new UserService({ handle });
+  users = new UserService({ handle, scrypt: testPasswordHashing });
 });
 afterAll(async () => {
   await server?.close();
@@ -192,7 +192,11 @@ describe('Bearer tokens', () => {
 
     // Made by an operator whose clock runs an hour behind: valid when made, expired a second ago for the server.
     // No sleep until it expires (and no race between making it and its expiry on a busy machine).
-    const hourBehind = new UserService({ handle, clock: { nowMs: () => Date.now() - 3_600_000 } });
+    const hourBehind = new UserService({
+      handle,
+      scrypt: testPasswordHashing,
+      clock: { nowMs: () => Date.now() - 3_600_000 },
+    });
     const expired = await hourBehind.createToken(admin.id, { name: 'short', expiresAt: Date.now() - 1000 });
     expect((await call(search, { authorization: `Bearer ${expired.token}` })).status).toBe(401);
 

@@ -16,7 +16,7 @@ import { routePoliciesOf } from '../app.js';
 import { routePlugins } from '../route-plugins.js';
 import { publicRoute, signedIn } from './policy-helpers.js';
 import { DuplicateRoutePolicyError, installAuthorization, RoutePolicies } from './index.js';
-import { testStartOptions } from '../test-support/test-start-options.js';
+import { testPasswordHashing, testStartOptions } from '../test-support/test-start-options.js';
 
 const passwords = {
   admin: 'Admin-Strong-Pass-42',
@@ -51,7 +51,7 @@ describe.each(testEngines)('permissions on %s', (engine) => {
   beforeAll(async () => {
     db = await openTestDatabase(engine);
     dir = mkdtempSync(join(tmpdir(), 'bosun-authz-'));
-    const users = new UserService({ handle: db.handle });
+    const users = new UserService({ handle: db.handle, scrypt: testPasswordHashing });
     await users.bootstrapAdmin('admin', passwords.admin);
     await users.createUser({ username: 'alice', password: passwords.alice });
     await users.createUser({ username: 'bob', password: passwords.bob });

@@ -18,7 +18,7 @@ import { basicAuthorization, jsonRequest, type JsonAnswer } from '../test-suppor
 import type { FieldRef, Requirement } from './policy-types.js';
 import { routePlugins } from '../route-plugins.js';
 import { RoutePolicies } from './route-policies.js';
-import { testStartOptions } from '../test-support/test-start-options.js';
+import { testPasswordHashing, testStartOptions } from '../test-support/test-start-options.js';
 
 const passwords = {
   admin: 'Admin-Strong-Pass-42',
@@ -300,7 +300,7 @@ describe.each(testEngines)('identifier spellings on %s', (engine) => {
   beforeAll(async () => {
     db = await openTestDatabase(engine);
     dir = mkdtempSync(join(tmpdir(), 'bosun-id-spellings-'));
-    const users = new UserService({ handle: db.handle });
+    const users = new UserService({ handle: db.handle, scrypt: testPasswordHashing });
     await users.bootstrapAdmin('admin', passwords.admin);
     await users.createUser({ username: 'alice', password: passwords.alice });
     await users.createUser({ username: 'bob', password: passwords.bob });

@@ -7,7 +7,7 @@ import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-
 import { UserService } from '../../security/users/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { startServer, type RunningServer } from '../start-server.js';
-import { testStartOptions } from '../test-support/test-start-options.js';
+import { testPasswordHashing, testStartOptions } from '../test-support/test-start-options.js';
 
 const passwords = {
   admin: 'Admin-Strong-Pass-42',
@@ -99,7 +99,7 @@ describe.each(cases)(
       db = await openTestDatabase(engine);
       dir = await mkdtemp(join(tmpdir(), 'bosun-artifact-modes-'));
       fileRoot = join(dir, 'mlruns');
-      const users = new UserService({ handle: db.handle });
+      const users = new UserService({ handle: db.handle, scrypt: testPasswordHashing });
       await users.bootstrapAdmin('admin', passwords.admin);
       await users.createUser({ username: 'alice', password: passwords.alice });
       await users.createUser({ username: 'bob', password: passwords.bob });

@@ -7,7 +7,7 @@ import { UserService } from '../../security/users/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { basicAuthorization, jsonRequest } from '../test-support/json-request.js';
 import { startServer, type RunningServer } from '../start-server.js';
-import { testStartOptions } from '../test-support/test-start-options.js';
+import { testPasswordHashing, testStartOptions } from '../test-support/test-start-options.js';
 
 const api = '/api/2.0/mlflow';
 const passwords = {
@@ -48,7 +48,7 @@ describe.each(testEngines)('logged-model routes (MLflow semantics) on %s', (engi
   beforeAll(async () => {
     db = await openTestDatabase(engine);
     dir = mkdtempSync(join(tmpdir(), 'bosun-logged-model-routes-'));
-    const users = new UserService({ handle: db.handle });
+    const users = new UserService({ handle: db.handle, scrypt: testPasswordHashing });
     await users.bootstrapAdmin('admin', passwords.admin);
     await users.createUser({ username: 'alice', password: passwords.alice });
     await users.createUser({ username: 'bob', password: passwords.bob });

@@ -13,7 +13,7 @@ import { startServer, type RunningServer } from '../start-server.js';
 import { basicAuthorization, jsonRequest, type JsonAnswer } from '../test-support/json-request.js';
 import { testConfig } from '../test-support/test-server.js';
 import type { TypedApp } from '../typed-app.js';
-import { testStartOptions } from '../test-support/test-start-options.js';
+import { testPasswordHashing, testStartOptions } from '../test-support/test-start-options.js';
 
 const mlflow = '/api/2.0/mlflow';
 const native = '/api/bosun/v1/registry';
@@ -299,7 +299,7 @@ describe.each(testEngines)('model version sources and permissions on %s', (engin
   beforeAll(async () => {
     database = await openTestDatabase(engine);
     dir = mkdtempSync(join(tmpdir(), 'bosun-mv-source-authz-'));
-    const users = new UserService({ handle: database.handle });
+    const users = new UserService({ handle: database.handle, scrypt: testPasswordHashing });
     await users.bootstrapAdmin('admin', passwords.admin);
     await users.createUser({ username: 'alice', password: passwords.alice });
     await users.createUser({ username: 'bob', password: passwords.bob });

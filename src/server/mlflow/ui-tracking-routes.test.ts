@@ -7,7 +7,7 @@ import { UserService } from '../../security/users/index.js';
 import { loadServerConfig } from '../../shared/config.js';
 import { startServer, type RunningServer } from '../start-server.js';
 import { basicAuthorization, jsonRequest } from '../test-support/json-request.js';
-import { testStartOptions } from '../test-support/test-start-options.js';
+import { testPasswordHashing, testStartOptions } from '../test-support/test-start-options.js';
 
 const passwords = { alice: 'Alice-Strong-Pass-42', bob: 'Bob-Strong-Pass-4242' };
 type Who = keyof typeof passwords;
@@ -52,7 +52,7 @@ describe.each(testEngines)('the web UI’s tracking routes on %s', (engine) => {
   beforeAll(async () => {
     db = await openTestDatabase(engine);
     dir = await mkdtemp(join(tmpdir(), 'bosun-ui-routes-'));
-    const users = new UserService({ handle: db.handle });
+    const users = new UserService({ handle: db.handle, scrypt: testPasswordHashing });
     await users.bootstrapAdmin('admin', 'Admin-Strong-Pass-42');
     await users.createUser({ username: 'alice', password: passwords.alice });
     await users.createUser({ username: 'bob', password: passwords.bob });
