@@ -135,6 +135,12 @@ interface LogOptions extends ClientCommandOptions {
   timestampColumn: string;
 }
 
+/** A monitor's `config.segment_by`, or `-`. */
+function segmentColumn(config: unknown): string {
+  const by = (config as { segment_by?: unknown } | null)?.segment_by;
+  return typeof by === 'string' ? by : '-';
+}
+
 /** `condition: message`, without repeating the condition when the message starts with it (`schema: ...`). */
 function firedText(condition: string, message: string): string {
   return message.startsWith(`${condition}: `) ? message : `${condition}: ${message}`;
@@ -310,6 +316,7 @@ export function monitorCommand(io: CliIo): Command {
               { header: 'TARGET' },
               { header: 'REFERENCE', align: 'right' },
               { header: 'WINDOW' },
+              { header: 'SEGMENT BY' },
               { header: 'LAST RUN' },
             ],
             monitors.map((m) => [
@@ -322,6 +329,7 @@ export function monitorCommand(io: CliIo): Command {
                   : 'all',
               String(m.reference_id),
               `${Number(m.window_ms) / 1000}s`,
+              segmentColumn(m.config),
               formatTimestamp(m.last_run_at as number | null),
             ]),
           ),

@@ -139,6 +139,9 @@ describe.each(testEngines)(
       const monitor = created.monitor as { monitor_id: string; config: Record<string, unknown> };
       expect(monitor.config).toMatchObject({ segment_by: 'city', max_segments: 2, segment_alerts: true });
       const id = monitor.monitor_id;
+      const listed = await cli('monitor', 'list', 'bycity');
+      expect(listed.out).toMatch(/SEGMENT BY/);
+      expect(listed.out).toMatch(/by-city\s+alias champion\s+\d+\s+60s\s+city\s/);
 
       const badMax = await cli(
         'monitor',
