@@ -120,6 +120,9 @@ describe.each(testEngines)('bosun import between two servers on %s', (engine) =>
   });
 });
 
+/** MLflow's backoff setting at 0: failed attempts are retried at once. */
+const noPause = { MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0' };
+
 describe('bosun import before it writes anything', () => {
   let notBosun: Server;
   let notBosunUrl: string;
@@ -143,7 +146,11 @@ describe('bosun import before it writes anything', () => {
   });
 
   it('says when the source cannot be reached', async () => {
-    const result = await cli(['import', '--from', 'http://127.0.0.1:1', '--tracking-uri', notBosunUrl]);
+    // Retried as usual (MLFLOW_HTTP_REQUEST_MAX_RETRIES unset), without the pauses between attempts.
+    const result = await cli(
+      ['import', '--from', 'http://127.0.0.1:1', '--tracking-uri', notBosunUrl],
+      noPause,
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       /error: TEMPORARILY_UNAVAILABLE: The source http:\/\/127\.0\.0\.1:1 does not answer/,
@@ -151,7 +158,10 @@ describe('bosun import before it writes anything', () => {
   });
 
   it('says when the target is not a Bosun server', async () => {
-    const result = await cli(['import', '--from', notBosunUrl, '--tracking-uri', 'http://127.0.0.1:1']);
+    const result = await cli(
+      ['import', '--from', notBosunUrl, '--tracking-uri', 'http://127.0.0.1:1'],
+      noPause,
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('does not answer as a Bosun server');
   });

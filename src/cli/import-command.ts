@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { InvalidParameterError, loadClientConfig } from '../shared/index.js';
 import type { CliIo } from './cli-context.js';
 import type { ImportContext } from './import-context.js';
-import { WireClient } from './import-http.js';
+import { retryPolicyOf, WireClient } from './import-http.js';
 import { preflight, runImport } from './import-migrator.js';
 import { ImportProgress } from './import-progress.js';
 import { ImportReport } from './import-report.js';
@@ -79,6 +79,7 @@ export function importCommand(io: CliIo): Command {
             password: targetConfig.password,
           },
           io.fetch,
+          retryPolicyOf(env),
         ),
       );
       const source = openSource(flags, env, io, targetConfig.trackingUri);
@@ -141,6 +142,7 @@ function openSource(flags: ImportFlags, env: NodeJS.ProcessEnv, io: CliIo, targe
         password: sourceConfig.password,
       },
       io.fetch,
+      retryPolicyOf(env),
     ),
   );
 }

@@ -22,7 +22,43 @@ function retryable(error: BosunClientError): boolean {
   return error.status === 0 || error.status === 429 || error.status === 502 || error.status === 503;
 }
 
-const attempts = 4;
+/**
+ * How transient failures are retried: `retries` more attempts after the first, pausing
+ * `backoffMs * 2^(n - 1)` before the n-th retry. Read from MLflow's own settings by `retryPolicyOf`.
+ */
+export interface RetryPolicy {
+  retries: number;
+  backoffMs: number;
+}
+
+/** 3 retries, pausing 0.5 s, 1 s and 2 s. */
+export const defaultRetryPolicy: RetryPolicy = { retries: 3, backoffMs: 500 };
+
+function settingOf(env: NodeJS.ProcessEnv, name: string, integer: boolean, max: number): number | undefined {
+  const text = env[name];
+  if (text === undefined || text.trim() === '') return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0 || value > max || (integer && !Number.isInteger(value))) {
+    throw new InvalidParameterError(
+      `Invalid ${name} '${text}': expected ${integer ? 'an integer' : 'a number'} from 0 to ${max}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The retry policy set by the variables the `mlflow` client reads: MLFLOW_HTTP_REQUEST_MAX_RETRIES (retries
+ * after the first attempt) and MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR (seconds; the n-th retry waits
+ * factor * 2^(n - 1)). Unset: `defaultRetryPolicy`.
+ */
+export function retryPolicyOf(env: NodeJS.ProcessEnv): RetryPolicy {
+  const retries = settingOf(env, 'MLFLOW_HTTP_REQUEST_MAX_RETRIES', true, 100);
+  const factor = settingOf(env, 'MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR', false, 600);
+  return {
+    retries: retries ?? defaultRetryPolicy.retries,
+    backoffMs: factor === undefined ? defaultRetryPolicy.backoffMs : Math.round(factor * 1000),
+  };
+}
 
 function isRecord(value: unknown): value is WireObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -36,7 +72,7 @@ function sleep(ms: number): Promise<void> {
  * The importer's HTTP client for one server (the MLflow source or the Bosun target): JSON calls that keep the
  * wire format as it is (metric values such as "NaN" pass through untouched), file downloads as streams and
  * uploads from streams, so an artifact is never held in memory whole. Transient failures (nothing answered,
- * 429, 502, 503) are retried a few times with a growing pause; other errors are `BosunClientError`s carrying
+ * 429, 502, 503) are retried with a growing pause (`RetryPolicy`); other errors are `BosunClientError`s carrying
  * the server's `error_code`.
  * Example: `const runs = await source.json('POST', '/api/2.0/mlflow/runs/search', { body: { experiment_ids: ['1'] } })`.
  */
@@ -45,7 +81,10 @@ export class WireClient {
   private readonly authorization: string | undefined;
   private readonly fetchFn: FetchFn;
 
-  constructor(endpoint: WireEndpoint, fetchFn?: FetchFn) {
+  private readonly retry: RetryPolicy;
+
+  constructor(endpoint: WireEndpoint, fetchFn?: FetchFn, retry: RetryPolicy = defaultRetryPolicy) {
+    this.retry = retry;
     let url: URL;
     try {
       url = new URL(endpoint.baseUrl);
@@ -90,8 +129,10 @@ export class WireClient {
       try {
         return await what();
       } catch (error) {
-        if (!(error instanceof BosunClientError) || !retryable(error) || attempt >= attempts) throw error;
-        await sleep(250 * 2 ** attempt);
+        if (!(error instanceof BosunClientError) || !retryable(error) || attempt > this.retry.retries) {
+          throw error;
+        }
+        await sleep(this.retry.backoffMs * 2 ** (attempt - 1));
       }
     }
   }
