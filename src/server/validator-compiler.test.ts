@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './test-support/test-server.js';
+import { requestValidatorCompiler } from './validator-compiler.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -30,5 +31,26 @@ describe('int64 query parameters take digits only', () => {
       const res = await server.call('POST', '/api/2.0/mlflow/experiments/search', { max_results: max });
       expect(res.status, String(max)).toBe(200);
     }
+  });
+});
+
+describe('validators are compiled once per process', () => {
+  const schema = () => ({
+    type: 'object',
+    properties: { n: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } } },
+  });
+
+  it('an equal schema in another app gets the same validator; body and query keep their own rules', () => {
+    const first = requestValidatorCompiler();
+    const second = requestValidatorCompiler();
+    const body = first({ schema: schema(), httpPart: 'body', method: 'POST', url: '/x' });
+    expect(second({ schema: schema(), httpPart: 'body', method: 'POST', url: '/y' })).toBe(body);
+    const query = second({ schema: schema(), httpPart: 'querystring', method: 'GET', url: '/x' });
+    expect(query).not.toBe(body);
+    // Bodies are typed as sent; query strings are text, coerced (a lone value becomes an array).
+    expect(body({ n: '5' })).toBe(false);
+    const text = { n: '5', tags: 'a' };
+    expect(query(text)).toBe(true);
+    expect(text).toEqual({ n: 5, tags: ['a'] });
   });
 });

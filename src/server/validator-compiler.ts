@@ -1,4 +1,4 @@
-import { Ajv, type Options } from 'ajv';
+import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
 
 /** Marks an int64 field: a JSON number, or a string of digits that is turned into a number once valid. */
@@ -59,15 +59,40 @@ function int64AsDigits(schema: unknown): unknown {
  * from the int64-as-string and enum-as-number forms the wire format allows.
  */
 export function requestValidatorCompiler(): FastifySchemaCompiler<unknown> {
-  const common: Options = {
-    useDefaults: true,
-    removeAdditional: true,
-    allErrors: false,
-    verbose: true,
-    strict: false,
+  return ({ schema, httpPart }) => compiled(httpPart === 'body' ? 'body' : 'text', schema as object);
+}
+
+const common: Options = {
+  useDefaults: true,
+  removeAdditional: true,
+  allErrors: false,
+  verbose: true,
+  strict: false,
+};
+/** Created on first use: the two rule sets (see `requestValidatorCompiler`). */
+let validators: { body: Ajv; text: Ajv } | undefined;
+/** Compiled validators by rule set and schema text, shared by every app this process builds. */
+const compiledBySchema = new Map<string, ValidateFunction>();
+
+/**
+ * The validator of `schema` under a rule set, compiled once per process. Compiling is most of the time it takes
+ * to build an app (a few hundred routes); an app built again (a second server in one process, as tests and
+ * `bosun` commands do) reuses them. A validator keeps no state between calls apart from `errors`, which Fastify
+ * reads right after the call that set it.
+ */
+function compiled(kind: 'body' | 'text', schema: object): ValidateFunction {
+  validators ??= {
+    body: withWireKeywords(new Ajv({ ...common, coerceTypes: false })),
+    text: withWireKeywords(new Ajv({ ...common, coerceTypes: 'array' })),
   };
-  const bodies = withWireKeywords(new Ajv({ ...common, coerceTypes: false }));
-  const text = withWireKeywords(new Ajv({ ...common, coerceTypes: 'array' }));
-  return ({ schema, httpPart }) =>
-    httpPart === 'body' ? bodies.compile(schema as object) : text.compile(int64AsDigits(schema) as object);
+  const key = `${kind}:${JSON.stringify(schema)}`;
+  let validate = compiledBySchema.get(key);
+  if (validate === undefined) {
+    validate =
+      kind === 'body'
+        ? validators.body.compile(schema)
+        : validators.text.compile(int64AsDigits(schema) as object);
+    compiledBySchema.set(key, validate);
+  }
+  return validate;
 }
