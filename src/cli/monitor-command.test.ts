@@ -1,17 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  openUnmigratedTestDatabase,
-  testEngines,
-  type TestDatabase,
-} from '../db/test-support/test-databases.js';
-import { startServer, type RunningServer } from '../server/start-server.js';
+import { testEngines, type TestDatabase } from '../db/test-support/test-databases.js';
+import type { RunningServer } from '../server/start-server.js';
 import { jsonRequest } from '../server/test-support/json-request.js';
-import { loadServerConfig } from '../shared/config.js';
 import { parseDurationText } from './monitor-command.js';
-import { runCli } from './program.js';
+import { captureCli } from './test-support/capture-cli.js';
+import { startMonitoringTestServer } from '../server/test-support/monitoring-test-server.js';
 
 const T = 1_700_000_000_000;
 const MINUTE = 60_000;
@@ -51,30 +46,10 @@ describe.each(testEngines)('bosun monitor and bosun predictions against a server
   let dir: string;
   let server: RunningServer;
 
-  const cli = async (...argv: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, {
-      stdout: (t) => out.push(t),
-      stderr: (t) => err.push(t),
-      env: { BOSUN_TRACKING_URI: server.address },
-    });
-    return { code, out: out.join(''), err: err.join('') };
-  };
+  const cli = (...argv: string[]) => captureCli(argv, { BOSUN_TRACKING_URI: server.address });
 
   beforeAll(async () => {
-    database = await openUnmigratedTestDatabase(engine, 'monitorcli');
-    dir = mkdtempSync(join(tmpdir(), 'bosun-monitor-cli-'));
-    const config = loadServerConfig(
-      {
-        port: 0,
-        backendStoreUri: database.uri,
-        artifactsDestination: join(dir, 'artifacts'),
-        logLevel: 'silent',
-      },
-      {},
-    );
-    server = await startServer(config, { handleSignals: false });
+    ({ database, dir, server } = await startMonitoringTestServer(engine, 'monitorcli'));
     const call = (path: string, body: unknown) => jsonRequest(server.address, 'POST', path, body);
     await call('/api/2.0/mlflow/registered-models/create', { name: 'churn' });
     const run = await call('/api/2.0/mlflow/runs/create', { experiment_id: '0' });

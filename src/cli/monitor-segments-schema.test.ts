@@ -1,16 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  openUnmigratedTestDatabase,
-  testEngines,
-  type TestDatabase,
-} from '../db/test-support/test-databases.js';
-import { startServer, type RunningServer } from '../server/start-server.js';
+import { testEngines, type TestDatabase } from '../db/test-support/test-databases.js';
+import type { RunningServer } from '../server/start-server.js';
 import { jsonRequest, registerAliasedVersion, type JsonAnswer } from '../server/test-support/json-request.js';
-import { loadServerConfig } from '../shared/config.js';
-import { runCli } from './program.js';
+import { captureCli } from './test-support/capture-cli.js';
+import { startMonitoringTestServer } from '../server/test-support/monitoring-test-server.js';
 
 const mlflow = '/api/2.0/mlflow';
 const proxy = '/api/2.0/mlflow-artifacts/artifacts';
@@ -62,16 +57,7 @@ describe.each(testEngines)(
       return answer.json;
     };
 
-    const cli = async (...argv: string[]) => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const code = await runCli(argv, {
-        stdout: (t) => out.push(t),
-        stderr: (t) => err.push(t),
-        env: { BOSUN_TRACKING_URI: server.address },
-      });
-      return { code, out: out.join(''), err: err.join('') };
-    };
+    const cli = (...argv: string[]) => captureCli(argv, { BOSUN_TRACKING_URI: server.address });
     const cliJson = async (...argv: string[]): Promise<Record<string, unknown>> => {
       const answer = await cli(...argv, '--json');
       expect(answer.code, answer.err).toBe(0);
@@ -79,18 +65,7 @@ describe.each(testEngines)(
     };
 
     beforeAll(async () => {
-      database = await openUnmigratedTestDatabase(engine, 'monitorcli_segments');
-      dir = mkdtempSync(join(tmpdir(), 'bosun-monitor-cli-segments-'));
-      const config = loadServerConfig(
-        {
-          port: 0,
-          backendStoreUri: database.uri,
-          artifactsDestination: join(dir, 'artifacts'),
-          logLevel: 'silent',
-        },
-        {},
-      );
-      server = await startServer(config, { handleSignals: false });
+      ({ database, dir, server } = await startMonitoringTestServer(engine, 'monitorcli_segments'));
       writeFileSync(join(dir, 'reference.csv'), referenceCsv);
       writeFileSync(join(dir, 'window.csv'), segmentedPredictionsCsv(T, 'w1', true));
       writeFileSync(join(dir, 'window2.csv'), segmentedPredictionsCsv(T + MINUTE, 'w2', false));

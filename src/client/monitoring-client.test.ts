@@ -1,16 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  openUnmigratedTestDatabase,
-  testEngines,
-  type TestDatabase,
-} from '../db/test-support/test-databases.js';
-import { startServer, type RunningServer } from '../server/start-server.js';
+import { testEngines, type TestDatabase } from '../db/test-support/test-databases.js';
+import type { RunningServer } from '../server/start-server.js';
 import { jsonRequest, registerAliasedVersion, type JsonAnswer } from '../server/test-support/json-request.js';
-import { loadServerConfig } from '../shared/config.js';
 import { BosunClient, BosunClientError, type PredictionRecordWire } from './index.js';
+import { startMonitoringTestServer } from '../server/test-support/monitoring-test-server.js';
 
 const mlflow = '/api/2.0/mlflow';
 const proxy = '/api/2.0/mlflow-artifacts/artifacts';
@@ -48,18 +42,7 @@ describe.each(testEngines)('MonitoringClient against a server on %s', (engine) =
   };
 
   beforeAll(async () => {
-    database = await openUnmigratedTestDatabase(engine, 'monitoring_client');
-    dir = mkdtempSync(join(tmpdir(), 'bosun-monitoring-client-'));
-    const config = loadServerConfig(
-      {
-        port: 0,
-        backendStoreUri: database.uri,
-        artifactsDestination: join(dir, 'artifacts'),
-        logLevel: 'silent',
-      },
-      {},
-    );
-    server = await startServer(config, { handleSignals: false });
+    ({ database, dir, server } = await startMonitoringTestServer(engine, 'monitoring_client'));
     client = new BosunClient({ baseUrl: server.address });
   });
 
