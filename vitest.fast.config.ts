@@ -14,7 +14,9 @@ import base from './vitest.config.js';
  *
  * Workers: one and a half per core. Each worker imports the module graph once, so more workers cost CPU; fewer
  * leave cores idle while files wait. Measured on 2 cores (1,816 tests, quiet machine, 2026-12-07): 2 workers
- * 55 s, 3 workers 47-50 s, 4 workers 59-60 s.
+ * 55 s, 3 workers 47-50 s, 4 workers 59-60 s. Later the same day, 2,018 tests in 36-42 s with 3 workers, once
+ * test servers stopped recompiling the request validators and hashing passwords at the production cost
+ * (CONTRIBUTING.md says how).
  */
 const workers = Math.max(2, Math.round(availableParallelism() * 1.5));
 
