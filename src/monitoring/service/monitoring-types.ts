@@ -272,7 +272,7 @@ export interface SchemaCheck {
   readonly version: string;
   /** Columns in the signature's input schema. */
   readonly columns: number;
-  /** Required signature columns absent (or null) in some rows. */
+  /** Required signature columns absent from some records (a key not sent; a null value is not counted here). */
   readonly missingColumns: readonly { readonly column: string; readonly rows: number }[];
   /** Feature columns the signature does not name. */
   readonly unexpectedColumns: readonly { readonly column: string; readonly rows: number }[];
