@@ -1,5 +1,6 @@
 import { ApiError } from '../../api/api-error';
-import { callApi, type WireObject } from '../../api/http';
+import { callApi } from '../../api/http';
+import { wireReaders } from '../../api/wire-readers';
 
 /*
  * The monitoring pages' calls to Bosun's documented monitoring API (/api/bosun/v1/monitoring, see
@@ -92,14 +93,7 @@ export interface Alert {
   resolvedAt: number | null;
 }
 
-const bad = (what: string): never => {
-  throw new ApiError('MALFORMED_RESPONSE', 200, `The monitoring API answered an unexpected ${what}.`);
-};
-const obj = (v: unknown, what: string): WireObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as WireObject) : bad(what);
-const arr = (v: unknown, what: string): unknown[] => (Array.isArray(v) ? v : bad(what));
-const str = (v: unknown, what: string): string => (typeof v === 'string' ? v : bad(what));
-const num = (v: unknown, what: string): number => (typeof v === 'number' ? v : bad(what));
+const { bad, obj, arr, str, num } = wireReaders('monitoring');
 const strOrNull = (v: unknown, what: string): string | null => (v === null ? null : str(v, what));
 const numOrNull = (v: unknown, what: string): number | null => (v === null ? null : num(v, what));
 const numbers = (v: unknown, what: string): Record<string, number> =>

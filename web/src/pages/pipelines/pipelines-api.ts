@@ -1,5 +1,5 @@
-import { ApiError } from '../../api/api-error';
 import { callApi, type WireObject } from '../../api/http';
+import { wireReaders } from '../../api/wire-readers';
 
 /*
  * The pipelines pages' calls to Bosun's documented pipelines API (/api/bosun/v1/pipelines, see
@@ -131,14 +131,7 @@ export interface StepApproval {
   comparison: { model: string; alias: string; candidate: ModelSide; champion: ModelSide | null } | null;
 }
 
-const bad = (what: string): never => {
-  throw new ApiError('MALFORMED_RESPONSE', 200, `The pipelines API answered an unexpected ${what}.`);
-};
-const obj = (v: unknown, what: string): WireObject =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as WireObject) : bad(what);
-const arr = (v: unknown, what: string): unknown[] => (Array.isArray(v) ? v : bad(what));
-const str = (v: unknown, what: string): string => (typeof v === 'string' ? v : bad(what));
-const num = (v: unknown, what: string): number => (typeof v === 'number' ? v : bad(what));
+const { bad, obj, arr, str, num } = wireReaders('pipelines');
 const strOrNull = (v: unknown, what: string): string | null =>
   v === null || v === undefined ? null : str(v, what);
 const numOrNull = (v: unknown, what: string): number | null =>

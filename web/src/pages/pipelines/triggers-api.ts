@@ -1,5 +1,5 @@
-import { ApiError } from '../../api/api-error';
 import { callApi } from '../../api/http';
+import { wireReaders } from '../../api/wire-readers';
 
 /*
  * The pipeline page's calls to the triggers API (/api/bosun/v1/pipelines/triggers, see docs/pipelines.md
@@ -29,14 +29,7 @@ export interface TriggerFiring {
   createdAt: number;
 }
 
-const bad = (what: string): never => {
-  throw new ApiError('MALFORMED_RESPONSE', 200, `The triggers API answered an unexpected ${what}.`);
-};
-const obj = (v: unknown, what: string): Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : bad(what);
-const arr = (v: unknown, what: string): unknown[] => (Array.isArray(v) ? v : bad(what));
-const str = (v: unknown, what: string): string => (typeof v === 'string' ? v : bad(what));
-const num = (v: unknown, what: string): number => (typeof v === 'number' ? v : bad(what));
+const { obj, arr, str, num } = wireReaders('triggers');
 const strOrNull = (v: unknown, what: string): string | null =>
   v === null || v === undefined ? null : str(v, what);
 
