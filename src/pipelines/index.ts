@@ -38,6 +38,13 @@ export {
   type StepSecrets,
 } from './executor/executor-deps.js';
 export { auditedStepSecrets, type AppendAudit } from './executor/step-secrets.js';
+export {
+  localStepBackend,
+  type KillWhy,
+  type StepAttemptRunner,
+  type StepBackend,
+} from './executor/step-backend.js';
+export type { Attempt, AttemptResult, LaunchDeps } from './executor/step-launcher.js';
 export { SecretTooShortError, MIN_SECRET_LENGTH } from './executor/secret-masker.js';
 export { paramFromText } from './executor/run-values.js';
 export type { OutputValue, PipelineDefinition, PipelineRun, StepRun } from './store/pipeline-store-types.js';

@@ -6,6 +6,7 @@ import type { StepVenvs } from './step-venv.js';
 import type { StepTokenIssuer } from '../step-token/index.js';
 import type { PipelineApprovalStore } from '../store/approval-store.js';
 import type { ModelApprovals } from '../approvals/model-approvals.js';
+import type { StepBackend } from './step-backend.js';
 
 /**
  * Time as the executor sees it: `now` for leases, retry times and durations; `sleep` for waiting until a retry is
@@ -91,6 +92,8 @@ export interface ExecutorDeps {
   /** Builds and reuses the virtual environments of steps that declare requirements. */
   venvs: StepVenvs;
   onEvent(event: ExecutorEvent): void;
+  /** Where step attempts run; undefined: child processes of this process (`localStepBackend`). */
+  backend?: StepBackend;
 }
 
 const passedThrough =

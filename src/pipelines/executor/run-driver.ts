@@ -7,7 +7,8 @@ import type { ExecutorDeps } from './executor-deps.js';
 import { killOrphanGroup } from './process-tree.js';
 import { codeVersion, type CodeVersion } from './reproducibility.js';
 import { evaluateCondition } from './run-values.js';
-import { StepLauncher, stepPython, type AttemptResult } from './step-launcher.js';
+import { stepPython, type AttemptResult } from './step-launcher.js';
+import { localStepBackend, type KillWhy, type StepAttemptRunner } from './step-backend.js';
 import { fanOutItems, lookupReference, resolveInputs, sameGroup, type UnitScope } from './unit-values.js';
 import { sha256 } from './digests.js';
 import { effectiveStep } from './effective-step.js';
@@ -804,7 +805,7 @@ export class RunDriver {
         const trackingUri = deps.trackingUri();
         if (trackingUri === undefined)
           throw new Error('no tracking URI for the step processes (the server is not listening yet)');
-        const launcher = new StepLauncher(
+        const launcher = (deps.backend ?? localStepBackend).prepare(
           {
             tracking: deps.tracking,
             artifacts: deps.artifacts,
@@ -932,17 +933,15 @@ export class RunDriver {
   }
 }
 
-type KillWhy = Extract<AttemptResult, { kind: 'killed' }>['why'];
-
 /** A step being started or running: a kill before its process exists is kept and applied when it does. */
 class LaunchHandle {
-  launcher: StepLauncher | undefined;
+  launcher: StepAttemptRunner | undefined;
   killed: KillWhy | undefined;
   kill(why: KillWhy): void {
     this.killed ??= why;
     this.launcher?.kill(why);
   }
-  attach(launcher: StepLauncher): void {
+  attach(launcher: StepAttemptRunner): void {
     this.launcher = launcher;
     if (this.killed !== undefined) launcher.kill(this.killed);
   }

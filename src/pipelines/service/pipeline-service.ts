@@ -22,6 +22,7 @@ import {
 import { PipFreezeCache } from '../executor/reproducibility.js';
 import { StepVenvs } from '../executor/step-venv.js';
 import { RunDriver, Slots } from '../executor/run-driver.js';
+import type { StepBackend } from '../executor/step-backend.js';
 import { resolveParams } from '../executor/run-values.js';
 import { planRun, type PlanEntry } from './plan.js';
 import type { StepTokenIssuer } from '../step-token/index.js';
@@ -54,6 +55,8 @@ export interface PipelineServiceOptions {
   maxParallel?: number;
   owner?: string;
   host?: string;
+  /** Where step attempts run (default: child processes of this process, `localStepBackend`). */
+  backend?: StepBackend;
 }
 
 /** A pipeline run with its step runs. */
@@ -117,6 +120,7 @@ export class PipelineService {
       clock: options.clock ?? systemExecutorClock,
       approvals: approvalStore,
       ...(options.modelApprovals !== undefined ? { modelApprovals: options.modelApprovals } : {}),
+      ...(options.backend !== undefined ? { backend: options.backend } : {}),
       random: options.random ?? Math.random,
       leaseMs: options.leaseMs ?? 30_000,
       heartbeatMs: options.heartbeatMs ?? 10_000,
