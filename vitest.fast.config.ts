@@ -41,6 +41,8 @@ export default mergeConfig(
         'src/monitoring/stats/golden-scipy.test.ts',
         // A pipeline step that logs through the real mlflow client.
         'src/pipelines/executor/executor-python.test.ts',
+        // A function step of the Python package's @step run by the test Python.
+        'src/pipelines/executor/function-shim.test.ts',
         // Builds virtual environments with the test Python and pip (tens of seconds).
         'src/pipelines/executor/step-venv.test.ts',
         'src/pipelines/step-token/step-token-python.test.ts',

@@ -3,17 +3,20 @@
  * the inputs as keyword arguments (an artifact input as an object with `.path`, `Output[...]` parameters as objects
  * whose `.path` the function writes), and writes the returned value outputs as JSON where the executor reads them
  * (one value for a single output; a mapping or named tuple for several). Standard library only; uses the
- * bosun_pipelines artifact classes when that package is installed.
+ * bosun_pipelines artifact classes when that package is installed, and calls a `@step`-decorated function's own
+ * function (the decorated object only builds pipelines).
  */
 export const FUNCTION_SHIM = String.raw`
 import importlib, json, sys
 with open(sys.argv[1]) as f:
     call = json.load(f)
 sys.path.insert(0, call["code_dir"])
+_step_class = None
 try:
     from bosun_pipelines import types as _types
     _classes = {"dataset": _types.Dataset, "model": _types.Model, "metrics": _types.Metrics}
     _base = _types.Artifact
+    from bosun_pipelines.steps import StepDefinition as _step_class
 except Exception:
     class _base:
         def __init__(self, path, uri=None):
@@ -31,7 +34,10 @@ for name, spec in call["artifact_inputs"].items():
 for name, spec in call["artifact_outputs"].items():
     kwargs[name] = _artifact(spec)
 module, function = call["function"].split(":")
-result = getattr(importlib.import_module(module), function)(**kwargs)
+target = getattr(importlib.import_module(module), function)
+if _step_class is not None and isinstance(target, _step_class) and target.func is not None:
+    target = target.func  # a @step-decorated function: call the function itself
+result = target(**kwargs)
 outputs = call["value_outputs"]
 if len(outputs) == 1:
     (name, path), = outputs.items()
