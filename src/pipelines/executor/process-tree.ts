@@ -5,9 +5,12 @@ import { secretMaskingStream } from './secret-masker.js';
 
 /** How a step's process ended. */
 export type ProcessEnd =
-  | { kind: 'exited'; code: number }
+  /** `reason`: what the runtime said beside the code (a Kubernetes container's `OOMKilled`, `Error`). */
+  | { kind: 'exited'; code: number; reason?: string }
   /** Killed by a signal nobody here sent (SIGTERM from outside, the OOM killer): a preemption. */
   | { kind: 'signalled'; signal: string }
+  /** Taken away by its platform (a Kubernetes pod evicted, disrupted or deleted): retried as a preemption. */
+  | { kind: 'preempted'; reason: string }
   /** Killed by us: its timeout, the pipeline's timeout, or a cancellation. */
   | { kind: 'killed'; why: KillReason }
   /** It could not start (no such executable, not executable). */

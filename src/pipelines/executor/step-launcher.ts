@@ -7,7 +7,7 @@ import type { TrackingService } from '../../tracking/index.js';
 import type { ArtifactIo } from './artifact-io.js';
 import { sha256, pathDigest } from './digests.js';
 import { FUNCTION_SHIM } from './function-shim.js';
-import { spawnStep, type ProcessEnd, type RunningProcess } from './process-tree.js';
+import { spawnStep, type ProcessEnd, type RunningProcess, type SpawnOptions } from './process-tree.js';
 import { pythonOf, type CodeVersion, type PipFreezeCache } from './reproducibility.js';
 import { StepEnvironmentError, type StepEnvironment, type StepVenvs } from './step-venv.js';
 import { artifactRefs, valueToTextSafe } from './launch-values.js';
@@ -38,6 +38,11 @@ export interface LaunchDeps {
   /** Issues the step's scoped MLFLOW_TRACKING_TOKEN; undefined when auth is off. */
   stepTokens?: StepTokenIssuer;
   now(): number;
+  /**
+   * Starts the attempt's process; undefined: a child process of this one (`spawnStep`). Another backend (a
+   * Kubernetes Job) starts it elsewhere and keeps the same contract: output into the two files, masked; a kill.
+   */
+  spawn?: (options: SpawnOptions) => RunningProcess;
 }
 
 /** One attempt of one unit. */
@@ -330,7 +335,7 @@ export class StepLauncher {
     let end: ProcessEnd;
     let frozen: string | undefined;
     try {
-      const proc = spawnStep({
+      const proc = (deps.spawn ?? spawnStep)({
         argv,
         cwd: a.codeDir,
         env,
@@ -369,6 +374,9 @@ export class StepLauncher {
       case 'signalled':
         await finishRun('KILLED', [...reproTags, { key: 'bosun.step.signal', value: end.signal }]);
         return { kind: 'preempted', reason: `preempted: the process was killed by ${end.signal}` };
+      case 'preempted':
+        await finishRun('KILLED', [...reproTags, { key: 'bosun.step.preempted', value: end.reason }]);
+        return { kind: 'preempted', reason: `preempted: ${end.reason}` };
       case 'killed': {
         await finishRun(end.why === 'timeout' ? 'FAILED' : 'KILLED', [
           ...reproTags,
@@ -391,10 +399,15 @@ export class StepLauncher {
       case 'exited':
         break;
     }
-    const exitTags = [...reproTags, { key: 'bosun.step.exit_code', value: String(end.code) }];
+    const exitTags = [
+      ...reproTags,
+      { key: 'bosun.step.exit_code', value: String(end.code) },
+      ...(end.reason !== undefined ? [{ key: 'bosun.step.exit_reason', value: end.reason }] : []),
+    ];
     if (end.code !== 0) {
       await finishRun('FAILED', exitTags);
-      return { kind: 'failed', reason: `exited with code ${end.code}`, exitCode: end.code };
+      const detail = end.reason !== undefined ? ` (${end.reason})` : '';
+      return { kind: 'failed', reason: `exited with code ${end.code}${detail}`, exitCode: end.code };
     }
     const collected = await this.collectOutputs(outputPaths, artifactUri, runId);
     if ('problem' in collected) {

@@ -221,6 +221,14 @@ export const StepSchema = Type.Object(
     timeout: Type.Optional(Duration),
     cache: Type.Optional(CacheSchema),
     resources: Type.Optional(ResourcesSchema),
+    image: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1000,
+        pattern: '^\\S+$',
+        description: "container image on the Kubernetes executor (default: the server's --kube-image)",
+      }),
+    ),
     requirements: Type.Optional(Requirements),
     requirements_file: Type.Optional(RequirementsFile),
     env: Type.Optional(Env),
