@@ -23,6 +23,18 @@ function harness(env: NodeJS.ProcessEnv = {}) {
 }
 
 describe('bosun server', () => {
+  it('takes the resource classes file from --resource-classes, else BOSUN_RESOURCE_CLASSES_FILE', async () => {
+    const flagged = harness({ BOSUN_RESOURCE_CLASSES_FILE: join(tmpdir(), 'env.yaml') });
+    await flagged.command.parseAsync(['--resource-classes', join(tmpdir(), 'flag.yaml')], { from: 'user' });
+    expect(flagged.started[0]?.resourceClassesFile).toBe(join(tmpdir(), 'flag.yaml'));
+    const fromEnv = harness({ BOSUN_RESOURCE_CLASSES_FILE: join(tmpdir(), 'env.yaml') });
+    await fromEnv.command.parseAsync([], { from: 'user' });
+    expect(fromEnv.started[0]?.resourceClassesFile).toBe(join(tmpdir(), 'env.yaml'));
+    const none = harness();
+    await none.command.parseAsync([], { from: 'user' });
+    expect(none.started[0]?.resourceClassesFile).toBeUndefined();
+  });
+
   it("maps MLflow's flag names onto the server config and prints the address", async () => {
     const { command, started, printed } = harness();
     await command.parseAsync(

@@ -15,6 +15,7 @@ interface ServerOptions {
   auth?: boolean;
   insecureAllowUnauthenticated?: boolean;
   defaultPermission?: string;
+  resourceClasses?: string;
 }
 
 function toFlags(options: ServerOptions): ServerFlags {
@@ -34,6 +35,7 @@ function toFlags(options: ServerOptions): ServerFlags {
   if (options.auth !== undefined) flags.authEnabled = options.auth;
   if (options.insecureAllowUnauthenticated) flags.allowUnauthenticatedRemote = true;
   if (options.defaultPermission !== undefined) flags.defaultPermission = options.defaultPermission;
+  if (options.resourceClasses !== undefined) flags.resourceClassesFile = options.resourceClasses;
   return flags;
 }
 
@@ -87,6 +89,10 @@ export function serverCommand(deps: ServerCommandDeps = defaultDeps): Command {
     .option(
       '--master-key-file <file>',
       'master key of the secret store (BOSUN_MASTER_KEY_FILE); none: secrets off',
+    )
+    .option(
+      '--resource-classes <file>',
+      'resource classes of pipeline steps: price per hour, spot or on-demand, placement (BOSUN_RESOURCE_CLASSES_FILE)',
     )
     .addOption(
       new Option('--log-level <level>', 'log level').choices([

@@ -11,6 +11,7 @@
 export * from './spec/index.js';
 export * from './render/index.js';
 export * from './dsl/index.js';
+export * from './resources/index.js';
 export {
   PipelineService,
   checkRunnable,

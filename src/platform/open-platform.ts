@@ -20,6 +20,7 @@ import { createLineageService } from '../registry/lineage/index.js';
 import {
   auditedStepSecrets,
   PipelineService,
+  loadResourceClassesFile,
   registryModelApprovals,
   pipelineStarter,
   ScheduleService,
@@ -209,6 +210,10 @@ async function buildPlatform(
     ...(config.authEnabled ? { stepTokens } : {}),
     // Approval steps that name a model decide the registry's approval request too (policy and audit see it).
     modelApprovals: registryModelApprovals({ governance, registry, tracking }),
+    // Resource classes: each step's price per hour and placement (a bad file refuses to start, naming the field).
+    ...(config.resourceClassesFile !== undefined
+      ? { resourceClasses: await loadResourceClassesFile(config.resourceClassesFile) }
+      : {}),
   });
   // Cron schedules of pipelines: the server's loop (started once it listens, see pipeline routes) starts due runs.
   const schedules = new ScheduleService({

@@ -51,6 +51,11 @@ export interface ServerConfig {
    * lockout off).
    */
   lockout: { maxFailures: number; lockoutMs: number };
+  /**
+   * The resource classes file of pipeline steps (`--resource-classes FILE`, BOSUN_RESOURCE_CLASSES_FILE): price
+   * per hour, capacity and placement of each class; none: steps have no class and no price.
+   */
+  resourceClassesFile?: string;
 }
 
 /** Flags as the CLI received them; any may be absent. */
@@ -220,8 +225,10 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     env.BOSUN_DEFAULT_ARTIFACT_ROOT ??
     (serveArtifacts ? 'mlflow-artifacts:/' : artifactsDestination);
   const s3 = isS3Uri(artifactsDestination) || isS3Uri(defaultArtifactRoot) ? loadS3Settings(env) : undefined;
+  const resourceClassesFile = flags.resourceClassesFile ?? env.BOSUN_RESOURCE_CLASSES_FILE ?? '';
   return {
     ...(s3 ? { s3 } : {}),
+    ...(resourceClassesFile !== '' ? { resourceClassesFile: resolve(resourceClassesFile) } : {}),
     defaultPermission: defaultPermission as Permission,
     lockout: parseLockout(env),
     corsOrigins,

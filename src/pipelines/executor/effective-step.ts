@@ -10,6 +10,7 @@ export function effectiveStep(pipeline: PipelineSpec, name: string): StepSpec {
     ...(spec.retry === undefined && d?.retry !== undefined ? { retry: d.retry } : {}),
     ...(spec.timeout === undefined && d?.timeout !== undefined ? { timeout: d.timeout } : {}),
     ...(spec.cache === undefined && d?.cache !== undefined ? { cache: d.cache } : {}),
+    ...(spec.resources === undefined && d?.resources !== undefined ? { resources: d.resources } : {}),
     ...(spec.requirements === undefined && d?.requirements !== undefined
       ? { requirements: d.requirements }
       : {}),

@@ -28,6 +28,7 @@ import { planRun, type PlanEntry } from './plan.js';
 import type { StepTokenIssuer } from '../step-token/index.js';
 import { PipelineApprovalStore } from '../store/approval-store.js';
 import { PipelineApprovals, type ModelApprovals } from '../approvals/index.js';
+import { checkResourceClasses, ResourceClasses } from '../resources/index.js';
 
 /** How the service is built (the platform passes the first four; tests may set the rest). */
 export interface PipelineServiceOptions {
@@ -57,6 +58,8 @@ export interface PipelineServiceOptions {
   host?: string;
   /** Where step attempts run (default: child processes of this process, `localStepBackend`). */
   backend?: StepBackend;
+  /** The server's resource classes (`--resource-classes FILE`); none by default, so naming a class is refused. */
+  resourceClasses?: ResourceClasses;
 }
 
 /** A pipeline run with its step runs. */
@@ -89,6 +92,8 @@ export function checkRunnable(document: unknown): { spec: PipelineSpec; graph: P
  */
 export class PipelineService {
   readonly store: PipelineStore;
+  /** The server's resource classes: what a step's class costs and where it is placed. */
+  readonly resourceClasses: ResourceClasses;
   /** Approval steps: waiting requests, decisions, the candidate beside the champion. */
   readonly approvals: PipelineApprovals;
   readonly #deps: ExecutorDeps;
@@ -103,6 +108,7 @@ export class PipelineService {
 
   constructor(private readonly options: PipelineServiceOptions) {
     this.store = new PipelineStore(options.handle);
+    this.resourceClasses = options.resourceClasses ?? ResourceClasses.none;
     const approvalStore = new PipelineApprovalStore(options.handle);
     const host = options.host ?? hostname();
     this.#deps = {
@@ -211,6 +217,7 @@ export class PipelineService {
     }
     const definition = await this.store.getDefinition(input.name, input.version);
     const { spec } = checkRunnable(definition.spec);
+    checkResourceClasses(spec, this.resourceClasses);
     const params = resolveParams(spec, input.params);
     const codeDir = definition.codeDir ?? this.options.defaultCodeDir;
     const now = this.#deps.clock.now();
@@ -309,6 +316,11 @@ export class PipelineService {
         'Pipelines run only in a process that serves the tracking API (bosun server)',
       );
     }
+    const current = await this.store.getRun(runId);
+    checkResourceClasses(
+      checkRunnable((await this.store.getDefinitionById(current.definitionId)).spec).spec,
+      this.resourceClasses,
+    );
     const now = this.#deps.clock.now();
     await this.store.reopenRun(runId, this.#deps.owner, now + this.#deps.leaseMs, now);
     await this.options.tracking.updateRun({ runId, status: 'RUNNING' });
