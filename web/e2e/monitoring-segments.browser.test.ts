@@ -127,6 +127,11 @@ describe('monitoring segments and schema checks in the web UI', () => {
       ['31', '0', '1 of 1', '1', 'breach'],
     ]);
     await poll(() => page.locator('h2#result-title').innerText()).toMatch(/, segment b$/);
+    // The full report follows the selector: segment b's rows against the reference's b rows.
+    await poll(() => page.locator('h3:has-text("Full report") a').getAttribute('href')).toMatch(
+      /\/results\/\d+\/report\?segment=b$/,
+    );
+    await poll(() => page.locator('h3:has-text("Full report")').innerText()).toContain('(segment b)');
     await expectAccessible(page, 'the monitoring page with a segment selected');
 
     // The model's alerts: the whole window's schema alert and city b's drift alert, named; city a is clean.

@@ -16,7 +16,8 @@ import { monitoringDb, type MonitoringDb } from '../store/monitoring-tables.js';
 import { predictionStore, type NewPredictionRow } from '../store/prediction-store.js';
 import { referenceStore } from '../store/reference-store.js';
 import { parseDuration, parseMonitorConfig } from './monitor-config.js';
-import { loadWindow, runMonitorWindow } from './monitor-runner.js';
+import { loadWindow, runMonitorWindow, type LoadedWindow } from './monitor-runner.js';
+import { sliceSegments } from './segments.js';
 import { driftInputs } from './window-evaluation.js';
 import { buildDriftReport, type DriftReport } from '../report/index.js';
 import { BOSUN_PRESET, EVIDENTLY_PRESET } from '../stats/index.js';
@@ -498,9 +499,21 @@ export class MonitoringService {
   /**
    * The full drift report of a result's window (each column's statistic, p-value, threshold and distribution), as
    * `bosun drift` builds it, recomputed from the window's predictions as they are now and the monitor's settings.
+   * With `segment` (a value of the monitor's `segment_by`, `__other__` or `__missing__`): that segment's rows of
+   * the window against the reference rows of the same segment, as the run judged it (400 without `segment_by`,
+   * 404 for a segment the window does not have).
    */
-  async windowReport(modelName: string, monitorId: string, resultId: string): Promise<DriftReport> {
+  async windowReport(
+    modelName: string,
+    monitorId: string,
+    resultId: string,
+    segment?: string,
+  ): Promise<DriftReport> {
     const monitor = await this.getMonitor(modelName, monitorId);
+    const segmentBy = monitor.config.segmentBy;
+    if (segment !== undefined && segmentBy === null) {
+      throw new InvalidParameterError(`segment: monitor '${monitor.name}' has no segment_by`);
+    }
     const row = await monitorStore.findResult(
       this.mdb,
       Number(monitor.id),
@@ -514,21 +527,44 @@ export class MonitoringService {
       start: row.window_start,
       end: row.window_end,
     });
-    const inputs = driftInputs({ ...window, columns: monitor.columns });
+    let compared: Pick<LoadedWindow, 'referenceData' | 'rows'> = window;
+    let columns = monitor.columns;
+    let title = `${modelName} / ${monitor.name}`;
+    if (segment !== undefined && segmentBy !== null) {
+      // The window is split as the run split it: the same rows, the same top segments.
+      const slice = sliceSegments({
+        segmentBy,
+        maxSegments: monitor.config.maxSegments,
+        rows: window.rows,
+        referenceData: window.referenceData,
+      }).find((s) => s.segment === segment);
+      if (!slice) {
+        throw new NotFoundError(
+          `Segment '${segment}' not found in the window of result ${resultId} (${segmentBy} values there: ` +
+            'see GET .../segments)',
+        );
+      }
+      compared = slice;
+      columns = (monitor.columns ?? window.referenceColumns.map((c) => c.name)).filter(
+        (c) => c !== segmentBy,
+      );
+      title += ` · ${segmentBy} = ${segment}`;
+    }
+    const inputs = driftInputs({ ...window, ...compared, columns });
     if (Object.keys(inputs.reference).length === 0) {
       throw new InvalidStateError(
-        `The window of result ${resultId} has no values to compare with the reference`,
+        `The window of result ${resultId}${segment !== undefined ? ` (segment '${segment}')` : ''} has no values to compare with the reference`,
       );
     }
     const { config } = monitor;
     return buildDriftReport({
       reference: {
-        name: `reference ${monitor.referenceId} (${window.referenceName})`,
-        rows: window.referenceRows,
+        name: `reference ${monitor.referenceId} (${window.referenceName})${segment !== undefined ? `, ${segmentBy} = ${segment}` : ''}`,
+        rows: segment !== undefined ? referenceRowCount(compared.referenceData) : window.referenceRows,
       },
       current: {
-        name: `${modelName} / ${monitor.name}: ${new Date(row.window_start).toISOString()} to ${new Date(row.window_end).toISOString()}`,
-        rows: window.rows.length,
+        name: `${title}: ${new Date(row.window_start).toISOString()} to ${new Date(row.window_end).toISOString()}`,
+        rows: compared.rows.length,
       },
       referenceColumns: inputs.reference,
       currentColumns: inputs.current,
@@ -650,4 +686,9 @@ export class MonitoringService {
       return modelName === undefined ? [] : [{ modelName, predictions: c.predictions, labels: c.labels }];
     });
   }
+}
+
+/** Rows of column-wise data (its longest column). */
+function referenceRowCount(data: Readonly<Record<string, readonly unknown[]>>): number {
+  return Math.max(0, ...Object.values(data).map((v) => v.length));
 }

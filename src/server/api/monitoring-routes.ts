@@ -400,7 +400,8 @@ export function registerMonitoringRoutes(app: TypedApp, monitoring: MonitoringSe
         tags,
         summary:
           "A result window's full drift report: a self-contained HTML page (per-column plots, statistics, " +
-          'thresholds) or, with format=json, the same report as `bosun drift --json` prints it',
+          'thresholds) or, with format=json, the same report as `bosun drift --json` prints it; with segment, ' +
+          "that segment's rows against the reference rows of the same segment",
         params: Type.Object({
           name: Type.String({ minLength: 1 }),
           monitor_id: SerialIdParam,
@@ -408,6 +409,7 @@ export function registerMonitoringRoutes(app: TypedApp, monitoring: MonitoringSe
         }),
         querystring: Type.Object({
           format: Type.Optional(Type.Union([Type.Literal('html'), Type.Literal('json')])),
+          segment: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
         }),
         produces: ['text/html', 'application/json'],
       },
@@ -417,6 +419,7 @@ export function registerMonitoringRoutes(app: TypedApp, monitoring: MonitoringSe
         req.params.name,
         req.params.monitor_id,
         req.params.result_id,
+        req.query.segment,
       );
       return req.query.format === 'json'
         ? reply.type('application/json; charset=utf-8').send(renderDriftJson(report))

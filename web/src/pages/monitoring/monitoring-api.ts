@@ -269,22 +269,30 @@ export async function listAlerts(
   return arr(answer.alerts, 'alert list').map(parseAlert);
 }
 
-/** The URL of a result window's full HTML drift report (self-contained page). */
-export function reportUrl(modelName: string, monitorId: string, resultId: string): string {
-  return `${model(modelName)}/monitors/${encodeURIComponent(monitorId)}/results/${encodeURIComponent(resultId)}/report`.replace(
-    /^\//,
-    '',
-  );
+/**
+ * The URL of a result window's full HTML drift report (self-contained page); with `segment`, the report of that
+ * segment of the window (its rows against the reference rows of the same segment).
+ */
+export function reportUrl(
+  modelName: string,
+  monitorId: string,
+  resultId: string,
+  segment?: string | null,
+): string {
+  const path = `${model(modelName)}/monitors/${encodeURIComponent(monitorId)}/results/${encodeURIComponent(resultId)}/report`;
+  const query = segment == null ? '' : `?${new URLSearchParams({ segment }).toString()}`;
+  return (path + query).replace(/^\//, '');
 }
 
-/** The HTML of a result window's report, to show in a sandboxed iframe. */
+/** The HTML of a result window's report (of one segment with `segment`), to show in a sandboxed iframe. */
 export async function fetchReportHtml(
   modelName: string,
   monitorId: string,
   resultId: string,
   signal?: AbortSignal,
+  segment?: string | null,
 ): Promise<string> {
-  const response = await fetch(reportUrl(modelName, monitorId, resultId), {
+  const response = await fetch(reportUrl(modelName, monitorId, resultId, segment), {
     credentials: 'same-origin',
     headers: { accept: 'text/html' },
     ...(signal === undefined ? {} : { signal }),

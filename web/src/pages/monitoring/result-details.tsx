@@ -25,8 +25,8 @@ export function ResultDetails({
   result: MonitorResult;
 }): ReactNode {
   const [report] = useAsync(
-    (signal) => fetchReportHtml(modelName, result.monitorId, result.id, signal),
-    [modelName, result.monitorId, result.id],
+    (signal) => fetchReportHtml(modelName, result.monitorId, result.id, signal, result.segment),
+    [modelName, result.monitorId, result.id, result.segment],
   );
   const drift = result.drift;
   return (
@@ -89,8 +89,12 @@ export function ResultDetails({
       )}
       {result.schema !== null && <SchemaFindings schema={result.schema} />}
       <h3>
-        Full report{result.segment !== null && ' (of the whole window)'}{' '}
-        <a href={reportUrl(modelName, result.monitorId, result.id)} target="_blank" rel="noopener noreferrer">
+        Full report{result.segment !== null && ` (segment ${result.segment})`}{' '}
+        <a
+          href={reportUrl(modelName, result.monitorId, result.id, result.segment)}
+          target="_blank"
+          rel="noopener noreferrer"
+        >
           Open the report in a new tab
         </a>
       </h3>
