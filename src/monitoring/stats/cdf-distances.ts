@@ -32,7 +32,12 @@ function cdfDistanceIntegral(a: Float64Array, b: Float64Array, p: 1 | 2): number
   return sum + comp;
 }
 
-function prepare(x: SampleInput, y: SampleInput, what: string): [Float64Array, Float64Array] {
+/** Both samples sorted, non-empty and finite, as the distances need them. */
+export function prepareDistanceSamples(
+  x: SampleInput,
+  y: SampleInput,
+  what: string,
+): [Float64Array, Float64Array] {
   const xs = sortSample(x, 'x');
   const ys = sortSample(y, 'y');
   requireSize(xs, 1, 'x', what);
@@ -50,7 +55,7 @@ function prepare(x: SampleInput, y: SampleInput, what: string): [Float64Array, F
  * @example wassersteinDistance([0, 1, 3], [5, 6, 8]) // 5
  */
 export function wassersteinDistance(x: SampleInput, y: SampleInput): number {
-  const [a, b] = prepare(x, y, 'wasserstein_distance');
+  const [a, b] = prepareDistanceSamples(x, y, 'wasserstein_distance');
   return cdfDistanceIntegral(a, b, 1);
 }
 
@@ -61,15 +66,16 @@ export function wassersteinDistance(x: SampleInput, y: SampleInput): number {
  * (the reference's σ is used), as in Evidently 0.7 (`wasserstein_distance_norm.py`).
  */
 export function wassersteinDistanceNormed(reference: SampleInput, current: SampleInput): number {
-  const [a, b] = prepare(reference, current, 'wasserstein_distance_norm');
+  const [a, b] = prepareDistanceSamples(reference, current, 'wasserstein_distance_norm');
   // np.std sums in the caller's order; raw input keeps that order, a SortedSample only has the sorted one (the
   // two differ in the last bits at most).
-  const raw = isPlain(reference) ? Float64Array.from(reference) : a;
+  const raw: ArrayLike<number> = isPlain(reference) ? reference : a;
   const std = Math.sqrt(variance(raw, 0));
   return cdfDistanceIntegral(a, b, 1) / Math.max(std, 0.001);
 }
 
-function isPlain(s: SampleInput): s is ArrayLike<number> {
+/** True for raw values (an array or typed array), false for a {@link SortedSample}. */
+export function isPlain(s: SampleInput): s is ArrayLike<number> {
   return (s as { kind?: unknown }).kind !== 'sorted-sample';
 }
 
@@ -79,6 +85,6 @@ function isPlain(s: SampleInput): s is ArrayLike<number> {
  * Symmetric, 0 for identical samples, in the units of √data.
  */
 export function energyDistance(x: SampleInput, y: SampleInput): number {
-  const [a, b] = prepare(x, y, 'energy_distance');
+  const [a, b] = prepareDistanceSamples(x, y, 'energy_distance');
   return Math.SQRT2 * Math.sqrt(cdfDistanceIntegral(a, b, 2));
 }

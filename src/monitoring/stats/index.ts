@@ -19,6 +19,8 @@ export {
   type KsResult,
 } from './ks-two-sample.js';
 export { wassersteinDistance, wassersteinDistanceNormed, energyDistance } from './cdf-distances.js';
+export { ksAndWasserstein, type KsWassersteinResult } from './ks-wasserstein.js';
+export { ksFromScan } from './ks-two-sample.js';
 export {
   cramerVonMises2Samp,
   cvmLimitCdf,
@@ -90,8 +92,23 @@ export {
 } from './drift/drift-preset.js';
 export { evidentlyBinnedShares, evidentlyNumericHellinger, type BinnedShares } from './drift/binning.js';
 export {
+  columnDrift,
   datasetDrift,
+  summarizeDrift,
   type ColumnDrift,
   type DatasetDrift,
   type DriftOptions,
 } from './drift/dataset-drift.js';
+export {
+  defaultDriftThreads,
+  DriftWorkerPool,
+  MAX_DRIFT_THREADS,
+  parseDriftThreads,
+} from './parallel/drift-pool.js';
+export {
+  datasetDriftParallel,
+  ksAndWassersteinColumns,
+  PARALLEL_MIN_VALUES,
+  type ParallelOptions,
+} from './parallel/parallel-drift.js';
+export type { KsWassersteinColumn } from './parallel/drift-tasks.js';

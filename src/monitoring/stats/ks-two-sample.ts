@@ -1,5 +1,6 @@
 import { InvalidParameterError } from '../../shared/index.js';
 import { countPathsOutside, probOutsideBand, probOutsideSquare } from './ks-exact.js';
+import { scanEcdfs, type EcdfScan } from './numeric/ecdf-scan.js';
 import { requireSize, sortSample, type SampleInput } from './numeric/sample.js';
 import { binomial } from './special/gamma.js';
 import { kstwoSf } from './special/kolmogorov-n.js';
@@ -61,58 +62,21 @@ function roundHalfEven(x: number): number {
  * r.statistic; r.pValue; r.method // 'exact'
  */
 export function ks2Samp(x: SampleInput, y: SampleInput, options: KsOptions = {}): KsResult {
-  const alternative = options.alternative ?? 'two-sided';
-  const requested = options.method ?? 'auto';
   const xs = sortSample(x, 'x');
   const ys = sortSample(y, 'y');
   requireSize(xs, 1, 'x', 'ks_2samp');
   requireSize(ys, 1, 'y', 'ks_2samp');
-  const a = xs.values;
-  const b = ys.values;
-  const n1 = a.length;
-  const n2 = b.length;
+  return ksFromScan(scanEcdfs(xs.values, ys.values, false), xs.values.length, ys.values.length, options);
+}
 
-  // One merge pass over the distinct pooled values; i, j = counts ≤ value in each sample.
-  let maxS = -Infinity;
-  let maxLocX = NaN;
-  let maxLocY = NaN;
-  let minDiff = Infinity;
-  let minLocX = NaN;
-  let minLocY = NaN;
-  let i = 0;
-  let j = 0;
-  while (i < n1 || j < n2) {
-    const v = j >= n2 || (i < n1 && a[i]! <= b[j]!) ? a[i]! : b[j]!;
-    let inX = false;
-    let inY = false;
-    while (i < n1 && a[i]! === v) {
-      i++;
-      inX = true;
-    }
-    while (j < n2 && b[j]! === v) {
-      j++;
-      inY = true;
-    }
-    const diff = i / n1 - j / n2;
-    // scipy takes argmax/argmin over concat(sorted x, sorted y): the first x value reaching the extreme wins,
-    // then the first y value.
-    if (diff > maxS) {
-      maxS = diff;
-      maxLocX = inX ? v : NaN;
-      maxLocY = inY ? v : NaN;
-    } else if (diff === maxS) {
-      if (inX && Number.isNaN(maxLocX)) maxLocX = v;
-      if (inY && Number.isNaN(maxLocY)) maxLocY = v;
-    }
-    if (diff < minDiff) {
-      minDiff = diff;
-      minLocX = inX ? v : NaN;
-      minLocY = inY ? v : NaN;
-    } else if (diff === minDiff) {
-      if (inX && Number.isNaN(minLocX)) minLocX = v;
-      if (inY && Number.isNaN(minLocY)) minLocY = v;
-    }
-  }
+/**
+ * The KS statistic and p-value from an ECDF scan of two sorted samples of sizes n1 and n2 ({@link scanEcdfs}):
+ * what {@link ks2Samp} does after its merge pass, for callers that scanned once for several statistics.
+ */
+export function ksFromScan(scan: EcdfScan, n1: number, n2: number, options: KsOptions = {}): KsResult {
+  const alternative = options.alternative ?? 'two-sided';
+  const requested = options.method ?? 'auto';
+  const { maxDiff: maxS, maxLocX, maxLocY, minDiff, minLocX, minLocY } = scan;
   const minS = Math.min(Math.max(-minDiff, 0), 1);
   let d: number;
   let location: number;

@@ -2,7 +2,8 @@ import { InvalidParameterError } from '../../../shared/index.js';
 import { benjaminiHochberg } from '../benjamini-hochberg.js';
 import type { Category } from './categories.js';
 import { categoryKey } from './categories.js';
-import { sortOwnedSample, type SortedSample } from '../numeric/sample.js';
+import { sortFloat64InPlace } from '../numeric/radix-sort.js';
+import type { SortedSample } from '../numeric/sample.js';
 import {
   inferColumnType,
   inferNumericColumnType,
@@ -101,8 +102,11 @@ function present(values: readonly ColumnValue[]): Kept {
   return { kept, size: kept.length, missing };
 }
 
-/** The finite values of a Float64Array column, copied once and sorted in place. */
-function finite(values: Float64Array): Kept {
+/**
+ * The finite values of a Float64Array column, copied once and sorted in place (`scratch`, when given, is the
+ * radix sort's working buffer; see {@link sortFloat64InPlace}).
+ */
+function finite(values: Float64Array, scratch?: Float64Array): Kept {
   let size = 0;
   for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) size++;
   const out = new Float64Array(size);
@@ -111,7 +115,8 @@ function finite(values: Float64Array): Kept {
     const v = values[i]!;
     if (Number.isFinite(v)) out[k++] = v;
   }
-  const sorted = sortOwnedSample(out);
+  // Finite values only, so no NaN check is needed before sorting.
+  const sorted: SortedSample = { kind: 'sorted-sample', values: sortFloat64InPlace(out, scratch) };
   let asCategories: number[] | undefined;
   return {
     get kept(): readonly Category[] {
@@ -161,69 +166,93 @@ export function datasetDrift(
   current: Readonly<Record<string, ColumnData>>,
   options: DriftOptions = {},
 ): DatasetDrift {
-  const preset = options.preset ?? EVIDENTLY_PRESET;
   const results: ColumnDrift[] = [];
   for (const column of Object.keys(reference)) {
-    const refValues = reference[column]!;
-    const curValues = current[column];
-    if (curValues === undefined) {
-      throw new InvalidParameterError(`column '${column}' is in the reference but not in the current data`);
-    }
-    const typed = refValues instanceof Float64Array && curValues instanceof Float64Array;
-    const type =
-      options.columnTypes?.[column] ??
-      (refValues instanceof Float64Array ? inferNumericColumnType(refValues) : inferColumnType(refValues));
-    // Numeric columns held as Float64Arrays: the finite values are gathered once, sorted in place (no copy
-    // per method), and the distinct count comes from the sorted values instead of a set of keys.
-    const ref = typed ? finite(refValues) : present(cells(refValues));
-    const cur = typed ? finite(curValues) : present(cells(curValues));
-    if (ref.size === 0 || cur.size === 0) {
-      throw new InvalidParameterError(
-        `column '${column}' has no non-missing values in the ${ref.size === 0 ? 'reference' : 'current'} data`,
-      );
-    }
-    const unique =
-      ref.sorted !== undefined && cur.sorted !== undefined
-        ? distinctCount(ref.sorted.values, cur.sorted.values)
-        : new Set([...ref.kept, ...cur.kept].map(categoryKey)).size;
-    // A global method applies to the column types that have a drift method at all (not text or datetime).
-    const global = type === 'text' || type === 'datetime' ? undefined : options.method;
-    const method =
-      options.methodByColumn?.[column] ??
-      options.methodByType?.[type] ??
-      global ??
-      preset.chooseMethod(type, ref.kept.length, unique);
-    if (method === undefined) {
-      results.push({ status: 'skipped', column, type, reason: `no drift method applies to ${type} columns` });
-      continue;
-    }
-    const spec = DRIFT_METHODS[method];
-    const threshold =
-      options.thresholdByColumn?.[column] ??
-      options.thresholdByType?.[type] ??
-      options.threshold ??
-      spec.defaultThreshold;
-    const sorted =
-      ref.sorted !== undefined && cur.sorted !== undefined ? ([ref.sorted, cur.sorted] as const) : undefined;
-    const { score, statistic } = evaluateDriftMethod(method, ref.kept, cur.kept, type, column, sorted);
-    results.push({
-      status: 'tested',
-      column,
-      type,
-      method,
-      scoreKind: spec.scoreKind,
-      score,
-      ...(statistic !== null ? { statistic } : {}),
-      threshold,
-      comparator: spec.comparator,
-      driftDetected: compare(score, spec.comparator, threshold),
-      referenceSize: ref.size,
-      currentSize: cur.size,
-      missing: { reference: ref.missing, current: cur.missing },
-    });
+    results.push(columnDrift(column, reference[column]!, current[column], options));
   }
+  return summarizeDrift(results, options);
+}
+
+/**
+ * One column's verdict, as {@link datasetDrift} computes it (before any multiple-testing correction, which
+ * needs every column: {@link summarizeDrift}). `scratch` is an optional working buffer for sorting numeric
+ * columns (reused across columns by a caller that checks many). The worker threads of
+ * `datasetDriftParallel` run exactly this function, so their results are the same bits.
+ */
+export function columnDrift(
+  column: string,
+  refValues: ColumnData,
+  curValues: ColumnData | undefined,
+  options: DriftOptions = {},
+  scratch?: Float64Array,
+): ColumnDrift {
+  const preset = options.preset ?? EVIDENTLY_PRESET;
+  if (curValues === undefined) {
+    throw new InvalidParameterError(`column '${column}' is in the reference but not in the current data`);
+  }
+  const typed = refValues instanceof Float64Array && curValues instanceof Float64Array;
+  const type =
+    options.columnTypes?.[column] ??
+    (refValues instanceof Float64Array ? inferNumericColumnType(refValues) : inferColumnType(refValues));
+  // Numeric columns held as Float64Arrays: the finite values are gathered once, sorted in place (no copy
+  // per method), and the distinct count comes from the sorted values instead of a set of keys.
+  const ref = typed ? finite(refValues, scratch) : present(cells(refValues));
+  const cur = typed ? finite(curValues, scratch) : present(cells(curValues));
+  if (ref.size === 0 || cur.size === 0) {
+    throw new InvalidParameterError(
+      `column '${column}' has no non-missing values in the ${ref.size === 0 ? 'reference' : 'current'} data`,
+    );
+  }
+  const unique =
+    ref.sorted !== undefined && cur.sorted !== undefined
+      ? distinctCount(ref.sorted.values, cur.sorted.values)
+      : new Set([...ref.kept, ...cur.kept].map(categoryKey)).size;
+  // A global method applies to the column types that have a drift method at all (not text or datetime).
+  const global = type === 'text' || type === 'datetime' ? undefined : options.method;
+  const method =
+    options.methodByColumn?.[column] ??
+    options.methodByType?.[type] ??
+    global ??
+    // ref.size, not ref.kept.length: a typed column builds its cells only when a counting method runs.
+    preset.chooseMethod(type, ref.size, unique);
+  if (method === undefined) {
+    return { status: 'skipped', column, type, reason: `no drift method applies to ${type} columns` };
+  }
+  const spec = DRIFT_METHODS[method];
+  const threshold =
+    options.thresholdByColumn?.[column] ??
+    options.thresholdByType?.[type] ??
+    options.threshold ??
+    spec.defaultThreshold;
+  const sorted =
+    ref.sorted !== undefined && cur.sorted !== undefined ? ([ref.sorted, cur.sorted] as const) : undefined;
+  const { score, statistic } = evaluateDriftMethod(method, ref.kept, cur.kept, type, column, sorted);
+  return {
+    status: 'tested',
+    column,
+    type,
+    method,
+    scoreKind: spec.scoreKind,
+    score,
+    ...(statistic !== null ? { statistic } : {}),
+    threshold,
+    comparator: spec.comparator,
+    driftDetected: compare(score, spec.comparator, threshold),
+    referenceSize: ref.size,
+    currentSize: cur.size,
+    missing: { reference: ref.missing, current: cur.missing },
+  };
+}
+
+/**
+ * The dataset verdict from every column's {@link columnDrift} (in the reference's column order): the
+ * Benjamini-Hochberg correction when the options or the preset ask for it, the drifted share and the verdict.
+ */
+export function summarizeDrift(results: readonly ColumnDrift[], options: DriftOptions = {}): DatasetDrift {
+  const preset = options.preset ?? EVIDENTLY_PRESET;
   const correction = options.multipleTesting ?? preset.multipleTesting;
-  const columns = correction === 'benjamini-hochberg' ? adjust(results, options.fdr ?? preset.fdr) : results;
+  const columns =
+    correction === 'benjamini-hochberg' ? adjust([...results], options.fdr ?? preset.fdr) : [...results];
   const tested = columns.filter((c) => c.status === 'tested');
   const drifted = tested.filter((c) => c.driftDetected).length;
   const share = tested.length === 0 ? 0 : drifted / tested.length;

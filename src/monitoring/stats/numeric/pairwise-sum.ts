@@ -55,10 +55,62 @@ export function mean(values: ArrayLike<number>): number {
 export function variance(values: ArrayLike<number>, ddof = 0): number {
   const n = values.length;
   const m = mean(values);
-  const squares = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const d = values[i]! - m;
-    squares[i] = d * d;
+  return pairwiseSumOfSquaredDeviations(values, m, 0, n) / (n - ddof);
+}
+
+/**
+ * {@link pairwiseSum} of (vᵢ − m)² without materialising the squares: the same blocks, accumulators and split
+ * points, each square computed as it is added, so the result has the bits of `pairwiseSum(squares)` (JavaScript
+ * never fuses the multiply and the add) at no n-sized allocation.
+ */
+function pairwiseSumOfSquaredDeviations(
+  values: ArrayLike<number>,
+  m: number,
+  start: number,
+  end: number,
+): number {
+  const n = end - start;
+  if (n < 8) {
+    let res = 0;
+    for (let i = start; i < end; i++) {
+      const d = values[i]! - m;
+      res += d * d;
+    }
+    return res;
   }
-  return pairwiseSum(squares) / (n - ddof);
+  if (n <= 128) {
+    const sq = (i: number): number => {
+      const d = values[i]! - m;
+      return d * d;
+    };
+    let r0 = sq(start);
+    let r1 = sq(start + 1);
+    let r2 = sq(start + 2);
+    let r3 = sq(start + 3);
+    let r4 = sq(start + 4);
+    let r5 = sq(start + 5);
+    let r6 = sq(start + 6);
+    let r7 = sq(start + 7);
+    const blockEnd = start + n - (n % 8);
+    let i = start + 8;
+    for (; i < blockEnd; i += 8) {
+      r0 += sq(i);
+      r1 += sq(i + 1);
+      r2 += sq(i + 2);
+      r3 += sq(i + 3);
+      r4 += sq(i + 4);
+      r5 += sq(i + 5);
+      r6 += sq(i + 6);
+      r7 += sq(i + 7);
+    }
+    let res = r0 + r1 + (r2 + r3) + (r4 + r5 + (r6 + r7));
+    for (; i < end; i++) res += sq(i);
+    return res;
+  }
+  let half = Math.floor(n / 2);
+  half -= half % 8;
+  return (
+    pairwiseSumOfSquaredDeviations(values, m, start, start + half) +
+    pairwiseSumOfSquaredDeviations(values, m, start + half, end)
+  );
 }

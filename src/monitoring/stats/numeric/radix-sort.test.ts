@@ -14,9 +14,9 @@ function uniforms(seed: number): () => number {
 }
 
 /** The built-in order, bit for bit (−0 before +0 shows only in the bits). */
-function expectSameAsBuiltIn(values: Float64Array): void {
+function expectSameAsBuiltIn(values: Float64Array, scratch?: Float64Array): void {
   const expected = values.slice().sort();
-  const sorted = sortFloat64InPlace(values);
+  const sorted = sortFloat64InPlace(values, scratch);
   expect(sorted).toBe(values);
   const bits = (a: Float64Array) => new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
   expect(bits(sorted)).toEqual(bits(expected));
@@ -48,6 +48,35 @@ describe('sortFloat64InPlace (LSD radix sort on the float64 bits)', () => {
     const view = buffer.subarray(1, n + 1);
     expectSameAsBuiltIn(view);
     expect([buffer[0], buffer[n + 1]]).toEqual([first, last]);
+  });
+
+  it('orders values that share their high 32 bits by the low word (short and long runs, both signs)', () => {
+    const u = uniforms(10);
+    const ulp = 2 ** -52;
+    // Runs of 2 to 40 values (insertion sort) and of thousands (built-in sort) within one high word.
+    const values = Float64Array.from({ length: n }, (_, i) => {
+      const sign = i % 3 === 0 ? -1 : 1;
+      if (i % 2 === 0) return sign * (1 + Math.floor(u() * 1_000_000) * ulp);
+      return sign * (1 + Math.floor(u() * 200) * 2 ** -20 + Math.floor(u() * 1000) * ulp);
+    });
+    expectSameAsBuiltIn(values);
+    expectSameAsBuiltIn(Float64Array.from({ length: n }, () => -(3 + Math.floor(u() * 100) * ulp)));
+  });
+
+  it('uses a caller-supplied scratch buffer and gives the same order', () => {
+    const u = uniforms(11);
+    const scratch = new Float64Array(n + 5);
+    for (let round = 0; round < 3; round++) {
+      expectSameAsBuiltIn(
+        Float64Array.from({ length: n - round }, () => (u() - 0.3) * 1e3),
+        scratch,
+      );
+    }
+    // A scratch buffer too short is ignored (a new one is made).
+    expectSameAsBuiltIn(
+      Float64Array.from({ length: n }, () => u() - 0.5),
+      new Float64Array(10),
+    );
   });
 
   it('leaves short arrays to the built-in sort', () => {
