@@ -13,6 +13,12 @@ import { fanOutItems, lookupReference, resolveInputs, sameGroup, type UnitScope 
 import { sha256 } from './digests.js';
 import { effectiveStep } from './effective-step.js';
 import { approvalOutcome, closeRegistryRequest, finishApprovalRun, openApproval } from './approval-step.js';
+import {
+  APPROVAL_STORE_READS,
+  PIPELINE_STORE_READS,
+  watchWrites,
+  type StepRowChange,
+} from './watched-store.js';
 
 /** Shared among the drivers of one process: how many step processes may run at once. */
 export class Slots {
@@ -48,6 +54,11 @@ const unitName = (u: { step: string; itemIndex: number }) =>
  */
 export class RunDriver {
   #steps: StepRun[] = [];
+  /** `#steps` by step name, each step's units by item index. */
+  #byStep = new Map<string, StepRun[]>();
+  /** Step runs this driver changed since the last refresh; `#staleAll`: re-read every one (first, after additions). */
+  readonly #stale = new Set<string>();
+  #staleAll = true;
   readonly #running = new Map<string, LaunchHandle>();
   #wake: () => void = () => undefined;
   #abort: { status: RunStatus; reason: string } | undefined;
@@ -68,7 +79,18 @@ export class RunDriver {
     private readonly spec: PipelineSpec,
     private readonly graph: PipelineGraph,
     private readonly slots: Slots,
-  ) {}
+  ) {
+    // Every write this driver makes goes through these wrappers, so a refresh re-reads only what changed.
+    const changed = (change: StepRowChange) => {
+      if ('all' in change) this.#staleAll = true;
+      else this.#stale.add(change.stepRunId);
+    };
+    this.deps = {
+      ...deps,
+      store: watchWrites(deps.store, PIPELINE_STORE_READS, changed),
+      approvals: watchWrites(deps.approvals, APPROVAL_STORE_READS, changed),
+    };
+  }
 
   /** Cancels from this process (the CLI's Ctrl-C, the API): the same path as a cancel seen by the heartbeat. */
   abort(status: RunStatus, reason: string): void {
@@ -101,7 +123,7 @@ export class RunDriver {
   }
 
   private unitsOf(step: string): StepRun[] {
-    return this.#steps.filter((s) => s.step === step).sort((a, b) => a.itemIndex - b.itemIndex);
+    return this.#byStep.get(step)?.slice() ?? [];
   }
 
   private scope(): UnitScope {
@@ -120,8 +142,31 @@ export class RunDriver {
     };
   }
 
+  /**
+   * Brings `#steps` up to date: every step run of the run at first, after rows were added, and after the heartbeat
+   * (which also picks up anything written elsewhere); otherwise only the step runs this driver's own writes changed.
+   */
   private async refresh(): Promise<void> {
-    this.#steps = await this.deps.store.listSteps(this.run.runId);
+    const ids = [...this.#stale];
+    this.#stale.clear();
+    if (!this.#staleAll && ids.length === 0) return;
+    if (this.#staleAll) {
+      this.#staleAll = false;
+      this.#steps = await this.deps.store.listSteps(this.run.runId);
+    } else {
+      const fresh = new Map(
+        (await Promise.all(ids.map((id) => this.deps.store.getStep(id)))).map((s) => [s.stepRunId, s]),
+      );
+      this.#steps = this.#steps.map((s) => fresh.get(s.stepRunId) ?? s);
+    }
+    const byStep = new Map<string, StepRun[]>();
+    for (const unit of this.#steps) {
+      const units = byStep.get(unit.step);
+      if (units === undefined) byStep.set(unit.step, [unit]);
+      else units.push(unit);
+    }
+    for (const units of byStep.values()) units.sort((a, b) => a.itemIndex - b.itemIndex);
+    this.#byStep = byStep;
   }
 
   private emit(unit: StepRun, state: string, reason?: string, retryInMs?: number): void {

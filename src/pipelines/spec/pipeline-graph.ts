@@ -37,6 +37,8 @@ export interface Cycle {
  */
 export class PipelineGraph {
   private readonly byName: ReadonlyMap<string, GraphStep>;
+  /** Each step's direct dependencies, in edge order (the executor asks for them on every pass). */
+  private readonly ups = new Map<string, string[]>();
 
   constructor(
     readonly steps: readonly GraphStep[],
@@ -45,6 +47,11 @@ export class PipelineGraph {
     readonly levels: readonly (readonly string[])[],
   ) {
     this.byName = new Map(steps.map((s) => [s.name, s]));
+    for (const e of edges) {
+      const ups = this.ups.get(e.to);
+      if (ups === undefined) this.ups.set(e.to, [e.from]);
+      else ups.push(e.from);
+    }
   }
 
   step(name: string): GraphStep | undefined {
@@ -53,7 +60,7 @@ export class PipelineGraph {
 
   /** The steps `name` depends on directly. */
   upstream(name: string): string[] {
-    return this.edges.filter((e) => e.to === name).map((e) => e.from);
+    return this.ups.get(name)?.slice() ?? [];
   }
 
   /** The steps that depend directly on `name`. */
