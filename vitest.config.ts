@@ -17,6 +17,9 @@ const workers = Math.max(2, availableParallelism());
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
+    // GitHub's workflow parser imports its schema JSON without an import attribute, which Node refuses: let Vite
+    // load it (src/cli/github-workflow-example.test.ts).
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
     testTimeout: hangMs,
     hookTimeout: hangMs,
     pool: 'forks',
