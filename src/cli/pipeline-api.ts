@@ -144,7 +144,7 @@ export type PipelineHttpCall = (method: string, path: string, body?: unknown) =>
 export function pipelineHttpCall(options: { trackingUri?: string }, io: CliIo): PipelineHttpCall {
   const config = loadClientConfig({ trackingUri: options.trackingUri }, io.env);
   const base = `${config.trackingUri.replace(/\/+$/, '')}/api/bosun/v1/pipelines`;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = {};
   if (config.username !== undefined && config.password !== undefined) {
     headers['authorization'] =
       `Basic ${Buffer.from(`${config.username}:${config.password}`).toString('base64')}`;
@@ -154,8 +154,10 @@ export function pipelineHttpCall(options: { trackingUri?: string }, io: CliIo): 
     try {
       res = await (io.fetch ?? fetch)(`${base}${path}`, {
         method,
-        headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        // A JSON content type only with a body: the server refuses an empty JSON body (cancel, resume).
+        ...(body !== undefined
+          ? { headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) }
+          : { headers }),
       });
     } catch (err) {
       throw new BosunClientError(
