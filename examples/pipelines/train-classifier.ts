@@ -13,7 +13,7 @@ export const trainClassifier = pipeline(
   'train-classifier',
   {
     description:
-      'Train one classifier per learning rate, keep the best, and register it once a person approves.',
+      'Train one classifier per learning rate, keep the best, register it, and promote it to champion once a person approves.',
     labels: { team: 'ml-platform' },
     defaults: { retry: { limit: 2, backoff: { initial: '10s', factor: 2, max: '5m' } }, timeout: '30m' },
   },
@@ -23,6 +23,7 @@ export const trainClassifier = pipeline(
       default: [0.1, 0.03, 0.01],
     });
     const minAccuracy = p.param('min_accuracy', t.float({ min: 0, max: 1 }), { default: 0.8 });
+    const modelName = p.param('model_name', t.string(), { default: 'iris-classifier' });
 
     const prepare = p.step('prepare', {
       description: 'Load and split the data set.',
@@ -54,20 +55,37 @@ export const trainClassifier = pipeline(
     });
 
     const accurate = best.outputs.accuracy.gte(minAccuracy);
+    const register = p.step('register', {
+      description:
+        "Register the best model; its accuracy is logged on this step's run for the promotion policy.",
+      function: `${module}:register`,
+      inputs: { model: best.outputs.model, name: modelName, accuracy: best.outputs.accuracy },
+      outputs: { version: t.string() },
+      requirements: sklearn,
+      when: accurate,
+      cache: { enabled: false },
+    });
+
     const approve = p.approval('approve', {
-      message: ({ inputs }) => `Register the model? Its accuracy is ${inputs.accuracy}.`,
+      message: ({ inputs }) =>
+        `Promote ${inputs.model_name} version ${inputs.model_version} (accuracy ${inputs.accuracy})?`,
       timeout: '3d',
-      inputs: { accuracy: best.outputs.accuracy },
+      model: { name: 'model_name', version: 'model_version', champion_alias: 'champion' },
+      inputs: {
+        accuracy: best.outputs.accuracy,
+        model_name: modelName,
+        model_version: register.outputs.version,
+      },
       when: accurate,
     });
 
-    p.step('register', {
-      description: 'Register the approved model.',
-      function: `${module}:register`,
-      inputs: { model: best.outputs.model, name: t.string().value('iris-classifier') },
-      outputs: { version: t.string() },
+    p.step('promote', {
+      description: "Move the alias `champion` to the approved version: the model's promotion policy decides.",
+      function: `${module}:promote`,
+      inputs: { name: modelName, version: register.outputs.version },
       after: [approve],
       when: accurate,
+      retry: { limit: 0 }, // a refusal by the policy is not retried
       cache: { enabled: false },
     });
 

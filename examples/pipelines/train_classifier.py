@@ -88,15 +88,26 @@ def pick_best(models: List[Model], accuracies: List[float], model: Output[Model]
     return Best(accuracy=accuracies[best])
 
 
-@step
-def register(model: Input[Model], name: str) -> Registered:
-    """Register the approved model."""
-    import mlflow.sklearn  # the step's run gets MLFLOW_TRACKING_URI and MLFLOW_RUN_ID from Bosun
+@step(requirements=SKLEARN)
+def register(model: Input[Model], name: str, accuracy: float) -> Registered:
+    """Register the best model; its accuracy is logged on this step's run for the promotion policy."""
+    import mlflow
+    import mlflow.sklearn
 
     with open(model.path, "rb") as handle:
         classifier = pickle.load(handle)
+    mlflow.start_run()  # resumes this step's own run (Bosun sets MLFLOW_RUN_ID), the model version's source run
+    mlflow.log_metric("accuracy", accuracy)
     info = mlflow.sklearn.log_model(classifier, name="model", registered_model_name=name)
     return Registered(version=str(info.registered_model_version))
+
+
+@step
+def promote(name: str, version: str) -> None:
+    """Move the alias `champion` to the approved version: the model's promotion policy decides."""
+    from mlflow import MlflowClient
+
+    MlflowClient().set_registered_model_alias(name, "champion", version)
 
 
 notify = script_step(
@@ -119,20 +130,30 @@ def train_classifier(
     rows: Annotated[int, Range(min=10)] = 150,
     learning_rates: Annotated[Sequence[float], Length(min=1)] = (0.1, 0.03, 0.01),
     min_accuracy: Annotated[float, Range(min=0, max=1)] = 0.8,
+    model_name: str = "iris-classifier",
 ) -> Dict[str, Ref]:
-    """Train one classifier per learning rate, keep the best, and register it once a person approves."""
+    """Train one classifier per learning rate, keep the best, register it, and promote it to champion once a person
+    approves."""
     prepared = prepare(rows=rows)
     with for_each(learning_rates, concurrency=2) as learning_rate:
         trained = train(data=prepared.outputs["table"], learning_rate=learning_rate)
     best = pick_best(models=trained.outputs["model"], accuracies=trained.outputs["accuracy"])
     with when(best.outputs["accuracy"] >= min_accuracy):
+        registered = register(model=best.outputs["model"], name=model_name, accuracy=best.outputs["accuracy"])
+        registered.set_cache(enabled=False)
         approved = approval(
             "approve",
-            message="Register the model? Its accuracy is {{inputs.accuracy}}.",
+            message="Promote {{inputs.model_name}} version {{inputs.model_version}} (accuracy {{inputs.accuracy}})?",
             timeout="3d",
-            inputs={"accuracy": best.outputs["accuracy"]},
+            model={"name": "model_name", "version": "model_version", "champion_alias": "champion"},
+            inputs={
+                "accuracy": best.outputs["accuracy"],
+                "model_name": model_name,
+                "model_version": registered.outputs["version"],
+            },
         )
-        register(model=best.outputs["model"], name="iris-classifier").after(approved).set_cache(enabled=False)
+        promoted = promote(name=model_name, version=registered.outputs["version"]).after(approved)
+        promoted.set_cache(enabled=False).set_retry(limit=0)  # a refusal is not retried
     with on_exit():
         notify(status=pipeline_status())
     return {"model": best.outputs["model"]}
