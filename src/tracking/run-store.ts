@@ -1,17 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
-import { chunks, decodeMetricValue, groupBy, toRunInfo } from './row-mappers.js';
-import { runModelInputStore } from './run-model-input-store.js';
-import type {
-  Dataset,
-  DatasetInput,
-  LifecycleStage,
-  ModelOutput,
-  Run,
-  RunInfo,
-  RunStatus,
-  Tag,
-} from './types.js';
+import { chunks, toRunInfo } from './row-mappers.js';
+import { loadRuns } from './run-loader.js';
+import type { DatasetInput, LifecycleStage, ModelOutput, Run, RunInfo, RunStatus, Tag } from './types.js';
 
 type Db = Kysely<Database>;
 
@@ -41,71 +32,9 @@ export const runStore = {
     return row ? toRunInfo(row) : undefined;
   },
 
-  /** Loads whole runs in the given order with a fixed number of queries, whatever their count. */
-  async loadMany(db: Db, runIds: string[]): Promise<Run[]> {
-    if (runIds.length === 0) return [];
-    const runs = new Map<string, Run>();
-    for (const slice of chunks(runIds)) {
-      const [rows, params, tags, metrics, inputs, outputs, modelInputs] = await Promise.all([
-        db.selectFrom('runs').selectAll().where('run_uuid', 'in', slice).execute(),
-        db.selectFrom('params').selectAll().where('run_uuid', 'in', slice).orderBy('key').execute(),
-        db.selectFrom('tags').selectAll().where('run_uuid', 'in', slice).orderBy('key').execute(),
-        db.selectFrom('latest_metrics').selectAll().where('run_uuid', 'in', slice).orderBy('key').execute(),
-        db
-          .selectFrom('run_inputs')
-          .innerJoin('datasets', 'datasets.dataset_uuid', 'run_inputs.dataset_uuid')
-          .select([
-            'run_inputs.run_uuid',
-            'run_inputs.tags',
-            'datasets.name',
-            'datasets.digest',
-            'datasets.source_type',
-            'datasets.source',
-            'datasets.schema',
-            'datasets.profile',
-          ])
-          .where('run_inputs.run_uuid', 'in', slice)
-          .orderBy('datasets.name')
-          .execute(),
-        db.selectFrom('run_outputs').selectAll().where('run_uuid', 'in', slice).execute(),
-        runModelInputStore.loadMany(db, slice),
-      ]);
-      const paramsBy = groupBy(params, (r) => r.run_uuid);
-      const tagsBy = groupBy(tags, (r) => r.run_uuid);
-      const metricsBy = groupBy(metrics, (r) => r.run_uuid);
-      const inputsBy = groupBy(inputs, (r) => r.run_uuid);
-      const outputsBy = groupBy(outputs, (r) => r.run_uuid);
-      for (const row of rows) {
-        const id = row.run_uuid;
-        runs.set(id, {
-          info: toRunInfo(row),
-          data: {
-            metrics: (metricsBy.get(id) ?? []).map((m) => ({
-              key: m.key,
-              value: decodeMetricValue(m.value, m.is_nan),
-              timestamp: Number(m.timestamp),
-              step: Number(m.step),
-            })),
-            params: (paramsBy.get(id) ?? []).map(({ key, value }) => ({ key, value })),
-            tags: (tagsBy.get(id) ?? []).map(({ key, value }) => ({ key, value })),
-          },
-          inputs: {
-            datasetInputs: (inputsBy.get(id) ?? []).map((i) => toDatasetInput(i)),
-            modelInputs: modelInputs.get(id) ?? [],
-          },
-          outputs: {
-            modelOutputs: (outputsBy.get(id) ?? []).map((o) => ({
-              modelId: o.model_id,
-              step: Number(o.step),
-            })),
-          },
-        });
-      }
-    }
-    return runIds.flatMap((id) => {
-      const run = runs.get(id);
-      return run ? [run] : [];
-    });
+  /** Loads whole runs in the given order with one query per 5,000 runs (see `loadRuns`). */
+  loadMany(db: Db, runIds: string[]): Promise<Run[]> {
+    return loadRuns(db, runIds);
   },
 
   async update(
@@ -235,23 +164,3 @@ export const runStore = {
       .execute();
   },
 };
-
-function toDatasetInput(row: {
-  tags: string;
-  name: string;
-  digest: string;
-  source_type: string;
-  source: string;
-  schema: string | null;
-  profile: string | null;
-}): DatasetInput {
-  const dataset: Dataset = {
-    name: row.name,
-    digest: row.digest,
-    sourceType: row.source_type,
-    source: row.source,
-  };
-  if (row.schema !== null) dataset.schema = row.schema;
-  if (row.profile !== null) dataset.profile = row.profile;
-  return { dataset, tags: JSON.parse(row.tags) as Tag[] };
-}
