@@ -18,6 +18,7 @@ import { runsCommand } from './runs-command.js';
 import { secretsCommand } from './secrets-command.js';
 import { serverCommand } from './server-command.js';
 import { usersCommand } from './users-command.js';
+import { workerCommand } from './worker-command.js';
 
 function packageVersion(): string {
   try {
@@ -57,6 +58,7 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(monitorCommand(io));
   program.addCommand(predictionsCommand(io));
   program.addCommand(pipelineCommand(io));
+  program.addCommand(workerCommand(io));
   program.addCommand(importCommand(io));
   program.addCommand(backupCommand(io, packageVersion()));
   program.addCommand(restoreCommand(io));

@@ -16,6 +16,7 @@ interface ServerOptions {
   insecureAllowUnauthenticated?: boolean;
   defaultPermission?: string;
   resourceClasses?: string;
+  pipelineExecutor?: string;
 }
 
 function toFlags(options: ServerOptions): ServerFlags {
@@ -36,6 +37,9 @@ function toFlags(options: ServerOptions): ServerFlags {
   if (options.insecureAllowUnauthenticated) flags.allowUnauthenticatedRemote = true;
   if (options.defaultPermission !== undefined) flags.defaultPermission = options.defaultPermission;
   if (options.resourceClasses !== undefined) flags.resourceClassesFile = options.resourceClasses;
+  // Checked by loadServerConfig (workers needs PostgreSQL).
+  if (options.pipelineExecutor !== undefined)
+    flags.pipelineExecutor = options.pipelineExecutor as ServerFlags['pipelineExecutor'];
   return flags;
 }
 
@@ -93,6 +97,10 @@ export function serverCommand(deps: ServerCommandDeps = defaultDeps): Command {
     .option(
       '--resource-classes <file>',
       'resource classes of pipeline steps: price per hour, spot or on-demand, placement (BOSUN_RESOURCE_CLASSES_FILE)',
+    )
+    .option(
+      '--pipeline-executor <executor>',
+      'where pipeline steps run: local (child processes of the server, default) or workers (bosun worker processes; PostgreSQL only) (BOSUN_PIPELINE_EXECUTOR)',
     )
     .addOption(
       new Option('--log-level <level>', 'log level').choices([

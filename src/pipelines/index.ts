@@ -46,6 +46,19 @@ export {
   type StepBackend,
 } from './executor/step-backend.js';
 export type { Attempt, AttemptResult, LaunchDeps } from './executor/step-launcher.js';
+export {
+  DEFAULT_WORKER_TIMEOUT_MS,
+  formatLabels,
+  machineLabels,
+  parseWorkerLabels,
+  PipelineWorker,
+  WorkersBackend,
+  WorkerStore,
+  type PipelineWorkerOptions,
+  type WorkerInfo,
+  type WorkerLabels,
+  type WorkersBackendOptions,
+} from './workers/index.js';
 export { SecretTooShortError, MIN_SECRET_LENGTH } from './executor/secret-masker.js';
 export { paramFromText } from './executor/run-values.js';
 export type { OutputValue, PipelineDefinition, PipelineRun, StepRun } from './store/pipeline-store-types.js';

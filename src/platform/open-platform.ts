@@ -28,6 +28,7 @@ import {
   TriggerService,
   StepTokenService,
   stepBaseEnvironment,
+  WorkersBackend,
 } from '../pipelines/index.js';
 import { MonitoringService, MonitorScheduler } from '../monitoring/index.js';
 import {
@@ -197,6 +198,11 @@ async function buildPlatform(
     handle: database,
     now: () => (overrides.clock ?? systemClock).nowMs(),
   });
+  // `--pipeline-executor workers`: steps go to `bosun worker` processes through a queue in the same PostgreSQL.
+  const workersBackend =
+    config.pipelineExecutor === 'workers'
+      ? new WorkersBackend({ handle: database, connectionString: config.backendStoreUri })
+      : undefined;
   const pipelines = new PipelineService({
     handle: database,
     tracking,
@@ -210,6 +216,7 @@ async function buildPlatform(
     ...(config.authEnabled ? { stepTokens } : {}),
     // Approval steps that name a model decide the registry's approval request too (policy and audit see it).
     modelApprovals: registryModelApprovals({ governance, registry, tracking }),
+    ...(workersBackend !== undefined ? { backend: workersBackend } : {}),
     // Resource classes: each step's price per hour and placement (a bad file refuses to start, naming the field).
     ...(config.resourceClassesFile !== undefined
       ? { resourceClasses: await loadResourceClassesFile(config.resourceClassesFile) }
@@ -315,6 +322,7 @@ async function buildPlatform(
           await schedules.stopLoop();
           await triggers.stopLoop();
           await pipelines.shutdown();
+          await workersBackend?.close();
           await background?.stop();
         } finally {
           storage.close();

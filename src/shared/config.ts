@@ -56,6 +56,11 @@ export interface ServerConfig {
    * per hour, capacity and placement of each class; none: steps have no class and no price.
    */
   resourceClassesFile?: string;
+  /**
+   * Where pipeline steps run (`--pipeline-executor`, BOSUN_PIPELINE_EXECUTOR): `local` (default), child processes
+   * of the server; `workers`, `bosun worker` processes that take them through PostgreSQL (refused on SQLite).
+   */
+  pipelineExecutor?: 'local' | 'workers';
 }
 
 /** Flags as the CLI received them; any may be absent. */
@@ -83,6 +88,20 @@ function parsePort(value: number | string): number {
     throw new InvalidParameterError(`Invalid port '${value}': expected an integer from 0 to 65535`);
   }
   return port;
+}
+
+/** `--pipeline-executor`: local, or workers (which take steps through PostgreSQL, so SQLite is refused). */
+function parsePipelineExecutor(value: string, backendStoreUri: string): 'local' | 'workers' {
+  if (value !== 'local' && value !== 'workers') {
+    throw new InvalidParameterError(`Invalid pipeline executor '${value}': expected local or workers`);
+  }
+  if (value === 'workers' && !/^postgres(ql)?:\/\//.test(backendStoreUri)) {
+    throw new InvalidParameterError(
+      '--pipeline-executor workers needs PostgreSQL (--backend-store-uri postgresql://...): workers on other ' +
+        'machines take steps through the database, and a SQLite file belongs to one machine',
+    );
+  }
+  return value;
 }
 
 /** BOSUN_LOCKOUT_FAILURES and BOSUN_LOCKOUT_MINUTES, with their defaults (5 failures, 15 minutes). */
@@ -226,6 +245,11 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     (serveArtifacts ? 'mlflow-artifacts:/' : artifactsDestination);
   const s3 = isS3Uri(artifactsDestination) || isS3Uri(defaultArtifactRoot) ? loadS3Settings(env) : undefined;
   const resourceClassesFile = flags.resourceClassesFile ?? env.BOSUN_RESOURCE_CLASSES_FILE ?? '';
+  const backendStoreUri = flags.backendStoreUri ?? env.BOSUN_BACKEND_STORE_URI ?? `sqlite:///${dataDir}/bosun.db`;
+  const pipelineExecutor = parsePipelineExecutor(
+    flags.pipelineExecutor ?? env.BOSUN_PIPELINE_EXECUTOR ?? 'local',
+    backendStoreUri,
+  );
   return {
     ...(s3 ? { s3 } : {}),
     ...(resourceClassesFile !== '' ? { resourceClassesFile: resolve(resourceClassesFile) } : {}),
@@ -243,7 +267,8 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     webhookAllowedCidrs,
     host: flags.host ?? env.BOSUN_HOST ?? '127.0.0.1',
     port: parsePort(flags.port ?? env.BOSUN_PORT ?? 5000),
-    backendStoreUri: flags.backendStoreUri ?? env.BOSUN_BACKEND_STORE_URI ?? `sqlite:///${dataDir}/bosun.db`,
+    backendStoreUri,
+    ...(pipelineExecutor !== 'local' ? { pipelineExecutor } : {}),
     artifactsDestination,
     defaultArtifactRoot,
     serveArtifacts,

@@ -1,0 +1,26 @@
+/**
+ * The `workers` executor (issue 12, point 8a): steps queued in PostgreSQL (pg-boss) and run by `bosun worker`
+ * processes on other machines. `WorkersBackend` is the server's side (a `StepBackend`), `PipelineWorker` the
+ * worker's; `WorkerStore` lists the workers for the API.
+ */
+export { WorkersBackend, type WorkersBackendOptions } from './workers-backend.js';
+export { PipelineWorker, type PipelineWorkerOptions } from './pipeline-worker.js';
+export {
+  DEFAULT_WORKER_TIMEOUT_MS,
+  WorkerStore,
+  type WorkerInfo,
+  type WorkerAttemptRow,
+  type WorkerAttemptState,
+} from './worker-store.js';
+export {
+  formatLabels,
+  machineLabels,
+  memoryBytes,
+  parseWorkerLabels,
+  queueName,
+  satisfies,
+  stepRequirement,
+  type StepRequirement,
+  type WorkerLabels,
+} from './worker-labels.js';
+export { QUEUE_SCHEMA } from './worker-queue.js';
