@@ -14,3 +14,4 @@ export * from './report/index.js';
 export * from './service/index.js';
 export * from './alerts/index.js';
 export * from './metrics/index.js';
+export * from './sketches/index.js';

@@ -21,3 +21,10 @@ export {
 export { checkSchema, fitsSignatureType, signatureInputs } from './schema-check.js';
 export { sliceSegments, segmentKey, type SegmentSlice } from './segments.js';
 export { DEFAULT_MAX_SEGMENTS, MAX_SEGMENTS } from './monitor-config.js';
+export {
+  DEFAULT_LONG_WINDOW_MS,
+  MAX_MERGED_WINDOWS,
+  type LongWindow,
+  type MergedQuantiles,
+  type MergedWindows,
+} from './long-window.js';

@@ -8,6 +8,9 @@ import { monitorStore } from '../store/monitor-store.js';
 import { monitoringDb } from '../store/monitoring-tables.js';
 import { predictionStore } from '../store/prediction-store.js';
 import { referenceStore } from '../store/reference-store.js';
+import { sketchStore } from '../store/sketch-store.js';
+import { serialiseDatasetSketch } from '../sketches/index.js';
+import { sketchWindow } from './long-window.js';
 import { NotFoundError } from '../../shared/index.js';
 import type { Breaches } from '../alerts/alert-decision.js';
 import type {
@@ -161,7 +164,8 @@ function evaluateSegments(
 /**
  * Runs one monitor over `[windowEnd - windowMs, windowEnd)`: reads the reference and the window's predictions,
  * judges the window (pure) as a whole, against the served version's signature when it has one, and per segment
- * when the monitor has `segmentBy`; then in one transaction stores the result and its segments, fires and
+ * when the monitor has `segmentBy`; then in one transaction stores the result, its segments and the window's
+ * sketch (for long windows), fires and
  * resolves alerts (hysteresis and one firing alert per condition, and per segment with `segmentAlerts`) and
  * records their events in the outbox.
  */
@@ -188,6 +192,8 @@ export async function runMonitorWindow(ctx: RunContext): Promise<MonitorRun> {
         : undefined,
   });
   const segments = evaluateSegments(window, monitor);
+  // The window's sketch, merged later to judge long windows without re-reading these rows.
+  const sketch = rows.length > 0 ? serialiseDatasetSketch(sketchWindow(rows, window.referenceColumns)) : null;
 
   return ctx.db.transaction().execute(async (trx) => {
     const tdb = monitoringDb(trx);
@@ -211,6 +217,17 @@ export async function runMonitorWindow(ctx: RunContext): Promise<MonitorRun> {
       schema_check: evaluation.schema ? JSON.stringify(evaluation.schema) : null,
       created_at: ctx.now,
     });
+    if (sketch !== null) {
+      await sketchStore.insertWindowSketch(trx, {
+        result_id: resultId,
+        monitor_id: monitorId,
+        version: ctx.version,
+        window_start: windowStart,
+        window_end: ctx.windowEnd,
+        row_count: rows.length,
+        sketch,
+      });
+    }
     await monitorStore.insertSegmentResults(
       tdb,
       segments.map(({ segment, rows: count, evaluation: e }) => ({

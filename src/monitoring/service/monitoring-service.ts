@@ -15,12 +15,22 @@ import { monitorStore } from '../store/monitor-store.js';
 import { monitoringDb, type MonitoringDb } from '../store/monitoring-tables.js';
 import { predictionStore, type NewPredictionRow } from '../store/prediction-store.js';
 import { referenceStore } from '../store/reference-store.js';
+import { sketchStore } from '../store/sketch-store.js';
+import { serialiseDatasetSketch, sketchDataset, type DatasetSketch } from '../sketches/index.js';
+import {
+  judgeLongWindow,
+  mergeWindows,
+  parseTimeRange,
+  referenceSketch,
+  type LongWindow,
+  type MergedQuantiles,
+} from './long-window.js';
 import { parseDuration, parseMonitorConfig } from './monitor-config.js';
-import { loadWindow, runMonitorWindow, type LoadedWindow } from './monitor-runner.js';
-import { sliceSegments } from './segments.js';
+import { loadWindow, runMonitorWindow } from './monitor-runner.js';
+import { sliceSegments, type SegmentSlice } from './segments.js';
 import { driftInputs } from './window-evaluation.js';
 import { buildDriftReport, type DriftReport } from '../report/index.js';
-import { BOSUN_PRESET, EVIDENTLY_PRESET } from '../stats/index.js';
+import { BOSUN_PRESET, EVIDENTLY_PRESET, type ColumnValue } from '../stats/index.js';
 import {
   monitoringLimits,
   type Alert,
@@ -34,6 +44,7 @@ import {
   type MonitorResult,
   type MonitorRun,
   type Reference,
+  type ReferenceColumn,
   type ReferenceSource,
 } from './monitoring-types.js';
 import {
@@ -169,6 +180,11 @@ export class MonitoringService {
         created_by: input.actor ?? null,
         created_at: this.clock.nowMs(),
       });
+      await sketchStore.saveReferenceSketch(
+        this.db,
+        id,
+        serialiseDatasetSketch(sketchDataset(data, columns, rows.length)),
+      );
       return this.getReference(input.modelName, String(id));
     } catch (err) {
       if (isUniqueViolation(err)) {
@@ -404,6 +420,7 @@ export class MonitoringService {
   async deleteMonitor(modelName: string, id: string, actor?: string): Promise<void> {
     const monitor = await this.getMonitor(modelName, id);
     await this.db.transaction().execute(async (trx) => {
+      await sketchStore.deleteForMonitor(trx, Number(monitor.id));
       await monitorStore.delete(monitoringDb(trx), Number(monitor.id));
       await this.options.events.append(trx, {
         type: 'monitor.deleted',
@@ -527,7 +544,7 @@ export class MonitoringService {
       start: row.window_start,
       end: row.window_end,
     });
-    let compared: Pick<LoadedWindow, 'referenceData' | 'rows'> = window;
+    let compared: Pick<SegmentSlice, 'referenceData' | 'rows'> = window;
     let columns = monitor.columns;
     let title = `${modelName} / ${monitor.name}`;
     if (segment !== undefined && segmentBy !== null) {
@@ -572,6 +589,89 @@ export class MonitoringService {
       preset: config.preset === 'bosun' ? BOSUN_PRESET : EVIDENTLY_PRESET,
       thresholdByColumn: config.columnThresholds,
       ...(config.driftShare !== null ? { driftShare: config.driftShare } : {}),
+    });
+  }
+
+  /**
+   * A long window judged from sketches: the monitor's stored window sketches inside `[from, to)` (default: the 30
+   * days before now) merged, non-overlapping, and compared with the reference's sketch: per column quantiles,
+   * missing rates, new categories and a drift distance with its error bound, and the drift-share verdict. No
+   * prediction row is read again. Approximate by construction (`approximate: true`).
+   */
+  async longWindow(
+    modelName: string,
+    id: string,
+    q: { from?: number | undefined; to?: number | undefined } = {},
+  ): Promise<LongWindow> {
+    const monitor = await this.getMonitor(modelName, id);
+    const range = parseTimeRange(q.from, q.to, this.clock.nowMs());
+    const { merged, sketch } = await mergeWindows(this.db, Number(monitor.id), range);
+    if (sketch === null) return { ...merged, drift: null };
+    const reference = await this.referenceSketchOf(modelName, monitor);
+    const preset = monitor.config.preset === 'bosun' ? BOSUN_PRESET : EVIDENTLY_PRESET;
+    return { ...merged, drift: judgeLongWindow(monitor, reference, sketch, preset.driftShare) };
+  }
+
+  /**
+   * Quantiles of one numerical column over `[from, to)`, from the monitor's merged window sketches, beside the
+   * reference's: each within the sketch's relative accuracy of the true quantile (the element of rank
+   * ⌊q·(n − 1)⌋). 400 for a column the reference lacks or that is not numerical, or a q outside [0, 1].
+   */
+  async mergedQuantiles(
+    modelName: string,
+    id: string,
+    q: { column: string; qs: readonly number[]; from?: number | undefined; to?: number | undefined },
+  ): Promise<MergedQuantiles> {
+    const monitor = await this.getMonitor(modelName, id);
+    for (const p of q.qs) {
+      if (!(p >= 0 && p <= 1))
+        throw new InvalidParameterError(`q: each quantile must be in [0, 1], got ${p}`);
+    }
+    const range = parseTimeRange(q.from, q.to, this.clock.nowMs());
+    const reference = await this.referenceSketchOf(modelName, monitor);
+    const refColumn = reference.columns[q.column];
+    if (!refColumn) {
+      throw new InvalidParameterError(`column: '${q.column}' is not a column of the monitor's reference`);
+    }
+    if (refColumn.kind !== 'numerical') {
+      throw new InvalidParameterError(
+        `column: '${q.column}' is categorical; quantiles need a numerical column`,
+      );
+    }
+    const { merged, sketch } = await mergeWindows(this.db, Number(monitor.id), range);
+    const column = sketch?.columns[q.column];
+    const values = column?.kind === 'numerical' ? column.quantiles.quantiles(q.qs) : q.qs.map(() => null);
+    const refValues = refColumn.quantiles.quantiles(q.qs);
+    return {
+      ...merged,
+      column: q.column,
+      relativeAccuracy: refColumn.quantiles.relativeAccuracy,
+      count: column?.count ?? 0,
+      missing: column?.missing ?? 0,
+      quantiles: q.qs.map((p, i) => ({ q: p, value: values[i] ?? null })),
+      reference: {
+        count: refColumn.count,
+        quantiles: q.qs.map((p, i) => ({ q: p, value: refValues[i] ?? null })),
+      },
+    };
+  }
+
+  /** The sketch of a monitor's reference (computed from its rows once when it was stored before sketches). */
+  private async referenceSketchOf(modelName: string, monitor: Monitor): Promise<DatasetSketch> {
+    const referenceId = Number(monitor.referenceId);
+    const header = await referenceStore.find(this.mdb, await this.modelId(modelName), referenceId);
+    if (!header) {
+      throw new NotFoundError(`Reference ${monitor.referenceId} of monitor '${monitor.name}' not found`);
+    }
+    return referenceSketch(this.db, {
+      id: referenceId,
+      columns: JSON.parse(header.columns) as ReferenceColumn[],
+      rows: header.row_count,
+      data: async () =>
+        JSON.parse((await referenceStore.data(this.mdb, referenceId)) ?? '{}') as Record<
+          string,
+          ColumnValue[]
+        >,
     });
   }
 

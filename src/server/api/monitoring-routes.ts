@@ -1,6 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { InvalidParameterError } from '../../shared/index.js';
-import { renderDriftHtml, renderDriftJson, type MonitoringService } from '../../monitoring/index.js';
+import {
+  renderDriftHtml,
+  renderDriftJson,
+  SUMMARY_QUANTILES,
+  type MonitoringService,
+} from '../../monitoring/index.js';
+import { registerMonitoringSketchRoutes } from './monitoring-sketch-routes.js';
 import type { AuditedInput } from '../authz/policy-types.js';
 import { readableOf } from '../authz/index.js';
 import { nameResources } from '../audit/index.js';
@@ -427,6 +433,13 @@ export function registerMonitoringRoutes(app: TypedApp, monitoring: MonitoringSe
     },
   );
 
+  registerMonitoringSketchRoutes(
+    app,
+    monitoring,
+    `${prefix}/models/:name/monitors/:monitor_id`,
+    SUMMARY_QUANTILES,
+  );
+
   app.get(
     `${prefix}/models/:name/alerts`,
     {
@@ -504,6 +517,8 @@ export const monitoringPolicies: PolicyTable = nameResources('registry', {
     ...needs(model('read', modelParam)),
     audit: monitorResource,
   },
+  [`GET ${monitor}/long-window`]: { ...needs(model('read', modelParam)), audit: monitorResource },
+  [`GET ${monitor}/quantiles`]: { ...needs(model('read', modelParam)), audit: monitorResource },
   [`GET ${models}/alerts`]: needs(model('read', modelParam)),
   [`GET ${prefix}/alerts`]: signedIn,
 });
