@@ -20,9 +20,13 @@ export class NumberColumnBuilder {
     this.current[this.used++] = value;
   }
 
-  /** The values so far as one array; the builder is spent afterwards. */
+  /**
+   * The values so far as one array, on a SharedArrayBuffer (drift worker threads read it without a copy); the
+   * builder is spent afterwards.
+   */
   finish(): Float64Array {
-    const out = new Float64Array(this.chunks.length * CHUNK + this.used);
+    const length = this.chunks.length * CHUNK + this.used;
+    const out = new Float64Array(new SharedArrayBuffer(length * 8));
     let at = 0;
     for (const chunk of this.chunks) {
       out.set(chunk, at);
