@@ -9,7 +9,13 @@ import { DataFileError, parseNumberCell, readTable, type DataTable } from '../mo
 import { InvalidParameterError } from '../shared/index.js';
 import { clientFor, withClientOptions, type CliIo, type ClientCommandOptions } from './cli-context.js';
 import { formatTimestamp, toJson } from './format.js';
-import { alertsTable, resultsTable, segmentsTable } from './monitor-format.js';
+import {
+  alertsTable,
+  longWindowText,
+  quantilesTable,
+  resultsTable,
+  segmentsTable,
+} from './monitor-format.js';
 import { formatTable } from './tables.js';
 
 type Json = Record<string, unknown>;
@@ -402,6 +408,68 @@ export function monitorCommand(io: CliIo): Command {
     const answer = await clientFor(options, io).monitoring.listSegments(model, id);
     io.stdout(options.json ? toJson(answer) : segmentsTable(answer.segments as Json[]));
   });
+
+  withClientOptions(
+    monitor
+      .command('long-window')
+      .description(
+        "judge a long window from the monitor's merged window sketches (no row read again; approximate, " +
+          'each distance with its error bound)',
+      )
+      .argument('<model>', 'registered model')
+      .argument('<monitor-id>', 'monitor id')
+      .option('--from <ms>', 'start of the range, epoch milliseconds (default: 30 days before --to)')
+      .option('--to <ms>', 'end of the range, epoch milliseconds (default: now)'),
+  ).action(
+    async (model: string, id: string, options: ClientCommandOptions & { from?: string; to?: string }) => {
+      const from = parseInteger(options.from, '--from');
+      const to = parseInteger(options.to, '--to');
+      const answer = await clientFor(options, io).monitoring.longWindow(model, id, {
+        ...(from !== undefined ? { from } : {}),
+        ...(to !== undefined ? { to } : {}),
+      });
+      io.stdout(options.json ? toJson(answer) : longWindowText(answer.long_window as Json));
+    },
+  );
+
+  withClientOptions(
+    monitor
+      .command('quantiles')
+      .description(
+        "a numerical column's quantiles over a range, from the merged window sketches, beside the reference's",
+      )
+      .argument('<model>', 'registered model')
+      .argument('<monitor-id>', 'monitor id')
+      .requiredOption('--column <name>', 'a numerical column of the reference')
+      .option('--q <list>', 'quantiles, comma-separated (default 0.05,0.25,0.5,0.75,0.95)')
+      .option('--from <ms>', 'start of the range, epoch milliseconds (default: 30 days before --to)')
+      .option('--to <ms>', 'end of the range, epoch milliseconds (default: now)'),
+  ).action(
+    async (
+      model: string,
+      id: string,
+      options: ClientCommandOptions & { column: string; q?: string; from?: string; to?: string },
+    ) => {
+      const from = parseInteger(options.from, '--from');
+      const to = parseInteger(options.to, '--to');
+      const q = options.q?.split(',').map((p) => {
+        const n = parseNumber(p.trim(), '--q');
+        if (n === undefined || n < 0 || n > 1) {
+          throw new InvalidParameterError(
+            `Invalid --q '${p}': expected quantiles from 0 to 1, e.g. 0.5,0.99`,
+          );
+        }
+        return n;
+      });
+      const answer = await clientFor(options, io).monitoring.quantiles(model, id, {
+        column: options.column,
+        ...(q !== undefined ? { q } : {}),
+        ...(from !== undefined ? { from } : {}),
+        ...(to !== undefined ? { to } : {}),
+      });
+      io.stdout(options.json ? toJson(answer) : quantilesTable(answer.quantiles as Json));
+    },
+  );
 
   withClientOptions(
     monitor

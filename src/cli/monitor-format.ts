@@ -117,3 +117,81 @@ export function alertsTable(alerts: readonly Json[]): string {
     ]),
   );
 }
+
+const num = (v: unknown, digits = 4): string => (typeof v === 'number' ? v.toPrecision(digits) : '-');
+
+/**
+ * A long window judged from sketches: one line saying which windows were merged and the verdict, then per column
+ * the distance ± its error bound, the threshold, drift, the window's missing rate and new categories.
+ */
+export function longWindowText(longWindow: Json): string {
+  const merged =
+    `${String(longWindow.windows)} window(s), ${String(longWindow.rows)} rows merged` +
+    (Number(longWindow.overlapping_skipped) > 0
+      ? ` (${String(longWindow.overlapping_skipped)} overlapping left out)`
+      : '');
+  const drift = longWindow.drift as Json | null;
+  if (drift === null) return `${merged}: no window sketch in the range\n`;
+  const verdict = drift.dataset_drift ? 'DATASET DRIFT' : 'no dataset drift';
+  const head =
+    `${merged}; approximate (quantiles within ${Number(drift.relative_accuracy) * 100} %): ${verdict}, ` +
+    `${String(drift.drifted_columns)} of ${String(drift.tested_columns)} columns drifted\n`;
+  const table = formatTable(
+    [
+      { header: 'COLUMN' },
+      { header: 'METHOD' },
+      { header: 'SCORE', align: 'right' },
+      { header: '± BOUND', align: 'right' },
+      { header: 'THRESHOLD', align: 'right' },
+      { header: 'DRIFT' },
+      { header: 'MISSING', align: 'right' },
+      { header: 'NEW CATEGORIES' },
+    ],
+    (drift.columns as Json[]).map((c) => {
+      const current = c.current as Json;
+      const fresh = (c.new_categories as Json[]).map((n) => `${String(n.value)} (${String(n.count)})`);
+      return [
+        String(c.column),
+        c.method === null ? `skipped: ${String(c.reason)}` : String(c.method),
+        num(c.score),
+        c.error_bound === null ? 'unbounded' : num(c.error_bound, 2),
+        num(c.threshold, 2),
+        c.score === null
+          ? '-'
+          : c.drift_detected
+            ? c.verdict_certain
+              ? 'yes'
+              : 'yes?'
+            : c.verdict_certain
+              ? 'no'
+              : 'no?',
+        current.missing_rate === null ? '-' : `${(Number(current.missing_rate) * 100).toFixed(1)} %`,
+        fresh.length === 0 ? '-' : fresh.join(', '),
+      ];
+    }),
+  );
+  return head + table;
+}
+
+/** A column's merged quantiles beside the reference's: one row per q. */
+export function quantilesTable(quantiles: Json): string {
+  const reference = (quantiles.reference as Json).quantiles as Json[];
+  const head =
+    `${String(quantiles.column)}: ${String(quantiles.count)} values in ${String(quantiles.windows)} window(s), ` +
+    `${String(quantiles.missing)} missing; each quantile within ${Number(quantiles.relative_accuracy) * 100} %\n`;
+  return (
+    head +
+    formatTable(
+      [
+        { header: 'Q', align: 'right' },
+        { header: 'WINDOWS', align: 'right' },
+        { header: 'REFERENCE', align: 'right' },
+      ],
+      (quantiles.quantiles as Json[]).map((r, i) => [
+        String(r.q),
+        num(r.value, 6),
+        num(reference[i]?.value, 6),
+      ]),
+    )
+  );
+}

@@ -113,6 +113,35 @@ export class MonitoringClient {
     return this.http.get(`${api}/models/${seg(model)}/monitors/${seg(monitorId)}/segments`);
   }
 
+  /**
+   * A long window judged from the monitor's merged window sketches in `[from, to)` (epoch ms; default the 30 days
+   * before now): `{long_window: {windows, rows, drift: {approximate, columns: [...]}}}`.
+   * Example: `await client.monitoring.longWindow('churn', '3', { from: Date.now() - 90 * 86_400_000 })`.
+   */
+  longWindow(model: string, monitorId: string, range: { from?: number; to?: number } = {}): Promise<Json> {
+    return this.http.get(`${api}/models/${seg(model)}/monitors/${seg(monitorId)}/long-window`, {
+      from: range.from,
+      to: range.to,
+    });
+  }
+
+  /**
+   * One numerical column's quantiles over `[from, to)` from the merged window sketches, beside the reference's.
+   * Example: `await client.monitoring.quantiles('churn', '3', { column: 'age', q: [0.5, 0.99] })`.
+   */
+  quantiles(
+    model: string,
+    monitorId: string,
+    query: { column: string; q?: readonly number[]; from?: number; to?: number },
+  ): Promise<Json> {
+    return this.http.get(`${api}/models/${seg(model)}/monitors/${seg(monitorId)}/quantiles`, {
+      column: query.column,
+      q: query.q === undefined ? undefined : query.q.join(','),
+      from: query.from,
+      to: query.to,
+    });
+  }
+
   /** A model's alerts, or (without a model) those of every model the caller may read. */
   listAlerts(q: { model?: string; monitorId?: string; state?: 'firing' | 'resolved' } = {}): Promise<Json> {
     const query = { state: q.state, monitor_id: q.monitorId };
