@@ -10,6 +10,7 @@ import {
 import { InvalidParameterError } from '../shared/index.js';
 import { addPipelineScheduleCommands } from './pipeline-schedule-command.js';
 import { addPipelineTriggerCommands } from './pipeline-trigger-command.js';
+import { addPipelineWorkersCommand } from './pipeline-workers-command.js';
 import type { CliIo } from './cli-context.js';
 import { toJson } from './format.js';
 import { addPipelineRunCommands } from './pipeline-run-command.js';
@@ -144,5 +145,6 @@ export function pipelineCommand(io: CliIo): Command {
   addPipelineApproveCommands(pipeline, io);
   addPipelineScheduleCommands(pipeline, io);
   addPipelineTriggerCommands(pipeline, io);
+  addPipelineWorkersCommand(pipeline, io);
   return pipeline;
 }

@@ -54,10 +54,12 @@ export {
   PipelineWorker,
   WorkersBackend,
   WorkerStore,
+  workerToWire,
   type PipelineWorkerOptions,
   type WorkerInfo,
   type WorkerLabels,
   type WorkersBackendOptions,
+  type WorkerWire,
 } from './workers/index.js';
 export { SecretTooShortError, MIN_SECRET_LENGTH } from './executor/secret-masker.js';
 export { paramFromText } from './executor/run-values.js';

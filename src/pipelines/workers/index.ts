@@ -24,3 +24,4 @@ export {
   type WorkerLabels,
 } from './worker-labels.js';
 export { QUEUE_SCHEMA } from './worker-queue.js';
+export { workerToWire, type WorkerWire } from './worker-wire.js';

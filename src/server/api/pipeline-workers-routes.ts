@@ -1,10 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import {
-  DEFAULT_WORKER_TIMEOUT_MS,
-  formatLabels,
-  WorkerStore,
-  type WorkerInfo,
-} from '../../pipelines/index.js';
+import { WorkerStore, workerToWire } from '../../pipelines/index.js';
 import { apiPaths, signedIn } from '../authz/policy-helpers.js';
 import type { PolicyTable } from '../authz/policy-types.js';
 import type { RoutePlugin } from '../route-plugin.js';
@@ -32,24 +27,6 @@ const WorkerOut = Type.Object({
   started_at: Type.Integer({ description: 'ms since the epoch' }),
   last_heartbeat: Type.Integer({ description: 'ms since the epoch' }),
 });
-
-/** A worker as the API shows it; `alive` against the server's clock. */
-export function workerToWire(w: WorkerInfo, now: number, timeoutMs = DEFAULT_WORKER_TIMEOUT_MS) {
-  return {
-    name: w.name,
-    worker_id: w.workerId,
-    host: w.host,
-    pid: w.pid,
-    labels: { cpu: w.labels.cpu, memory_bytes: w.labels.memoryBytes, gpu: w.labels.gpu, spot: w.labels.spot },
-    labels_text: formatLabels(w.labels),
-    concurrency: w.concurrency,
-    running: w.running,
-    state: w.state,
-    alive: w.state !== 'stopped' && now - w.heartbeatAt <= timeoutMs,
-    started_at: w.startedAt,
-    last_heartbeat: w.heartbeatAt,
-  };
-}
 
 /** Anyone who may read may list the workers (no secrets: names, labels, load). */
 export const pipelineWorkerPolicies: PolicyTable = {
