@@ -83,6 +83,12 @@ BOSUN_COMPAT_BACKENDS=sqlite BOSUN_COMPAT_ARTIFACTS=s3 "$repo/.cache/venv-mlflow
 step "robustness suites (bad input, concurrency, crash, security)"
 BOSUN_TEST_SKIP_BUILD=1 "$repo/.cache/venv-mlflow3/bin/python" -m pytest tests/robustness -q -p no:cacheprovider --junitxml="$reports/robustness.xml" || true
 
+# The example pipeline (examples/pipelines) on a real server: compiled from Python, run twice (the second from the
+# cache), failed and resumed, lineage followed; scikit-learn comes from PyPI into the step environment it builds.
+step "example pipeline end to end (tests/examples, SQLite)"
+BOSUN_TEST_SKIP_BUILD=1 "$repo/.cache/venv-mlflow3/bin/python" -m pytest tests/examples -q -p no:cacheprovider \
+  --junitxml="$reports/examples.xml" || true
+
 # bosun import from a real `mlflow server` (PyPI, the 3.x environment) into Bosun on SQLite and PostgreSQL.
 step "import suite (bosun import from a real MLflow server, SQLite and PostgreSQL)"
 "$repo/.cache/venv-mlflow3/bin/python" -m pytest tests/import -q -p no:cacheprovider --junitxml="$reports/import.xml" || true
