@@ -206,4 +206,28 @@ describe('bosun drift', () => {
       expect(help.out).toContain('Exit codes: 0 no dataset drift, 1 dataset drift detected, 2 bad input');
     });
   });
+  it('--threads: the same JSON on worker threads as in one thread; a bad count exits 2', async () => {
+    // 2 x 60,000 rows a side: above the size where the columns go to threads.
+    const rows = (shift: number) =>
+      Array.from(
+        { length: 60000 },
+        (_, i) => `${((i * 7919) % 10007) / 100 + shift},${(i % 997) * 0.5},${i % 3}`,
+      );
+    const ref = write('big-ref.csv', `a,b,c\n${rows(0).join('\n')}\n`);
+    const cur = write('big-cur.csv', `a,b,c\n${rows(0.3).join('\n')}\n`);
+    const one = await drift([ref, cur, '--json', '--no-html', '--threads', '1']);
+    const two = await drift([ref, cur, '--json', '--no-html', '--threads', '2']);
+    expect(one.err).toBe('');
+    expect(two.err).toBe('');
+    expect(two.code).toBe(one.code);
+    expect(two.out).toBe(one.out);
+    expect(JSON.parse(one.out).columns.map((c: { method: string }) => c.method)).toEqual([
+      'wasserstein',
+      'wasserstein',
+      'jensenshannon',
+    ]);
+    const bad = await drift([ref, cur, '--threads', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("Invalid --threads '0': expected an integer from 1 to 64");
+  });
 });

@@ -2,6 +2,7 @@ import {
   DRIFT_METHODS,
   datasetDrift,
   type ColumnType,
+  type DatasetDrift,
   type ColumnData,
   type ColumnValue,
   type Comparator,
@@ -88,6 +89,11 @@ export interface DriftReportInput {
   /** A threshold per column and the dataset drift share, when a monitor sets them (the methods' defaults otherwise). */
   readonly thresholdByColumn?: Readonly<Record<string, number>>;
   readonly driftShare?: number;
+  /**
+   * The drift result when the caller computed it already (`datasetDriftParallel` with the same columns and
+   * options, as `bosun drift` does on threads); otherwise `datasetDrift` runs here.
+   */
+  readonly drift?: DatasetDrift;
 }
 
 /**
@@ -100,12 +106,14 @@ export interface DriftReportInput {
  * report.dataset.driftDetected
  */
 export function buildDriftReport(input: DriftReportInput): DriftReport {
-  const result = datasetDrift(input.referenceColumns, input.currentColumns, {
-    preset: input.preset,
-    columnTypes: input.columnTypes,
-    ...(input.thresholdByColumn !== undefined ? { thresholdByColumn: input.thresholdByColumn } : {}),
-    ...(input.driftShare !== undefined ? { driftShare: input.driftShare } : {}),
-  });
+  const result =
+    input.drift ??
+    datasetDrift(input.referenceColumns, input.currentColumns, {
+      preset: input.preset,
+      columnTypes: input.columnTypes,
+      ...(input.thresholdByColumn !== undefined ? { thresholdByColumn: input.thresholdByColumn } : {}),
+      ...(input.driftShare !== undefined ? { driftShare: input.driftShare } : {}),
+    });
   const columns = result.columns.map((c): ColumnReport => {
     if (c.status === 'skipped') return { status: 'skipped', name: c.column, type: c.type, reason: c.reason };
     const ref = input.referenceColumns[c.column]!;

@@ -29,9 +29,12 @@ export interface ParallelOptions {
   readonly minValues?: number;
 }
 
-function numericValues(reference: Readonly<Record<string, ColumnData>>): number {
+/** Values in the Float64Array columns of both sides. */
+function numericValues(...tables: Readonly<Record<string, ColumnData>>[]): number {
   let n = 0;
-  for (const values of Object.values(reference)) if (values instanceof Float64Array) n += values.length;
+  for (const table of tables) {
+    for (const values of Object.values(table)) if (values instanceof Float64Array) n += values.length;
+  }
   return n;
 }
 
@@ -63,7 +66,7 @@ export async function datasetDriftParallel(
 ): Promise<DatasetDrift> {
   const posted = postableOptions(options);
   const names = Object.keys(reference);
-  const chosen = posted === undefined ? undefined : choosePool(parallel, numericValues(reference));
+  const chosen = posted === undefined ? undefined : choosePool(parallel, numericValues(reference, current));
   if (posted === undefined || chosen === undefined) return datasetDriftInline(reference, current, options);
   const [pool, owned] = chosen;
   try {
@@ -127,7 +130,7 @@ export async function ksAndWassersteinColumns(
     );
   }
   let values = 0;
-  for (const column of reference) values += column.length;
+  for (const column of [...reference, ...current]) values += column.length;
   const chosen = choosePool(parallel, values);
   if (chosen === undefined) {
     const scratch = new SortScratch();
