@@ -118,11 +118,20 @@ export function sketchDataset(
   return { rows, columns: out };
 }
 
-/** The two sketches of one column merged into a new one (same kind and settings only). */
-export function mergeColumnSketches(a: ColumnSketch, b: ColumnSketch, column = 'column'): ColumnSketch {
+/** A fresh copy of a column sketch (its quantile or frequent-items sketch copied too). */
+function cloneColumnSketch(c: ColumnSketch): ColumnSketch {
+  return c.kind === 'numerical'
+    ? { ...c, quantiles: QuantileSketch.fromJSON(c.quantiles.toJSON()) }
+    : { ...c, items: FrequentItems.fromJSON(c.items.toJSON()) };
+}
+
+/**
+ * `b` merged into `a`, whose quantile or frequent-items sketch is changed in place (the counters come back in
+ * the returned object). Same kind and settings only.
+ */
+function mergeInto(a: ColumnSketch, b: ColumnSketch, column: string): ColumnSketch {
   if (a.kind === 'numerical' && b.kind === 'numerical') {
-    const quantiles = QuantileSketch.fromJSON(a.quantiles.toJSON());
-    quantiles.merge(b.quantiles);
+    a.quantiles.merge(b.quantiles);
     const count = a.count + b.count;
     const delta = b.mean - a.mean;
     const mean = count === 0 ? 0 : a.mean + (delta * b.count) / count;
@@ -139,24 +148,31 @@ export function mergeColumnSketches(a: ColumnSketch, b: ColumnSketch, column = '
       mean,
       m2,
       sumAbs: a.sumAbs + b.sumAbs,
-      quantiles,
+      quantiles: a.quantiles,
     };
   }
   if (a.kind === 'categorical' && b.kind === 'categorical') {
-    const items = FrequentItems.fromJSON(a.items.toJSON());
-    items.merge(b.items);
+    a.items.merge(b.items);
     return {
       kind: 'categorical',
       count: a.count + b.count,
       missing: a.missing + b.missing,
       typeMismatches: a.typeMismatches + b.typeMismatches,
-      items,
+      items: a.items,
     };
   }
   throw new InvalidParameterError(`cannot merge a ${a.kind} and a ${b.kind} sketch of '${column}'`);
 }
 
-/** Dataset sketches merged: rows added, each column merged (a column in one only is kept as it is). */
+/** The two sketches of one column merged into a new one (same kind and settings only); neither is changed. */
+export function mergeColumnSketches(a: ColumnSketch, b: ColumnSketch, column = 'column'): ColumnSketch {
+  return mergeInto(cloneColumnSketch(a), b, column);
+}
+
+/**
+ * Dataset sketches merged into a new one: rows added, each column merged (a column in some only is merged from
+ * those). The inputs are not changed; each column is copied once, then merged in place.
+ */
 export function mergeDatasetSketches(sketches: readonly DatasetSketch[]): DatasetSketch {
   let rows = 0;
   const columns: Record<string, ColumnSketch> = {};
@@ -164,7 +180,7 @@ export function mergeDatasetSketches(sketches: readonly DatasetSketch[]): Datase
     rows += s.rows;
     for (const [name, c] of Object.entries(s.columns)) {
       const have = columns[name];
-      columns[name] = have ? mergeColumnSketches(have, c, name) : c;
+      columns[name] = have ? mergeInto(have, c, name) : cloneColumnSketch(c);
     }
   }
   return { rows, columns };

@@ -38,7 +38,12 @@ describe('dataset sketches', () => {
   it('merge(a, b) equals sketch(a ∪ b): counters exact, moments to rounding, quantile buckets equal', () => {
     fc.assert(
       fc.property(rows, rows, (a, b) => {
-        const merged = mergeDatasetSketches([sketchRows(a), sketchRows(b)]);
+        const parts = [sketchRows(a), sketchRows(b), sketchRows(a)];
+        const before = parts.map(serialiseDatasetSketch);
+        const merged = mergeDatasetSketches(parts.slice(0, 2));
+        // The parts are left as they were (the merge copies each column once, then merges in place).
+        mergeDatasetSketches(parts);
+        expect(parts.map(serialiseDatasetSketch)).toEqual(before);
         const whole = sketchRows([...a, ...b]);
         expect(merged.rows).toBe(whole.rows);
         const mx = merged.columns.x!;
