@@ -41,7 +41,7 @@ describe('bosun pipeline validate', () => {
     copyFileSync(new URL('../../examples/pipelines/train-classifier.yaml', import.meta.url), path);
     expect(await cli(['pipeline', 'validate', path])).toEqual({
       code: 0,
-      out: `${path}: valid (pipeline 'train-classifier', 6 steps, 6 levels)\n`,
+      out: `${path}: valid (pipeline 'train-classifier', 7 steps, 7 levels)\n`,
       err: '',
     });
   });

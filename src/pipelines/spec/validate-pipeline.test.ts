@@ -19,8 +19,9 @@ describe('a valid pipeline', () => {
       ['prepare'],
       ['train'],
       ['pick_best'],
-      ['approve'],
       ['register'],
+      ['approve'],
+      ['promote'],
       ['notify'],
     ]);
     expect(result.graph.step('train')).toMatchObject({
