@@ -12,6 +12,7 @@ export * from './spec/index.js';
 export * from './render/index.js';
 export * from './dsl/index.js';
 export * from './resources/index.js';
+export * from './cost/index.js';
 export {
   PipelineService,
   checkRunnable,

@@ -9,6 +9,7 @@ import { pipelineRoutes } from './api/pipeline-routes.js';
 import { pipelineScheduleRoutes } from './api/pipeline-schedule-routes.js';
 import { pipelineApprovalRoutes } from './api/pipeline-approval-routes.js';
 import { pipelineTriggerRoutes } from './api/pipeline-trigger-routes.js';
+import { pipelineCostRoutes } from './api/pipeline-cost-routes.js';
 import { pipelineWorkerRoutes } from './api/pipeline-workers-routes.js';
 import { secretRoutes } from './api/secret-routes.js';
 import { userRoutes } from './api/user-routes.js';
@@ -43,6 +44,7 @@ export const routePlugins: readonly RoutePlugin[] = [
   pipelineApprovalRoutes,
   // After pipelineRoutes too: runs must point at this server before the trigger loop starts them.
   pipelineTriggerRoutes,
+  pipelineCostRoutes,
   pipelineWorkerRoutes,
   monitoringRoutes,
   auditRoutes,

@@ -7,6 +7,8 @@ import type { StepTokenIssuer } from '../step-token/index.js';
 import type { PipelineApprovalStore } from '../store/approval-store.js';
 import type { ModelApprovals } from '../approvals/model-approvals.js';
 import type { StepBackend } from './step-backend.js';
+import type { ResourceClasses } from '../resources/index.js';
+import type { CostStore } from '../cost/cost-store.js';
 
 /**
  * Time as the executor sees it: `now` for leases, retry times and durations; `sleep` for waiting until a retry is
@@ -94,6 +96,10 @@ export interface ExecutorDeps {
   onEvent(event: ExecutorEvent): void;
   /** Where step attempts run; undefined: child processes of this process (`localStepBackend`). */
   backend?: StepBackend;
+  /** The server's resource classes: each attempt's price (see pipelines/cost). */
+  resourceClasses?: ResourceClasses;
+  /** Where each attempt's usage and cost, and each cache hit's saving, are added to its step run. */
+  costs?: CostStore;
 }
 
 const passedThrough =

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { secretMaskingStream } from './secret-masker.js';
+import { readWrapperReport, USAGE_WRAPPER } from '../cost/usage-wrapper.js';
 
 /** How a step's process ended. */
 export type ProcessEnd =
@@ -24,6 +25,8 @@ export interface RunningProcess {
   /** Kills the whole process group (the step and everything it started): SIGTERM, then SIGKILL after a grace. */
   kill(why: KillReason): void;
   readonly ended: Promise<ProcessEnd>;
+  /** Once ended: CPU time and peak RSS of its process tree, when measured (see `SpawnOptions.measure`). */
+  usage?(): { cpuMs: number; peakRssBytes: number } | undefined;
 }
 
 export interface SpawnOptions {
@@ -41,6 +44,11 @@ export interface SpawnOptions {
    * it reaches the files (nothing unmasked is ever written).
    */
   maskSecrets?: readonly string[];
+  /**
+   * Measure CPU time and peak RSS of the process tree: it runs under `USAGE_WRAPPER` (this interpreter), which
+   * writes its report to `file`.
+   */
+  measure?: { python: string; file: string };
 }
 
 /** How long `ended` waits for masked output still in the pipes once the process group is gone. */
@@ -52,11 +60,15 @@ const DRAIN_MS = 5_000;
  * group: `sh -c 'train & evaluate'` leaves nothing behind.
  */
 export function spawnStep(options: SpawnOptions): RunningProcess {
-  const [command, ...args] = options.argv;
+  const measure = options.measure;
+  const [command, ...args] = measure
+    ? [measure.python, '-I', '-S', '-c', USAGE_WRAPPER, measure.file, ...options.argv]
+    : options.argv;
   const masked = options.maskSecrets !== undefined && options.maskSecrets.length > 0;
   const out = masked ? 'pipe' : openSync(options.stdoutFile, 'a');
   const err = masked ? 'pipe' : openSync(options.stderrFile, 'a');
   let killedFor: KillReason | undefined;
+  let usage: { cpuMs: number; peakRssBytes: number } | undefined;
   let settled = false;
   let timer: NodeJS.Timeout | undefined;
   let hardKill: NodeJS.Timeout | undefined;
@@ -111,6 +123,12 @@ export function spawnStep(options: SpawnOptions): RunningProcess {
     };
     child.once('error', (error) => finish({ kind: 'spawn-failed', message: error.message }));
     child.once('exit', (code, signal) => {
+      const report = measure !== undefined ? readWrapperReport(measure.file) : undefined;
+      if (report !== undefined && 'error' in report) {
+        finish({ kind: 'spawn-failed', message: report.error });
+        return;
+      }
+      usage = report;
       if (killedFor !== undefined) finish({ kind: 'killed', why: killedFor });
       else if (signal !== null) finish({ kind: 'signalled', signal });
       else finish({ kind: 'exited', code: code ?? 1 });
@@ -125,7 +143,7 @@ export function spawnStep(options: SpawnOptions): RunningProcess {
     if (timer !== undefined) clearTimeout(timer);
     return end;
   });
-  return { pid: child.pid, kill, ended: masked ? endedAndDrained : ended };
+  return { pid: child.pid, kill, ended: masked ? endedAndDrained : ended, usage: () => usage };
 }
 
 /** Kills a process group left by a process that died (a crashed server's step): best effort, same host only. */

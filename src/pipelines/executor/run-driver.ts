@@ -19,6 +19,7 @@ import {
   watchWrites,
   type StepRowChange,
 } from './watched-store.js';
+import { attemptPrice } from '../cost/attempt-price.js';
 
 /** Shared among the drivers of one process: how many step processes may run at once. */
 export class Slots {
@@ -829,7 +830,16 @@ export class RunDriver {
       },
       now,
     );
-    if (moved) this.emit(unit, 'cached');
+    if (moved) {
+      // The saving: what the reused step run cost (unknown when it had no price).
+      await deps.costs?.recordSaving(unit.stepRunId, hit.usage?.costUsd, hit.usage?.resourceClass);
+      if (hit.usage?.costUsd !== undefined) {
+        await deps.tracking.logBatch(run.info.runId, {
+          metrics: [{ key: 'bosun.cost.saved_usd', value: hit.usage.costUsd, timestamp: now, step: 0 }],
+        });
+      }
+      this.emit(unit, 'cached');
+    }
     return moved;
   }
 
@@ -843,6 +853,7 @@ export class RunDriver {
     const handle = new LaunchHandle();
     this.#running.set(unit.stepRunId, handle);
     this.emit(unit, 'running');
+    const price = attemptPrice(spec, deps.resourceClasses);
     void (async () => {
       let result: AttemptResult;
       try {
@@ -878,6 +889,7 @@ export class RunDriver {
             createdBy: this.run.createdBy,
             code,
             cache,
+            ...(price !== undefined ? { price } : {}),
             onStarted: async ({ mlflowRunId, pid }) => {
               await deps.store.updateRunning(
                 unit.stepRunId,
@@ -894,6 +906,8 @@ export class RunDriver {
         result = { kind: 'failed', reason: `the executor failed to run it: ${(err as Error).message}` };
       }
       try {
+        if (!this.#crashed && result.usage !== undefined)
+          await deps.costs?.recordAttempt(unit.stepRunId, result.usage, price);
         if (!this.#crashed) await this.record(unit, spec, result);
       } catch {
         // The database is unreachable: the lease will expire and another process takes the step over.

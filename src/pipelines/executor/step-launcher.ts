@@ -14,13 +14,16 @@ import { artifactRefs, valueToTextSafe } from './launch-values.js';
 import type { StepSecrets } from './executor-deps.js';
 import { assertMaskableSecret } from './secret-masker.js';
 import type { IssuedStepToken, StepTokenIssuer } from '../step-token/index.js';
+import { attemptCostUsd, usageMetrics, type AttemptPrice, type AttemptUsage } from '../cost/attempt-cost.js';
+import { usageInterpreter } from '../cost/usage-wrapper.js';
 
-/** How one attempt of a step ended. */
-export type AttemptResult =
+/** How one attempt of a step ended, and what it used (wall time; CPU and peak memory when measured). */
+export type AttemptResult = (
   | { kind: 'succeeded'; outputs: Record<string, OutputValue>; exitCode: number }
   | { kind: 'failed'; reason: string; exitCode?: number }
   | { kind: 'preempted'; reason: string }
-  | { kind: 'killed'; why: 'cancelled' | 'pipeline-timeout' | 'lease-lost' | 'shutdown' };
+  | { kind: 'killed'; why: 'cancelled' | 'pipeline-timeout' | 'lease-lost' | 'shutdown' }
+) & { usage?: AttemptUsage };
 
 /** What every attempt needs from the executor. */
 export interface LaunchDeps {
@@ -61,6 +64,8 @@ export interface Attempt {
   createdBy: string;
   code: CodeVersion;
   cache: { key: string } | undefined;
+  /** The step's resource class and hourly price on the capacity it runs on; undefined: no class, no price. */
+  price?: AttemptPrice;
   /** Told the MLflow run and process id once known (the driver records them on the step run). */
   onStarted(info: { mlflowRunId: string; pid: number | undefined }): Promise<void>;
 }
@@ -92,6 +97,7 @@ const MAX_PARAM = 6000;
 export class StepLauncher {
   #process: RunningProcess | undefined;
   #killedFor: Extract<AttemptResult, { kind: 'killed' }>['why'] | undefined;
+  #usage: AttemptUsage | undefined;
 
   constructor(
     private readonly deps: LaunchDeps,
@@ -105,7 +111,13 @@ export class StepLauncher {
     );
   }
 
+  /** Runs the attempt; its result carries what it used (see `finishRun`). */
   async run(): Promise<AttemptResult> {
+    const result = await this.runAttempt();
+    return this.#usage !== undefined ? { ...result, usage: this.#usage } : result;
+  }
+
+  private async runAttempt(): Promise<AttemptResult> {
     const { deps, attempt: a } = this;
     const { spec } = a;
     const started = deps.now();
@@ -155,6 +167,10 @@ export class StepLauncher {
       extraTags: { key: string; value: string }[],
     ) => {
       const ended = deps.now();
+      const measured = this.#process?.usage?.();
+      const usage: AttemptUsage = { wallMs: Math.max(0, ended - started), ...measured };
+      this.#usage = usage;
+      const costUsd = a.price !== undefined ? attemptCostUsd(usage.wallMs, a.price) : undefined;
       const logs = await Promise.all([
         readFile(stdoutFile).catch(() => Buffer.alloc(0)),
         readFile(stderrFile).catch(() => Buffer.alloc(0)),
@@ -163,7 +179,17 @@ export class StepLauncher {
       if (logs[0].length > 0) await deps.artifacts.uploadText(logs[0], artifactUri, 'logs/stdout.txt');
       if (logs[1].length > 0) await deps.artifacts.uploadText(logs[1], artifactUri, 'logs/stderr.txt');
       await deps.tracking.logBatch(runId, {
-        tags: [...extraTags, { key: 'bosun.step.duration_ms', value: String(ended - started) }],
+        tags: [
+          ...extraTags,
+          { key: 'bosun.step.duration_ms', value: String(ended - started) },
+          ...(a.price !== undefined
+            ? [
+                { key: 'bosun.cost.resource_class', value: a.price.resourceClass },
+                { key: 'bosun.cost.capacity', value: a.price.onSpot ? 'spot' : 'on-demand' },
+              ]
+            : [{ key: 'bosun.cost.usd', value: 'unknown' }]),
+        ],
+        metrics: usageMetrics(usage, costUsd, ended),
       });
       await deps.tracking.updateRun({ runId, status, endTime: ended });
     };
@@ -334,8 +360,10 @@ export class StepLauncher {
     const timeoutMs = spec.timeout !== undefined ? parseDuration(spec.timeout) : undefined;
     let end: ProcessEnd;
     let frozen: string | undefined;
+    const usagePython = await usageInterpreter(deps.python);
     try {
       const proc = (deps.spawn ?? spawnStep)({
+        ...(usagePython !== undefined ? { measure: { python: usagePython, file: join(work, 'usage.json') } } : {}),
         argv,
         cwd: a.codeDir,
         env,

@@ -29,6 +29,7 @@ import type { StepTokenIssuer } from '../step-token/index.js';
 import { PipelineApprovalStore } from '../store/approval-store.js';
 import { PipelineApprovals, type ModelApprovals } from '../approvals/index.js';
 import { checkResourceClasses, ResourceClasses } from '../resources/index.js';
+import { PipelineCosts } from '../cost/cost-service.js';
 
 /** How the service is built (the platform passes the first four; tests may set the rest). */
 export interface PipelineServiceOptions {
@@ -94,6 +95,8 @@ export class PipelineService {
   readonly store: PipelineStore;
   /** The server's resource classes: what a step's class costs and where it is placed. */
   readonly resourceClasses: ResourceClasses;
+  /** Cost roll-ups per pipeline run, pipeline and model version. */
+  readonly costs: PipelineCosts;
   /** Approval steps: waiting requests, decisions, the candidate beside the champion. */
   readonly approvals: PipelineApprovals;
   readonly #deps: ExecutorDeps;
@@ -109,6 +112,7 @@ export class PipelineService {
   constructor(private readonly options: PipelineServiceOptions) {
     this.store = new PipelineStore(options.handle);
     this.resourceClasses = options.resourceClasses ?? ResourceClasses.none;
+    this.costs = new PipelineCosts(options.handle, this.store, options.tracking);
     const approvalStore = new PipelineApprovalStore(options.handle);
     const host = options.host ?? hostname();
     this.#deps = {
@@ -127,6 +131,8 @@ export class PipelineService {
       approvals: approvalStore,
       ...(options.modelApprovals !== undefined ? { modelApprovals: options.modelApprovals } : {}),
       ...(options.backend !== undefined ? { backend: options.backend } : {}),
+      resourceClasses: this.resourceClasses,
+      costs: this.costs.store,
       random: options.random ?? Math.random,
       leaseMs: options.leaseMs ?? 30_000,
       heartbeatMs: options.heartbeatMs ?? 10_000,

@@ -1,5 +1,6 @@
 import type { PipelineDefinition, PipelineRun, OutputValue, StepRun } from '../store/pipeline-store-types.js';
 import type { PlanEntry } from './plan.js';
+import { stepUsageToWire } from '../cost/cost-wire.js';
 
 /*
  * The wire forms of pipelines (snake_case), shared by the HTTP API and the CLI's --json output so that both print
@@ -59,6 +60,7 @@ export function stepRunToWire(s: StepRun) {
     cached_from: s.cachedFrom ?? null,
     started_at: s.startedAt ?? null,
     ended_at: s.endedAt ?? null,
+    ...stepUsageToWire(s),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { RunStatus, StepState } from './step-state.js';
+import type { StepUsage } from '../cost/cost-types.js';
 
 /**
  * A value a step produced: a small typed value, or an artifact passed by reference (the producing MLflow run's
@@ -78,6 +79,8 @@ export interface StepRun {
   startedAt: number | undefined;
   endedAt: number | undefined;
   updatedAt: number;
+  /** What its attempts used and cost, summed (absent: nothing measured yet; see pipelines/cost). */
+  usage?: StepUsage;
 }
 
 /** The fields a transition may set besides the state. */

@@ -12,6 +12,7 @@ import type {
   StepRun,
 } from './pipeline-store-types.js';
 import type { PipelineRunsTable, PipelineStepRunsTable, PipelineTables } from './pipeline-tables.js';
+import { usageOfRow } from '../cost/cost-row.js';
 import {
   canTransition,
   parseRunStatus,
@@ -93,6 +94,7 @@ function toStep(row: Selectable<PipelineStepRunsTable>): StepRun {
     startedAt: num(row.started_at),
     endedAt: num(row.ended_at),
     updatedAt: Number(row.updated_at),
+    ...usageOfRow(row),
   };
 }
 

@@ -60,6 +60,13 @@ export interface PipelineStepRunsTable {
   started_at: number | null;
   ended_at: number | null;
   updated_at: number;
+  /** Usage and cost summed over attempts (migration 0028-pipeline-costs; see pipelines/cost). */
+  wall_ms: number | null;
+  cpu_ms: number | null;
+  peak_rss_bytes: number | null;
+  resource_class: string | null;
+  cost_usd: number | null;
+  saved_usd: number | null;
 }
 
 /** An approval step's request and decision (migration 0022-pipeline-approvals). */

@@ -6,6 +6,8 @@ import {
   planEntryToWire,
   stepRunToWire,
   readDocument,
+  rollUpSteps,
+  rollUpToWire,
   RUN_STATUSES,
   type PipelineService,
   type RunStatus,
@@ -28,6 +30,7 @@ import {
 import type { AuditedInput, PolicyTable } from '../authz/policy-types.js';
 import type { RoutePlugin } from '../route-plugin.js';
 import type { TypedApp } from '../typed-app.js';
+import { RollUpOut, StepUsageOut } from './pipeline-cost-routes.js';
 
 const prefix = `${apiPaths.native}/pipelines`;
 const tags = ['pipelines'];
@@ -78,6 +81,7 @@ const StepOut = Type.Object({
   cached_from: Nullable(Type.String()),
   started_at: Nullable(Type.Integer()),
   ended_at: Nullable(Type.Integer()),
+  ...StepUsageOut.properties,
 });
 const StartIn = Type.Object({
   pipeline: NameParam,
@@ -249,7 +253,14 @@ export function registerPipelineRoutes(app: TypedApp, pipelines: PipelineService
         tags,
         summary: 'A pipeline run and its step runs (one per step and fan-out item)',
         params: Type.Object({ run_id: RunIdItem }),
-        response: { 200: Type.Object({ run: RunOut, version: Type.Integer(), steps: Type.Array(StepOut) }) },
+        response: {
+          200: Type.Object({
+            run: RunOut,
+            version: Type.Integer(),
+            steps: Type.Array(StepOut),
+            cost: RollUpOut,
+          }),
+        },
       },
     },
     async (req) => {
@@ -258,6 +269,7 @@ export function registerPipelineRoutes(app: TypedApp, pipelines: PipelineService
         run: pipelineRunToWire(details.run),
         version: details.definition.version,
         steps: details.steps.map(stepRunToWire),
+        cost: rollUpToWire(rollUpSteps(details.steps)),
       };
     },
   );

@@ -1,0 +1,127 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, DatabaseHandle } from '../../db/index.js';
+import type { PipelineTables } from '../store/pipeline-tables.js';
+import { attemptCostUsd, type AttemptPrice, type AttemptUsage } from './attempt-cost.js';
+import type { CostRollUp } from './cost-types.js';
+
+type Db = Kysely<Database & PipelineTables>;
+
+const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
+
+/**
+ * The usage and cost columns of step runs (migration 0028): written once per attempt and per cache hit, read
+ * back as roll-ups. One driver holds a step run's lease at a time, so an attempt's read-and-add is not raced.
+ */
+export class CostStore {
+  readonly #db: Db;
+
+  constructor(handle: Pick<DatabaseHandle, 'db'>) {
+    this.#db = handle.db.withTables<PipelineTables>();
+  }
+
+  /**
+   * Adds one attempt to its step run: wall and CPU time summed, peak RSS the highest, cost summed when priced
+   * (a step with no class keeps a null cost: unknown, not 0).
+   */
+  async recordAttempt(
+    stepRunId: string,
+    usage: AttemptUsage,
+    price: AttemptPrice | undefined,
+  ): Promise<void> {
+    const row = await this.#db
+      .selectFrom('pipeline_step_runs')
+      .select(['wall_ms', 'cpu_ms', 'peak_rss_bytes', 'cost_usd'])
+      .where('step_run_id', '=', stepRunId)
+      .executeTakeFirst();
+    if (row === undefined) return;
+    const cpu = num(row.cpu_ms);
+    const peak = num(row.peak_rss_bytes);
+    const cost = num(row.cost_usd);
+    await this.#db
+      .updateTable('pipeline_step_runs')
+      .set({
+        wall_ms: (num(row.wall_ms) ?? 0) + Math.round(usage.wallMs),
+        cpu_ms: usage.cpuMs !== undefined ? (cpu ?? 0) + Math.round(usage.cpuMs) : (cpu ?? null),
+        peak_rss_bytes:
+          usage.peakRssBytes !== undefined ? Math.max(peak ?? 0, usage.peakRssBytes) : (peak ?? null),
+        resource_class: price?.resourceClass ?? null,
+        cost_usd: price !== undefined ? (cost ?? 0) + attemptCostUsd(usage.wallMs, price) : (cost ?? null),
+      })
+      .where('step_run_id', '=', stepRunId)
+      .execute();
+  }
+
+  /** A cache hit saved what the step run it reused cost (unknown when that one had no price). */
+  async recordSaving(stepRunId: string, savedUsd: number | undefined, resourceClass: string | undefined) {
+    await this.#db
+      .updateTable('pipeline_step_runs')
+      // A hit of a priced step costs nothing; of an unpriced one, its cost stays unknown.
+      .set({
+        saved_usd: savedUsd ?? null,
+        cost_usd: savedUsd !== undefined ? 0 : null,
+        resource_class: resourceClass ?? null,
+      })
+      .where('step_run_id', '=', stepRunId)
+      .execute();
+  }
+
+  /**
+   * Sums over the step runs of the pipeline runs chosen by `where` (run ids, or a pipeline and a creation time
+   * range), in one query.
+   */
+  async rollUp(
+    filter: { runIds: readonly string[] } | { pipeline: string; from?: number; to?: number },
+  ): Promise<CostRollUp & { runs: number }> {
+    let q = this.#db
+      .selectFrom('pipeline_step_runs as s')
+      .innerJoin('pipeline_runs as r', 'r.run_id', 's.run_id')
+      .select([
+        sql<number | null>`sum(s.cost_usd)`.as('cost'),
+        sql<number | null>`sum(s.saved_usd)`.as('saved'),
+        sql<number | null>`sum(s.wall_ms)`.as('wall'),
+        sql<number | null>`sum(s.cpu_ms)`.as('cpu'),
+        sql<number | null>`max(s.peak_rss_bytes)`.as('peak'),
+        sql<number>`count(distinct s.run_id)`.as('runs'),
+        sql<number>`sum(case when s.wall_ms is not null or s.state = 'cached' then 1 else 0 end)`.as('steps'),
+        sql<number>`sum(case when s.wall_ms is not null and s.cost_usd is null then 1 else 0 end)`.as(
+          'unpriced',
+        ),
+        sql<number>`sum(case when s.state = 'cached' then 1 else 0 end)`.as('cached'),
+      ]);
+    if ('runIds' in filter) {
+      if (filter.runIds.length === 0) return emptyRollUp();
+      q = q.where('s.run_id', 'in', [...filter.runIds]);
+    } else {
+      q = q.where('r.pipeline_name', '=', filter.pipeline);
+      if (filter.from !== undefined) q = q.where('r.created_at', '>=', filter.from);
+      if (filter.to !== undefined) q = q.where('r.created_at', '<', filter.to);
+    }
+    const row = await q.executeTakeFirst();
+    if (row === undefined) return emptyRollUp();
+    return {
+      costUsd: num(row.cost),
+      savedUsd: num(row.saved),
+      wallMs: num(row.wall) ?? 0,
+      cpuMs: num(row.cpu) ?? 0,
+      peakRssBytes: num(row.peak),
+      steps: num(row.steps) ?? 0,
+      unpricedSteps: num(row.unpriced) ?? 0,
+      cachedSteps: num(row.cached) ?? 0,
+      runs: num(row.runs) ?? 0,
+    };
+  }
+}
+
+function emptyRollUp(): CostRollUp & { runs: number } {
+  return {
+    costUsd: undefined,
+    savedUsd: undefined,
+    wallMs: 0,
+    cpuMs: 0,
+    peakRssBytes: undefined,
+    steps: 0,
+    unpricedSteps: 0,
+    cachedSteps: 0,
+    runs: 0,
+  };
+}
