@@ -193,7 +193,11 @@ export async function runMonitorWindow(ctx: RunContext): Promise<MonitorRun> {
   });
   const segments = evaluateSegments(window, monitor);
   // The window's sketch, merged later to judge long windows without re-reading these rows.
-  const sketch = rows.length > 0 ? serialiseDatasetSketch(sketchWindow(rows, window.referenceColumns)) : null;
+  // Of the monitor's columns only: the ones a long window judges.
+  const sketched = monitor.columns
+    ? window.referenceColumns.filter((c) => monitor.columns!.includes(c.name))
+    : window.referenceColumns;
+  const sketch = rows.length > 0 ? serialiseDatasetSketch(sketchWindow(rows, sketched)) : null;
 
   return ctx.db.transaction().execute(async (trx) => {
     const tdb = monitoringDb(trx);

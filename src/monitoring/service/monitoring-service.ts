@@ -615,7 +615,8 @@ export class MonitoringService {
   /**
    * Quantiles of one numerical column over `[from, to)`, from the monitor's merged window sketches, beside the
    * reference's: each within the sketch's relative accuracy of the true quantile (the element of rank
-   * ⌊q·(n − 1)⌋). 400 for a column the reference lacks or that is not numerical, or a q outside [0, 1].
+   * ⌊q·(n − 1)⌋). 400 for a column the reference lacks, that is not numerical or not among the monitor's
+   * `columns` (windows sketch those only), or a q outside [0, 1].
    */
   async mergedQuantiles(
     modelName: string,
@@ -632,6 +633,11 @@ export class MonitoringService {
     const refColumn = reference.columns[q.column];
     if (!refColumn) {
       throw new InvalidParameterError(`column: '${q.column}' is not a column of the monitor's reference`);
+    }
+    if (monitor.columns !== null && !monitor.columns.includes(q.column)) {
+      throw new InvalidParameterError(
+        `column: '${q.column}' is not one of monitor '${monitor.name}''s columns (${monitor.columns.join(', ')})`,
+      );
     }
     if (refColumn.kind !== 'numerical') {
       throw new InvalidParameterError(

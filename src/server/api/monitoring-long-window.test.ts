@@ -62,6 +62,7 @@ describe.each(testEngines)('long windows from merged sketches on %s', (engine) =
   let server: RunningServer;
   let shortPath = '';
   let longPath = '';
+  let referenceId = '';
   const windowXs: number[][] = [];
   const call = (method: string, path: string, body?: unknown): Promise<JsonAnswer> =>
     jsonRequest(server.address, method, path, body);
@@ -81,7 +82,7 @@ describe.each(testEngines)('long windows from merged sketches on %s', (engine) =
         rows: rowsOf(2000, 0, false),
       }),
     );
-    const referenceId = (reference.reference as { reference_id: string }).reference_id;
+    referenceId = (reference.reference as { reference_id: string }).reference_id;
     const create = async (name: string, windowMs: number): Promise<string> => {
       const created = ok(
         await call('POST', `${mon}/models/churn/monitors`, {
@@ -221,6 +222,20 @@ describe.each(testEngines)('long windows from merged sketches on %s', (engine) =
       "'median' is not a quantile",
     );
     expectBadRequest(await call('GET', `${shortPath}/quantiles`), 'column');
+    // A monitor of some columns sketches those only.
+    const cityOnly = ok(
+      await call('POST', `${mon}/models/churn/monitors`, {
+        name: 'city-only',
+        reference_id: referenceId,
+        window_ms: MINUTE,
+        columns: ['city'],
+      }),
+    );
+    const cityPath = `${mon}/models/churn/monitors/${(cityOnly.monitor as { monitor_id: string }).monitor_id}`;
+    expectBadRequest(
+      await call('GET', `${cityPath}/quantiles?column=x`),
+      "'x' is not one of monitor 'city-only''s columns",
+    );
     const missing = await call('GET', `${mon}/models/churn/monitors/999999/long-window`);
     expect(missing.status, missing.text).toBe(404);
     expect(missing.json.error_code).toBe('RESOURCE_DOES_NOT_EXIST');
