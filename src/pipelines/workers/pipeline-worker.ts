@@ -58,6 +58,8 @@ interface Running {
   runner: StepAttemptRunner | undefined;
   killedFor: KillWhy | undefined;
   pid: number | undefined;
+  /** Stopped because this worker shuts down (not because the server asked). */
+  handedBack: boolean;
 }
 
 /**
@@ -241,6 +243,7 @@ export class PipelineWorker {
       runner: undefined,
       killedFor: undefined,
       pid: undefined,
+      handedBack: false,
     };
     this.#running.set(job.id, r);
     this.log(
@@ -278,7 +281,7 @@ export class PipelineWorker {
       result = { kind: 'failed', reason: `the worker failed to run it: ${(err as Error).message}` };
     }
     if (r.pid !== undefined) this.#guard?.remove(r.pid);
-    if (result.kind === 'killed' && result.why === 'shutdown')
+    if (r.handedBack && result.kind === 'killed')
       result = {
         kind: 'preempted',
         reason: `preempted: worker '${this.#o.name}' shut down before the step finished`,
@@ -349,7 +352,10 @@ export class PipelineWorker {
       }
       if (this.#running.size > 0) {
         this.log(`grace period over: handing back ${this.#running.size} step(s) as preempted`);
-        for (const r of this.#running.values()) this.kill(r, 'shutdown');
+        for (const r of this.#running.values()) {
+          r.handedBack = r.killedFor === undefined;
+          this.kill(r, 'shutdown');
+        }
         while (this.#running.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
       }
       this.#state = 'stopped';

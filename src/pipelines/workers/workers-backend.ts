@@ -94,10 +94,11 @@ export class WorkersBackend implements StepBackend {
               { jobId, queue, stepRunId: attempt.stepRunId, attempt: attempt.attempt },
               this.#now(),
             );
+            await this.queue.send(queue, jobId, job);
+            // Watched once the job exists, so that cancelling a queued attempt cancels its job too.
+            this.#pending.set(jobId, entry);
             if (entry.killedFor !== undefined)
               await this.store.requestCancel(jobId, entry.killedFor, this.#now());
-            this.#pending.set(jobId, entry);
-            await this.queue.send(queue, jobId, job);
             this.schedule(0);
           })().catch((err: unknown) => {
             this.#pending.delete(jobId);

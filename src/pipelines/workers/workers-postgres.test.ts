@@ -156,6 +156,71 @@ describe('workers executor: bosun worker processes on PostgreSQL', () => {
     expect(stepEvents(dir).filter((e) => e.kind === 'end')).toHaveLength(0);
   });
 
+  it('cancelling a run whose step waits in its queue (no worker can take it) ends it and cancels the job', async () => {
+    const dir = stepDir();
+    const { run: pipelineRun, done } = await run({ huge: blocking(dir, { resources: { gpu: 8 } }) });
+    const [step] = (await pipelines.getRun(pipelineRun.runId)).steps;
+    const queued = await waitFor('the step queued', async () =>
+      (await store.attemptsOfStep(step!.stepRunId)).find((a) => a.state === 'queued'),
+    );
+    await pipelines.cancel(pipelineRun.runId);
+    expect(await done).toBe('cancelled');
+    const row = await store.getAttempt(queued.jobId);
+    expect(row?.state).toBe('done');
+    expect(JSON.parse(row?.result ?? '{}')).toEqual({ kind: 'killed', why: 'cancelled' });
+    expect(await backend.queue.jobState(queued.queue, queued.jobId)).toBe('cancelled');
+    expect(stepEvents(dir)).toHaveLength(0);
+  });
+
+  it('a server shutting down stops its steps on the workers; they count as preempted by the shutdown', async () => {
+    const server = h.service({ backend });
+    const dir = stepDir();
+    const name = `workers-${++counter}`;
+    await server.define({
+      document: {
+        apiVersion: 'bosun.dev/v1',
+        kind: 'Pipeline',
+        name,
+        steps: { hold: blocking(dir, { retry: { preemption_limit: 0 } }) },
+      },
+      createdBy: 't',
+    });
+    const { run: pipelineRun } = await server.start({ name, params: {}, createdBy: 't' });
+    const [started] = await waitFor('the step started', () => {
+      const e = stepEvents(dir);
+      return e.length > 0 ? e : undefined;
+    });
+    await server.shutdown();
+    await waitFor('the step process gone', () => (running(started!.pid) ? undefined : true));
+    const [step] = (await pipelines.getRun(pipelineRun.runId)).steps;
+    expect(step!.state).toBe('failed');
+    expect(step!.reason).toContain('preempted: the server running it shut down');
+  });
+
+  it('a server killed mid-step: the worker stops the step once the step lease runs out', async () => {
+    const server = h.service({ backend, leaseMs: 1500 });
+    const dir = stepDir();
+    const name = `workers-${++counter}`;
+    await server.define({
+      document: { apiVersion: 'bosun.dev/v1', kind: 'Pipeline', name, steps: { hold: blocking(dir) } },
+      createdBy: 't',
+    });
+    const { run: pipelineRun } = await server.start({ name, params: {}, createdBy: 't' });
+    const [started] = await waitFor('the step started', () => {
+      const e = stepEvents(dir);
+      return e.length > 0 ? e : undefined;
+    });
+    const [step] = (await pipelines.getRun(pipelineRun.runId)).steps;
+    server.crashForTests();
+    // Nobody renews the step's lease now: the worker sees it run out and stops the step itself.
+    await waitFor('the step process gone', () => (running(started!.pid) ? undefined : true));
+    const attempt = await waitFor('the result stored', async () =>
+      (await store.attemptsOfStep(step!.stepRunId)).find((a) => a.state === 'done'),
+    );
+    expect(JSON.parse(attempt.result ?? '{}')).toMatchObject({ kind: 'killed', why: 'lease-lost' });
+    expect(stepEvents(dir).filter((e) => e.kind === 'end')).toHaveLength(0);
+  });
+
   it('a worker killed mid-step (SIGKILL): the step finishes on another worker, exactly once', async () => {
     const dir = stepDir();
     const { run: pipelineRun, done } = await run({ hold: blocking(dir, { retry: { preemption_limit: 2 } }) });
