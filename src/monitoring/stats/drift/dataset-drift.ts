@@ -2,7 +2,7 @@ import { InvalidParameterError } from '../../../shared/index.js';
 import { benjaminiHochberg } from '../benjamini-hochberg.js';
 import type { Category } from './categories.js';
 import { categoryKey } from './categories.js';
-import { sortFloat64InPlace } from '../numeric/radix-sort.js';
+import { sortedFiniteCopy } from '../numeric/radix-sort.js';
 import type { SortedSample } from '../numeric/sample.js';
 import {
   inferColumnType,
@@ -107,16 +107,9 @@ function present(values: readonly ColumnValue[]): Kept {
  * radix sort's working buffer; see {@link sortFloat64InPlace}).
  */
 function finite(values: Float64Array, scratch?: Float64Array): Kept {
-  let size = 0;
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) size++;
-  const out = new Float64Array(size);
-  let k = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (Number.isFinite(v)) out[k++] = v;
-  }
   // Finite values only, so no NaN check is needed before sorting.
-  const sorted: SortedSample = { kind: 'sorted-sample', values: sortFloat64InPlace(out, scratch) };
+  const sorted: SortedSample = { kind: 'sorted-sample', values: sortedFiniteCopy(values, scratch) };
+  const size = sorted.values.length;
   let asCategories: number[] | undefined;
   return {
     get kept(): readonly Category[] {

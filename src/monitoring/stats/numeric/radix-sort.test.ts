@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RADIX_MIN_LENGTH, sortFloat64InPlace } from './radix-sort.js';
+import { RADIX_MIN_LENGTH, sortedFiniteCopy, sortFloat64InPlace } from './radix-sort.js';
 
 /** Seeded uniform [0, 1) (mulberry32). */
 function uniforms(seed: number): () => number {
@@ -77,6 +77,23 @@ describe('sortFloat64InPlace (LSD radix sort on the float64 bits)', () => {
       Float64Array.from({ length: n }, () => u() - 0.5),
       new Float64Array(10),
     );
+  });
+
+  it('sortedFiniteCopy: the finite values sorted, the input untouched, long and short, with holes or none', () => {
+    const u = uniforms(12);
+    const bits = (a: Float64Array) => Array.from(new Uint32Array(a.slice().buffer));
+    for (const length of [n, RADIX_MIN_LENGTH + 3, 100]) {
+      for (const holes of [0, 0.01, 0.999]) {
+        const values = Float64Array.from({ length }, (_, i) =>
+          u() < holes ? [NaN, Infinity, -Infinity][i % 3]! : (u() - 0.4) * 100,
+        );
+        const before = bits(values);
+        const expected = values.filter((v) => Number.isFinite(v)).sort();
+        expect(bits(sortedFiniteCopy(values, new Float64Array(length)))).toEqual(bits(expected));
+        expect(bits(sortedFiniteCopy(values))).toEqual(bits(expected));
+        expect(bits(values)).toEqual(before);
+      }
+    }
   });
 
   it('leaves short arrays to the built-in sort', () => {

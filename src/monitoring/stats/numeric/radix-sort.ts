@@ -45,6 +45,53 @@ export function sortFloat64InPlace(values: Float64Array, scratch?: Float64Array)
     histogram[2 * RADIX + (hi >>> 22)]!++;
     negatives += hi >>> 31;
   }
+  return sortCounted(values, histogram, negatives, scratch);
+}
+
+/**
+ * The finite values of `values` (NaN and ±Infinity dropped), in a new array sorted ascending as
+ * {@link sortFloat64InPlace} sorts: the copy and the radix sort's counting pass are one pass over `values`. The
+ * result may be a view on a buffer of `values.length` (the dropped values' room is not given back).
+ */
+export function sortedFiniteCopy(values: Float64Array, scratch?: Float64Array): Float64Array {
+  const n = values.length;
+  const out = new Float64Array(n);
+  if (n < RADIX_MIN_LENGTH || !LITTLE_ENDIAN) {
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const v = values[i]!;
+      if (v - v === 0) out[k++] = v;
+    }
+    return out.subarray(0, k).sort();
+  }
+  const histogram = new Uint32Array(PASSES * RADIX);
+  const bits = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+  let negatives = 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    // v − v is 0 for a finite number, NaN for NaN and ±Infinity.
+    if (v - v !== 0) continue;
+    out[k++] = v;
+    const hi = bits[2 * i + 1]!;
+    histogram[hi & MASK]!++;
+    histogram[RADIX + ((hi >>> 11) & MASK)]!++;
+    histogram[2 * RADIX + (hi >>> 22)]!++;
+    negatives += hi >>> 31;
+  }
+  const kept = k === n ? out : out.subarray(0, k);
+  if (k < RADIX_MIN_LENGTH) return kept.sort();
+  return sortCounted(kept, histogram, negatives, scratch);
+}
+
+/** The radix passes, the run fix-up and the move of the negative values, once the digits are counted. */
+function sortCounted(
+  values: Float64Array,
+  histogram: Uint32Array,
+  negatives: number,
+  scratch: Float64Array | undefined,
+): Float64Array {
+  const n = values.length;
   let src = values;
   let dst = scratch !== undefined && scratch.length >= n ? scratch.subarray(0, n) : new Float64Array(n);
   for (let pass = 0; pass < PASSES; pass++) {

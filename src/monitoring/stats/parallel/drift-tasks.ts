@@ -3,7 +3,7 @@ import type { ColumnData } from '../drift/column-types.js';
 import { columnDrift, type ColumnDrift, type DriftOptions } from '../drift/dataset-drift.js';
 import { ksAndWasserstein } from '../ks-wasserstein.js';
 import type { KsResult } from '../ks-two-sample.js';
-import { sortFloat64InPlace } from '../numeric/radix-sort.js';
+import { sortedFiniteCopy } from '../numeric/radix-sort.js';
 
 /** The presets a worker thread knows by name (a preset holds a function, which cannot be posted). */
 const NAMED_PRESETS: Readonly<Record<string, DriftPreset>> = {
@@ -110,15 +110,7 @@ function lengthOf(values: ColumnData): number {
   return values.length;
 }
 
-/** The finite values of `values`, copied and sorted ascending. */
+/** The finite values of `values`, copied and sorted ascending (one pass to copy and count, then the radix sort). */
 export function finiteSorted(values: Float64Array, scratch?: Float64Array): Float64Array {
-  let size = 0;
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) size++;
-  const out = new Float64Array(size);
-  let k = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (Number.isFinite(v)) out[k++] = v;
-  }
-  return sortFloat64InPlace(out, scratch);
+  return sortedFiniteCopy(values, scratch);
 }
