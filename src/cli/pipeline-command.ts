@@ -11,6 +11,7 @@ import { InvalidParameterError } from '../shared/index.js';
 import { addPipelineScheduleCommands } from './pipeline-schedule-command.js';
 import { addPipelineTriggerCommands } from './pipeline-trigger-command.js';
 import { addPipelineWorkersCommand } from './pipeline-workers-command.js';
+import { addPipelineCostCommand } from './pipeline-cost-command.js';
 import type { CliIo } from './cli-context.js';
 import { toJson } from './format.js';
 import { addPipelineRunCommands } from './pipeline-run-command.js';
@@ -146,5 +147,6 @@ export function pipelineCommand(io: CliIo): Command {
   addPipelineScheduleCommands(pipeline, io);
   addPipelineTriggerCommands(pipeline, io);
   addPipelineWorkersCommand(pipeline, io);
+  addPipelineCostCommand(pipeline, io);
   return pipeline;
 }

@@ -67,6 +67,8 @@ export async function withApi<T>(
         baseEnv: stepBaseEnvironment(io.env ?? process.env),
         ...(options.python !== undefined ? { python: options.python } : {}),
         modelApprovals: registryModelApprovals(platform),
+        // The server's resource classes (--resource-classes / BOSUN_RESOURCE_CLASSES_FILE): prices and checks.
+        resourceClasses: platform.pipelines.resourceClasses,
       });
       if (!serve) return work(databasePipelineApi(pipelines, cliActor()));
       // The steps' mlflow clients log through the tracking API: served on loopback while the run lasts.
