@@ -14,8 +14,8 @@ import { readFileSync } from 'node:fs';
  * because the server requires python3 already. Its cost: one interpreter start (`-I -S`, no site packages) per
  * attempt, measured in docs/pipelines.md ("Costs").
  */
-export const USAGE_WRAPPER = `
-import os, sys, signal, json
+export const USAGE_WRAPPER = String.raw`
+import os, sys, _signal as signal
 out, argv = sys.argv[1], sys.argv[2:]
 signal.signal(signal.SIGTERM, lambda *_: None)
 signal.signal(signal.SIGINT, lambda *_: None)
@@ -39,11 +39,14 @@ while True:
         break
     err += chunk
 _, status, ru = os.wait4(pid, 0)
-scale = 1 if sys.platform == "darwin" else 1024
-report = {"error": "spawn " + argv[0] + " " + err.decode("utf-8", "replace")} if err else {
-    "cpu_ms": round((ru.ru_utime + ru.ru_stime) * 1000), "peak_rss_bytes": ru.ru_maxrss * scale}
+if err:
+    text = ("spawn " + argv[0] + " " + err.decode("utf-8", "replace")).encode("ascii", "backslashreplace").decode()
+    report = '{"error": "%s"}' % text.replace("\\", "\\\\").replace('"', '\\"')
+else:
+    scale = 1 if sys.platform == "darwin" else 1024
+    report = '{"cpu_ms": %d, "peak_rss_bytes": %d}' % (round((ru.ru_utime + ru.ru_stime) * 1000), ru.ru_maxrss * scale)
 with open(out, "w") as f:
-    json.dump(report, f)
+    f.write(report)
 if os.WIFSIGNALED(status):
     sig = os.WTERMSIG(status)
     signal.signal(sig, signal.SIG_DFL)
