@@ -1,29 +1,70 @@
 /**
- * Orchestration overhead of the local pipeline executor per no-op step (`true`, cache off), as a wide DAG (N
- * independent steps) and a deep one (a chain of N), on SQLite; the time of `true` itself is measured apart and
- * subtracted. Not a test: prints its figures.
+ * Orchestration overhead of Bosun's pipeline executor per no-op step (`true`, cache off), as a wide DAG (N
+ * independent steps, at most `parallel` at once) and a deep one (a chain of N). Not a test: prints its figures
+ * (one JSON object with `--json`). bench/pipelines/run.sh runs it beside Prefect and Airflow.
  *
- *     npx tsx bench/pipeline-overhead.ts [N=200] [parallel=16]
+ *     npx tsx bench/pipeline-overhead.ts [N=200] [parallel=16] [--json] [--workers K] [--worker-concurrency C]
+ *
+ * Local (default): the server's own executor, steps as child processes of the server, on SQLite, as
+ * `bosun server` runs them. `--workers K`: the server on PostgreSQL (BENCH_PG_URI, default
+ * BOSUN_TEST_PG_URI, a fresh database dropped afterwards) with the `workers` executor, and K `bosun worker`
+ * processes (each `--concurrency C`, default ceil(parallel / K)) taking the steps through the queue.
+ *
+ * Each run is timed from `start` (the pipeline run created) to its end (every step's MLflow run finished and its
+ * state stored). The no-op itself is measured apart: `spawnSync('true')` 50 times in this process.
+ * Overhead per step = wall time / N − that. A two-step pipeline runs first, untimed (module loading, first spawn).
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createPostgresDatabase } from '../src/db/test-support/test-databases.js';
 import { openPlatform } from '../src/platform/index.js';
-import { PipelineService, stepBaseEnvironment } from '../src/pipelines/index.js';
+import { PipelineService, stepBaseEnvironment, WorkerStore, WorkersBackend } from '../src/pipelines/index.js';
 import { buildApp, routePlugins } from '../src/server/index.js';
 import { testConfig } from '../src/server/test-support/test-server.js';
 
-const n = Number(process.argv[2] ?? 200);
-const parallel = Number(process.argv[3] ?? 16);
+const args = process.argv.slice(2);
+const valued = new Set(['--workers', '--worker-concurrency', '--poll-ms']);
+const flags = new Map<string, string>();
+const positional: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  const a = args[i] ?? '';
+  if (valued.has(a)) flags.set(a, args[++i] ?? '');
+  else if (a.startsWith('--')) flags.set(a, 'true');
+  else positional.push(a);
+}
+const flag = (name: string): string | undefined => flags.get(name);
+const n = Number(positional[0] ?? 200);
+const parallel = Number(positional[1] ?? 16);
+const json = flags.has('--json');
+const workers = Number(flag('--workers') ?? 0);
+const workerConcurrency = Number(flag('--worker-concurrency') ?? Math.ceil(parallel / Math.max(1, workers)));
+/** The workers' and the server's pauses between looks at the queue (their defaults are 500 and 250 ms). */
+const pollMs = Number(flag('--poll-ms') ?? 50);
+const repo = resolve(import.meta.dirname, '..');
+
+interface ShapeResult {
+  total_ms: number;
+  per_step_ms: number;
+  overhead_ms: number;
+  status: string;
+}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bosun-bench-pipelines-'));
   mkdirSync(join(dir, 'code'));
+  const pgUri = process.env.BENCH_PG_URI ?? process.env.BOSUN_TEST_PG_URI;
+  if (workers > 0 && pgUri === undefined)
+    throw new Error('--workers needs BENCH_PG_URI (a PostgreSQL server)');
+  if (workers > 0) process.env.BOSUN_TEST_PG_URI = pgUri;
+  const pg = workers > 0 ? await createPostgresDatabase('bosun_bench_pipelines') : undefined;
+  const backendStoreUri = pg?.uri ?? `sqlite:///${join(dir, 'bosun.db')}`;
+  const artifacts = join(dir, 'artifacts');
   const platform = await openPlatform(
     testConfig({
-      backendStoreUri: `sqlite:///${join(dir, 'bosun.db')}`,
-      artifactsDestination: join(dir, 'artifacts'),
+      backendStoreUri,
+      artifactsDestination: artifacts,
       serveArtifacts: true,
       defaultArtifactRoot: 'mlflow-artifacts:/',
     }),
@@ -31,6 +72,11 @@ async function main(): Promise<void> {
   const app = await buildApp(platform, { plugins: routePlugins.filter((p) => p.name !== 'pipelines') });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
+  const base = `http://127.0.0.1:${address !== null && typeof address === 'object' ? address.port : 0}`;
+  const backend =
+    pg !== undefined
+      ? new WorkersBackend({ handle: platform.database, connectionString: pg.uri, pollMs })
+      : undefined;
   const pipelines = new PipelineService({
     handle: platform.database,
     tracking: platform.tracking,
@@ -39,42 +85,111 @@ async function main(): Promise<void> {
     baseEnv: stepBaseEnvironment(process.env),
     workRoot: join(dir, 'work'),
     maxParallel: parallel,
+    ...(backend !== undefined ? { backend } : {}),
   });
-  pipelines.serveAt(`http://127.0.0.1:${address !== null && typeof address === 'object' ? address.port : 0}`);
+  pipelines.serveAt(base);
 
-  const spawnStart = performance.now();
-  for (let i = 0; i < 50; i++) spawnSync('true');
-  const spawnMs = (performance.now() - spawnStart) / 50;
+  const children: ChildProcess[] = [];
+  if (pg !== undefined) {
+    for (let i = 0; i < workers; i++) {
+      const work = join(dir, `worker-${i}`);
+      mkdirSync(work);
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx/esm',
+          join(repo, 'src/cli/main.ts'),
+          'worker',
+          ...['--backend-store-uri', pg.uri, '--artifacts-destination', artifacts],
+          ...['--default-artifact-root', 'mlflow-artifacts:/', '--tracking-uri', base],
+          ...['--name', `bench-${i}`, '--work-dir', work, '--concurrency', String(workerConcurrency)],
+          ...['--poll-ms', String(pollMs)],
+        ],
+        {
+          cwd: repo,
+          stdio: ['ignore', 'ignore', openSync(join(dir, `worker-${i}.log`), 'w')],
+          env: { ...process.env, BOSUN_LOG_LEVEL: 'warn' },
+        },
+      );
+      children.push(child);
+    }
+    const store = new WorkerStore(platform.database);
+    for (let i = 0; ; i++) {
+      const alive = (await store.listWorkers(Date.now())).filter(
+        (w) => w.name.startsWith('bench-') && w.state === 'active',
+      );
+      if (alive.length >= workers) break;
+      if (i > 1200) {
+        const logs = children.map((_, k) => readFileSync(join(dir, `worker-${k}.log`), 'utf8').slice(-2000));
+        throw new Error(`the workers did not register within 2 minutes:\n${logs.join('\n')}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 
-  for (const shape of ['wide', 'deep'] as const) {
+  const runPipeline = async (name: string, size: number, shape: 'wide' | 'deep') => {
     const steps: Record<string, unknown> = {};
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < size; i++) {
       steps[`s${i}`] = {
         command: ['true'],
         cache: { enabled: false },
         ...(shape === 'deep' && i > 0 ? { after: [`s${i - 1}`] } : {}),
       };
     }
-    const name = `bench-${shape}`;
     await pipelines.define({
       document: { apiVersion: 'bosun.dev/v1', kind: 'Pipeline', name, steps },
       createdBy: 'bench',
     });
     const start = performance.now();
     const { done } = await pipelines.start({ name, params: {}, createdBy: 'bench' });
-    const status = await done;
-    const ms = performance.now() - start;
-    const perStep = ms / n;
-    // In a chain every step waits for the one before: wall time per step minus the process itself is overhead.
-    const overhead = shape === 'deep' ? `; overhead ≈ ${(perStep - spawnMs).toFixed(1)} ms per step` : '';
+    const status = (await done) ?? 'not finished';
+    return { ms: performance.now() - start, status };
+  };
+
+  await runPipeline('bench-warmup', 2, 'deep');
+  const spawnStart = performance.now();
+  for (let i = 0; i < 50; i++) spawnSync('true');
+  const noopMs = (performance.now() - spawnStart) / 50;
+
+  const results: Record<string, ShapeResult> = {};
+  const load: number[] = [loadavg()[0] ?? 0];
+  for (const shape of ['wide', 'deep'] as const) {
+    const { ms, status } = await runPipeline(`bench-${shape}`, n, shape);
+    if (status !== 'succeeded') throw new Error(`the ${shape} run ended ${status}`);
+    load.push(loadavg()[0] ?? 0);
+    results[shape] = { total_ms: ms, per_step_ms: ms / n, overhead_ms: ms / n - noopMs, status };
+    if (!json) {
+      console.log(
+        `${shape.padEnd(4)} ${n} no-op steps (max ${parallel} at once${workers > 0 ? `, ${workers} workers × ${workerConcurrency}` : ''}): ` +
+          `${status} in ${ms.toFixed(0)} ms = ${(ms / n).toFixed(1)} ms/step wall; 'true' alone ${noopMs.toFixed(1)} ms; ` +
+          `overhead ≈ ${(ms / n - noopMs).toFixed(1)} ms per step`,
+      );
+    }
+  }
+  if (json) {
     console.log(
-      `${shape.padEnd(4)} ${n} no-op steps (max ${parallel} at once): ${status} in ${ms.toFixed(0)} ms = ${perStep.toFixed(1)} ms/step wall; ` +
-        `spawning 'true' alone ${spawnMs.toFixed(1)} ms${overhead}`,
+      JSON.stringify({
+        engine: 'bosun',
+        mode: workers > 0 ? `${workers} workers on PostgreSQL` : 'local (SQLite)',
+        n,
+        parallel: workers > 0 ? workers * workerConcurrency : parallel,
+        ...(workers > 0 ? { workers, worker_concurrency: workerConcurrency, poll_ms: pollMs } : {}),
+        noop_ms: noopMs,
+        load_1m: load,
+        ...results,
+      }),
     );
   }
   await pipelines.shutdown();
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(
+    children.map((c) => (c.exitCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)))),
+  );
+  await backend?.close();
   await app.close();
   await platform.close();
+  await pg?.drop();
   rmSync(dir, { recursive: true, force: true });
 }
 
