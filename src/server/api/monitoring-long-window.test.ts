@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
 import { type RunningServer } from '../start-server.js';
@@ -194,6 +195,16 @@ describe.each(testEngines)('long windows from merged sketches on %s', (engine) =
       [0.75, null],
       [0.95, null],
     ]);
+  });
+
+  it('sketches a reference stored before sketches existed from its rows, once, with the same answer', async () => {
+    const range = `from=${T + 4 * MINUTE}&to=${T + 8 * MINUTE}`;
+    const before = await longWindow(range);
+    const db = database.handle.db;
+    await sql`update monitoring_references set sketch = null`.execute(db);
+    expect(await longWindow(range)).toEqual(before);
+    const stored = await sql<{ sketch: string | null }>`select sketch from monitoring_references`.execute(db);
+    expect(stored.rows.map((r) => JSON.parse(r.sketch!) as { rows: number })).toMatchObject([{ rows: 2000 }]);
   });
 
   it('merges a re-run window once and says how many it skipped; an empty range has no drift', async () => {
