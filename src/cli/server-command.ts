@@ -17,6 +17,11 @@ interface ServerOptions {
   defaultPermission?: string;
   resourceClasses?: string;
   pipelineExecutor?: string;
+  kubeNamespace?: string;
+  kubeImage?: string;
+  kubeTrackingUri?: string;
+  kubeVolume?: string[];
+  kubeSpotToleration?: string;
 }
 
 function toFlags(options: ServerOptions): ServerFlags {
@@ -40,6 +45,12 @@ function toFlags(options: ServerOptions): ServerFlags {
   // Checked by loadServerConfig (workers needs PostgreSQL).
   if (options.pipelineExecutor !== undefined)
     flags.pipelineExecutor = options.pipelineExecutor as ServerFlags['pipelineExecutor'];
+  // The --kube-* flags: checked by loadServerConfig (only with --pipeline-executor kubernetes).
+  if (options.kubeNamespace !== undefined) flags.kubeNamespace = options.kubeNamespace;
+  if (options.kubeImage !== undefined) flags.kubeImage = options.kubeImage;
+  if (options.kubeTrackingUri !== undefined) flags.kubeTrackingUri = options.kubeTrackingUri;
+  if (options.kubeVolume !== undefined) flags.kubeVolumes = options.kubeVolume;
+  if (options.kubeSpotToleration !== undefined) flags.kubeSpotToleration = options.kubeSpotToleration;
   return flags;
 }
 
@@ -100,7 +111,25 @@ export function serverCommand(deps: ServerCommandDeps = defaultDeps): Command {
     )
     .option(
       '--pipeline-executor <executor>',
-      'where pipeline steps run: local (child processes of the server, default) or workers (bosun worker processes; PostgreSQL only) (BOSUN_PIPELINE_EXECUTOR)',
+      'where pipeline steps run: local (child processes of the server, default), workers (bosun worker processes; PostgreSQL only) or kubernetes (a Job per step attempt; KUBECONFIG or in-cluster) (BOSUN_PIPELINE_EXECUTOR)',
+    )
+    .option(
+      '--kube-namespace <namespace>',
+      "kubernetes executor: namespace of the step Jobs (BOSUN_KUBE_NAMESPACE; default the kubeconfig context's, else default)",
+    )
+    .option('--kube-image <image>', 'kubernetes executor: image of steps that name none (BOSUN_KUBE_IMAGE)')
+    .option(
+      '--kube-tracking-uri <url>',
+      "kubernetes executor: MLFLOW_TRACKING_URI as pods reach this server (BOSUN_KUBE_TRACKING_URI; default the server's address)",
+    )
+    .option(
+      '--kube-volume <claim:path>',
+      'kubernetes executor: a PersistentVolumeClaim mounted in step pods at the same path as on the server (its work and code folders); repeatable (BOSUN_KUBE_VOLUMES, comma-separated)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option(
+      '--kube-spot-toleration <key[=value]:effect>',
+      'kubernetes executor: toleration of spot steps whose resource class names no placement (BOSUN_KUBE_SPOT_TOLERATION; default bosun.dev/spot:NoSchedule)',
     )
     .addOption(
       new Option('--log-level <level>', 'log level').choices([

@@ -62,6 +62,13 @@ export {
   type WorkersBackendOptions,
   type WorkerWire,
 } from './workers/index.js';
+export {
+  kubernetesBackendFromSettings,
+  kubernetesExecutorRole,
+  kubernetesStepBackend,
+  type KubernetesBackendOptions,
+  type KubernetesServerSettings,
+} from './kubernetes/index.js';
 export { SecretTooShortError, MIN_SECRET_LENGTH } from './executor/secret-masker.js';
 export { paramFromText } from './executor/run-values.js';
 export type { OutputValue, PipelineDefinition, PipelineRun, StepRun } from './store/pipeline-store-types.js';

@@ -29,6 +29,7 @@ import {
   StepTokenService,
   stepBaseEnvironment,
   WorkersBackend,
+  kubernetesBackendFromSettings,
 } from '../pipelines/index.js';
 import { MonitoringService, MonitorScheduler } from '../monitoring/index.js';
 import {
@@ -203,6 +204,16 @@ async function buildPlatform(
     config.pipelineExecutor === 'workers'
       ? new WorkersBackend({ handle: database, connectionString: config.backendStoreUri })
       : undefined;
+  // Resource classes: each step's price per hour and placement (a bad file refuses to start, naming the field).
+  const resourceClasses =
+    config.resourceClassesFile !== undefined
+      ? await loadResourceClassesFile(config.resourceClassesFile)
+      : undefined;
+  // `--pipeline-executor kubernetes`: a Job per step attempt, on the cluster of KUBECONFIG or the in-cluster account.
+  const kubernetesBackend =
+    config.pipelineExecutor === 'kubernetes'
+      ? kubernetesBackendFromSettings(config.kubernetes ?? { volumes: [] }, resourceClasses)
+      : undefined;
   const pipelines = new PipelineService({
     handle: database,
     tracking,
@@ -217,10 +228,8 @@ async function buildPlatform(
     // Approval steps that name a model decide the registry's approval request too (policy and audit see it).
     modelApprovals: registryModelApprovals({ governance, registry, tracking }),
     ...(workersBackend !== undefined ? { backend: workersBackend } : {}),
-    // Resource classes: each step's price per hour and placement (a bad file refuses to start, naming the field).
-    ...(config.resourceClassesFile !== undefined
-      ? { resourceClasses: await loadResourceClassesFile(config.resourceClassesFile) }
-      : {}),
+    ...(kubernetesBackend !== undefined ? { backend: kubernetesBackend } : {}),
+    ...(resourceClasses !== undefined ? { resourceClasses } : {}),
   });
   // Cron schedules of pipelines: the server's loop (started once it listens, see pipeline routes) starts due runs.
   const schedules = new ScheduleService({

@@ -4,6 +4,12 @@ import { parseMasterKey, type MasterKey } from './master-key.js';
 import { permissionLevels, type Permission } from './permission-levels.js';
 import { InvalidParameterError } from './errors.js';
 import { loadS3Settings, type S3Settings } from './s3-config.js';
+import {
+  kubernetesSettingsGiven,
+  loadKubernetesSettings,
+  type KubernetesFlags,
+  type KubernetesSettings,
+} from './kube-settings.js';
 
 /** Settings of `bosun server`. CLI flags win over environment variables, which win over defaults. */
 export interface ServerConfig {
@@ -58,19 +64,23 @@ export interface ServerConfig {
   resourceClassesFile?: string;
   /**
    * Where pipeline steps run (`--pipeline-executor`, BOSUN_PIPELINE_EXECUTOR): `local` (default), child processes
-   * of the server; `workers`, `bosun worker` processes that take them through PostgreSQL (refused on SQLite).
+   * of the server; `workers`, `bosun worker` processes that take them through PostgreSQL (refused on SQLite);
+   * `kubernetes`, a Job per attempt (settings in `kubernetes`).
    */
-  pipelineExecutor?: 'local' | 'workers';
+  pipelineExecutor?: 'local' | 'workers' | 'kubernetes';
+  /** The `--kube-*` settings; set when `pipelineExecutor` is `kubernetes`. */
+  kubernetes?: KubernetesSettings;
 }
 
 /** Flags as the CLI received them; any may be absent. */
 export type ServerFlags = Partial<
-  Omit<ServerConfig, 'port' | 'masterKey' | 'defaultPermission' | 's3' | 'lockout'>
-> & {
-  defaultPermission?: string;
-  port?: number | string;
-  masterKeyFile?: string;
-};
+  Omit<ServerConfig, 'port' | 'masterKey' | 'defaultPermission' | 's3' | 'lockout' | 'kubernetes'>
+> &
+  KubernetesFlags & {
+    defaultPermission?: string;
+    port?: number | string;
+    masterKeyFile?: string;
+  };
 
 const logLevels: readonly ServerConfig['logLevel'][] = [
   'fatal',
@@ -91,9 +101,11 @@ function parsePort(value: number | string): number {
 }
 
 /** `--pipeline-executor`: local, or workers (which take steps through PostgreSQL, so SQLite is refused). */
-function parsePipelineExecutor(value: string, backendStoreUri: string): 'local' | 'workers' {
-  if (value !== 'local' && value !== 'workers') {
-    throw new InvalidParameterError(`Invalid pipeline executor '${value}': expected local or workers`);
+function parsePipelineExecutor(value: string, backendStoreUri: string): 'local' | 'workers' | 'kubernetes' {
+  if (value !== 'local' && value !== 'workers' && value !== 'kubernetes') {
+    throw new InvalidParameterError(
+      `Invalid pipeline executor '${value}': expected local, workers or kubernetes`,
+    );
   }
   if (value === 'workers' && !/^postgres(ql)?:\/\//.test(backendStoreUri)) {
     throw new InvalidParameterError(
@@ -245,11 +257,24 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     (serveArtifacts ? 'mlflow-artifacts:/' : artifactsDestination);
   const s3 = isS3Uri(artifactsDestination) || isS3Uri(defaultArtifactRoot) ? loadS3Settings(env) : undefined;
   const resourceClassesFile = flags.resourceClassesFile ?? env.BOSUN_RESOURCE_CLASSES_FILE ?? '';
-  const backendStoreUri = flags.backendStoreUri ?? env.BOSUN_BACKEND_STORE_URI ?? `sqlite:///${dataDir}/bosun.db`;
+  const backendStoreUri =
+    flags.backendStoreUri ?? env.BOSUN_BACKEND_STORE_URI ?? `sqlite:///${dataDir}/bosun.db`;
   const pipelineExecutor = parsePipelineExecutor(
     flags.pipelineExecutor ?? env.BOSUN_PIPELINE_EXECUTOR ?? 'local',
     backendStoreUri,
   );
+  const kubeFlags: KubernetesFlags = {
+    ...(flags.kubeNamespace !== undefined ? { kubeNamespace: flags.kubeNamespace } : {}),
+    ...(flags.kubeImage !== undefined ? { kubeImage: flags.kubeImage } : {}),
+    ...(flags.kubeTrackingUri !== undefined ? { kubeTrackingUri: flags.kubeTrackingUri } : {}),
+    ...(flags.kubeVolumes !== undefined ? { kubeVolumes: flags.kubeVolumes } : {}),
+    ...(flags.kubeSpotToleration !== undefined ? { kubeSpotToleration: flags.kubeSpotToleration } : {}),
+  };
+  if (pipelineExecutor !== 'kubernetes' && kubernetesSettingsGiven(kubeFlags, env)) {
+    throw new InvalidParameterError(
+      '--kube-* settings (or BOSUN_KUBE_* variables) are given but the pipeline executor is not kubernetes: add --pipeline-executor kubernetes',
+    );
+  }
   return {
     ...(s3 ? { s3 } : {}),
     ...(resourceClassesFile !== '' ? { resourceClassesFile: resolve(resourceClassesFile) } : {}),
@@ -269,6 +294,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     port: parsePort(flags.port ?? env.BOSUN_PORT ?? 5000),
     backendStoreUri,
     ...(pipelineExecutor !== 'local' ? { pipelineExecutor } : {}),
+    ...(pipelineExecutor === 'kubernetes' ? { kubernetes: loadKubernetesSettings(kubeFlags, env) } : {}),
     artifactsDestination,
     defaultArtifactRoot,
     serveArtifacts,

@@ -60,6 +60,38 @@ export function kubeConfigFromDefault(): KubeConfig {
   return config;
 }
 
+/** The server's `--kube-*` settings, as `loadServerConfig` reads them (`ServerConfig.kubernetes`). */
+export interface KubernetesServerSettings {
+  namespace?: string;
+  image?: string;
+  trackingUri?: string;
+  volumes: readonly KubeVolume[];
+  spotToleration?: V1Toleration;
+}
+
+/**
+ * The backend `bosun server --pipeline-executor kubernetes` runs with: the cluster from KUBECONFIG or the in-cluster
+ * account, the namespace from `--kube-namespace`, else the kubeconfig context's, else `default`.
+ */
+export function kubernetesBackendFromSettings(
+  settings: KubernetesServerSettings,
+  resourceClasses: KubeResourceClassLookup | undefined,
+  kubeConfig: KubeConfig = kubeConfigFromDefault(),
+): StepBackend {
+  const contextNamespace = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
+  return kubernetesStepBackend({
+    kubeConfig,
+    namespace: settings.namespace ?? contextNamespace ?? 'default',
+    ...(settings.image !== undefined ? { defaultImage: settings.image } : {}),
+    ...(settings.trackingUri !== undefined ? { trackingUri: settings.trackingUri } : {}),
+    volumes: settings.volumes,
+    ...(settings.spotToleration !== undefined
+      ? { spotPlacement: { nodeSelector: {}, tolerations: [settings.spotToleration] } }
+      : {}),
+    ...(resourceClasses !== undefined ? { resourceClasses } : {}),
+  });
+}
+
 /** Where a step's Job is placed: its class's placement, else the spot default for a spot step, else anywhere. */
 export function placementFor(
   resources: ResourcesSpec | undefined,

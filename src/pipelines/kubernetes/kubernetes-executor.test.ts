@@ -7,7 +7,7 @@ import { auditedStepSecrets } from '../executor/step-secrets.js';
 import { ResourceClasses } from '../resources/index.js';
 import type { PipelineService } from '../service/pipeline-service.js';
 import { startPipelineHarness, type PipelineHarness } from '../test-support/executor-harness.js';
-import { kubernetesStepBackend } from './kubernetes-backend.js';
+import { kubernetesBackendFromSettings, kubernetesStepBackend } from './kubernetes-backend.js';
 import { kubernetesExecutorRole } from './kube-rbac.js';
 import { FakeKubeApi, type FakePod } from './test-support/fake-kube-api.js';
 
@@ -402,6 +402,32 @@ describe.each(testEngines)('Kubernetes executor against the fake API server, on 
     const second = await noImage.start({ name: 'kube-noimage', params: {}, createdBy: 'alice' });
     expect(await second.done).toBe('failed');
     expect((await noImage.getRun(second.run.runId)).steps[0]!.reason).toMatch(/names no image.*--kube-image/);
+  });
+
+  it("from the server's settings: the kubeconfig context's namespace, the image, the spot toleration", async () => {
+    const fromSettings = h.service({
+      backend: kubernetesBackendFromSettings(
+        {
+          image: 'registry.example/settings:3',
+          volumes: [],
+          spotToleration: { key: 'spot', operator: 'Exists', effect: 'NoExecute' },
+        },
+        undefined,
+        fake.kubeConfig(),
+      ),
+    });
+    await fromSettings.define({
+      document: doc('kube-settings', { spotty: { command: ['true'], resources: { spot: true } } }),
+      createdBy: 'alice',
+    });
+    const { done } = await fromSettings.start({ name: 'kube-settings', params: {}, createdBy: 'alice' });
+    expect(await done).toBe('succeeded');
+    const job = jobOf(fake, 'spotty') as Job & { metadata: { namespace: string } };
+    expect(job.metadata.namespace).toBe(fake.namespace);
+    expect(job.spec.template.spec.containers[0]!.image).toBe('registry.example/settings:3');
+    expect(job.spec.template.spec.tolerations).toEqual([
+      { key: 'spot', operator: 'Exists', effect: 'NoExecute' },
+    ]);
   });
 
   it('made only the calls the documented Role allows, and all of them', () => {
