@@ -6,12 +6,15 @@ export const DEFAULT_RELATIVE_ACCURACY = 0.01;
 /** Magnitudes below this are counted in the zero bucket (reported as 0: an absolute error below 1e-300). */
 export const MIN_INDEXABLE = 1e-300;
 
-/** A quantile sketch as JSON: non-empty buckets as `[index, count]` pairs, by increasing index. */
+/**
+ * A quantile sketch as JSON. Each store lists its non-empty buckets by increasing index as one flat array
+ * `[first index, its count, gap to the next index, its count, ...]` (compact, and quick to parse).
+ */
 export interface QuantileSketchJson {
   readonly relativeAccuracy: number;
   readonly zero: number;
-  readonly positive: readonly (readonly [number, number])[];
-  readonly negative: readonly (readonly [number, number])[];
+  readonly positive: readonly number[];
+  readonly negative: readonly number[];
 }
 
 /**
@@ -120,8 +123,15 @@ export class QuantileSketch {
 
   /** The sketch as JSON (buckets sorted by index, so equal sketches serialise equally). */
   toJSON(): QuantileSketchJson {
-    const pairs = (m: Map<number, number>) =>
-      [...m].sort((a, b) => a[0] - b[0]).map(([i, c]) => [i, c] as const);
+    const pairs = (m: Map<number, number>): number[] => {
+      const out: number[] = [];
+      let previous = 0;
+      for (const [i, c] of [...m].sort((a, b) => a[0] - b[0])) {
+        out.push(out.length === 0 ? i : i - previous, c);
+        previous = i;
+      }
+      return out;
+    };
     return {
       relativeAccuracy: this.relativeAccuracy,
       zero: this.zero,
@@ -145,15 +155,20 @@ export class QuantileSketch {
     sketch.zero = count(o.zero, 'zero');
     sketch.total = sketch.zero;
     for (const side of ['positive', 'negative'] as const) {
-      const pairs: unknown = o[side];
-      if (!Array.isArray(pairs)) throw new InvalidParameterError(`quantile sketch: ${side} must be an array`);
+      const flat: unknown = o[side];
+      if (!Array.isArray(flat) || flat.length % 2 !== 0) {
+        throw new InvalidParameterError(`quantile sketch: ${side} must be an array of index and count pairs`);
+      }
       const store = side === 'positive' ? sketch.positive : sketch.negative;
-      for (const pair of pairs as unknown[]) {
-        if (!Array.isArray(pair) || pair.length !== 2 || !Number.isSafeInteger(pair[0])) {
-          throw new InvalidParameterError(`quantile sketch: ${side} holds a bad bucket`);
+      let index = 0;
+      for (let k = 0; k < flat.length; k += 2) {
+        const step: unknown = flat[k];
+        if (typeof step !== 'number' || !Number.isSafeInteger(step) || (k > 0 && step < 1)) {
+          throw new InvalidParameterError(`quantile sketch: ${side} holds a bad bucket index at ${k}`);
         }
-        const c = count(pair[1], `${side} bucket count`);
-        store.set(pair[0] as number, (store.get(pair[0] as number) ?? 0) + c);
+        index = k === 0 ? step : index + step;
+        const c = count(flat[k + 1], `${side} bucket count`);
+        store.set(index, c);
         sketch.total += c;
       }
     }
