@@ -9,6 +9,7 @@ import { readPipelineDocument, type DocumentStep } from './pipeline-document';
 import { getDefinition, type PipelineDefinition } from './pipelines-api';
 import { RunForm } from './run-form';
 import { PipelineTriggers } from './pipeline-triggers';
+import { PipelineCostFacts } from './pipeline-cost-summary';
 import './pipelines.css';
 
 /**
@@ -101,6 +102,7 @@ function PipelineDetails({
         <dd>
           <a href={hrefs.pipelineRuns({ pipeline: definition.name })}>Runs of {definition.name}</a>
         </dd>
+        <PipelineCostFacts pipeline={definition.name} />
       </dl>
       <h2>Steps</h2>
       <DagView steps={doc.steps} label={`The steps of ${definition.name} and their dependencies`} />

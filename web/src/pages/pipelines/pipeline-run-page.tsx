@@ -14,6 +14,8 @@ import { StatusText } from './status-text';
 import { StepLogs } from './step-logs';
 import { stepDuration, summarizeSteps } from './step-status';
 import { usePolling } from './use-polling';
+import { formatUsd } from './pipeline-cost';
+import { CostText } from './pipeline-cost-summary';
 import './pipelines.css';
 
 /** How often a running run is read again. */
@@ -114,6 +116,14 @@ function RunDetailsView({
           {formatDuration(Math.max(0, (run.endedAt ?? now) - run.createdAt))}
           {run.endedAt === null && ' so far'}
         </dd>
+        {details.cost !== null && (
+          <>
+            <dt>Cost</dt>
+            <dd data-testid="run-cost">
+              <CostText total={details.cost} />
+            </dd>
+          </>
+        )}
         {run.resumes > 0 && (
           <>
             <dt>Resumed</dt>
@@ -232,6 +242,9 @@ function StepRunsTable({
           <th scope="col">Duration</th>
           <th scope="col">Cache</th>
           <th scope="col">Exit code</th>
+          <th scope="col">Class</th>
+          <th scope="col">Cost</th>
+          <th scope="col">Saved</th>
           <th scope="col">Reason</th>
           <th scope="col">MLflow run</th>
         </tr>
@@ -279,6 +292,11 @@ function StepRunsTable({
                 )}
               </td>
               <td className="num">{s.exitCode ?? '—'}</td>
+              <td>{s.cost.resourceClass ?? '—'}</td>
+              <td className="num">
+                {s.cost.wallMs === null && s.state !== 'cached' ? '—' : formatUsd(s.cost.costUsd)}
+              </td>
+              <td className="num">{s.cost.savedUsd === null ? '—' : formatUsd(s.cost.savedUsd)}</td>
               <td>{s.reason ?? ''}</td>
               <td>
                 {s.mlflowRunId === null ? (

@@ -1,5 +1,6 @@
 import { callApi, type WireObject } from '../../api/http';
 import { wireReaders } from '../../api/wire-readers';
+import { parseCostTotal, parseStepCost, type CostTotal, type StepCost } from './pipeline-cost';
 
 /*
  * The pipelines pages' calls to Bosun's documented pipelines API (/api/bosun/v1/pipelines, see
@@ -68,6 +69,8 @@ export interface StepRun {
   cachedFrom: string | null;
   startedAt: number | null;
   endedAt: number | null;
+  /** What its attempts used and cost (see pipeline-cost.ts). */
+  cost: StepCost;
 }
 
 /** A pipeline run with its steps and the pipeline version it runs. */
@@ -75,6 +78,8 @@ export interface RunDetails {
   run: PipelineRun;
   version: number;
   steps: StepRun[];
+  /** The run's cost and cache savings; null from a server without costs. */
+  cost: CostTotal | null;
 }
 
 /** What a run would do with one step: take it from the cache or run it, and why. */
@@ -187,6 +192,7 @@ function parseStep(v: unknown): StepRun {
     cachedFrom: strOrNull(s.cached_from, 'cached from'),
     startedAt: numOrNull(s.started_at, 'start time'),
     endedAt: numOrNull(s.ended_at, 'end time'),
+    cost: parseStepCost(s),
   };
 }
 
@@ -341,6 +347,7 @@ export async function getRun(runId: string, signal?: AbortSignal): Promise<RunDe
     run: parseRun(answer.run),
     version: num(answer.version, 'version'),
     steps: arr(answer.steps, 'step list').map(parseStep),
+    cost: answer.cost === undefined ? null : parseCostTotal(answer.cost),
   };
 }
 
