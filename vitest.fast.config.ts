@@ -53,6 +53,8 @@ export default mergeConfig(
         // Two processes (tsx) consuming events and starting trigger firings on one database.
         'src/pipelines/triggers/trigger-replicas.test.ts',
         'src/server/concurrent-start.test.ts',
+        // A Python step that burns CPU and holds 200 MiB, run twice (seconds: measured usage, cache savings).
+        'src/pipelines/cost/cost-executor.test.ts',
         // bosun worker processes (tsx) taking steps through PostgreSQL (pg-boss).
         'src/pipelines/workers/workers-postgres.test.ts',
         // A real auth-on server whose schedule loop starts backfilled runs (one test, ~10 s).
