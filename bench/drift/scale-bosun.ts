@@ -32,7 +32,7 @@ function columnsOf(file: string, columns: number, rows: number): Float64Array[] 
   const bytes = new Uint8Array(new SharedArrayBuffer(size));
   const fd = openSync(file, 'r');
   try {
-    for (let at = 0; at < size; ) {
+    for (let at = 0; at < size;) {
       const n = readSync(fd, bytes, at, Math.min(size - at, 1 << 30), at);
       if (n === 0) throw new Error(`${file}: shorter than expected`);
       at += n;
@@ -59,7 +59,11 @@ async function drift(
   // timed on its own, since the built CLI starts a thread in milliseconds and tsx in about a second.
   const pool = threads > 1 ? new DriftWorkerPool(threads) : undefined;
   if (pool !== undefined) {
-    const tiny = { kind: 'ks-wasserstein', reference: Float64Array.of(1), current: Float64Array.of(2) } as const;
+    const tiny = {
+      kind: 'ks-wasserstein',
+      reference: Float64Array.of(1),
+      current: Float64Array.of(2),
+    } as const;
     await Promise.all(Array.from({ length: threads }, () => pool.run(tiny)));
   }
   const t2 = performance.now();
@@ -155,6 +159,6 @@ async function ingest(rows: number, batch: number, out: string): Promise<void> {
 const [mode, ...args] = process.argv.slice(2);
 if (mode === 'drift') {
   await drift(args[0]!, args[1]!, Number(args[2]), Number(args[3]), args[4]!, Number(args[5] ?? 1));
-}
-else if (mode === 'ingest') await ingest(Number(args[0]), Number(args[1]), args[2]!);
-else throw new Error('usage: scale-bosun.ts drift REF CUR COLUMNS ROWS OUT [THREADS] | ingest ROWS BATCH OUT');
+} else if (mode === 'ingest') await ingest(Number(args[0]), Number(args[1]), args[2]!);
+else
+  throw new Error('usage: scale-bosun.ts drift REF CUR COLUMNS ROWS OUT [THREADS] | ingest ROWS BATCH OUT');
