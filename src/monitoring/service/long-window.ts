@@ -153,7 +153,13 @@ export function judgeLongWindow(
   reference: DatasetSketch,
   current: DatasetSketch,
   presetDriftShare: number,
+  referenceColumns: readonly ReferenceColumn[],
 ): SketchDrift {
+  // As in a window's own verdict: text and datetime columns get no drift method.
+  const untested: Record<string, string> = {};
+  for (const { name, type } of referenceColumns) {
+    if (type === 'text' || type === 'datetime') untested[name] = `no drift method applies to ${type} columns`;
+  }
   // A monitor's column threshold is for the method its preset picks: the same distance only past 1,000
   // reference values (below, a p-value test); there it applies, elsewhere the distance's default does.
   const thresholdByColumn: Record<string, number> = {};
@@ -166,5 +172,6 @@ export function judgeLongWindow(
     driftShare: monitor.config.driftShare ?? presetDriftShare,
     thresholdByColumn,
     columns: monitor.columns,
+    untested,
   });
 }

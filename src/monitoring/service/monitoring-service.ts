@@ -607,9 +607,9 @@ export class MonitoringService {
     const range = parseTimeRange(q.from, q.to, this.clock.nowMs());
     const { merged, sketch } = await mergeWindows(this.db, Number(monitor.id), range);
     if (sketch === null) return { ...merged, drift: null };
-    const reference = await this.referenceSketchOf(modelName, monitor);
+    const { sketch: reference, columns } = await this.referenceSketchOf(modelName, monitor);
     const preset = monitor.config.preset === 'bosun' ? BOSUN_PRESET : EVIDENTLY_PRESET;
-    return { ...merged, drift: judgeLongWindow(monitor, reference, sketch, preset.driftShare) };
+    return { ...merged, drift: judgeLongWindow(monitor, reference, sketch, preset.driftShare, columns) };
   }
 
   /**
@@ -629,7 +629,7 @@ export class MonitoringService {
         throw new InvalidParameterError(`q: each quantile must be in [0, 1], got ${p}`);
     }
     const range = parseTimeRange(q.from, q.to, this.clock.nowMs());
-    const reference = await this.referenceSketchOf(modelName, monitor);
+    const reference = (await this.referenceSketchOf(modelName, monitor)).sketch;
     const refColumn = reference.columns[q.column];
     if (!refColumn) {
       throw new InvalidParameterError(`column: '${q.column}' is not a column of the monitor's reference`);
@@ -663,15 +663,19 @@ export class MonitoringService {
   }
 
   /** The sketch of a monitor's reference (computed from its rows once when it was stored before sketches). */
-  private async referenceSketchOf(modelName: string, monitor: Monitor): Promise<DatasetSketch> {
+  private async referenceSketchOf(
+    modelName: string,
+    monitor: Monitor,
+  ): Promise<{ sketch: DatasetSketch; columns: ReferenceColumn[] }> {
     const referenceId = Number(monitor.referenceId);
     const header = await referenceStore.find(this.mdb, await this.modelId(modelName), referenceId);
     if (!header) {
       throw new NotFoundError(`Reference ${monitor.referenceId} of monitor '${monitor.name}' not found`);
     }
-    return referenceSketch(this.db, {
+    const columns = JSON.parse(header.columns) as ReferenceColumn[];
+    const sketch = await referenceSketch(this.db, {
       id: referenceId,
-      columns: JSON.parse(header.columns) as ReferenceColumn[],
+      columns,
       rows: header.row_count,
       data: async () =>
         JSON.parse((await referenceStore.data(this.mdb, referenceId)) ?? '{}') as Record<
@@ -679,6 +683,7 @@ export class MonitoringService {
           ColumnValue[]
         >,
     });
+    return { sketch, columns };
   }
 
   /** A monitor's results, newest first: of whole windows, or of one segment of each window (`segment`). */

@@ -122,6 +122,25 @@ describe('sketchDrift', () => {
     expect(drift.testedColumns).toBe(2);
   });
 
+  it('summarises but does not test the columns it is told to leave untested (text, datetime)', () => {
+    const ref: Row[] = Array.from({ length: 40 }, (_, i) => ({ x: i, city: `note ${i}` }));
+    const cur: Row[] = Array.from({ length: 40 }, (_, i) => ({ x: i, city: i % 2 ? null : `other ${i}` }));
+    const drift = sketchDrift(sketchRows(ref), sketchRows(cur), {
+      jsBase: 'e',
+      driftShare: 0.5,
+      untested: { city: 'no drift method applies to text columns' },
+    });
+    const city = drift.columns.find((c) => c.column === 'city')!;
+    expect([city.score, city.method, city.driftDetected, city.reason]).toEqual([
+      null,
+      null,
+      false,
+      'no drift method applies to text columns',
+    ]);
+    expect(city.current.missingRate).toBe(0.5);
+    expect([drift.testedColumns, drift.datasetDrift]).toEqual([1, false]);
+  });
+
   it('skips a column without values in the window and judges the dataset by the drift share', () => {
     const ref: Row[] = Array.from({ length: 50 }, (_, i) => ({ x: i, city: 'a' }));
     const cur: Row[] = Array.from({ length: 50 }, (_, i) => ({ x: null, city: i % 2 ? 'a' : 'z' }));

@@ -74,6 +74,8 @@ export interface SketchDriftOptions {
   readonly driftShare: number;
   /** The columns to compare (default: every column of the reference sketch). */
   readonly columns?: readonly string[] | null;
+  /** Columns summarised but not tested, with the reason (text and datetime columns, as the exact path skips). */
+  readonly untested?: Readonly<Record<string, string>>;
 }
 
 function side(c: ColumnSketch | undefined): SketchSideSummary {
@@ -192,7 +194,8 @@ export function sketchDrift(
     }
     const newCategoriesExact = ref.kind === 'categorical' && ref.items.undercount === 0;
     const empty = !cur || cur.count === 0 ? 'window' : ref.count === 0 ? 'reference' : null;
-    if (empty !== null || !cur || cur.kind !== ref.kind) {
+    const untested = options.untested?.[column];
+    if (untested !== undefined || empty !== null || !cur || cur.kind !== ref.kind) {
       columns.push({
         ...base,
         method: null,
@@ -203,7 +206,8 @@ export function sketchDrift(
         newCategories,
         newCategoriesExact,
         reason:
-          empty !== null ? `no non-missing values in the ${empty}` : 'the sketches are of different kinds',
+          untested ??
+          (empty !== null ? `no non-missing values in the ${empty}` : 'the sketches are of different kinds'),
       });
       continue;
     }
