@@ -178,7 +178,7 @@ describe('DriftWorkerPool', () => {
       `console.log(r.result.ks.statistic);`;
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       encoding: 'utf8',
-      timeout: 120_000,
+      timeout: 600_000, // a ceiling for a hang, not a speed limit
     });
     expect(child.stderr).toBe('');
     expect(child.stdout.trim()).toBe('1');
