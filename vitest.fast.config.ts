@@ -55,6 +55,9 @@ export default mergeConfig(
         'src/server/concurrent-start.test.ts',
         // A Python step that burns CPU and holds 200 MiB, run twice (seconds: measured usage, cache savings).
         'src/pipelines/cost/cost-executor.test.ts',
+        // Ten pipeline runs as Jobs on the fake Kubernetes API (~10 s on SQLite; a 1 s step deadline among them);
+        // the fast loop keeps step-job-process.test.ts and kubernetes-docs.test.ts (under a second).
+        'src/pipelines/kubernetes/kubernetes-executor.test.ts',
         // bosun worker processes (tsx) taking steps through PostgreSQL (pg-boss).
         'src/pipelines/workers/workers-postgres.test.ts',
         // A real auth-on server whose schedule loop starts backfilled runs (one test, ~10 s).

@@ -91,6 +91,11 @@ export function stepLabels(input: StepJobInput): Record<string, string> {
   };
 }
 
+/** The label selector of every attempt's Job of one step run. */
+export function stepRunSelector(stepRunId: string): string {
+  return `${LABELS.stepRun}=${labelValue(stepRunId)}`;
+}
+
 /** The label selector of one attempt's pod. */
 export function attemptSelector(stepRunId: string, attempt: number): string {
   return `${LABELS.stepRun}=${labelValue(stepRunId)},${LABELS.attempt}=${attempt}`;

@@ -77,6 +77,7 @@ export function kubernetesBackendFromSettings(
   settings: KubernetesServerSettings,
   resourceClasses: KubeResourceClassLookup | undefined,
   kubeConfig: KubeConfig = kubeConfigFromDefault(),
+  timing?: Partial<StepJobTiming>,
 ): StepBackend {
   const contextNamespace = kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace;
   return kubernetesStepBackend({
@@ -89,6 +90,7 @@ export function kubernetesBackendFromSettings(
       ? { spotPlacement: { nodeSelector: {}, tolerations: [settings.spotToleration] } }
       : {}),
     ...(resourceClasses !== undefined ? { resourceClasses } : {}),
+    ...(timing !== undefined ? { timing } : {}),
   });
 }
 

@@ -414,6 +414,7 @@ describe.each(testEngines)('Kubernetes executor against the fake API server, on 
         },
         undefined,
         fake.kubeConfig(),
+        { pollMs: 20 },
       ),
     });
     await fromSettings.define({

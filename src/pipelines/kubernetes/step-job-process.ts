@@ -7,6 +7,7 @@ import { secretMaskingStream } from '../executor/secret-masker.js';
 import {
   STEP_CONTAINER,
   attemptSelector,
+  stepRunSelector,
   buildStepJob,
   buildStepSecret,
   stepSecretName,
@@ -180,6 +181,15 @@ export class StepJobProcess implements RunningProcess {
     const { input } = this.start;
     let created: V1Job;
     try {
+      await this.stopEarlierAttempts();
+    } catch (error) {
+      return {
+        kind: 'spawn-failed',
+        message: `could not look for earlier attempts' Jobs: ${describe(error)}`,
+      };
+    }
+    if (this.#killedFor !== undefined) return { kind: 'killed', why: this.#killedFor };
+    try {
       created = await this.apis.batch.createNamespacedJob({
         namespace: this.namespace,
         body: buildStepJob(input),
@@ -262,9 +272,9 @@ export class StepJobProcess implements RunningProcess {
     return job !== undefined ? jobEnd(job, podGone) : undefined;
   }
 
-  private async readJob(): Promise<V1Job | 'gone' | undefined> {
+  private async readJob(name = this.name): Promise<V1Job | 'gone' | undefined> {
     try {
-      return await this.apis.batch.readNamespacedJob({ name: this.name, namespace: this.namespace });
+      return await this.apis.batch.readNamespacedJob({ name, namespace: this.namespace });
     } catch (error) {
       return statusCode(error) === 404 ? 'gone' : undefined;
     }
@@ -326,11 +336,31 @@ export class StepJobProcess implements RunningProcess {
     }
   }
 
-  /** Deletes the Job, its pod first (Foreground), and waits until the Job is gone (at most `deleteWaitMs`). */
-  private async deleteJob(): Promise<void> {
+  /**
+   * An earlier attempt of the same step run whose Job has not ended (its server died, or its lease was lost while
+   * the API server was out of reach) is deleted, and gone, before this one starts: no step runs twice at once.
+   * Ended attempts' Jobs are left to their TTL (for `kubectl describe`).
+   */
+  private async stopEarlierAttempts(): Promise<void> {
+    const jobs = await this.apis.batch.listNamespacedJob({
+      namespace: this.namespace,
+      labelSelector: stepRunSelector(this.start.input.stepRunId),
+    });
+    for (const job of jobs.items) {
+      const name = job.metadata?.name;
+      if (name === undefined || name === this.name) continue;
+      const ended = job.status?.conditions?.some(
+        (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+      );
+      if (ended !== true) await this.deleteJob(name);
+    }
+  }
+
+  /** Deletes a Job (this attempt's by default), its pod first (Foreground), and waits until it is gone (at most `deleteWaitMs`). */
+  private async deleteJob(name = this.name): Promise<void> {
     try {
       await this.apis.batch.deleteNamespacedJob({
-        name: this.name,
+        name,
         namespace: this.namespace,
         propagationPolicy: 'Foreground',
       });
@@ -339,7 +369,7 @@ export class StepJobProcess implements RunningProcess {
     }
     const until = Date.now() + this.timing.deleteWaitMs;
     while (Date.now() < until) {
-      if ((await this.readJob()) === 'gone') return;
+      if ((await this.readJob(name)) === 'gone') return;
       await new Promise((resolve) => setTimeout(resolve, this.timing.pollMs));
     }
   }

@@ -7,7 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 /**
  * A FAKE of the Kubernetes API server, for tests: no cluster can run on this machine, so this small real HTTP
  * server implements exactly the calls the Kubernetes executor makes, with the paths, verbs, bodies and status
- * codes of the real API (batch/v1 Jobs: create, read, delete with a propagation policy; v1 Pods: list by label
+ * codes of the real API (batch/v1 Jobs: create, read, list by label selector, delete with a propagation policy; v1 Pods: list by label
  * selector, read, follow the log; v1 Secrets: create, delete), and nothing else: any other call is answered 404
  * and recorded in `unexpected`. Pods do not run images: a test scripts each pod (`onPod`): write log lines,
  * then succeed, fail with an exit code, be evicted or disrupted, vanish, lose its node, or run until deleted.
@@ -133,6 +133,21 @@ export class FakeKubeApi {
     const route = `${method} ${url.pathname}`;
     let m: RegExpMatchArray | null;
     if (route === `POST /apis/batch/v1/namespaces/${ns}/jobs`) return this.createJob(asObject(body), res);
+    if (route === `GET /apis/batch/v1/namespaces/${ns}/jobs`) {
+      const selector = parseSelector(url.searchParams.get('labelSelector') ?? '');
+      const items = [...this.#jobs.values()]
+        .filter((j) => {
+          const labels = stringMap(asObject(j.body['metadata'])['labels']);
+          return Object.entries(selector).every(([k, v]) => labels[k] === v);
+        })
+        .map((j) => this.jobJson(j));
+      return json(res, 200, {
+        apiVersion: 'batch/v1',
+        kind: 'JobList',
+        metadata: { resourceVersion: '1' },
+        items,
+      });
+    }
     if ((m = route.match(new RegExp(`^GET /apis/batch/v1/namespaces/${ns}/jobs/([^/]+)$`))) !== null) {
       const job = this.#jobs.get(m[1] ?? '');
       if (job === undefined) return status(res, 404, 'NotFound', `jobs.batch "${m[1] ?? ''}" not found`);
