@@ -16,6 +16,7 @@ import { ProcessGuard } from './process-guard.js';
 import { satisfies, type WorkerLabels } from './worker-labels.js';
 import { parseWorkerJob } from './worker-job.js';
 import { StepQueue, type FetchedJob } from './worker-queue.js';
+import { notify, WorkerSignals } from './worker-signals.js';
 import { WorkerStore, type WorkerInfo } from './worker-store.js';
 
 /** How a `bosun worker` is built (the CLI passes the platform's services and its flags). */
@@ -89,6 +90,9 @@ export class PipelineWorker {
   #lastBeat = 0;
   #heartbeat: NodeJS.Timeout | undefined;
   #wake: (() => void) | undefined;
+  /** A step was queued since the loop last looked (a notification): look again before waiting. */
+  #nudged = false;
+  readonly #signals: WorkerSignals;
   #loop: Promise<void> | undefined;
   #stopped: Promise<void> | undefined;
 
@@ -102,6 +106,10 @@ export class PipelineWorker {
       max: 2 + options.concurrency,
     });
     this.#steps = new PipelineStore(options.handle);
+    this.#signals = new WorkerSignals(options.connectionString, 'bosun_step_queued', () => {
+      this.#nudged = true;
+      this.#wake?.();
+    });
     const workRoot = options.workRoot ?? join(tmpdir(), 'bosun-worker');
     this.#launch = {
       tracking: options.tracking,
@@ -124,6 +132,7 @@ export class PipelineWorker {
   /** Registers, starts heartbeating and taking work. */
   async start(): Promise<void> {
     await this.#queue.start();
+    this.#signals.listen();
     const now = this.#now();
     // Rows of workers gone for a day are forgotten (the listing shows recent ones).
     await this.store.forgetWorkers(now - 24 * 3600_000).catch(() => undefined);
@@ -189,6 +198,10 @@ export class PipelineWorker {
         this.log(`queue: ${(err as Error).message}`);
       }
       if (took > 0 || this.#state !== 'active') continue;
+      if (this.#nudged) {
+        this.#nudged = false;
+        continue;
+      }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, pollMs);
         this.#wake = () => {
@@ -293,7 +306,8 @@ export class PipelineWorker {
         JSON.stringify(result),
         this.#now(),
       );
-      if (!stored) this.log(`attempt ${r.jobId}: handed back before its result was stored (result dropped)`);
+      if (stored) await notify(this.#o.handle.db, 'bosun_step_done');
+      else this.log(`attempt ${r.jobId}: handed back before its result was stored (result dropped)`);
       await this.#queue.complete(r.queue, r.jobId, { result: result.kind }).catch(() => undefined);
     } catch (err) {
       this.log(`attempt ${r.jobId}: result not stored: ${(err as Error).message}`);
@@ -364,6 +378,7 @@ export class PipelineWorker {
         .heartbeat(this.workerId, { running: 0, state: 'stopped' }, this.#now())
         .catch(() => false);
       this.#guard?.stop();
+      await this.#signals.close();
       await this.#queue.stop();
     })();
     return this.#stopped;

@@ -5,6 +5,7 @@ import type { Attempt, AttemptResult, LaunchDeps } from '../executor/step-launch
 import { queueName, stepRequirement } from './worker-labels.js';
 import { parseAttemptResult, type WorkerJob } from './worker-job.js';
 import { StepQueue } from './worker-queue.js';
+import { notify, WorkerSignals } from './worker-signals.js';
 import { DEFAULT_WORKER_TIMEOUT_MS, WorkerStore, type WorkerAttemptRow } from './worker-store.js';
 
 /** How the server side of the workers executor is built. */
@@ -51,11 +52,17 @@ export class WorkersBackend implements StepBackend {
   readonly #now: () => number;
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
+  #again = false;
   #closed = false;
+  readonly #signals: WorkerSignals;
+  readonly #db: WorkersBackendOptions['handle']['db'];
 
   constructor(options: WorkersBackendOptions) {
     this.store = new WorkerStore(options.handle);
     this.queue = new StepQueue(options.connectionString, { maintenance: true });
+    this.#db = options.handle.db;
+    // A worker that stored a result says so: the next poll runs at once.
+    this.#signals = new WorkerSignals(options.connectionString, 'bosun_step_done', () => this.schedule(0));
     this.#pollMs = options.pollMs ?? 250;
     this.#timeoutMs = options.workerTimeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS;
     this.#now = options.now ?? Date.now;
@@ -94,7 +101,9 @@ export class WorkersBackend implements StepBackend {
               { jobId, queue, stepRunId: attempt.stepRunId, attempt: attempt.attempt },
               this.#now(),
             );
+            this.#signals.listen();
             await this.queue.send(queue, jobId, job);
+            await notify(this.#db, 'bosun_step_queued');
             // Watched once the job exists, so that cancelling a queued attempt cancels its job too.
             this.#pending.set(jobId, entry);
             if (entry.killedFor !== undefined)
@@ -119,6 +128,7 @@ export class WorkersBackend implements StepBackend {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
+    await this.#signals.close();
     await this.queue.stop();
   }
 
@@ -130,8 +140,12 @@ export class WorkersBackend implements StepBackend {
   }
 
   private async poll(): Promise<void> {
-    if (this.#polling) return;
+    if (this.#polling) {
+      this.#again = true;
+      return;
+    }
     this.#polling = true;
+    this.#again = false;
     try {
       const rows = await this.store.getAttempts([...this.#pending.keys()]);
       for (const row of rows) {
@@ -142,7 +156,7 @@ export class WorkersBackend implements StepBackend {
       // The database is unreachable for now: try again at the next round.
     } finally {
       this.#polling = false;
-      this.schedule(this.#pollMs);
+      this.schedule(this.#again ? 0 : this.#pollMs);
     }
   }
 

@@ -54,6 +54,9 @@ describe('workers executor: bosun worker processes on PostgreSQL', () => {
     });
     return pipelines.start({ name, params: {}, createdBy: 't' });
   };
+  /** The run's first step run, once the driver has created it. */
+  const firstStep = (runId: string) =>
+    waitFor('the step run created', async () => (await pipelines.getRun(runId)).steps[0]);
   const workerOf = (workerId: string | undefined) => workerId?.split(':')[0];
 
   beforeAll(async () => {
@@ -92,9 +95,9 @@ describe('workers executor: bosun worker processes on PostgreSQL', () => {
     const dir = stepDir();
     writeFileSync(join(dir, 'release'), '');
     const { run: pipelineRun, done } = await run({ train: blocking(dir, { resources: { gpu: 1 } }) });
-    const [step] = (await pipelines.getRun(pipelineRun.runId)).steps;
+    const step = await firstStep(pipelineRun.runId);
     const queued = await waitFor('the GPU step queued', async () =>
-      (await store.attemptsOfStep(step!.stepRunId)).find((a) => a.state === 'queued'),
+      (await store.attemptsOfStep(step.stepRunId)).find((a) => a.state === 'queued'),
     );
     // w1 and w2 look at the queues every 100 ms; let them have several looks (their heartbeats go on meanwhile).
     const seen = (await store.listWorkers(0)).filter((w) => w.name !== 'w3').map((w) => w.heartbeatAt);
@@ -107,7 +110,7 @@ describe('workers executor: bosun worker processes on PostgreSQL', () => {
     expect((await store.getAttempt(queued.jobId))?.state).toBe('queued');
     start('w3', ['--labels', 'gpu=1,cpu=2,memory=4Gi', '--concurrency', '1']);
     expect(await done).toBe('succeeded');
-    const attempts = await store.attemptsOfStep(step!.stepRunId);
+    const attempts = await store.attemptsOfStep(step.stepRunId);
     expect(attempts.map((a) => [a.state, workerOf(a.workerId)])).toEqual([['done', 'w3']]);
     const details = await pipelines.getRun(pipelineRun.runId);
     const mlflowRun = await h.platform.tracking.getRun(details.steps[0]!.mlflowRunId!);
@@ -149,8 +152,8 @@ describe('workers executor: bosun worker processes on PostgreSQL', () => {
     await pipelines.cancel(pipelineRun.runId);
     expect(await done).toBe('cancelled');
     await waitFor('the step process gone', () => (running(started!.pid) ? undefined : true));
-    const [step] = (await pipelines.getRun(pipelineRun.runId)).steps;
-    expect(step!.state).toBe('cancelled');
+    const step = await firstStep(pipelineRun.runId);
+    expect(step.state).toBe('cancelled');
     const mlflowRun = await h.platform.tracking.getRun(started!.runId!);
     expect(mlflowRun.info.status).toBe('KILLED');
     expect(stepEvents(dir).filter((e) => e.kind === 'end')).toHaveLength(0);
@@ -159,9 +162,9 @@ describe('workers executor: bosun worker processes on PostgreSQL', () => {
   it('cancelling a run whose step waits in its queue (no worker can take it) ends it and cancels the job', async () => {
     const dir = stepDir();
     const { run: pipelineRun, done } = await run({ huge: blocking(dir, { resources: { gpu: 8 } }) });
-    const [step] = (await pipelines.getRun(pipelineRun.runId)).steps;
+    const step = await firstStep(pipelineRun.runId);
     const queued = await waitFor('the step queued', async () =>
-      (await store.attemptsOfStep(step!.stepRunId)).find((a) => a.state === 'queued'),
+      (await store.attemptsOfStep(step.stepRunId)).find((a) => a.state === 'queued'),
     );
     await pipelines.cancel(pipelineRun.runId);
     expect(await done).toBe('cancelled');
@@ -192,9 +195,9 @@ describe('workers executor: bosun worker processes on PostgreSQL', () => {
     });
     await server.shutdown();
     await waitFor('the step process gone', () => (running(started!.pid) ? undefined : true));
-    const [step] = (await pipelines.getRun(pipelineRun.runId)).steps;
-    expect(step!.state).toBe('failed');
-    expect(step!.reason).toContain('preempted: the server running it shut down');
+    const step = await firstStep(pipelineRun.runId);
+    expect(step.state).toBe('failed');
+    expect(step.reason).toContain('preempted: the server running it shut down');
   });
 
   it('a server killed mid-step: the worker stops the step once the step lease runs out', async () => {
@@ -210,12 +213,12 @@ describe('workers executor: bosun worker processes on PostgreSQL', () => {
       const e = stepEvents(dir);
       return e.length > 0 ? e : undefined;
     });
-    const [step] = (await pipelines.getRun(pipelineRun.runId)).steps;
+    const step = await firstStep(pipelineRun.runId);
     server.crashForTests();
     // Nobody renews the step's lease now: the worker sees it run out and stops the step itself.
     await waitFor('the step process gone', () => (running(started!.pid) ? undefined : true));
     const attempt = await waitFor('the result stored', async () =>
-      (await store.attemptsOfStep(step!.stepRunId)).find((a) => a.state === 'done'),
+      (await store.attemptsOfStep(step.stepRunId)).find((a) => a.state === 'done'),
     );
     expect(JSON.parse(attempt.result ?? '{}')).toMatchObject({ kind: 'killed', why: 'lease-lost' });
     expect(stepEvents(dir).filter((e) => e.kind === 'end')).toHaveLength(0);
@@ -228,9 +231,9 @@ describe('workers executor: bosun worker processes on PostgreSQL', () => {
       const e = stepEvents(dir);
       return e.length > 0 ? e : undefined;
     });
-    const [step] = (await pipelines.getRun(pipelineRun.runId)).steps;
+    const step = await firstStep(pipelineRun.runId);
     const [attempt] = await waitFor('the attempt claimed', async () => {
-      const a = await store.attemptsOfStep(step!.stepRunId);
+      const a = await store.attemptsOfStep(step.stepRunId);
       return a[0]?.workerId !== undefined ? a : undefined;
     });
     const victim = workers.find((w) => w.name === workerOf(attempt!.workerId));
@@ -250,7 +253,7 @@ describe('workers executor: bosun worker processes on PostgreSQL', () => {
     expect(events.filter((e) => e.kind === 'end').map((e) => e.pid)).toEqual([starts[1]!.pid]);
     const details = await pipelines.getRun(pipelineRun.runId);
     expect(details.steps[0]).toMatchObject({ state: 'succeeded', attempt: 2, preemptionAttempts: 1 });
-    const attempts = await store.attemptsOfStep(step!.stepRunId);
+    const attempts = await store.attemptsOfStep(step.stepRunId);
     expect(attempts.map((a) => a.state)).toEqual(['lost', 'done']);
     const second = workerOf(attempts[1]!.workerId);
     expect(second).not.toBe(victim!.name);
@@ -274,10 +277,10 @@ describe('workers executor: bosun worker processes on PostgreSQL', () => {
     expect(await done).toBe('failed');
     expect(await w4.exited).toBe(0);
     expect(running(started!.pid)).toBe(false);
-    const [step] = (await pipelines.getRun(pipelineRun.runId)).steps;
-    expect(step!.state).toBe('failed');
-    expect(step!.reason).toContain("worker 'w4' shut down");
-    expect(step!.reason).toContain('preemption budget (0) is spent');
+    const step = await firstStep(pipelineRun.runId);
+    expect(step.state).toBe('failed');
+    expect(step.reason).toContain("worker 'w4' shut down");
+    expect(step.reason).toContain('preemption budget (0) is spent');
     expect((await store.listWorkers(0)).find((w) => w.name === 'w4')?.state).toBe('stopped');
   });
 });
