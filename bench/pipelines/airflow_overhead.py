@@ -7,9 +7,11 @@ Prints one JSON object.
     .cache/bench-venv-airflow/bin/python bench/pipelines/airflow_overhead.py N
 """
 
+import atexit
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,6 +20,7 @@ import time
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 
 home = tempfile.mkdtemp(prefix="bosun-bench-airflow-")
+atexit.register(shutil.rmtree, home, ignore_errors=True)
 os.environ["AIRFLOW_HOME"] = home
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = os.path.join(home, "dags")
@@ -61,7 +64,7 @@ def build(name, n, shape):
 N = int(os.environ["BENCH_N"])
 warmup = build("warmup", 2, "deep")
 bench_wide = build("bench_wide", N, "wide")
-bench_deep = build("bench_deep", N, "deep")
+bench_deep = build("bench_deep", int(os.environ.get("BENCH_AIRFLOW_DEEP_N", N)), "deep")
 """
 
 
@@ -108,8 +111,9 @@ def main() -> None:
     noop_ms = spawn_ms()
     results = {"engine": "airflow", "version": airflow.__version__, "n": N, "mode": "dag.test()", "noop_ms": noop_ms}
     for shape in ("wide", "deep"):
-        r = run(getattr(bench_dags, f"bench_{shape}"), N)
-        r.update(per_step_ms=r["total_ms"] / N, overhead_ms=r["total_ms"] / N - noop_ms)
+        size = N if shape == "wide" else int(os.environ.get("BENCH_AIRFLOW_DEEP_N", N))
+        r = run(getattr(bench_dags, f"bench_{shape}"), size)
+        r.update(n=size, per_step_ms=r["total_ms"] / size, overhead_ms=r["total_ms"] / size - noop_ms)
         results[shape] = r
     print(json.dumps(results))
 

@@ -6,8 +6,10 @@ every flow and task run (started once and warmed up before the clock starts). Pr
     .cache/bench-venv-prefect/bin/python bench/pipelines/prefect_overhead.py N PARALLEL
 """
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -17,6 +19,7 @@ N = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 PARALLEL = int(sys.argv[2]) if len(sys.argv) > 2 else 16
 
 home = tempfile.mkdtemp(prefix="bosun-bench-prefect-")
+atexit.register(shutil.rmtree, home, ignore_errors=True)
 os.environ["PREFECT_HOME"] = home
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
