@@ -46,6 +46,8 @@ interface RunOptions<I extends Inputs, O extends Outputs> extends CommonOptions<
   timeout?: string;
   cache?: CacheSpec;
   resources?: ResourcesSpec;
+  /** The container image on the Kubernetes executor (default: the server's `--kube-image`). */
+  image?: string;
   requirements?: readonly string[];
   requirements_file?: string;
   env?: Record<string, string> | ((placeholders: Placeholders<I, O>) => Record<string, string>);
@@ -153,6 +155,7 @@ export class StepsBuilder {
       timeout: options.timeout,
       cache: options.cache,
       resources: options.resources,
+      image: options.image,
       requirements: options.requirements === undefined ? undefined : [...options.requirements],
       requirements_file: options.requirements_file,
       env: typeof options.env === 'function' ? options.env(ph) : options.env,
