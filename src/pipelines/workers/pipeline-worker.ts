@@ -134,8 +134,10 @@ export class PipelineWorker {
     await this.#queue.start();
     this.#signals.listen();
     const now = this.#now();
-    // Rows of workers gone for a day are forgotten (the listing shows recent ones).
+    // Rows of workers gone for a day are forgotten (the listing shows the last hour's).
     await this.store.forgetWorkers(now - 24 * 3600_000).catch(() => undefined);
+    // Attempts that ended a week ago are of no use to anyone (the step runs keep what they did).
+    await this.store.forgetAttempts(now - 7 * 24 * 3600_000).catch(() => undefined);
     await this.store.register({
       workerId: this.workerId,
       name: this.#o.name,

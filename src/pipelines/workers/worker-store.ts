@@ -170,6 +170,15 @@ export class WorkerStore {
       .execute();
   }
 
+  /** Forgets attempts that ended (done or handed back) before `before`. */
+  async forgetAttempts(before: number): Promise<void> {
+    await this.#db
+      .deleteFrom('pipeline_worker_attempts')
+      .where('state', 'in', ['done', 'lost'])
+      .where('updated_at', '<', before)
+      .execute();
+  }
+
   async insertAttempt(
     row: { jobId: string; queue: string; stepRunId: string; attempt: number },
     now: number,
