@@ -44,7 +44,10 @@ function configureTree(command: Command, io: CliIo): void {
 export function buildProgram(io: CliIo): Command {
   const program = new Command('bosun')
     .description('Bosun: self-hostable MLOps server with an MLflow-compatible tracking API')
-    .version(packageVersion(), '-V, --version');
+    .version(packageVersion(), '-V, --version')
+    // The program's own options only before a command: `pipeline cost --version V` and `pipeline schedule create
+    // --version N` are the commands' options, not a request for the CLI's version.
+    .enablePositionalOptions();
   program.addCommand(serverCommand());
   program.addCommand(experimentsCommand(io));
   program.addCommand(runsCommand(io));
