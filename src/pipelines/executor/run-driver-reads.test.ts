@@ -3,7 +3,7 @@ import { testEngines } from '../../db/test-support/test-databases.js';
 import { PipelineStore } from '../store/pipeline-store.js';
 import { startPipelineHarness, type PipelineHarness } from '../test-support/executor-harness.js';
 
-const N = 40;
+const N = 25;
 
 /** N no-op steps, all independent (wide) or a chain (deep). */
 const doc = (name: string, shape: 'wide' | 'deep') => ({
@@ -64,7 +64,7 @@ describe.each(testEngines)('run driver reads on %s', (engine) => {
       vi.restoreAllMocks();
       const steps = await new PipelineStore(h.platform.database).listSteps(run.runId);
       expect(steps.map((s) => s.state)).toEqual(Array.from({ length: N }, () => 'succeeded'));
-      // Once at the start, once more at most; before: ~3 full reads per step (4,800 rows for a chain of 40).
+      // Once at the start, once more at most; before: ~3 full reads per step (about 2,000 rows for a chain of 25).
       expect(rowsListed).toBeLessThanOrEqual(2 * N);
       // Each step run is written a handful of times (claimed, its MLflow run recorded, succeeded).
       expect(stepsRead).toBeLessThanOrEqual(6 * N);
