@@ -50,7 +50,7 @@ export const pipelineWorkerRoutes: RoutePlugin = {
           summary: 'The pipeline workers (bosun worker) and the executor steps run on',
           response: {
             200: Type.Object({
-              executor: Type.String({ enum: ['local', 'workers'] }),
+              executor: Type.String({ description: 'where steps run: local, workers, ...' }),
               workers: Type.Array(WorkerOut),
             }),
           },
