@@ -73,6 +73,10 @@ describe('pipelines pages (issue 12 point 10)', () => {
     await page.goto(ui('#/pipelines/ui-e2e-train'));
     await poll(() => page.locator('h1').innerText()).toBe('ui-e2e-train');
     await poll(async () => (await dagBoxes()).map((b) => b.step)).toEqual(['prepare', 'train', 'report']);
+    // Its cost over its runs: no step names a resource class, so unknown (not $0).
+    await poll(() => page.getByTestId('pipeline-cost').innerText()).toMatch(
+      /^\d+ runs: unknown · \d+ step runs with no resource class$/,
+    );
     const boxes = await dagBoxes();
     expect(boxes.map((b) => b.lines[1])).toEqual(['command', 'command · fan-out', 'command']);
     // prepare → train → report: two dependency lines, each box on its own row, top to bottom.
@@ -167,6 +171,9 @@ describe('pipelines pages (issue 12 point 10)', () => {
       ['report', '⚡ cached', '⚡ cache hit'],
     ]);
     expect(await page.locator('dl.facts').innerText()).toContain('✓ succeeded');
+    // Costs: these steps name no resource class, so what they cost is unknown (not $0) and nothing was saved.
+    expect(steps.map((r) => r.slice(8, 11))).toEqual(Array(4).fill(['—', 'unknown', '—']));
+    expect(await page.getByTestId('run-cost').innerText()).toBe('unknown');
     await expectAccessible(page, 'a cached pipeline run');
     // The step's MLflow run: its nested run in the pipeline's experiment.
     const link = page

@@ -31,7 +31,7 @@ export function PipelineCostFacts({ pipeline }: { pipeline: string }): ReactNode
         {cost.status === 'error' && <span className="muted">not available</span>}
         {cost.status === 'ok' && (
           <>
-            <CostText total={cost.value.total} /> over {cost.value.runs} run{cost.value.runs === 1 ? '' : 's'}
+            {cost.value.runs} run{cost.value.runs === 1 ? '' : 's'}: <CostText total={cost.value.total} />
           </>
         )}
       </dd>

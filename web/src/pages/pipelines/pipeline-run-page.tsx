@@ -242,10 +242,10 @@ function StepRunsTable({
           <th scope="col">Duration</th>
           <th scope="col">Cache</th>
           <th scope="col">Exit code</th>
+          <th scope="col">Reason</th>
           <th scope="col">Class</th>
           <th scope="col">Cost</th>
           <th scope="col">Saved</th>
-          <th scope="col">Reason</th>
           <th scope="col">MLflow run</th>
         </tr>
       </thead>
@@ -292,12 +292,12 @@ function StepRunsTable({
                 )}
               </td>
               <td className="num">{s.exitCode ?? '—'}</td>
+              <td>{s.reason ?? ''}</td>
               <td>{s.cost.resourceClass ?? '—'}</td>
               <td className="num">
                 {s.cost.wallMs === null && s.state !== 'cached' ? '—' : formatUsd(s.cost.costUsd)}
               </td>
               <td className="num">{s.cost.savedUsd === null ? '—' : formatUsd(s.cost.savedUsd)}</td>
-              <td>{s.reason ?? ''}</td>
               <td>
                 {s.mlflowRunId === null ? (
                   '—'
