@@ -29,6 +29,7 @@ import { pipelineApprovalsMigration } from './migrations/0022-pipeline-approvals
 import { metricStepSummariesMigration } from './migrations/0023-metric-step-summaries.js';
 import { monitoringSegmentsMigration } from './migrations/0024-monitoring-segments.js';
 import { pipelineTriggerFiringsMigration } from './migrations/0026-pipeline-trigger-firings.js';
+import { pipelineWorkersMigration } from './migrations/0027-pipeline-workers.js';
 import { pipelineCostsMigration } from './migrations/0028-pipeline-costs.js';
 import { monitoringSketchesMigration } from './migrations/0029-monitoring-sketches.js';
 
@@ -59,6 +60,7 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0023-metric-step-summaries': metricStepSummariesMigration(),
       '0024-monitoring-segments': monitoringSegmentsMigration(handle),
       '0026-pipeline-trigger-firings': pipelineTriggerFiringsMigration(),
+      '0027-pipeline-workers': pipelineWorkersMigration(),
       '0028-pipeline-costs': pipelineCostsMigration(),
       '0029-monitoring-sketches': monitoringSketchesMigration(handle),
     }),
