@@ -9,8 +9,8 @@ size; SQLite and/or PostgreSQL per BENCH_PAGES_TARGETS = bosun,bosun-pg), the is
                 (a keyset token from a build that has them, an offset token from one that does not)
   page50_offset page 50 asked with an offset token ({"offset": 4900}), as earlier versions and MLflow make them
   multi3        page 1 over three experiments (the populated one and two that hold a few runs each)
-The two builds run side by side on the same database (BENCH_PAGES_A_CMD / BENCH_PAGES_B_CMD, e.g.
-"node /tmp/old/dist/cli/main.js"); each round asks every shape of A then of B, so load swings hit both alike. Every
+The two builds run side by side (BENCH_PAGES_A_CMD / BENCH_PAGES_B_CMD, e.g. "node /tmp/old/dist/cli/main.js"),
+each on its own database holding the same rows (so each build's own migrations, such as indexes, apply to it); each round asks every shape of A then of B, so load swings hit both alike. Every
 answer is compared between the builds (and page 50 by both tokens) before timing. Writes
 bench/results/$BENCH_PAGES_OUT (default search-pages-latest.json) and prints a table.
 """
@@ -77,36 +77,43 @@ def shapes(server: rb.Server, s: Any, eid: str, extra: list[str]) -> dict[str, d
     }
 
 
+def prepared_server(
+    kind: str, name: str, cmd: list[str], data: list[rb.SearchRun], workdir: Path, out: dict[str, Any]
+) -> tuple[rb.Server, str, list[str]]:
+    """A server of one build on its own database, populated with `data`: the experiment ids and rows are the same
+    for every build, so answers compare between them, and each build's migrations (indexes) apply to its own."""
+    cfg = rb.Config.from_env()
+    cfg.bosun_cmd = cmd
+    srv = ss.make_server(kind, cfg, workdir, len(data))
+    if isinstance(srv, ss.BosunPgServer):  # one database per build
+        srv.pg.drop()
+        srv.pg = ss.PgDatabase(f"{srv.pg.name}_{name.lower()}")
+    srv.start()
+    eid = rb.create_experiment(srv, "bench-pages")
+    extra = [rb.create_experiment(srv, f"bench-pages-{i}") for i in (2, 3)]
+    for e in extra:  # a few runs in each other experiment, so the merge has something to merge
+        for i in range(3):
+            rb.api(srv, "POST", "/runs/create", {"experiment_id": e, "start_time": 1000 + i, "run_name": f"x{i}"})
+    srv.stop()
+    if isinstance(srv, ss.BosunPgServer):
+        out[f"populate_{name}"] = ss.populate_pg(srv.pg.uri, int(eid), data)
+    else:
+        out[f"populate_{name}"] = ss.populate_sqlite(srv.db_path, int(eid), data)
+    srv.start()
+    return srv, eid, extra
+
+
 def run_target(kind: str, cfg: rb.Config, data: list[rb.SearchRun], tmp_root: Path, rounds: int) -> dict[str, Any]:
     cmds = {"A": os.environ["BENCH_PAGES_A_CMD"].split(), "B": os.environ["BENCH_PAGES_B_CMD"].split()}
-    workdir = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=tmp_root))
-    cfg_a = rb.Config.from_env()
-    cfg_a.bosun_cmd = cmds["A"]
-    first = ss.make_server(kind, cfg_a, workdir, len(data))
     servers: dict[str, rb.Server] = {}
+    workdirs: list[Path] = []
     out: dict[str, Any] = {"label": ss.TARGETS[kind][0], "loadavg_start": os.getloadavg()}
     try:
-        first.start()
-        eid = rb.create_experiment(first, "bench-pages")
-        extra = [rb.create_experiment(first, f"bench-pages-{i}") for i in (2, 3)]
-        for e in extra:  # a few runs in each other experiment, so the merge has something to merge
-            for i in range(3):
-                rb.api(first, "POST", "/runs/create", {"experiment_id": e, "start_time": 1000 + i, "run_name": f"x{i}"})
-        first.stop()
-        if isinstance(first, ss.BosunPgServer):
-            out["populate"] = ss.populate_pg(first.pg.uri, int(eid), data)
-        else:
-            out["populate"] = ss.populate_sqlite(first.db_path, int(eid), data)
+        eid, extra = "", []
         for name, cmd in cmds.items():
-            c = rb.Config.from_env()
-            c.bosun_cmd = cmd
-            srv: rb.Server = first
-            if name == "B":  # the same database as A's (a second server class instance, no new database)
-                srv = ss.BosunPgServer(c, workdir) if isinstance(first, ss.BosunPgServer) else rb.BosunServer(c, workdir)
-                if isinstance(srv, ss.BosunPgServer) and isinstance(first, ss.BosunPgServer):
-                    srv.pg = first.pg
-            srv.start()
-            servers[name] = srv
+            workdir = Path(tempfile.mkdtemp(prefix=f"{kind}-{name}-", dir=tmp_root))
+            workdirs.append(workdir)
+            servers[name], eid, extra = prepared_server(kind, name, cmd, data, workdir, out)
         sessions = {n: rb.requests.Session() for n in servers}
         bodies = {n: shapes(srv, sessions[n], eid, extra) for n, srv in servers.items()}
         answers = {n: {k: ids(search(servers[n], sessions[n], b)[1]) for k, b in bodies[n].items()} for n in servers}
@@ -132,13 +139,13 @@ def run_target(kind: str, cfg: rb.Config, data: list[rb.SearchRun], tmp_root: Pa
     finally:
         for srv in servers.values():
             srv.stop()
-        first.stop()
-        if os.environ.get("BENCH_PAGES_KEEP"):  # keep the database for EXPLAIN by hand
-            rb.log(f"kept {workdir}" + (f" and {first.pg.uri}" if isinstance(first, ss.BosunPgServer) else ""))
-        else:
-            if isinstance(first, ss.BosunPgServer):
-                first.pg.drop()
-            shutil.rmtree(workdir, ignore_errors=True)
+            if os.environ.get("BENCH_PAGES_KEEP"):  # keep the databases for EXPLAIN by hand
+                rb.log(f"kept {srv.workdir}" + (f" and {srv.pg.uri}" if isinstance(srv, ss.BosunPgServer) else ""))
+            elif isinstance(srv, ss.BosunPgServer):
+                srv.pg.drop()
+        if not os.environ.get("BENCH_PAGES_KEEP"):
+            for w in workdirs:
+                shutil.rmtree(w, ignore_errors=True)
 
 
 def main() -> int:

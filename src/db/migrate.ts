@@ -32,6 +32,7 @@ import { pipelineTriggerFiringsMigration } from './migrations/0026-pipeline-trig
 import { pipelineWorkersMigration } from './migrations/0027-pipeline-workers.js';
 import { pipelineCostsMigration } from './migrations/0028-pipeline-costs.js';
 import { monitoringSketchesMigration } from './migrations/0029-monitoring-sketches.js';
+import { searchCoveringIndexesMigration } from './migrations/0030-search-covering-indexes.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
@@ -63,6 +64,7 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0027-pipeline-workers': pipelineWorkersMigration(),
       '0028-pipeline-costs': pipelineCostsMigration(),
       '0029-monitoring-sketches': monitoringSketchesMigration(handle),
+      '0030-search-covering-indexes': searchCoveringIndexesMigration(handle),
     }),
   };
 }

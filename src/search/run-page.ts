@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { AliasedRawBuilder, Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import { parseRunFilter, parseRunOrderBy } from './run-filter.js';
 import { runSortTerms } from './run-order.js';
@@ -18,12 +18,16 @@ export interface RunPageQuery {
   pageSize: number;
   /** See `RunSearchQuery.walkEntries` (tests only). */
   walkEntries?: number;
+  /** Columns of each run's `runs` row (aliased `r`) to return with the page, in the same statement. */
+  runColumns?: readonly AliasedRawBuilder<unknown, string>[];
 }
 
 /** The run ids of one page in search order, and the token of the next page (absent on the last page). */
 export interface RunPage {
   runIds: string[];
   nextPageToken?: string;
+  /** With `runColumns`: each run's `runs` row and those columns, in page order. */
+  runs?: Record<string, unknown>[];
 }
 
 /**
@@ -41,7 +45,8 @@ export async function searchRunPage(db: Kysely<Database>, q: RunPageQuery): Prom
   const order = parseRunOrderBy(q.orderBy);
   const terms = runSortTerms(order, searchDialectOf(db));
   const start = decodeRunPageStart(q.pageToken, order, terms);
-  if (q.experimentIds.length === 0) return { runIds: [] };
+  if (q.experimentIds.length === 0)
+    return { runIds: [], ...(q.runColumns !== undefined ? { runs: [] } : {}) };
   const rows = await buildRunSearchQuery(db, {
     experimentIds: q.experimentIds,
     viewType: q.viewType,
@@ -51,11 +56,13 @@ export async function searchRunPage(db: Kysely<Database>, q: RunPageQuery): Prom
     ...(start.kind === 'after' ? { after: start.key } : {}),
     limit: q.pageSize + 1,
     ...(q.walkEntries !== undefined ? { walkEntries: q.walkEntries } : {}),
+    ...(q.runColumns !== undefined ? { runColumns: q.runColumns } : {}),
   }).execute();
   const page = rows.slice(0, q.pageSize);
   const last = page[page.length - 1];
   return {
     runIds: page.map((r) => r.run_uuid),
+    ...(q.runColumns !== undefined ? { runs: page.map((r) => r.run ?? {}) } : {}),
     ...(rows.length > q.pageSize && last !== undefined
       ? { nextPageToken: encodeRunPageToken(order, last.key) }
       : {}),

@@ -1,4 +1,11 @@
-import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import {
+  sql,
+  type AliasedRawBuilder,
+  type Kysely,
+  type RawBuilder,
+  type SelectQueryBuilder,
+  type SqlBool,
+} from 'kysely';
 import type { Database } from '../db/index.js';
 import type { ViewType } from './view-type.js';
 import type { RunFilterAst, RunFilterClause, RunOrderAst } from './ast.js';
@@ -34,6 +41,12 @@ export interface RunSearchQuery {
    * `walkBound(offset, limit)`. Tests set it small to cross the bound on few rows.
    */
   walkEntries?: number;
+  /**
+   * Columns computed on each run's `runs` row (aliased `r`) and returned with the page's rows in the same
+   * statement (`RunSearchRow.run`): how a caller loads the page's runs without a second query (see
+   * tracking/run-loader.ts).
+   */
+  runColumns?: readonly AliasedRawBuilder<unknown, string>[];
 }
 
 const DATASET_CONTEXT_TAG = 'mlflow.data.context';
@@ -163,6 +176,8 @@ export const MAX_WALKED_EXPERIMENTS = 20;
 export interface RunSearchRow {
   run_uuid: string;
   key: SortKey;
+  /** With `RunSearchQuery.runColumns`: the run's `runs` row and those columns. */
+  run?: Record<string, unknown>;
 }
 
 /** One experiment's walk: its candidate query (sort keys selected, ordered, limited) and how far it reads. */
@@ -290,14 +305,17 @@ async function walkedPage(
     const walks: ExperimentWalk[] = [];
     for (const id of ids) walks.push(await experimentWalk(session, q, id, walk, from, page, slice));
     const raw = single
-      ? await (walks[0] as ExperimentWalk).query.execute()
-      : await mergedWalks(session, walks, page.terms, page.dialect, q);
+      ? await fetchPage(session, (walks[0] as ExperimentWalk).query, page.terms, page.dialect, q.runColumns)
+      : await fetchPage(
+          session,
+          mergedWalks(session, walks, page.terms, page.dialect, q),
+          page.terms,
+          page.dialect,
+          q.runColumns,
+        );
     return { walks, raw };
   });
-  const rows = raw.map((r) => ({
-    run_uuid: r.run_uuid,
-    key: rowSortKey(r as Record<string, unknown>, page.terms),
-  }));
+  const rows = raw.map((r) => searchRow(r, page.terms, q.runColumns));
   if (walk.kind === 'start_time' && walks.every((w) => w.boundary === undefined)) return rows;
   const last = rows[rows.length - 1];
   if (rows.length !== q.limit || last === undefined) return undefined;
@@ -315,19 +333,63 @@ function mergedWalks(
   terms: readonly OrderTerm[],
   dialect: SearchDialect,
   q: RunSearchQuery,
-): Promise<{ run_uuid: string }[]> {
+): RunIdQuery {
   const members = walks.map((w, i) => db.selectFrom(w.query.as(`w${i}`)).selectAll());
   let union = members[0] as (typeof members)[number];
   for (const m of members.slice(1)) union = union.unionAll(m);
-  let merged = db.selectFrom(union.as('u')).selectAll();
+  const merged = orderBySortKeys(db.selectFrom(union.as('u')).selectAll(), 'u', terms, dialect);
+  return merged.limit(q.limit).offset(q.offset) as unknown as RunIdQuery;
+}
+
+/** Orders a query over a page's rows (aliased `alias`, with their sort keys `k0`, `k1`, ...) in search order. */
+function orderBySortKeys<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  alias: string,
+  terms: readonly OrderTerm[],
+  dialect: SearchDialect,
+): SelectQueryBuilder<DB, TB, O> {
+  let ordered = query;
   terms.forEach((t, i) => {
-    const column = sql.ref(`u.k${i}`);
-    merged = merged.orderBy(t.binary ? dialect.binaryOrder(column) : column, (ob) => {
+    const column = sql.ref(`${alias}.k${i}`);
+    ordered = ordered.orderBy(t.binary ? dialect.binaryOrder(column) : column, (ob) => {
       const directed = t.ascending ? ob.asc() : ob.desc();
       return t.nullable ? directed.nullsLast() : directed;
     });
   });
-  return merged.limit(q.limit).offset(q.offset).execute();
+  return ordered;
+}
+
+/**
+ * Runs `page` (run ids with their sort keys, ordered and limited). With `columns`, the same statement joins each
+ * run's `runs` row (aliased `r`) to the page and computes the columns on it, in the page's order: the columns
+ * are computed for the page's runs only, never for the candidates a walk or a sort passed over.
+ */
+async function fetchPage(
+  db: Kysely<Database>,
+  page: RunIdQuery,
+  terms: readonly OrderTerm[],
+  dialect: SearchDialect,
+  columns: readonly AliasedRawBuilder<unknown, string>[] | undefined,
+): Promise<Record<string, unknown>[]> {
+  if (columns === undefined) return page.execute();
+  const joined = db
+    .selectFrom(page.as('p'))
+    .innerJoin('runs as r', 'r.run_uuid', 'p.run_uuid')
+    .selectAll('r')
+    .selectAll('p')
+    .select([...columns]);
+  return orderBySortKeys(joined, 'p', terms, dialect).execute();
+}
+
+/** A fetched row as a page row: its run id, its sort key and, when columns were asked for, the row itself. */
+function searchRow(
+  row: Record<string, unknown>,
+  terms: readonly OrderTerm[],
+  columns: readonly AliasedRawBuilder<unknown, string>[] | undefined,
+): RunSearchRow {
+  const out: RunSearchRow = { run_uuid: String(row.run_uuid), key: rowSortKey(row, terms) };
+  if (columns !== undefined) out.run = row;
+  return out;
 }
 
 /** A run search ready to run: `execute()` returns the runs of the requested page with their sort keys. */
@@ -357,11 +419,9 @@ export function buildRunSearchQuery(db: Kysely<Database>, q: RunSearchQuery): Ru
   const general = async (): Promise<RunSearchRow[]> => {
     let query = joinOrderRows(filteredRuns(db, q, filter, dialect, 'list'), order, 0);
     if (q.after !== undefined) query = query.where(sortsAfter(terms, q.after));
-    const rows = await selectSortKeys(orderByTerms(query, terms), terms)
-      .limit(q.limit)
-      .offset(q.offset)
-      .execute();
-    return rows.map((r) => ({ run_uuid: r.run_uuid, key: rowSortKey(r as Record<string, unknown>, terms) }));
+    const page = selectSortKeys(orderByTerms(query, terms), terms).limit(q.limit).offset(q.offset);
+    const rows = await fetchPage(db, page, terms, dialect, q.runColumns);
+    return rows.map((r) => searchRow(r, terms, q.runColumns));
   };
   return {
     async execute() {

@@ -88,6 +88,21 @@ export async function loadRuns(db: Db, runIds: readonly string[]): Promise<Run[]
   });
 }
 
+/**
+ * The columns that make a whole run of a `runs` row aliased `r`, for a query that selects `r.*` next to them
+ * (a search page that loads its runs in the same statement: see `RunPageQuery.runColumns`); `toLoadedRun` reads
+ * such a row.
+ */
+export function loadedRunColumns(db: Db) {
+  return childColumns(dialectOf(db));
+}
+
+/** A row holding a `runs` row and the `loadedRunColumns` as the run it describes. */
+export function toLoadedRun(row: Record<string, unknown>): Run {
+  // the row comes from a query that selects `r.*` and the loaded columns (see loadedRunColumns)
+  return toRun(row as LoadedRow);
+}
+
 type LoadedRow = Selectable<RunsTable> & {
   params_json: unknown;
   tags_json: unknown;

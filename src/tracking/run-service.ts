@@ -5,6 +5,7 @@ import { limits } from './limits.js';
 import { loggedModelStore } from './logged-model-store.js';
 import { metricStore } from './metric-store.js';
 import { runModelInputStore } from './run-model-input-store.js';
+import { loadedRunColumns, toLoadedRun } from './run-loader.js';
 import { runStore } from './run-store.js';
 import { paginate } from '../search/index.js';
 import type { TrackingContext } from './tracking-context.js';
@@ -255,8 +256,10 @@ export class RunService implements Pick<
       ...(query.orderBy !== undefined ? { orderBy: query.orderBy } : {}),
       ...(query.pageToken !== undefined ? { pageToken: query.pageToken } : {}),
       pageSize,
+      runColumns: loadedRunColumns(this.ctx.db),
     });
-    const items = await runStore.loadMany(this.ctx.db, page.runIds);
+    // the page's runs come back loaded in the search's own statement
+    const items = page.runs?.map(toLoadedRun) ?? (await runStore.loadMany(this.ctx.db, page.runIds));
     return page.nextPageToken !== undefined ? { items, nextPageToken: page.nextPageToken } : { items };
   }
 }
