@@ -25,7 +25,7 @@ describe('bosun worker and --pipeline-executor', () => {
     ).toThrow(/--pipeline-executor workers needs PostgreSQL/);
     expect(() =>
       loadServerConfig({ pipelineExecutor: 'fleet' as 'workers', backendStoreUri: 'sqlite:///tmp/x.db' }, {}),
-    ).toThrow(/Invalid pipeline executor 'fleet': expected local or workers/);
+    ).toThrow(/Invalid pipeline executor 'fleet': expected local, workers/);
     const config = loadServerConfig(
       { pipelineExecutor: 'workers', backendStoreUri: 'postgresql://bosun@db/bosun' },
       {},
