@@ -142,4 +142,24 @@ describe.each(testEngines)('step usage and cost on %s', (engine) => {
     expect(byVersion.cost.run.runId).toBe(first.run.runId);
     expect(byVersion.cost.total.costUsd).toBeCloseTo(spent, 12);
   });
+
+  it('with measureUsage off, records wall time and cost but no CPU or memory', async () => {
+    const pipelines = h.service({ resourceClasses: classes, measureUsage: false });
+    await pipelines.define({
+      document: {
+        apiVersion: 'bosun.dev/v1',
+        kind: 'Pipeline',
+        name: `unmeasured-${engine}`,
+        steps: { quick: { command: ['true'], resources: { class: 'cpu.small' }, cache: { enabled: false } } },
+      },
+      createdBy: 'ana',
+    });
+    const started = await pipelines.start({ name: `unmeasured-${engine}`, params: {}, createdBy: 'ana' });
+    expect(await started.done).toBe('succeeded');
+    const [quick] = (await pipelines.getRun(started.run.runId)).steps;
+    expect(quick?.usage?.wallMs).toEqual(expect.any(Number));
+    expect(quick?.usage?.costUsd).toBeCloseTo(((quick?.usage?.wallMs ?? 0) / 3_600_000) * 0.36, 12);
+    expect(quick?.usage?.cpuMs).toBeUndefined();
+    expect(quick?.usage?.peakRssBytes).toBeUndefined();
+  });
 });

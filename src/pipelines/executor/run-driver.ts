@@ -874,6 +874,7 @@ export class RunDriver {
             ...(deps.secrets !== undefined ? { secrets: deps.secrets } : {}),
             ...(deps.stepTokens !== undefined ? { stepTokens: deps.stepTokens } : {}),
             now: () => deps.clock.now(),
+            ...(deps.measureUsage === false ? { measureUsage: false } : {}),
           },
           {
             stepRunId: unit.stepRunId,

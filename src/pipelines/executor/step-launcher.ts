@@ -46,6 +46,8 @@ export interface LaunchDeps {
    * Kubernetes Job) starts it elsewhere and keeps the same contract: output into the two files, masked; a kill.
    */
   spawn?: (options: SpawnOptions) => RunningProcess;
+  /** false: run steps without the usage wrapper (no CPU or memory figures; saves one interpreter start). */
+  measureUsage?: boolean;
 }
 
 /** One attempt of one unit. */
@@ -360,7 +362,7 @@ export class StepLauncher {
     const timeoutMs = spec.timeout !== undefined ? parseDuration(spec.timeout) : undefined;
     let end: ProcessEnd;
     let frozen: string | undefined;
-    const usagePython = await usageInterpreter(deps.python);
+    const usagePython = deps.measureUsage === false ? undefined : await usageInterpreter(deps.python);
     try {
       const proc = (deps.spawn ?? spawnStep)({
         ...(usagePython !== undefined ? { measure: { python: usagePython, file: join(work, 'usage.json') } } : {}),

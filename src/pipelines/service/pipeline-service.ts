@@ -61,6 +61,11 @@ export interface PipelineServiceOptions {
   backend?: StepBackend;
   /** The server's resource classes (`--resource-classes FILE`); none by default, so naming a class is refused. */
   resourceClasses?: ResourceClasses;
+  /**
+   * Measure each step's CPU time and peak memory (default true): the step runs under a small Python wrapper,
+   * one interpreter start per attempt (docs/pipelines.md "Costs"). Wall time and cost are recorded either way.
+   */
+  measureUsage?: boolean;
 }
 
 /** A pipeline run with its step runs. */
@@ -133,6 +138,7 @@ export class PipelineService {
       ...(options.backend !== undefined ? { backend: options.backend } : {}),
       resourceClasses: this.resourceClasses,
       costs: this.costs.store,
+      ...(options.measureUsage === false ? { measureUsage: false } : {}),
       random: options.random ?? Math.random,
       leaseMs: options.leaseMs ?? 30_000,
       heartbeatMs: options.heartbeatMs ?? 10_000,
