@@ -383,4 +383,50 @@ def test_the_example_pipeline_end_to_end(bosun: Bosun, tmp_path: Path) -> None:
     assert b.tags(steps3["train[0]"]["mlflow_run_id"])["bosun.environment.venv"].startswith("sha256:")
     logged = b.mlflow("GET", f"logged-models/{version['model_id']}")["model"]["info"]
     assert logged["source_run_id"] == source_run
-    assert wait_until("the webhook to hear of the resumed run", lambda: receiver.bodies.count({"text": f"{PIPELINE} succeeded"}) >= 3)
+    assert wait_until(
+        "the webhook to hear of the resumed run",
+        lambda: receiver.bodies.count({"text": f"{PIPELINE} succeeded"}) >= 3,
+    )
+
+    # ---- cost: train names the class cpu-small (examples/pipelines/resource-classes.yaml, $0.10 an hour of wall
+    # time); the other steps name none, so their cost is unknown (null), never 0. Cache hits count as savings.
+    def cost(*args: str) -> Dict[str, Any]:
+        return json.loads(b.cli("pipeline", "cost", *args, "--json").stdout)
+
+    def unit(s: Dict[str, Any]) -> str:
+        return s["step"] if s["item_index"] is None else f"{s['step']}[{s['item_index']}]"
+
+    cost1 = cost(run1)
+    by_unit1 = {unit(s): s for s in cost1["steps"]}
+    for k in ("train[0]", "train[1]", "train[2]"):
+        s = by_unit1[k]
+        assert s["resource_class"] == "cpu-small" and s["wall_ms"] > 0, s
+        assert s["cost_usd"] == pytest.approx(s["wall_ms"] / 3_600_000 * 0.10), s
+    assert by_unit1["prepare"]["cost_usd"] is None and by_unit1["prepare"]["wall_ms"] > 0, by_unit1["prepare"]
+    train_cost1 = sum(by_unit1[f"train[{i}]"]["cost_usd"] for i in range(3))
+    assert cost1["total"]["cost_usd"] == pytest.approx(train_cost1), cost1["total"]
+    assert cost1["total"]["cached_steps"] == 0 and cost1["total"]["unpriced_steps"] >= 4, cost1["total"]
+
+    cost2 = cost(run2)  # the cached train items cost nothing and saved what run 1 paid for them
+    by_unit2 = {unit(s): s for s in cost2["steps"]}
+    for i in range(3):
+        s = by_unit2[f"train[{i}]"]
+        assert (s["state"], s["cost_usd"] or 0) == ("cached", 0), s
+        assert s["saved_usd"] == pytest.approx(by_unit1[f"train[{i}]"]["cost_usd"]), s
+    assert cost2["total"]["saved_usd"] == pytest.approx(train_cost1), cost2["total"]
+    assert cost2["total"]["cached_steps"] == 5, cost2["total"]
+
+    cost3 = cost(run3)  # rows=120: trained again, priced again
+    assert cost3["total"]["cost_usd"] > 0 and cost3["total"]["cached_steps"] == 0, cost3["total"]
+    assert {unit(s): s["attempt"] for s in cost3["steps"]}["promote"] == 2  # both attempts of promote counted
+
+    per_pipeline = cost("--pipeline", PIPELINE)  # the roll-up over its three runs
+    assert per_pipeline["runs"] == 3, per_pipeline
+    assert per_pipeline["total"]["cost_usd"] == pytest.approx(
+        sum(c["total"]["cost_usd"] or 0 for c in (cost1, cost2, cost3))
+    ), per_pipeline
+    assert per_pipeline["total"]["saved_usd"] == pytest.approx(train_cost1), per_pipeline
+
+    per_version = cost("--model", STRICT_MODEL, "--version", "1")  # the version -> the pipeline run that built it
+    assert (per_version["pipeline_run_id"], per_version["source_run_id"]) == (run3, source_run), per_version
+    assert per_version["total"] == cost3["total"], per_version
