@@ -365,7 +365,9 @@ export class StepLauncher {
     const usagePython = deps.measureUsage === false ? undefined : await usageInterpreter(deps.python);
     try {
       const proc = (deps.spawn ?? spawnStep)({
-        ...(usagePython !== undefined ? { measure: { python: usagePython, file: join(work, 'usage.json') } } : {}),
+        ...(usagePython !== undefined
+          ? { measure: { python: usagePython, file: join(work, 'usage.json') } }
+          : {}),
         argv,
         cwd: a.codeDir,
         env,
