@@ -13,18 +13,7 @@ import { metricStore } from './metric-store.js';
 import { createTrackingService } from './tracking-service.js';
 import type { TrackingService } from './tracking-service-contract.js';
 import type { Metric } from './types.js';
-
-/** A small seeded generator (mulberry32): the same cases on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededUniform } from '../shared/test-support/seeded-random.js';
 
 type Rand = () => number;
 const int = (rand: Rand, low: number, high: number): number => low + Math.floor(rand() * (high - low + 1));
@@ -155,7 +144,7 @@ describe.each(testEngines)('metric step summaries on %s', (engine) => {
   afterAll(async () => database.dispose());
 
   it('samples exactly as the old rule on random step sets, and keeps each summary equal to the steps logged', async () => {
-    const rand = random(20261207);
+    const rand = seededUniform(20261207);
     for (let round = 0; round < 12; round++) {
       const keys = ['m', 'n'];
       const runIds: string[] = [];

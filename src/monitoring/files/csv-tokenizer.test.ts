@@ -7,6 +7,7 @@ import { plainDecimal } from './csv-reader.js';
 import { tokenizeCsv } from './csv-tokenizer.js';
 import { parseNumberCell } from './data-table.js';
 import { readTable } from './index.js';
+import { seededUniform } from '../../shared/test-support/seeded-random.js';
 
 let dir: string;
 beforeEach(() => {
@@ -38,18 +39,6 @@ function reference(text: string | Buffer, delimiter: ',' | '\t' = ','): string[]
   } catch {
     return 'error';
   }
-}
-
-/** Seeded uniform [0, 1) (mulberry32). */
-function uniforms(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('tokenizeCsv', () => {
@@ -85,7 +74,7 @@ describe('tokenizeCsv', () => {
   });
 
   it('agrees with csv-parse on random files, or hands them over (never accepts what csv-parse refuses)', async () => {
-    const u = uniforms(13);
+    const u = seededUniform(13);
     const pieces = ['a', '1', '-2.5e3', ' ', '', 'é', '"', '""', ',', '\n', '\r\n', '\r', 'x y', '\uFEFF'];
     let accepted = 0;
     for (let round = 0; round < 300; round++) {
@@ -152,7 +141,7 @@ describe('readTable on the tokenizer path', () => {
   });
 
   it('plainDecimal accepts exactly the plain decimals parseNumberCell accepts, with the same value', () => {
-    const u = uniforms(17);
+    const u = seededUniform(17);
     const alphabet = ['0', '1', '9', '.', 'e', 'E', '+', '-', ' ', 'x'];
     for (let k = 0; k < 5000; k++) {
       const cell = Array.from(

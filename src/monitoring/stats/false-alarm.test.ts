@@ -11,6 +11,7 @@ import {
   proportionsZTest,
   welchTTest,
 } from './index.js';
+import { seededUniform } from '../../shared/test-support/seeded-random.js';
 
 /**
  * False alarms (issue 13, "what it must show"): on simulated data without drift, each test that has a p-value
@@ -29,18 +30,6 @@ import {
 const ALPHA = 0.05;
 const N = 4000;
 const MARGIN = 0.01;
-
-/** mulberry32: a small seeded generator. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normals(rand: () => number, n: number, sd = 1): Float64Array {
   const out = new Float64Array(n);
@@ -70,7 +59,7 @@ function binomial(rand: () => number, n: number, p: number): number {
 
 /** Share of N repetitions whose p-value is below α. */
 function rejectionRate(seed: number, pValue: (rand: () => number) => number): number {
-  const rand = seeded(seed);
+  const rand = seededUniform(seed);
   let rejected = 0;
   for (let r = 0; r < N; r++) if (pValue(rand) < ALPHA) rejected++;
   return rejected / N;

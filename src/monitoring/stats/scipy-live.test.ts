@@ -32,21 +32,11 @@ import {
   type BinRule,
   type LogBase,
 } from './index.js';
+import { seededUniform } from '../../shared/test-support/seeded-random.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-/** mulberry32: a small seeded generator, so every run draws the same cases. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = seeded(20261207);
+const rand = seededUniform(20261207);
 const normal = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;

@@ -13,17 +13,11 @@ import {
   wassersteinDistanceNormed,
   type ColumnDrift,
 } from '../index.js';
+import { seededUniform } from '../../../shared/test-support/seeded-random.js';
 
 /** A deterministic pseudo-random normal sample (mulberry32 + Box-Muller), so the tests need no fixtures. */
 function normal(n: number, mean: number, seed: number): number[] {
-  let s = seed >>> 0;
-  const uniform = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = seededUniform(seed);
   return Array.from({ length: n }, () => {
     const u = 1 - uniform();
     return Math.round((mean + Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform())) * 1e6) / 1e6;

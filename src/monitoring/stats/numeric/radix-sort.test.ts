@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RADIX_MIN_LENGTH, sortedFiniteCopy, sortFloat64InPlace } from './radix-sort.js';
-
-/** Seeded uniform [0, 1) (mulberry32). */
-function uniforms(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededUniform } from '../../../shared/test-support/seeded-random.js';
 
 /** The built-in order, bit for bit (−0 before +0 shows only in the bits). */
 function expectSameAsBuiltIn(values: Float64Array, scratch?: Float64Array): void {
@@ -26,7 +15,7 @@ describe('sortFloat64InPlace (LSD radix sort on the float64 bits)', () => {
   const n = 3 * RADIX_MIN_LENGTH + 17;
 
   it('sorts mixed-sign values with ties, ±0, ±Infinity, subnormals and extremes as the built-in sort does', () => {
-    const u = uniforms(7);
+    const u = seededUniform(7);
     const special = [0, -0, Infinity, -Infinity, 5e-324, -5e-324, Number.MAX_VALUE, -Number.MAX_VALUE, 1, -1];
     const values = Float64Array.from({ length: n }, (_, i) =>
       i % 11 === 0 ? special[i % special.length]! : (u() - 0.5) * 10 ** Math.floor(u() * 40 - 20),
@@ -35,14 +24,14 @@ describe('sortFloat64InPlace (LSD radix sort on the float64 bits)', () => {
   });
 
   it('sorts all-negative values, integers with many ties, and a constant array (every pass skipped)', () => {
-    const u = uniforms(8);
+    const u = seededUniform(8);
     expectSameAsBuiltIn(Float64Array.from({ length: n }, () => -u() * 1e6));
     expectSameAsBuiltIn(Float64Array.from({ length: n }, () => Math.floor(u() * 5) - 2));
     expectSameAsBuiltIn(new Float64Array(n).fill(2.5));
   });
 
   it('sorts a subarray view in place without touching the rest of its buffer', () => {
-    const u = uniforms(9);
+    const u = seededUniform(9);
     const buffer = Float64Array.from({ length: n + 2 }, () => u() - 0.5);
     const [first, last] = [buffer[0], buffer[n + 1]];
     const view = buffer.subarray(1, n + 1);
@@ -51,7 +40,7 @@ describe('sortFloat64InPlace (LSD radix sort on the float64 bits)', () => {
   });
 
   it('orders values that share their high 32 bits by the low word (short and long runs, both signs)', () => {
-    const u = uniforms(10);
+    const u = seededUniform(10);
     const ulp = 2 ** -52;
     // Runs of 2 to 40 values (insertion sort) and of thousands (built-in sort) within one high word.
     const values = Float64Array.from({ length: n }, (_, i) => {
@@ -64,7 +53,7 @@ describe('sortFloat64InPlace (LSD radix sort on the float64 bits)', () => {
   });
 
   it('uses a caller-supplied scratch buffer and gives the same order', () => {
-    const u = uniforms(11);
+    const u = seededUniform(11);
     const scratch = new Float64Array(n + 5);
     for (let round = 0; round < 3; round++) {
       expectSameAsBuiltIn(
@@ -80,7 +69,7 @@ describe('sortFloat64InPlace (LSD radix sort on the float64 bits)', () => {
   });
 
   it('sortedFiniteCopy: the finite values sorted, the input untouched, long and short, with holes or none', () => {
-    const u = uniforms(12);
+    const u = seededUniform(12);
     const bits = (a: Float64Array) => Array.from(new Uint32Array(a.slice().buffer));
     for (const length of [n, RADIX_MIN_LENGTH + 3, 100]) {
       for (const holes of [0, 0.01, 0.999]) {

@@ -16,18 +16,7 @@ import { DriftWorkerPool, parseDriftThreads } from './drift-pool.js';
 import { finiteSorted } from './drift-tasks.js';
 import { datasetDriftParallel, ksAndWassersteinColumns } from './parallel-drift.js';
 import { describeWorkerError, errorFromWorker } from './worker-errors.js';
-
-/** Seeded uniform [0, 1) (mulberry32). */
-function uniforms(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededUniform } from '../../../shared/test-support/seeded-random.js';
 
 /** A column on a SharedArrayBuffer (as the file readers make them), with some NaN and ±Infinity. */
 function shared(n: number, make: (i: number) => number): Float64Array {
@@ -38,7 +27,7 @@ function shared(n: number, make: (i: number) => number): Float64Array {
 
 /** Random reference and current tables: continuous, shifted, integer (few values), holes, a cell column. */
 function tables(seed: number, rows: number) {
-  const u = uniforms(seed);
+  const u = seededUniform(seed);
   const normal = (): number => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
   const side = (shift: number): Record<string, ColumnData> => ({
     gauss: shared(rows, () => normal() + shift),
@@ -123,7 +112,7 @@ describe('datasetDriftParallel: the columns on worker threads', () => {
 
 describe('ksAndWassersteinColumns', () => {
   it('equals ks2Samp and wassersteinDistanceNormed on the sorted finite values, on threads or not', async () => {
-    const u = uniforms(21);
+    const u = seededUniform(21);
     const make = (shift: number) =>
       Array.from({ length: 5 }, (_, c) =>
         shared(6000 + c * 1000, (i) =>
