@@ -20,7 +20,7 @@ def test_compile_writes_yaml_to_standard_output():
     assert result.returncode == 0, result.stderr
     document = yaml.safe_load(result.stdout)
     assert document["apiVersion"] == "bosun.dev/v1"
-    assert list(document["steps"]) == ["prepare", "train", "pick_best", "approve", "register"]
+    assert list(document["steps"]) == ["prepare", "train", "pick_best", "register", "approve", "promote"]
     assert list(document["on_exit"]) == ["notify"]
 
 
