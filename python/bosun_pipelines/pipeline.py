@@ -134,7 +134,7 @@ def _task_spec(task: Task) -> Dict[str, Any]:
         spec["after"] = [t.name for t in task.waits_for]
     if task.when is not None:
         spec["when"] = str(task.when)
-    for key in ("retry", "timeout", "cache", "resources", "requirements", "requirements_file", "env", "secrets"):
+    for key in ("retry", "timeout", "cache", "resources", "image", "requirements", "requirements_file", "env", "secrets"):
         value = task.settings.get(key)
         if value is not None:
             spec[key] = value

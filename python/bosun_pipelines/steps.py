@@ -42,6 +42,7 @@ class StepDefinition:
         env: Optional[Mapping[str, str]] = None,
         secrets: Optional[Mapping[str, str]] = None,
         func: Optional[Callable[..., Any]] = None,
+        image: Optional[str] = None,
     ) -> None:
         self.name = name
         self.run = run
@@ -54,6 +55,7 @@ class StepDefinition:
             "timeout": timeout,
             "cache": None if cache is None else cache.spec(),
             "resources": None if resources is None else resources.spec(),
+            "image": None if image is None else check_image(image, name),
             "requirements": None if requirements is None else list(requirements),
             "requirements_file": requirements_file,
             "env": None if not env else dict(env),
@@ -209,6 +211,11 @@ class Task:
         self.settings["resources"] = resources.spec()
         return self
 
+    def set_image(self, image: str) -> "Task":
+        """The container image of this call on the Kubernetes executor (overrides the step's ``image=``)."""
+        self.settings["image"] = check_image(image, self.base_name)
+        return self
+
     def set_env(self, **env: str) -> "Task":
         self.settings["env"] = {**(self.settings.get("env") or {}), **env}
         return self
@@ -238,6 +245,8 @@ def _outputs_of_return(annotation: Any, where: str) -> Dict[str, TypeSpec]:
 def _function_step(func: Callable[..., Any], name: Optional[str], options: Dict[str, Any]) -> StepDefinition:
     step_name = name or func.__name__
     where = f"step {step_name}"
+    if options.get("image") is not None:
+        check_image(options["image"], step_name)
     module = func.__module__
     if module == "__main__":
         raise PipelineDefinitionError(f"{where}: define steps in an importable module, not in __main__ (the step runs it by name)")
@@ -298,6 +307,7 @@ def step(
     timeout: Optional[str] = None,
     cache: Optional[Cache] = None,
     resources: Optional[Resources] = None,
+    image: Optional[str] = None,
     env: Optional[Mapping[str, str]] = None,
     secrets: Optional[Mapping[str, str]] = None,
 ) -> Callable[[F], StepDefinition]: ...
@@ -312,6 +322,9 @@ def step(func: Optional[F] = None, *, name: Optional[str] = None, **options: Any
 
         @step(requirements=["scikit-learn==1.5.2"])
         def train(data: Input[Dataset], learning_rate: float, model: Output[Model]) -> float: ...
+
+    ``image="registry.example.com/ml/train:1.4"`` names the container image the step runs in on the Kubernetes
+    executor (default: the server's ``--kube-image``); the local executor and workers ignore it.
     """
     if func is not None:
         return _function_step(func, name, options)
@@ -320,6 +333,17 @@ def step(func: Optional[F] = None, *, name: Optional[str] = None, **options: Any
         return _function_step(f, name, dict(options))
 
     return decorate
+
+
+def check_image(image: object, where: str) -> str:
+    """A container image reference as the document accepts it: 1 to 1000 characters, no whitespace."""
+    if not isinstance(image, str):
+        raise PipelineDefinitionError(f"step {where}: image must be a string such as 'registry.example.com/ml/train:1.4', not {image!r}")
+    if not 1 <= len(image) <= 1000 or any(c.isspace() for c in image):
+        raise PipelineDefinitionError(
+            f"step {where}: image {image!r} is not an image reference (1 to 1000 characters, no spaces), such as 'registry.example.com/ml/train:1.4'"
+        )
+    return image
 
 
 def _declared(mapping: Optional[Mapping[str, Any]], where: str, allow_outputs: bool) -> Dict[str, TypeSpec]:

@@ -45,3 +45,8 @@ shell = command_step(
     inputs={"text": str},
     outputs={"out": Dataset},
 )
+
+
+@step(image="registry.example.com/ml/train:1.4")
+def imaged(rows: int) -> None:
+    """Runs in its own image on the Kubernetes executor."""
