@@ -22,12 +22,11 @@ import {
 } from '../authz/policy-helpers.js';
 import type { PolicyTable } from '../authz/policy-types.js';
 import type { RoutePlugin } from '../route-plugin.js';
+import { Nullable } from './wire-schemas.js';
 
 const prefix = '/api/bosun/v1/lineage';
 const tags = ['lineage'];
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
 const KeyValue = Type.Object({ key: Type.String(), value: Type.String() });
 const VersionRefOut = Type.Object({ name: Type.String(), version: Type.String() });
 const MetricOut = Type.Object({

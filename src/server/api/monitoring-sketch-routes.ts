@@ -10,14 +10,13 @@ import type {
 } from '../../monitoring/index.js';
 import type { TypedApp } from '../typed-app.js';
 import { SerialIdParam } from '../id-schemas.js';
+import { Nullable } from './wire-schemas.js';
 
 /*
  * Long windows from sketches: a monitor's stored window sketches merged over a time range, judged against the
  * reference's sketch (`/long-window`), and one column's merged quantiles (`/quantiles`).
  */
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
 const tags = ['monitoring'];
 const MonitorParams = Type.Object({ name: Type.String({ minLength: 1 }), monitor_id: SerialIdParam });
 const Epoch = Type.Integer({ minimum: 0, description: 'epoch milliseconds' });

@@ -9,14 +9,12 @@ import type {
   SchemaCheck,
   WindowPerformance,
 } from '../../monitoring/index.js';
+import { Nullable } from './wire-schemas.js';
 
 /*
  * The wire form of the monitoring API (snake_case), as TypeBox schemas for the OpenAPI document, and the
  * converters from the domain types.
  */
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
 
 /** A feature value: a JSON scalar; null is missing. */
 export const FeatureValueIn = Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()]);

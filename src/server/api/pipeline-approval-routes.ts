@@ -10,13 +10,12 @@ import { apiPaths, experiment, needs, params, runIn, signedIn } from '../authz/p
 import type { AuditedInput, PolicyTable } from '../authz/policy-types.js';
 import type { RoutePlugin } from '../route-plugin.js';
 import type { TypedApp } from '../typed-app.js';
+import { Nullable } from './wire-schemas.js';
 
 const prefix = `${apiPaths.native}/pipelines`;
 const tags = ['pipelines'];
 const userHeader = 'x-bosun-user';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
 const StepParam = Type.String({ minLength: 1, maxLength: 63, pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$' });
 const Side = Type.Object({
   version: Type.String(),

@@ -13,12 +13,11 @@ import { apiPaths, experiment, model, modelParam, needs, params, runIn } from '.
 import type { PolicyTable } from '../authz/policy-types.js';
 import type { RoutePlugin } from '../route-plugin.js';
 import type { TypedApp } from '../typed-app.js';
+import { Nullable } from './wire-schemas.js';
 
 const prefix = `${apiPaths.native}/pipelines`;
 const tags = ['pipelines'];
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
 const usd = (what: string) =>
   Nullable(Type.Number({ description: `${what} in USD; null: unknown (no class)` }));
 /** A cost roll-up (also the `cost` of a pipeline run's answer). */

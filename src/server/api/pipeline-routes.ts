@@ -31,12 +31,11 @@ import type { AuditedInput, PolicyTable } from '../authz/policy-types.js';
 import type { RoutePlugin } from '../route-plugin.js';
 import type { TypedApp } from '../typed-app.js';
 import { RollUpOut, StepUsageOut } from './pipeline-cost-routes.js';
+import { Nullable } from './wire-schemas.js';
 
 const prefix = `${apiPaths.native}/pipelines`;
 const tags = ['pipelines'];
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
 const NameParam = Type.String({
   minLength: 1,
   maxLength: 128,

@@ -17,12 +17,11 @@ import type { RoutePlugin } from '../route-plugin.js';
 import { pipelineItem, readablePipelineItems } from './pipeline-items.js';
 import { trackingUriOf } from './pipeline-routes.js';
 import type { TypedApp } from '../typed-app.js';
+import { Nullable } from './wire-schemas.js';
 
 const prefix = `${apiPaths.native}/pipelines/schedules`;
 const tags = ['pipelines'];
 const Name = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$' });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
 
 const ScheduleOut = Type.Object({
   name: Type.String(),
