@@ -66,6 +66,10 @@ async function main(): Promise<void> {
         await tracking.logBatch(id, {
           metrics: [{ key: 'loss', value: 1 / (stepCount + i), timestamp: 1, step: stepCount - 1 }],
         });
+        // The rows above bypassed the write path: their step summary (a grid 0..steps-1) is written as it would be.
+        await sql`update metric_step_summaries set step_count = ${stepCount}, first_step = 0,
+                  last_step = ${stepCount - 1}, step_gcd = ${stepCount > 1 ? 1 : 0}
+                  where run_uuid = ${id} and key = 'loss'`.execute(handle.db);
       }
       out.populateSeconds = (performance.now() - t) / 1000;
       experiment = await tracking.getExperimentByName(name);

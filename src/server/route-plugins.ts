@@ -5,6 +5,7 @@ import { artifactRoutes } from './mlflow/artifact-routes.js';
 import { registryEventRoutes } from './api/registry-event-routes.js';
 import { governanceRoutes } from './api/governance-routes.js';
 import { lineageRoutes } from './api/lineage-routes.js';
+import { metricHistoryRoutes } from './api/metric-history-routes.js';
 import { pipelineRoutes } from './api/pipeline-routes.js';
 import { pipelineScheduleRoutes } from './api/pipeline-schedule-routes.js';
 import { pipelineApprovalRoutes } from './api/pipeline-approval-routes.js';
@@ -38,6 +39,7 @@ export const routePlugins: readonly RoutePlugin[] = [
   registryEventRoutes,
   governanceRoutes,
   lineageRoutes,
+  metricHistoryRoutes,
   pipelineRoutes,
   // After pipelineRoutes: its onListen hook points runs at this server before the schedule loop starts.
   pipelineScheduleRoutes,

@@ -8,7 +8,7 @@ import type {
   MetricHistoryBulkQuery,
   TrackingService,
 } from './tracking-service-contract.js';
-import type { Metric } from './types.js';
+import type { Metric, SampledHistory } from './types.js';
 
 /** Index of the first item of `sorted` that is `>= value` (Python's `bisect_left`). */
 function firstAtLeast(sorted: readonly number[], value: number): number {
@@ -128,11 +128,52 @@ function checkRunCount(request: string, runIds: readonly string[], atMost: strin
 /** The web UI's metric charts: histories of several runs at once, whole or sampled over steps. */
 export class MetricHistoryService implements Pick<
   TrackingService,
-  'getMetricHistoryBulk' | 'getMetricHistoryBulkInterval'
+  'getMetricHistoryBulk' | 'getMetricHistoryBulkInterval' | 'getSampledHistories'
 > {
   constructor(private readonly ctx: TrackingContext) {}
 
   async getMetricHistoryBulkInterval(query: BulkIntervalQuery): Promise<Metric[]> {
+    const steps = await this.sampledStepsOf(query);
+    const perRun = await this.eachRun(query.runIds, (runId) =>
+      metricStore.atSteps(this.ctx.db, runId, query.metricKey, steps, limits.historyMaxResults),
+    );
+    return perRun.flat();
+  }
+
+  async getSampledHistories(query: BulkIntervalQuery): Promise<SampledHistory[]> {
+    const steps = await this.sampledStepsOf(query);
+    const runIds = [...new Set(query.runIds)];
+    return this.eachRun(runIds, async (runId) => ({
+      runId,
+      ...(await metricStore.columnsAtSteps(
+        this.ctx.db,
+        runId,
+        query.metricKey,
+        steps,
+        limits.historyMaxResults,
+      )),
+    }));
+  }
+
+  /**
+   * The runs' answers read a few runs at a time (PostgreSQL answers on several connections; SQLite's one
+   * connection takes them in turn), returned in the order of the runs asked for.
+   */
+  private async eachRun<T>(runIds: readonly string[], read: (runId: string) => Promise<T>): Promise<T[]> {
+    const perRun = new Array<T>(runIds.length);
+    let next = 0;
+    const reader = async (): Promise<void> => {
+      while (next < runIds.length) {
+        const i = next++;
+        perRun[i] = await read(runIds[i]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(readersAtOnce, runIds.length) }, reader));
+    return perRun;
+  }
+
+  /** The query checked as MLflow checks it, and the steps its sampling rule picks (see {@link sampledSteps}). */
+  private async sampledStepsOf(query: BulkIntervalQuery): Promise<number[]> {
     if (query.runIds.length === 0) {
       throw new InvalidParameterError("Missing value for required parameter 'run_ids'.");
     }
@@ -178,25 +219,7 @@ export class MetricHistoryService implements Pick<
     }
     const range =
       startStep !== undefined && endStep !== undefined ? { start: startStep, end: endStep } : undefined;
-    const steps = sampleUnion(unionOfSteps(grids, read), bounds, max, range);
-    // The runs' points are read a few runs at a time (PostgreSQL answers on several connections; SQLite's one
-    // connection takes them in turn), and returned in the order of the runs asked for.
-    const perRun = new Array<Metric[]>(query.runIds.length);
-    let next = 0;
-    const reader = async (): Promise<void> => {
-      while (next < query.runIds.length) {
-        const i = next++;
-        perRun[i] = await metricStore.atSteps(
-          db,
-          query.runIds[i]!,
-          query.metricKey,
-          steps,
-          limits.historyMaxResults,
-        );
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(readersAtOnce, query.runIds.length) }, reader));
-    return perRun.flat();
+    return sampleUnion(unionOfSteps(grids, read), bounds, max, range);
   }
 
   /**

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { BulkWriter, Database, NewMetricRow } from '../db/index.js';
 import { metricStepSummaryStore } from './metric-step-summary.js';
 import { chunks, decodeMetricValue, encodeMetricValue } from './row-mappers.js';
-import type { Metric } from './types.js';
+import type { Metric, SampledHistory } from './types.js';
 
 type Db = Kysely<Database>;
 
@@ -202,6 +202,42 @@ export const metricStore = {
         .limit(limit - out.length)
         .execute();
       out.push(...rows.map((r) => ({ ...toMetric(r), runId })));
+    }
+    return out;
+  },
+
+  /**
+   * {@link atSteps} in columns, without the per-point objects or the dataset and model columns: the same points
+   * in the same order (step, timestamp, value), at most `limit`.
+   */
+  async columnsAtSteps(
+    db: Db,
+    runId: string,
+    key: string,
+    steps: number[],
+    limit: number,
+  ): Promise<Omit<SampledHistory, 'runId'>> {
+    const out: Omit<SampledHistory, 'runId'> = { steps: [], values: [], timestamps: [] };
+    for (const slice of chunks(steps)) {
+      if (out.steps.length >= limit) break;
+      const rows = await db
+        .selectFrom('metrics')
+        .select(['value', 'is_nan', 'timestamp', 'step'])
+        .where('run_uuid', '=', runId)
+        .where('key', '=', key)
+        .where('step', 'in', slice)
+        .orderBy('step')
+        .orderBy('timestamp')
+        .orderBy('value')
+        .orderBy('is_nan')
+        .orderBy('id')
+        .limit(limit - out.steps.length)
+        .execute();
+      for (const r of rows) {
+        out.steps.push(Number(r.step));
+        out.values.push(decodeMetricValue(r.value, r.is_nan));
+        out.timestamps.push(Number(r.timestamp));
+      }
     }
     return out;
   },

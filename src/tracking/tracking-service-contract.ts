@@ -10,6 +10,7 @@ import type {
   Run,
   RunInfo,
   RunStatus,
+  SampledHistory,
   Tag,
 } from './types.js';
 import type { ViewType, Visibility } from '../search/index.js';
@@ -189,6 +190,11 @@ export interface TrackingService {
   getMetricHistory(query: MetricHistoryQuery): Promise<Page<Metric>>;
   /** Up to `maxResults` points per run, sampled evenly over steps, each with `runId` set. */
   getMetricHistoryBulkInterval(query: BulkIntervalQuery): Promise<Metric[]>;
+  /**
+   * The same points as {@link getMetricHistoryBulkInterval} (same checks and sampling), in columns: one history
+   * per distinct run asked for, in the order asked (a run without the metric has empty columns).
+   */
+  getSampledHistories(query: BulkIntervalQuery): Promise<SampledHistory[]>;
   /** All values of one metric of several runs, by run id then timestamp, step and value; `runId` set on each. */
   getMetricHistoryBulk(query: MetricHistoryBulkQuery): Promise<Metric[]>;
   searchRuns(query: SearchRunsQuery): Promise<Page<Run>>;

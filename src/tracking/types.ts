@@ -34,6 +34,18 @@ export interface Metric {
   runId?: string;
 }
 
+/**
+ * One run's sampled history of one metric in columns (the chart route's compact form): the i-th point is
+ * `steps[i]`, `values[i]`, `timestamps[i]`, in the order `get-history-bulk-interval` gives them (step, timestamp,
+ * value). Example: `{ runId: 'a1…', steps: [0, 5], values: [1, NaN], timestamps: [10, 20] }`.
+ */
+export interface SampledHistory {
+  runId: string;
+  steps: number[];
+  values: number[];
+  timestamps: number[];
+}
+
 export interface RunInfo {
   runId: string;
   experimentId: string;

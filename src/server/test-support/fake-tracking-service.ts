@@ -25,6 +25,7 @@ import type {
   LoggedModel,
   LoggedModelStatus,
   Metric,
+  SampledHistory,
   ModelInput,
   ModelOutput,
   Page,
@@ -294,6 +295,19 @@ export class FakeTrackingService implements TrackingService {
     return query.runIds.flatMap((runId) =>
       (this.history.get(`${runId}/${query.metricKey}`) ?? []).map((m) => ({ ...m, runId })),
     );
+  }
+
+  async getSampledHistories(query: BulkIntervalQuery): Promise<SampledHistory[]> {
+    this.record('getSampledHistories', query);
+    return [...new Set(query.runIds)].map((runId) => {
+      const points = this.history.get(`${runId}/${query.metricKey}`) ?? [];
+      return {
+        runId,
+        steps: points.map((m) => m.step),
+        values: points.map((m) => m.value),
+        timestamps: points.map((m) => m.timestamp),
+      };
+    });
   }
 
   async getMetricHistoryBulk(query: MetricHistoryBulkQuery): Promise<Metric[]> {
