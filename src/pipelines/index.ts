@@ -48,6 +48,7 @@ export {
 } from './executor/step-backend.js';
 export type { Attempt, AttemptResult, LaunchDeps } from './executor/step-launcher.js';
 export {
+  CodeShipping,
   DEFAULT_WORKER_TIMEOUT_MS,
   formatLabels,
   machineLabels,
@@ -112,4 +113,11 @@ export {
   type TriggerFiring,
   type TriggerKind,
   type TriggerStarter,
+  TRIGGER_ARTIFACT_DIR,
+  TRIGGER_CONTEXT_ERROR_TAG,
+  triggerArtifactDigestTag,
+  type RunAttachment,
+  type TriggerContext,
+  type TriggerContextSource,
+  type TriggerEvent,
 } from './triggers/index.js';

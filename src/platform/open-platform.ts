@@ -9,6 +9,7 @@ import {
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../db/index.js';
 import { EventConsumerRunner, EventOutbox } from '../events/index.js';
 import { platformEventTypes } from './platform-catalogue.js';
+import { alertTriggerContext } from './alert-trigger-context.js';
 import { OutboxRegistryEventSink } from '../registry/events/index.js';
 import { GovernanceService } from '../registry/governance/index.js';
 import {
@@ -245,6 +246,8 @@ async function buildPlatform(
     owner: pipelines.owner,
     now: () => (overrides.clock ?? systemClock).nowMs(),
     starter: pipelineStarter(pipelines, () => undefined),
+    // A monitoring alert's run gets the alerting window's drift report as its `trigger.drift_report` artifact.
+    context: alertTriggerContext(monitoring),
   });
   let background: BackgroundWork | undefined;
   let closing: Promise<void> | undefined;

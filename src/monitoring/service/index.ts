@@ -28,3 +28,10 @@ export {
   type MergedQuantiles,
   type MergedWindows,
 } from './long-window.js';
+export {
+  ALERT_REPORT_SCHEMA,
+  alertDriftReport,
+  type AlertReport,
+  type AlertReportColumn,
+  type AlertReportRequest,
+} from './alert-report.js';

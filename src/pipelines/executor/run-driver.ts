@@ -11,6 +11,7 @@ import { stepPython, type AttemptResult } from './step-launcher.js';
 import { localStepBackend, type KillWhy, type StepAttemptRunner } from './step-backend.js';
 import { fanOutItems, lookupReference, resolveInputs, sameGroup, type UnitScope } from './unit-values.js';
 import { sha256 } from './digests.js';
+import { triggerArtifactsOf } from './trigger-artifacts.js';
 import { effectiveStep } from './effective-step.js';
 import { approvalOutcome, closeRegistryRequest, finishApprovalRun, openApproval } from './approval-step.js';
 import {
@@ -70,6 +71,7 @@ export class RunDriver {
   #phase: 'main' | 'exit' = 'main';
   #mainStatus: RunStatus | undefined;
   #code: Promise<CodeVersion> | undefined;
+  #triggerArtifacts: Awaited<ReturnType<typeof triggerArtifactsOf>> | undefined;
   readonly #freezeDigest = new Map<string, Promise<string | undefined>>();
   /** When each waiting approval step's timeout applies (undefined: none), as last read from its request. */
   readonly #deadlines = new Map<string, number | undefined>();
@@ -136,6 +138,7 @@ export class RunDriver {
         ...(this.#phase === 'exit' && this.#mainStatus !== undefined ? { status: this.#mainStatus } : {}),
       },
       graph: this.graph,
+      ...(this.#triggerArtifacts !== undefined ? { triggerArtifacts: this.#triggerArtifacts } : {}),
       unitsOf: (step) => {
         const units = this.unitsOf(step);
         return units.length === 0 ? undefined : units;
@@ -187,6 +190,7 @@ export class RunDriver {
   async drive(): Promise<RunStatus | undefined> {
     const { deps } = this;
     this.#code = codeVersion(this.run.codeDir);
+    this.#triggerArtifacts = await triggerArtifactsOf(deps.tracking, this.run.runId);
     await deps.store.addSteps(
       this.graph.steps
         .filter((s) => s.fanOut === undefined)

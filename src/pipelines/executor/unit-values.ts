@@ -10,6 +10,8 @@ export interface UnitScope {
   params: Record<string, unknown>;
   pipeline: { name: string; runId: string; status?: string };
   graph: PipelineGraph;
+  /** The artifacts the trigger that started the run attached to it, by name (`trigger.drift_report`). */
+  triggerArtifacts?: Readonly<Record<string, Extract<OutputValue, { kind: 'artifact' }>>>;
   /** The units of a step, in item order; undefined while it has none yet. */
   unitsOf(step: string): readonly StepRun[] | undefined;
 }
@@ -43,6 +45,14 @@ export function lookupReference(
       if (ref.field === 'name') return { value: scope.pipeline.name };
       if (ref.field === 'run_id') return { value: scope.pipeline.runId };
       return scope.pipeline.status === undefined ? { missing: text } : { value: scope.pipeline.status };
+    case 'trigger': {
+      const artifact = scope.triggerArtifacts?.[ref.artifact];
+      return artifact !== undefined
+        ? { value: artifact }
+        : {
+            missing: `${text} (the run has none: it was not started by a monitoring_alert trigger, or see its bosun.trigger.drift_report_error tag)`,
+          };
+    }
     case 'item':
       if (unit.itemIndex < 0) return { missing: text };
       if (ref.key === undefined) return { value: unit.item };

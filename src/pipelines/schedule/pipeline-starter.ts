@@ -1,4 +1,5 @@
 import type { PipelineService } from '../service/pipeline-service.js';
+import type { TriggerStarter } from '../triggers/trigger-types.js';
 import type { ScheduleStarter } from './schedule-types.js';
 
 /**
@@ -8,14 +9,15 @@ import type { ScheduleStarter } from './schedule-types.js';
 export function pipelineStarter(
   pipelines: PipelineService,
   onDriveError: (err: unknown, runId: string) => void,
-): ScheduleStarter {
+): ScheduleStarter & TriggerStarter {
   return {
-    async start(input) {
+    async start(input: Parameters<TriggerStarter['start']>[0]) {
       const { run, done } = await pipelines.start({
         name: input.pipelineName,
         ...(input.version !== undefined ? { version: input.version } : {}),
         params: input.params,
         createdBy: input.createdBy,
+        ...(input.attach !== undefined ? { attach: input.attach } : {}),
       });
       done.catch((err: unknown) => onDriveError(err, run.runId));
       return run.runId;

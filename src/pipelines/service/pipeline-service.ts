@@ -30,6 +30,7 @@ import { PipelineApprovalStore } from '../store/approval-store.js';
 import { PipelineApprovals, type ModelApprovals } from '../approvals/index.js';
 import { checkResourceClasses, ResourceClasses } from '../resources/index.js';
 import { PipelineCosts } from '../cost/cost-service.js';
+import type { RunAttachment } from '../triggers/trigger-context.js';
 
 /** How the service is built (the platform passes the first four; tests may set the rest). */
 export interface PipelineServiceOptions {
@@ -221,6 +222,8 @@ export class PipelineService {
     params: Record<string, unknown>;
     createdBy: string;
     onEvent?: (event: ExecutorEvent) => void;
+    /** Tags and artifact files stored on the run before any step starts (what a trigger attaches). */
+    attach?: RunAttachment;
   }): Promise<{ run: PipelineRun; done: Promise<RunStatus | undefined> }> {
     if (this.#trackingUri === undefined) {
       throw new InvalidParameterError(
@@ -252,6 +255,7 @@ export class PipelineService {
         value: typeof value === 'string' ? value : JSON.stringify(value),
       })),
     });
+    if (input.attach !== undefined) await this.attach(runId, parent.info.artifactUri, input.attach);
     const run = await this.store.createRun(
       {
         runId,
@@ -268,6 +272,27 @@ export class PipelineService {
     );
     if (input.onEvent !== undefined) this.watch(runId, input.onEvent);
     return { run, done: this.drive(run) };
+  }
+
+  /**
+   * Stores a trigger's attachment on a new run, before its pipeline run exists (so no step, here or on another
+   * server, can start before it): files first, then tags (the digest tags say the files are there). A file that
+   * cannot be stored is recorded as `bosun.trigger.error` and the run goes on without it.
+   */
+  private async attach(runId: string, artifactUri: string, attachment: RunAttachment): Promise<void> {
+    let tags = attachment.tags;
+    try {
+      for (const file of attachment.files) {
+        await this.#deps.artifacts.uploadText(file.content, artifactUri, file.path);
+      }
+    } catch (err) {
+      const reason = `the trigger's artifacts could not be stored: ${err instanceof Error ? err.message : String(err)}`;
+      tags = [
+        ...tags.filter((t) => !t.key.startsWith('bosun.trigger.artifact.')),
+        { key: 'bosun.trigger.error', value: reason.slice(0, 1000) },
+      ];
+    }
+    if (tags.length > 0) await this.options.tracking.logBatch(runId, { tags: [...tags] });
   }
 
   private drive(run: PipelineRun): Promise<RunStatus | undefined> {

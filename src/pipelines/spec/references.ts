@@ -7,12 +7,19 @@
  *   one of its followers)
  * - `item`, `item.KEY`: the current element of the reader's own fan-out (`KEY` for a matrix)
  * - `pipeline.name`, `pipeline.run_id`, and `pipeline.status` (in exit handlers)
+ * - `trigger.drift_report`: an artifact the trigger that started the run attached to it (a monitoring alert's
+ *   drift report, stored at `trigger/drift_report/` of the pipeline run)
  */
 export type Reference =
   | { kind: 'param'; name: string }
   | { kind: 'output'; step: string; output: string }
   | { kind: 'item'; key?: string }
-  | { kind: 'pipeline'; field: PipelineField };
+  | { kind: 'pipeline'; field: PipelineField }
+  | { kind: 'trigger'; artifact: TriggerArtifact };
+
+/** The artifacts a trigger attaches to the runs it starts. */
+export type TriggerArtifact = 'drift_report';
+export const triggerArtifacts: readonly TriggerArtifact[] = ['drift_report'];
 
 export type PipelineField = 'name' | 'run_id' | 'status';
 const pipelineFields: readonly PipelineField[] = ['name', 'run_id', 'status'];
@@ -46,9 +53,16 @@ export function parseReference(text: string): Reference | { error: string } {
       return {
         error: `'${text}' is not a reference: the pipeline offers pipeline.name, pipeline.run_id and pipeline.status`,
       };
+    case 'trigger':
+      if (rest.length === 1 && (triggerArtifacts as readonly string[]).includes(rest[0] ?? '')) {
+        return { kind: 'trigger', artifact: rest[0] as TriggerArtifact };
+      }
+      return { error: `'${text}' is not a reference: a trigger offers trigger.drift_report` };
     case undefined:
     default:
-      return { error: `'${text}' is not a reference: it starts with params, steps, item or pipeline` };
+      return {
+        error: `'${text}' is not a reference: it starts with params, steps, item, pipeline or trigger`,
+      };
   }
 }
 
@@ -63,5 +77,7 @@ export function formatReference(ref: Reference): string {
       return ref.key === undefined ? 'item' : `item.${ref.key}`;
     case 'pipeline':
       return `pipeline.${ref.field}`;
+    case 'trigger':
+      return `trigger.${ref.artifact}`;
   }
 }

@@ -143,6 +143,9 @@ export class Scope {
           };
         }
         return { ok: true, type: PIPELINE_STATUS_TYPE };
+      case 'trigger':
+        // Only inputs take an artifact: a condition or a fan-out over it is refused by the type checks.
+        return { ok: true, type: { type: 'artifact', kind: 'drift_report' } };
     }
   }
 

@@ -5,6 +5,16 @@
 export { TriggerService, type CreatedTrigger, type TriggerServiceOptions } from './trigger-service.js';
 export { triggerConsumer, triggerConsumerName } from './trigger-consumer.js';
 export { templateFields } from './event-fields.js';
+export {
+  TRIGGER_ARTIFACT_DIR,
+  TRIGGER_CONTEXT_ERROR_TAG,
+  folderDigest,
+  triggerArtifactDigestTag,
+  type RunAttachment,
+  type TriggerContext,
+  type TriggerContextSource,
+  type TriggerEvent,
+} from './trigger-context.js';
 export { firingToWire, triggerToWire } from './trigger-wire.js';
 export {
   ALERT_CHANGES,

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, DatabaseHandle } from '../../db/index.js';
 import { isUniqueViolation } from '../../db/index.js';
-import type { OutboxEvent } from '../../events/index.js';
+import { eventQueries, type OutboxEvent } from '../../events/index.js';
 import {
   AlreadyExistsError,
   InvalidParameterError,
@@ -14,6 +14,12 @@ import { resolveParams } from '../executor/run-values.js';
 import { checkRunnable } from '../service/pipeline-service.js';
 import type { PipelineDefinition } from '../store/pipeline-store-types.js';
 import { eventFields } from './event-fields.js';
+import {
+  TRIGGER_CONTEXT_ERROR_TAG,
+  toAttachment,
+  type RunAttachment,
+  type TriggerContextSource,
+} from './trigger-context.js';
 import { checkParamMapping, coerceParam, renderParams } from './param-template.js';
 import { matchesEvent } from './trigger-match.js';
 import { filterToWire, parseFilter } from './trigger-filter.js';
@@ -48,6 +54,11 @@ export interface TriggerServiceOptions {
   now(): number;
   /** Who claims firings (host:pid:random in a server). */
   owner: string;
+  /**
+   * What an event attaches to the run it starts, before any step starts (the composition root wires the
+   * monitoring alert's drift report, see docs/monitoring.md "Retrain on drift"). Without it: the trigger tags only.
+   */
+  context?: TriggerContextSource;
 }
 
 /** What `create` answers: the trigger, and a webhook trigger's bearer token (shown this once, stored hashed). */
@@ -425,6 +436,34 @@ export class TriggerService {
     return this.#run(triggerId, eventKey);
   }
 
+  /**
+   * What the run of a firing carries from its trigger: tags naming the trigger and its event, and what the context
+   * source makes of the event (an alert's drift report). A source that throws is recorded as a tag, never a lost run.
+   */
+  async #attachment(trigger: PipelineTrigger, firing: FiringRow): Promise<RunAttachment> {
+    const base = [
+      { key: 'bosun.trigger.name', value: trigger.name },
+      { key: 'bosun.trigger.kind', value: trigger.kind },
+      { key: 'bosun.trigger.event_key', value: firing.event_key },
+    ];
+    if (firing.event_id === null || this.#options.context === undefined) return { tags: base, files: [] };
+    try {
+      const id = Number(firing.event_id);
+      const recorded = (await eventQueries.recordedEvents(this.#options.handle.db, [id])).get(id);
+      if (recorded === undefined) throw new Error(`event ${id} is no longer in the outbox`);
+      const payload = JSON.parse(recorded.payload) as Record<string, unknown>;
+      const context = await this.#options.context({
+        trigger,
+        event: { id, type: recorded.type, subject: recorded.subject, payload },
+      });
+      if (context === undefined) return { tags: base, files: [] };
+      const attachment = toAttachment(context);
+      return { tags: [...base, ...attachment.tags], files: attachment.files };
+    } catch (err) {
+      return { tags: [...base, { key: TRIGGER_CONTEXT_ERROR_TAG, value: message(err) }], files: [] };
+    }
+  }
+
   /** Starts the run of a firing this server holds (`starting`) and records its run id or the error. */
   async #run(triggerId: string, eventKey: string): Promise<string | undefined> {
     const finish = (set: { state: FiringState; run_id?: string; error?: string; params?: string }) =>
@@ -445,11 +484,13 @@ export class TriggerService {
       const trigger = toTrigger(row);
       const given = firing.params !== null ? (JSON.parse(firing.params) as Record<string, unknown>) : {};
       const params = await this.#resolve(trigger, given);
+      const attach = await this.#attachment(trigger, firing);
       const runId = await this.#options.starter.start({
         pipelineName: trigger.pipelineName,
         ...(trigger.pipelineVersion !== undefined ? { version: trigger.pipelineVersion } : {}),
         params,
         createdBy: trigger.createdBy,
+        attach,
       });
       await finish({ state: 'started', run_id: runId, params: JSON.stringify(params) });
       return runId;

@@ -1,4 +1,5 @@
 import { BosunError } from '../../shared/index.js';
+import type { RunAttachment } from './trigger-context.js';
 
 /** What fires a trigger: a registry event, a monitoring alert, or an authenticated webhook call (CI). */
 export type TriggerKind = 'registry_event' | 'monitoring_alert' | 'webhook';
@@ -80,6 +81,8 @@ export interface TriggerStarter {
     version?: number;
     params: Record<string, unknown>;
     createdBy: string;
+    /** Tags and files stored on the run before any step starts (the trigger's context: an alert's drift report). */
+    attach?: RunAttachment;
   }): Promise<string>;
 }
 
