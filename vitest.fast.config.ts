@@ -52,6 +52,8 @@ export default mergeConfig(
         'src/pipelines/schedule/schedule-replicas.test.ts',
         // Two processes (tsx) consuming events and starting trigger firings on one database.
         'src/pipelines/triggers/trigger-replicas.test.ts',
+        // A server with auth, a monitor's alert starting a pipeline whose Python step reads the drift report (~5 s).
+        'src/server/api/monitoring-retrain-trigger.test.ts',
         'src/server/concurrent-start.test.ts',
         // A Python step that burns CPU and holds 200 MiB, run twice (seconds: measured usage, cache savings).
         'src/pipelines/cost/cost-executor.test.ts',

@@ -7,6 +7,7 @@ type PlatformEventType = keyof PlatformEvents & string;
 import { PipelineStore } from '../../store/pipeline-store.js';
 import { triggerConsumer } from '../trigger-consumer.js';
 import { TriggerService } from '../trigger-service.js';
+import type { TriggerContextSource } from '../trigger-context.js';
 import type { TriggerStarter } from '../trigger-types.js';
 
 /** The `evaluate` pipeline the trigger tests start: a model name and an integer version, and a threshold. */
@@ -39,6 +40,7 @@ export async function triggerFixture(
   handle: DatabaseHandle,
   starter: TriggerStarter,
   owner = 'test',
+  context?: TriggerContextSource,
 ): Promise<{
   triggers: TriggerService;
   runner: EventConsumerRunner;
@@ -56,7 +58,14 @@ export async function triggerFixture(
     createdBy: 'alice',
     now: 1,
   });
-  const triggers = new TriggerService({ handle, definitions: store, starter, now: () => Date.now(), owner });
+  const triggers = new TriggerService({
+    handle,
+    definitions: store,
+    starter,
+    now: () => Date.now(),
+    owner,
+    ...(context !== undefined ? { context } : {}),
+  });
   const outbox = new EventOutbox({ handle, types: platformEventTypes });
   const runner = new EventConsumerRunner({ handle, consumers: [triggerConsumer(triggers)] });
   // The consumer starts at the end of the outbox: place it before the test's events.
