@@ -19,6 +19,7 @@ from .pipeline import (
     pipeline,
     pipeline_run_id,
     pipeline_status,
+    trigger_drift_report,
     when,
 )
 from .refs import Condition, Ref
@@ -26,6 +27,7 @@ from .steps import StepDefinition, Task, command_step, script_step, step
 from .types import (
     Artifact,
     Dataset,
+    DriftReport,
     Input,
     Length,
     Metrics,
@@ -51,6 +53,7 @@ __all__ = [
     "Condition",
     "Dataset",
     "Defaults",
+    "DriftReport",
     "Input",
     "Length",
     "Metrics",
@@ -77,5 +80,6 @@ __all__ = [
     "step",
     "to_json",
     "to_yaml",
+    "trigger_drift_report",
     "when",
 ]

@@ -11,7 +11,7 @@ from . import build
 from .build import Group
 from .emit import to_json, to_yaml
 from .options import Defaults
-from .refs import Condition, ItemRef, ParamRef, PipelineRef, Ref
+from .refs import Condition, ItemRef, ParamRef, PipelineRef, Ref, TriggerRef
 from .steps import Task, _first_paragraph, reference_inputs
 from .types import PipelineDefinitionError, a_type, check_constant, infer_item_type, type_spec
 
@@ -311,6 +311,13 @@ def pipeline_run_id() -> Ref:
     return PipelineRef("run_id", {"type": "string"})
 
 
+def trigger_drift_report() -> Ref:
+    """The drift report of the alert that started the run (``from: trigger.drift_report``): a folder with
+    ``report.json`` and ``report.html``, for a step input typed ``Input[DriftReport]``. A run that no
+    ``monitoring_alert`` trigger started has none, and the step reading it fails saying so."""
+    return TriggerRef("drift_report", {"type": "artifact", "kind": "drift_report"})
+
+
 def approval(
     name: str,
     *,
@@ -339,4 +346,13 @@ def approval(
     return task
 
 
-__all__: List[str] = ["pipeline", "for_each", "when", "on_exit", "approval", "pipeline_status", "PipelineDefinition"]
+__all__: List[str] = [
+    "pipeline",
+    "for_each",
+    "when",
+    "on_exit",
+    "approval",
+    "pipeline_status",
+    "trigger_drift_report",
+    "PipelineDefinition",
+]

@@ -202,6 +202,18 @@ class PipelineRef(Ref):
         return f"pipeline.{self.field}"
 
 
+class TriggerRef(Ref):
+    """An artifact the trigger that started the run attached to it (``trigger.drift_report``)."""
+
+    def __init__(self, name: str, type_: TypeSpec) -> None:
+        super().__init__(type_)
+        self.name = name
+
+    @property
+    def path(self) -> str:
+        return f"trigger.{self.name}"
+
+
 class ItemRef(Ref):
     """The current element of a fan-out (``item``), or one key of a matrix's element (``item.lr``)."""
 

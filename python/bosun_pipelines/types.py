@@ -44,6 +44,13 @@ class Metrics(Artifact):
     kind = "metrics"
 
 
+class DriftReport(Artifact):
+    """A monitoring alert's drift report (a folder: ``report.json`` and ``report.html``), as ``trigger_drift_report()``
+    gives it to the runs a ``monitoring_alert`` trigger starts."""
+
+    kind = "drift_report"
+
+
 class _InputMarker:
     """Marks an artifact a step reads."""
 

@@ -15,9 +15,10 @@ from bosun_pipelines import (
     pipeline,
     pipeline_status,
     step,
+    trigger_drift_report,
     when,
 )
-from sample.steps import best, fit, load, score, shell, takes_int
+from sample.steps import best, fit, load, retrain_on, score, shell, takes_int
 
 
 def test_function_steps_compile_with_inputs_outputs_and_dependencies():
@@ -322,3 +323,22 @@ def test_a_single_output_is_task_output():
 
     with pytest.raises(PipelineDefinitionError, match=r"best\.models\[0\]: an artifact cannot be a constant"):
         constant_artifact.spec()
+
+
+def test_a_step_reads_the_drift_report_of_the_alert_that_started_the_run():
+    @pipeline(name="retrain")
+    def p():
+        retrain_on(drift_report=trigger_drift_report(), data=load(rows=1).outputs["table"])
+
+    spec = p.spec()
+    assert spec["steps"]["retrain_on"]["inputs"] == {
+        "drift_report": {"type": "artifact", "kind": "drift_report", "from": "trigger.drift_report"},
+        "data": {"type": "artifact", "kind": "dataset", "from": "steps.load.outputs.table"},
+    }
+
+    @pipeline(name="wrong-kind")
+    def q():
+        fit(data=trigger_drift_report(), lr=0.1)
+
+    with pytest.raises(PipelineDefinitionError, match="drift_report"):
+        q.spec()

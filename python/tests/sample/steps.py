@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, List, Literal, NamedTuple
 
-from bosun_pipelines import Dataset, Input, Length, Model, Output, Pattern, Range, command_step, step
+from bosun_pipelines import Dataset, DriftReport, Input, Length, Model, Output, Pattern, Range, command_step, step
 
 
 class Scores(NamedTuple):
@@ -50,3 +50,13 @@ shell = command_step(
 @step(image="registry.example.com/ml/train:1.4")
 def imaged(rows: int) -> None:
     """Runs in its own image on the Kubernetes executor."""
+
+
+@step
+def retrain_on(drift_report: Input[DriftReport], data: Input[Dataset]) -> float:
+    """Read the alert's drift report and return its drift share."""
+    import json
+    import os
+
+    with open(os.path.join(drift_report.path, "report.json")) as f:
+        return float(json.load(f)["dataset"]["driftShare"])

@@ -27,14 +27,15 @@ export const Description = Type.Optional(Text('what this is, for people'));
 
 /**
  * A reference: `params.NAME`, `steps.STEP.outputs.NAME`, `item` or `item.KEY` (inside a fan-out),
- * `pipeline.name`, `pipeline.run_id` or `pipeline.status` (exit handlers only).
+ * `pipeline.name`, `pipeline.run_id` or `pipeline.status` (exit handlers only), `trigger.drift_report` (an
+ * artifact the alert that started the run attached).
  */
 export const ReferenceSchema = Type.String({
   minLength: 1,
   maxLength: 300,
   title: 'Reference',
   description:
-    'params.NAME, steps.STEP.outputs.NAME, item, item.KEY, pipeline.name, pipeline.run_id, pipeline.status',
+    'params.NAME, steps.STEP.outputs.NAME, item, item.KEY, pipeline.name, pipeline.run_id, pipeline.status, trigger.drift_report',
 });
 
 // ---- types ------------------------------------------------------------------------------------------------------
