@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,7 +155,12 @@ describe.each(testEngines)('an alert starts retraining with its drift report (au
     });
     expect(monitor.status).toBe(200);
     monitorPath = `${mon}/models/churn/monitors/${String((monitor.json.monitor as { monitor_id: string }).monitor_id)}`;
-    for (const document of [retrainDocument, noteDocument]) {
+    // The documented example (docs/monitoring.md "Retrain on drift"), its script found from the repository root.
+    const example = readFileSync(
+      new URL('../../../examples/pipelines/retrain-on-drift.yaml', import.meta.url),
+      'utf8',
+    );
+    for (const document of [retrainDocument, noteDocument, example]) {
       expect((await call('POST', `${api}/definitions`, { document })).status).toBe(200);
     }
   });
@@ -179,6 +184,10 @@ describe.each(testEngines)('an alert starts retraining with its drift report (au
           },
         )
       ).status,
+    ).toBe(200);
+    expect(
+      (await trigger('retrain-example', 'retrain-on-drift', { model_name: 'churn', monitor_name: 'inputs' }))
+        .status,
     ).toBe(200);
     // A disabled trigger records nothing; a trigger asking for recoveries fires on them only.
     expect((await trigger('disabled', 'note', { model_name: 'churn' })).status).toBe(200);
@@ -276,6 +285,22 @@ describe.each(testEngines)('an alert starts retraining with its drift report (au
     expect(stepTags.get('bosun.input.drift_report.digest')).toBe(
       tags.get('bosun.trigger.artifact.drift_report.digest'),
     );
+
+    // The documented example ran too: its script logged what the report says.
+    const [exampleFiring] = await waitFor('the example firing to start its run', async () => {
+      const f = await firings('retrain-on-drift', 'retrain-example');
+      return f.length === 1 && f[0]?.state === 'started' ? f : undefined;
+    });
+    const exampleRun = await finished(exampleFiring!.run_id!);
+    expect(exampleRun.run.status).toBe('succeeded');
+    const exampleStep = await call('GET', `${mlflow}/runs/get?run_id=${exampleRun.steps[0]!.mlflow_run_id!}`);
+    const exampleData = (
+      exampleStep.json.run as {
+        data: { metrics: { key: string; value: number }[]; params: { key: string; value: string }[] };
+      }
+    ).data;
+    expect(exampleData.metrics.find((m) => m.key === 'drift_share')?.value).toBe(1);
+    expect(exampleData.params.find((p) => p.key === 'drifted')?.value).toBe('x,city');
 
     // The recovery: the on-recovery trigger fires (so the event was handled), the retrain trigger does not.
     await logWindow(T + 2 * MINUTE, false, 'w3');
