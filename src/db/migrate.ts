@@ -33,6 +33,7 @@ import { pipelineWorkersMigration } from './migrations/0027-pipeline-workers.js'
 import { pipelineCostsMigration } from './migrations/0028-pipeline-costs.js';
 import { monitoringSketchesMigration } from './migrations/0029-monitoring-sketches.js';
 import { searchCoveringIndexesMigration } from './migrations/0030-search-covering-indexes.js';
+import { metricValuesIndexMigration } from './migrations/0031-metric-values-index.js';
 
 /** Every migration, in order. Names sort in the order they must run. */
 function provider(handle: DatabaseHandle): MigrationProvider {
@@ -65,6 +66,7 @@ function provider(handle: DatabaseHandle): MigrationProvider {
       '0028-pipeline-costs': pipelineCostsMigration(),
       '0029-monitoring-sketches': monitoringSketchesMigration(handle),
       '0030-search-covering-indexes': searchCoveringIndexesMigration(handle),
+      '0031-metric-values-index': metricValuesIndexMigration(handle),
     }),
   };
 }

@@ -120,6 +120,10 @@ export function openSqlite(path: string, synchronous: SqliteSynchronous): Databa
   sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('cache_size = -65536');
+  // Reads map the file (up to SQLite's 2 GB cap) instead of copying each page with a system call: a chart of
+  // 100 runs × 100,000 steps visits ~100,000 pages per request, twice as fast mapped. Pages still in the WAL are
+  // read as before; the mapping is file-backed page cache, not heap.
+  sqlite.pragma('mmap_size = 2147418112');
   const hooks = new CommitHooks();
   const db = new Kysely<Database>({ dialect: new BosunSqliteDialect({ database: sqlite }, hooks) });
   return {
