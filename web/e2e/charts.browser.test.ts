@@ -6,17 +6,19 @@ const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_
 
 let session: UiSession;
 const historyRequests: string[] = [];
+/** A metric history request, on MLflow's routes or Bosun's. */
+const isHistory = (url: string): boolean => /\/metrics\/(get-history|sampled-histories)/.test(url);
 /** History requests the page aborted (an abort and refetch as the view re-renders shows up here). */
 const historyAborted: string[] = [];
 beforeAll(async () => {
   session = await openSession();
   session.page.on('requestfailed', (r) => {
     const aborted = r.failure()?.errorText === 'net::ERR_ABORTED';
-    if (aborted && r.url().includes('/metrics/get-history')) historyAborted.push(r.url());
+    if (aborted && isHistory(r.url())) historyAborted.push(r.url());
   });
   // Answered requests only: a request the page aborts (its view re-rendered before the answer) fetched nothing.
   session.page.on('requestfinished', (r) => {
-    if (r.url().includes('/metrics/get-history')) historyRequests.push(r.url());
+    if (isHistory(r.url())) historyRequests.push(r.url());
   });
 });
 afterAll(async () => {
@@ -42,7 +44,7 @@ const paintedPixels = (metric: string) =>
     });
 
 describe('metric charts (issue 11, point 6)', () => {
-  it('draws the sampled history of three runs of 20,000 steps from get-history-bulk-interval', async () => {
+  it('draws the sampled history of three runs of 20,000 steps from the columnar sampled-histories route', async () => {
     const { page } = session;
     historyRequests.length = 0;
     await page.goto(ui(`#/charts?runs=${childIds().join(',')}&metrics=loss`));
@@ -51,10 +53,18 @@ describe('metric charts (issue 11, point 6)', () => {
     // One sampled request for the three runs, never the whole history.
     expect(historyRequests).toHaveLength(1);
     const asked = new URL(historyRequests[0] ?? '');
-    expect(asked.pathname).toBe('/api/2.0/mlflow/metrics/get-history-bulk-interval');
+    expect(asked.pathname).toBe('/api/bosun/v1/metrics/sampled-histories');
     expect(asked.searchParams.getAll('run_ids')).toEqual(childIds());
     expect(asked.searchParams.get('metric_key')).toBe('loss');
     expect(asked.searchParams.get('max_results')).toBe('1000');
+    // What was drawn is what MLflow's own route answers for the same request: 3,003 points, the same y range.
+    const mlflowPoints = await page.evaluate(async (query) => {
+      const res = await fetch(`api/2.0/mlflow/metrics/get-history-bulk-interval?${query}`);
+      const body = (await res.json()) as { metrics: { value: number | string }[] };
+      const values = body.metrics.map((m) => Number(m.value)).filter(Number.isFinite);
+      return { count: values.length, min: Math.min(...values), max: Math.max(...values) };
+    }, asked.searchParams.toString());
+    expect(mlflowPoints).toEqual({ count: 3003, min: 0.01005, max: 1000 });
     expect(await chart('loss').locator('.u-legend .u-series .u-label').allInnerTexts()).toEqual([
       'Step',
       'child-0',

@@ -3,19 +3,13 @@
  * y array per run, smoothed, with the runs' min/max envelope and the y range without outliers. Pure functions,
  * no drawing.
  */
+import type { HistoryColumns } from '../../api/metric-history';
 import type { ChartSettings } from './chart-settings';
-
-/** One point of a run's history. */
-export interface HistoryPoint {
-  step: number;
-  timestamp: number;
-  value: number;
-}
 
 export interface ChartSeries {
   runId: string;
   label: string;
-  points: HistoryPoint[];
+  points: HistoryColumns;
 }
 
 export interface ChartData {
@@ -74,30 +68,43 @@ export function robustRange(values: number[]): [number, number] | undefined {
   return hi > lo ? [lo, hi] : undefined;
 }
 
-function xOf(point: HistoryPoint, settings: ChartSettings, first: number): number {
+/** A run's x values in the chosen axis, one per point. */
+function xsOf(points: HistoryColumns, settings: ChartSettings): number[] {
   switch (settings.x) {
     case 'step':
-      return point.step;
+      return points.steps;
     case 'time':
-      return point.timestamp / 1000;
-    case 'relative':
-      return (point.timestamp - first) / 1000;
+      return points.timestamps.map((t) => t / 1000);
+    case 'relative': {
+      let first = Infinity;
+      for (const t of points.timestamps) if (t < first) first = t;
+      return points.timestamps.map((t) => (t - first) / 1000);
+    }
   }
 }
 
-/** Builds the chart's data from each run's sampled points (sorted by step). */
+/** The order of the points by x (stable): the identity, without sorting, when they already are in order. */
+function orderOf(xs: readonly number[]): number[] | undefined {
+  for (let i = 1; i < xs.length; i++) {
+    if (xs[i]! < xs[i - 1]!) return Array.from(xs.keys()).sort((a, b) => xs[a]! - xs[b]!);
+  }
+  return undefined;
+}
+
+/**
+ * Builds the chart's data from each run's sampled points (in columns, sorted by step): plain number arrays, no
+ * object per point, so 100 runs × 1,000 points build in a few milliseconds.
+ */
 export function buildChartData(series: ChartSeries[], settings: ChartSettings): ChartData {
   const perRun = series.map((s) => {
-    const first = s.points.reduce((m, p) => Math.min(m, p.timestamp), Infinity);
-    const ordered = [...s.points].sort((a, b) => xOf(a, settings, first) - xOf(b, settings, first));
-    const values = smooth(
-      ordered.map((p) => p.value),
-      settings.smoothing,
-    );
-    return ordered.map((p, i) => ({ x: xOf(p, settings, first), y: values[i] ?? NaN }));
+    const rawX = xsOf(s.points, settings);
+    const order = orderOf(rawX);
+    const x = order === undefined ? rawX : order.map((i) => rawX[i]!);
+    const raw = order === undefined ? s.points.values : order.map((i) => s.points.values[i]!);
+    return { x, y: smooth(raw, settings.smoothing) };
   });
   let distinct = new Set<number>();
-  for (const run of perRun) for (const p of run) distinct.add(p.x);
+  for (const run of perRun) for (const x of run.x) distinct.add(x);
   let bucket = (x: number): number => x;
   if (distinct.size > maxDistinctX) {
     const all = [...distinct];
@@ -111,14 +118,15 @@ export function buildChartData(series: ChartSeries[], settings: ChartSettings): 
   let nonPositive = 0;
   const ys = perRun.map((run) => {
     const y: (number | null)[] = new Array<number | null>(xs.length).fill(null);
-    for (const p of run) {
-      const i = index.get(bucket(p.x));
-      if (i === undefined || !Number.isFinite(p.y)) continue;
-      if (settings.log && p.y <= 0) {
+    for (let k = 0; k < run.x.length; k++) {
+      const i = index.get(bucket(run.x[k]!));
+      const v = run.y[k] ?? NaN;
+      if (i === undefined || !Number.isFinite(v)) continue;
+      if (settings.log && v <= 0) {
         nonPositive += 1;
         continue;
       }
-      y[i] = p.y;
+      y[i] = v;
     }
     return y;
   });

@@ -133,7 +133,7 @@ function MetricBlock({
     const series: ChartSeries[] = runs.map((r) => ({
       runId: r.id,
       label: r.name,
-      points: state.value.get(r.id) ?? [],
+      points: state.value.get(r.id) ?? { steps: [], values: [], timestamps: [] },
     }));
     return { data: buildChartData(series, settings), labels: series.map((s) => s.label) };
   }, [state, settings]);
