@@ -3,6 +3,7 @@ import { openSync, closeSync, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { secretMaskingStream } from './secret-masker.js';
 import { readWrapperReport, USAGE_WRAPPER } from '../cost/usage-wrapper.js';
+import { StepSpawner } from './step-spawner.js';
 
 /** How a step's process ended. */
 export type ProcessEnd =
@@ -144,6 +145,49 @@ export function spawnStep(options: SpawnOptions): RunningProcess {
     return end;
   });
   return { pid: child.pid, kill, ended: masked ? endedAndDrained : ended, usage: () => usage };
+}
+
+const spawners = new Map<string, StepSpawner>();
+
+/**
+ * This process's step spawner for `python` (a real interpreter, see `usageInterpreter`): one per interpreter and
+ * process, shared by every executor in it (the server's, or a worker's), started on first use.
+ */
+export function sharedStepSpawner(python: string): StepSpawner {
+  let spawner = spawners.get(python);
+  if (spawner === undefined) {
+    spawner = new StepSpawner(python);
+    spawners.set(python, spawner);
+  }
+  return spawner;
+}
+
+/** How `startLocalStep` may start a step: the interpreter found (undefined: none), and whether to measure it. */
+export interface LocalStart {
+  interpreter: string | undefined;
+  measure: boolean;
+  /** Where the usage wrapper writes its report, when a step runs under it. */
+  usageFile: string;
+}
+
+/**
+ * Starts a step as a process of this machine, resolving once it runs (or could not start). Unmasked steps go
+ * through this process's step spawner (no fork of this process, no interpreter start per step); steps whose output
+ * is masked, and every step when there is no Python interpreter or it cannot run the spawner, go through
+ * `spawnStep` (under the usage wrapper when measured), so masking stays in this process.
+ */
+export async function startLocalStep(options: SpawnOptions, local: LocalStart): Promise<RunningProcess> {
+  const masked = options.maskSecrets !== undefined && options.maskSecrets.length > 0;
+  if (local.interpreter !== undefined && !masked) {
+    const started = await sharedStepSpawner(local.interpreter).start(options, local.measure);
+    if (started !== undefined) return started;
+  }
+  return spawnStep({
+    ...options,
+    ...(local.measure && local.interpreter !== undefined
+      ? { measure: { python: local.interpreter, file: local.usageFile } }
+      : {}),
+  });
 }
 
 /** Kills a process group left by a process that died (a crashed server's step): best effort, same host only. */

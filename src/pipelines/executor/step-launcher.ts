@@ -7,7 +7,7 @@ import type { TrackingService } from '../../tracking/index.js';
 import type { ArtifactIo } from './artifact-io.js';
 import { sha256, pathDigest } from './digests.js';
 import { FUNCTION_SHIM } from './function-shim.js';
-import { spawnStep, type ProcessEnd, type RunningProcess, type SpawnOptions } from './process-tree.js';
+import { startLocalStep, type ProcessEnd, type RunningProcess, type SpawnOptions } from './process-tree.js';
 import { pythonOf, type CodeVersion, type PipFreezeCache } from './reproducibility.js';
 import { StepEnvironmentError, type StepEnvironment, type StepVenvs } from './step-venv.js';
 import { artifactRefs, valueToTextSafe } from './launch-values.js';
@@ -42,11 +42,12 @@ export interface LaunchDeps {
   stepTokens?: StepTokenIssuer;
   now(): number;
   /**
-   * Starts the attempt's process; undefined: a child process of this one (`spawnStep`). Another backend (a
+   * Starts the attempt's process; undefined: a process of this machine (`startLocalStep`: through the step spawner,
+   * or a child process of this one). Another backend (a
    * Kubernetes Job) starts it elsewhere and keeps the same contract: output into the two files, masked; a kill.
    */
   spawn?: (options: SpawnOptions) => RunningProcess;
-  /** false: run steps without the usage wrapper (no CPU or memory figures; saves one interpreter start). */
+  /** false: no CPU or memory figures for steps (wall time and cost are still recorded). */
   measureUsage?: boolean;
 }
 
@@ -362,12 +363,10 @@ export class StepLauncher {
     const timeoutMs = spec.timeout !== undefined ? parseDuration(spec.timeout) : undefined;
     let end: ProcessEnd;
     let frozen: string | undefined;
-    const usagePython = deps.measureUsage === false ? undefined : await usageInterpreter(deps.python);
+    const measure = deps.measureUsage !== false;
+    const interpreter = await usageInterpreter(deps.python);
     try {
-      const proc = (deps.spawn ?? spawnStep)({
-        ...(usagePython !== undefined
-          ? { measure: { python: usagePython, file: join(work, 'usage.json') } }
-          : {}),
+      const options: SpawnOptions = {
         argv,
         cwd: a.codeDir,
         env,
@@ -375,7 +374,17 @@ export class StepLauncher {
         stderrFile,
         ...(secretValues.length > 0 ? { maskSecrets: secretValues } : {}),
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      });
+      };
+      const usageFile = join(work, 'usage.json');
+      const proc =
+        deps.spawn !== undefined
+          ? deps.spawn({
+              ...(measure && interpreter !== undefined
+                ? { measure: { python: interpreter, file: usageFile } }
+                : {}),
+              ...options,
+            })
+          : await startLocalStep(options, { interpreter, measure, usageFile });
       this.#process = proc;
       if (this.#killedFor !== undefined)
         proc.kill(this.#killedFor === 'pipeline-timeout' ? 'pipeline-timeout' : 'cancelled');
