@@ -11,11 +11,13 @@
  * processes (each `--concurrency C`, default ceil(parallel / K)) taking the steps through the queue.
  *
  * Each run is timed from `start` (the pipeline run created) to its end (every step's MLflow run finished and its
- * state stored). The no-op itself is measured apart: `spawnSync('true')` 50 times in this process.
- * Overhead per step = wall time / N − that. A two-step pipeline runs first, untimed (module loading, first spawn).
+ * state stored). The no-op itself is measured apart, the same way for every target of bench/pipelines/run.sh:
+ * BENCH_NOOP_MS (run.sh measures it once), or bench/pipelines/noop_baseline.py run now in a fresh `python3 -I -S`
+ * (`true` started and waited for 50 times). Overhead per step = wall time / N − that. A two-step pipeline runs
+ * first, untimed (module loading, the step spawner's start).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createPostgresDatabase } from '../src/db/test-support/test-databases.js';
@@ -23,6 +25,10 @@ import { openPlatform } from '../src/platform/index.js';
 import { PipelineService, stepBaseEnvironment, WorkerStore, WorkersBackend } from '../src/pipelines/index.js';
 import { buildApp, routePlugins } from '../src/server/index.js';
 import { testConfig } from '../src/server/test-support/test-server.js';
+import {
+  startWorkerProcess,
+  type WorkerProcess,
+} from '../src/pipelines/workers/test-support/worker-processes.js';
 
 const args = process.argv.slice(2);
 const valued = new Set(['--workers', '--worker-concurrency', '--poll-ms']);
@@ -89,30 +95,17 @@ async function main(): Promise<void> {
   });
   pipelines.serveAt(base);
 
-  const children: ChildProcess[] = [];
+  const children: WorkerProcess[] = [];
   if (pg !== undefined) {
+    const target = { backendStoreUri: pg.uri, artifactsDestination: artifacts, trackingUri: base, dir };
     for (let i = 0; i < workers; i++) {
-      const work = join(dir, `worker-${i}`);
-      mkdirSync(work);
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx/esm',
-          join(repo, 'src/cli/main.ts'),
-          'worker',
-          ...['--backend-store-uri', pg.uri, '--artifacts-destination', artifacts],
-          ...['--default-artifact-root', 'mlflow-artifacts:/', '--tracking-uri', base],
-          ...['--name', `bench-${i}`, '--work-dir', work, '--concurrency', String(workerConcurrency)],
-          ...['--poll-ms', String(pollMs)],
-        ],
-        {
-          cwd: repo,
-          stdio: ['ignore', 'ignore', openSync(join(dir, `worker-${i}.log`), 'w')],
-          env: { ...process.env, BOSUN_LOG_LEVEL: 'warn' },
-        },
+      // The workers' own defaults for heartbeats and timeouts (the helper's are quick ones for tests).
+      children.push(
+        startWorkerProcess(target, `bench-${i}`, [
+          ...['--concurrency', String(workerConcurrency), '--poll-ms', String(pollMs)],
+          ...['--heartbeat-ms', '5000', '--worker-timeout-ms', '30000'],
+        ]),
       );
-      children.push(child);
     }
     const store = new WorkerStore(platform.database);
     for (let i = 0; ; i++) {
@@ -121,7 +114,7 @@ async function main(): Promise<void> {
       );
       if (alive.length >= workers) break;
       if (i > 1200) {
-        const logs = children.map((_, k) => readFileSync(join(dir, `worker-${k}.log`), 'utf8').slice(-2000));
+        const logs = children.map((w) => `${w.name}:\n${w.stderr().slice(-2000)}`);
         throw new Error(`the workers did not register within 2 minutes:\n${logs.join('\n')}`);
       }
       await new Promise((r) => setTimeout(r, 100));
@@ -148,9 +141,12 @@ async function main(): Promise<void> {
   };
 
   await runPipeline('bench-warmup', 2, 'deep');
-  const spawnStart = performance.now();
-  for (let i = 0; i < 50; i++) spawnSync('true');
-  const noopMs = (performance.now() - spawnStart) / 50;
+  const noopMs = Number(
+    process.env.BENCH_NOOP_MS ??
+      execFileSync('python3', ['-I', '-S', join(repo, 'bench/pipelines/noop_baseline.py')], {
+        encoding: 'utf8',
+      }),
+  );
 
   const results: Record<string, ShapeResult> = {};
   const load: number[] = [loadavg()[0] ?? 0];
@@ -182,10 +178,8 @@ async function main(): Promise<void> {
     );
   }
   await pipelines.shutdown();
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(
-    children.map((c) => (c.exitCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)))),
-  );
+  for (const worker of children) worker.child.kill('SIGTERM');
+  await Promise.all(children.map((w) => w.exited));
   await backend?.close();
   await app.close();
   await platform.close();

@@ -55,10 +55,14 @@ def deep(n: int) -> int:
 
 
 def spawn_ms() -> float:
-    start = time.perf_counter()
-    for _ in range(50):
-        subprocess.run(["true"], check=True)
-    return (time.perf_counter() - start) * 1000 / 50
+    """The no-op's own cost, the same for every target: BENCH_NOOP_MS (bench/pipelines/run.sh measures it once), or
+    measured as run.sh does, by bench/pipelines/noop_baseline.py in a fresh `python3 -I -S` process."""
+    given = os.environ.get("BENCH_NOOP_MS")
+    if given:
+        return float(given)
+    baseline = os.path.join(os.path.dirname(os.path.abspath(__file__)), "noop_baseline.py")
+    done = subprocess.run([sys.executable, "-I", "-S", baseline], check=True, capture_output=True, text=True)
+    return float(done.stdout)
 
 
 def main() -> None:

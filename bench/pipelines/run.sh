@@ -9,7 +9,8 @@
 # Settings: BENCH_N (1000), BENCH_PARALLEL (16: Bosun's maxParallel and Prefect's thread pool),
 # BENCH_TARGETS (bosun,bosun-workers,prefect,airflow), BENCH_PG_URI (default BOSUN_TEST_PG_URI; without one
 # bosun-workers is left out), BENCH_WORKERS (3), BENCH_PYTHON (python3.11), BENCH_RESULTS_DIR (bench/results),
-# BENCH_AIRFLOW_DEEP_N (default N: Airflow's dag.test() takes ~6.7 s per task of a 1,000-task chain here).
+# BENCH_AIRFLOW_DEEP_N (default N: Airflow's dag.test() takes ~6.7 s per task of a 1,000-task chain here),
+# BENCH_NOOP_MS (default: measured once by bench/pipelines/noop_baseline.py; the same figure for every target).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -44,6 +45,11 @@ has airflow && venv airflow
 # Load average every 5 s while the targets run.
 ( while true; do echo "$(date -u +%s) $(cut -d' ' -f1-3 /proc/loadavg)"; sleep 5; done ) > "$OUT/load.txt" &
 SAMPLER=$!
+
+# The no-op's own cost, measured once by a small fresh process and subtracted from every target's time per step.
+BENCH_NOOP_MS="${BENCH_NOOP_MS:-$(python3 -I -S bench/pipelines/noop_baseline.py)}"
+export BENCH_NOOP_MS
+echo "== no-op alone: ${BENCH_NOOP_MS} ms (true started and waited for by a fresh python3 -I -S)" >&2
 
 run() { # target, command...
   local target="$1"; shift
