@@ -22,6 +22,7 @@ interface ServerOptions {
   kubeTrackingUri?: string;
   kubeVolume?: string[];
   kubeSpotToleration?: string;
+  kubePendingTimeout?: string;
 }
 
 function toFlags(options: ServerOptions): ServerFlags {
@@ -51,6 +52,7 @@ function toFlags(options: ServerOptions): ServerFlags {
   if (options.kubeTrackingUri !== undefined) flags.kubeTrackingUri = options.kubeTrackingUri;
   if (options.kubeVolume !== undefined) flags.kubeVolumes = options.kubeVolume;
   if (options.kubeSpotToleration !== undefined) flags.kubeSpotToleration = options.kubeSpotToleration;
+  if (options.kubePendingTimeout !== undefined) flags.kubePendingTimeout = options.kubePendingTimeout;
   return flags;
 }
 
@@ -130,6 +132,10 @@ export function serverCommand(deps: ServerCommandDeps = defaultDeps): Command {
     .option(
       '--kube-spot-toleration <key[=value]:effect>',
       'kubernetes executor: toleration of spot steps whose resource class names no placement (BOSUN_KUBE_SPOT_TOLERATION; default bosun.dev/spot:NoSchedule)',
+    )
+    .option(
+      '--kube-pending-timeout <duration>',
+      'kubernetes executor: how long a step pod may stay unscheduled or not started before the attempt ends as preempted, e.g. 10m (BOSUN_KUBE_PENDING_TIMEOUT; default 10m)',
     )
     .addOption(
       new Option('--log-level <level>', 'log level').choices([

@@ -18,6 +18,14 @@ function harness(env: NodeJS.ProcessEnv = {}) {
 }
 
 describe('bosun server --pipeline-executor kubernetes', () => {
+  it('reads --kube-pending-timeout (BOSUN_KUBE_PENDING_TIMEOUT)', async () => {
+    const { command, started } = harness();
+    await command.parseAsync(['--pipeline-executor', 'kubernetes', '--kube-pending-timeout', '15m'], {
+      from: 'user',
+    });
+    expect(started[0]?.kubernetes?.pendingTimeoutMs).toBe(900_000);
+  });
+
   it('reads the --kube-* flags (volumes repeatable), each falling back to its BOSUN_KUBE_* variable', async () => {
     const { command, started } = harness({
       BOSUN_KUBE_IMAGE: 'env/image:1',
@@ -95,6 +103,10 @@ describe('bosun server --pipeline-executor kubernetes', () => {
       /--kube-\* settings .* not kubernetes: add --pipeline-executor kubernetes/,
     ],
     [['--pipeline-executor', 'kubernets'], /expected local, workers or kubernetes/],
+    [
+      ['--pipeline-executor', 'kubernetes', '--kube-pending-timeout', 'forever'],
+      /Invalid --kube-pending-timeout 'forever'/,
+    ],
   ])('refuses %j, naming the problem', async (argv, message) => {
     const { command, started, errors } = harness();
     await expect(command.parseAsync(argv, { from: 'user' })).rejects.toThrow();

@@ -269,6 +269,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     ...(flags.kubeTrackingUri !== undefined ? { kubeTrackingUri: flags.kubeTrackingUri } : {}),
     ...(flags.kubeVolumes !== undefined ? { kubeVolumes: flags.kubeVolumes } : {}),
     ...(flags.kubeSpotToleration !== undefined ? { kubeSpotToleration: flags.kubeSpotToleration } : {}),
+    ...(flags.kubePendingTimeout !== undefined ? { kubePendingTimeout: flags.kubePendingTimeout } : {}),
   };
   if (pipelineExecutor !== 'kubernetes' && kubernetesSettingsGiven(kubeFlags, env)) {
     throw new InvalidParameterError(

@@ -23,6 +23,11 @@ export interface KubernetesSettings {
   volumes: { claimName: string; mountPath: string }[];
   /** The toleration of spot steps whose class has no placement; undefined: `bosun.dev/spot` (Exists, NoSchedule). */
   spotToleration?: KubeToleration;
+  /**
+   * How long a step's pod may stay unscheduled, uncreated or not started before the attempt ends as preempted;
+   * undefined: 10 minutes.
+   */
+  pendingTimeoutMs?: number;
 }
 
 /** The `--kube-*` flags as the CLI received them. */
@@ -32,6 +37,7 @@ export interface KubernetesFlags {
   kubeTrackingUri?: string;
   kubeVolumes?: string[];
   kubeSpotToleration?: string;
+  kubePendingTimeout?: string;
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -65,6 +71,20 @@ function parseToleration(text: string): KubeToleration {
     ...(value !== undefined ? { operator: 'Equal' as const, value } : { operator: 'Exists' as const }),
     effect: effect as KubeToleration['effect'],
   };
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `--kube-pending-timeout`: `90s`, `10m`, `1h30m`; 10 seconds to 7 days. */
+function parsePendingTimeout(text: string): number {
+  const parts = [...text.matchAll(/(\d+)([smh])/g)];
+  const ms = parts.reduce((sum, p) => sum + Number(p[1]) * (DURATION_UNITS_MS[p[2] ?? ''] ?? 0), 0);
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text || ms < 10_000 || ms > 7 * 86_400_000) {
+    throw new InvalidParameterError(
+      `Invalid --kube-pending-timeout '${text}': expected a duration such as 10m, 90s or 1h30m (10s to 7 days)`,
+    );
+  }
+  return ms;
 }
 
 /** Whether any `--kube-*` flag or BOSUN_KUBE_* variable is set. */
@@ -102,11 +122,13 @@ export function loadKubernetesSettings(flags: KubernetesFlags, env: NodeJS.Proce
       .map((v) => v.trim())
       .filter((v) => v !== '');
   const toleration = flags.kubeSpotToleration ?? env.BOSUN_KUBE_SPOT_TOLERATION;
+  const pendingTimeout = flags.kubePendingTimeout ?? env.BOSUN_KUBE_PENDING_TIMEOUT;
   return {
     ...(namespace !== undefined ? { namespace } : {}),
     ...(image !== undefined ? { image } : {}),
     ...(trackingUri !== undefined ? { trackingUri } : {}),
     volumes: volumeTexts.map(parseVolume),
     ...(toleration !== undefined ? { spotToleration: parseToleration(toleration) } : {}),
+    ...(pendingTimeout !== undefined ? { pendingTimeoutMs: parsePendingTimeout(pendingTimeout) } : {}),
   };
 }

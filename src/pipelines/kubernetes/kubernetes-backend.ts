@@ -1,4 +1,11 @@
-import { BatchV1Api, CoreV1Api, KubeConfig, Log, type V1Toleration } from '@kubernetes/client-node';
+import {
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  Log,
+  type V1Toleration,
+} from '@kubernetes/client-node';
 import type { RunningProcess, SpawnOptions } from '../executor/process-tree.js';
 import { PipFreezeCache } from '../executor/reproducibility.js';
 import type { StepBackend } from '../executor/step-backend.js';
@@ -51,6 +58,9 @@ const DEFAULT_TIMING: StepJobTiming = {
   deleteWaitMs: 120_000,
   drainMs: 5_000,
   deadlineGraceMs: 60_000,
+  pendingTimeoutMs: 600_000,
+  configErrorGraceMs: 30_000,
+  metricsEveryMs: 15_000,
 };
 
 /** KUBECONFIG (or ~/.kube/config), else the pod's service account when the server runs in the cluster. */
@@ -67,6 +77,8 @@ export interface KubernetesServerSettings {
   trackingUri?: string;
   volumes: readonly KubeVolume[];
   spotToleration?: V1Toleration;
+  /** `--kube-pending-timeout`; default 10 minutes. */
+  pendingTimeoutMs?: number;
 }
 
 /**
@@ -90,7 +102,10 @@ export function kubernetesBackendFromSettings(
       ? { spotPlacement: { nodeSelector: {}, tolerations: [settings.spotToleration] } }
       : {}),
     ...(resourceClasses !== undefined ? { resourceClasses } : {}),
-    ...(timing !== undefined ? { timing } : {}),
+    timing: {
+      ...(settings.pendingTimeoutMs !== undefined ? { pendingTimeoutMs: settings.pendingTimeoutMs } : {}),
+      ...timing,
+    },
   });
 }
 
@@ -149,6 +164,7 @@ export function kubernetesStepBackend(options: KubernetesBackendOptions): StepBa
     batch: options.kubeConfig.makeApiClient(BatchV1Api),
     core: options.kubeConfig.makeApiClient(CoreV1Api),
     log: new Log(options.kubeConfig),
+    custom: options.kubeConfig.makeApiClient(CustomObjectsApi),
   };
   const timing: StepJobTiming = { ...DEFAULT_TIMING, ...options.timing };
   const venvs = new ImageEnvironments();
@@ -215,6 +231,7 @@ function startAttemptJob(
       secretValues: Object.fromEntries(secretEnv.map((name) => [name, spawn.env[name] ?? ''])),
       maskSecrets: spawn.maskSecrets ?? [],
       stdoutFile: spawn.stdoutFile,
+      stderrFile: spawn.stderrFile,
       timeoutMs: spawn.timeoutMs,
     },
     timing,

@@ -108,7 +108,13 @@ describe.each(testEngines)('Kubernetes executor against the fake API server, on 
         trackingUri: 'http://bosun.ml.svc:5000',
         volumes: [{ claimName: 'bosun-data', mountPath: h.dir }],
         resourceClasses,
-        timing: { pollMs: 20, deleteWaitMs: 120_000, drainMs: 120_000, deadlineGraceMs: 120_000 },
+        timing: {
+          pollMs: 20,
+          deleteWaitMs: 120_000,
+          drainMs: 120_000,
+          deadlineGraceMs: 120_000,
+          metricsEveryMs: 20,
+        },
       }),
     });
   });
@@ -118,6 +124,8 @@ describe.each(testEngines)('Kubernetes executor against the fake API server, on 
   });
   beforeEach(() => {
     fake.onPod = execPod;
+    fake.onSchedule = () => undefined;
+    fake.metricsServer = true;
   });
 
   it('runs two steps as two Jobs: manifests, secret by reference, live log, outputs through the shared work folder', async () => {
@@ -429,6 +437,145 @@ describe.each(testEngines)('Kubernetes executor against the fake API server, on 
     expect(job.spec.template.spec.tolerations).toEqual([
       { key: 'spot', operator: 'Exists', effect: 'NoExecute' },
     ]);
+  });
+
+  it("fails a step whose image cannot be pulled or named: the kubelet's reason in its state and stderr log", async () => {
+    fake.onSchedule = (pod) =>
+      pod.labels['bosun.dev/step'] === 'pull'
+        ? {
+            kind: 'waiting',
+            reason: 'ImagePullBackOff',
+            message: 'Back-off pulling image "registry.example/missing:9"',
+          }
+        : undefined;
+    await pipelines.define({
+      document: doc('kube-image', {
+        pull: { image: 'registry.example/missing:9', command: ['train'] },
+        named: { image: 'registry.example/Team/Train:1', command: ['train'] },
+      }),
+      createdBy: 'alice',
+    });
+    const { run, done } = await pipelines.start({ name: 'kube-image', params: {}, createdBy: 'alice' });
+    expect(await done).toBe('failed');
+    const steps = (await pipelines.getRun(run.runId)).steps;
+    const pull = steps.find((s) => s.step === 'pull')!;
+    expect(pull).toMatchObject({ state: 'failed', attempt: 1 });
+    expect(pull.reason).toMatch(
+      /its image registry\.example\/missing:9 cannot be used: ImagePullBackOff: Back-off pulling image/,
+    );
+    const [pullLogs] = await pipelines.logs(run.runId, { step: 'pull' });
+    expect(pullLogs!.stderr).toBe(
+      'bosun: its image registry.example/missing:9 cannot be used: ImagePullBackOff: Back-off pulling image "registry.example/missing:9"\n',
+    );
+    const named = steps.find((s) => s.step === 'named')!;
+    expect(named).toMatchObject({ state: 'failed' });
+    expect(named.reason).toMatch(/InvalidImageName: .*invalid reference format/);
+    // Neither waited for a timeout: their Jobs were deleted at once.
+    for (const s of [pull, named])
+      expect(fake.deletions).toContainEqual({
+        name: `bosun-${s.stepRunId}-1`,
+        propagationPolicy: 'Foreground',
+      });
+  });
+
+  it('ends an unschedulable attempt or one without a pod as preempted after --kube-pending-timeout', async () => {
+    const patient = h.service({
+      backend: kubernetesStepBackend({
+        kubeConfig: fake.kubeConfig(),
+        namespace: fake.namespace,
+        defaultImage: 'registry.example/bosun-step:1',
+        volumes: [{ claimName: 'bosun-data', mountPath: h.dir }],
+        timing: { pollMs: 20, pendingTimeoutMs: 50 },
+      }),
+    });
+    fake.onSchedule = (pod) => {
+      if (pod.labels['bosun.dev/step'] === 'quota')
+        return { kind: 'no-pod', message: 'pods "x" is forbidden: exceeded quota: gpu-quota' };
+      return pod.labels['bosun.dev/attempt'] === '1'
+        ? {
+            kind: 'unschedulable',
+            message:
+              '0/4 nodes are available: 4 node(s) had untolerated taint {cloud.google.com/gke-spot: true}.',
+          }
+        : undefined;
+    };
+    await patient.define({
+      document: doc('kube-pending', {
+        spot: {
+          command: ['sh', '-c', 'echo ran'],
+          retry: { limit: 0, preemption_limit: 1, backoff: { initial: '1ms' } },
+        },
+        quota: { command: ['gpu-job', '--quota'], retry: { limit: 3, preemption_limit: 0 } },
+      }),
+      createdBy: 'alice',
+    });
+    const { run, done } = await patient.start({ name: 'kube-pending', params: {}, createdBy: 'alice' });
+    expect(await done).toBe('failed');
+    const steps = (await patient.getRun(run.runId)).steps;
+    // Unschedulable once: preempted, retried under the preemption budget, then it ran.
+    expect(steps.find((s) => s.step === 'spot')).toMatchObject({
+      state: 'succeeded',
+      attempt: 2,
+      preemptionAttempts: 1,
+    });
+    expect((await patient.logs(run.runId, { step: 'spot' }))[0]!.stdout).toBe('ran\n');
+    // No pod at all: preempted with the Job's FailedCreate event; no preemption budget, so it failed (the failure
+    // budget of 3 is not spent on it).
+    const quota = steps.find((s) => s.step === 'quota')!;
+    expect(quota).toMatchObject({ state: 'failed', attempt: 1 });
+    expect(quota.reason).toBe(
+      'preempted: its Job created no pod within 50ms (--kube-pending-timeout) (FailedCreate: Error creating: pods "x" is forbidden: exceeded quota: gpu-quota); its preemption budget (0) is spent',
+    );
+  });
+
+  it('records CPU time and peak memory from the metrics API; without metrics-server they stay unknown', async () => {
+    fake.onPod = async (pod) => {
+      await pod.setMetrics({
+        timestamp: '2026-12-07T10:00:15Z',
+        window: '15s',
+        cpu: '1500m',
+        memory: '300Mi',
+      });
+      await pod.setMetrics({
+        timestamp: '2026-12-07T10:00:30Z',
+        window: '15s',
+        cpu: '500m',
+        memory: '200Mi',
+      });
+      return { kind: 'succeed' };
+    };
+    await pipelines.define({
+      document: doc('kube-usage', { fit: { command: ['fit', '--measured'] } }),
+      createdBy: 'alice',
+    });
+    const first = await pipelines.start({ name: 'kube-usage', params: {}, createdBy: 'alice' });
+    expect(await first.done).toBe('succeeded');
+    const measured = (await pipelines.getRun(first.run.runId)).steps[0]!;
+    const metrics = (await h.platform.tracking.getRun(measured.mlflowRunId!)).data.metrics;
+    expect(metrics.find((m) => m.key === 'bosun.step.cpu_ms')?.value).toBe(1.5 * 15_000 + 0.5 * 15_000);
+    expect(metrics.find((m) => m.key === 'bosun.step.peak_rss_bytes')?.value).toBe(300 * 2 ** 20);
+
+    fake.metricsServer = false;
+    fake.onPod = async (pod) => {
+      const job = pod.name.slice(0, pod.name.lastIndexOf('-'));
+      await waitFor('a look at the metrics API', () =>
+        fake.requests.some((r) => r.path.startsWith('/apis/metrics.k8s.io/') && r.path.includes(job))
+          ? true
+          : undefined,
+      );
+      return { kind: 'succeed' };
+    };
+    await pipelines.define({
+      document: doc('kube-no-metrics', { fit: { command: ['fit', '--unmeasured'] } }),
+      createdBy: 'alice',
+    });
+    const second = await pipelines.start({ name: 'kube-no-metrics', params: {}, createdBy: 'alice' });
+    expect(await second.done).toBe('succeeded');
+    const unmeasured = (await pipelines.getRun(second.run.runId)).steps[0]!;
+    const keys = (await h.platform.tracking.getRun(unmeasured.mlflowRunId!)).data.metrics.map((m) => m.key);
+    expect(keys).toContain('bosun.step.wall_ms');
+    expect(keys).not.toContain('bosun.step.cpu_ms');
+    expect(keys).not.toContain('bosun.step.peak_rss_bytes');
   });
 
   it('made only the calls the documented Role allows, and all of them', () => {

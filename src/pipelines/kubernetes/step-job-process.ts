@@ -1,7 +1,8 @@
 import { createWriteStream } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { PassThrough, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BatchV1Api, CoreV1Api, Log, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { BatchV1Api, CoreV1Api, CustomObjectsApi, Log, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { KillReason, ProcessEnd, RunningProcess } from '../executor/process-tree.js';
 import { secretMaskingStream } from '../executor/secret-masker.js';
 import {
@@ -13,12 +14,16 @@ import {
   stepSecretName,
   type StepJobInput,
 } from './job-manifest.js';
+import { PodLogFollower } from './pod-log-follower.js';
+import { PodUsageSampler } from './pod-metrics.js';
+import { PendingWatch, type PendingVerdict } from './pod-pending.js';
 
-/** The three clients one attempt uses, over one KubeConfig. */
+/** The clients one attempt uses, over one KubeConfig (`custom` reads the metrics API). */
 export interface KubeApis {
   batch: BatchV1Api;
   core: CoreV1Api;
   log: Log;
+  custom: CustomObjectsApi;
 }
 
 /** How often and how long an attempt looks at its Job. */
@@ -31,6 +36,15 @@ export interface StepJobTiming {
   drainMs: number;
   /** A step timeout is `activeDeadlineSeconds`; if the cluster has not ended the Job this much later, Bosun deletes it. */
   deadlineGraceMs: number;
+  /**
+   * How long after its Job was created a pod may still be unscheduled, uncreated or not started before the attempt
+   * ends as preempted (`--kube-pending-timeout`).
+   */
+  pendingTimeoutMs: number;
+  /** How long `CreateContainerConfigError` may last before it fails the attempt (it shows until the Secret exists). */
+  configErrorGraceMs: number;
+  /** Between two samples of the metrics API while the pod runs (metrics-server scrapes every 15 s by default). */
+  metricsEveryMs: number;
 }
 
 /** What one attempt's Job needs beside its manifest input. */
@@ -42,6 +56,8 @@ export interface StepJobStart {
   maskSecrets: readonly string[];
   /** The pod's log goes here (stdout and stderr together: Kubernetes keeps one stream per container). */
   stdoutFile: string;
+  /** Why a pod never started (an image that cannot be pulled, no node for it) is written here. */
+  stderrFile: string;
   /** The step's timeout, when it has one (also `activeDeadlineSeconds`). */
   timeoutMs: number | undefined;
 }
@@ -75,15 +91,7 @@ function describe(error: unknown): string {
   return code !== undefined ? `Kubernetes API ${code}: ${message}` : message;
 }
 
-/** Waiting reasons after which the container will not start without a change (a bad image, a bad spec). */
-const HOPELESS_WAITING = new Set([
-  'ImagePullBackOff',
-  'InvalidImageName',
-  'ErrImageNeverPull',
-  'CreateContainerError',
-]);
-
-/** How a pod ended, or undefined while it has not. */
+/** How a pod ended, or undefined while it has not (a pod that does not start is `PendingWatch`'s). */
 export function podEnd(pod: V1Pod): ProcessEnd | undefined {
   const status = pod.status;
   const disruption = status?.conditions?.find((c) => c.type === 'DisruptionTarget' && c.status === 'True');
@@ -91,9 +99,6 @@ export function podEnd(pod: V1Pod): ProcessEnd | undefined {
   const terminated = container?.state?.terminated;
   const phase = status?.phase;
   if (phase !== 'Succeeded' && phase !== 'Failed') {
-    const waiting = container?.state?.waiting;
-    if (waiting?.reason !== undefined && HOPELESS_WAITING.has(waiting.reason))
-      return { kind: 'spawn-failed', message: `${waiting.reason}: ${waiting.message ?? ''}`.trim() };
     if (status?.reason === 'NodeLost')
       return { kind: 'preempted', reason: `node lost: ${status.message ?? ''}`.trim() };
     return undefined;
@@ -143,18 +148,22 @@ export function jobEnd(job: V1Job, podGone: boolean): ProcessEnd | undefined {
  * created (then its Secret, owned by it), its pod is looked at every `pollMs` (list by the attempt's labels, read
  * the Job), its log is followed into the stdout file through the secret masker, and its end is told as a process
  * end: Succeeded → exit 0; Failed → the container's exit code and reason; evicted, disrupted, deleted or on a lost
- * node → `preempted`; the Job's `DeadlineExceeded` → the timeout. `kill` deletes the Job (propagation Foreground:
- * its pod goes first) and settles once the Job is gone. The Secret is deleted as soon as the attempt ends.
+ * node → `preempted`; the Job's `DeadlineExceeded` → the timeout; a pod that will not start (`PendingWatch`): an
+ * image or container error → a start failure, no node or no pod past `pendingTimeoutMs` → `preempted`, the reason
+ * written to the stderr file. The log is followed across dropped connections (`PodLogFollower`) and the pod's usage
+ * sampled from the metrics API while it runs (`usage()`). `kill` deletes the Job (propagation Foreground: its pod
+ * goes first) and settles once the Job is gone. The Secret is deleted as soon as the attempt ends.
  */
 export class StepJobProcess implements RunningProcess {
   readonly pid = undefined;
   readonly ended: Promise<ProcessEnd>;
   #killedFor: KillReason | undefined;
   #wake: (() => void) | undefined;
-  #logAbort: AbortController | undefined;
-  #logSink: PassThrough | undefined;
+  #follower: PodLogFollower | undefined;
+  #logOut: PassThrough | undefined;
   #logDone: Promise<unknown> = Promise.resolve();
-  #logAttempts = 0;
+  #sampler: PodUsageSampler | undefined;
+  #jobCreatedAt = 0;
 
   constructor(
     private readonly apis: KubeApis,
@@ -167,6 +176,11 @@ export class StepJobProcess implements RunningProcess {
   kill(why: KillReason): void {
     this.#killedFor ??= why;
     this.#wake?.();
+  }
+
+  /** Peak memory and estimated CPU time from the metrics API; undefined when it never answered for the pod. */
+  usage(): { cpuMs: number; peakRssBytes: number } | undefined {
+    return this.#sampler?.usage();
   }
 
   private get namespace(): string {
@@ -197,6 +211,7 @@ export class StepJobProcess implements RunningProcess {
     } catch (error) {
       return { kind: 'spawn-failed', message: `could not create Job ${this.name}: ${describe(error)}` };
     }
+    this.#jobCreatedAt = Date.now();
     let deadline: NodeJS.Timeout | undefined;
     try {
       if (input.secretEnv.length > 0) {
@@ -229,6 +244,9 @@ export class StepJobProcess implements RunningProcess {
 
   private async watch(): Promise<ProcessEnd> {
     let seenPod: string | undefined;
+    let started = false;
+    let nextSample = 0;
+    const pending = new PendingWatch(this.#jobCreatedAt, this.timing);
     for (;;) {
       const killed = this.#killedFor;
       if (killed !== undefined) {
@@ -246,13 +264,26 @@ export class StepJobProcess implements RunningProcess {
       const pod = pods?.items[0];
       if (pod !== undefined) {
         seenPod = pod.metadata?.name;
-        await this.followLog(pod);
+        const phase = pod.status?.phase;
+        const state = pod.status?.containerStatuses?.find((c) => c.name === STEP_CONTAINER)?.state;
+        const ended = state?.terminated !== undefined || phase === 'Succeeded' || phase === 'Failed';
+        if (state?.running !== undefined || ended) {
+          started = true;
+          this.followLog(pod, ended);
+        }
+        if (state?.running !== undefined && !ended && Date.now() >= nextSample) {
+          nextSample = Date.now() + this.timing.metricsEveryMs;
+          await this.sample(pod);
+        }
         const end = podEnd(pod);
         if (end !== undefined) {
-          // A pod that will not start, or on a lost node, is still active: its Job goes.
-          const phase = pod.status?.phase;
+          // A pod on a lost node is still active: its Job goes.
           if (phase !== 'Succeeded' && phase !== 'Failed') await this.deleteJob();
           return end;
+        }
+        if (!started) {
+          const verdict = pending.look(pod, Date.now());
+          if (verdict.kind !== 'waiting') return await this.notStarted(verdict, seenPod ?? this.name);
         }
       } else if (pods !== undefined) {
         // Gone: deleted with its Job at the deadline, or by someone else (a preemption).
@@ -260,9 +291,52 @@ export class StepJobProcess implements RunningProcess {
         if (byJobNow !== undefined) return byJobNow;
         if (seenPod !== undefined)
           return { kind: 'preempted', reason: `pod ${seenPod} was deleted before its step ended` };
+        const verdict = pending.look(undefined, Date.now());
+        if (verdict.kind !== 'waiting') return await this.notStarted(verdict, this.name);
       }
       await this.pause(this.timing.pollMs);
     }
+  }
+
+  /**
+   * A pod that will not start: the reason (with the latest warning event of the object, for a pod or Job that
+   * waited out its patience) goes to the stderr file, the Job is deleted, the attempt fails or is preempted.
+   */
+  private async notStarted(
+    verdict: Exclude<PendingVerdict, { kind: 'waiting' }>,
+    object: string,
+  ): Promise<ProcessEnd> {
+    let message = verdict.message;
+    if (verdict.kind === 'preempted' && !message.includes('was not scheduled')) {
+      const warning = await this.latestWarning(object);
+      if (warning !== undefined) message += ` (${warning})`;
+    }
+    await appendFile(this.start.stderrFile, `bosun: ${message}\n`).catch(() => undefined);
+    await this.deleteJob();
+    return verdict.kind === 'failed'
+      ? { kind: 'spawn-failed', message }
+      : { kind: 'preempted', reason: message };
+  }
+
+  /** The newest Warning event about a pod or Job (`FailedCreate: ... exceeded quota`), if the API tells it. */
+  private async latestWarning(name: string): Promise<string | undefined> {
+    const events = await this.apis.core
+      .listNamespacedEvent({ namespace: this.namespace, fieldSelector: `involvedObject.name=${name}` })
+      .catch(() => undefined);
+    const when = (e: { lastTimestamp?: Date; eventTime?: Date }) =>
+      new Date(e.lastTimestamp ?? e.eventTime ?? 0).getTime();
+    const last = (events?.items ?? [])
+      .filter((e) => e.type === 'Warning')
+      .sort((a, b) => when(a) - when(b))
+      .at(-1);
+    return last !== undefined ? `${last.reason ?? 'Warning'}: ${last.message ?? ''}`.trim() : undefined;
+  }
+
+  private async sample(pod: V1Pod): Promise<void> {
+    const name = pod.metadata?.name;
+    if (name === undefined) return;
+    this.#sampler ??= new PodUsageSampler(this.apis.custom, this.namespace, name);
+    await this.#sampler.sample();
   }
 
   /** The end the Job tells by itself: deleted by someone else, past its deadline, or ended with its pod gone. */
@@ -291,49 +365,31 @@ export class StepJobProcess implements RunningProcess {
     });
   }
 
-  /** Opens the log once the container has started (or ended); a refused request is tried again at the next look. */
-  private async followLog(pod: V1Pod): Promise<void> {
-    if (this.#logSink !== undefined || this.#logAttempts >= 5) return;
-    const state = pod.status?.containerStatuses?.find((c) => c.name === STEP_CONTAINER)?.state;
-    if (state?.running === undefined && state?.terminated === undefined) return;
+  /** Follows the pod's log into the stdout file through the masker; `ended`: the container has terminated. */
+  private followLog(pod: V1Pod, ended: boolean): void {
     const podName = pod.metadata?.name;
     if (podName === undefined) return;
-    this.#logAttempts += 1;
-    const sink = new PassThrough();
-    try {
-      this.#logAbort = await this.apis.log.log(this.namespace, podName, STEP_CONTAINER, sink, {
-        follow: true,
-      });
-    } catch {
-      sink.destroy();
-      return;
+    if (this.#follower === undefined) {
+      const out = new PassThrough();
+      const masker: Transform =
+        this.start.maskSecrets.length > 0 ? secretMaskingStream(this.start.maskSecrets) : new PassThrough();
+      this.#logDone = pipeline(out, masker, createWriteStream(this.start.stdoutFile, { flags: 'a' })).catch(
+        () => undefined,
+      );
+      this.#logOut = out;
+      this.#follower = new PodLogFollower(this.apis.log, this.namespace, podName, out);
     }
-    this.#logSink = sink;
-    const masker: Transform =
-      this.start.maskSecrets.length > 0 ? secretMaskingStream(this.start.maskSecrets) : new PassThrough();
-    this.#logDone = pipeline(sink, masker, createWriteStream(this.start.stdoutFile, { flags: 'a' })).catch(
-      () => undefined,
-    );
+    this.#follower.poke(ended);
   }
 
-  /** Waits for the followed log to end (it does when the container ends), at most `drainMs`. */
+  /** Reads the log to its end (at most `drainMs`; at once on a kill) and closes the stdout file. */
   private async drainLog(): Promise<void> {
-    if (this.#logSink === undefined) return;
-    if (this.#killedFor !== undefined) {
-      this.#logAbort?.abort();
-      this.#logSink.end();
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>(
-      (resolve) => (timer = setTimeout(() => resolve('late'), this.timing.drainMs)),
-    );
-    const outcome = await Promise.race([this.#logDone, late]);
-    if (timer !== undefined) clearTimeout(timer);
-    if (outcome === 'late') {
-      this.#logAbort?.abort();
-      this.#logSink.end();
-      await this.#logDone;
-    }
+    const follower = this.#follower;
+    if (follower === undefined) return;
+    if (this.#killedFor !== undefined) follower.stop();
+    else await follower.finish(this.timing.drainMs);
+    this.#logOut?.end();
+    await this.#logDone;
   }
 
   /**

@@ -8,12 +8,18 @@ import { KubeConfig } from '@kubernetes/client-node';
  * A FAKE of the Kubernetes API server, for tests: no cluster can run on this machine, so this small real HTTP
  * server implements exactly the calls the Kubernetes executor makes, with the paths, verbs, bodies and status
  * codes of the real API (batch/v1 Jobs: create, read, list by label selector, delete with a propagation policy; v1 Pods: list by label
- * selector, read, follow the log; v1 Secrets: create, delete), and nothing else: any other call is answered 404
- * and recorded in `unexpected`. Pods do not run images: a test scripts each pod (`onPod`): write log lines,
- * then succeed, fail with an exit code, be evicted or disrupted, vanish, lose its node, or run until deleted.
- * What Kubernetes would do around them is imitated: a pod waits for the Secrets its env references, a Job's
- * `activeDeadlineSeconds` ends it with `DeadlineExceeded`, a Foreground deletion removes the pod before the Job,
- * a Secret owned by a Job goes with it.
+ * selector, read, follow the log with `timestamps`, `sinceTime` and `sinceSeconds`; v1 Secrets: create, delete;
+ * v1 Events: list by `involvedObject.name`; metrics.k8s.io/v1beta1 PodMetrics: read), and nothing else: any other
+ * call is answered 404 and recorded in `unexpected`. Pods do not run images: a test scripts each pod (`onPod`):
+ * write log lines, report usage to the metrics API, then succeed, fail with an exit code, be evicted or disrupted,
+ * vanish, lose its node, or run until deleted; and before that (`onSchedule`) it may stay Pending: unschedulable,
+ * an image that cannot be pulled, a bad container config, or no pod created at all. What Kubernetes would do
+ * around them is imitated: a pod waits for the Secrets its env references, an image reference that does not parse
+ * is `InvalidImageName`, a Job's `activeDeadlineSeconds` ends it with `DeadlineExceeded`, a Foreground deletion
+ * removes the pod before the Job, a Secret owned by a Job goes with it, log lines carry RFC 3339 timestamps with
+ * the trailing zeros of their fraction trimmed (as Go prints them), and `sinceTime` is cut to the second (as the API
+ * server passes it on to the kubelet). Follow connections can be closed while the pod runs (`dropLogStreams`), as
+ * real clusters do after a while or on a kubelet restart.
  */
 export class FakeKubeApi {
   /** Every request, in order (method, path with query, parsed JSON body). */
@@ -28,10 +34,15 @@ export class FakeKubeApi {
   readonly createdSecrets = new Map<string, Json>();
   /** What each pod does once started; by default it succeeds at once. */
   onPod: (pod: FakePod) => Promise<FakePodEnd> = () => Promise.resolve({ kind: 'succeed' });
+  /** Whether a new Job's pod stays Pending (or is never created); by default it is scheduled and starts. */
+  onSchedule: (pod: FakePodToSchedule) => FakePending | undefined = () => undefined;
+  /** false: no metrics-server (the metrics.k8s.io group answers 404, as on a cluster without it). */
+  metricsServer = true;
 
   readonly #jobs = new Map<string, FakeJob>();
   readonly #pods = new Map<string, PodState>();
   readonly #secrets = new Map<string, Json>();
+  readonly #events: Json[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
   #server: Server | undefined;
   #url = '';
@@ -75,7 +86,7 @@ export class FakeKubeApi {
     for (const { method, path } of this.requests) {
       const p = path.split('?')[0] ?? '';
       const m = p.match(
-        /^\/(?:api\/v1|apis\/(batch)\/v1)\/namespaces\/[^/]+\/([a-z]+)(?:\/([^/]+)(?:\/([a-z]+))?)?$/,
+        /^\/(?:api\/v1|apis\/([a-z0-9.]+)\/v1(?:beta1)?)\/namespaces\/[^/]+\/([a-z]+)(?:\/([^/]+)(?:\/([a-z]+))?)?$/,
       );
       if (m === null) continue;
       const [, group = '', resource = '', name, sub] = m;
@@ -99,6 +110,16 @@ export class FakeKubeApi {
   /** The pods that exist now. */
   podNames(): string[] {
     return [...this.#pods.keys()];
+  }
+
+  /** How many follow connections to a pod's log are open now. */
+  logFollowers(pod: string): number {
+    return this.#pods.get(pod)?.followers.size ?? 0;
+  }
+
+  /** Ends every open follow connection of the log now (the pods go on running). */
+  dropLogStreams(): void {
+    for (const pod of this.#pods.values()) for (const f of [...pod.followers]) f(undefined);
   }
 
   async close(): Promise<void> {
@@ -173,11 +194,55 @@ export class FakeKubeApi {
     if ((m = route.match(new RegExp(`^GET /api/v1/namespaces/${ns}/pods/([^/]+)/log$`))) !== null) {
       return this.followLog(m[1] ?? '', url.searchParams, res);
     }
+    if (route === `GET /api/v1/namespaces/${ns}/events`) {
+      const selector = parseSelector(url.searchParams.get('fieldSelector') ?? '');
+      const items = this.#events.filter((e) =>
+        Object.entries(selector).every(
+          ([k, v]) => k === 'involvedObject.name' && asObject(e['involvedObject'])['name'] === v,
+        ),
+      );
+      return json(res, 200, {
+        apiVersion: 'v1',
+        kind: 'EventList',
+        metadata: { resourceVersion: '1' },
+        items,
+      });
+    }
+    if (
+      (m = route.match(
+        new RegExp(`^GET /apis/metrics\\.k8s\\.io/v1beta1/namespaces/${ns}/pods/([^/]+)$`),
+      )) !== null &&
+      this.metricsServer
+    ) {
+      const pod = this.#pods.get(m[1] ?? '');
+      const sample = pod?.metrics;
+      if (pod === undefined || sample === undefined)
+        return status(
+          res,
+          404,
+          'NotFound',
+          `podmetrics.metrics.k8s.io "${this.namespace}/${m[1] ?? ''}" not found`,
+        );
+      json(res, 200, {
+        kind: 'PodMetrics',
+        apiVersion: 'metrics.k8s.io/v1beta1',
+        metadata: { name: pod.name, namespace: this.namespace, labels: pod.labels },
+        timestamp: sample.timestamp,
+        window: sample.window ?? '15s',
+        containers: [{ name: 'step', usage: { cpu: sample.cpu, memory: sample.memory } }],
+      });
+      pod.metricsServed();
+      return;
+    }
     if (route === `POST /api/v1/namespaces/${ns}/secrets`) return this.createSecret(asObject(body), res);
     if ((m = route.match(new RegExp(`^DELETE /api/v1/namespaces/${ns}/secrets/([^/]+)$`))) !== null) {
       const name = m[1] ?? '';
       if (!this.#secrets.delete(name)) return status(res, 404, 'NotFound', `secrets "${name}" not found`);
       return status(res, 200, 'Success', `secret ${name} deleted`, 'Success');
+    }
+    if (url.pathname.startsWith('/apis/metrics.k8s.io/')) {
+      // No metrics-server: the aggregated group is not there (a call Bosun makes, not an unexpected one).
+      return status(res, 404, 'NotFound', 'the server could not find the requested resource');
     }
     this.unexpected.push(`${method} ${url.pathname}${url.search}`);
     status(res, 404, 'NotFound', `the fake API server does not implement ${method} ${url.pathname}`);
@@ -228,10 +293,47 @@ export class FakeKubeApi {
       'job-name': name,
       'batch.kubernetes.io/controller-uid': uid,
     };
-    const pod = new PodState(`${name}-${randomUUID().slice(0, 5)}`, this.namespace, labels, job, template);
+    const podName = `${name}-${randomUUID().slice(0, 5)}`;
+    const image = stringField(asObject(asArray(asObject(template['spec'])['containers'])[0]), 'image') ?? '';
+    const pending: FakePending | undefined = IMAGE_REFERENCE.test(image)
+      ? this.onSchedule({ name: podName, labels, image })
+      : {
+          kind: 'waiting',
+          reason: 'InvalidImageName',
+          message: `Failed to apply default image tag "${image}": couldn't parse image name "${image}": invalid reference format`,
+        };
+    if (pending?.kind === 'no-pod') {
+      this.event('Job', name, 'FailedCreate', `Error creating: ${pending.message}`);
+      json(res, 201, this.jobJson(job));
+      return;
+    }
+    const pod = new PodState(podName, this.namespace, labels, job, template);
     this.#pods.set(pod.name, pod);
+    if (pending !== undefined) {
+      pod.hold(pending);
+      if (pending.kind === 'unschedulable') this.event('Pod', podName, 'FailedScheduling', pending.message);
+      else this.event('Pod', podName, 'Failed', `Error: ${pending.reason}`);
+      void pending.until?.then(() => {
+        pod.release();
+        this.startPods();
+      });
+    }
     json(res, 201, this.jobJson(job));
     setImmediate(() => this.startPods());
+  }
+
+  private event(kind: string, name: string, reason: string, message: string): void {
+    this.#events.push({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${name}.${randomUUID().slice(0, 8)}`, namespace: this.namespace },
+      involvedObject: { kind, name, namespace: this.namespace },
+      reason,
+      message,
+      type: 'Warning',
+      count: 1,
+      lastTimestamp: new Date().toISOString(),
+    });
   }
 
   private createSecret(body: Json, res: ServerResponse): void {
@@ -247,7 +349,7 @@ export class FakeKubeApi {
   /** Starts the pending pods whose Secrets all exist (the kubelet's CreateContainerConfigError until then). */
   private startPods(): void {
     for (const pod of this.#pods.values()) {
-      if (pod.phase !== 'Pending' || pod.stopped) continue;
+      if (pod.phase !== 'Pending' || pod.stopped !== undefined || pod.held) continue;
       const env = this.resolveEnv(pod.container);
       if (env === undefined) {
         pod.waiting = 'CreateContainerConfigError';
@@ -345,17 +447,33 @@ export class FakeKubeApi {
         'BadRequest',
         `container "step" in pod "${name}" is waiting to start: ContainerCreating`,
       );
+    const timestamps = query.get('timestamps') === 'true';
+    const sinceTime = query.get('sinceTime');
+    const sinceSeconds = query.get('sinceSeconds');
+    // The API server hands sinceTime to the kubelet with second precision.
+    const since =
+      sinceTime !== null
+        ? Math.floor(Date.parse(sinceTime) / 1000) * 1000
+        : sinceSeconds !== null
+          ? Date.now() - Number(sinceSeconds) * 1000
+          : undefined;
+    const format = (line: LogLine) => (timestamps ? `${line.time} ${line.text}` : line.text);
     res.writeHead(200, { 'content-type': 'text/plain' });
-    res.write(pod.log);
+    res.write(
+      pod.lines
+        .filter((l) => since === undefined || l.ms >= since)
+        .map(format)
+        .join(''),
+    );
     if (query.get('follow') !== 'true' || pod.terminated) {
       res.end();
       return;
     }
-    const listener = (chunk: string | undefined) => {
-      if (chunk === undefined) {
+    const listener = (line: LogLine | undefined) => {
+      if (line === undefined) {
         pod.followers.delete(listener);
         res.end();
-      } else res.write(chunk);
+      } else res.write(format(line));
     };
     pod.followers.add(listener);
     res.once('close', () => pod.followers.delete(listener));
@@ -403,6 +521,34 @@ export type FakePodEnd =
   /** Its node stops answering (status.reason NodeLost). */
   | { kind: 'node-lost' };
 
+/** A Job's pod about to be created, as `onSchedule` sees it. */
+export interface FakePodToSchedule {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly image: string;
+}
+
+/** How a pod stays Pending (until `until` settles, if given: then it is scheduled and starts). */
+export type FakePending =
+  /** No node fits: condition PodScheduled False, reason Unschedulable, and a FailedScheduling event. */
+  | { kind: 'unschedulable'; message: string; until?: Promise<void> }
+  /** Scheduled, its container waiting with this reason (ErrImagePull, ImagePullBackOff, CreateContainerConfigError...). */
+  | { kind: 'waiting'; reason: string; message: string; until?: Promise<void> }
+  /** The Job never gets a pod (a quota, an admission webhook): a FailedCreate event on the Job. */
+  | { kind: 'no-pod'; message: string };
+
+/** One sample of the metrics API for a pod (what metrics-server serves: usage averaged over `window`). */
+export interface FakePodMetrics {
+  /** RFC 3339: the end of the window. */
+  timestamp: string;
+  /** Default `15s`. */
+  window?: string;
+  /** A CPU quantity (`250m`, `1`, `1500000n`). */
+  cpu: string;
+  /** A memory quantity (`128Mi`, `1048576Ki`, `2Gi`, bytes). */
+  memory: string;
+}
+
 /** A pod as its script sees it. */
 export interface FakePod {
   readonly name: string;
@@ -411,8 +557,10 @@ export interface FakePod {
   readonly workingDir: string;
   /** The container's environment, Secrets resolved (as the process in the container sees it). */
   readonly env: Readonly<Record<string, string>>;
-  /** Appends to the container's log. */
+  /** Appends to the container's log (each complete line gets its timestamp; a last partial line at the end). */
   log(text: string): void;
+  /** What the metrics API answers for this pod from now on; settles once a reader has been served it. */
+  setMetrics(sample: FakePodMetrics): Promise<void>;
   /** Settles when the pod is stopped from outside (Job deleted, deadline): a script that runs forever waits on it. */
   readonly stopped: Promise<string>;
   /**
@@ -423,6 +571,22 @@ export interface FakePod {
 }
 
 type Json = Record<string, unknown>;
+
+/** A log line as the kubelet keeps it: its text (with its newline) and when it was written. */
+interface LogLine {
+  /** RFC 3339 with the fraction's trailing zeros trimmed, as Go's RFC3339Nano prints it. */
+  time: string;
+  ms: number;
+  text: string;
+}
+
+/** A reference the container runtime can parse: lower-case repository path, optional tag and digest. */
+const IMAGE_REFERENCE =
+  /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
+
+function logTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.?0*Z$/, 'Z');
+}
 
 interface FakeJob {
   name: string;
@@ -444,8 +608,14 @@ class PodState {
   terminatedState: Json | undefined;
   deleting = false;
   stopped: string | undefined;
-  log = '';
-  readonly followers = new Set<(chunk: string | undefined) => void>();
+  readonly lines: LogLine[] = [];
+  #partial = '';
+  held = false;
+  scheduled = true;
+  waitingMessage: string | undefined;
+  metrics: FakePodMetrics | undefined;
+  #served: (() => void) | undefined;
+  readonly followers = new Set<(line: LogLine | undefined) => void>();
   readonly uid = randomUUID();
   readonly container: Json;
   readonly #stop: Promise<string>;
@@ -468,8 +638,48 @@ class PodState {
 
   append(text: string): void {
     if (this.terminated || this.stopped !== undefined) return;
-    this.log += text;
-    for (const f of this.followers) f(text);
+    const parts = (this.#partial + text).split('\n');
+    this.#partial = parts.pop() ?? '';
+    for (const part of parts) this.push(`${part}\n`);
+  }
+
+  private push(text: string): void {
+    const ms = Date.now();
+    const line: LogLine = { time: logTime(ms), ms, text };
+    this.lines.push(line);
+    for (const f of [...this.followers]) f(line);
+  }
+
+  /** The container ended: its last partial line is written as it is. */
+  private flush(): void {
+    if (this.#partial !== '') this.push(this.#partial);
+    this.#partial = '';
+  }
+
+  hold(pending: Exclude<FakePending, { kind: 'no-pod' }>): void {
+    this.held = true;
+    if (pending.kind === 'unschedulable') {
+      this.scheduled = false;
+      this.conditions = [
+        { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: pending.message },
+      ];
+    } else {
+      this.waiting = pending.reason;
+      this.waitingMessage = pending.message;
+    }
+  }
+
+  release(): void {
+    this.held = false;
+    this.scheduled = true;
+    this.conditions = this.conditions.filter((c) => c['type'] !== 'PodScheduled');
+    this.waiting = 'ContainerCreating';
+    this.waitingMessage = undefined;
+  }
+
+  metricsServed(): void {
+    this.#served?.();
+    this.#served = undefined;
   }
 
   stop(why: string): void {
@@ -477,6 +687,7 @@ class PodState {
     this.stopped = why;
     this.#resolveStop(why);
     if (!this.terminated) {
+      this.flush();
       this.phase = 'Failed';
       this.terminatedState = { exitCode: 143, reason: 'Error' };
     }
@@ -502,6 +713,11 @@ class PodState {
       workingDir,
       env,
       log: (text) => this.append(text),
+      setMetrics: (sample) =>
+        new Promise<void>((resolve) => {
+          this.metrics = sample;
+          this.#served = resolve;
+        }),
       stopped: this.#stop,
       exec: () => this.exec(command, workingDir, env),
     };
@@ -537,6 +753,7 @@ class PodState {
   }
 
   private finish(end: FakePodEnd): void {
+    this.flush();
     switch (end.kind) {
       case 'succeed':
         this.phase = 'Succeeded';
@@ -581,7 +798,12 @@ class PodState {
         ? { terminated: { ...this.terminatedState, startedAt: now, finishedAt: now } }
         : this.phase === 'Running' || this.phase === 'Unknown'
           ? { running: { startedAt: now } }
-          : { waiting: { reason: this.waiting } };
+          : {
+              waiting: {
+                reason: this.waiting,
+                ...(this.waitingMessage !== undefined ? { message: this.waitingMessage } : {}),
+              },
+            };
     return {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -599,16 +821,21 @@ class PodState {
         ...(this.reason !== undefined ? { reason: this.reason } : {}),
         ...(this.message !== undefined ? { message: this.message } : {}),
         conditions: this.conditions,
-        containerStatuses: [
-          {
-            name: 'step',
-            image: stringField(this.container, 'image') ?? '',
-            imageID: '',
-            ready: this.phase === 'Running',
-            restartCount: 0,
-            state,
-          },
-        ],
+        // An unscheduled pod has no container statuses yet.
+        ...(this.scheduled
+          ? {
+              containerStatuses: [
+                {
+                  name: 'step',
+                  image: stringField(this.container, 'image') ?? '',
+                  imageID: '',
+                  ready: this.phase === 'Running',
+                  restartCount: 0,
+                  state,
+                },
+              ],
+            }
+          : {}),
       },
     };
   }

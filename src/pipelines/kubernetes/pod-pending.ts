@@ -1,0 +1,89 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { STEP_CONTAINER } from './job-manifest.js';
+
+/** Waiting reasons of a container whose image cannot be pulled or named: the attempt fails at once. */
+const IMAGE_ERRORS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
+
+/**
+ * Waiting reasons of a container that cannot be created from its spec. `CreateContainerConfigError` is also what a
+ * pod shows for the moment between its Job and its Secret being created, so it fails the attempt only once it has
+ * lasted `configErrorGraceMs`.
+ */
+const CONFIG_ERRORS = new Set(['CreateContainerConfigError', 'CreateContainerError']);
+
+/** What a look at a pod that has not started says. */
+export type PendingVerdict =
+  /** Not started yet, within its patience: look again. */
+  | { kind: 'waiting' }
+  /** It will not start without a change (its image, its spec): the attempt fails. */
+  | { kind: 'failed'; message: string }
+  /** Not scheduled, not created or not started within the patience: the attempt ends as preempted. */
+  | { kind: 'preempted'; message: string };
+
+/** A duration as the flags write it: `10m`, `90s`, `1h30m`, `250ms`. */
+export function durationText(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = s % 60;
+  return `${h > 0 ? `${h}h` : ''}${m > 0 ? `${m}m` : ''}${rest > 0 || s === 0 ? `${rest}s` : ''}`;
+}
+
+/**
+ * Watches an attempt's pod until it starts: a pod that never will is told apart from one still on its way.
+ * An image that cannot be pulled or named, or a container that cannot be created (a missing ConfigMap key, a bad
+ * securityContext), fails the attempt with the kubelet's reason and message. A pod not scheduled (no node fits: the
+ * spot pool is empty, the GPU quota is spent), a Job that created no pod (a ResourceQuota, an admission webhook), or
+ * a pod scheduled but still not running (a volume that does not attach), `pendingTimeoutMs` after its Job was
+ * created, ends the attempt as preempted: the capacity was not there, so it is retried under the preemption budget.
+ *
+ * @example
+ * const pending = new PendingWatch(Date.now(), { pendingTimeoutMs: 600_000, configErrorGraceMs: 30_000 });
+ * pending.look(pod, Date.now()); // { kind: 'waiting' } until it starts or gives up
+ */
+export class PendingWatch {
+  #configErrorSince: number | undefined;
+
+  constructor(
+    private readonly jobCreatedAt: number,
+    private readonly timing: { pendingTimeoutMs: number; configErrorGraceMs: number },
+  ) {}
+
+  /** `pod`: the attempt's pod, undefined while there is none. Call only while it has not started. */
+  look(pod: V1Pod | undefined, now: number): PendingVerdict {
+    const patience = `within ${durationText(this.timing.pendingTimeoutMs)} (--kube-pending-timeout)`;
+    const late = now - this.jobCreatedAt >= this.timing.pendingTimeoutMs;
+    if (pod === undefined)
+      return late
+        ? { kind: 'preempted', message: `its Job created no pod ${patience}` }
+        : { kind: 'waiting' };
+    const name = pod.metadata?.name ?? 'the pod';
+    const container = pod.status?.containerStatuses?.find((c) => c.name === STEP_CONTAINER);
+    const waiting = container?.state?.waiting;
+    const reason = waiting?.reason;
+    const detail = `${reason ?? ''}${waiting?.message !== undefined ? `: ${waiting.message}` : ''}`;
+    if (reason !== undefined && IMAGE_ERRORS.has(reason)) {
+      const image = pod.spec?.containers.find((c) => c.name === STEP_CONTAINER)?.image ?? container?.image;
+      return { kind: 'failed', message: `its image ${image ?? ''} cannot be used: ${detail}` };
+    }
+    if (reason !== undefined && CONFIG_ERRORS.has(reason)) {
+      this.#configErrorSince ??= now;
+      if (reason === 'CreateContainerError' || now - this.#configErrorSince >= this.timing.configErrorGraceMs)
+        return { kind: 'failed', message: `its container cannot be created: ${detail}` };
+    } else this.#configErrorSince = undefined;
+    if (!late) return { kind: 'waiting' };
+    const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (scheduled?.status === 'False')
+      return {
+        kind: 'preempted',
+        message:
+          `pod ${name} was not scheduled ${patience}: ${scheduled.reason ?? 'Unschedulable'}` +
+          `${scheduled.message !== undefined ? `: ${scheduled.message}` : ''}`,
+      };
+    return {
+      kind: 'preempted',
+      message: `pod ${name} did not start ${patience}${detail !== '' ? `: ${detail}` : ''}`,
+    };
+  }
+}
