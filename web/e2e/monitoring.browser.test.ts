@@ -232,6 +232,51 @@ describe('monitoring pages (issue 11: pages for monitoring)', () => {
     );
   });
 
+  it("shows the monitor's long window from its merged sketches, each distance with its error bound", async () => {
+    const { page } = session;
+    const answer = await call(
+      'GET',
+      `/api/bosun/v1/monitoring/models/${MODEL}/monitors/${fixture.inputs}/long-window`,
+    );
+    const long = answer.long_window as Json;
+    const drift = long.drift as Json;
+    // The three windows of `inputs`, one of them drifted (x moved by 5, city z): 300 rows merged.
+    expect([long.windows, long.rows]).toEqual([3, 300]);
+    const columns = drift.columns as Json[];
+    await page.goto(ui(`#/models/${MODEL}/monitoring?monitor=${fixture.inputs}`));
+    await poll(() => page.locator('h2#long-window-title').innerText()).toBe(
+      'Long window (last 30 days, from sketches)',
+    );
+    await poll(() => page.locator('.long-window-summary').innerText()).toContain(
+      `3 windows, 300 rows merged`,
+    );
+    expect(await page.locator('.long-window-summary').innerText()).toContain(
+      `approximate, quantiles within ${formatNumber(Number(drift.relative_accuracy) * 100)} %: ` +
+        `${drift.dataset_drift === true ? 'dataset drift' : 'no dataset drift'}, ` +
+        `${String(drift.drifted_columns)} of ${String(drift.tested_columns)} columns drifted`,
+    );
+    const expected = columns.map((c) => {
+      const current = c.current as Json;
+      const fresh = c.new_categories as { value: string; count: number }[];
+      return [
+        String(c.column),
+        String(c.method),
+        formatNumber(Number(c.score)),
+        c.error_bound === null ? '—' : formatNumber(Number(c.error_bound)),
+        formatNumber(Number(c.threshold)),
+        `${c.drift_detected === true ? 'drifted' : 'no'}${c.verdict_certain === true ? '' : ' (within the bound)'}`,
+        current.missing_rate === null ? '—' : `${formatNumber(Number(current.missing_rate) * 100)} %`,
+        fresh.length === 0 ? '—' : fresh.map((n) => `${n.value} (${n.count})`).join(', '),
+      ];
+    });
+    // x is compared by a distance with a bound; city's new category z holds the 100 drifted rows.
+    expect(expected.map((r) => r[0])).toEqual(['x', 'city']);
+    expect(expected[1]?.[7]).toBe('z (100)');
+    expect(await rowsOf('table[aria-label="Long window columns"]')).toEqual(expected);
+    // A segment's series has no sketches: the long window is of whole windows only (see the segments test file).
+    await expectAccessible(page, 'the monitoring page with its long window');
+  });
+
   it('the global alerts list, from the main navigation, filters by state and links to the model', async () => {
     const { page } = session;
     await page.goto(ui('#/experiments'));

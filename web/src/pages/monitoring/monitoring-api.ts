@@ -242,6 +242,89 @@ export async function listResults(
   return arr(answer.results, 'result list').map(parseResult);
 }
 
+/** One column of a long window: a distance from merged sketches, with its error bound. */
+export interface LongWindowColumn {
+  column: string;
+  kind: string;
+  method: string | null;
+  score: number | null;
+  /** The distance is within this of the exact one (quantile sketches' stated error). */
+  errorBound: number | null;
+  threshold: number;
+  driftDetected: boolean;
+  /** The verdict holds whatever the error (score ± bound on one side of the threshold). */
+  verdictCertain: boolean;
+  missingRate: number | null;
+  newCategories: { value: string; count: number }[];
+  reason: string | null;
+}
+
+/** A long window: the monitor's window sketches merged and judged against the reference's (approximate). */
+export interface LongWindow {
+  from: number;
+  to: number;
+  windows: number;
+  rows: number;
+  drift: {
+    relativeAccuracy: number;
+    testedColumns: number;
+    driftedColumns: number;
+    driftShare: number;
+    driftShareThreshold: number;
+    datasetDrift: boolean;
+    columns: LongWindowColumn[];
+  } | null;
+}
+
+function parseLongWindowColumn(v: unknown): LongWindowColumn {
+  const c = obj(v, 'long-window column');
+  return {
+    column: str(c.column, 'column'),
+    kind: str(c.kind, 'column kind'),
+    method: strOrNull(c.method, 'method'),
+    score: numOrNull(c.score, 'score'),
+    errorBound: numOrNull(c.error_bound, 'error bound'),
+    threshold: num(c.threshold, 'threshold'),
+    driftDetected: c.drift_detected === true,
+    verdictCertain: c.verdict_certain === true,
+    missingRate: numOrNull(obj(c.current, 'current side').missing_rate, 'missing rate'),
+    newCategories: arr(c.new_categories, 'new categories').map((x) => {
+      const o = obj(x, 'new category');
+      return { value: str(o.value, 'new category'), count: num(o.count, 'new category count') };
+    }),
+    reason: strOrNull(c.reason, 'reason'),
+  };
+}
+
+/** The monitor's long window (default: the 30 days before now), from its stored window sketches. */
+export async function getLongWindow(
+  modelName: string,
+  monitorId: string,
+  signal?: AbortSignal,
+): Promise<LongWindow> {
+  const path = `${model(modelName)}/monitors/${encodeURIComponent(monitorId)}/long-window`;
+  const w = obj((await callApi('GET', path, undefined, signal)).long_window, 'long window');
+  const d = w.drift === null ? null : obj(w.drift, 'long-window drift');
+  return {
+    from: num(w.from, 'from'),
+    to: num(w.to, 'to'),
+    windows: num(w.windows, 'windows'),
+    rows: num(w.rows, 'rows'),
+    drift:
+      d === null
+        ? null
+        : {
+            relativeAccuracy: num(d.relative_accuracy, 'relative accuracy'),
+            testedColumns: num(d.tested_columns, 'tested columns'),
+            driftedColumns: num(d.drifted_columns, 'drifted columns'),
+            driftShare: num(d.drift_share, 'drift share'),
+            driftShareThreshold: num(d.drift_share_threshold, 'drift share threshold'),
+            datasetDrift: d.dataset_drift === true,
+            columns: arr(d.columns, 'columns').map(parseLongWindowColumn),
+          },
+  };
+}
+
 /** The segments a monitor's windows had (values of its segment column), with how many windows each. */
 export async function listSegments(
   modelName: string,

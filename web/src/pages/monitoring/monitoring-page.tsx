@@ -8,6 +8,7 @@ import { useAsync } from '../../components/use-async';
 import { hrefs } from '../../router/routes';
 import { AlertsTable } from './alerts-table';
 import { DriftChart } from './drift-chart';
+import { LongWindowView } from './long-window';
 import {
   deleteMonitor,
   listAlerts,
@@ -305,6 +306,7 @@ function MonitorResults({
             </tbody>
           </table>
           {selected !== undefined && <ResultDetails modelName={name} result={selected} />}
+          {segment === undefined && <LongWindowView modelName={name} monitorId={monitor.id} />}
         </>
       )}
     </section>
