@@ -2,12 +2,14 @@
  * The chart's server work, old path against new, paired on one database (run chart-history-bench.ts first to
  * populate it): what `get-history-bulk-interval` does for the chart (sampled points as objects, MLflow's wire form,
  * JSON text) against what `/api/bosun/v1/metrics/sampled-histories` does (the same points in columns, JSON text).
- * Each side has its own connection; `--mmap BYTES` sets SQLite's `mmap_size` on the new side only, `--mmap-both`
- * on both (to time the route change alone). Calls alternate, old first then new, after one untimed call each.
+ * Each side has its own connection, `--uri-old` its own copy of the database (say, one without migration 0031's
+ * index); the old side reads with `mmap_size` 0 as before commit a14ee73, the new side with the server's setting
+ * (`--mmap BYTES` overrides it; `--mmap-both` gives the old side the new side's). Calls alternate, old first then
+ * new, after one untimed call each.
  * Not a test: it prints JSON. See docs/benchmarks.md (Web UI, the chart).
  *
- *   npx tsx bench/metric-chart/chart-route-compare.ts --uri sqlite:////tmp/chart.db [--pairs 5] [--mmap 0]
- *     [--mmap-both] [--max-results 1000] [--experiment chart-100x100000]
+ *   npx tsx bench/metric-chart/chart-route-compare.ts --uri sqlite:////tmp/chart.db [--uri-old URI] [--pairs 5]
+ *     [--mmap BYTES] [--mmap-both] [--max-results 1000] [--experiment chart-100x100000]
  */
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
@@ -37,10 +39,11 @@ async function main(): Promise<void> {
   const uri = arg('uri', '');
   if (uri === '') throw new Error('--uri is required');
   const pairs = Number(arg('pairs', '5'));
-  const mmap = Number(arg('mmap', '0'));
+  const mmapArg = arg('mmap', '');
+  const mmap = mmapArg === '' ? undefined : Number(mmapArg);
   const maxResults = Number(arg('max-results', '1000'));
   const both = process.argv.includes('--mmap-both');
-  const old = await open(uri, both ? mmap : 0);
+  const old = await open(arg('uri-old', uri), both ? mmap : 0);
   const neu = await open(uri, mmap);
   try {
     const experiment = await old.tracking.getExperimentByName(arg('experiment', 'chart-100x100000'));
@@ -94,7 +97,7 @@ async function main(): Promise<void> {
           uri: uri.replace(/\/\/[^@/]*@/, '//'),
           runs: runIds.length,
           maxResults,
-          mmap,
+          mmap: mmap ?? 'the server’s',
           mmapBoth: both,
           answers,
           oldSeconds: times.old,
