@@ -13,6 +13,12 @@ import type { CliIo } from './cli-context.js';
 
 type Json = Record<string, unknown>;
 
+/** Where to read a step's two log streams from (a previous answer's `stdout_next` and `stderr_next`). */
+export interface LogOffsets {
+  stdout: number;
+  stderr: number;
+}
+
 /**
  * What `bosun pipeline run|runs|logs|cancel|resume|plan` do, over the server's database (runs driven by this
  * process) or over a server's HTTP API (runs driven by the server). Answers are the API's wire objects, so both
@@ -28,7 +34,11 @@ export interface PipelineApi {
   ): Promise<{ run: Json; done: () => Promise<unknown> }>;
   getRun(runId: string): Promise<Json>;
   listRuns(query: { pipeline?: string; status?: string; limit?: number }): Promise<Json[]>;
-  logs(runId: string, step?: string, item?: number): Promise<Json[]>;
+  /**
+   * The steps' logs. With `offsets` (over HTTP), each stream answers only what follows them, with
+   * `stdout_offset`/`stdout_next` (and the same for stderr) saying where it starts and where the next read does.
+   */
+  logs(runId: string, step?: string, item?: number, offsets?: LogOffsets): Promise<Json[]>;
   cancel(runId: string): Promise<Json>;
   resume(
     runId: string,
@@ -217,10 +227,14 @@ export function httpPipelineApi(options: { trackingUri?: string }, io: CliIo): P
       if (query.limit !== undefined) q.set('max_results', String(query.limit));
       return (await call('GET', `/runs?${q.toString()}`))['runs'] as Json[];
     },
-    async logs(runId, step, item) {
+    async logs(runId, step, item, offsets) {
       const q = new URLSearchParams();
       if (step !== undefined) q.set('step', step);
       if (item !== undefined) q.set('item', String(item));
+      if (offsets !== undefined) {
+        q.set('stdout_offset', String(offsets.stdout));
+        q.set('stderr_offset', String(offsets.stderr));
+      }
       return (await call('GET', `/runs/${seg(runId)}/logs?${q.toString()}`))['logs'] as Json[];
     },
     async cancel(runId) {
