@@ -24,7 +24,7 @@ export interface KubernetesSettings {
   /** The toleration of spot steps whose class has no placement; undefined: `bosun.dev/spot` (Exists, NoSchedule). */
   spotToleration?: KubeToleration;
   /**
-   * How long a step's pod may stay unscheduled, uncreated or not started before the attempt ends as preempted;
+   * How long a step's pod may stay unscheduled (or its Job without a pod) before the attempt ends as preempted;
    * undefined: 10 minutes.
    */
   pendingTimeoutMs?: number;

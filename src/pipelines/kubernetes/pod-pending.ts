@@ -17,7 +17,7 @@ export type PendingVerdict =
   | { kind: 'waiting' }
   /** It will not start without a change (its image, its spec): the attempt fails. */
   | { kind: 'failed'; message: string }
-  /** Not scheduled, not created or not started within the patience: the attempt ends as preempted. */
+  /** Not scheduled or not created within the patience: the attempt ends as preempted. */
   | { kind: 'preempted'; message: string };
 
 /** A duration as the flags write it: `10m`, `90s`, `1h30m`, `250ms`. */
@@ -34,9 +34,10 @@ export function durationText(ms: number): string {
  * Watches an attempt's pod until it starts: a pod that never will is told apart from one still on its way.
  * An image that cannot be pulled or named, or a container that cannot be created (a missing ConfigMap key, a bad
  * securityContext), fails the attempt with the kubelet's reason and message. A pod not scheduled (no node fits: the
- * spot pool is empty, the GPU quota is spent), a Job that created no pod (a ResourceQuota, an admission webhook), or
- * a pod scheduled but still not running (a volume that does not attach), `pendingTimeoutMs` after its Job was
- * created, ends the attempt as preempted: the capacity was not there, so it is retried under the preemption budget.
+ * spot pool is empty, the GPU quota is spent) or a Job that created no pod (a ResourceQuota, an admission webhook),
+ * `pendingTimeoutMs` after its Job was created, ends the attempt as preempted: the capacity was not there, so it is
+ * retried under the preemption budget. A pod on a node but not running yet is left to the step's timeout: pulling
+ * a large image can take longer than any patience that suits scheduling.
  *
  * @example
  * const pending = new PendingWatch(Date.now(), { pendingTimeoutMs: 600_000, configErrorGraceMs: 30_000 });
@@ -72,18 +73,13 @@ export class PendingWatch {
       if (reason === 'CreateContainerError' || now - this.#configErrorSince >= this.timing.configErrorGraceMs)
         return { kind: 'failed', message: `its container cannot be created: ${detail}` };
     } else this.#configErrorSince = undefined;
-    if (!late) return { kind: 'waiting' };
     const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-    if (scheduled?.status === 'False')
-      return {
-        kind: 'preempted',
-        message:
-          `pod ${name} was not scheduled ${patience}: ${scheduled.reason ?? 'Unschedulable'}` +
-          `${scheduled.message !== undefined ? `: ${scheduled.message}` : ''}`,
-      };
+    if (!late || scheduled?.status !== 'False') return { kind: 'waiting' };
     return {
       kind: 'preempted',
-      message: `pod ${name} did not start ${patience}${detail !== '' ? `: ${detail}` : ''}`,
+      message:
+        `pod ${name} was not scheduled ${patience}: ${scheduled.reason ?? 'Unschedulable'}` +
+        `${scheduled.message !== undefined ? `: ${scheduled.message}` : ''}`,
     };
   }
 }

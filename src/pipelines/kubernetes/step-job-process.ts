@@ -37,8 +37,8 @@ export interface StepJobTiming {
   /** A step timeout is `activeDeadlineSeconds`; if the cluster has not ended the Job this much later, Bosun deletes it. */
   deadlineGraceMs: number;
   /**
-   * How long after its Job was created a pod may still be unscheduled, uncreated or not started before the attempt
-   * ends as preempted (`--kube-pending-timeout`).
+   * How long after its Job was created a pod may still be unscheduled (or not created) before the attempt ends as
+   * preempted (`--kube-pending-timeout`).
    */
   pendingTimeoutMs: number;
   /** How long `CreateContainerConfigError` may last before it fails the attempt (it shows until the Secret exists). */
@@ -299,15 +299,15 @@ export class StepJobProcess implements RunningProcess {
   }
 
   /**
-   * A pod that will not start: the reason (with the latest warning event of the object, for a pod or Job that
-   * waited out its patience) goes to the stderr file, the Job is deleted, the attempt fails or is preempted.
+   * A pod that will not start: the reason (with the Job's latest warning event when it created no pod) goes to the
+   * stderr file, the Job is deleted, the attempt fails or is preempted.
    */
   private async notStarted(
     verdict: Exclude<PendingVerdict, { kind: 'waiting' }>,
     object: string,
   ): Promise<ProcessEnd> {
     let message = verdict.message;
-    if (verdict.kind === 'preempted' && !message.includes('was not scheduled')) {
+    if (verdict.kind === 'preempted' && object === this.name) {
       const warning = await this.latestWarning(object);
       if (warning !== undefined) message += ` (${warning})`;
     }
