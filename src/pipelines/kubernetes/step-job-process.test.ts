@@ -303,6 +303,26 @@ describe('StepJobProcess against the fake API server', () => {
     expect(readFileSync(join(dir, `${waiting}-1.txt`), 'utf8')).toBe('scheduled at last\n');
   });
 
+  it('leaves a pod on a node that is still pulling its image to the step timeout, past --kube-pending-timeout', async () => {
+    let pulled: () => void = () => undefined;
+    const until = new Promise<void>((resolve) => (pulled = resolve));
+    fake.onSchedule = () => ({ kind: 'waiting', reason: 'ContainerCreating', message: 'pulling', until });
+    fake.onPod = () => Promise.resolve({ kind: 'succeed' });
+    const stepRunId = 'a023456789abcdef0123456789abcdef';
+    const began = Date.now();
+    try {
+      const proc = start(stepRunId, 1, { timing: { pendingTimeoutMs: 50 } });
+      const listed = () => fake.requests.filter((r) => r.path.includes(`step-run%3D${stepRunId}`)).length;
+      await waitFor('looks at the pod well past its pending timeout', () =>
+        Date.now() - began > 200 && listed() >= 5 ? true : undefined,
+      );
+      pulled();
+      expect(await proc.ended).toEqual({ kind: 'exited', code: 0 });
+    } finally {
+      fake.onSchedule = () => undefined;
+    }
+  });
+
   it('ends an attempt whose Job created no pod as preempted, with the FailedCreate event', async () => {
     fake.onSchedule = () => ({
       kind: 'no-pod',
