@@ -10,8 +10,16 @@ const historyRequests: string[] = [];
 const isHistory = (url: string): boolean => /\/metrics\/(get-history|sampled-histories)/.test(url);
 /** History requests the page aborted (an abort and refetch as the view re-renders shows up here). */
 const historyAborted: string[] = [];
+/** The order in which history requests were sent and run requests answered. */
+const requestOrder: string[] = [];
 beforeAll(async () => {
   session = await openSession();
+  session.page.on('request', (r) => {
+    if (isHistory(r.url())) requestOrder.push('history sent');
+  });
+  session.page.on('requestfinished', (r) => {
+    if (r.url().includes('/mlflow/runs/get?')) requestOrder.push('run answered');
+  });
   session.page.on('requestfailed', (r) => {
     const aborted = r.failure()?.errorText === 'net::ERR_ABORTED';
     if (aborted && isHistory(r.url())) historyAborted.push(r.url());
@@ -47,8 +55,12 @@ describe('metric charts (issue 11, point 6)', () => {
   it('draws the sampled history of three runs of 20,000 steps from the columnar sampled-histories route', async () => {
     const { page } = session;
     historyRequests.length = 0;
+    requestOrder.length = 0;
     await page.goto(ui(`#/charts?runs=${childIds().join(',')}&metrics=loss`));
     await poll(() => chart('loss').count()).toBe(1);
+    // The history named in the URL is asked for with the runs, before any of them is answered.
+    expect(requestOrder.slice(0, 1)).toEqual(['history sent']);
+    expect(requestOrder.filter((e) => e === 'run answered')).toHaveLength(3);
     await poll(() => caption('loss')).toBe('3,003 points of 3 runs · y from 0.01005 to 1,000');
     // One sampled request for the three runs, never the whole history.
     expect(historyRequests).toHaveLength(1);

@@ -1,15 +1,48 @@
-import { lazy, Suspense, useMemo, type ReactNode } from 'react';
-import { sampledHistories } from '../../api/metric-history';
+import { lazy, Suspense, useEffect, useMemo, type ReactNode } from 'react';
+import { sampledHistories, type HistoryColumns } from '../../api/metric-history';
 import { ErrorMessage, Loading } from '../status';
 import { useAsync } from '../use-async';
 import { buildChartData, type ChartSeries } from './chart-data';
 import { chartSettings, settingsQuery, xAxes, type ChartSettings, type XAxis } from './chart-settings';
 
-/** uPlot and the chart code load only when a chart is shown (their own chunk, not in the initial bundle). */
-const MetricChart = lazy(() => import('./metric-chart'));
+/** uPlot and the chart code load only when charts are shown (their own chunk, not in the initial bundle). */
+const loadChart = () => import('./metric-chart');
+const MetricChart = lazy(loadChart);
+
+/** Starts loading the chart chunk (while the histories are fetched, not after); a failure shows when it renders. */
+function preloadChart(): void {
+  loadChart().catch(() => undefined);
+}
 
 /** Points asked per run and metric: the server samples the history evenly down to this many steps. */
 export const sampledPoints = 1000;
+
+/** Sampled histories by metric key, of the runs `runIds` (comma-joined), asked before the runs were loaded. */
+export interface PrefetchedHistories {
+  runIds: string;
+  byKey: ReadonlyMap<string, Promise<Map<string, HistoryColumns>>>;
+}
+
+/**
+ * Starts fetching the histories of metrics a page's URL names, at the same time as the runs themselves, so that
+ * a chart of 100 runs does not wait for 100 run requests before asking for its points. `<ChartPanel
+ * prefetched={...}>` uses them for the same runs; a metric the runs turn out not to have is never drawn.
+ * Example: `prefetchHistories(ids, ['loss'], signal)` beside `getRuns(ids, signal)`.
+ */
+export function prefetchHistories(
+  runIds: string[],
+  keys: string[],
+  signal: AbortSignal,
+): PrefetchedHistories {
+  const byKey = new Map<string, Promise<Map<string, HistoryColumns>>>();
+  for (const key of new Set(keys)) {
+    const histories = sampledHistories(runIds, key, sampledPoints, signal);
+    histories.catch(() => undefined); // shown by the chart that uses it; unused ones are not errors
+    byKey.set(key, histories);
+  }
+  if (byKey.size > 0) preloadChart();
+  return { runIds: runIds.join(','), byKey };
+}
 
 /** A run as the charts name it. */
 export interface ChartRun {
@@ -27,12 +60,16 @@ export function ChartPanel({
   metricKeys,
   query,
   setQuery,
+  prefetched,
 }: {
   runs: ChartRun[];
   metricKeys: string[];
   query: URLSearchParams;
   setQuery: (changes: Record<string, string | undefined>, replace?: boolean) => void;
+  /** Histories already being fetched (see {@link prefetchHistories}). */
+  prefetched?: PrefetchedHistories;
 }): ReactNode {
+  useEffect(preloadChart, []);
   // One settings object per distinct value, so other changes of the URL redraw nothing.
   const settingsKey = JSON.stringify(chartSettings(query));
   const settings = useMemo(() => JSON.parse(settingsKey) as ChartSettings, [settingsKey]);
@@ -43,7 +80,7 @@ export function ChartPanel({
       <SettingsBar settings={settings} change={change} runCount={runs.length} />
       <div className="chart-grid">
         {metricKeys.map((key) => (
-          <MetricBlock key={key} metricKey={key} runs={runs} settings={settings} />
+          <MetricBlock key={key} metricKey={key} runs={runs} settings={settings} prefetched={prefetched} />
         ))}
       </div>
     </>
@@ -112,14 +149,17 @@ function MetricBlock({
   metricKey,
   runs,
   settings,
+  prefetched,
 }: {
   metricKey: string;
   runs: ChartRun[];
   settings: ChartSettings;
+  prefetched: PrefetchedHistories | undefined;
 }): ReactNode {
   const ids = runs.map((r) => r.id).join(',');
   const [state] = useAsync(
     (signal) =>
+      (prefetched?.runIds === ids ? prefetched.byKey.get(metricKey) : undefined) ??
       sampledHistories(
         runs.map((r) => r.id),
         metricKey,

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { getRuns, maxComparedRuns, runIdsOf } from '../../api/run-details';
 import type { Run } from '../../api/tracking';
-import { ChartPanel } from '../../components/charts/chart-panel';
+import { ChartPanel, prefetchHistories, type PrefetchedHistories } from '../../components/charts/chart-panel';
 import { Empty, ErrorMessage, Loading } from '../../components/status';
 import { useAsync } from '../../components/use-async';
 import { hrefs } from '../../router/routes';
@@ -16,7 +16,15 @@ const runName = (r: Run): string => (r.info.runName === '' ? r.info.runId : r.in
  */
 export function ChartsPage({ query }: { query: URLSearchParams }): ReactNode {
   const ids = runIdsOf(query);
-  const [state] = useAsync((signal) => getRuns(ids, signal), [ids.join(',')]);
+  // The histories of the metrics the URL names are asked for with the runs, not after them.
+  const [state] = useAsync(
+    async (signal) => {
+      const named = (query.get('metrics') ?? '').split(',').filter((k) => k !== '');
+      const prefetched = prefetchHistories(ids.slice(0, maxComparedRuns), named, signal);
+      return { runs: await getRuns(ids, signal), prefetched };
+    },
+    [ids.join(',')],
+  );
   return (
     <section aria-labelledby="charts-page-title">
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -42,12 +50,22 @@ export function ChartsPage({ query }: { query: URLSearchParams }): ReactNode {
       )}
       {ids.length > 0 && state.status === 'loading' && <Loading what="runs" />}
       {state.status === 'error' && <ErrorMessage title="Could not load the runs" message={state.message} />}
-      {ids.length > 0 && state.status === 'ok' && <Charts runs={state.value} query={query} />}
+      {ids.length > 0 && state.status === 'ok' && (
+        <Charts runs={state.value.runs} prefetched={state.value.prefetched} query={query} />
+      )}
     </section>
   );
 }
 
-function Charts({ runs, query }: { runs: Run[]; query: URLSearchParams }): ReactNode {
+function Charts({
+  runs,
+  prefetched,
+  query,
+}: {
+  runs: Run[];
+  prefetched: PrefetchedHistories;
+  query: URLSearchParams;
+}): ReactNode {
   const setQuery = useSetQuery();
   const allKeys = [...new Set(runs.flatMap((r) => r.data.metrics.map((m) => m.key)))].sort();
   const asked = (query.get('metrics') ?? '').split(',').filter((k) => allKeys.includes(k));
@@ -86,6 +104,7 @@ function Charts({ runs, query }: { runs: Run[]; query: URLSearchParams }): React
         metricKeys={chosen}
         query={query}
         setQuery={setQuery}
+        prefetched={prefetched}
       />
     </>
   );
