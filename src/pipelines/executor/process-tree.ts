@@ -171,14 +171,12 @@ export interface LocalStart {
 }
 
 /**
- * Starts a step as a process of this machine, resolving once it runs (or could not start). Unmasked steps go
- * through this process's step spawner (no fork of this process, no interpreter start per step); steps whose output
- * is masked, and every step when there is no Python interpreter or it cannot run the spawner, go through
- * `spawnStep` (under the usage wrapper when measured), so masking stays in this process.
+ * Starts a step as a process of this machine, resolving once it runs (or could not start): through this process's
+ * step spawner (no fork of this process, no interpreter start per step; masked output is masked here), or, when
+ * there is no Python interpreter or it cannot run the spawner, with `spawnStep` (unmeasured).
  */
 export async function startLocalStep(options: SpawnOptions, local: LocalStart): Promise<RunningProcess> {
-  const masked = options.maskSecrets !== undefined && options.maskSecrets.length > 0;
-  if (local.interpreter !== undefined && !masked) {
+  if (local.interpreter !== undefined) {
     const started = await sharedStepSpawner(local.interpreter).start(options, local.measure);
     if (started !== undefined) return started;
   }

@@ -12,14 +12,16 @@
  *
  * Each step starts with `os.posix_spawn` in a new session (its own process group, so a kill reaches its whole tree),
  * signal dispositions reset and the signal mask cleared, stdin on /dev/null and stdout/stderr opened in append mode
- * straight onto its two log files. The executable is looked up on the step's own PATH, as `execvp` would, after
+ * straight onto its two log files, or, with `"pipes": true` (a step whose output is masked), onto two pipes whose
+ * chunks it forwards as `{"type": "output", "id", "stream": "stdout" | "stderr", "data": BASE64}` lines, then
+ * `{"type": "eof", "id", "stream"}` once the pipe closes (possibly after `ended`). The executable is looked up on the step's own PATH, as `execvp` would, after
  * changing into its folder (the program is single-threaded, so changing its own folder is safe). A command that
  * cannot start is reported as `spawn NAME <strerror>`, as the wrapper does. The program exits when its stdin closes
  * (the server is gone): running steps are left as orphans, as a crashed server leaves them, for the next server to
  * kill (see `killOrphanGroup`).
  */
 export const STEP_SPAWNER_PROGRAM = String.raw`
-import errno, json, os, select, signal, sys
+import base64, errno, json, os, select, signal, sys
 
 def send(obj):
     data = (json.dumps(obj) + "\n").encode()
@@ -48,9 +50,11 @@ APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT
 SCALE = 1 if sys.platform == "darwin" else 1024
 home = os.getcwd()
 running = {}
+readers = {}
 
 def start(req):
     rid = req["id"]
+    pipes = None
     argv = [str(a) for a in req["argv"]]
     env = {str(k): str(v) for k, v in req["env"].items()}
     name = argv[0] if argv else ""
@@ -59,12 +63,24 @@ def start(req):
         path, err = resolve(name, env.get("PATH"))
         if path is None:
             raise OSError(err, os.strerror(err))
-        pid = os.posix_spawn(path, argv, env, setsid=True, setsigdef=RESET, setsigmask=(), file_actions=[
-            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-            (os.POSIX_SPAWN_OPEN, 1, req["stdout"], APPEND, 0o644),
-            (os.POSIX_SPAWN_OPEN, 2, req["stderr"], APPEND, 0o644),
-        ])
+        if req.get("pipes"):
+            pipes = [os.pipe(), os.pipe()]
+            outputs = [(os.POSIX_SPAWN_DUP2, pipes[0][1], 1), (os.POSIX_SPAWN_DUP2, pipes[1][1], 2)]
+        else:
+            pipes = None
+            outputs = [(os.POSIX_SPAWN_OPEN, 1, req["stdout"], APPEND, 0o644),
+                       (os.POSIX_SPAWN_OPEN, 2, req["stderr"], APPEND, 0o644)]
+        try:
+            pid = os.posix_spawn(path, argv, env, setsid=True, setsigdef=RESET, setsigmask=(), file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0), *outputs])
+        finally:
+            if pipes is not None:
+                os.close(pipes[0][1])
+                os.close(pipes[1][1])
     except OSError as e:
+        if pipes is not None:
+            os.close(pipes[0][0])
+            os.close(pipes[1][0])
         text = "spawn " + name + " " + strerror(e)
         send({"type": "spawn-failed", "id": rid, "message": text})
         return
@@ -75,6 +91,23 @@ def start(req):
             pass
     running[pid] = rid
     send({"type": "started", "id": rid, "pid": pid})
+    if pipes is not None:
+        for fd, stream in ((pipes[0][0], "stdout"), (pipes[1][0], "stderr")):
+            os.set_blocking(fd, False)
+            readers[fd] = (rid, stream)
+
+def forward(fd):
+    rid, stream = readers[fd]
+    try:
+        data = os.read(fd, 65536)
+    except BlockingIOError:
+        return
+    if data:
+        send({"type": "output", "id": rid, "stream": stream, "data": base64.b64encode(data).decode()})
+        return
+    os.close(fd)
+    del readers[fd]
+    send({"type": "eof", "id": rid, "stream": stream})
 
 def reap():
     while running:
@@ -109,7 +142,7 @@ send({"type": "ready"})
 buf = b""
 while True:
     try:
-        ready, _, _ = select.select([0, wake_r], [], [])
+        ready, _, _ = select.select([0, wake_r, *readers], [], [])
     except InterruptedError:
         ready = []
     if wake_r in ready:
@@ -118,6 +151,9 @@ while True:
                 pass
         except BlockingIOError:
             pass
+    for fd in ready:
+        if fd in readers:
+            forward(fd)
     reap()
     if 0 in ready:
         chunk = os.read(0, 65536)

@@ -3,6 +3,9 @@ export type SpawnerReply =
   | { type: 'ready' }
   | { type: 'started'; id: number; pid: number }
   | { type: 'spawn-failed'; id: number; message: string }
+  /** A chunk a step with `pipes` wrote (not yet masked), and the end of one of its streams. */
+  | { type: 'output'; id: number; stream: 'stdout' | 'stderr'; data: Buffer }
+  | { type: 'eof'; id: number; stream: 'stdout' | 'stderr' }
   | {
       type: 'ended';
       id: number;
@@ -18,6 +21,8 @@ export interface SpawnerRequest {
   env: Record<string, string>;
   stdout: string;
   stderr: string;
+  /** Give the step two pipes and forward what it writes (`output`, `eof`) instead of opening the files. */
+  pipes?: boolean;
 }
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -41,6 +46,15 @@ export function parseSpawnerReply(line: string): SpawnerReply | undefined {
       return typeof r.message === 'string'
         ? { type: 'spawn-failed', id: r.id, message: r.message }
         : undefined;
+    case 'output':
+    case 'eof': {
+      const stream = r.stream === 'stdout' || r.stream === 'stderr' ? r.stream : undefined;
+      if (stream === undefined) return undefined;
+      if (r.type === 'eof') return { type: 'eof', id: r.id, stream };
+      return typeof r.data === 'string'
+        ? { type: 'output', id: r.id, stream, data: Buffer.from(r.data, 'base64') }
+        : undefined;
+    }
     case 'ended': {
       if (!isNumber(r.cpu_ms) || !isNumber(r.peak_rss_bytes)) return undefined;
       const end = isNumber(r.code)

@@ -188,6 +188,42 @@ describe('the step spawner', () => {
     expect(spawner.pid).not.toBe(first);
   });
 
+  it('masks a masked step in the server: nothing unmasked reaches the files, output grows while it runs', async () => {
+    const secret = 's3cr3t-value';
+    const release = join(dir, 'masked-release');
+    // The secret split across two writes; then a line seen while the step still runs.
+    const script = `printf 's3cr3t-'; printf 'value and more\\n'; echo live; printf '%0200d\\n' 0; echo ${secret} >&2; while [ ! -e ${release} ]; do sleep 0.05; done; echo bye`;
+    const opts = options(['sh', '-c', script], { maskSecrets: [secret] });
+    const proc = await start(opts);
+    await waitFor('live output', () =>
+      // The masker holds back a tail as long as the longest masked form: filler pushes \`live\` through.
+      readFileSync(opts.stdoutFile, 'utf8').includes('live\n') ? true : undefined,
+    );
+    expect(readFileSync(opts.stdoutFile, 'utf8')).not.toContain('s3cr3t');
+    writeFileSync(release, '');
+    expect(await proc.ended).toEqual({ kind: 'exited', code: 0 });
+    expect(readFileSync(opts.stdoutFile, 'utf8')).toBe(`*** and more\nlive\n${'0'.repeat(200)}\nbye\n`);
+    expect(readFileSync(opts.stderrFile, 'utf8')).toBe('***\n');
+    expect(proc.usage?.()?.peakRssBytes).toBeGreaterThan(0);
+  });
+
+  it('ends a masked step preempted when the spawner dies, keeping what it wrote masked', async () => {
+    const opts = options(['sh', '-c', "echo hidden-secret-x; printf '%0200d' 0; exec sleep 1000"], {
+      maskSecrets: ['hidden-secret-x'],
+    });
+    const proc = await start(opts);
+    await waitFor('its output', () =>
+      readFileSync(opts.stdoutFile, 'utf8').startsWith('***\n000') ? true : undefined,
+    );
+    process.kill(spawner.pid ?? 0, 'SIGKILL');
+    expect(await proc.ended).toEqual({
+      kind: 'preempted',
+      reason: expect.stringContaining('the step spawner died'),
+    });
+    await waitFor('the step to be gone', () => (running(proc.pid ?? 0) ? undefined : true));
+    expect(readFileSync(opts.stdoutFile, 'utf8')).toBe(`***\n${'0'.repeat(200)}`);
+  });
+
   it('when no interpreter can run it, steps start without it (measured by the wrapper when one exists)', async () => {
     const none = await startLocalStep(options(['sh', '-c', 'exit 4']), {
       interpreter: join(dir, 'no-such-python'),
@@ -202,11 +238,5 @@ describe('the step spawner', () => {
     });
     expect(await unmeasured.ended).toEqual({ kind: 'exited', code: 4 });
     expect(unmeasured.usage?.()).toBeUndefined();
-    const masked = await startLocalStep(
-      options(['sh', '-c', 'echo the-secret; exit 5'], { maskSecrets: ['the-secret'] }),
-      { interpreter: python, measure: true, usageFile: join(dir, 'masked.json') },
-    );
-    expect(await masked.ended).toEqual({ kind: 'exited', code: 5 });
-    expect(masked.usage?.()?.peakRssBytes).toBeGreaterThan(0);
   });
 });

@@ -1,11 +1,67 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { KillReason, ProcessEnd, RunningProcess, SpawnOptions } from './process-tree.js';
 import { STEP_SPAWNER_PROGRAM } from './step-spawner-program.js';
+import { SecretMasker } from './secret-masker.js';
 import { parseSpawnerReply, spawnerRequestLine, type SpawnerReply } from './step-spawner-wire.js';
 
-/** One step handed to the spawner, until it has ended. */
+/** Where a masked step's stream goes: masked here, then appended to its file; nothing unmasked is written. */
+interface MaskedSink {
+  write(chunk: Buffer): void;
+  end(): void;
+  /** Whether `end` was called (its pipe closed). */
+  readonly closed: boolean;
+  /** Settles once everything is written and the file closed. */
+  done: Promise<unknown>;
+}
+
+function maskedSink(file: string, secrets: readonly string[]): MaskedSink {
+  const masker = new SecretMasker(secrets);
+  const out = createWriteStream(file, { flags: 'a' });
+  const done = new Promise((resolve) => {
+    out.once('close', () => resolve(undefined));
+    out.once('error', () => resolve(undefined));
+  });
+  let open = true;
+  return {
+    write: (chunk) => {
+      if (!open) return;
+      const masked = masker.write(chunk);
+      if (masked.length > 0) out.write(masked);
+    },
+    end: () => {
+      if (!open) return;
+      open = false;
+      const rest = masker.end();
+      out.end(rest.length > 0 ? rest : undefined);
+    },
+    get closed() {
+      return !open;
+    },
+    done,
+  };
+}
+
+/** `end`, once both masked streams are written out (or `DRAIN_MS` passed: a descendant holding a pipe open). */
+async function drained(
+  sinks: { stdout: MaskedSink; stderr: MaskedSink },
+  end: ProcessEnd,
+): Promise<ProcessEnd> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all([sinks.stdout.done, sinks.stderr.done]),
+    new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_MS))),
+  ]);
+  if (timer !== undefined) clearTimeout(timer);
+  return end;
+}
+
+/** How long `ended` of a masked step waits for output still in its pipes once its process group is gone. */
+const DRAIN_MS = 5_000;
+
+/** One step handed to the spawner, until it has ended (and, when masked, both its streams have closed). */
 interface InFlight {
   options: SpawnOptions;
   measure: boolean;
@@ -13,6 +69,8 @@ interface InFlight {
   killedFor: KillReason | undefined;
   usage: { cpuMs: number; peakRssBytes: number } | undefined;
   settled: boolean;
+  /** A masked step's two streams, open until their pipes close. */
+  sinks: { stdout: MaskedSink; stderr: MaskedSink } | undefined;
   timer: NodeJS.Timeout | undefined;
   hardKill: NodeJS.Timeout | undefined;
   /** Hands the step's handle to `start`'s caller: once it runs, could not start, or the spawner died first. */
@@ -41,7 +99,9 @@ const signalGroup = (pid: number | undefined, signal: NodeJS.Signals) => {
 /**
  * Starts step processes through one long-lived Python program (`STEP_SPAWNER_PROGRAM`), started on first use and
  * again after it dies. Starting a step then costs a JSON line each way instead of a fork of this (large) process
- * plus an interpreter start for the usage wrapper. Kills stay here: `kill` signals the step's process group
+ * plus an interpreter start for the usage wrapper. A step whose output is masked gets two pipes instead of its files:
+ * the spawner forwards the chunks, masked here before they reach the files (nothing unmasked is written, and the
+ * logs still grow while it runs). Kills stay here: `kill` signals the step's process group
  * (SIGTERM, SIGKILL after the grace), as `spawnStep` does. If the spawner dies while steps run, their process groups
  * are killed and they end `preempted`, so their preemption budgets apply. If it cannot run at all (no usable
  * interpreter), `start` resolves undefined and the caller starts the step itself.
@@ -69,9 +129,15 @@ export class StepSpawner {
     const gen = this.#ensure();
     if (!(await gen.ready)) return undefined;
     const id = this.#nextId++;
+    const secrets = options.maskSecrets ?? [];
+    const sinks =
+      secrets.length > 0
+        ? { stdout: maskedSink(options.stdoutFile, secrets), stderr: maskedSink(options.stderrFile, secrets) }
+        : undefined;
     return new Promise<RunningProcess>((onStart) => {
       let resolveEnd: (end: ProcessEnd) => void = () => undefined;
-      const ended = new Promise<ProcessEnd>((resolve) => (resolveEnd = resolve));
+      const processEnded = new Promise<ProcessEnd>((resolve) => (resolveEnd = resolve));
+      const ended = sinks === undefined ? processEnded : processEnded.then((end) => drained(sinks, end));
       const entry: InFlight = {
         options,
         measure,
@@ -79,6 +145,7 @@ export class StepSpawner {
         killedFor: undefined,
         usage: undefined,
         settled: false,
+        sinks,
         timer: undefined,
         hardKill: undefined,
         onStart: () => undefined,
@@ -108,6 +175,7 @@ export class StepSpawner {
           env: options.env,
           stdout: options.stdoutFile,
           stderr: options.stderrFile,
+          ...(sinks !== undefined ? { pipes: true } : {}),
         }),
       );
     });
@@ -159,7 +227,9 @@ export class StepSpawner {
       const detail = gen.stderr.trim().split('\n').at(-1) ?? '';
       const reason = `the step spawner died (${how}${detail !== '' ? `: ${detail}` : ''})`;
       for (const entry of gen.inFlight.values()) {
-        signalGroup(entry.pid, 'SIGKILL');
+        entry.sinks?.stdout.end();
+        entry.sinks?.stderr.end();
+        if (!entry.settled) signalGroup(entry.pid, 'SIGKILL');
         this.#finish(entry, { kind: 'preempted', reason });
         entry.onStart();
       }
@@ -183,13 +253,33 @@ export class StepSpawner {
         entry.onStart();
         return;
       }
+      case 'output':
+        entry.sinks?.[reply.stream].write(reply.data);
+        return;
+      case 'eof':
+        entry.sinks?.[reply.stream].end();
+        if (entry.settled && entry.sinks?.stdout.closed === true && entry.sinks.stderr.closed)
+          gen.inFlight.delete(reply.id);
+        break;
       case 'spawn-failed':
         gen.inFlight.delete(reply.id);
+        entry.sinks?.stdout.end();
+        entry.sinks?.stderr.end();
         this.#finish(entry, { kind: 'spawn-failed', message: reply.message });
         entry.onStart();
         break;
       case 'ended':
-        gen.inFlight.delete(reply.id);
+        if (entry.sinks === undefined || (entry.sinks.stdout.closed && entry.sinks.stderr.closed))
+          gen.inFlight.delete(reply.id);
+        else {
+          // A descendant outside the group may hold a pipe open: stop waiting for it after a while.
+          const sinks = entry.sinks;
+          setTimeout(() => {
+            sinks.stdout.end();
+            sinks.stderr.end();
+            if (gen.inFlight.delete(reply.id) && gen.inFlight.size === 0) this.#release(gen);
+          }, DRAIN_MS).unref();
+        }
         if (entry.measure) entry.usage = reply.usage;
         this.#finish(
           entry,
