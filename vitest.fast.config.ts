@@ -62,6 +62,8 @@ export default mergeConfig(
         'src/pipelines/kubernetes/kubernetes-executor.test.ts',
         // bosun worker processes (tsx) taking steps through PostgreSQL (pg-boss).
         'src/pipelines/workers/workers-postgres.test.ts',
+        'src/pipelines/workers/workers-code-shipping.test.ts',
+        'src/pipelines/workers/workers-packing.test.ts',
         // A real auth-on server whose schedule loop starts backfilled runs (one test, ~10 s).
         'src/server/api/pipeline-schedule-routes.test.ts',
         'src/search/search-postgres.test.ts',

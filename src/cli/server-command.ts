@@ -17,6 +17,8 @@ interface ServerOptions {
   defaultPermission?: string;
   resourceClasses?: string;
   pipelineExecutor?: string;
+  workerCode?: string;
+  codeBundleMaxMb?: string;
   kubeNamespace?: string;
   kubeImage?: string;
   kubeTrackingUri?: string;
@@ -46,6 +48,9 @@ function toFlags(options: ServerOptions): ServerFlags {
   // Checked by loadServerConfig (workers needs PostgreSQL).
   if (options.pipelineExecutor !== undefined)
     flags.pipelineExecutor = options.pipelineExecutor as ServerFlags['pipelineExecutor'];
+  // Checked by loadServerConfig (only with --pipeline-executor workers).
+  if (options.workerCode !== undefined) flags.workerCode = options.workerCode;
+  if (options.codeBundleMaxMb !== undefined) flags.codeBundleMaxMb = options.codeBundleMaxMb;
   // The --kube-* flags: checked by loadServerConfig (only with --pipeline-executor kubernetes).
   if (options.kubeNamespace !== undefined) flags.kubeNamespace = options.kubeNamespace;
   if (options.kubeImage !== undefined) flags.kubeImage = options.kubeImage;
@@ -114,6 +119,14 @@ export function serverCommand(deps: ServerCommandDeps = defaultDeps): Command {
     .option(
       '--pipeline-executor <executor>',
       'where pipeline steps run: local (child processes of the server, default), workers (bosun worker processes; PostgreSQL only) or kubernetes (a Job per step attempt; KUBECONFIG or in-cluster) (BOSUN_PIPELINE_EXECUTOR)',
+    )
+    .option(
+      '--worker-code <mode>',
+      'workers executor: bundle (default: the server packs the code folder of each pipeline run once, workers unpack it) or shared (the code is at the same path on every worker) (BOSUN_WORKER_CODE)',
+    )
+    .option(
+      '--code-bundle-max-mb <mb>',
+      'workers executor: largest code folder shipped as a bundle, in MB (BOSUN_CODE_BUNDLE_MAX_MB; default 100)',
     )
     .option(
       '--kube-namespace <namespace>',

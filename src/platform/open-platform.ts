@@ -30,6 +30,7 @@ import {
   StepTokenService,
   stepBaseEnvironment,
   WorkersBackend,
+  CodeShipping,
   kubernetesBackendFromSettings,
 } from '../pipelines/index.js';
 import { MonitoringService, MonitorScheduler } from '../monitoring/index.js';
@@ -203,7 +204,16 @@ async function buildPlatform(
   // `--pipeline-executor workers`: steps go to `bosun worker` processes through a queue in the same PostgreSQL.
   const workersBackend =
     config.pipelineExecutor === 'workers'
-      ? new WorkersBackend({ handle: database, connectionString: config.backendStoreUri })
+      ? new WorkersBackend({
+          handle: database,
+          connectionString: config.backendStoreUri,
+          codeShipping:
+            config.workerCode?.mode === 'shared'
+              ? false
+              : new CodeShipping(
+                  config.workerCode !== undefined ? { maxBytes: config.workerCode.maxBytes } : {},
+                ),
+        })
       : undefined;
   // Resource classes: each step's price per hour and placement (a bad file refuses to start, naming the field).
   const resourceClasses =

@@ -70,13 +70,27 @@ export interface ServerConfig {
   pipelineExecutor?: 'local' | 'workers' | 'kubernetes';
   /** The `--kube-*` settings; set when `pipelineExecutor` is `kubernetes`. */
   kubernetes?: KubernetesSettings;
+  /**
+   * How `bosun worker` processes get a pipeline's code (`--worker-code`, BOSUN_WORKER_CODE); set when
+   * `pipelineExecutor` is `workers`. `bundle` (default): the server packs the run's code folder once, stores it as
+   * an artifact of the pipeline run, and workers unpack it (at most `maxBytes`, `--code-bundle-max-mb`,
+   * BOSUN_CODE_BUNDLE_MAX_MB, default 100). `shared`: the code sits at the same path on every worker.
+   */
+  workerCode?: { mode: 'bundle'; maxBytes: number } | { mode: 'shared' };
 }
 
 /** Flags as the CLI received them; any may be absent. */
 export type ServerFlags = Partial<
-  Omit<ServerConfig, 'port' | 'masterKey' | 'defaultPermission' | 's3' | 'lockout' | 'kubernetes'>
+  Omit<
+    ServerConfig,
+    'port' | 'masterKey' | 'defaultPermission' | 's3' | 'lockout' | 'kubernetes' | 'workerCode'
+  >
 > &
   KubernetesFlags & {
+    /** `--worker-code bundle|shared`. */
+    workerCode?: string;
+    /** `--code-bundle-max-mb N`. */
+    codeBundleMaxMb?: number | string;
     defaultPermission?: string;
     port?: number | string;
     masterKeyFile?: string;
@@ -114,6 +128,34 @@ function parsePipelineExecutor(value: string, backendStoreUri: string): 'local' 
     );
   }
   return value;
+}
+
+/** `--worker-code` and `--code-bundle-max-mb` (only with the workers executor). */
+function parseWorkerCode(
+  flags: ServerFlags,
+  env: NodeJS.ProcessEnv,
+  pipelineExecutor: 'local' | 'workers' | 'kubernetes',
+): ServerConfig['workerCode'] {
+  const mode = flags.workerCode ?? env.BOSUN_WORKER_CODE;
+  const maxMb = flags.codeBundleMaxMb ?? env.BOSUN_CODE_BUNDLE_MAX_MB;
+  if (pipelineExecutor !== 'workers') {
+    if (mode !== undefined || maxMb !== undefined)
+      throw new InvalidParameterError(
+        '--worker-code and --code-bundle-max-mb (or BOSUN_WORKER_CODE, BOSUN_CODE_BUNDLE_MAX_MB) apply to --pipeline-executor workers',
+      );
+    return undefined;
+  }
+  if (mode !== undefined && mode !== 'bundle' && mode !== 'shared')
+    throw new InvalidParameterError(`Invalid worker code mode '${mode}': expected bundle or shared`);
+  if (mode === 'shared') {
+    if (maxMb !== undefined)
+      throw new InvalidParameterError('--code-bundle-max-mb applies to --worker-code bundle, not shared');
+    return { mode: 'shared' };
+  }
+  const mb = maxMb === undefined ? 100 : Number(maxMb);
+  if (!Number.isFinite(mb) || mb <= 0)
+    throw new InvalidParameterError(`Invalid code bundle limit '${maxMb}': expected a number of MB above 0`);
+  return { mode: 'bundle', maxBytes: Math.round(mb * 1024 * 1024) };
 }
 
 /** BOSUN_LOCKOUT_FAILURES and BOSUN_LOCKOUT_MINUTES, with their defaults (5 failures, 15 minutes). */
@@ -263,6 +305,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     flags.pipelineExecutor ?? env.BOSUN_PIPELINE_EXECUTOR ?? 'local',
     backendStoreUri,
   );
+  const workerCode = parseWorkerCode(flags, env, pipelineExecutor);
   const kubeFlags: KubernetesFlags = {
     ...(flags.kubeNamespace !== undefined ? { kubeNamespace: flags.kubeNamespace } : {}),
     ...(flags.kubeImage !== undefined ? { kubeImage: flags.kubeImage } : {}),
@@ -296,6 +339,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     backendStoreUri,
     ...(pipelineExecutor !== 'local' ? { pipelineExecutor } : {}),
     ...(pipelineExecutor === 'kubernetes' ? { kubernetes: loadKubernetesSettings(kubeFlags, env) } : {}),
+    ...(workerCode !== undefined ? { workerCode } : {}),
     artifactsDestination,
     defaultArtifactRoot,
     serveArtifacts,

@@ -4,6 +4,14 @@
  * worker's; `WorkerStore` lists the workers for the API.
  */
 export { WorkersBackend, type WorkersBackendOptions } from './workers-backend.js';
+export { CodeShipping, DEFAULT_CODE_BUNDLE_MAX_BYTES, type CodeBundleRef } from './code-shipping.js';
+export {
+  CodeBundleError,
+  codeBundlePath,
+  codeFiles,
+  packCodeFolder,
+  unpackCodeBundle,
+} from './code-bundle.js';
 export { PipelineWorker, type PipelineWorkerOptions } from './pipeline-worker.js';
 export {
   DEFAULT_WORKER_TIMEOUT_MS,

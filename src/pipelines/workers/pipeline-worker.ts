@@ -13,7 +13,14 @@ import { StepVenvs } from '../executor/step-venv.js';
 import type { StepTokenIssuer } from '../step-token/index.js';
 import { PipelineStore } from '../store/pipeline-store.js';
 import { ProcessGuard } from './process-guard.js';
-import { satisfies, type WorkerLabels } from './worker-labels.js';
+import {
+  capacityLeft,
+  howManyFit,
+  satisfies,
+  type StepRequirement,
+  type WorkerLabels,
+} from './worker-labels.js';
+import { CodeCache } from './code-cache.js';
 import { parseWorkerJob } from './worker-job.js';
 import { StepQueue, type FetchedJob } from './worker-queue.js';
 import { notify, WorkerSignals } from './worker-signals.js';
@@ -61,6 +68,8 @@ interface Running {
   pid: number | undefined;
   /** Stopped because this worker shuts down (not because the server asked). */
   handedBack: boolean;
+  /** What it holds of the worker's CPUs, memory and GPUs (its `resources`). */
+  need: StepRequirement;
 }
 
 /**
@@ -85,6 +94,8 @@ export class PipelineWorker {
   readonly #now: () => number;
   readonly #running = new Map<string, Running>();
   readonly #launch: Omit<LaunchDeps, 'python'>;
+  /** Shipped code, unpacked once per bundle under `<workRoot>/code`. */
+  readonly #code: CodeCache;
   #guard: ProcessGuard | undefined;
   #state: WorkerInfo['state'] = 'active';
   #lastBeat = 0;
@@ -111,9 +122,11 @@ export class PipelineWorker {
       this.#wake?.();
     });
     const workRoot = options.workRoot ?? join(tmpdir(), 'bosun-worker');
+    const artifacts = new ArtifactIo(options.artifactRoots);
+    this.#code = new CodeCache(join(workRoot, 'code'), artifacts);
     this.#launch = {
       tracking: options.tracking,
-      artifacts: new ArtifactIo(options.artifactRoots),
+      artifacts,
       trackingUri: options.trackingUri,
       baseEnv: options.baseEnv,
       workRoot,
@@ -215,6 +228,12 @@ export class PipelineWorker {
     }
   }
 
+  /**
+   * Takes jobs for the free slots, bin-packed: a step is taken only while the CPUs, memory and GPUs its
+   * `resources` ask for fit in what the running steps leave of this worker's labels. The most demanding queues
+   * come first; when one of them has steps waiting that do not fit yet, the loop stops there, so that capacity
+   * freed by finishing steps goes to them and a stream of small steps cannot keep a large one waiting for ever.
+   */
   private async fill(free: number): Promise<number> {
     const queues = (await this.#queue.stepQueues())
       .filter((q) => satisfies(this.#o.labels, q.need))
@@ -225,18 +244,27 @@ export class PipelineWorker {
           b.need.milliCpu - a.need.milliCpu ||
           b.need.memoryBytes - a.need.memoryBytes,
       );
+    const running = [...this.#running.values()].map((r) => r.need);
     let took = 0;
     for (const q of queues) {
       if (free - took <= 0 || this.#state !== 'active') break;
-      for (const job of await this.#queue.fetch(q.name, free - took)) {
-        if (await this.begin(job)) took += 1;
+      const fit = howManyFit(capacityLeft(this.#o.labels, running), q.need, free - took);
+      if (fit === 0) {
+        if ((await this.#queue.waiting(q.name)) > 0) break;
+        continue;
+      }
+      for (const job of await this.#queue.fetch(q.name, fit)) {
+        if (await this.begin(job, q.need)) {
+          took += 1;
+          running.push(q.need);
+        }
       }
     }
     return took;
   }
 
   /** Claims a fetched job's attempt and starts it; false when the server cancelled it first. */
-  private async begin(job: FetchedJob): Promise<boolean> {
+  private async begin(job: FetchedJob, need: StepRequirement): Promise<boolean> {
     const parsed = parseWorkerJob(job.data);
     if (typeof parsed === 'string') {
       this.log(`job ${job.id}: ${parsed}`);
@@ -259,6 +287,7 @@ export class PipelineWorker {
       killedFor: undefined,
       pid: undefined,
       handedBack: false,
+      need,
     };
     this.#running.set(job.id, r);
     this.log(
@@ -278,8 +307,14 @@ export class PipelineWorker {
         python: this.#o.python ?? python,
         ...(stepTokens && this.#o.stepTokens !== undefined ? { stepTokens: this.#o.stepTokens } : {}),
       };
+      // Shipped code: the attempt runs in this worker's unpacked copy of the pipeline run's bundle.
+      const codeDir =
+        parsed.codeBundle !== undefined
+          ? await this.#code.folderFor(parsed.codeBundle)
+          : parsed.attempt.codeDir;
       const runner = localStepBackend.prepare(deps, {
         ...parsed.attempt,
+        codeDir,
         onStarted: async ({ mlflowRunId, pid }) => {
           if (pid !== undefined) {
             r.pid = pid;

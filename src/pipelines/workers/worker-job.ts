@@ -1,4 +1,5 @@
 import type { AttemptResult, Attempt } from '../executor/step-launcher.js';
+import type { CodeBundleRef } from './code-shipping.js';
 
 /** What the server sends a worker for one attempt: the attempt (without its callback) and how to run it. */
 export interface WorkerJob {
@@ -8,6 +9,12 @@ export interface WorkerJob {
   python: string;
   /** The server has auth on: the step gets a scoped MLFLOW_TRACKING_TOKEN (issued by the worker, in the database). */
   stepTokens: boolean;
+  /**
+   * The pipeline run's code, shipped (`--worker-code bundle`, the default): the worker runs the attempt in its
+   * unpacked copy instead of `attempt.codeDir`. Absent with `--worker-code shared` (the code is at the same path on
+   * every worker).
+   */
+  codeBundle?: CodeBundleRef;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -36,6 +43,16 @@ export function parseWorkerJob(data: unknown): WorkerJob | string {
     return "the job's attempt has no spec, inputs or code";
   if (typeof data['python'] !== 'string' || typeof data['stepTokens'] !== 'boolean')
     return 'the job has no python or stepTokens';
+  const bundle = data['codeBundle'];
+  if (
+    bundle !== undefined &&
+    (!isObject(bundle) ||
+      typeof bundle['digest'] !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(bundle['digest']) ||
+      typeof bundle['runArtifactUri'] !== 'string' ||
+      typeof bundle['path'] !== 'string')
+  )
+    return "the job's code bundle is not a digest, run artifact URI and path";
   return data as unknown as WorkerJob;
 }
 

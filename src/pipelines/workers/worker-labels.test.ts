@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  capacityLeft,
   formatLabels,
+  howManyFit,
   memoryBytes,
   parseWorkerLabels,
   queueName,
@@ -65,5 +67,40 @@ describe('worker labels', () => {
       'cpu=8,memory=32Gi,gpu=1,spot=true',
     );
     expect(parseWorkerLabels(formatLabels(base), { ...base, cpu: 1 })).toEqual(base);
+  });
+
+  it('bin-packs: what is left after the running steps, and how many more of a kind fit', () => {
+    const labels: WorkerLabels = { cpu: 4, memoryBytes: 8 * 2 ** 30, gpu: 1, spot: false };
+    const twoCpu = stepRequirement({ cpu: 2, memory: '2Gi' });
+    const gpuStep = stepRequirement({ cpu: 1, gpu: 1 });
+    const nothing = stepRequirement(undefined);
+    expect(capacityLeft(labels, [])).toEqual(labels);
+    expect(capacityLeft(labels, [twoCpu, nothing])).toEqual({
+      cpu: 2,
+      memoryBytes: 6 * 2 ** 30,
+      gpu: 1,
+      spot: false,
+    });
+    expect(capacityLeft(labels, [twoCpu, twoCpu, gpuStep])).toEqual({
+      cpu: 0,
+      memoryBytes: 4 * 2 ** 30,
+      gpu: 0,
+      spot: false,
+    });
+    // Two 2-CPU steps fit in 4 CPUs, whatever the free slots beyond that; none once they run.
+    expect(howManyFit(labels, twoCpu, 10)).toBe(2);
+    expect(howManyFit(labels, twoCpu, 1)).toBe(1);
+    expect(howManyFit(capacityLeft(labels, [twoCpu, twoCpu]), twoCpu, 10)).toBe(0);
+    // Memory can be the tight side: 3Gi steps in 8Gi.
+    expect(howManyFit(labels, stepRequirement({ memory: '3Gi' }), 10)).toBe(2);
+    // One GPU: one GPU step at a time.
+    expect(howManyFit(labels, gpuStep, 10)).toBe(1);
+    expect(howManyFit(capacityLeft(labels, [gpuStep]), gpuStep, 10)).toBe(0);
+    // A step that asks for nothing is limited by the slots only.
+    expect(howManyFit(capacityLeft(labels, [twoCpu, twoCpu, gpuStep]), nothing, 3)).toBe(3);
+    expect(howManyFit(labels, nothing, 0)).toBe(0);
+    // A spot worker never takes a step that does not allow spot, whatever is left.
+    expect(howManyFit({ ...labels, spot: true }, twoCpu, 10)).toBe(0);
+    expect(howManyFit({ ...labels, spot: true }, stepRequirement({ cpu: 2, spot: true }), 10)).toBe(2);
   });
 });

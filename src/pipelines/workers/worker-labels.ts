@@ -145,3 +145,39 @@ export function formatLabels(labels: WorkerLabels): string {
   const memory = Number.isInteger(gi) ? `${gi}Gi` : `${Math.round(labels.memoryBytes / 2 ** 20)}Mi`;
   return `cpu=${labels.cpu},memory=${memory},gpu=${labels.gpu},spot=${labels.spot}`;
 }
+
+/**
+ * What a worker has left once the steps it runs have their share: its CPUs, memory and GPUs minus the sum of
+ * the running steps' requirements (never below zero). A step that asks for nothing takes nothing.
+ */
+export function capacityLeft(labels: WorkerLabels, running: readonly StepRequirement[]): WorkerLabels {
+  let milliCpu = Math.round(labels.cpu * 1000);
+  let memory = labels.memoryBytes;
+  let gpu = labels.gpu;
+  for (const need of running) {
+    milliCpu -= need.milliCpu;
+    memory -= need.memoryBytes;
+    gpu -= need.gpu;
+  }
+  return {
+    cpu: Math.max(0, milliCpu) / 1000,
+    memoryBytes: Math.max(0, memory),
+    gpu: Math.max(0, gpu),
+    spot: labels.spot,
+  };
+}
+
+/**
+ * How many more steps of one requirement fit in what is left (bin-packing by CPU, memory and GPUs), at most
+ * `slots` (the free `--concurrency` slots): 0 when the worker may not run it at all (spot) or it does not fit now.
+ */
+export function howManyFit(left: WorkerLabels, need: StepRequirement, slots: number): number {
+  if (slots <= 0 || !satisfies(left, need)) return 0;
+  const per = (have: number, want: number) => (want > 0 ? Math.floor(have / want) : Infinity);
+  return Math.min(
+    slots,
+    per(Math.round(left.cpu * 1000), need.milliCpu),
+    per(left.memoryBytes, need.memoryBytes),
+    per(left.gpu, need.gpu),
+  );
+}

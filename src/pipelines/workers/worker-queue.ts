@@ -78,6 +78,11 @@ export class StepQueue {
     return out;
   }
 
+  /** How many jobs wait in a queue (not yet fetched). */
+  async waiting(queue: string): Promise<number> {
+    return this.#boss.getQueueSize(queue);
+  }
+
   async fetch(queue: string, max: number): Promise<FetchedJob[]> {
     const jobs = await this.#boss.fetch<unknown>(queue, { batchSize: max });
     return jobs.map((j) => ({ id: j.id, queue, data: j.data }));

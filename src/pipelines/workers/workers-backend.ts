@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { DatabaseHandle } from '../../db/index.js';
 import type { KillWhy, StepAttemptRunner, StepBackend } from '../executor/step-backend.js';
 import type { Attempt, AttemptResult, LaunchDeps } from '../executor/step-launcher.js';
+import { CodeBundleError } from './code-bundle.js';
+import { CodeShipping, type CodeBundleRef } from './code-shipping.js';
 import { queueName, stepRequirement } from './worker-labels.js';
 import { parseAttemptResult, type WorkerJob } from './worker-job.js';
 import { StepQueue } from './worker-queue.js';
@@ -18,6 +20,11 @@ export interface WorkersBackendOptions {
   /** A worker whose last heartbeat is older than this is lost: its attempts are handed back (default 30 s). */
   workerTimeoutMs?: number;
   now?: () => number;
+  /**
+   * How workers get the pipeline's code: shipped as a bundle of the code folder (the default, a `CodeShipping`
+   * with its size cap), or `false`: the code sits at the same path on every worker (`--worker-code shared`).
+   */
+  codeShipping?: CodeShipping | false;
 }
 
 interface Pending {
@@ -56,6 +63,7 @@ export class WorkersBackend implements StepBackend {
   #closed = false;
   readonly #signals: WorkerSignals;
   readonly #db: WorkersBackendOptions['handle']['db'];
+  readonly #shipping: CodeShipping | false;
 
   constructor(options: WorkersBackendOptions) {
     this.store = new WorkerStore(options.handle);
@@ -66,6 +74,7 @@ export class WorkersBackend implements StepBackend {
     this.#pollMs = options.pollMs ?? 250;
     this.#timeoutMs = options.workerTimeoutMs ?? DEFAULT_WORKER_TIMEOUT_MS;
     this.#now = options.now ?? Date.now;
+    this.#shipping = options.codeShipping ?? new CodeShipping();
   }
 
   prepare(deps: LaunchDeps, attempt: Attempt): StepAttemptRunner {
@@ -83,6 +92,7 @@ export class WorkersBackend implements StepBackend {
             python: deps.python,
             stepTokens: deps.stepTokens !== undefined,
           };
+          const shipping = this.#shipping;
           const entry: Pending = {
             jobId,
             queue,
@@ -97,6 +107,17 @@ export class WorkersBackend implements StepBackend {
           };
           pending = entry;
           (async () => {
+            if (shipping !== false) {
+              let codeBundle: CodeBundleRef;
+              try {
+                codeBundle = await shipping.bundleFor(deps, attempt);
+              } catch (err) {
+                if (!(err instanceof CodeBundleError)) throw err;
+                resolve({ kind: 'failed', reason: err.message });
+                return;
+              }
+              job.codeBundle = codeBundle;
+            }
             await this.store.insertAttempt(
               { jobId, queue, stepRunId: attempt.stepRunId, attempt: attempt.attempt },
               this.#now(),
