@@ -11,8 +11,10 @@ import { readFileSync } from 'node:fs';
  * command; the wrapper outlives it long enough to report.
  *
  * Node cannot read a child's rusage itself (libuv reaps children without keeping it), hence a wrapper; Python
- * because the server requires python3 already. Its cost: one interpreter start (`-I -S`, no site packages) per
- * attempt, measured in docs/pipelines.md ("Costs").
+ * because the server requires python3 already. Its cost is one interpreter start (`-I -S`, no site packages) per
+ * attempt, so local steps normally start through the long-lived step spawner instead
+ * (`executor/step-spawner.ts`, same figures); the wrapper is what `spawnStep` runs when asked to measure (the
+ * spawner could not run with this interpreter).
  */
 export const USAGE_WRAPPER = String.raw`
 import os, sys, _signal as signal
