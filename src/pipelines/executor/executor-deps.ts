@@ -100,7 +100,7 @@ export interface ExecutorDeps {
   resourceClasses?: ResourceClasses;
   /** Where each attempt's usage and cost, and each cache hit's saving, are added to its step run. */
   costs?: CostStore;
-  /** false: steps run without the usage wrapper (see LaunchDeps.measureUsage). */
+  /** false: no CPU time or peak memory is read for steps (see LaunchDeps.measureUsage). */
   measureUsage?: boolean;
 }
 

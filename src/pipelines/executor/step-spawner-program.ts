@@ -21,7 +21,7 @@
  * kill (see `killOrphanGroup`).
  */
 export const STEP_SPAWNER_PROGRAM = String.raw`
-import base64, errno, json, os, select, signal, sys
+import base64, errno, json, os, selectors, signal, sys
 
 def send(obj):
     data = (json.dumps(obj) + "\n").encode()
@@ -51,6 +51,8 @@ SCALE = 1 if sys.platform == "darwin" else 1024
 home = os.getcwd()
 running = {}
 readers = {}
+# epoll where there is one: no limit on the number of descriptors, unlike select() (1,024).
+poller = selectors.DefaultSelector()
 
 def start(req):
     rid = req["id"]
@@ -95,6 +97,7 @@ def start(req):
         for fd, stream in ((pipes[0][0], "stdout"), (pipes[1][0], "stderr")):
             os.set_blocking(fd, False)
             readers[fd] = (rid, stream)
+            poller.register(fd, selectors.EVENT_READ)
 
 def forward(fd):
     rid, stream = readers[fd]
@@ -105,6 +108,7 @@ def forward(fd):
     if data:
         send({"type": "output", "id": rid, "stream": stream, "data": base64.b64encode(data).decode()})
         return
+    poller.unregister(fd)
     os.close(fd)
     del readers[fd]
     send({"type": "eof", "id": rid, "stream": stream})
@@ -138,11 +142,13 @@ os.set_blocking(wake_r, False)
 signal.signal(signal.SIGCHLD, lambda *_: None)
 signal.signal(signal.SIGINT, signal.SIG_IGN)
 signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+poller.register(0, selectors.EVENT_READ)
+poller.register(wake_r, selectors.EVENT_READ)
 send({"type": "ready"})
 buf = b""
 while True:
     try:
-        ready, _, _ = select.select([0, wake_r, *readers], [], [])
+        ready = [key.fd for key, _ in poller.select()]
     except InterruptedError:
         ready = []
     if wake_r in ready:

@@ -165,6 +165,21 @@ describe('the step spawner', () => {
     all.forEach((o, i) => expect(readFileSync(o.stdoutFile, 'utf8')).toBe(`step-${i}\n`));
   });
 
+  it('holds 520 masked steps at once (over 1,024 pipes: past what select() can watch) and starts one more', async () => {
+    const many = Array.from({ length: 520 }, () =>
+      options(['sleep', '1000'], { maskSecrets: ['never-printed'] }),
+    );
+    const procs = await Promise.all(many.map((o) => start(o, false)));
+    expect(new Set(procs.map((p) => p.pid)).size).toBe(520);
+    const last = options(['sh', '-c', 'echo never-printed; echo done'], { maskSecrets: ['never-printed'] });
+    const proc = await start(last, false);
+    expect(await proc.ended).toEqual({ kind: 'exited', code: 0 });
+    expect(readFileSync(last.stdoutFile, 'utf8')).toBe('***\ndone\n');
+    for (const p of procs) p.kill('cancelled');
+    const ends = await Promise.all(procs.map((p) => p.ended));
+    expect(ends.filter((e) => e.kind !== 'killed')).toEqual([]);
+  });
+
   it('when the spawner dies mid-step: kills the step group, ends it preempted, and starts again', async () => {
     const opts = options(['sh', '-c', 'sleep 1000 & echo $! > orphan.pid; wait']);
     const proc = await start(opts);
