@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,8 @@ describe('the step spawner', () => {
   });
   afterAll(() => {
     if (spawner.pid !== undefined) process.kill(spawner.pid, 'SIGKILL');
+    // Its folder goes too: a step still waiting on a file in it (a test that failed midway) then ends.
+    rmSync(dir, { recursive: true, force: true });
   });
 
   const options = (argv: string[], extra: Partial<SpawnOptions> = {}): SpawnOptions => {
@@ -207,7 +209,7 @@ describe('the step spawner', () => {
     const secret = 's3cr3t-value';
     const release = join(dir, 'masked-release');
     // The secret split across two writes; then a line seen while the step still runs.
-    const script = `printf 's3cr3t-'; printf 'value and more\\n'; echo live; printf '%0200d\\n' 0; echo ${secret} >&2; while [ ! -e ${release} ]; do sleep 0.05; done; echo bye`;
+    const script = `printf 's3cr3t-'; printf 'value and more\\n'; echo live; printf '%0200d\\n' 0; echo ${secret} >&2; while [ -d ${dir} ] && [ ! -e ${release} ]; do sleep 0.05; done; echo bye`;
     const opts = options(['sh', '-c', script], { maskSecrets: [secret] });
     const proc = await start(opts);
     await waitFor('live output', () =>
