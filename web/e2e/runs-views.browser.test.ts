@@ -55,9 +55,10 @@ describe('runs of several experiments in one table (issue 11, point 4)', () => {
     await poll(status).toBe('11 runs in all');
     expect(runSearches.at(-1)?.experiment_ids).toEqual([runsExp.id, artExp.id]);
     expect(runSearches.at(-1)?.max_results).toBe(200);
-    expect(await page.locator('.experiment-list').innerText()).toBe('ui-e2e-runs, ui-e2e-artifacts');
+    // The names arrive with their own requests, after the runs: until then the list shows the ids.
+    await poll(() => page.locator('.experiment-list').innerText()).toBe('ui-e2e-runs, ui-e2e-artifacts');
     expect((await headers()).slice(0, 4)).toEqual(['Run name', 'Experiment', 'Status', 'Started']);
-    expect(await rowOf('tree-a').locator('[role=gridcell]').first().innerText()).toBe('ui-e2e-runs');
+    await poll(() => rowOf('tree-a').locator('[role=gridcell]').first().innerText()).toBe('ui-e2e-runs');
     await poll(() => rowOf('trainer').locator('[role=gridcell]').first().innerText()).toBe(
       'ui-e2e-artifacts',
     );

@@ -54,7 +54,7 @@ export function MultiRunsPage({ query }: { query: URLSearchParams }): ReactNode 
                     <a href={hrefs.experiment(e.experimentId)}>{e.name}</a>
                   </Fragment>
                 ))
-              : shown.join(', ')}
+              : shown.map((id) => names.get(id)).join(', ')}
           </p>
           <RunsTable
             experimentIds={shown}
