@@ -69,7 +69,12 @@ describe('code bundles: a code folder packed for workers', () => {
     write(code, 'data/big.csv', 'a,b\n1,2\n');
     write(code, 'model.ckpt', 'weights');
 
-    expect(await codeFiles(code)).toEqual(['.gitignore', 'lib/util.py', 'new_untracked.py', 'train.py']);
+    expect(await codeFiles(code)).toEqual([
+      { name: '.gitignore', size: 13 },
+      { name: 'lib/util.py', size: 6 },
+      { name: 'new_untracked.py', size: 6 },
+      { name: 'train.py', size: 15 },
+    ]);
     const bundle = await packCodeFolder(code, 10 * MB);
     expect(bundle.files).toBe(4);
     expect(bundle.digest).toBe(createHash('sha256').update(bundle.bytes).digest('hex'));
@@ -91,7 +96,42 @@ describe('code bundles: a code folder packed for workers', () => {
     write(code, '.venv/bin/python', 'x');
     write(code, 'node_modules/a/index.js', 'x');
     write(code, 'pkg/m.py', 'M = 1\n');
-    expect(await codeFiles(code)).toEqual(['pkg/m.py', 'step.sh']);
+    expect(await codeFiles(code)).toEqual([
+      { name: 'pkg/m.py', size: 6 },
+      { name: 'step.sh', size: 8 },
+    ]);
+  });
+
+  it("gives each file its size from one look (a link its own size, not its target's), summed for the limit", async () => {
+    const code = tempDir();
+    write(code, 'data/weights.bin', 'w'.repeat(5000));
+    symlinkSync('data/weights.bin', join(code, 'latest.bin'));
+    write(code, 'train.py', 'pass\n');
+    const files = await codeFiles(code);
+    expect(files).toEqual([
+      { name: 'data/weights.bin', size: 5000 },
+      { name: 'latest.bin', size: 'data/weights.bin'.length },
+      { name: 'train.py', size: 5 },
+    ]);
+    const total = files.reduce((sum, file) => sum + file.size, 0);
+    expect((await packCodeFolder(code, total)).files).toBe(3);
+    await expect(packCodeFolder(code, total - 1)).rejects.toBeInstanceOf(CodeBundleError);
+  });
+
+  it("lists an untracked file added (or a tracked one removed) since the last pack, though git's index did not change", async () => {
+    const code = tempDir();
+    write(code, 'train.py', 'pass\n');
+    git(code, 'init', '-q');
+    git(code, 'add', '.');
+    git(code, 'commit', '-qm', 'first');
+    const first = await packCodeFolder(code, MB);
+    write(code, 'extra.py', 'E = 1\n');
+    const second = await packCodeFolder(code, MB);
+    expect(second.files).toBe(2);
+    expect(second.digest).not.toBe(first.digest);
+    rmSync(join(code, 'extra.py'));
+    rmSync(join(code, 'train.py'));
+    expect(await codeFiles(code)).toEqual([]);
   });
 
   it('gives the same digest for the same files whatever their times, and another when a byte changes', async () => {

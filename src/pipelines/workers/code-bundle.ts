@@ -36,21 +36,28 @@ const SKIPPED_DIRS = new Set([
   '.tox',
 ]);
 
+/** A file of a code folder: its path relative to the folder and its size (a link's own size, not its target's). */
+export interface CodeFile {
+  name: string;
+  size: number;
+}
+
 /**
- * The files of a code folder, relative to it, sorted (so that the same files make the same bundle): in a git
- * work tree what git would commit (tracked files and untracked ones not ignored, `git ls-files --cached --others
- * --exclude-standard`: `.gitignore` is obeyed, deleted files left out); elsewhere every file under it but the
- * folders in `SKIPPED_DIRS`. Symbolic links are kept as links; nothing outside the folder is followed.
+ * The files of a code folder, relative to it, sorted by name (so that the same files make the same bundle): in a
+ * git work tree what git would commit (tracked files and untracked ones not ignored, `git ls-files --cached
+ * --others --exclude-standard`: `.gitignore` is obeyed, deleted files left out); elsewhere every file under it but
+ * the folders in `SKIPPED_DIRS`. Symbolic links are kept as links; nothing outside the folder is followed. Each
+ * file is looked at once (one `lstat`), which gives both whether to keep it and its size.
  */
-export async function codeFiles(dir: string): Promise<string[]> {
+export async function codeFiles(dir: string): Promise<CodeFile[]> {
   const fromGit = await gitFiles(dir);
   const names = fromGit ?? (await walk(dir, ''));
-  const kept: string[] = [];
+  const kept: CodeFile[] = [];
   for (const name of names) {
     const info = await lstat(join(dir, name)).catch(() => undefined);
-    if (info !== undefined && (info.isFile() || info.isSymbolicLink())) kept.push(name);
+    if (info !== undefined && (info.isFile() || info.isSymbolicLink())) kept.push({ name, size: info.size });
   }
-  return kept.sort();
+  return kept.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 async function gitFiles(dir: string): Promise<string[] | undefined> {
@@ -88,14 +95,13 @@ async function walk(root: string, prefix: string): Promise<string[]> {
  * @throws CodeBundleError when the files add up to more than `maxBytes`, or one cannot be read.
  */
 export async function packCodeFolder(dir: string, maxBytes: number): Promise<CodeBundle> {
-  let files: string[];
+  let files: CodeFile[];
   try {
     files = await codeFiles(dir);
   } catch (err) {
     throw new CodeBundleError(`cannot read the code folder ${dir}: ${(err as Error).message}`);
   }
-  let total = 0;
-  for (const name of files) total += (await lstat(join(dir, name))).size;
+  const total = files.reduce((sum, file) => sum + file.size, 0);
   if (total > maxBytes) {
     const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
     throw new CodeBundleError(
@@ -110,7 +116,7 @@ export async function packCodeFolder(dir: string, maxBytes: number): Promise<Cod
     const stream = tar.create(
       { cwd: dir, gzip: { level: 6 }, portable: true, mtime: new Date(0), noDirRecurse: true },
       // An empty folder is an archive of its own entry alone (node-tar packs no empty list).
-      files.length > 0 ? files : ['.'],
+      files.length > 0 ? files.map((file) => file.name) : ['.'],
     );
     for await (const chunk of stream) chunks.push(chunk as Buffer);
   } catch (err) {

@@ -9,6 +9,7 @@ export {
   CodeBundleError,
   codeBundlePath,
   codeFiles,
+  type CodeFile,
   packCodeFolder,
   unpackCodeBundle,
 } from './code-bundle.js';
