@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { BulkWriter, Database, NewMetricRow } from '../db/index.js';
 import { metricStepSummaryStore } from './metric-step-summary.js';
 import { chunks, decodeMetricValue, encodeMetricValue } from './row-mappers.js';
@@ -20,6 +20,37 @@ function compareValues(a: number, b: number): number {
   if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
   if (Number.isNaN(b)) return -1;
   return a - b;
+}
+
+/** The points of one run and key that {@link readAtSteps} reads: where, order and limit set, columns not chosen. */
+type AtStepsQuery = SelectQueryBuilder<Database, 'metrics', object>;
+
+/**
+ * A run's values of a key at the given steps (ascending), by step, timestamp, value, is_nan and id, at most
+ * `limit`: the steps are asked `chunks()` at a time (bound-parameter limits), each slice for what is left of
+ * the limit. `select` chooses the columns and runs the query; the rows come back in order, slices concatenated.
+ */
+async function readAtSteps<R>(
+  at: { db: Db; runId: string; key: string; steps: number[]; limit: number },
+  select: (query: AtStepsQuery) => Promise<R[]>,
+): Promise<R[]> {
+  const out: R[] = [];
+  for (const slice of chunks(at.steps)) {
+    if (out.length >= at.limit) break;
+    const query = at.db
+      .selectFrom('metrics')
+      .where('run_uuid', '=', at.runId)
+      .where('key', '=', at.key)
+      .where('step', 'in', slice)
+      .orderBy('step')
+      .orderBy('timestamp')
+      .orderBy('value')
+      .orderBy('is_nan')
+      .orderBy('id')
+      .limit(at.limit - out.length);
+    out.push(...(await select(query)));
+  }
+  return out;
 }
 
 /** SQL for metric points, the per-run latest values that search reads, and histories. */
@@ -185,30 +216,17 @@ export const metricStore = {
 
   /** A run's values of a key at the given steps (ascending), by step, timestamp and value; at most `limit`. */
   async atSteps(db: Db, runId: string, key: string, steps: number[], limit: number): Promise<Metric[]> {
-    const out: Metric[] = [];
-    for (const slice of chunks(steps)) {
-      if (out.length >= limit) break;
-      const rows = await db
-        .selectFrom('metrics')
+    const rows = await readAtSteps({ db, runId, key, steps, limit }, (q) =>
+      q
         .select(['key', 'value', 'is_nan', 'timestamp', 'step', 'model_id', 'dataset_name', 'dataset_digest'])
-        .where('run_uuid', '=', runId)
-        .where('key', '=', key)
-        .where('step', 'in', slice)
-        .orderBy('step')
-        .orderBy('timestamp')
-        .orderBy('value')
-        .orderBy('is_nan')
-        .orderBy('id')
-        .limit(limit - out.length)
-        .execute();
-      out.push(...rows.map((r) => ({ ...toMetric(r), runId })));
-    }
-    return out;
+        .execute(),
+    );
+    return rows.map((r) => ({ ...toMetric(r), runId }));
   },
 
   /**
-   * {@link atSteps} in columns, without the per-point objects or the dataset and model columns: the same points
-   * in the same order (step, timestamp, value), at most `limit`.
+   * {@link atSteps} in columns, without the per-point objects or the dataset and model columns (so that the
+   * read stays in the covering index of migration 0031): the same points in the same order, at most `limit`.
    */
   async columnsAtSteps(
     db: Db,
@@ -217,27 +235,14 @@ export const metricStore = {
     steps: number[],
     limit: number,
   ): Promise<Omit<SampledHistory, 'runId'>> {
+    const rows = await readAtSteps({ db, runId, key, steps, limit }, (q) =>
+      q.select(['value', 'is_nan', 'timestamp', 'step']).execute(),
+    );
     const out: Omit<SampledHistory, 'runId'> = { steps: [], values: [], timestamps: [] };
-    for (const slice of chunks(steps)) {
-      if (out.steps.length >= limit) break;
-      const rows = await db
-        .selectFrom('metrics')
-        .select(['value', 'is_nan', 'timestamp', 'step'])
-        .where('run_uuid', '=', runId)
-        .where('key', '=', key)
-        .where('step', 'in', slice)
-        .orderBy('step')
-        .orderBy('timestamp')
-        .orderBy('value')
-        .orderBy('is_nan')
-        .orderBy('id')
-        .limit(limit - out.steps.length)
-        .execute();
-      for (const r of rows) {
-        out.steps.push(Number(r.step));
-        out.values.push(decodeMetricValue(r.value, r.is_nan));
-        out.timestamps.push(Number(r.timestamp));
-      }
+    for (const r of rows) {
+      out.steps.push(Number(r.step));
+      out.values.push(decodeMetricValue(r.value, r.is_nan));
+      out.timestamps.push(Number(r.timestamp));
     }
     return out;
   },
