@@ -83,6 +83,19 @@ export class PipelineBuilder extends StepsBuilder {
     return body(item, new StepsBuilder(this.state, 'steps', group));
   }
 
+  /**
+   * The drift report of the monitoring alert that started the run (`from: trigger.drift_report`): a folder with
+   * `report.json` and `report.html`, bound to an artifact input. A run no `monitoring_alert` trigger started has
+   * none, and the step reading it fails saying so.
+   *
+   * @example
+   * p.step('retrain', { script: { path: 'retrain.py', args: ({ inputs }) => [inputs.report] },
+   *   inputs: { report: p.triggerDriftReport() } });
+   */
+  triggerDriftReport(): Ref<'artifact'> {
+    return new Ref<'artifact'>('trigger.drift_report', { type: 'artifact', kind: 'drift_report' });
+  }
+
   /** Exit handlers: steps run once the others have ended, whatever the outcome (`status` tells which). */
   onExit(body: (exit: StepsBuilder, status: Ref<'enum'>) => void): void {
     body(new StepsBuilder(this.state, 'on_exit'), new Ref<'enum'>('pipeline.status', PIPELINE_STATUS_TYPE));
