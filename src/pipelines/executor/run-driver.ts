@@ -21,6 +21,7 @@ import {
   type StepRowChange,
 } from './watched-store.js';
 import { attemptPrice } from '../cost/attempt-price.js';
+import type { AttemptUsagePatch } from '../store/attempt-usage-columns.js';
 
 /** Shared among the drivers of one process: how many step processes may run at once. */
 export class Slots {
@@ -60,6 +61,8 @@ export class RunDriver {
   #byStep = new Map<string, StepRun[]>();
   /** Step runs this driver changed since the last refresh; `#staleAll`: re-read every one (first, after additions). */
   readonly #stale = new Set<string>();
+  /** Step runs this driver changed since the last refresh, as its writes returned them: nothing to re-read. */
+  readonly #fresh = new Map<string, StepRun>();
   #staleAll = true;
   readonly #running = new Map<string, LaunchHandle>();
   #wake: () => void = () => undefined;
@@ -86,7 +89,13 @@ export class RunDriver {
     // Every write this driver makes goes through these wrappers, so a refresh re-reads only what changed.
     const changed = (change: StepRowChange) => {
       if ('all' in change) this.#staleAll = true;
-      else this.#stale.add(change.stepRunId);
+      else if ('row' in change) {
+        this.#stale.delete(change.row.stepRunId);
+        this.#fresh.set(change.row.stepRunId, change.row);
+      } else {
+        this.#fresh.delete(change.stepRunId);
+        this.#stale.add(change.stepRunId);
+      }
     };
     this.deps = {
       ...deps,
@@ -148,19 +157,21 @@ export class RunDriver {
 
   /**
    * Brings `#steps` up to date: every step run of the run at first, after rows were added, and after the heartbeat
-   * (which also picks up anything written elsewhere); otherwise only the step runs this driver's own writes changed.
+   * (which also picks up anything written elsewhere); otherwise the step runs this driver's own writes changed, as
+   * those writes returned them (re-read only when a write returned nothing).
    */
   private async refresh(): Promise<void> {
     const ids = [...this.#stale];
     this.#stale.clear();
-    if (!this.#staleAll && ids.length === 0) return;
+    const fresh = new Map(this.#fresh);
+    this.#fresh.clear();
+    if (!this.#staleAll && ids.length === 0 && fresh.size === 0) return;
     if (this.#staleAll) {
       this.#staleAll = false;
       this.#steps = await this.deps.store.listSteps(this.run.runId);
     } else {
-      const fresh = new Map(
-        (await Promise.all(ids.map((id) => this.deps.store.getStep(id)))).map((s) => [s.stepRunId, s]),
-      );
+      for (const row of await Promise.all(ids.map((id) => this.deps.store.getStep(id))))
+        fresh.set(row.stepRunId, row);
       this.#steps = this.#steps.map((s) => fresh.get(s.stepRunId) ?? s);
     }
     const byStep = new Map<string, StepRun[]>();
@@ -393,7 +404,7 @@ export class RunDriver {
     reason: string,
     owner: string | undefined,
     budget: number,
-    exitCode?: number,
+    attempt: { exitCode?: number; attemptUsage?: AttemptUsagePatch } = {},
   ): Promise<void> {
     const { deps } = this;
     const now = deps.clock.now();
@@ -412,7 +423,7 @@ export class RunDriver {
           notBefore: now + delay,
           reason: `retry ${n} of ${budget} in ${delay} ms after: ${reason}`,
           clearLease: true,
-          ...(exitCode !== undefined ? { exitCode } : {}),
+          ...attempt,
         },
         now,
         owner,
@@ -431,7 +442,7 @@ export class RunDriver {
           used >= budget && budget > 0 && kind === 'failed' ? `${reason} (after ${used} retries)` : final,
         endedAt: now,
         clearLease: true,
-        ...(exitCode !== undefined ? { exitCode } : {}),
+        ...attempt,
       },
       now,
       owner,
@@ -573,7 +584,7 @@ export class RunDriver {
         now,
       );
       if (moved) this.emit(unit, 'skipped', blocked.failedOrSkipped);
-      return moved;
+      return moved !== undefined;
     }
     const scope = this.scope();
     if (spec.when !== undefined) {
@@ -591,7 +602,7 @@ export class RunDriver {
           now,
         );
         if (moved) this.emit(unit, 'skipped', reason);
-        return moved;
+        return moved !== undefined;
       }
     }
     const resolved = resolveInputs(scope, unit.step, spec, unit);
@@ -605,7 +616,7 @@ export class RunDriver {
         now,
       );
       if (moved) this.emit(unit, 'failed', reason);
-      return moved;
+      return moved !== undefined;
     }
     if (unit.notBefore !== undefined && unit.notBefore > now) return false;
 
@@ -661,7 +672,7 @@ export class RunDriver {
         now,
       );
       if (moved) this.emit(unit, 'failed', result.failed);
-      return moved;
+      return moved !== undefined;
     }
     if (result.opened) {
       this.#deadlines.set(unit.stepRunId, timeoutMs !== undefined ? deps.clock.now() + timeoutMs : undefined);
@@ -692,7 +703,7 @@ export class RunDriver {
         now,
       );
       if (moved) this.emit(unit, 'failed', reason);
-      return moved;
+      return moved !== undefined;
     }
     const timeoutText = this.stepSpec(unit.step).approval?.timeout;
     if (approval.status === 'waiting') {
@@ -740,7 +751,7 @@ export class RunDriver {
       deps.clock.now(),
     );
     if (moved) this.emit(unit, outcome.state, outcome.reason);
-    return moved;
+    return moved !== undefined;
   }
 
   /** Cancellation reaches a waiting approval: the request is closed (here and in the registry), the step cancelled. */
@@ -844,7 +855,7 @@ export class RunDriver {
       }
       this.emit(unit, 'cached');
     }
-    return moved;
+    return moved !== undefined;
   }
 
   private start(
@@ -911,9 +922,10 @@ export class RunDriver {
         result = { kind: 'failed', reason: `the executor failed to run it: ${(err as Error).message}` };
       }
       try {
-        if (!this.#crashed && result.usage !== undefined)
-          await deps.costs?.recordAttempt(unit.stepRunId, result.usage, price);
-        if (!this.#crashed) await this.record(unit, spec, result);
+        // The attempt's usage is added by the update that ends it: one statement, not a read and two writes.
+        const usage =
+          deps.costs !== undefined && result.usage !== undefined ? { usage: result.usage, price } : undefined;
+        if (!this.#crashed) await this.record(unit, spec, result, usage);
       } catch {
         // The database is unreachable: the lease will expire and another process takes the step over.
       } finally {
@@ -924,7 +936,12 @@ export class RunDriver {
     })();
   }
 
-  private async record(unit: StepRun, spec: StepSpec, result: AttemptResult): Promise<void> {
+  private async record(
+    unit: StepRun,
+    spec: StepSpec,
+    result: AttemptResult,
+    attemptUsage: AttemptUsagePatch | undefined,
+  ): Promise<void> {
     const { deps } = this;
     const now = deps.clock.now();
     const budgets = retryBudgets(spec.retry);
@@ -940,6 +957,7 @@ export class RunDriver {
             endedAt: now,
             reason: undefined,
             clearLease: true,
+            ...(attemptUsage !== undefined ? { attemptUsage } : {}),
           },
           now,
           deps.owner,
@@ -954,7 +972,10 @@ export class RunDriver {
           result.reason,
           deps.owner,
           budgets.failures,
-          result.exitCode,
+          {
+            ...(result.exitCode !== undefined ? { exitCode: result.exitCode } : {}),
+            ...(attemptUsage !== undefined ? { attemptUsage } : {}),
+          },
         );
       case 'preempted':
         return this.retryOrEnd(
@@ -963,6 +984,7 @@ export class RunDriver {
           result.reason,
           deps.owner,
           budgets.preemptions,
+          attemptUsage !== undefined ? { attemptUsage } : {},
         );
       case 'killed': {
         if (result.why === 'lease-lost') return;
@@ -974,6 +996,7 @@ export class RunDriver {
             reason,
             deps.owner,
             budgets.preemptions,
+            attemptUsage !== undefined ? { attemptUsage } : {},
           );
         }
         const reason = this.#abort?.reason ?? 'cancelled';
@@ -982,7 +1005,7 @@ export class RunDriver {
           unit.stepRunId,
           'running',
           to,
-          { reason, endedAt: now, clearLease: true },
+          { reason, endedAt: now, clearLease: true, ...(attemptUsage !== undefined ? { attemptUsage } : {}) },
           now,
           deps.owner,
         );

@@ -1,5 +1,6 @@
 import type { RunStatus, StepState } from './step-state.js';
 import type { StepUsage } from '../cost/cost-types.js';
+import type { AttemptUsagePatch } from './attempt-usage-columns.js';
 
 /**
  * A value a step produced: a small typed value, or an artifact passed by reference (the producing MLflow run's
@@ -103,4 +104,8 @@ export type StepPatch = Partial<
     | 'startedAt'
     | 'endedAt'
   >
-> & { clearLease?: boolean };
+> & {
+  clearLease?: boolean;
+  /** Adds a finished attempt's usage (and cost) to the step run in the same update. */
+  attemptUsage?: AttemptUsagePatch;
+};

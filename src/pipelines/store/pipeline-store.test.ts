@@ -40,6 +40,21 @@ describe.each(testEngines)('PipelineStore on %s', (engine) => {
       now: 1,
     });
 
+  /** A run of pipeline 'p' with no params, leased to 'A' until `leaseExpiresAt`, created at 1. */
+  const createRunOfA = async (runId: string, leaseExpiresAt: number) => {
+    const { definition } = await define('d2');
+    const run = {
+      runId,
+      definitionId: definition.definitionId,
+      pipelineName: 'p',
+      experimentId: '1',
+      params: {},
+      codeDir: '/',
+      createdBy: 'a',
+    };
+    return store.createRun(run, 'A', leaseExpiresAt, 1);
+  };
+
   it('versions definitions; the same document keeps its version', async () => {
     const a = await define('d1');
     expect(a).toMatchObject({ created: true, definition: { version: 1, name: 'p' } });
@@ -82,7 +97,7 @@ describe.each(testEngines)('PipelineStore on %s', (engine) => {
     const winner = claims[0] ? 'A' : 'B';
     const loser = winner === 'A' ? 'B' : 'A';
 
-    expect(await store.transition(id, 'running', 'succeeded', {}, 30, loser)).toBe(false);
+    expect(await store.transition(id, 'running', 'succeeded', {}, 30, loser)).toBeUndefined();
     await expect(store.transition(id, 'running', 'skipped', {}, 30, winner)).rejects.toThrow(/cannot go/);
     expect(await store.heartbeat(`run-${engine}`, 'A', 5000)).toEqual({ held: true, cancelRequested: false });
     expect((await store.getStep(id)).leaseExpiresAt).toBe(winner === 'A' ? 5000 : 1000);
@@ -97,9 +112,23 @@ describe.each(testEngines)('PipelineStore on %s', (engine) => {
         40,
         winner,
       ),
-    ).toBe(true);
-    expect(await store.claimStep(id, 'A', 1000, 99, {})).toBe(false);
-    expect(await store.claimStep(id, 'A', 1000, 100, { attempt: 2 })).toBe(true);
+    ).toMatchObject({
+      stepRunId: id,
+      state: 'pending',
+      failureAttempts: 1,
+      notBefore: 100,
+      leaseOwner: undefined,
+    });
+    expect(await store.claimStep(id, 'A', 1000, 99, {})).toBeUndefined();
+    // The claim returns the row as claimed: no second read needed.
+    expect(await store.claimStep(id, 'A', 1000, 100, { attempt: 2 })).toMatchObject({
+      stepRunId: id,
+      state: 'running',
+      attempt: 2,
+      leaseOwner: 'A',
+      leaseExpiresAt: 1000,
+      updatedAt: 100,
+    });
     expect(await store.expiredSteps(`run-${engine}`, 999)).toHaveLength(0);
     expect((await store.expiredSteps(`run-${engine}`, 5001)).map((s) => s.stepRunId)).toEqual([id]);
 
@@ -112,7 +141,7 @@ describe.each(testEngines)('PipelineStore on %s', (engine) => {
         50,
         'A',
       ),
-    ).toBe(true);
+    ).toMatchObject({ state: 'succeeded', outputs: { x: { kind: 'value', value: 3 } }, endedAt: 50 });
     expect(await store.findCached('k1', undefined)).toMatchObject({
       stepRunId: id,
       outputs: { x: { kind: 'value', value: 3 } },
@@ -121,23 +150,73 @@ describe.each(testEngines)('PipelineStore on %s', (engine) => {
     expect(await store.latestKeyed('p', 's', -1)).toMatchObject({ stepRunId: id });
   });
 
-  it('hands an orphaned run to a new owner, cancels and reopens runs', async () => {
-    const runId = `run2-${engine}`;
-    const { definition } = await define('d2');
-    await store.createRun(
-      {
-        runId,
-        definitionId: definition.definitionId,
-        pipelineName: 'p',
-        experimentId: '1',
-        params: {},
-        codeDir: '/',
-        createdBy: 'a',
-      },
-      'A',
-      100,
+  it("adds an attempt's usage in the update that ends it: times summed, peak the highest, cost when priced", async () => {
+    const runId = `run-usage-${engine}`;
+    await createRunOfA(runId, 1000);
+    await store.addSteps(
+      [
+        { runId, step: 'priced', itemIndex: -1, phase: 'main' },
+        { runId, step: 'free', itemIndex: -1, phase: 'main' },
+      ],
       1,
     );
+    const [free, priced] = await store.listSteps(runId);
+    const price = { resourceClass: 'small', usdPerHour: 2, onSpot: false };
+    const HOUR = 3_600_000;
+    expect(await store.claimStep(priced!.stepRunId, 'A', 1000, 2, { attempt: 1 })).toBeDefined();
+    const retried = await store.transition(
+      priced!.stepRunId,
+      'running',
+      'pending',
+      {
+        failureAttempts: 1,
+        clearLease: true,
+        attemptUsage: { usage: { wallMs: HOUR / 2, cpuMs: 10.4, peakRssBytes: 500 }, price },
+      },
+      3,
+      'A',
+    );
+    expect(retried?.usage).toEqual({
+      wallMs: HOUR / 2,
+      cpuMs: 10,
+      peakRssBytes: 500,
+      resourceClass: 'small',
+      costUsd: 1,
+    });
+    expect(await store.claimStep(priced!.stepRunId, 'A', 1000, 4, { attempt: 2 })).toBeDefined();
+    const ended = await store.transition(
+      priced!.stepRunId,
+      'running',
+      'succeeded',
+      { clearLease: true, attemptUsage: { usage: { wallMs: HOUR / 4, peakRssBytes: 200 }, price } },
+      5,
+      'A',
+    );
+    expect(ended?.usage).toEqual({
+      wallMs: (3 * HOUR) / 4,
+      cpuMs: 10,
+      peakRssBytes: 500,
+      resourceClass: 'small',
+      costUsd: 1.5,
+    });
+    expect((await store.getStep(priced!.stepRunId)).usage).toEqual(ended?.usage);
+
+    // No class: the cost stays unknown (null), not 0; unmeasured CPU and peak stay unknown too.
+    expect(await store.claimStep(free!.stepRunId, 'A', 1000, 2, { attempt: 1 })).toBeDefined();
+    const freeEnded = await store.transition(
+      free!.stepRunId,
+      'running',
+      'failed',
+      { clearLease: true, attemptUsage: { usage: { wallMs: 90_000 }, price: undefined } },
+      3,
+      'A',
+    );
+    expect(freeEnded?.usage).toEqual({ wallMs: 90_000 });
+  });
+
+  it('hands an orphaned run to a new owner, cancels and reopens runs', async () => {
+    const runId = `run2-${engine}`;
+    await createRunOfA(runId, 100);
     expect(await store.claimRun(runId, 'B', 500, 50)).toBe(false);
     expect((await store.orphanedRuns(50)).map((r) => r.runId)).not.toContain(runId);
     expect((await store.orphanedRuns(101)).map((r) => r.runId)).toContain(runId);

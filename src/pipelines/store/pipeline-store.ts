@@ -13,6 +13,7 @@ import type {
 } from './pipeline-store-types.js';
 import type { PipelineRunsTable, PipelineStepRunsTable, PipelineTables } from './pipeline-tables.js';
 import { usageOfRow } from '../cost/cost-row.js';
+import { attemptUsageColumns } from './attempt-usage-columns.js';
 import {
   canTransition,
   parseRunStatus,
@@ -145,11 +146,12 @@ export interface NewPipelineRun {
 /**
  * The pipeline tables on SQLite or PostgreSQL: definitions, runs, step runs. Every state change of a step run is
  * a conditional update on the state it leaves (and, leaving `running`, on the lease owner), so it happens once
- * even with several processes on one database; a change that lost the race returns false.
+ * even with several processes on one database; it returns the changed row (no second read), and a change that
+ * lost the race returns undefined.
  *
  * @example
  * const store = new PipelineStore(handle);
- * const claimed = await store.claimStep(id, 'server-1', now + 30_000, now, { attempt: 1 });
+ * const claimed = await store.claimStep(id, 'server-1', now + 30_000, now, { attempt: 1 }); // the row, or undefined
  */
 export class PipelineStore {
   readonly #db: Db;
@@ -535,8 +537,8 @@ export class PipelineStore {
 
   /**
    * Moves a step run from `from` to `to` (which the state machine must allow), setting `patch`; leaving `running`
-   * also requires `owner` to hold its lease. False when the step run was no longer in `from` (or the lease was
-   * lost): someone else changed it first.
+   * also requires `owner` to hold its lease. Returns the row as changed, in the same statement; undefined when the
+   * step run was no longer in `from` (or the lease was lost): someone else changed it first.
    */
   async transition(
     stepRunId: string,
@@ -545,21 +547,21 @@ export class PipelineStore {
     patch: StepPatch,
     now: number,
     owner?: string,
-  ): Promise<boolean> {
+  ): Promise<StepRun | undefined> {
     if (!canTransition(from, to)) throw new InvalidStateError(`A step run cannot go from ${from} to ${to}`);
     let q = this.#db
       .updateTable('pipeline_step_runs')
-      .set({ ...patchColumns(patch), state: to, updated_at: now })
+      .set({ ...patchColumns(patch), ...attemptUsageColumns(patch.attemptUsage), state: to, updated_at: now })
       .where('step_run_id', '=', stepRunId)
       .where('state', '=', from);
     if (from === 'running' && owner !== undefined) q = q.where('lease_owner', '=', owner);
-    const result = await q.executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    const row = await q.returningAll().executeTakeFirst();
+    return row === undefined ? undefined : toStep(row);
   }
 
   /**
    * pending → running for `owner`, leased until `leaseExpiresAt`: exactly one of several processes claiming the
-   * same step run succeeds; a retry is not claimable before its `not_before`.
+   * same step run succeeds (and gets the row as claimed); a retry is not claimable before its `not_before`.
    */
   async claimStep(
     stepRunId: string,
@@ -567,8 +569,8 @@ export class PipelineStore {
     leaseExpiresAt: number,
     now: number,
     patch: StepPatch,
-  ): Promise<boolean> {
-    const result = await this.#db
+  ): Promise<StepRun | undefined> {
+    const row = await this.#db
       .updateTable('pipeline_step_runs')
       .set({
         ...patchColumns(patch),
@@ -580,20 +582,30 @@ export class PipelineStore {
       .where('step_run_id', '=', stepRunId)
       .where('state', '=', 'pending')
       .where((eb) => eb.or([eb('not_before', 'is', null), eb('not_before', '<=', now)]))
+      .returningAll()
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return row === undefined ? undefined : toStep(row);
   }
 
-  /** Sets fields of a running step run `owner` holds, without changing its state (its process id, its MLflow run). */
-  async updateRunning(stepRunId: string, owner: string, patch: StepPatch, now: number): Promise<boolean> {
-    const result = await this.#db
+  /**
+   * Sets fields of a running step run `owner` holds, without changing its state (its process id, its MLflow run);
+   * returns the row as changed, undefined when `owner` no longer holds it.
+   */
+  async updateRunning(
+    stepRunId: string,
+    owner: string,
+    patch: StepPatch,
+    now: number,
+  ): Promise<StepRun | undefined> {
+    const row = await this.#db
       .updateTable('pipeline_step_runs')
       .set({ ...patchColumns(patch), updated_at: now })
       .where('step_run_id', '=', stepRunId)
       .where('state', '=', 'running')
       .where('lease_owner', '=', owner)
+      .returningAll()
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return row === undefined ? undefined : toStep(row);
   }
 
   /** Running step runs of a run whose lease expired before `now`: their process was lost. */
