@@ -15,7 +15,9 @@
  * straight onto its two log files, or, with `"pipes": true` (a step whose output is masked), onto two pipes whose
  * chunks it forwards as `{"type": "output", "id", "stream": "stdout" | "stderr", "data": BASE64}` lines, then
  * `{"type": "eof", "id", "stream"}` once the pipe closes (possibly after `ended`). The executable is looked up on the step's own PATH, as `execvp` would, after
- * changing into its folder (the program is single-threaded, so changing its own folder is safe). A command that
+ * changing into its folder (the program is single-threaded, so changing its own folder is safe); a file the kernel
+ * refuses as not executable (ENOEXEC: an executable script with no `#!` line) is run as `/bin/sh FILE ARGS...`, as
+ * `execvp` does (glibc's `posix_spawn` does not). A command that
  * cannot start is reported as `spawn NAME <strerror>`, as the wrapper does. The program exits when its stdin closes
  * (the server is gone): running steps are left as orphans, as a crashed server leaves them, for the next server to
  * kill (see `killOrphanGroup`).
@@ -46,6 +48,7 @@ def resolve(name, path):
 RESET = [getattr(signal, s) for s in ("SIGPIPE", "SIGXFSZ", "SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1",
                                       "SIGUSR2", "SIGCHLD", "SIGALRM", "SIGTTIN", "SIGTTOU", "SIGTSTP")
          if hasattr(signal, s)]
+SHELL = "/bin/sh"
 APPEND = os.O_WRONLY | os.O_APPEND | os.O_CREAT
 SCALE = 1 if sys.platform == "darwin" else 1024
 home = os.getcwd()
@@ -53,6 +56,16 @@ running = {}
 readers = {}
 # epoll where there is one: no limit on the number of descriptors, unlike select() (1,024).
 poller = selectors.DefaultSelector()
+
+def spawn(path, argv, env, actions):
+    try:
+        return os.posix_spawn(path, argv, env, setsid=True, setsigdef=RESET, setsigmask=(), file_actions=actions)
+    except OSError as e:
+        if e.errno != errno.ENOEXEC:
+            raise
+    # As execvp does: a file the kernel will not execute (no #! line) is run as a shell script.
+    return os.posix_spawn(SHELL, [SHELL, path, *argv[1:]], env, setsid=True, setsigdef=RESET, setsigmask=(),
+                          file_actions=actions)
 
 def start(req):
     rid = req["id"]
@@ -73,8 +86,7 @@ def start(req):
             outputs = [(os.POSIX_SPAWN_OPEN, 1, req["stdout"], APPEND, 0o644),
                        (os.POSIX_SPAWN_OPEN, 2, req["stderr"], APPEND, 0o644)]
         try:
-            pid = os.posix_spawn(path, argv, env, setsid=True, setsigdef=RESET, setsigmask=(), file_actions=[
-                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0), *outputs])
+            pid = spawn(path, argv, env, [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0), *outputs])
         finally:
             if pipes is not None:
                 os.close(pipes[0][1])

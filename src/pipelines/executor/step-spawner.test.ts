@@ -136,6 +136,24 @@ describe('the step spawner', () => {
     delete process.env.BOSUN_SPAWNER_TEST_LEAK;
   });
 
+  it('runs an executable script with no #! line with /bin/sh, as execvp does, by path or on PATH', async () => {
+    const bin = join(dir, 'no-shebang-bin');
+    mkdirSync(bin);
+    const script = join(bin, 'bosun-plain-script');
+    writeFileSync(script, 'echo "ran as $0 with $# args: $*"\necho to-err >&2\nexit 5\n');
+    chmodSync(script, 0o755);
+    const onPath = options(['bosun-plain-script', 'a', 'b c'], { env: { PATH: `${bin}:${path}` } });
+    const found = await start(onPath);
+    expect(await found.ended).toEqual({ kind: 'exited', code: 5 });
+    expect(readFileSync(onPath.stdoutFile, 'utf8')).toBe(`ran as ${script} with 2 args: a b c\n`);
+    expect(readFileSync(onPath.stderrFile, 'utf8')).toBe('to-err\n');
+    // A masked step (its output through pipes) and a command given as a path take the same way.
+    const masked = options([script, 'hidden-x'], { maskSecrets: ['hidden-x'] });
+    const byPath = await start(masked);
+    expect(await byPath.ended).toEqual({ kind: 'exited', code: 5 });
+    expect(readFileSync(masked.stdoutFile, 'utf8')).toBe(`ran as ${script} with 1 args: ***\n`);
+  });
+
   it('kills the whole process group: the step and its grandchild', async () => {
     const opts = options(['sh', '-c', 'sleep 1000 & echo $! > grandchild.pid; wait'], { graceMs: 60_000 });
     const proc = await start(opts);
