@@ -478,7 +478,7 @@ describe.each(testEngines)('Kubernetes executor against the fake API server, on 
       });
   });
 
-  it('ends an unschedulable attempt or one without a pod as preempted after --kube-pending-timeout', async () => {
+  it('ends an unschedulable attempt or one without a pod as preempted after --kube-pending-timeout, and fails one stuck in ContainerCreating', async () => {
     const patient = h.service({
       backend: kubernetesStepBackend({
         kubeConfig: fake.kubeConfig(),
@@ -491,6 +491,12 @@ describe.each(testEngines)('Kubernetes executor against the fake API server, on 
     fake.onSchedule = (pod) => {
       if (pod.labels['bosun.dev/step'] === 'quota')
         return { kind: 'no-pod', message: 'pods "x" is forbidden: exceeded quota: gpu-quota' };
+      if (pod.labels['bosun.dev/step'] === 'mount')
+        return {
+          kind: 'creating',
+          sandboxReady: false,
+          message: 'MountVolume.SetUp failed for volume "creds" : secret "s3-creds" not found',
+        };
       return pod.labels['bosun.dev/attempt'] === '1'
         ? {
             kind: 'unschedulable',
@@ -506,6 +512,7 @@ describe.each(testEngines)('Kubernetes executor against the fake API server, on 
           retry: { limit: 0, preemption_limit: 1, backoff: { initial: '1ms' } },
         },
         quota: { command: ['gpu-job', '--quota'], retry: { limit: 3, preemption_limit: 0 } },
+        mount: { command: ['train'], retry: { limit: 1, preemption_limit: 3, backoff: { initial: '1ms' } } },
       }),
       createdBy: 'alice',
     });
@@ -526,6 +533,22 @@ describe.each(testEngines)('Kubernetes executor against the fake API server, on 
     expect(quota.reason).toBe(
       'preempted: its Job created no pod within 50ms (--kube-pending-timeout) (FailedCreate: Error creating: pods "x" is forbidden: exceeded quota: gpu-quota); its preemption budget (0) is spent',
     );
+    // On a node, its volume never mounted: failed (retried under the failure budget, not the preemption one),
+    // the container's state and the pod's FailedMount event in its reason and its stderr log; its Jobs deleted.
+    const mount = steps.find((s) => s.step === 'mount')!;
+    expect(mount).toMatchObject({ state: 'failed', attempt: 2, preemptionAttempts: 0 });
+    const stuck =
+      /did not get past ContainerCreating within 50ms \(--kube-pending-timeout\): its sandbox \(volumes, network\) was not ready \(FailedMount: MountVolume\.SetUp failed for volume "creds" : secret "s3-creds" not found\)/;
+    expect(mount.reason).toMatch(stuck);
+    const [mountLogs] = await patient.logs(run.runId, { step: 'mount' });
+    expect(mountLogs!.stderr).toMatch(
+      new RegExp(`^bosun: pod bosun-${mount.stepRunId}-2-\\w+ ${stuck.source}\\n$`),
+    );
+    for (const attempt of [1, 2])
+      expect(fake.deletions).toContainEqual({
+        name: `bosun-${mount.stepRunId}-${attempt}`,
+        propagationPolicy: 'Foreground',
+      });
   });
 
   it('records CPU time and peak memory from the metrics API; without metrics-server they stay unknown', async () => {

@@ -11,12 +11,21 @@ const IMAGE_ERRORS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageN
  */
 const CONFIG_ERRORS = new Set(['CreateContainerConfigError', 'CreateContainerError']);
 
+/**
+ * Conditions the kubelet sets True once a pod's sandbox is up, which is after its volumes are mounted
+ * (`PodReadyToStartContainers`, on by default since Kubernetes 1.29; `PodHasNetwork` its name in 1.25 to 1.27).
+ */
+const SANDBOX_READY = new Set(['PodReadyToStartContainers', 'PodHasNetwork']);
+
 /** What a look at a pod that has not started says. */
 export type PendingVerdict =
   /** Not started yet, within its patience: look again. */
   | { kind: 'waiting' }
-  /** It will not start without a change (its image, its spec): the attempt fails. */
-  | { kind: 'failed'; message: string }
+  /**
+   * It will not start without a change (its image, its spec, a volume): the attempt fails. `eventsOf`: the pod whose
+   * newest Warning event tells why (`FailedMount: ... secret "x" not found`), when its status does not.
+   */
+  | { kind: 'failed'; message: string; eventsOf?: string }
   /** Not scheduled or not created within the patience: the attempt ends as preempted. */
   | { kind: 'preempted'; message: string };
 
@@ -36,8 +45,11 @@ export function durationText(ms: number): string {
  * securityContext), fails the attempt with the kubelet's reason and message. A pod not scheduled (no node fits: the
  * spot pool is empty, the GPU quota is spent) or a Job that created no pod (a ResourceQuota, an admission webhook),
  * `pendingTimeoutMs` after its Job was created, ends the attempt as preempted: the capacity was not there, so it is
- * retried under the preemption budget. A pod on a node but not running yet is left to the step's timeout: pulling
- * a large image can take longer than any patience that suits scheduling.
+ * retried under the preemption budget. A pod on a node whose container is still `ContainerCreating` that long
+ * after, with its sandbox not ready (a volume, Secret or ConfigMap that never mounts; on a cluster that does not
+ * report the sandbox condition, any `ContainerCreating`), fails the attempt, the pod's newest Warning event quoted.
+ * One whose sandbox is ready is pulling its image and is left to the step's timeout: pulling a large image can take
+ * longer than any patience that suits scheduling.
  *
  * @example
  * const pending = new PendingWatch(Date.now(), { pendingTimeoutMs: 600_000, configErrorGraceMs: 30_000 });
@@ -73,13 +85,24 @@ export class PendingWatch {
       if (reason === 'CreateContainerError' || now - this.#configErrorSince >= this.timing.configErrorGraceMs)
         return { kind: 'failed', message: `its container cannot be created: ${detail}` };
     } else this.#configErrorSince = undefined;
-    const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-    if (!late || scheduled?.status !== 'False') return { kind: 'waiting' };
+    if (!late) return { kind: 'waiting' };
+    const conditions = pod.status?.conditions ?? [];
+    const scheduled = conditions.find((c) => c.type === 'PodScheduled');
+    if (scheduled?.status === 'False')
+      return {
+        kind: 'preempted',
+        message:
+          `pod ${name} was not scheduled ${patience}: ${scheduled.reason ?? 'Unschedulable'}` +
+          `${scheduled.message !== undefined ? `: ${scheduled.message}` : ''}`,
+      };
+    const sandbox = conditions.find((c) => SANDBOX_READY.has(c.type));
+    if (reason !== 'ContainerCreating' || sandbox?.status === 'True') return { kind: 'waiting' };
     return {
-      kind: 'preempted',
+      kind: 'failed',
       message:
-        `pod ${name} was not scheduled ${patience}: ${scheduled.reason ?? 'Unschedulable'}` +
-        `${scheduled.message !== undefined ? `: ${scheduled.message}` : ''}`,
+        `pod ${name} did not get past ${detail} ${patience}` +
+        (sandbox !== undefined ? ': its sandbox (volumes, network) was not ready' : ''),
+      eventsOf: name,
     };
   }
 }

@@ -303,10 +303,76 @@ describe('StepJobProcess against the fake API server', () => {
     expect(readFileSync(join(dir, `${waiting}-1.txt`), 'utf8')).toBe('scheduled at last\n');
   });
 
+  it('fails an attempt whose pod stays in ContainerCreating (a volume never mounts) past --kube-pending-timeout', async () => {
+    const mount = 'MountVolume.SetUp failed for volume "creds" : secret "s3-creds" not found';
+    fake.onSchedule = () => ({ kind: 'creating', sandboxReady: false, message: mount });
+    const stepRunId = 'b023456789abcdef0123456789abcdef';
+    try {
+      const end = await start(stepRunId, 1, { timing: { pendingTimeoutMs: 50 } }).ended;
+      const said = new RegExp(
+        `^pod bosun-${stepRunId}-1-\\w+ did not get past ContainerCreating within 50ms \\(--kube-pending-timeout\\): ` +
+          `its sandbox \\(volumes, network\\) was not ready \\(FailedMount: MountVolume\\.SetUp failed for volume "creds" : secret "s3-creds" not found\\)$`,
+      );
+      expect(end).toMatchObject({ kind: 'spawn-failed', message: expect.stringMatching(said) });
+      expect(readFileSync(join(dir, `${stepRunId}-1.err.txt`), 'utf8')).toBe(
+        `bosun: ${(end as { message: string }).message}\n`,
+      );
+      expect(fake.jobNames()).not.toContain(stepJobName(stepRunId, 1));
+
+      // A cluster that does not report the sandbox condition (before 1.29): ContainerCreating that long fails too.
+      fake.onSchedule = () => ({
+        kind: 'creating',
+        sandboxReady: false,
+        sandboxCondition: false,
+        message: mount,
+      });
+      const old = 'c023456789abcdef0123456789abcdef';
+      const oldEnd = await start(old, 1, { timing: { pendingTimeoutMs: 50 } }).ended;
+      expect(oldEnd).toMatchObject({
+        kind: 'spawn-failed',
+        message: expect.stringMatching(
+          new RegExp(
+            `^pod bosun-${old}-1-\\w+ did not get past ContainerCreating within 50ms \\(--kube-pending-timeout\\) \\(FailedMount: `,
+          ),
+        ),
+      });
+    } finally {
+      fake.onSchedule = () => undefined;
+    }
+  });
+
+  it('leaves a pod in ContainerCreating within --kube-pending-timeout to start, as it does once its volume mounts', async () => {
+    let mounted: () => void = () => undefined;
+    const until = new Promise<void>((resolve) => (mounted = resolve));
+    fake.onSchedule = () => ({ kind: 'creating', sandboxReady: false, message: 'timed out waiting', until });
+    fake.onPod = (pod) => {
+      pod.log('mounted at last\n');
+      return Promise.resolve({ kind: 'succeed' });
+    };
+    const stepRunId = 'd023456789abcdef0123456789abcdef';
+    try {
+      const proc = start(stepRunId, 1);
+      const listed = () => fake.requests.filter((r) => r.path.includes(`step-run%3D${stepRunId}`)).length;
+      await waitFor('several looks at the pod in ContainerCreating', () =>
+        listed() >= 5 ? true : undefined,
+      );
+      mounted();
+      expect(await proc.ended).toEqual({ kind: 'exited', code: 0 });
+    } finally {
+      fake.onSchedule = () => undefined;
+    }
+    expect(readFileSync(join(dir, `${stepRunId}-1.txt`), 'utf8')).toBe('mounted at last\n');
+  });
+
   it('leaves a pod on a node that is still pulling its image to the step timeout, past --kube-pending-timeout', async () => {
     let pulled: () => void = () => undefined;
     const until = new Promise<void>((resolve) => (pulled = resolve));
-    fake.onSchedule = () => ({ kind: 'waiting', reason: 'ContainerCreating', message: 'pulling', until });
+    fake.onSchedule = () => ({
+      kind: 'creating',
+      sandboxReady: true,
+      message: 'Pulling image "registry.example/img:1"',
+      until,
+    });
     fake.onPod = () => Promise.resolve({ kind: 'succeed' });
     const stepRunId = 'a023456789abcdef0123456789abcdef';
     const began = Date.now();

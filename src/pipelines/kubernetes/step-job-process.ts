@@ -38,7 +38,7 @@ export interface StepJobTiming {
   deadlineGraceMs: number;
   /**
    * How long after its Job was created a pod may still be unscheduled (or not created) before the attempt ends as
-   * preempted (`--kube-pending-timeout`).
+   * preempted, or in `ContainerCreating` with its volumes not mounted before it fails (`--kube-pending-timeout`).
    */
   pendingTimeoutMs: number;
   /** How long `CreateContainerConfigError` may last before it fails the attempt (it shows until the Secret exists). */
@@ -149,7 +149,8 @@ export function jobEnd(job: V1Job, podGone: boolean): ProcessEnd | undefined {
  * the Job), its log is followed into the stdout file through the secret masker, and its end is told as a process
  * end: Succeeded → exit 0; Failed → the container's exit code and reason; evicted, disrupted, deleted or on a lost
  * node → `preempted`; the Job's `DeadlineExceeded` → the timeout; a pod that will not start (`PendingWatch`): an
- * image or container error → a start failure, no node or no pod past `pendingTimeoutMs` → `preempted`, the reason
+ * image or container error, or `ContainerCreating` with its volumes not mounted past `pendingTimeoutMs` → a start
+ * failure, no node or no pod past `pendingTimeoutMs` → `preempted`, the reason
  * written to the stderr file. The log is followed across dropped connections (`PodLogFollower`) and the pod's usage
  * sampled from the metrics API while it runs (`usage()`). `kill` deletes the Job (propagation Foreground: its pod
  * goes first) and settles once the Job is gone. The Secret is deleted as soon as the attempt ends.
@@ -299,16 +300,19 @@ export class StepJobProcess implements RunningProcess {
   }
 
   /**
-   * A pod that will not start: the reason (with the Job's latest warning event when it created no pod) goes to the
-   * stderr file, the Job is deleted, the attempt fails or is preempted.
+   * A pod that will not start: the reason (with the newest Warning event of the Job when it created no pod, or of
+   * the pod stuck in `ContainerCreating`) goes to the stderr file, the Job is deleted, the attempt fails or is
+   * preempted.
    */
   private async notStarted(
     verdict: Exclude<PendingVerdict, { kind: 'waiting' }>,
     object: string,
   ): Promise<ProcessEnd> {
     let message = verdict.message;
-    if (verdict.kind === 'preempted' && object === this.name) {
-      const warning = await this.latestWarning(object);
+    const eventsOf =
+      verdict.kind === 'failed' ? verdict.eventsOf : object === this.name ? this.name : undefined;
+    if (eventsOf !== undefined) {
+      const warning = await this.latestWarning(eventsOf);
       if (warning !== undefined) message += ` (${warning})`;
     }
     await appendFile(this.start.stderrFile, `bosun: ${message}\n`).catch(() => undefined);

@@ -13,7 +13,8 @@ import { KubeConfig } from '@kubernetes/client-node';
  * call is answered 404 and recorded in `unexpected`. Pods do not run images: a test scripts each pod (`onPod`):
  * write log lines, report usage to the metrics API, then succeed, fail with an exit code, be evicted or disrupted,
  * vanish, lose its node, or run until deleted; and before that (`onSchedule`) it may stay Pending: unschedulable,
- * an image that cannot be pulled, a bad container config, or no pod created at all. What Kubernetes would do
+ * an image that cannot be pulled, a bad container config, `ContainerCreating` (a volume that does not mount, or an
+ * image still pulling), or no pod created at all. What Kubernetes would do
  * around them is imitated: a pod waits for the Secrets its env references, an image reference that does not parse
  * is `InvalidImageName`, a Job's `activeDeadlineSeconds` ends it with `DeadlineExceeded`, a Foreground deletion
  * removes the pod before the Job, a Secret owned by a Job goes with it, log lines carry RFC 3339 timestamps with
@@ -311,8 +312,7 @@ export class FakeKubeApi {
     this.#pods.set(pod.name, pod);
     if (pending !== undefined) {
       pod.hold(pending);
-      if (pending.kind === 'unschedulable') this.event('Pod', podName, 'FailedScheduling', pending.message);
-      else this.event('Pod', podName, 'Failed', `Error: ${pending.reason}`);
+      this.pendingEvent(podName, pending);
       void pending.until?.then(() => {
         pod.release();
         this.startPods();
@@ -322,7 +322,21 @@ export class FakeKubeApi {
     setImmediate(() => this.startPods());
   }
 
-  private event(kind: string, name: string, reason: string, message: string): void {
+  /** The event the scheduler or kubelet records about a pod held back this way. */
+  private pendingEvent(podName: string, pending: Exclude<FakePending, { kind: 'no-pod' }>): void {
+    switch (pending.kind) {
+      case 'unschedulable':
+        return this.event('Pod', podName, 'FailedScheduling', pending.message);
+      case 'waiting':
+        return this.event('Pod', podName, 'Failed', `Error: ${pending.reason}`);
+      case 'creating':
+        return pending.sandboxReady
+          ? this.event('Pod', podName, 'Pulling', pending.message, 'Normal')
+          : this.event('Pod', podName, 'FailedMount', pending.message);
+    }
+  }
+
+  private event(kind: string, name: string, reason: string, message: string, type = 'Warning'): void {
     this.#events.push({
       apiVersion: 'v1',
       kind: 'Event',
@@ -330,7 +344,7 @@ export class FakeKubeApi {
       involvedObject: { kind, name, namespace: this.namespace },
       reason,
       message,
-      type: 'Warning',
+      type,
       count: 1,
       lastTimestamp: new Date().toISOString(),
     });
@@ -534,6 +548,19 @@ export type FakePending =
   | { kind: 'unschedulable'; message: string; until?: Promise<void> }
   /** Scheduled, its container waiting with this reason (ErrImagePull, ImagePullBackOff, CreateContainerConfigError...). */
   | { kind: 'waiting'; reason: string; message: string; until?: Promise<void> }
+  /**
+   * Scheduled, its container `ContainerCreating` (no message, as the kubelet shows it). `sandboxReady`: its image is
+   * being pulled (condition PodReadyToStartContainers True, a Normal `Pulling` event with `message`); otherwise a
+   * volume does not mount (condition False, a Warning `FailedMount` event with `message`), or, with
+   * `sandboxCondition: false`, as on a cluster older than 1.29, neither condition is reported.
+   */
+  | {
+      kind: 'creating';
+      sandboxReady: boolean;
+      sandboxCondition?: boolean;
+      message: string;
+      until?: Promise<void>;
+    }
   /** The Job never gets a pod (a quota, an admission webhook): a FailedCreate event on the Job. */
   | { kind: 'no-pod'; message: string };
 
@@ -658,21 +685,34 @@ class PodState {
 
   hold(pending: Exclude<FakePending, { kind: 'no-pod' }>): void {
     this.held = true;
-    if (pending.kind === 'unschedulable') {
-      this.scheduled = false;
-      this.conditions = [
-        { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: pending.message },
-      ];
-    } else {
-      this.waiting = pending.reason;
-      this.waitingMessage = pending.message;
+    switch (pending.kind) {
+      case 'unschedulable':
+        this.scheduled = false;
+        this.conditions = [
+          { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: pending.message },
+        ];
+        return;
+      case 'waiting':
+        this.waiting = pending.reason;
+        this.waitingMessage = pending.message;
+        return;
+      case 'creating':
+        this.conditions = [
+          { type: 'PodScheduled', status: 'True' },
+          ...(pending.sandboxCondition === false
+            ? []
+            : [{ type: 'PodReadyToStartContainers', status: pending.sandboxReady ? 'True' : 'False' }]),
+        ];
+        return;
     }
   }
 
   release(): void {
     this.held = false;
     this.scheduled = true;
-    this.conditions = this.conditions.filter((c) => c['type'] !== 'PodScheduled');
+    this.conditions = this.conditions.filter(
+      (c) => c['type'] !== 'PodScheduled' && c['type'] !== 'PodReadyToStartContainers',
+    );
     this.waiting = 'ContainerCreating';
     this.waitingMessage = undefined;
   }
