@@ -153,6 +153,9 @@ describe('bosun pipeline run|runs|logs|plan --tracking-uri (through a server)', 
       expect(detached.out).toMatch(/^\w+\n$/);
 
       // --follow prints a running step's output as it is written, and ends with the run.
+      // Two gates, so that stdout's first line is read before stderr's is written: a poll reads stdout, then
+      // stderr, and would otherwise meet 'warming' before 'first' when the step writes both between two reads.
+      const warm = join(folder, 'warm');
       const gate = join(folder, 'gate');
       writeFileSync(
         join(folder, 'follow.yaml'),
@@ -161,7 +164,7 @@ kind: Pipeline
 name: follow-demo
 steps:
   slow:
-    command: [sh, -c, 'echo first; echo warming >&2; while [ ! -f ${gate} ]; do sleep 0.05; done; echo second']
+    command: [sh, -c, 'echo first; while [ ! -f ${warm} ]; do sleep 0.05; done; echo warming >&2; while [ ! -f ${gate} ]; do sleep 0.05; done; echo second']
   after:
     command: [sh, -c, 'echo done']
     after: [slow]
@@ -182,8 +185,12 @@ steps:
         { stdout: (t) => followed.push(t), stderr: (t) => followed.push(`<stderr>${t}`), env: {} },
       );
       // The step is still running (it waits for the gate) when its first lines are printed.
-      await waitFor('the first lines, followed', () =>
-        followed.join('').includes('first') && followed.join('').includes('warming') ? true : undefined,
+      await waitFor('the first line, followed', () =>
+        followed.join('').includes('first') ? true : undefined,
+      );
+      writeFileSync(warm, '');
+      await waitFor('the stderr line, followed', () =>
+        followed.join('').includes('warming') ? true : undefined,
       );
       expect(followed.join('')).not.toContain('second');
       writeFileSync(gate, '');
