@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InvalidParameterError } from '../shared/index.js';
 import type { CliIo } from './cli-context.js';
 import { toJson } from './format.js';
-import { withApi, withApiOptions, type ApiOptions } from './pipeline-run-command.js';
+import { withApi, withApiOptions, type ApiOptions } from './pipeline-api-access.js';
 import { formatTable } from './tables.js';
 
 type Json = Record<string, unknown>;

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
-import type { ConsumerState } from './event-consumers.js';
-import type { EventPosition } from './event-types.js';
+import type { ConsumerState, EventPosition } from './event-types.js';
 import { outboxDialectOf } from './outbox-dialect.js';
 
 type Db = Kysely<Database>;

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import { type Clock, InvalidParameterError, NotFoundError, systemClock } from '../shared/index.js';
-import { beginningPosition, type EventPosition } from './event-types.js';
+import { beginningPosition, type ConsumerState, type EventPosition } from './event-types.js';
 import { consumerStore } from './consumer-store.js';
 import { lastReadablePosition, positionOfEvent } from './outbox-reads.js';
 
@@ -18,15 +18,6 @@ export type ReplayFrom =
   | { kind: 'end' }
   | { kind: 'event'; eventId: number }
   | { kind: 'position'; position: EventPosition };
-
-/** A consumer's row: its position and how many events are waiting after it. */
-export interface ConsumerState {
-  name: string;
-  position: EventPosition;
-  updatedAt: number;
-  /** Committed events after the position (including those not readable yet). */
-  pending: number;
-}
 
 const namePattern = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 

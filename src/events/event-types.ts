@@ -11,6 +11,15 @@ export interface EventPosition {
   readonly id: number;
 }
 
+/** A consumer's row: its position and how many events are waiting after it. */
+export interface ConsumerState {
+  name: string;
+  position: EventPosition;
+  updatedAt: number;
+  /** Committed events after the position (including those not readable yet). */
+  pending: number;
+}
+
 /** Before every event. */
 export const beginningPosition: EventPosition = { xact: 0, id: 0 };
 

@@ -14,7 +14,13 @@ export {
   type NewEvent,
   type SubjectKinds,
 } from './event-catalogue.js';
-export { beginningPosition, isBefore, type EventPosition, type OutboxEvent } from './event-types.js';
+export {
+  beginningPosition,
+  isBefore,
+  type ConsumerState,
+  type EventPosition,
+  type OutboxEvent,
+} from './event-types.js';
 export {
   EventOutbox,
   type EventAppender,
@@ -30,12 +36,7 @@ export {
   type OutboxQuery,
 } from './outbox-reads.js';
 export { eventQueries, type RecordedEvent } from './event-queries.js';
-export {
-  EventConsumers,
-  type ConsumerStart,
-  type ConsumerState,
-  type ReplayFrom,
-} from './event-consumers.js';
+export { EventConsumers, type ConsumerStart, type ReplayFrom } from './event-consumers.js';
 export {
   EventConsumerRunner,
   type ConsumerRound,
