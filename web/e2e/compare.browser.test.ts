@@ -116,6 +116,18 @@ describe('compare view (issue 11, point 6)', () => {
     await expectAccessible(page, 'the compare view charts');
   });
 
+  it('compares runs of several experiments, a deleted one too, in the order asked', async () => {
+    const { page } = session;
+    const other = e2e().data.runs_experiment;
+    const asked = [exp().children[1], other.runs[0], exp().children[0], other.deleted];
+    await page.goto(ui(`#/compare?runs=${asked.map((r) => r?.id).join(',')}`));
+    await poll(() => page.locator('h1').innerText()).toBe('Compare 4 runs');
+    await poll(() => page.locator('table.compare-table thead th').allInnerTexts()).toEqual([
+      'Value',
+      ...asked.map((r) => r?.name),
+    ]);
+  });
+
   it('asks for two runs or more, and shows the server’s message for an unknown run', async () => {
     const { page } = session;
     await page.goto(ui('#/compare'));

@@ -6,7 +6,7 @@ import type { ModelVersion } from '../../../src/client/registry-types';
 import { modelVersionFromWire } from '../../../src/client/registry-wire';
 import { readArray } from '../../../src/client/wire';
 import { callApi } from './http';
-import { getRun, searchRuns, type Run } from './tracking';
+import { searchRuns, type Run } from './tracking';
 
 export type { ModelVersion } from '../../../src/client/registry-types';
 
@@ -49,27 +49,6 @@ export async function versionsOfRun(runId: string, signal?: AbortSignal): Promis
   return readArray(answer.model_versions ?? [], 'model_versions').map((v, i) =>
     modelVersionFromWire(v, `model_versions[${i}]`),
   );
-}
-
-/** Runs asked at most by one compare or charts page (the bulk history API's limit is the same). */
-export const maxComparedRuns = 100;
-
-/**
- * Several runs by id (at most 100), six requests at a time, in the order asked; an unknown id fails the whole
- * call with the server's message.
- */
-export async function getRuns(runIds: string[], signal?: AbortSignal): Promise<Run[]> {
-  const ids = runIds.slice(0, maxComparedRuns);
-  const out: Run[] = new Array<Run>(ids.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < ids.length) {
-      const i = next++;
-      out[i] = await getRun(ids[i] ?? '', signal);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(6, ids.length) }, worker));
-  return out;
 }
 
 /** The run ids of a page's `runs` query (`a,b,c`), without blanks or repeats. */

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
-import { getRuns, maxComparedRuns, runIdsOf } from '../../api/run-details';
+import { runIdsOf } from '../../api/run-details';
+import { getRuns, maxComparedRuns } from '../../api/runs-by-id';
 import type { Run } from '../../api/tracking';
 import { ChartPanel, prefetchHistories, type PrefetchedHistories } from '../../components/charts/chart-panel';
 import { Empty, ErrorMessage, Loading } from '../../components/status';

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
-import { getRuns, maxComparedRuns, runIdsOf } from '../../api/run-details';
+import { runIdsOf } from '../../api/run-details';
+import { getRuns, maxComparedRuns } from '../../api/runs-by-id';
 import type { Run } from '../../api/tracking';
 import { Empty, ErrorMessage, Loading } from '../../components/status';
 import { useAsync } from '../../components/use-async';
