@@ -17,6 +17,8 @@ const workers = Math.max(2, availableParallelism());
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
+    // After each file, removes the temporary folders its helpers made and left (makeTestTempDir).
+    setupFiles: ['src/shared/test-support/remove-test-temp-dirs.ts'],
     // GitHub's workflow parser imports its schema JSON without an import attribute, which Node refuses: let Vite
     // load it (src/cli/github-workflow-example.test.ts).
     server: { deps: { inline: ['@actions/workflow-parser'] } },

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Engine } from '../../db/engine.js';
 import { openTestDatabase, type TestDatabase } from '../../db/test-support/test-databases.js';
 import { openPlatform, type Platform } from '../../platform/index.js';
@@ -8,6 +5,7 @@ import { buildApp } from '../../server/app.js';
 import { testConfig } from '../../server/test-support/test-server.js';
 import type { TypedApp } from '../../server/typed-app.js';
 import { runCli } from '../program.js';
+import { makeTestTempDir, removeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 
 /** A Bosun server of the import tests: its platform (to read back what was written), its URL, and its end. */
 export interface ImportTestServer {
@@ -19,7 +17,7 @@ export interface ImportTestServer {
 /** A real server (platform + app) on a fresh database of one engine, serving artifacts from a temp folder. */
 export async function startImportTestServer(engine: Engine): Promise<ImportTestServer> {
   const database: TestDatabase = await openTestDatabase(engine);
-  const dir = mkdtempSync(join(tmpdir(), 'bosun-import-cli-'));
+  const dir = makeTestTempDir('bosun-import-cli-');
   const platform: Platform = await openPlatform(
     testConfig({ backendStoreUri: database.uri, artifactsDestination: dir, serveArtifacts: true }),
   );
@@ -34,7 +32,7 @@ export async function startImportTestServer(engine: Engine): Promise<ImportTestS
       await app.close();
       await platform.close();
       await database.dispose();
-      rmSync(dir, { recursive: true, force: true });
+      removeTestTempDir(dir);
     },
   };
 }

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import type { Engine } from '../../db/engine.js';
 import { createPostgresDatabase } from '../../db/test-support/test-databases.js';
+import { makeTestTempDir, removeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 
 /**
  * MLflow's tables as its alembic migrations leave them (MLflow 3.x, the columns the import reads and the keys
@@ -125,7 +125,7 @@ export async function createMlflowDbFixture(
   engine: Engine,
   options: { storedRoot?: string } = {},
 ): Promise<MlflowDbFixture> {
-  const dir = mkdtempSync(join(tmpdir(), 'bosun-mlflow-db-'));
+  const dir = makeTestTempDir('bosun-mlflow-db-');
   const root = join(dir, 'mlartifacts');
   /** The root as the deleted run's artifact location names it (the local folder, or a bucket the files are put in). */
   const storedRoot = options.storedRoot ?? root;
@@ -337,7 +337,7 @@ export async function createMlflowDbFixture(
       files,
       artifactRoot: root,
       async dispose() {
-        rmSync(dir, { recursive: true, force: true });
+        removeTestTempDir(dir);
       },
     };
   }
@@ -356,7 +356,7 @@ export async function createMlflowDbFixture(
     artifactRoot: root,
     async dispose() {
       await database.drop();
-      rmSync(dir, { recursive: true, force: true });
+      removeTestTempDir(dir);
     },
   };
 }

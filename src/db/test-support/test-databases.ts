@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { DatabaseHandle, Engine } from '../engine.js';
 import { migrateToLatest } from '../migrate.js';
 import { openDatabase } from '../open-database.js';
+import { makeTestTempDir, removeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 
 /**
  * An empty database on one engine, migrated (unless it came from `openUnmigratedTestDatabase`), and how to throw
@@ -81,7 +80,7 @@ export async function createPostgresDatabase(
  */
 export async function openUnmigratedTestDatabase(engine: Engine, name = 'test'): Promise<TestDatabase> {
   if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), `bosun-${name}-`));
+    const dir = makeTestTempDir(`bosun-${name}-`);
     const uri = `sqlite:///${join(dir, 'bosun.db')}`;
     const handle = openDatabase(uri);
     return {
@@ -90,7 +89,7 @@ export async function openUnmigratedTestDatabase(engine: Engine, name = 'test'):
       handle,
       async dispose() {
         await handle.close();
-        rmSync(dir, { recursive: true, force: true });
+        removeTestTempDir(dir);
       },
     };
   }

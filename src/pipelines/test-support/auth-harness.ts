@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPostgresDatabase } from '../../db/test-support/test-databases.js';
 import type { Engine } from '../../db/index.js';
@@ -8,6 +7,7 @@ import { buildApp, type TypedApp } from '../../server/index.js';
 import { testConfig } from '../../server/test-support/test-server.js';
 import type { User } from '../../security/users/index.js';
 import { testPasswordHashing } from '../../server/test-support/test-start-options.js';
+import { makeTestTempDir, removeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 
 export const adminPassword = 'Correct-Horse-42-battery';
 export const alicePassword = 'Alice-Horse-42-battery';
@@ -36,7 +36,7 @@ export interface AuthPipelineHarness {
 }
 
 export async function startAuthPipelineHarness(engine: Engine): Promise<AuthPipelineHarness> {
-  const dir = mkdtempSync(join(tmpdir(), 'bosun-pipelines-auth-'));
+  const dir = makeTestTempDir('bosun-pipelines-auth-');
   const codeDir = join(dir, 'code');
   mkdirSync(codeDir);
   const pg = engine === 'postgres' ? await createPostgresDatabase('bosun_pipelines_auth') : undefined;
@@ -84,7 +84,7 @@ export async function startAuthPipelineHarness(engine: Engine): Promise<AuthPipe
       await app.close();
       await platform.close();
       await pg?.drop();
-      rmSync(dir, { recursive: true, force: true });
+      removeTestTempDir(dir);
     },
   };
 }

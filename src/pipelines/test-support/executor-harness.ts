@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPostgresDatabase } from '../../db/test-support/test-databases.js';
 import type { Engine } from '../../db/index.js';
@@ -9,6 +8,7 @@ import { testConfig } from '../../server/test-support/test-server.js';
 import { stepBaseEnvironment, type ExecutorClock } from '../executor/executor-deps.js';
 import { PipelineService, type PipelineServiceOptions } from '../service/pipeline-service.js';
 import { testPasswordHashing } from '../../server/test-support/test-start-options.js';
+import { makeTestTempDir, removeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 
 /** A clock whose `sleep` advances virtual time at once and remembers each delay (retry backoff checked exactly). */
 export class VirtualClock implements ExecutorClock {
@@ -38,7 +38,7 @@ export interface PipelineHarness {
 }
 
 export async function startPipelineHarness(engine: Engine = 'sqlite'): Promise<PipelineHarness> {
-  const dir = mkdtempSync(join(tmpdir(), 'bosun-pipelines-'));
+  const dir = makeTestTempDir('bosun-pipelines-');
   const codeDir = join(dir, 'code');
   mkdirSync(codeDir);
   const pg = engine === 'postgres' ? await createPostgresDatabase('bosun_pipelines') : undefined;
@@ -80,7 +80,7 @@ export async function startPipelineHarness(engine: Engine = 'sqlite'): Promise<P
       await app.close();
       await platform.close();
       await pg?.drop();
-      rmSync(dir, { recursive: true, force: true });
+      removeTestTempDir(dir);
     },
   };
 }

@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { migrateToLatest, openDatabase, type DatabaseHandle } from '../../db/index.js';
+import { makeTestTempDir, removeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 
 export interface TestDatabase {
   handle: DatabaseHandle;
@@ -12,14 +11,14 @@ export interface TestDatabase {
 
 /** A migrated SQLite file in a fresh temporary folder, removed on dispose. */
 export async function openSqliteTestDatabase(): Promise<TestDatabase> {
-  const dir = mkdtempSync(join(tmpdir(), 'bosun-search-'));
+  const dir = makeTestTempDir('bosun-search-');
   const handle = openDatabase(`sqlite:///${join(dir, 'bosun.db')}`);
   await migrateToLatest(handle);
   return {
     handle,
     dispose: async () => {
       await handle.close();
-      rmSync(dir, { recursive: true, force: true });
+      removeTestTempDir(dir);
     },
   };
 }

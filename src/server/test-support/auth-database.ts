@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createPostgresDatabase } from '../../db/test-support/test-databases.js';
 import type { Engine } from '../../db/index.js';
 import { loadServerConfig, type ServerConfig } from '../../shared/config.js';
 import { testAdmin } from './auth-test-server.js';
+import { makeTestTempDir, removeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 
 /** A database several servers of one test can open, and the temp folder for their artifacts. */
 export interface ServerDatabase {
@@ -18,8 +16,8 @@ export interface ServerDatabase {
  * Example: `const database = await serverDatabase('postgres', 'bosun_sessions');`
  */
 export async function serverDatabase(engine: Engine, label: string): Promise<ServerDatabase> {
-  const dir = mkdtempSync(join(tmpdir(), `${label.replace(/_/g, '-')}-`));
-  const removeDir = async () => rmSync(dir, { recursive: true, force: true });
+  const dir = makeTestTempDir(`${label.replace(/_/g, '-')}-`);
+  const removeDir = async () => removeTestTempDir(dir);
   if (engine === 'sqlite') return { dir, uri: `sqlite:///${dir}/bosun.db`, dispose: removeDir };
   const database = await createPostgresDatabase(label);
   return {

@@ -1,11 +1,9 @@
 import { jsonRequest } from './json-request.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'vitest';
 import { loadServerConfig, type ServerConfig } from '../../shared/config.js';
 import { startServer, type RunningServer } from '../start-server.js';
 import { testStartOptions } from './test-start-options.js';
+import { makeTestTempDir, removeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 
 /** The first administrator of every `startAuthTestServer`. */
 export const testAdmin = { username: 'admin', password: 'Correct-Horse-42-battery' } as const;
@@ -37,7 +35,7 @@ export async function startAuthTestServer(
   prefix: string,
   overrides: Partial<ServerConfig> = {},
 ): Promise<AuthTestServer> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = makeTestTempDir(prefix);
   const config = loadServerConfig(
     {
       port: 0,
@@ -56,7 +54,7 @@ export async function startAuthTestServer(
     },
     async close() {
       await server.close();
-      rmSync(dir, { recursive: true, force: true });
+      removeTestTempDir(dir);
     },
   };
 }

@@ -1,5 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Engine } from '../../db/engine.js';
@@ -8,6 +6,7 @@ import { loadServerConfig } from '../../shared/config.js';
 import { startServer, type RunningServer } from '../start-server.js';
 import type { JsonAnswer } from './json-request.js';
 import { testStartOptions } from './test-start-options.js';
+import { makeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 
 /** A server of the monitoring route tests: its database, its folder (artifacts under `artifacts/`), itself. */
 export interface MonitoringTestServer {
@@ -23,7 +22,7 @@ export interface MonitoringTestServer {
  */
 export async function startMonitoringTestServer(engine: Engine, name: string): Promise<MonitoringTestServer> {
   const database = await openUnmigratedTestDatabase(engine, name);
-  const dir = mkdtempSync(join(tmpdir(), `bosun-${name.replace(/_/g, '-')}-`));
+  const dir = makeTestTempDir(`bosun-${name.replace(/_/g, '-')}-`);
   const config = loadServerConfig(
     {
       port: 0,

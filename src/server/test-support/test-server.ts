@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPlatform } from '../../platform/index.js';
 import type { ServerConfig } from '../../shared/config.js';
@@ -8,6 +6,7 @@ import type { TrackingService } from '../../tracking/tracking-service-contract.j
 import { buildApp } from '../app.js';
 import type { TypedApp } from '../typed-app.js';
 import { FakeTrackingService } from './fake-tracking-service.js';
+import { makeTestTempDir, removeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 
 export interface TestServer {
   app: TypedApp;
@@ -56,7 +55,7 @@ export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig 
 export async function startTestServer(
   options: { tracking?: TrackingService; config?: Partial<ServerConfig> } = {},
 ): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'bosun-server-test-'));
+  const dir = makeTestTempDir('bosun-server-test-');
   const tracking = options.tracking ?? new FakeTrackingService();
   const config = testConfig({
     artifactsDestination: join(dir, 'artifacts'),
@@ -93,7 +92,7 @@ export async function startTestServer(
     async close() {
       await app.close();
       await platform.close();
-      rmSync(dir, { recursive: true, force: true });
+      removeTestTempDir(dir);
     },
   };
 }

@@ -1,16 +1,17 @@
 /**
- * Writes the scanner's test files once per test process with a real Python (`make_fixtures.py`): pickles by
+ * Writes the scanner's test files once per test file with a real Python (`make_fixtures.py`): pickles by
  * `pickle`, `joblib`, `numpy`, scikit-learn and the `mlflow` client. Malicious files are written, never loaded.
+ * Their folder is removed after the test file (src/shared/test-support/remove-test-temp-dirs.ts).
  *
  * Python: env BOSUN_TEST_PYTHON (the test command sets it to the mlflow 3.x environment it creates first),
  * otherwise the same environment is created (or reused) here by `scripts/compat-venv.sh` under the clone's own
  * `.cache/`, so `npx vitest` alone works on a fresh clone too. Nothing outside the clone is looked at.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeTestTempDir } from '../../../shared/test-support/test-temp-dirs.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, '../../../..');
@@ -29,10 +30,10 @@ export function testPython(): string {
 
 let cached: string | undefined;
 
-/** The folder holding every fixture (made on first call). */
+/** The folder holding every fixture (made on the test file's first call; files sharing a worker each make theirs). */
 export function fixtureDir(): string {
-  if (cached) return cached;
-  const dir = mkdtempSync(join(tmpdir(), 'bosun-scan-fixtures-'));
+  if (cached !== undefined && existsSync(cached)) return cached;
+  const dir = makeTestTempDir('bosun-scan-fixtures-');
   execFileSync(testPython(), [join(HERE, 'make_fixtures.py'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
   cached = dir;
   return dir;

@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { LocalArtifactStore } from '../../../artifacts/index.js';
 import { openTestDatabase, type TestDatabase } from '../../../db/test-support/test-databases.js';
 import { openPlatform } from '../../../platform/index.js';
 import { buildApp } from '../../app.js';
 import { testConfig } from '../../test-support/test-server.js';
 import type { TypedApp } from '../../typed-app.js';
+import { makeTestTempDir, removeTestTempDir } from '../../../shared/test-support/test-temp-dirs.js';
 
 export interface RegistryTestServer {
   base: string;
@@ -24,7 +22,7 @@ export interface RegistryTestServer {
 /** A real HTTP server with real tracking and registry services over a fresh SQLite database. */
 export async function startRegistryServer(): Promise<RegistryTestServer> {
   const database: TestDatabase = await openTestDatabase('sqlite');
-  const artifactsDir = mkdtempSync(join(tmpdir(), 'bosun-registry-routes-'));
+  const artifactsDir = makeTestTempDir('bosun-registry-routes-');
   const platform = await openPlatform(
     testConfig({ backendStoreUri: database.uri, artifactsDestination: artifactsDir, serveArtifacts: true }),
   );
@@ -53,7 +51,7 @@ export async function startRegistryServer(): Promise<RegistryTestServer> {
       await app.close();
       await platform.close();
       await database.dispose();
-      rmSync(artifactsDir, { recursive: true, force: true });
+      removeTestTempDir(artifactsDir);
     },
   };
 }
