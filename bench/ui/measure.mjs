@@ -9,10 +9,11 @@
 // sortfilter: time to sort by a metric and to apply a filter.
 // chart: time from navigation to a chart of `chart_runs` series drawn, the page's JS heap (CDP
 //   Performance.getMetrics) and the renderer process's RSS (/proc).
-/* global window, document, performance, requestAnimationFrame, PerformanceObserver, URL, getComputedStyle, MutationObserver, setTimeout */
+/* global window, document, performance, requestAnimationFrame, PerformanceObserver, URL, getComputedStyle */
 import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { installDrawnSignal } from './chart-drawn.mjs';
 
 const spec = JSON.parse(process.argv[2]);
 const timeoutMs = 300_000;
@@ -330,52 +331,16 @@ if (parts.includes('sortfilter')) {
 }
 
 if (parts.includes('chart')) {
-  // The chart of `chart_runs` runs × N steps. "Drawn" is a DOM signal checked in the page by a MutationObserver
-  // (installed before the app's scripts run) at every DOM change:
-  //  - Bosun (uPlot): the chart's figure caption says "… of <chart_runs> runs" and its `.chart-canvas` holds the
-  //    canvas uPlot drew into (uPlot inserts the canvas and paints all series in the same task, before the next
-  //    frame);
-  //  - MLflow (Plotly, SVG): the plot holds <chart_runs> line traces (`.scatterlayer .trace path.js-line`), each
-  //    with a non-empty path.
-  // The time is taken in the first animation frame after the signal, plus a task (so the frame with the chart has
-  // been produced), as performance.now() (ms since the navigation started). The canvas/SVG is then checked to be
-  // non-blank. Memory is read 1 s after drawn: JS heap used (CDP Performance.getMetrics JSHeapUsedSize) and the
-  // RSS of this browser's renderer processes (/proc VmRSS; the largest is the page's).
+  // The chart of `chart_runs` runs × N steps, "drawn" by the DOM signal of chart-drawn.mjs (the time is
+  // performance.now(), ms since the navigation started). The canvas/SVG is then checked to be non-blank. Memory
+  // is read 1 s after drawn: JS heap used (CDP Performance.getMetrics JSHeapUsedSize) and the RSS of this
+  // browser's renderer processes (/proc VmRSS; the largest is the page's).
   const n = Number(spec.chart_runs);
   const cap = Number(spec.chart_timeout_ms ?? 120_000);
   const samples = [];
   for (let rep = 0; rep < repeats; rep++) {
     const { context, page } = await freshPage();
-    await page.addInitScript(
-      ({ n, target }) => {
-        const drawn = () => {
-          if (target === 'bosun') {
-            for (const fig of document.querySelectorAll('figure.metric-chart')) {
-              const caption = fig.querySelector('figcaption')?.textContent ?? '';
-              if (caption.includes(` of ${n} runs`) && fig.querySelector('.chart-canvas canvas') !== null) {
-                return true;
-              }
-            }
-            return false;
-          }
-          const lines = [...document.querySelectorAll('.js-plotly-plot .scatterlayer .trace path.js-line')];
-          return lines.filter((p) => (p.getAttribute('d') ?? '').length > 10).length >= n;
-        };
-        const w = window;
-        w.__chartDrawnAt = undefined;
-        const observer = new MutationObserver(() => {
-          if (w.__chartDrawnAt !== undefined || w.__chartSeen) return;
-          if (!drawn()) return;
-          w.__chartSeen = true;
-          observer.disconnect();
-          requestAnimationFrame(() => setTimeout(() => (w.__chartDrawnAt = performance.now()), 0));
-        });
-        const start = () => observer.observe(document, { childList: true, subtree: true, attributes: true });
-        if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
-        else start();
-      },
-      { n, target: spec.target },
-    );
+    await installDrawnSignal(page, { n, target: spec.target });
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
     const t0 = Date.now();

@@ -14,7 +14,9 @@ Needs `npm run build` (dist/ with the built UI). Settings: BENCH_UI_RUNS (100000
 BENCH_UI_PARTS (table,sortfilter,chart), BENCH_UI_REPEATS (5), BENCH_UI_CHART_RUNS (100), BENCH_UI_CHART_STEPS (100000),
 BENCH_UI_STEP_TIMEOUT_MS (300000: a sort/filter not shown by then is recorded as such),
 BENCH_UI_CHART_TIMEOUT_MS (120000: the cap for a chart to draw), BENCH_UI_RESULTS (the JSON written, default
-bench/results/ui-latest.json).
+bench/results/ui-latest.json), BENCH_KEEP_TMP (1: keep each server's temporary folder, its database and log).
+
+Where the chart's time goes: bench/ui/chart-profile.mjs (waterfall, server wait, JS profile) on a server it made.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import math
 import os
 import platform
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -270,6 +273,8 @@ def main() -> int:
                 rb.log(f"{target}: {json.dumps(measured)}")
         finally:
             server.stop()
+            if not cfg.keep_tmp:  # its database holds 10M metric rows (1.4 GB): BENCH_KEEP_TMP=1 keeps it
+                shutil.rmtree(work, ignore_errors=True)
         # written after each target, so a slow second target does not lose the first one's numbers
         dest = Path(os.environ.get("BENCH_UI_RESULTS", str(REPO / "bench" / "results" / "ui-latest.json")))
         dest.write_text(json.dumps(results, indent=2) + "\n")
