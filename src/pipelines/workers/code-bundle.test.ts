@@ -120,17 +120,20 @@ describe('code bundles: a code folder packed for workers', () => {
 
   it("lists an untracked file added (or a tracked one removed) since the last pack, though git's index did not change", async () => {
     const code = tempDir();
-    write(code, 'train.py', 'pass\n');
+    write(code, 'lib/train.py', 'pass\n');
     git(code, 'init', '-q');
     git(code, 'add', '.');
     git(code, 'commit', '-qm', 'first');
     const first = await packCodeFolder(code, MB);
-    write(code, 'extra.py', 'E = 1\n');
+    // In a subfolder: neither git's index, HEAD nor the code folder's own mtime changes.
+    const rootTime = statSync(code).mtimeMs;
+    write(code, 'lib/extra.py', 'E = 1\n');
+    expect(statSync(code).mtimeMs).toBe(rootTime);
     const second = await packCodeFolder(code, MB);
     expect(second.files).toBe(2);
     expect(second.digest).not.toBe(first.digest);
-    rmSync(join(code, 'extra.py'));
-    rmSync(join(code, 'train.py'));
+    rmSync(join(code, 'lib/extra.py'));
+    rmSync(join(code, 'lib/train.py'));
     expect(await codeFiles(code)).toEqual([]);
   });
 
