@@ -30,7 +30,7 @@ import { PipelineApprovalStore } from '../store/approval-store.js';
 import { PipelineApprovals, type ModelApprovals } from '../approvals/index.js';
 import { checkResourceClasses, ResourceClasses } from '../resources/index.js';
 import { PipelineCosts } from '../cost/cost-service.js';
-import type { RunAttachment } from '../triggers/trigger-context.js';
+import type { RunAttachment } from '../triggers/trigger-types.js';
 
 /** How the service is built (the platform passes the first four; tests may set the rest). */
 export interface PipelineServiceOptions {

@@ -7,8 +7,8 @@ import { catchUp } from '../../events/test-support/catch-up.js';
 import { pathDigest } from '../executor/digests.js';
 import { triggerFixture } from './test-support/trigger-fixtures.js';
 import { triggerConsumerName } from './trigger-consumer.js';
-import { folderDigest, type RunAttachment, type TriggerContextSource } from './trigger-context.js';
-import type { TriggerStarter } from './trigger-types.js';
+import { folderDigest, type TriggerContextSource } from './trigger-context.js';
+import type { RunAttachment, TriggerStarter } from './trigger-types.js';
 
 const fired = (resultId: string) =>
   ({

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PipelineTrigger } from './trigger-types.js';
+import type { PipelineTrigger, RunAttachment } from './trigger-types.js';
 
 /** Where a trigger's named artifacts are stored in the pipeline run's artifacts: `trigger/<name>/<file>`. */
 export const TRIGGER_ARTIFACT_DIR = 'trigger';
@@ -37,12 +37,6 @@ export type TriggerContextSource = (input: {
   trigger: PipelineTrigger;
   event: TriggerEvent;
 }) => Promise<TriggerContext | undefined>;
-
-/** What the pipeline service stores on a run before its steps start: tags, and files by artifact path. */
-export interface RunAttachment {
-  tags: readonly { key: string; value: string }[];
-  files: readonly { path: string; content: string }[];
-}
 
 const ARTIFACT_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

@@ -14,12 +14,7 @@ import { resolveParams } from '../executor/run-values.js';
 import { checkRunnable } from '../service/pipeline-service.js';
 import type { PipelineDefinition } from '../store/pipeline-store-types.js';
 import { eventFields } from './event-fields.js';
-import {
-  TRIGGER_CONTEXT_ERROR_TAG,
-  toAttachment,
-  type RunAttachment,
-  type TriggerContextSource,
-} from './trigger-context.js';
+import { TRIGGER_CONTEXT_ERROR_TAG, toAttachment, type TriggerContextSource } from './trigger-context.js';
 import { checkParamMapping, coerceParam, renderParams } from './param-template.js';
 import { matchesEvent } from './trigger-match.js';
 import { filterToWire, parseFilter } from './trigger-filter.js';
@@ -29,6 +24,7 @@ import {
   TriggerTokenError,
   type FiringState,
   type PipelineTrigger,
+  type RunAttachment,
   type TriggerFiring,
   type TriggerKind,
   type TriggerStarter,

@@ -1,5 +1,4 @@
 import { BosunError } from '../../shared/index.js';
-import type { RunAttachment } from './trigger-context.js';
 
 /** What fires a trigger: a registry event, a monitoring alert, or an authenticated webhook call (CI). */
 export type TriggerKind = 'registry_event' | 'monitoring_alert' | 'webhook';
@@ -71,6 +70,12 @@ export interface TriggerFiring {
   runId?: string;
   error?: string;
   createdAt: number;
+}
+
+/** What the pipeline service stores on a run before its steps start: tags, and files by artifact path. */
+export interface RunAttachment {
+  tags: readonly { key: string; value: string }[];
+  files: readonly { path: string; content: string }[];
 }
 
 /** What a trigger needs to start a run (the pipeline service in a server; a fake in tests). */
