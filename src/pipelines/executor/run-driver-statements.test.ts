@@ -8,13 +8,16 @@ import { startPipelineHarness, type PipelineHarness } from '../test-support/exec
 
 const N = 40;
 
-/** N independent no-op steps. */
-const wide = (name: string) => ({
+/** N independent no-op steps, cached or not (each its own cache key: `true` ignores its argument). */
+const wide = (name: string, cache: boolean) => ({
   apiVersion: 'bosun.dev/v1',
   kind: 'Pipeline',
   name,
   steps: Object.fromEntries(
-    Array.from({ length: N }, (_, i) => [`s${i}`, { command: ['true'], cache: { enabled: false } }]),
+    Array.from({ length: N }, (_, i) => [
+      `s${i}`,
+      { command: ['true', String(i)], cache: { enabled: cache } },
+    ]),
   ),
 });
 
@@ -99,17 +102,22 @@ describe.each(testEngines)('SQL per pipeline step on %s', (engine) => {
   afterAll(async () => h.close());
   afterEach(() => vi.restoreAllMocks());
 
-  it('a wide run of N no-op steps sends a bounded number of statements and transactions per step', async () => {
+  /** Runs a wide pipeline of N steps (4 at once) and returns the statements sent while it ran. */
+  const runWide = async (name: string, cache: boolean): Promise<Sent[]> => {
     // No heartbeat during the run: its statements would make the count depend on how long the run takes.
     const pipelines = h.service({ heartbeatMs: 3_600_000, maxParallel: 4 });
-    const name = 'statements-wide';
-    await pipelines.define({ document: wide(name), createdBy: 'alice' });
+    await pipelines.define({ document: wide(name, cache), createdBy: 'alice' });
     const sent = recordStatements(engine);
     const { run, done } = await pipelines.start({ name, params: {}, createdBy: 'alice' });
     expect(await done).toBe('succeeded');
     vi.restoreAllMocks();
     const steps = await new PipelineStore(h.platform.database).listSteps(run.runId);
     expect(steps.map((s) => s.state)).toEqual(Array.from({ length: N }, () => 'succeeded'));
+    return sent;
+  };
+
+  it('a wide run of N no-op steps sends a bounded number of statements and transactions per step', async () => {
+    const sent = await runWide('statements-wide', false);
 
     const all = tally(sent);
     const pipeline = tally(sent.filter((s) => onPipelineTables(s.text)));
@@ -134,5 +142,15 @@ describe.each(testEngines)('SQL per pipeline step on %s', (engine) => {
     expect(pipeline.commits).toBeLessThanOrEqual(3 * N + 10);
     // Everything, the step's MLflow run included (before: 25.2 statements on SQLite, 23.3 on PostgreSQL).
     expect(all.statements).toBeLessThanOrEqual(21 * N);
+  });
+
+  it('a step waiting for a free slot looks up the cache once, not once per pass of the driver', async () => {
+    const sent = await runWide('statements-wide-cached', true);
+    const lookups = sent.filter((s) => /^select .* where "cache_key" = /i.test(s.text)).length;
+    console.info(`${engine}, a wide run of ${N} cached steps, 4 at once: ${lookups} cache lookups`);
+    // One when a step is first found ready, one when a slot frees for it (and at most one more when another step
+    // took that slot first). Before: every waiting step was decided again on every pass, ~N²/2 lookups.
+    expect(lookups).toBeGreaterThanOrEqual(N);
+    expect(lookups).toBeLessThanOrEqual(3 * N);
   });
 });

@@ -28,6 +28,10 @@ export class Slots {
   #used = 0;
   readonly #waiters = new Set<() => void>();
   constructor(private readonly size: number) {}
+  /** Whether `tryTake` would succeed now. */
+  available(): boolean {
+    return this.#used < this.size;
+  }
   tryTake(): boolean {
     if (this.#used >= this.size) return false;
     this.#used++;
@@ -78,6 +82,14 @@ export class RunDriver {
   readonly #freezeDigest = new Map<string, Promise<string | undefined>>();
   /** When each waiting approval step's timeout applies (undefined: none), as last read from its request. */
   readonly #deadlines = new Map<string, number | undefined>();
+  /** Each step's spec with the pipeline's defaults filled in (the document does not change while it runs). */
+  readonly #specs = new Map<string, StepSpec>();
+  /**
+   * Pending step runs found ready to start but for a free slot: their upstream steps have ended, so nothing else
+   * can change about them; a pass skips them until a slot is free instead of deciding them again (a wide run of
+   * N steps decided every waiting one on every pass: N² decisions).
+   */
+  readonly #waitingForSlot = new Set<string>();
 
   constructor(
     private readonly deps: ExecutorDeps,
@@ -124,7 +136,12 @@ export class RunDriver {
   }
 
   private stepSpec(name: string): StepSpec {
-    return effectiveStep(this.spec, name);
+    let spec = this.#specs.get(name);
+    if (spec === undefined) {
+      spec = effectiveStep(this.spec, name);
+      this.#specs.set(name, spec);
+    }
+    return spec;
   }
 
   /** Only for tests: stops as a killed process would, writing nothing more and leaving its steps' processes. */
@@ -463,6 +480,7 @@ export class RunDriver {
           continue;
         }
         if (unit.state !== 'pending' || this.#running.has(unit.stepRunId)) continue;
+        if (this.#waitingForSlot.has(unit.stepRunId) && !this.slotFor(unit.step)) continue;
         if (await this.consider(unit)) changed = true;
       }
     }
@@ -559,13 +577,18 @@ export class RunDriver {
     return add(items.items);
   }
 
+  /** Whether a step run of `step` could start now: the pipeline's cap, its fan-out group's, this process's slots. */
+  private slotFor(step: string): boolean {
+    if (!this.slots.available()) return false;
+    if (this.spec.concurrency !== undefined && this.#running.size >= this.spec.concurrency) return false;
+    const fanOutCap = this.fanOutCap(step);
+    return fanOutCap === undefined || this.groupRunning(step) < fanOutCap;
+  }
+
   private groupRunning(name: string): number {
     const root = this.graph.step(name)?.fanOut?.root;
     if (root === undefined) return 0;
-    return [...this.#running.keys()].filter((id) => {
-      const unit = this.#steps.find((s) => s.stepRunId === id);
-      return unit !== undefined && this.graph.step(unit.step)?.fanOut?.root === root;
-    }).length;
+    return [...this.#running.values()].filter((h) => this.graph.step(h.step)?.fanOut?.root === root).length;
   }
 
   /** Decides about one pending unit: skip, fail, reuse a cached result, start it, or leave it waiting. */
@@ -631,11 +654,11 @@ export class RunDriver {
       if (hit !== undefined) return this.useCached(unit, hit, cache);
     }
 
-    // Concurrency: this process, the pipeline, the fan-out group.
-    const fanOutCap = this.fanOutCap(unit.step);
-    if (this.spec.concurrency !== undefined && this.#running.size >= this.spec.concurrency) return false;
-    if (fanOutCap !== undefined && this.groupRunning(unit.step) >= fanOutCap) return false;
-    if (!this.slots.tryTake()) return false;
+    if (!this.slotFor(unit.step) || !this.slots.tryTake()) {
+      this.#waitingForSlot.add(unit.stepRunId);
+      return false;
+    }
+    this.#waitingForSlot.delete(unit.stepRunId);
     const attempt = unit.attempt + 1;
     const claimed = await deps.store.claimStep(unit.stepRunId, deps.owner, now + deps.leaseMs, now, {
       attempt,
@@ -865,7 +888,7 @@ export class RunDriver {
     cache: { key: string } | undefined,
   ): void {
     const { deps } = this;
-    const handle = new LaunchHandle();
+    const handle = new LaunchHandle(unit.step);
     this.#running.set(unit.stepRunId, handle);
     this.emit(unit, 'running');
     const price = attemptPrice(spec, deps.resourceClasses);
@@ -1022,6 +1045,7 @@ export class RunDriver {
 
 /** A step being started or running: a kill before its process exists is kept and applied when it does. */
 class LaunchHandle {
+  constructor(readonly step: string) {}
   launcher: StepAttemptRunner | undefined;
   killed: KillWhy | undefined;
   kill(why: KillWhy): void {
