@@ -68,6 +68,11 @@ export interface PlatformOverrides {
    * parameters, and a hash of another cost is rewritten at the user's next sign-in.
    */
   passwordHashing?: ScryptParams;
+  /**
+   * Where local pipeline steps get their work folders (default `<OS temp folder>/bosun-pipelines`). Tests pass a
+   * folder of their own, which they remove.
+   */
+  pipelineWorkRoot?: string;
 }
 
 /** Where experiments may put their artifacts (see docs/server.md): never the database's own folder. */
@@ -241,6 +246,7 @@ async function buildPlatform(
     ...(workersBackend !== undefined ? { backend: workersBackend } : {}),
     ...(kubernetesBackend !== undefined ? { backend: kubernetesBackend } : {}),
     ...(resourceClasses !== undefined ? { resourceClasses } : {}),
+    ...(overrides.pipelineWorkRoot !== undefined ? { workRoot: overrides.pipelineWorkRoot } : {}),
   });
   // Cron schedules of pipelines: the server's loop (started once it listens, see pipeline routes) starts due runs.
   const schedules = new ScheduleService({
