@@ -102,6 +102,7 @@ describe('bosun pipeline run|runs|logs|plan --tracking-uri (through a server)', 
   it('sends the file, lets the server run it, and follows it', async () => {
     const { startServer } = await import('../server/index.js');
     const { testConfig } = await import('../server/test-support/test-server.js');
+    const { testPipelineWorkRoot } = await import('../server/test-support/test-start-options.js');
     const folder = mkdtempSync(join(tmpdir(), 'bosun-pipeline-cli-http-'));
     const server = await startServer(
       testConfig({
@@ -110,7 +111,7 @@ describe('bosun pipeline run|runs|logs|plan --tracking-uri (through a server)', 
         serveArtifacts: true,
         defaultArtifactRoot: 'mlflow-artifacts:/',
       }),
-      { handleSignals: false },
+      { handleSignals: false, platform: { pipelineWorkRoot: testPipelineWorkRoot(folder) } },
     );
     try {
       const yamlFile = join(folder, 'p.yaml');

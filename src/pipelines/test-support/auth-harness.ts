@@ -6,7 +6,7 @@ import { openPlatform, type Platform } from '../../platform/index.js';
 import { buildApp, type TypedApp } from '../../server/index.js';
 import { testConfig } from '../../server/test-support/test-server.js';
 import type { User } from '../../security/users/index.js';
-import { testPasswordHashing } from '../../server/test-support/test-start-options.js';
+import { testPasswordHashing, testPipelineWorkRoot } from '../../server/test-support/test-start-options.js';
 import { makeTestTempDir, removeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 
 export const adminPassword = 'Correct-Horse-42-battery';
@@ -48,7 +48,10 @@ export async function startAuthPipelineHarness(engine: Engine): Promise<AuthPipe
     authEnabled: true,
     defaultPermission: 'NO_PERMISSIONS',
   });
-  const platform = await openPlatform(config, { passwordHashing: testPasswordHashing });
+  const platform = await openPlatform(config, {
+    passwordHashing: testPasswordHashing,
+    pipelineWorkRoot: testPipelineWorkRoot(dir),
+  });
   const admin = await platform.users.bootstrapAdmin('admin', adminPassword);
   const alice = await platform.users.createUser({ username: 'alice', password: alicePassword });
   const app = await buildApp(platform);

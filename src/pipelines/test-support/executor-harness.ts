@@ -7,7 +7,7 @@ import { buildApp, routePlugins, type TypedApp } from '../../server/index.js';
 import { testConfig } from '../../server/test-support/test-server.js';
 import { stepBaseEnvironment, type ExecutorClock } from '../executor/executor-deps.js';
 import { PipelineService, type PipelineServiceOptions } from '../service/pipeline-service.js';
-import { testPasswordHashing } from '../../server/test-support/test-start-options.js';
+import { testPasswordHashing, testPipelineWorkRoot } from '../../server/test-support/test-start-options.js';
 import { makeTestTempDir, removeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 
 /** A clock whose `sleep` advances virtual time at once and remembers each delay (retry backoff checked exactly). */
@@ -48,7 +48,10 @@ export async function startPipelineHarness(engine: Engine = 'sqlite'): Promise<P
     serveArtifacts: true,
     defaultArtifactRoot: 'mlflow-artifacts:/',
   });
-  const platform = await openPlatform(config, { passwordHashing: testPasswordHashing });
+  const platform = await openPlatform(config, {
+    passwordHashing: testPasswordHashing,
+    pipelineWorkRoot: testPipelineWorkRoot(dir),
+  });
   const app = await buildApp(platform, { plugins: routePlugins.filter((p) => p.name !== 'pipelines') });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

@@ -6,6 +6,7 @@ import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-
 import { loadServerConfig } from '../../shared/config.js';
 import { waitFor } from '../../shared/test-support/wait-for.js';
 import { startServer, type RunningServer } from '../start-server.js';
+import { testPipelineWorkRoot } from '../test-support/test-start-options.js';
 import { basic, testAdmin } from '../test-support/auth-test-server.js';
 import { jsonRequest, registerAliasedVersion } from '../test-support/json-request.js';
 
@@ -134,7 +135,7 @@ describe.each(testEngines)('an alert starts retraining with its drift report (au
     );
     server = await startServer(
       { ...config, authEnabled: true, defaultPermission: 'NO_PERMISSIONS' },
-      { handleSignals: false },
+      { handleSignals: false, platform: { pipelineWorkRoot: testPipelineWorkRoot(dir) } },
     );
     await registerAliasedVersion(call, 'churn', 'champion');
     expect(

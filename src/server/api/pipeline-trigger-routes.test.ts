@@ -6,6 +6,7 @@ import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-
 import { loadServerConfig } from '../../shared/config.js';
 import { waitFor } from '../../shared/test-support/wait-for.js';
 import { startServer, type RunningServer } from '../start-server.js';
+import { testPipelineWorkRoot } from '../test-support/test-start-options.js';
 import { basic, expectError, testAdmin, type Answer } from '../test-support/auth-test-server.js';
 import { jsonRequest } from '../test-support/json-request.js';
 
@@ -56,7 +57,7 @@ describe.each(testEngines)('pipeline trigger routes (auth on, %s)', (engine) => 
     );
     server = await startServer(
       { ...config, authEnabled: true, defaultPermission: 'NO_PERMISSIONS' },
-      { handleSignals: false },
+      { handleSignals: false, platform: { pipelineWorkRoot: testPipelineWorkRoot(dir) } },
     );
     expect(
       (await call('POST', `${mlflow}/users/create`, { username: 'bob', password: 'Bob-password-123-long' }))

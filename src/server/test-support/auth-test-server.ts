@@ -2,7 +2,7 @@ import { jsonRequest } from './json-request.js';
 import { expect } from 'vitest';
 import { loadServerConfig, type ServerConfig } from '../../shared/config.js';
 import { startServer, type RunningServer } from '../start-server.js';
-import { testStartOptions } from './test-start-options.js';
+import { testStartOptionsIn } from './test-start-options.js';
 import { makeTestTempDir, removeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 
 /** The first administrator of every `startAuthTestServer`. */
@@ -45,7 +45,7 @@ export async function startAuthTestServer(
     },
     { BOSUN_ADMIN_USERNAME: testAdmin.username, BOSUN_ADMIN_PASSWORD: testAdmin.password },
   );
-  const server = await startServer({ ...config, authEnabled: true, ...overrides }, testStartOptions);
+  const server = await startServer({ ...config, authEnabled: true, ...overrides }, testStartOptionsIn(dir));
   const asAdmin = basic(testAdmin.username, testAdmin.password);
   return {
     server,

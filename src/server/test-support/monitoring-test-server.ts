@@ -5,7 +5,7 @@ import { openUnmigratedTestDatabase, type TestDatabase } from '../../db/test-sup
 import { loadServerConfig } from '../../shared/config.js';
 import { startServer, type RunningServer } from '../start-server.js';
 import type { JsonAnswer } from './json-request.js';
-import { testStartOptions } from './test-start-options.js';
+import { testStartOptionsIn } from './test-start-options.js';
 import { makeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 
 /** A server of the monitoring route tests: its database, its folder (artifacts under `artifacts/`), itself. */
@@ -32,7 +32,7 @@ export async function startMonitoringTestServer(engine: Engine, name: string): P
     },
     {},
   );
-  const server = await startServer(config, testStartOptions);
+  const server = await startServer(config, testStartOptionsIn(dir));
   return { database, dir, server };
 }
 

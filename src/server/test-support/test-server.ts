@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { openPlatform } from '../../platform/index.js';
 import type { ServerConfig } from '../../shared/config.js';
-import { testPasswordHashing } from './test-start-options.js';
+import { testPasswordHashing, testPipelineWorkRoot } from './test-start-options.js';
 import type { TrackingService } from '../../tracking/tracking-service-contract.js';
 import { buildApp } from '../app.js';
 import type { TypedApp } from '../typed-app.js';
@@ -62,7 +62,11 @@ export async function startTestServer(
     backendStoreUri: `sqlite:///${join(dir, 'bosun.db')}`,
     ...options.config,
   });
-  const platform = await openPlatform(config, { tracking, passwordHashing: testPasswordHashing });
+  const platform = await openPlatform(config, {
+    tracking,
+    passwordHashing: testPasswordHashing,
+    pipelineWorkRoot: testPipelineWorkRoot(dir),
+  });
   const app = await buildApp(platform);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

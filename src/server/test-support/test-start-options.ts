@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { ScryptParams } from '../../security/users/index.js';
 import type { StartOptions } from '../start-server.js';
 
@@ -13,3 +14,19 @@ export const testStartOptions: StartOptions = {
   handleSignals: false,
   platform: { passwordHashing: testPasswordHashing },
 };
+
+/**
+ * Where a test server's local pipeline steps get their work folders: `pipeline-work` in the test's own folder,
+ * removed with it (by default they would go to `<OS temp folder>/bosun-pipelines`, which nothing removes).
+ */
+export function testPipelineWorkRoot(dir: string): string {
+  return join(dir, 'pipeline-work');
+}
+
+/** `testStartOptions` for a server whose pipeline steps work in the test folder `dir` (`testPipelineWorkRoot`). */
+export function testStartOptionsIn(dir: string): StartOptions {
+  return {
+    ...testStartOptions,
+    platform: { passwordHashing: testPasswordHashing, pipelineWorkRoot: testPipelineWorkRoot(dir) },
+  };
+}
