@@ -4,7 +4,6 @@
  * themselves. `toFindings` turns them into scan findings.
  */
 import { canonicalModule, classifyGlobal, type GlobalClass } from './globals-policy.js';
-import type { Val } from './pickle-values.js';
 import type { ScanFinding } from './types.js';
 
 export interface ImportRecord {
@@ -163,34 +162,5 @@ export class ImportLog {
       }
     }
     return out;
-  }
-}
-
-/** Names the value a non-import call or a mutation applies to. */
-export function describe(v: Val): { target: string; module?: string; name?: string } {
-  switch (v.t) {
-    case 'global':
-      return {
-        target: `${canonicalModule(v.module)}.${v.name}`,
-        module: canonicalModule(v.module),
-        name: v.name,
-      };
-    case 'obj':
-      return {
-        target:
-          v.cls.t === 'global'
-            ? `the result of calling ${canonicalModule(v.cls.module)}.${v.cls.name}`
-            : 'the result of another call',
-      };
-    case 'str':
-    case 'int':
-    case 'bool':
-    case 'none':
-      return { target: `a ${v.t === 'none' ? 'None' : v.t} value` };
-    case 'seq':
-    case 'dict':
-      return { target: `a ${v.t === 'seq' ? 'tuple or list' : 'dict'}` };
-    case 'other':
-      return { target: 'an opaque value' };
   }
 }

@@ -10,8 +10,8 @@
  */
 import type { ScanBudget } from './budget.js';
 import { canonicalModule } from './globals-policy.js';
-import { describe, ImportLog } from './import-log.js';
-import type { Val } from './pickle-values.js';
+import { ImportLog } from './import-log.js';
+import { describe, type Val } from './pickle-values.js';
 import { ScanFormatError, ScanLimitError } from './types.js';
 
 export { ImportLog } from './import-log.js';
