@@ -148,7 +148,7 @@ export function serverCommand(deps: ServerCommandDeps = defaultDeps): Command {
     )
     .option(
       '--kube-pending-timeout <duration>',
-      'kubernetes executor: how long a step pod may stay unscheduled before the attempt ends as preempted, e.g. 10m (BOSUN_KUBE_PENDING_TIMEOUT; default 10m)',
+      'kubernetes executor: how long a step pod may stay unscheduled (the attempt then ends as preempted) or in ContainerCreating with its volumes not mounted (the attempt then fails), e.g. 10m (BOSUN_KUBE_PENDING_TIMEOUT; default 10m)',
     )
     .addOption(
       new Option('--log-level <level>', 'log level').choices([
