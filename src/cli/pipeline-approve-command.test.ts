@@ -7,6 +7,7 @@ import { runCli } from './program.js';
 import { waitFor } from '../shared/test-support/wait-for.js';
 import { createPostgresDatabase, testEngines } from '../db/test-support/test-databases.js';
 import { startServer, type RunningServer } from '../server/index.js';
+import { testPipelineWorkRoot } from '../server/test-support/test-start-options.js';
 import { testConfig } from '../server/test-support/test-server.js';
 
 const gated = (name: string) => `apiVersion: bosun.dev/v1
@@ -57,7 +58,7 @@ describe('bosun pipeline approve|reject|approvals --tracking-uri (through a serv
         serveArtifacts: true,
         defaultArtifactRoot: 'mlflow-artifacts:/',
       }),
-      { handleSignals: false },
+      { handleSignals: false, platform: { pipelineWorkRoot: testPipelineWorkRoot(dir) } },
     );
   });
   afterAll(async () => {

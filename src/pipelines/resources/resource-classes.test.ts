@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidParameterError } from '../../shared/index.js';
 import { validatePipeline } from '../spec/index.js';
 import { loadResourceClassesFile, parseResourceClasses, ResourceClasses } from './resource-classes.js';
 import { checkResourceClasses, hourlyPrice, runsOnSpot, stepClassName } from './step-class.js';
+import { makeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 
 const FILE = `
 classes:
@@ -125,7 +125,7 @@ describe('resource classes file', () => {
   });
 
   it('loads a file and names a missing one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bosun-rc-'));
+    const dir = makeTestTempDir('bosun-rc-');
     const path = join(dir, 'rc.yaml');
     writeFileSync(path, FILE);
     expect((await loadResourceClassesFile(path)).list()).toHaveLength(2);

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,11 +7,12 @@ import {
   startAuthTestServer,
   type AuthTestServer,
 } from '../test-support/auth-test-server.js';
+import { makeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 
 const api = '/api/bosun/v1/pipelines';
 
 const classesFile = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'bosun-cost-classes-'));
+  const dir = makeTestTempDir('bosun-cost-classes-');
   const path = join(dir, 'resource-classes.yaml');
   writeFileSync(
     path,
@@ -161,7 +161,7 @@ describe('pipeline cost routes', () => {
 
 describe('a bad resource classes file', () => {
   it('refuses to start the server, naming the file and field', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bosun-cost-bad-'));
+    const dir = makeTestTempDir('bosun-cost-bad-');
     const path = join(dir, 'rc.yaml');
     writeFileSync(path, 'classes:\n  - { name: a, price_per_hour: cheap, capacity: on-demand }\n');
     await expect(

@@ -45,7 +45,13 @@ export async function startAuthTestServer(
     },
     { BOSUN_ADMIN_USERNAME: testAdmin.username, BOSUN_ADMIN_PASSWORD: testAdmin.password },
   );
-  const server = await startServer({ ...config, authEnabled: true, ...overrides }, testStartOptionsIn(dir));
+  const server = await startServer(
+    { ...config, authEnabled: true, ...overrides },
+    testStartOptionsIn(dir),
+  ).catch((err: unknown) => {
+    removeTestTempDir(dir); // A server that refused to start (a test of bad settings) leaves no folder.
+    throw err;
+  });
   const asAdmin = basic(testAdmin.username, testAdmin.password);
   return {
     server,
