@@ -10,6 +10,19 @@ rm -rf "$reports" && mkdir -p "$reports"
 failures=0
 step() { printf '\n==> %s\n' "$*"; }
 
+# What the run makes in the temp folder (the tests, the servers and CLIs they start, pip, pytest, Chromium) goes in
+# one folder of its own, removed at exit with the test clusters: a run leaves nothing in /tmp, even when stopped.
+run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/bosun-test-run.XXXXXX")
+export TMPDIR=$run_tmp
+pgdir= s3dir=
+cleanup() {
+  [ -z "$s3dir" ] || { bash scripts/s3-test-server.sh stop "$s3dir"; rm -rf "$s3dir"; }
+  [ -z "$pgdir" ] || { bash scripts/pg-test-cluster.sh stop "$pgdir"; rm -rf "$pgdir"; }
+  rm -rf "$run_tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
 step "dependencies"
 [ -d node_modules/better-sqlite3/build ] || npm ci --no-audit --no-fund || exit 1
 bash scripts/ensure-postgres.sh || exit 1
@@ -31,13 +44,11 @@ pgdir=$(mktemp -d /tmp/bosun-test-pg.XXXXXX)
 pgport=${BOSUN_TEST_PG_PORT:-55432}
 BOSUN_TEST_PG_URI=$(bash scripts/pg-test-cluster.sh start "$pgdir" "$pgport") || { cat "$pgdir/server.log"; exit 1; }
 export BOSUN_TEST_PG_URI
-trap 'bash scripts/pg-test-cluster.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
 echo "PostgreSQL at $BOSUN_TEST_PG_URI"
 
 step "S3 test server (Ceph radosgw)"
 s3dir=$(mktemp -d /tmp/bosun-test-s3.XXXXXX)
 s3port=${BOSUN_TEST_S3_PORT:-57480}
-trap 'bash scripts/s3-test-server.sh stop "$s3dir"; rm -rf "$s3dir"; bash scripts/pg-test-cluster.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
 BOSUN_TEST_S3_ENDPOINT=$(bash scripts/s3-test-server.sh start "$s3dir" "$s3port") || { tail -n 30 "$s3dir"/log/*.log; exit 1; }
 export BOSUN_TEST_S3_ENDPOINT BOSUN_TEST_S3_ACCESS_KEY_ID=BOSUNTESTACCESSKEY BOSUN_TEST_S3_SECRET_ACCESS_KEY=BOSUNTESTSECRETKEY
 echo "S3 at $BOSUN_TEST_S3_ENDPOINT"
@@ -49,7 +60,7 @@ bash scripts/compat-venv.sh mlflow2 "$repo/.cache/venv-mlflow2" >/dev/null || ex
 export BOSUN_TEST_PYTHON
 
 step "Python package (bosun_pipelines and bosun_monitoring, installed from ./python into the mlflow 3.x environment, pytest)"
-pkgdir=$(mktemp -d /tmp/bosun-pipelines-pkg.XXXXXX) # a copy, so the build leaves nothing in python/
+pkgdir=$(mktemp -d "$run_tmp/bosun-pipelines-pkg.XXXXXX") # a copy, so the build leaves nothing in python/
 cp -r python "$pkgdir/" && "$repo/.cache/venv-mlflow3/bin/python" -m pip install --quiet --force-reinstall "$pkgdir/python" ||
   failures=$((failures + 1))
 rm -rf "$pkgdir"
