@@ -1,7 +1,8 @@
 import { Transform, type Readable } from 'node:stream';
 import { BosunClientError } from '../client/index.js';
 import { BosunError } from '../shared/index.js';
-import { isFatal, type ImportContext } from './import-context.js';
+import type { ImportContext } from './import-context.js';
+import { isFatal } from './import-errors.js';
 import type { ArtifactFile } from './import-source.js';
 import { proxyPathOf } from './import-target.js';
 

@@ -1,6 +1,7 @@
 import { BosunClientError } from '../client/index.js';
 import { InvalidParameterError } from '../shared/index.js';
-import { explain, isFatal, messageOf, type ImportContext } from './import-context.js';
+import type { ImportContext } from './import-context.js';
+import { explain, isFatal, messageOf } from './import-errors.js';
 import { str, obj } from './import-http.js';
 import { differing, importRegistry } from './import-registry.js';
 import { importLoggedModel, importRun } from './import-runs.js';

@@ -1,4 +1,5 @@
-import { isFatal, messageOf, type ImportContext } from './import-context.js';
+import type { ImportContext } from './import-context.js';
+import { isFatal, messageOf } from './import-errors.js';
 import type { KeyValue, SourceModelVersion, SourceRegisteredModel } from './import-source.js';
 import type { TargetModelVersion } from './import-target.js';
 

@@ -1,5 +1,6 @@
 import { copyArtifacts } from './import-artifacts.js';
-import { isFatal, messageOf, type ImportContext } from './import-context.js';
+import type { ImportContext } from './import-context.js';
+import { isFatal, messageOf } from './import-errors.js';
 import type { WireObject } from './import-http.js';
 import type { KeyValue, SourceLoggedModel, SourceRun } from './import-source.js';
 

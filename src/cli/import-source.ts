@@ -11,7 +11,7 @@ import {
   type WireModelVersion,
   type WireObject,
 } from './import-http.js';
-import { explain } from './import-context.js';
+import { explain } from './import-errors.js';
 
 export type { KeyValue } from './import-http.js';
 export { nameFilter } from './import-http.js';
