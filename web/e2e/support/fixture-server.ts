@@ -46,9 +46,9 @@ function freePort(): Promise<number> {
 
 /**
  * Starts `bosun server` from dist/ on 127.0.0.1 with a fresh SQLite file and artifact folder in a new temporary
- * folder (named `dirPrefix…`), the given environment on top of PATH and BOSUN_LOG_LEVEL=warn, and waits until
- * it answers /health. `label` names the server in errors ("the auth-on Bosun server"); the error carries the
- * server's output. On failure the server is stopped and its folder removed.
+ * folder (named `dirPrefix…`, also its TMPDIR), the given environment on top of PATH and BOSUN_LOG_LEVEL=warn,
+ * and waits until it answers /health. `label` names the server in errors ("the auth-on Bosun server"); the error
+ * carries the server's output. On failure the server is stopped and its folder removed.
  */
 export async function startFixtureServer(options: {
   label: string;
@@ -75,7 +75,8 @@ export async function startFixtureServer(options: {
     ],
     {
       cwd: dir,
-      env: { PATH: process.env['PATH'] ?? '', BOSUN_LOG_LEVEL: 'warn', ...options.env },
+      // TMPDIR: the server's folder, so the work folders of the pipeline steps it runs go with it.
+      env: { PATH: process.env['PATH'] ?? '', TMPDIR: dir, BOSUN_LOG_LEVEL: 'warn', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
