@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usageInterpreter } from '../cost/usage-wrapper.js';
 import { running } from '../workers/test-support/worker-processes.js';
 import { waitFor } from '../../shared/test-support/wait-for.js';
-import type { RunningProcess, SpawnOptions } from './process-tree.js';
+import type { RunningProcess, SpawnOptions } from './step-process.js';
 import { startLocalStep } from './process-tree.js';
 import { StepSpawner } from './step-spawner.js';
 

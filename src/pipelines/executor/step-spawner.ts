@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import type { KillReason, ProcessEnd, RunningProcess, SpawnOptions } from './process-tree.js';
+import type { KillReason, ProcessEnd, RunningProcess, SpawnOptions } from './step-process.js';
 import { STEP_SPAWNER_PROGRAM } from './step-spawner-program.js';
 import { SecretMasker } from './secret-masker.js';
 import { parseSpawnerReply, spawnerRequestLine, type SpawnerReply } from './step-spawner-wire.js';

@@ -6,7 +6,7 @@ import {
   Log,
   type V1Toleration,
 } from '@kubernetes/client-node';
-import type { RunningProcess, SpawnOptions } from '../executor/process-tree.js';
+import type { RunningProcess, SpawnOptions } from '../executor/step-process.js';
 import { PipFreezeCache } from '../executor/reproducibility.js';
 import type { StepBackend } from '../executor/step-backend.js';
 import { StepLauncher, type Attempt } from '../executor/step-launcher.js';

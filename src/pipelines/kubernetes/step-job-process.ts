@@ -3,7 +3,7 @@ import { appendFile } from 'node:fs/promises';
 import { PassThrough, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BatchV1Api, CoreV1Api, CustomObjectsApi, Log, V1Job, V1Pod } from '@kubernetes/client-node';
-import type { KillReason, ProcessEnd, RunningProcess } from '../executor/process-tree.js';
+import type { KillReason, ProcessEnd, RunningProcess } from '../executor/step-process.js';
 import { secretMaskingStream } from '../executor/secret-masker.js';
 import {
   STEP_CONTAINER,
