@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../server/index.js';
+import { testPipelineWorkRoot } from '../server/test-support/test-start-options.js';
 import { testConfig } from '../server/test-support/test-server.js';
 import { captureCli } from './test-support/capture-cli.js';
 
@@ -23,7 +24,7 @@ describe('bosun pipeline resume|cancel --tracking-uri (requests without a body)'
         serveArtifacts: true,
         defaultArtifactRoot: 'mlflow-artifacts:/',
       }),
-      { handleSignals: false },
+      { handleSignals: false, platform: { pipelineWorkRoot: testPipelineWorkRoot(folder) } },
     );
   });
   afterAll(async () => {

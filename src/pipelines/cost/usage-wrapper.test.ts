@@ -1,15 +1,15 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnStep } from '../executor/process-tree.js';
 import { usageInterpreter } from './usage-wrapper.js';
+import { makeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 
 describe('the usage wrapper', () => {
   let dir: string;
   let python: string;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bosun-usage-'));
+    dir = makeTestTempDir('bosun-usage-');
     python = (await usageInterpreter('python3')) ?? '';
     expect(python).not.toBe('');
   });
