@@ -54,6 +54,8 @@ interface ShapeResult {
   total_ms: number;
   per_step_ms: number;
   overhead_ms: number;
+  /** CPU time (user + system) of this process (the server and its executor) per step: less swayed by load. */
+  server_cpu_ms_per_step: number;
   status: string;
 }
 
@@ -135,9 +137,11 @@ async function main(): Promise<void> {
       createdBy: 'bench',
     });
     const start = performance.now();
+    const cpu = process.cpuUsage();
     const { done } = await pipelines.start({ name, params: {}, createdBy: 'bench' });
     const status = (await done) ?? 'not finished';
-    return { ms: performance.now() - start, status };
+    const used = process.cpuUsage(cpu);
+    return { ms: performance.now() - start, cpuMs: (used.user + used.system) / 1000, status };
   };
 
   await runPipeline('bench-warmup', 2, 'deep');
@@ -151,15 +155,21 @@ async function main(): Promise<void> {
   const results: Record<string, ShapeResult> = {};
   const load: number[] = [loadavg()[0] ?? 0];
   for (const shape of ['wide', 'deep'] as const) {
-    const { ms, status } = await runPipeline(`bench-${shape}`, n, shape);
+    const { ms, cpuMs, status } = await runPipeline(`bench-${shape}`, n, shape);
     if (status !== 'succeeded') throw new Error(`the ${shape} run ended ${status}`);
     load.push(loadavg()[0] ?? 0);
-    results[shape] = { total_ms: ms, per_step_ms: ms / n, overhead_ms: ms / n - noopMs, status };
+    results[shape] = {
+      total_ms: ms,
+      per_step_ms: ms / n,
+      overhead_ms: ms / n - noopMs,
+      server_cpu_ms_per_step: cpuMs / n,
+      status,
+    };
     if (!json) {
       console.log(
         `${shape.padEnd(4)} ${n} no-op steps (max ${parallel} at once${workers > 0 ? `, ${workers} workers × ${workerConcurrency}` : ''}): ` +
           `${status} in ${ms.toFixed(0)} ms = ${(ms / n).toFixed(1)} ms/step wall; 'true' alone ${noopMs.toFixed(1)} ms; ` +
-          `overhead ≈ ${(ms / n - noopMs).toFixed(1)} ms per step`,
+          `overhead ≈ ${(ms / n - noopMs).toFixed(1)} ms per step; server CPU ${(cpuMs / n).toFixed(1)} ms per step`,
       );
     }
   }
