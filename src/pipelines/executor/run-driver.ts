@@ -1,19 +1,22 @@
 import { parseDuration, type PipelineGraph, type PipelineSpec, type StepSpec } from '../spec/index.js';
 import type { PipelineRun, StepRun } from '../store/pipeline-store-types.js';
-import { hasOutputs, isTerminal, type RunStatus } from '../store/step-state.js';
+import { isTerminal, type RunStatus } from '../store/step-state.js';
 import { retryBudgets, retryDelayMs } from './backoff.js';
 import { cacheKey } from './cache-key.js';
 import type { ExecutorDeps } from './executor-deps.js';
 import { killOrphanGroup } from './process-tree.js';
+import { LaunchHandle } from './launch-handle.js';
+import { blockers, unitName } from './unit-blockers.js';
+import type { Slots } from './slots.js';
 import { codeVersion, type CodeVersion } from './reproducibility.js';
 import { evaluateCondition } from './run-values.js';
 import { stepPython, type AttemptResult } from './step-launcher.js';
-import { localStepBackend, type KillWhy, type StepAttemptRunner } from './step-backend.js';
+import { localStepBackend } from './step-backend.js';
 import { fanOutItems, lookupReference, resolveInputs, sameGroup, type UnitScope } from './unit-values.js';
 import { sha256 } from './digests.js';
 import { triggerArtifactsOf } from './trigger-artifacts.js';
 import { effectiveStep } from './effective-step.js';
-import { approvalOutcome, closeRegistryRequest, finishApprovalRun, openApproval } from './approval-step.js';
+import { ApprovalSteps } from './approval-steps.js';
 import {
   APPROVAL_STORE_READS,
   PIPELINE_STORE_READS,
@@ -23,35 +26,8 @@ import {
 import { attemptPrice } from '../cost/attempt-price.js';
 import type { AttemptUsagePatch } from '../store/attempt-usage-columns.js';
 
-/** Shared among the drivers of one process: how many step processes may run at once. */
-export class Slots {
-  #used = 0;
-  readonly #waiters = new Set<() => void>();
-  constructor(private readonly size: number) {}
-  /** Whether `tryTake` would succeed now. */
-  available(): boolean {
-    return this.#used < this.size;
-  }
-  tryTake(): boolean {
-    if (this.#used >= this.size) return false;
-    this.#used++;
-    return true;
-  }
-  release(): void {
-    this.#used--;
-    for (const wake of this.#waiters) wake();
-  }
-  onRelease(wake: () => void): () => void {
-    this.#waiters.add(wake);
-    return () => this.#waiters.delete(wake);
-  }
-}
-
 /** How often a run with a waiting approval step looks for a decision made elsewhere (at most). */
 const APPROVAL_POLL_MS = 1000;
-
-const unitName = (u: { step: string; itemIndex: number }) =>
-  u.itemIndex >= 0 ? `${u.step}[${u.itemIndex}]` : u.step;
 
 /**
  * Drives one pipeline run in this process while it holds the run's lease: creates the step runs (fan-out items
@@ -80,8 +56,8 @@ export class RunDriver {
   #code: Promise<CodeVersion> | undefined;
   #triggerArtifacts: Awaited<ReturnType<typeof triggerArtifactsOf>> | undefined;
   readonly #freezeDigest = new Map<string, Promise<string | undefined>>();
-  /** When each waiting approval step's timeout applies (undefined: none), as last read from its request. */
-  readonly #deadlines = new Map<string, number | undefined>();
+  /** The run's approval steps: asking, applying decisions and timeouts, cancelling. */
+  readonly #approvals: ApprovalSteps;
   /** Each step's spec with the pipeline's defaults filled in (the document does not change while it runs). */
   readonly #specs = new Map<string, StepSpec>();
   /**
@@ -114,6 +90,10 @@ export class RunDriver {
       store: watchWrites(deps.store, PIPELINE_STORE_READS, changed),
       approvals: watchWrites(deps.approvals, APPROVAL_STORE_READS, changed),
     };
+    this.#approvals = new ApprovalSteps(this.deps, run, {
+      emit: (unit, state, reason) => this.emit(unit, state, reason),
+      stepSpec: (name) => this.stepSpec(name),
+    });
   }
 
   /** Cancels from this process (the CLI's Ctrl-C, the API): the same path as a cancel seen by the heartbeat. */
@@ -299,7 +279,7 @@ export class RunDriver {
         .map((s) => (s.notBefore ?? 0) - deps.clock.now());
       const deadlines = open
         .filter((s) => s.state === 'waiting')
-        .map((s) => this.#deadlines.get(s.stepRunId))
+        .map((s) => this.#approvals.deadlines.get(s.stepRunId))
         .filter((d): d is number => d !== undefined)
         .map((d) => Math.max(0, d - deps.clock.now()));
       if (this.#running.size === 0 && waits.length > 0) {
@@ -358,7 +338,7 @@ export class RunDriver {
     for (const launcher of this.#running.values())
       launcher.kill(this.#abort?.status === 'cancelled' ? 'cancelled' : 'pipeline-timeout');
     for (const unit of this.#steps) {
-      if (unit.phase === 'main' && unit.state === 'waiting') await this.cancelApproval(unit, reason);
+      if (unit.phase === 'main' && unit.state === 'waiting') await this.#approvals.cancel(unit, reason);
       if (unit.phase !== 'main' || unit.state !== 'pending') continue;
       if (
         await this.deps.store.transition(
@@ -476,7 +456,7 @@ export class RunDriver {
       if (await this.expand(name)) changed = true;
       for (const unit of this.unitsOf(name)) {
         if (unit.state === 'waiting') {
-          if (await this.settleApproval(unit)) changed = true;
+          if (await this.#approvals.settle(unit)) changed = true;
           continue;
         }
         if (unit.state !== 'pending' || this.#running.has(unit.stepRunId)) continue;
@@ -486,36 +466,6 @@ export class RunDriver {
     }
     if (changed) await this.refresh();
     return changed;
-  }
-
-  /** The steps `name` waits for, with the unit of each it waits for (one item in a group, else all). */
-  private blockers(name: string, itemIndex: number): { ready: boolean; failedOrSkipped?: string } {
-    for (const up of this.graph.upstream(name)) {
-      const units = this.unitsOf(up);
-      if (units.length === 0) return { ready: false };
-      const relevant =
-        itemIndex >= 0 && sameGroup(this.graph, name, up)
-          ? units.filter((u) => u.itemIndex === itemIndex)
-          : units;
-      if (relevant.length === 0 || relevant.some((u) => !isTerminal(u.state))) return { ready: false };
-      const phaseBoundary = this.graph.step(up)?.phase === 'main' && this.graph.step(name)?.phase === 'exit';
-      if (phaseBoundary) continue;
-      const produced = relevant.filter((u) => hasOutputs(u.state));
-      const conditionSkips = relevant.filter(
-        (u) => u.state === 'skipped' && u.reason?.startsWith('condition:'),
-      );
-      if (produced.length + conditionSkips.length < relevant.length) {
-        const bad = relevant.find(
-          (u) => !hasOutputs(u.state) && !(u.state === 'skipped' && u.reason?.startsWith('condition:')),
-        );
-        return {
-          ready: true,
-          failedOrSkipped: `upstream: ${unitName(bad ?? relevant[0]!)} ${bad?.state ?? 'did not run'}`,
-        };
-      }
-      if (produced.length === 0) return { ready: true, failedOrSkipped: `upstream: ${up} was skipped` };
-    }
-    return { ready: true };
   }
 
   /** Creates a fan-out step's units once its items are known; true when it did. */
@@ -569,7 +519,7 @@ export class RunDriver {
       const units = this.unitsOf(up);
       if (units.length === 0 || units.some((u) => !isTerminal(u.state))) return false;
     }
-    const blocked = this.blockers(name, -1);
+    const blocked = blockers(this.graph, (step) => this.unitsOf(step), name, -1);
     if (blocked.failedOrSkipped !== undefined) return add(undefined, blocked.failedOrSkipped);
     const items = fanOutItems(this.scope(), name, spec);
     if (items === undefined) return false;
@@ -596,7 +546,7 @@ export class RunDriver {
     const { deps } = this;
     const now = deps.clock.now();
     const spec = this.stepSpec(unit.step);
-    const blocked = this.blockers(unit.step, unit.itemIndex);
+    const blocked = blockers(this.graph, (step) => this.unitsOf(step), unit.step, unit.itemIndex);
     if (!blocked.ready) return false;
     if (blocked.failedOrSkipped !== undefined) {
       const moved = await deps.store.transition(
@@ -643,7 +593,7 @@ export class RunDriver {
     }
     if (unit.notBefore !== undefined && unit.notBefore > now) return false;
 
-    if (spec.approval !== undefined) return this.requestApproval(unit, spec, resolved.inputs);
+    if (spec.approval !== undefined) return this.#approvals.request(unit, spec, resolved.inputs);
 
     const cacheEnabled = spec.cache?.enabled !== false && spec.approval === undefined;
     let cache: { key: string; parts: Record<string, string> } | undefined;
@@ -672,138 +622,6 @@ export class RunDriver {
     }
     this.start({ ...unit, attempt }, spec, resolved.inputs, cache);
     return true;
-  }
-
-  /** An approval step's turn: ask (the step run waits, no process), or fail saying why it cannot ask. */
-  private async requestApproval(
-    unit: StepRun,
-    spec: StepSpec,
-    inputs: Record<string, unknown>,
-  ): Promise<boolean> {
-    const { deps } = this;
-    const approval = spec.approval;
-    if (approval === undefined) return false;
-    const timeoutMs = approval.timeout !== undefined ? parseDuration(approval.timeout) : undefined;
-    const result = await openApproval(deps, this.run, unit, approval, inputs, timeoutMs);
-    if ('failed' in result) {
-      const now = deps.clock.now();
-      const moved = await deps.store.transition(
-        unit.stepRunId,
-        'pending',
-        'failed',
-        { reason: result.failed, endedAt: now },
-        now,
-      );
-      if (moved) this.emit(unit, 'failed', result.failed);
-      return moved !== undefined;
-    }
-    if (result.opened) {
-      this.#deadlines.set(unit.stepRunId, timeoutMs !== undefined ? deps.clock.now() + timeoutMs : undefined);
-      this.emit(
-        unit,
-        'waiting',
-        `waiting for approval (bosun pipeline approve|reject ${this.run.runId} ${unit.step} --comment ...)`,
-      );
-    }
-    return result.opened;
-  }
-
-  /**
-   * A waiting approval step: applies its decision once made (or its `on_timeout` once its timeout passed);
-   * true when the step run moved on.
-   */
-  private async settleApproval(unit: StepRun): Promise<boolean> {
-    const { deps } = this;
-    const now = deps.clock.now();
-    let approval = await deps.approvals.get(unit.stepRunId);
-    if (approval === undefined) {
-      const reason = 'its approval request is missing';
-      const moved = await deps.store.transition(
-        unit.stepRunId,
-        'waiting',
-        'failed',
-        { reason, endedAt: now },
-        now,
-      );
-      if (moved) this.emit(unit, 'failed', reason);
-      return moved !== undefined;
-    }
-    const timeoutText = this.stepSpec(unit.step).approval?.timeout;
-    if (approval.status === 'waiting') {
-      this.#deadlines.set(unit.stepRunId, approval.expiresAt);
-      // Decided through the registry's own routes: the step takes the same decision.
-      const model = approval.model;
-      if (model?.registryApprovalId !== undefined && deps.modelApprovals !== undefined) {
-        const made = await deps.modelApprovals.decision({
-          model: model.name,
-          version: model.version,
-          target: model.target,
-          approvalId: model.registryApprovalId,
-        });
-        if (made !== undefined) {
-          await deps.approvals.decide(
-            unit.stepRunId,
-            { status: made.status, by: made.by, comment: made.comment },
-            now,
-          );
-          approval = (await deps.approvals.get(unit.stepRunId)) ?? approval;
-        }
-      }
-    }
-    if (approval.status === 'waiting') {
-      if (approval.expiresAt === undefined || approval.expiresAt > now) return false;
-      const comment = `no decision within ${timeoutText ?? 'its timeout'}`;
-      if (await deps.approvals.decide(unit.stepRunId, { status: 'timed_out', by: undefined, comment }, now)) {
-        if (approval.onTimeout === 'reject') await closeRegistryRequest(deps, approval, comment);
-      }
-      approval = (await deps.approvals.get(unit.stepRunId)) ?? approval;
-    }
-    const outcome = approvalOutcome(approval, timeoutText);
-    if (outcome === undefined) return false;
-    this.#deadlines.delete(unit.stepRunId);
-    await finishApprovalRun(deps, unit, approval, outcome).catch(() => undefined);
-    const moved = await deps.store.transition(
-      unit.stepRunId,
-      'waiting',
-      outcome.state,
-      {
-        reason: outcome.reason,
-        endedAt: deps.clock.now(),
-        ...(outcome.outputs !== undefined ? { outputs: outcome.outputs } : {}),
-      },
-      deps.clock.now(),
-    );
-    if (moved) this.emit(unit, outcome.state, outcome.reason);
-    return moved !== undefined;
-  }
-
-  /** Cancellation reaches a waiting approval: the request is closed (here and in the registry), the step cancelled. */
-  private async cancelApproval(unit: StepRun, reason: string): Promise<void> {
-    const { deps } = this;
-    const now = deps.clock.now();
-    const approval = await deps.approvals.get(unit.stepRunId);
-    if (
-      approval !== undefined &&
-      (await deps.approvals.decide(
-        unit.stepRunId,
-        { status: 'cancelled', by: undefined, comment: reason },
-        now,
-      ))
-    ) {
-      await closeRegistryRequest(deps, approval, `the pipeline run was cancelled: ${reason}`);
-    }
-    const current = (await deps.approvals.get(unit.stepRunId)) ?? approval;
-    // A decision that won the race before the cancellation still counts; otherwise the step is cancelled.
-    if (current !== undefined && current.status !== 'cancelled') {
-      await this.settleApproval(unit);
-      return;
-    }
-    const outcome = { state: 'cancelled' as const, reason, outputs: undefined };
-    if (current !== undefined) await finishApprovalRun(deps, unit, current, outcome).catch(() => undefined);
-    this.#deadlines.delete(unit.stepRunId);
-    if (await deps.store.transition(unit.stepRunId, 'waiting', 'cancelled', { reason, endedAt: now }, now)) {
-      this.emit(unit, 'cancelled', reason);
-    }
   }
 
   private fanOutCap(step: string): number | undefined {
@@ -1040,20 +858,5 @@ export class RunDriver {
 
   private async current(unit: StepRun): Promise<StepRun> {
     return this.deps.store.getStep(unit.stepRunId);
-  }
-}
-
-/** A step being started or running: a kill before its process exists is kept and applied when it does. */
-class LaunchHandle {
-  constructor(readonly step: string) {}
-  launcher: StepAttemptRunner | undefined;
-  killed: KillWhy | undefined;
-  kill(why: KillWhy): void {
-    this.killed ??= why;
-    this.launcher?.kill(why);
-  }
-  attach(launcher: StepAttemptRunner): void {
-    this.launcher = launcher;
-    if (this.killed !== undefined) launcher.kill(this.killed);
   }
 }

@@ -21,7 +21,8 @@ import {
 } from '../executor/executor-deps.js';
 import { PipFreezeCache } from '../executor/reproducibility.js';
 import { StepVenvs } from '../executor/step-venv.js';
-import { RunDriver, Slots } from '../executor/run-driver.js';
+import { RunDriver } from '../executor/run-driver.js';
+import { Slots } from '../executor/slots.js';
 import type { StepBackend } from '../executor/step-backend.js';
 import { resolveParams } from '../executor/run-values.js';
 import { planRun, type PlanEntry } from './plan.js';
