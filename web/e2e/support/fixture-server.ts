@@ -16,10 +16,18 @@ export interface FixtureServer {
   stop(): Promise<void>;
 }
 
-/** Builds dist/ and the UI (`npm run build`) unless BOSUN_TEST_SKIP_BUILD=1, as the python suites do. */
+/**
+ * Builds dist/ and the UI (`npm run build`) unless BOSUN_TEST_SKIP_BUILD=1, as the python suites do. With
+ * NODE_ENV=production: vitest sets NODE_ENV=test, under which Vite makes React's development build (every effect
+ * run twice, requests aborted and sent again), not the one users get.
+ */
 export function buildUnlessSkipped(): void {
   if (process.env['BOSUN_TEST_SKIP_BUILD'] !== '1') {
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: repo, stdio: 'inherit' });
+    execFileSync('npm', ['run', 'build', '--silent'], {
+      cwd: repo,
+      stdio: 'inherit',
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
   }
 }
 

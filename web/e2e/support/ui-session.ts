@@ -51,6 +51,10 @@ export async function launchSession(
     if (message.type() === 'error' && !refusedCall.test(message.text())) {
       problems.push(`console error: ${message.text()}`);
     }
+    // React's development build says this at start: the UI under test must be the production build users get.
+    if (message.text().includes('Download the React DevTools')) {
+      problems.push(`a development build of React: ${message.text()}`);
+    }
   });
   page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
   page.on('request', (request) => {
