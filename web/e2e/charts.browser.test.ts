@@ -177,6 +177,32 @@ describe('metric charts (issue 11, point 6)', () => {
     await expectAccessible(page, 'the charts page with every setting');
   });
 
+  it('asks fewer points per run when many runs share a chart: 500 each for 100 runs', async () => {
+    const { page } = session;
+    const many = e2e().data.many_experiment;
+    const found = await page.evaluate(async (experimentId) => {
+      const res = await fetch('api/2.0/mlflow/runs/search', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          experiment_ids: [experimentId],
+          max_results: 100,
+          order_by: ['attributes.start_time ASC'],
+        }),
+      });
+      return ((await res.json()) as { runs: { info: { run_id: string } }[] }).runs.map((r) => r.info.run_id);
+    }, many.id);
+    expect(found).toHaveLength(100);
+    historyRequests.length = 0;
+    await page.goto(ui(`#/charts?runs=${found.join(',')}&metrics=idx`));
+    // Each run logged idx once: 100 points, one a run, whatever the budget.
+    await poll(() => caption('idx')).toBe('100 points of 100 runs · y from 0 to 99');
+    expect(historyRequests).toHaveLength(1);
+    const asked = new URL(historyRequests[0] ?? '');
+    expect(asked.searchParams.getAll('run_ids')).toEqual(found);
+    expect(asked.searchParams.get('max_results')).toBe('500');
+  });
+
   it('a run page charts its own metrics; choosing metrics on the charts page adds a chart', async () => {
     const { page } = session;
     const child = exp().children[0];

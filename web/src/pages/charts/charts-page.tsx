@@ -13,7 +13,7 @@ const runName = (r: Run): string => (r.info.runName === '' ? r.info.runId : r.in
 /**
  * Metric charts of one or many runs: `#/charts?runs=a,b,c&metrics=loss,acc&x=step&log=1&smooth=0.6&envelope=1
  * &outliers=hide`. Every metric any of the runs logged can be chosen; the histories come sampled from the server
- * (get-history-bulk-interval), so 100 runs of 100,000 steps draw as 100 × 1,000 points.
+ * (get-history-bulk-interval), so 100 runs of 100,000 steps draw as 100 × 500 points (see `sampledPoints`).
  */
 export function ChartsPage({ query }: { query: URLSearchParams }): ReactNode {
   const ids = runIdsOf(query);
