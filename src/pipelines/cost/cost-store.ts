@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, DatabaseHandle } from '../../db/index.js';
 import type { PipelineTables } from '../store/pipeline-tables.js';
-import { attemptCostUsd, type AttemptPrice, type AttemptUsage } from './attempt-cost.js';
+import { attemptUsageColumns } from '../store/attempt-usage-columns.js';
+import type { AttemptPrice, AttemptUsage } from './attempt-cost.js';
 import type { CostRollUp } from './cost-types.js';
 
 type Db = Kysely<Database & PipelineTables>;
@@ -21,32 +22,17 @@ export class CostStore {
 
   /**
    * Adds one attempt to its step run: wall and CPU time summed, peak RSS the highest, cost summed when priced
-   * (a step with no class keeps a null cost: unknown, not 0).
+   * (a step with no class keeps a null cost: unknown, not 0). The driver adds it in the update that ends the
+   * attempt (`attemptUsageColumns`); this is the same update on its own, for an attempt recorded apart.
    */
   async recordAttempt(
     stepRunId: string,
     usage: AttemptUsage,
     price: AttemptPrice | undefined,
   ): Promise<void> {
-    const row = await this.#db
-      .selectFrom('pipeline_step_runs')
-      .select(['wall_ms', 'cpu_ms', 'peak_rss_bytes', 'cost_usd'])
-      .where('step_run_id', '=', stepRunId)
-      .executeTakeFirst();
-    if (row === undefined) return;
-    const cpu = num(row.cpu_ms);
-    const peak = num(row.peak_rss_bytes);
-    const cost = num(row.cost_usd);
     await this.#db
       .updateTable('pipeline_step_runs')
-      .set({
-        wall_ms: (num(row.wall_ms) ?? 0) + Math.round(usage.wallMs),
-        cpu_ms: usage.cpuMs !== undefined ? (cpu ?? 0) + Math.round(usage.cpuMs) : (cpu ?? null),
-        peak_rss_bytes:
-          usage.peakRssBytes !== undefined ? Math.max(peak ?? 0, usage.peakRssBytes) : (peak ?? null),
-        resource_class: price?.resourceClass ?? null,
-        cost_usd: price !== undefined ? (cost ?? 0) + attemptCostUsd(usage.wallMs, price) : (cost ?? null),
-      })
+      .set(attemptUsageColumns({ usage, price }))
       .where('step_run_id', '=', stepRunId)
       .execute();
   }

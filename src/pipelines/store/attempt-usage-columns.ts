@@ -10,8 +10,7 @@ export interface AttemptUsagePatch {
 /**
  * The SET expressions that add an attempt to a step run's usage columns (migration 0028), computed by the database
  * from the row being updated, so the attempt's end and its usage are one statement: wall and CPU time summed, peak
- * RSS the highest, cost summed when priced (a step with no class keeps a null cost: unknown, not 0). The same
- * arithmetic as `CostStore.recordAttempt`, without its read.
+ * RSS the highest, cost summed when priced (a step with no class keeps a null cost: unknown, not 0).
  *
  * @example
  * db.updateTable('pipeline_step_runs').set({ state: 'succeeded', ...attemptUsageColumns({ usage, price }) })
