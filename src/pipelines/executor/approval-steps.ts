@@ -2,10 +2,11 @@ import { parseDuration, type StepSpec } from '../spec/index.js';
 import type { PipelineRun, StepRun } from '../store/pipeline-store-types.js';
 import { approvalOutcome, closeRegistryRequest, finishApprovalRun, openApproval } from './approval-step.js';
 import type { ExecutorDeps } from './executor-deps.js';
+import { endStepRun, type StepEmit } from './end-step.js';
 
 /** What the approval steps need of the run driver: its events and its steps' effective specs. */
 export interface ApprovalDriver {
-  emit(unit: StepRun, state: string, reason?: string): void;
+  emit: StepEmit;
   stepSpec(name: string): StepSpec;
 }
 
@@ -30,18 +31,8 @@ export class ApprovalSteps {
     if (approval === undefined) return false;
     const timeoutMs = approval.timeout !== undefined ? parseDuration(approval.timeout) : undefined;
     const result = await openApproval(deps, this.run, unit, approval, inputs, timeoutMs);
-    if ('failed' in result) {
-      const now = deps.clock.now();
-      const moved = await deps.store.transition(
-        unit.stepRunId,
-        'pending',
-        'failed',
-        { reason: result.failed, endedAt: now },
-        now,
-      );
-      if (moved) this.driver.emit(unit, 'failed', result.failed);
-      return moved !== undefined;
-    }
+    if ('failed' in result)
+      return endStepRun(deps, this.driver.emit, unit, 'pending', 'failed', result.failed);
     if (result.opened) {
       this.deadlines.set(unit.stepRunId, timeoutMs !== undefined ? deps.clock.now() + timeoutMs : undefined);
       this.driver.emit(
@@ -62,16 +53,7 @@ export class ApprovalSteps {
     const now = deps.clock.now();
     let approval = await deps.approvals.get(unit.stepRunId);
     if (approval === undefined) {
-      const reason = 'its approval request is missing';
-      const moved = await deps.store.transition(
-        unit.stepRunId,
-        'waiting',
-        'failed',
-        { reason, endedAt: now },
-        now,
-      );
-      if (moved) this.driver.emit(unit, 'failed', reason);
-      return moved !== undefined;
+      return endStepRun(deps, this.driver.emit, unit, 'waiting', 'failed', 'its approval request is missing');
     }
     const timeoutText = this.driver.stepSpec(unit.step).approval?.timeout;
     if (approval.status === 'waiting') {
@@ -107,19 +89,15 @@ export class ApprovalSteps {
     if (outcome === undefined) return false;
     this.deadlines.delete(unit.stepRunId);
     await finishApprovalRun(deps, unit, approval, outcome).catch(() => undefined);
-    const moved = await deps.store.transition(
-      unit.stepRunId,
+    return endStepRun(
+      deps,
+      this.driver.emit,
+      unit,
       'waiting',
       outcome.state,
-      {
-        reason: outcome.reason,
-        endedAt: deps.clock.now(),
-        ...(outcome.outputs !== undefined ? { outputs: outcome.outputs } : {}),
-      },
-      deps.clock.now(),
+      outcome.reason,
+      outcome.outputs !== undefined ? { outputs: outcome.outputs } : {},
     );
-    if (moved) this.driver.emit(unit, outcome.state, outcome.reason);
-    return moved !== undefined;
   }
 
   /** Cancellation reaches a waiting approval: the request is closed (here and in the registry), the step cancelled. */

@@ -17,6 +17,7 @@ import { sha256 } from './digests.js';
 import { triggerArtifactsOf } from './trigger-artifacts.js';
 import { effectiveStep } from './effective-step.js';
 import { ApprovalSteps } from './approval-steps.js';
+import { endStepRun, type StepEmit } from './end-step.js';
 import {
   APPROVAL_STORE_READS,
   PIPELINE_STORE_READS,
@@ -58,6 +59,8 @@ export class RunDriver {
   readonly #freezeDigest = new Map<string, Promise<string | undefined>>();
   /** The run's approval steps: asking, applying decisions and timeouts, cancelling. */
   readonly #approvals: ApprovalSteps;
+  /** `emit` as the step-ending helpers and the approval steps take it. */
+  readonly #emitter: StepEmit = (unit, state, reason) => this.emit(unit, state, reason);
   /** Each step's spec with the pipeline's defaults filled in (the document does not change while it runs). */
   readonly #specs = new Map<string, StepSpec>();
   /**
@@ -91,7 +94,7 @@ export class RunDriver {
       approvals: watchWrites(deps.approvals, APPROVAL_STORE_READS, changed),
     };
     this.#approvals = new ApprovalSteps(this.deps, run, {
-      emit: (unit, state, reason) => this.emit(unit, state, reason),
+      emit: this.#emitter,
       stepSpec: (name) => this.stepSpec(name),
     });
   }
@@ -340,17 +343,7 @@ export class RunDriver {
     for (const unit of this.#steps) {
       if (unit.phase === 'main' && unit.state === 'waiting') await this.#approvals.cancel(unit, reason);
       if (unit.phase !== 'main' || unit.state !== 'pending') continue;
-      if (
-        await this.deps.store.transition(
-          unit.stepRunId,
-          'pending',
-          'cancelled',
-          { reason, endedAt: this.deps.clock.now() },
-          this.deps.clock.now(),
-        )
-      ) {
-        this.emit(unit, 'cancelled', reason);
-      }
+      await endStepRun(this.deps, this.#emitter, unit, 'pending', 'cancelled', reason);
     }
     for (const step of this.graph.steps.filter(
       (s) => s.phase === 'main' && this.unitsOf(s.name).length === 0,
@@ -549,15 +542,7 @@ export class RunDriver {
     const blocked = blockers(this.graph, (step) => this.unitsOf(step), unit.step, unit.itemIndex);
     if (!blocked.ready) return false;
     if (blocked.failedOrSkipped !== undefined) {
-      const moved = await deps.store.transition(
-        unit.stepRunId,
-        'pending',
-        'skipped',
-        { reason: blocked.failedOrSkipped, endedAt: now },
-        now,
-      );
-      if (moved) this.emit(unit, 'skipped', blocked.failedOrSkipped);
-      return moved !== undefined;
+      return endStepRun(deps, this.#emitter, unit, 'pending', 'skipped', blocked.failedOrSkipped);
     }
     const scope = this.scope();
     if (spec.when !== undefined) {
@@ -567,29 +552,13 @@ export class RunDriver {
           'missing' in verdict
             ? `upstream: ${verdict.missing} does not exist`
             : `condition: '${spec.when}' is false`;
-        const moved = await deps.store.transition(
-          unit.stepRunId,
-          'pending',
-          'skipped',
-          { reason, endedAt: now },
-          now,
-        );
-        if (moved) this.emit(unit, 'skipped', reason);
-        return moved !== undefined;
+        return endStepRun(deps, this.#emitter, unit, 'pending', 'skipped', reason);
       }
     }
     const resolved = resolveInputs(scope, unit.step, spec, unit);
     if ('missing' in resolved) {
       const reason = `input ${resolved.missing} was never produced`;
-      const moved = await deps.store.transition(
-        unit.stepRunId,
-        'pending',
-        'failed',
-        { reason, endedAt: now },
-        now,
-      );
-      if (moved) this.emit(unit, 'failed', reason);
-      return moved !== undefined;
+      return endStepRun(deps, this.#emitter, unit, 'pending', 'failed', reason);
     }
     if (unit.notBefore !== undefined && unit.notBefore > now) return false;
 
