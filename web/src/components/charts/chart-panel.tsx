@@ -3,11 +3,21 @@ import { sampledHistories, type HistoryColumns } from '../../api/metric-history'
 import { ErrorMessage, Loading } from '../status';
 import { useAsync } from '../use-async';
 import { buildChartData, type ChartSeries } from './chart-data';
+import type MetricChartComponent from './metric-chart';
 import { chartSettings, settingsQuery, xAxes, type ChartSettings, type XAxis } from './chart-settings';
 
-/** uPlot and the chart code load only when charts are shown (their own chunk, not in the initial bundle). */
-const loadChart = () => import('./metric-chart');
-const MetricChart = lazy(loadChart);
+/**
+ * uPlot and the chart code load only when charts are shown (their own chunk, not in the initial bundle). Once the
+ * chunk is in, the chart is rendered directly rather than through `lazy`: a lazy component's first render suspends
+ * even when its code is already loaded, and React then holds the chart back for 300 ms after showing the fallback.
+ */
+let loadedChart: typeof MetricChartComponent | undefined;
+const loadChart = () =>
+  import('./metric-chart').then((module) => {
+    loadedChart = module.default;
+    return module;
+  });
+const LazyMetricChart = lazy(loadChart);
 
 /** Starts loading the chart chunk (while the histories are fetched, not after); a failure shows when it renders. */
 function preloadChart(): void {
@@ -202,6 +212,7 @@ function MetricBlock({
     );
   }
   if (built === undefined) return null;
+  const MetricChart = loadedChart ?? LazyMetricChart;
   return (
     <Suspense fallback={<Loading what="chart" />}>
       <MetricChart metricKey={metricKey} labels={built.labels} data={built.data} settings={settings} />
