@@ -232,10 +232,13 @@ describe('metric charts (issue 11, point 6)', () => {
     }, many.id);
     expect(found).toHaveLength(100);
     historyRequests.length = 0;
+    requestOrder.length = 0;
     await page.goto(ui(`#/charts?runs=${found.join(',')}&metrics=idx`));
     // Each run logged idx once: 100 points, one a run, whatever the budget.
     await poll(() => caption('idx')).toBe('100 points of 100 runs · y from 0 to 99');
     expect(historyRequests, historyRequests.join('\n')).toHaveLength(1);
+    // Not even sent and aborted: the previous page's runs are not charted with this URL's metrics for a render.
+    expect(requestOrder.filter((e) => e === 'history sent')).toHaveLength(1);
     const asked = new URL(historyRequests[0] ?? '');
     expect(asked.searchParams.getAll('run_ids')).toEqual(found);
     expect(asked.searchParams.get('max_results')).toBe('500');
