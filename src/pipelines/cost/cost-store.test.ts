@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, testEngines, type TestDatabase } from '../../db/test-support/test-databases.js';
 import { PipelineStore } from '../store/pipeline-store.js';
 import { CostStore } from './cost-store.js';
-import type { AttemptPrice } from './attempt-cost.js';
+import type { AttemptPrice, AttemptUsage } from './attempt-cost.js';
 
 const HOUR = 3_600_000;
 const small: AttemptPrice = { resourceClass: 'cpu.small', usdPerHour: 0.36, onSpot: false };
@@ -59,13 +59,36 @@ describe.each(testEngines)('pipeline cost store on %s', (engine) => {
     return { runId, ids: Object.fromEntries(rows.map((r) => [r.step, r.stepRunId])) };
   }
 
+  /**
+   * One attempt of a step run, as the run driver records it: claimed, then ended by the update that adds its
+   * usage (back to pending for a retry, or succeeded).
+   */
+  async function attempt(
+    stepRunId: string,
+    usage: AttemptUsage,
+    price: AttemptPrice | undefined,
+    to: 'pending' | 'succeeded' = 'succeeded',
+  ): Promise<void> {
+    const owner = `driver-${engine}`;
+    expect(await pipelines.claimStep(stepRunId, owner, Number.MAX_SAFE_INTEGER, 0, {})).toBeDefined();
+    const ended = await pipelines.transition(
+      stepRunId,
+      'running',
+      to,
+      { clearLease: true, attemptUsage: { usage, price } },
+      0,
+      owner,
+    );
+    expect(ended?.state).toBe(to);
+  }
+
   it('prices wall hours at the class price, sums retries, keeps the highest peak, and leaves no class unpriced', async () => {
     const { runId, ids } = await runWith('arith', 1_000, ['train', 'flaky', 'free']);
-    await costs.recordAttempt(ids.train!, { wallMs: HOUR / 2, cpuMs: 1000, peakRssBytes: 300 }, small);
+    await attempt(ids.train!, { wallMs: HOUR / 2, cpuMs: 1000, peakRssBytes: 300 }, small);
     // Two attempts of one step run (a retry): both are paid for.
-    await costs.recordAttempt(ids.flaky!, { wallMs: HOUR / 4, cpuMs: 10, peakRssBytes: 500 }, spot);
-    await costs.recordAttempt(ids.flaky!, { wallMs: HOUR / 4, peakRssBytes: 200 }, spot);
-    await costs.recordAttempt(ids.free!, { wallMs: 90_000, cpuMs: 5 }, undefined);
+    await attempt(ids.flaky!, { wallMs: HOUR / 4, cpuMs: 10, peakRssBytes: 500 }, spot, 'pending');
+    await attempt(ids.flaky!, { wallMs: HOUR / 4, peakRssBytes: 200 }, spot);
+    await attempt(ids.free!, { wallMs: 90_000, cpuMs: 5 }, undefined);
 
     const steps = Object.fromEntries((await pipelines.listSteps(runId)).map((s) => [s.step, s.usage]));
     expect(steps.train).toEqual({
@@ -113,9 +136,9 @@ describe.each(testEngines)('pipeline cost store on %s', (engine) => {
     const first = await runWith('ranged', 10_000, ['a']);
     const second = await runWith('ranged', 20_000, ['a']);
     const third = await runWith('ranged', 30_000, ['a']);
-    await costs.recordAttempt(first.ids.a!, { wallMs: HOUR }, small);
-    await costs.recordAttempt(second.ids.a!, { wallMs: 2 * HOUR }, small);
-    await costs.recordAttempt(third.ids.a!, { wallMs: 3 * HOUR }, small);
+    await attempt(first.ids.a!, { wallMs: HOUR }, small);
+    await attempt(second.ids.a!, { wallMs: 2 * HOUR }, small);
+    await attempt(third.ids.a!, { wallMs: 3 * HOUR }, small);
 
     const all = await costs.rollUp({ pipeline: 'ranged' });
     expect(all.runs).toBe(3);

@@ -1,8 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, DatabaseHandle } from '../../db/index.js';
 import type { PipelineTables } from '../store/pipeline-tables.js';
-import { attemptUsageColumns } from '../store/attempt-usage-columns.js';
-import type { AttemptPrice, AttemptUsage } from './attempt-cost.js';
 import type { CostRollUp } from './cost-types.js';
 
 type Db = Kysely<Database & PipelineTables>;
@@ -10,31 +8,14 @@ type Db = Kysely<Database & PipelineTables>;
 const num = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : Number(v));
 
 /**
- * The usage and cost columns of step runs (migration 0028): written once per attempt and per cache hit, read
- * back as roll-ups. One driver holds a step run's lease at a time, so an attempt's read-and-add is not raced.
+ * The usage and cost columns of step runs (migration 0028), read back as roll-ups; written here for a cache hit.
+ * An attempt's usage is added by the update that ends it (`PipelineStore.transition` with `attemptUsage`).
  */
 export class CostStore {
   readonly #db: Db;
 
   constructor(handle: Pick<DatabaseHandle, 'db'>) {
     this.#db = handle.db.withTables<PipelineTables>();
-  }
-
-  /**
-   * Adds one attempt to its step run: wall and CPU time summed, peak RSS the highest, cost summed when priced
-   * (a step with no class keeps a null cost: unknown, not 0). The driver adds it in the update that ends the
-   * attempt (`attemptUsageColumns`); this is the same update on its own, for an attempt recorded apart.
-   */
-  async recordAttempt(
-    stepRunId: string,
-    usage: AttemptUsage,
-    price: AttemptPrice | undefined,
-  ): Promise<void> {
-    await this.#db
-      .updateTable('pipeline_step_runs')
-      .set(attemptUsageColumns({ usage, price }))
-      .where('step_run_id', '=', stepRunId)
-      .execute();
   }
 
   /** A cache hit saved what the step run it reused cost (unknown when that one had no price). */
