@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, Log } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestTempDir, removeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
 import { waitFor } from '../../shared/test-support/wait-for.js';
 import { stepJobName, type StepJobInput } from './job-manifest.js';
 import { StepJobProcess, type KubeApis, type StepJobTiming } from './step-job-process.js';
@@ -23,6 +23,7 @@ describe('StepJobProcess against the fake API server', () => {
   let apis: KubeApis;
   let dir: string;
   beforeAll(async () => {
+    dir = makeTestTempDir('bosun-kube-process-');
     fake = await new FakeKubeApi().start();
     const config = fake.kubeConfig();
     apis = {
@@ -31,11 +32,13 @@ describe('StepJobProcess against the fake API server', () => {
       log: new Log(config),
       custom: config.makeApiClient(CustomObjectsApi),
     };
-    dir = mkdtempSync(join(tmpdir(), 'bosun-kube-process-'));
   });
   afterAll(async () => {
-    await fake.close();
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      await fake.close();
+    } finally {
+      removeTestTempDir(dir);
+    }
   });
 
   function start(
