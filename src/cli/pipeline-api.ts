@@ -4,6 +4,7 @@ import {
   definitionToWire,
   pipelineRunToWire,
   planEntryToWire,
+  stepLogToWire,
   stepRunToWire,
   type ExecutorEvent,
   type PipelineService,
@@ -35,7 +36,7 @@ export interface PipelineApi {
   getRun(runId: string): Promise<Json>;
   listRuns(query: { pipeline?: string; status?: string; limit?: number }): Promise<Json[]>;
   /**
-   * The steps' logs. With `offsets` (over HTTP), each stream answers only what follows them, with
+   * The steps' logs. With `offsets` (bytes), each stream answers only what follows them, with
    * `stdout_offset`/`stdout_next` (and the same for stderr) saying where it starts and where the next read does.
    */
   logs(runId: string, step?: string, item?: number, offsets?: LogOffsets): Promise<Json[]>;
@@ -96,19 +97,13 @@ export function databasePipelineApi(pipelines: PipelineService, createdBy: strin
       });
       return runs.map(pipelineRunToWire);
     },
-    async logs(runId, step, item) {
-      const logs = await pipelines.logs(runId, {
-        ...(step !== undefined ? { step } : {}),
-        ...(item !== undefined ? { item } : {}),
-      });
-      return logs.map((l) => ({
-        step: l.step,
-        item_index: l.itemIndex >= 0 ? l.itemIndex : null,
-        state: l.state,
-        attempt: l.attempt,
-        stdout: l.stdout,
-        stderr: l.stderr,
-      }));
+    async logs(runId, step, item, offsets) {
+      const logs = await pipelines.logs(
+        runId,
+        { ...(step !== undefined ? { step } : {}), ...(item !== undefined ? { item } : {}) },
+        offsets ?? {},
+      );
+      return logs.map(stepLogToWire);
     },
     async cancel(runId) {
       return pipelineRunToWire(await pipelines.cancel(runId));

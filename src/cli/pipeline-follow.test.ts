@@ -53,12 +53,12 @@ describe('bosun pipeline logs --follow (through a server, auth on)', () => {
 
   it('reads only what is new at each poll (increasing offsets), printing every line once, the token masked', async () => {
     const gate = join(folder, 'gate');
-    // Many lines over time, each with the step's token (masked in the stored and streamed log), in two halves:
-    // the second only once the first has been printed.
+    // Many lines over time, with characters of 3 UTF-8 bytes (offsets count bytes), each with the step's token
+    // (masked in the stored and streamed log), in two halves: the second only once the first has been printed.
     const script =
-      'i=1; while [ $i -le 40 ]; do echo "line $i token=$MLFLOW_TRACKING_TOKEN"; i=$((i+1)); done; ' +
+      'i=1; while [ $i -le 40 ]; do echo "line $i → ✓ token=$MLFLOW_TRACKING_TOKEN"; i=$((i+1)); done; ' +
       `while [ ! -f ${gate} ]; do sleep 0.02; done; ` +
-      'while [ $i -le 90 ]; do echo "line $i token=$MLFLOW_TRACKING_TOKEN"; ' +
+      'while [ $i -le 90 ]; do echo "line $i → ✓ token=$MLFLOW_TRACKING_TOKEN"; ' +
       'if [ $((i % 10)) = 0 ]; then sleep 0.05; fi; i=$((i+1)); done';
     const defined = await t.call('POST', `${api}/definitions`, {
       document: {
@@ -92,7 +92,7 @@ describe('bosun pipeline logs --follow (through a server, auth on)', () => {
       writeFileSync(gate, '');
       expect(await following).toBe(0);
 
-      const lines = Array.from({ length: 90 }, (_, i) => `line ${i + 1} token=***\n`).join('');
+      const lines = Array.from({ length: 90 }, (_, i) => `line ${i + 1} → ✓ token=***\n`).join('');
       expect(out.join('')).toBe(`==> chatty (attempt 1) <==\n${lines}\n==> after (attempt 1) <==\ndone\n`);
       expect(err.join('')).toBe(`run ${runId} succeeded\n`);
 
@@ -105,7 +105,9 @@ describe('bosun pipeline logs --follow (through a server, auth on)', () => {
       expect(offsets.every((o, i) => i === 0 || o >= offsets[i - 1]!)).toBe(true);
       expect(offsets.filter((o) => o > 0).length).toBeGreaterThanOrEqual(1);
       // Reads after the first started well into the stream (line 30 had been printed before the gate opened).
-      const first20 = Array.from({ length: 20 }, (_, i) => `line ${i + 1} token=***\n`).join('').length;
+      const first20 = Buffer.byteLength(
+        Array.from({ length: 20 }, (_, i) => `line ${i + 1} → ✓ token=***\n`).join(''),
+      );
       expect(Math.max(...offsets)).toBeGreaterThanOrEqual(first20);
       // A step is read once it has started, never before (it waits for chatty), and not after it was read ended.
       const reads = proxy.paths.filter((p) => p.startsWith(`${api}/runs/${runId}/logs?`));

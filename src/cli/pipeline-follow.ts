@@ -24,13 +24,16 @@ export function unitOf(l: Json): string {
     : `${String(l['step'])}[${String(l['item_index'])}]`;
 }
 
-/** Where an answered stream starts and where the next read starts (the whole stream when the API gives no offsets). */
-function span(l: Json, stream: 'stdout' | 'stderr'): { text: string; offset: number; next: number } {
-  const text = String(l[stream] ?? '');
+/**
+ * An answered stream as UTF-8 bytes, where they start and where the next read starts, offsets in bytes (the whole
+ * stream when the API gives no offsets).
+ */
+function span(l: Json, stream: 'stdout' | 'stderr'): { bytes: Buffer; offset: number; next: number } {
+  const bytes = Buffer.from(String(l[stream] ?? ''), 'utf8');
   const offset = typeof l[`${stream}_offset`] === 'number' ? (l[`${stream}_offset`] as number) : 0;
   const next =
-    typeof l[`${stream}_next`] === 'number' ? (l[`${stream}_next`] as number) : offset + text.length;
-  return { text, offset, next };
+    typeof l[`${stream}_next`] === 'number' ? (l[`${stream}_next`] as number) : offset + bytes.length;
+  return { bytes, offset, next };
 }
 
 /**
@@ -38,8 +41,8 @@ function span(l: Json, stream: 'stdout' | 'stderr'): { text: string; offset: num
  * several files (a `==> unit <==` header whenever the output switches to another step, stream or attempt),
  * until the run ends; then prints what the last steps wrote after the run's end and answers the run's status.
  * Each poll reads the run's steps, then asks only for what is new: one log read per step run that has started
- * and not been read to its end, from the offsets the previous read answered (`stdout_offset`, `stderr_offset`), so
- * a long log is not read again on every poll. A new attempt of a step starts its output again, from 0, under a
+ * and not been read to its end, from the byte offsets the previous read answered (`stdout_offset`,
+ * `stderr_offset`), so a long log is not read again on every poll. A new attempt of a step starts its output again, from 0, under a
  * new header.
  */
 export async function followLogs(
@@ -100,12 +103,15 @@ export async function followLogs(
           ? { stdout: had.stdout, stderr: had.stderr }
           : { stdout: 0, stderr: 0 };
       for (const stream of ['stdout', 'stderr'] as const) {
-        const { text, offset, next } = span(l, stream);
+        const { bytes, offset, next } = span(l, stream);
         const at = position[stream];
         // Answered from further back than printed (the stream was read whole): print only the rest. A stream
         // shorter than what was printed is not at its final place yet: wait for the next poll.
         if (offset > at || next < at) continue;
-        emit(`${unit}${stream === 'stderr' ? ' stderr' : ''} (attempt ${now})`, text.slice(at - offset));
+        emit(
+          `${unit}${stream === 'stderr' ? ' stderr' : ''} (attempt ${now})`,
+          bytes.subarray(at - offset).toString('utf8'),
+        );
         position[stream] = next;
       }
       printed.set(unit, { attempt: now, ...position, final: ENDED.has(String(l['state'])) });

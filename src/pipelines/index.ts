@@ -20,6 +20,7 @@ export {
   type RunDetails,
 } from './service/pipeline-service.js';
 export type { PlanEntry } from './service/plan.js';
+export { stepLogToWire, type StepLog } from './service/step-log.js';
 export * from './approvals/index.js';
 export {
   STEP_APPROVAL_STATUSES,

@@ -1,7 +1,6 @@
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { ArtifactRoots } from '../../artifacts/index.js';
 import type { DatabaseHandle } from '../../db/index.js';
 import { InvalidParameterError, NotFoundError } from '../../shared/index.js';
@@ -26,6 +25,9 @@ import { Slots } from '../executor/slots.js';
 import type { StepBackend } from '../executor/step-backend.js';
 import { resolveParams } from '../executor/run-values.js';
 import { planRun, type PlanEntry } from './plan.js';
+import { emptyLogChunk } from './log-chunk.js';
+import { readLiveLog, readStoredLogs, type LogOffsets } from './step-log-reads.js';
+import { stepLog, type StepLog } from './step-log.js';
 import type { StepTokenIssuer } from '../step-token/index.js';
 import { PipelineApprovalStore } from '../store/approval-store.js';
 import { PipelineApprovals, type ModelApprovals } from '../approvals/index.js';
@@ -418,31 +420,31 @@ export class PipelineService {
 
   /**
    * The logs of a run's steps (stdout and stderr of each step run's latest attempt), read from the step runs'
-   * artifacts, or from the live files while a step runs in this process.
+   * artifacts, or from the live files while a step runs in this process. With `from` (byte offsets, a follower's
+   * previous `stdoutNext`/`stderrNext`), each stream holds only what follows them and only that is read.
    */
   async logs(
     runId: string,
     filter: { step?: string; item?: number } = {},
-  ): Promise<
-    { step: string; itemIndex: number; state: string; attempt: number; stdout: string; stderr: string }[]
-  > {
+    from: LogOffsets = {},
+  ): Promise<StepLog[]> {
     const { steps } = await this.getRun(runId);
-    const out = [];
+    const out: StepLog[] = [];
     for (const s of steps) {
       if (filter.step !== undefined && s.step !== filter.step) continue;
       if (filter.item !== undefined && s.itemIndex !== filter.item) continue;
-      let stdout = '';
-      let stderr = '';
+      let streams = { stdout: emptyLogChunk, stderr: emptyLogChunk };
       if (s.state === 'running') {
         const work = join(this.#deps.workRoot, s.stepRunId, `attempt-${s.attempt}`);
-        stdout = await readFile(join(work, 'stdout.txt'), 'utf8').catch(() => '');
-        stderr = await readFile(join(work, 'stderr.txt'), 'utf8').catch(() => '');
+        streams = {
+          stdout: await readLiveLog(join(work, 'stdout.txt'), from.stdout),
+          stderr: await readLiveLog(join(work, 'stderr.txt'), from.stderr),
+        };
       } else if (s.mlflowRunId !== undefined) {
         const info = await this.options.tracking.getRunInfo(s.mlflowRunId);
-        stdout = (await this.#deps.artifacts.readText(info.artifactUri, 'logs/stdout.txt')) ?? '';
-        stderr = (await this.#deps.artifacts.readText(info.artifactUri, 'logs/stderr.txt')) ?? '';
+        streams = await readStoredLogs(this.options.artifactRoots, info.artifactUri, from);
       }
-      out.push({ step: s.step, itemIndex: s.itemIndex, state: s.state, attempt: s.attempt, stdout, stderr });
+      out.push(stepLog(s, streams));
     }
     if (filter.step !== undefined && out.length === 0) {
       throw new NotFoundError(

@@ -5,6 +5,7 @@ import {
   pipelineRunToWire,
   planEntryToWire,
   stepRunToWire,
+  stepLogToWire,
   readDocument,
   rollUpSteps,
   rollUpToWire,
@@ -15,7 +16,6 @@ import {
 import { InvalidParameterError } from '../../shared/index.js';
 import { RunIdItem, VersionIn, VersionQueryIn } from '../id-schemas.js';
 import { auditIdentifier } from '../audit/audit-identifiers.js';
-import { logSlice } from './log-offsets.js';
 import { readableOf } from '../authz/index.js';
 import {
   adminOnly,
@@ -307,8 +307,8 @@ export function registerPipelineRoutes(app: TypedApp, pipelines: PipelineService
           'To follow a running step, pass back the `stdout_next` and `stderr_next` of the previous answer as ' +
           '`stdout_offset` and `stderr_offset`: each stream then holds only what was written since. An offset ' +
           'past the end of a stream (a new attempt began) answers the whole stream, with `stdout_offset` 0. ' +
-          'Offsets count UTF-16 code units; while a step runs, a character still being written is left for the ' +
-          'next read.',
+          'Offsets count bytes of the UTF-8 log, and only what follows them is read; while a step runs, a ' +
+          'character still being written is left for the next read (`stdout_next` stops before it).',
         params: Type.Object({ run_id: RunIdItem }),
         querystring: Type.Object({
           step: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
@@ -330,8 +330,8 @@ export function registerPipelineRoutes(app: TypedApp, pipelines: PipelineService
                 attempt: Type.Integer(),
                 stdout: Type.String(),
                 stderr: Type.String(),
-                stdout_offset: Type.Integer({ description: 'where the stdout answered starts' }),
-                stdout_next: Type.Integer({ description: 'the stdout_offset of the next call' }),
+                stdout_offset: Type.Integer({ description: 'where the stdout answered starts (bytes)' }),
+                stdout_next: Type.Integer({ description: 'the stdout_offset of the next call (bytes)' }),
                 stderr_offset: Type.Integer(),
                 stderr_next: Type.Integer(),
               }),
@@ -341,29 +341,16 @@ export function registerPipelineRoutes(app: TypedApp, pipelines: PipelineService
       },
     },
     async (req) => {
-      const logs = await pipelines.logs(req.params.run_id, {
-        ...(req.query.step !== undefined ? { step: req.query.step } : {}),
-        ...(req.query.item !== undefined ? { item: req.query.item } : {}),
-      });
-      return {
-        logs: logs.map((l) => {
-          const running = l.state === 'running';
-          const out = logSlice(l.stdout, req.query.stdout_offset, running);
-          const err = logSlice(l.stderr, req.query.stderr_offset, running);
-          return {
-            step: l.step,
-            item_index: l.itemIndex >= 0 ? l.itemIndex : null,
-            state: l.state,
-            attempt: l.attempt,
-            stdout: out.text,
-            stderr: err.text,
-            stdout_offset: out.offset,
-            stdout_next: out.next,
-            stderr_offset: err.offset,
-            stderr_next: err.next,
-          };
-        }),
-      };
+      const { stdout_offset: stdout, stderr_offset: stderr } = req.query;
+      const logs = await pipelines.logs(
+        req.params.run_id,
+        {
+          ...(req.query.step !== undefined ? { step: req.query.step } : {}),
+          ...(req.query.item !== undefined ? { item: req.query.item } : {}),
+        },
+        { ...(stdout !== undefined ? { stdout } : {}), ...(stderr !== undefined ? { stderr } : {}) },
+      );
+      return { logs: logs.map(stepLogToWire) };
     },
   );
 
