@@ -2,8 +2,9 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ArtifactRoots, LocalArtifactStore } from '../../artifacts/index.js';
 import { makeTestTempDir, removeTestTempDir } from '../../shared/test-support/test-temp-dirs.js';
-import { readLiveLog } from './step-log-reads.js';
+import { readLiveLog, readStoredLogs } from './step-log-reads.js';
 
 const MB = 1024 * 1024;
 
@@ -82,5 +83,39 @@ describe('reading a running step’s live log', () => {
       next: size + Buffer.byteLength('epoch 2 ✓\n'),
     });
     expect(await read()).toBe(Buffer.byteLength('epoch 2 ✓\n'));
+  });
+});
+
+describe('reading an ended step’s stored log', () => {
+  it('reads each stream from its byte offset (whole from 0 past the end), and a log never stored as empty', async () => {
+    const dir = makeTestTempDir('bosun-stored-log-reads-');
+    try {
+      const store = new LocalArtifactStore(join(dir, 'artifacts'));
+      const roots = new ArtifactRoots({
+        store,
+        artifactsDestination: join(dir, 'artifacts'),
+        defaultArtifactRoot: `file://${dir}/artifacts`,
+      });
+      await store.put('0/run1/artifacts/logs/stdout.txt', Buffer.from('naïve → 日本\n'));
+      await store.put('0/run1/artifacts/logs/stderr.txt', Buffer.from('warn ✓\n'));
+      const uri = `file://${dir}/artifacts/0/run1/artifacts`;
+      const at = Buffer.byteLength('naïve ');
+      expect(await readStoredLogs(roots, uri, { stdout: at, stderr: 99 })).toEqual({
+        stdout: { text: '→ 日本\n', offset: at, next: Buffer.byteLength('naïve → 日本\n') },
+        stderr: { text: 'warn ✓\n', offset: 0, next: Buffer.byteLength('warn ✓\n') },
+      });
+      expect((await readStoredLogs(roots, uri, { stderr: 9 })).stderr).toEqual({
+        text: '',
+        offset: 9,
+        next: 9,
+      });
+      const empty = { text: '', offset: 0, next: 0 };
+      expect(await readStoredLogs(roots, `file://${dir}/artifacts/0/run2/artifacts`, {})).toEqual({
+        stdout: empty,
+        stderr: empty,
+      });
+    } finally {
+      removeTestTempDir(dir);
+    }
   });
 });
