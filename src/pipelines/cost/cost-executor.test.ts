@@ -1,12 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testEngines } from '../../db/test-support/test-databases.js';
-import {
-  startPipelineHarness,
-  VirtualClock,
-  type PipelineHarness,
-} from '../test-support/executor-harness.js';
+import { expect, it } from 'vitest';
+import { describePipelineHarness } from '../test-support/describe-pipeline-harness.js';
+import { VirtualClock } from '../test-support/executor-harness.js';
 import { parseResourceClasses } from '../resources/index.js';
 import type { StepRun } from '../store/pipeline-store-types.js';
 
@@ -32,13 +28,7 @@ const BURN = [
 
 const byStep = (steps: StepRun[]) => Object.fromEntries(steps.map((s) => [s.step, s]));
 
-describe.each(testEngines)('step usage and cost on %s', (engine) => {
-  let h: PipelineHarness;
-  beforeAll(async () => {
-    h = await startPipelineHarness(engine);
-  });
-  afterAll(async () => h.close());
-
+describePipelineHarness('step usage and cost on %s', (h, engine) => {
   it('measures CPU and peak memory, prices attempts (retries summed), counts cache hits as savings, rolls up', async () => {
     const marker = join(h.dir, `flaky-${engine}`);
     const pipelines = h.service({ resourceClasses: classes, clock: new VirtualClock() });

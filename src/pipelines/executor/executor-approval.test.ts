@@ -1,13 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testEngines } from '../../db/test-support/test-databases.js';
+import { expect, it } from 'vitest';
 import { registryModelApprovals } from '../approvals/index.js';
 import type { PipelineService } from '../service/pipeline-service.js';
-import {
-  startPipelineHarness,
-  VirtualClock,
-  waitFor,
-  type PipelineHarness,
-} from '../test-support/executor-harness.js';
+import { describePipelineHarness } from '../test-support/describe-pipeline-harness.js';
+import { VirtualClock, waitFor } from '../test-support/executor-harness.js';
 import type { ExecutorEvent } from './executor-deps.js';
 
 let counter = 0;
@@ -58,13 +53,7 @@ async function waiting(pipelines: PipelineService, runId: string) {
   });
 }
 
-describe.each(testEngines)('approval steps (%s)', (engine) => {
-  let h: PipelineHarness;
-  beforeAll(async () => {
-    h = await startPipelineHarness(engine);
-  });
-  afterAll(async () => h.close());
-
+describePipelineHarness('approval steps (%s)', (h, engine) => {
   const step = async (pipelines: PipelineService, runId: string, name: string) =>
     (await pipelines.getRun(runId)).steps.find((s) => s.step === name);
 

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testEngines } from '../../db/test-support/test-databases.js';
-import { startPipelineHarness, type PipelineHarness } from '../test-support/executor-harness.js';
+import { expect, it } from 'vitest';
+import { describePipelineHarness } from '../test-support/describe-pipeline-harness.js';
 
 const doc = (steps: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   apiVersion: 'bosun.dev/v1',
@@ -10,13 +9,7 @@ const doc = (steps: Record<string, unknown>, extra: Record<string, unknown> = {}
   ...extra,
 });
 
-describe.each(testEngines)('local executor on %s', (engine) => {
-  let h: PipelineHarness;
-  beforeAll(async () => {
-    h = await startPipelineHarness(engine);
-  });
-  afterAll(async () => h.close());
-
+describePipelineHarness('local executor on %s', (h) => {
   it('runs each step as an MLflow run nested in the pipeline run, passing values and artifacts', async () => {
     const pipelines = h.service();
     await pipelines.define({

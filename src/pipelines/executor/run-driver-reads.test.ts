@@ -1,7 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { testEngines } from '../../db/test-support/test-databases.js';
+import { expect, it, vi } from 'vitest';
 import { PipelineStore } from '../store/pipeline-store.js';
-import { startPipelineHarness, type PipelineHarness } from '../test-support/executor-harness.js';
+import { describePipelineHarness } from '../test-support/describe-pipeline-harness.js';
 
 const N = 25;
 
@@ -25,14 +24,7 @@ const doc = (name: string, shape: 'wide' | 'deep') => ({
 // The driver used to re-read every step run of the run on every pass (several passes per step), so the rows read
 // grew with the square of the run's size: ~3 × N² for a chain. It now reads the whole run once (and again only
 // after adding rows or on a heartbeat) and otherwise re-reads only the step runs its own writes changed.
-describe.each(testEngines)('run driver reads on %s', (engine) => {
-  let h: PipelineHarness;
-  beforeAll(async () => {
-    h = await startPipelineHarness(engine);
-  });
-  afterAll(async () => h.close());
-  afterEach(() => vi.restoreAllMocks());
-
+describePipelineHarness('run driver reads on %s', (h) => {
   it.each(['wide', 'deep'] as const)(
     'a %s run of N steps reads a number of step rows linear in N',
     async (shape) => {

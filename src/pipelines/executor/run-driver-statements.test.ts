@@ -1,10 +1,9 @@
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { testEngines } from '../../db/test-support/test-databases.js';
+import { expect, it, vi } from 'vitest';
 import type { Engine } from '../../db/index.js';
 import { PipelineStore } from '../store/pipeline-store.js';
-import { startPipelineHarness, type PipelineHarness } from '../test-support/executor-harness.js';
+import { describePipelineHarness } from '../test-support/describe-pipeline-harness.js';
 
 const N = 40;
 
@@ -94,14 +93,7 @@ function tally(sent: readonly Sent[]) {
  * Statements, transactions and commits per no-op step of a wide run, counted at the database driver: the step's
  * pipeline rows and its MLflow run. The figures are printed for the record; the bounds keep them from creeping back.
  */
-describe.each(testEngines)('SQL per pipeline step on %s', (engine) => {
-  let h: PipelineHarness;
-  beforeAll(async () => {
-    h = await startPipelineHarness(engine);
-  });
-  afterAll(async () => h.close());
-  afterEach(() => vi.restoreAllMocks());
-
+describePipelineHarness('SQL per pipeline step on %s', (h, engine) => {
   /** Runs a wide pipeline of N steps (4 at once) and returns the statements sent while it ran. */
   const runWide = async (name: string, cache: boolean): Promise<Sent[]> => {
     // No heartbeat during the run: its statements would make the count depend on how long the run takes.
