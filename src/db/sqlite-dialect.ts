@@ -16,6 +16,7 @@ import {
 import { CommitHooks, withCommitHooks } from './commit-hooks.js';
 import type { BulkWriter, DatabaseHandle, NewMetricRow } from './engine.js';
 import type { Database } from './schema.js';
+import { cachingStatements } from './sqlite-statement-cache.js';
 
 /** `FULL` syncs on every commit (survives power loss); `NORMAL` in WAL mode survives process crashes. */
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
@@ -125,7 +126,9 @@ export function openSqlite(path: string, synchronous: SqliteSynchronous): Databa
   // read as before; the mapping is file-backed page cache, not heap.
   sqlite.pragma('mmap_size = 2147418112');
   const hooks = new CommitHooks();
-  const db = new Kysely<Database>({ dialect: new BosunSqliteDialect({ database: sqlite }, hooks) });
+  const db = new Kysely<Database>({
+    dialect: new BosunSqliteDialect({ database: cachingStatements(sqlite) }, hooks),
+  });
   return {
     db,
     engine: 'sqlite',
