@@ -18,18 +18,14 @@ const runName = (r: Run): string => (r.info.runName === '' ? r.info.runId : r.in
 export function ChartsPage({ query }: { query: URLSearchParams }): ReactNode {
   const ids = runIdsOf(query);
   // The histories of the metrics the URL names are asked for with the runs, not after them.
-  const key = ids.join(',');
   const [state] = useAsync(
     async (signal) => {
       const named = (query.get('metrics') ?? '').split(',').filter((k) => k !== '');
       const prefetched = prefetchHistories(ids.slice(0, maxComparedRuns), named, signal);
-      return { key, runs: await getRuns(ids, signal), prefetched };
+      return { runs: await getRuns(ids, signal), prefetched };
     },
-    [key],
+    [ids.join(',')],
   );
-  // Right after the URL names other runs, the state still holds the previous runs for one render: charting them
-  // with the new URL's metrics would fetch histories nobody asked for.
-  const loaded = state.status === 'ok' && state.value.key === key ? state.value : undefined;
   return (
     <section aria-labelledby="charts-page-title">
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -53,10 +49,10 @@ export function ChartsPage({ query }: { query: URLSearchParams }): ReactNode {
           The first {maxComparedRuns} of {ids.length} runs are charted.
         </p>
       )}
-      {ids.length > 0 && state.status !== 'error' && loaded === undefined && <Loading what="runs" />}
+      {ids.length > 0 && state.status === 'loading' && <Loading what="runs" />}
       {state.status === 'error' && <ErrorMessage title="Could not load the runs" message={state.message} />}
-      {ids.length > 0 && loaded !== undefined && (
-        <Charts runs={loaded.runs} prefetched={loaded.prefetched} query={query} />
+      {ids.length > 0 && state.status === 'ok' && (
+        <Charts runs={state.value.runs} prefetched={state.value.prefetched} query={query} />
       )}
     </section>
   );

@@ -1,0 +1,70 @@
+import { createElement, useState, type ReactNode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { useAsync, type AsyncState } from '../../src/components/use-async';
+
+/** One render of the probe: the id it rendered for and the state useAsync answered in that render. */
+export interface ProbeRender {
+  id: string;
+  state: AsyncState<string>;
+}
+
+/**
+ * A component calling the UI's real useAsync with `[id]` as its deps, whose every render and every call of
+ * `load` are recorded, and whose loads settle only when the test says so. Bundled and run in the browser by
+ * use-async.browser.test.ts, which drives it through `window.useAsyncProbe`.
+ */
+export interface UseAsyncProbe {
+  renders: ProbeRender[];
+  /** The id of each call of `load`, in order. */
+  loads: string[];
+  /** Renders the probe with another id (new deps). */
+  show(id: string): void;
+  /** Renders the probe again with the same id. */
+  rerender(): void;
+  /** Calls the `reload` useAsync returned. */
+  reload(): void;
+  /** Settles the latest load of `id` with a value or an error. */
+  answer(id: string, value: string): void;
+  fail(id: string, message: string): void;
+}
+
+const pending = new Map<string, { resolve: (value: string) => void; reject: (error: Error) => void }>();
+const latest = (id: string) => {
+  const settle = pending.get(id);
+  if (settle === undefined) throw new Error(`no load of ${id} is pending`);
+  return settle;
+};
+let controls: { setId(id: string): void; rerender(): void; reload(): void } | undefined;
+const control = () => {
+  if (controls === undefined) throw new Error('the probe has not rendered yet');
+  return controls;
+};
+
+const probe: UseAsyncProbe = {
+  renders: [],
+  loads: [],
+  show: (id) => control().setId(id),
+  rerender: () => control().rerender(),
+  reload: () => control().reload(),
+  answer: (id, value) => latest(id).resolve(value),
+  fail: (id, message) => latest(id).reject(new Error(message)),
+};
+
+function Probe(): ReactNode {
+  const [id, setId] = useState('a');
+  const [, setRenders] = useState(0);
+  const [state, reload] = useAsync(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        probe.loads.push(id);
+        pending.set(id, { resolve, reject });
+      }),
+    [id],
+  );
+  controls = { setId, rerender: () => setRenders((n) => n + 1), reload };
+  probe.renders.push({ id, state });
+  return null;
+}
+
+(window as unknown as { useAsyncProbe: UseAsyncProbe }).useAsyncProbe = probe;
+createRoot(document.body.appendChild(document.createElement('div'))).render(createElement(Probe));
