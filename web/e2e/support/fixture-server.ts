@@ -17,17 +17,13 @@ export interface FixtureServer {
 }
 
 /**
- * Builds dist/ and the UI (`npm run build`) unless BOSUN_TEST_SKIP_BUILD=1, as the python suites do. With
- * NODE_ENV=production: vitest sets NODE_ENV=test, under which Vite makes React's development build (every effect
- * run twice, requests aborted and sent again), not the one users get.
+ * Builds dist/ and the UI (`npm run build`) unless BOSUN_TEST_SKIP_BUILD=1, as the python suites do. Under
+ * vitest's NODE_ENV=test: web/vite.config.ts makes the production build whatever NODE_ENV is, and the sessions
+ * (ui-session.ts) flag React's development build if one is served.
  */
 export function buildUnlessSkipped(): void {
   if (process.env['BOSUN_TEST_SKIP_BUILD'] !== '1') {
-    execFileSync('npm', ['run', 'build', '--silent'], {
-      cwd: repo,
-      stdio: 'inherit',
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: repo, stdio: 'inherit' });
   }
 }
 
