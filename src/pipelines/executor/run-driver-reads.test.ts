@@ -1,4 +1,5 @@
 import { expect, it, vi } from 'vitest';
+import { PipelineGraph } from '../spec/index.js';
 import { PipelineStore } from '../store/pipeline-store.js';
 import { describePipelineHarness } from '../test-support/describe-pipeline-harness.js';
 
@@ -60,6 +61,29 @@ describePipelineHarness('run driver reads on %s', (h) => {
       expect(rowsListed).toBeLessThanOrEqual(2 * N);
       // Each step run is written a handful of times (claimed, its MLflow run recorded, succeeded).
       expect(stepsRead).toBeLessThanOrEqual(6 * N);
+    },
+  );
+
+  // Each pass used to decide every pending step run of the run, so a chain of N made ~N²/2 decisions (a pass for each
+  // step that ended, over every step after it). A pass now looks at the steps whose runs changed and at the steps
+  // right after them. Every decision asks the graph for the step's upstream steps: counted here.
+  it.each(['wide', 'deep'] as const)(
+    'a %s run of N steps decides about its pending step runs a number of times linear in N',
+    async (shape) => {
+      let decisions = 0;
+      const upstream = PipelineGraph.prototype.upstream;
+      vi.spyOn(PipelineGraph.prototype, 'upstream').mockImplementation(function (this: PipelineGraph, name) {
+        decisions++;
+        return upstream.call(this, name);
+      });
+      const pipelines = h.service({ heartbeatMs: 3_600_000, maxParallel: 4 });
+      const name = `decisions-${shape}`;
+      await pipelines.define({ document: doc(name, shape), createdBy: 'alice' });
+      const { done } = await pipelines.start({ name, params: {}, createdBy: 'alice' });
+      expect(await done).toBe('succeeded');
+      vi.restoreAllMocks();
+      expect(decisions).toBeGreaterThanOrEqual(N);
+      expect(decisions).toBeLessThanOrEqual(8 * N);
     },
   );
 });

@@ -39,6 +39,8 @@ export class PipelineGraph {
   private readonly byName: ReadonlyMap<string, GraphStep>;
   /** Each step's direct dependencies, in edge order (the executor asks for them on every pass). */
   private readonly ups = new Map<string, string[]>();
+  /** Each step's direct dependents, in edge order. */
+  private readonly downs = new Map<string, string[]>();
 
   constructor(
     readonly steps: readonly GraphStep[],
@@ -51,6 +53,9 @@ export class PipelineGraph {
       const ups = this.ups.get(e.to);
       if (ups === undefined) this.ups.set(e.to, [e.from]);
       else ups.push(e.from);
+      const downs = this.downs.get(e.from);
+      if (downs === undefined) this.downs.set(e.from, [e.to]);
+      else downs.push(e.to);
     }
   }
 
@@ -65,7 +70,7 @@ export class PipelineGraph {
 
   /** The steps that depend directly on `name`. */
   downstream(name: string): string[] {
-    return this.edges.filter((e) => e.from === name).map((e) => e.to);
+    return this.downs.get(name)?.slice() ?? [];
   }
 }
 
