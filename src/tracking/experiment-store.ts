@@ -130,6 +130,15 @@ export const experimentStore = {
     return toExperiment(row, await this.tagsOf(db, id));
   },
 
+  /** The experiment's own columns, without its tags. */
+  findRow(db: Db, id: number) {
+    return db
+      .selectFrom('experiments')
+      .select(['experiment_id', 'artifact_location', 'lifecycle_stage'])
+      .where('experiment_id', '=', id)
+      .executeTakeFirst();
+  },
+
   async findByName(db: Db, name: string): Promise<Experiment | undefined> {
     const row = await db.selectFrom('experiments').selectAll().where('name', '=', name).executeTakeFirst();
     if (!row) return undefined;

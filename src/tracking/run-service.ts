@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/index.js';
 import { searchRunPage } from '../search/index.js';
 import { InvalidParameterError, newRunId, newRunName, NotFoundError } from '../shared/index.js';
 import { limits } from './limits.js';
@@ -11,6 +13,7 @@ import { paginate } from '../search/index.js';
 import type { TrackingContext } from './tracking-context.js';
 import type {
   CreateRunInput,
+  EndRunInput,
   LogBatchInput,
   MetricHistoryQuery,
   SearchRunsQuery,
@@ -36,6 +39,8 @@ const logModelHistoryTag = 'mlflow.log-model.history';
 export class RunService implements Pick<
   TrackingService,
   | 'createRun'
+  | 'startRun'
+  | 'endRun'
   | 'getRun'
   | 'getRunInfo'
   | 'updateRun'
@@ -55,6 +60,11 @@ export class RunService implements Pick<
   constructor(private readonly ctx: TrackingContext) {}
 
   async createRun(input: CreateRunInput): Promise<Run> {
+    const info = await this.startRun(input);
+    return this.getRun(info.runId);
+  }
+
+  async startRun(input: CreateRunInput): Promise<RunInfo> {
     const tags = (input.tags ?? []).map((t) => validateTag({ key: t.key, value: String(t.value ?? '') }));
     const tagName = tags.find((t) => t.key === runNameTag)?.value;
     if (input.runName && tagName !== undefined && tagName !== input.runName) {
@@ -69,8 +79,8 @@ export class RunService implements Pick<
     );
     const withName = [...tags.filter((t) => t.key !== runNameTag), { key: runNameTag, value: runName }];
     const runId = newRunId();
-    await this.ctx.transaction(async (db) => {
-      const experiment = await this.ctx.activeExperiment(db, input.experimentId || '0');
+    return this.ctx.transaction(async (db) => {
+      const experiment = await this.ctx.activeExperimentRow(db, input.experimentId || '0');
       const info: RunInfo = {
         runId,
         experimentId: experiment.experimentId,
@@ -83,8 +93,8 @@ export class RunService implements Pick<
         artifactUri: `${experiment.artifactLocation.replace(/\/+$/, '')}/${runId}/artifacts`,
       };
       await runStore.insert(db, info, withName);
+      return info;
     });
-    return this.getRun(runId);
   }
 
   async getRun(runId: string): Promise<Run> {
@@ -150,34 +160,41 @@ export class RunService implements Pick<
   }
 
   async logBatch(runId: string, batch: LogBatchInput): Promise<void> {
-    const metrics = batch.metrics ?? [];
-    const params = (batch.params ?? []).map((p) => ({ key: p.key, value: stringValue(p.value) }));
-    const tags = (batch.tags ?? []).map((t) => ({ key: t.key, value: stringValue(t.value) }));
-    validateBatchSizes(metrics.length, params.length, tags.length);
-    metrics.forEach(validateMetric);
-    params.forEach(validateParam);
-    tags.forEach(validateTag);
-    const uniqueParams = dedupeParams(params, runId);
+    const checked = checkBatch(runId, batch);
     await this.ctx.transaction(async (db) => {
       await this.ctx.activeRun(db, runId);
-      if (uniqueParams.length > 0) {
-        const existing = await runStore.existingParams(
-          db,
-          runId,
-          uniqueParams.map((p) => p.key),
-        );
-        const changed = uniqueParams.filter((p) => existing.has(p.key) && existing.get(p.key) !== p.value);
-        if (changed.length > 0) throw paramChange(runId, changed, existing);
-        await runStore.insertParams(db, runId, uniqueParams);
-      }
-      await metricStore.insert(db, runId, metrics, this.ctx.handle.bulk);
-      await loggedModelStore.insertMetrics(db, runId, metrics);
-      if (tags.length > 0) {
-        await runStore.upsertTags(db, runId, tags);
-        const renamed = tags.filter((t) => t.key === runNameTag).at(-1);
-        if (renamed) await runStore.update(db, runId, { name: renamed.value });
-      }
+      await this.writeBatch(db, runId, checked);
     });
+  }
+
+  async endRun(input: EndRunInput): Promise<void> {
+    const checked = checkBatch(input.runId, input.batch ?? {});
+    await this.ctx.transaction(async (db) => {
+      await this.ctx.activeRun(db, input.runId);
+      await this.writeBatch(db, input.runId, checked);
+      await runStore.update(db, input.runId, { status: input.status, endTime: input.endTime });
+    });
+  }
+
+  private async writeBatch(db: Kysely<Database>, runId: string, batch: CheckedBatch): Promise<void> {
+    const { metrics, params, tags } = batch;
+    if (params.length > 0) {
+      const existing = await runStore.existingParams(
+        db,
+        runId,
+        params.map((p) => p.key),
+      );
+      const changed = params.filter((p) => existing.has(p.key) && existing.get(p.key) !== p.value);
+      if (changed.length > 0) throw paramChange(runId, changed, existing);
+      await runStore.insertParams(db, runId, params);
+    }
+    await metricStore.insert(db, runId, metrics, this.ctx.handle.bulk);
+    await loggedModelStore.insertMetrics(db, runId, metrics);
+    if (tags.length > 0) {
+      await runStore.upsertTags(db, runId, tags);
+      const renamed = tags.filter((t) => t.key === runNameTag).at(-1);
+      if (renamed) await runStore.update(db, runId, { name: renamed.value });
+    }
   }
 
   async logInputs(
@@ -262,6 +279,24 @@ export class RunService implements Pick<
     const items = page.runs?.map(toLoadedRun) ?? (await runStore.loadMany(this.ctx.db, page.runIds));
     return page.nextPageToken !== undefined ? { items, nextPageToken: page.nextPageToken } : { items };
   }
+}
+
+/** A batch checked against MLflow's limits, with its params deduplicated: ready to write. */
+interface CheckedBatch {
+  metrics: Metric[];
+  params: Tag[];
+  tags: Tag[];
+}
+
+function checkBatch(runId: string, batch: LogBatchInput): CheckedBatch {
+  const metrics = batch.metrics ?? [];
+  const params = (batch.params ?? []).map((p) => ({ key: p.key, value: stringValue(p.value) }));
+  const tags = (batch.tags ?? []).map((t) => ({ key: t.key, value: stringValue(t.value) }));
+  validateBatchSizes(metrics.length, params.length, tags.length);
+  metrics.forEach(validateMetric);
+  params.forEach(validateParam);
+  tags.forEach(validateTag);
+  return { metrics, params: dedupeParams(params, runId), tags };
 }
 
 function stringValue(value: unknown): string {

@@ -39,6 +39,21 @@ export class TrackingContext {
     return experiment;
   }
 
+  /** The experiment's row, without its tags (one statement): what creating a run in it needs. */
+  async activeExperimentRow(
+    db: Kysely<Database>,
+    experimentId: string,
+  ): Promise<{ experimentId: string; artifactLocation: string }> {
+    const row = await experimentStore.findRow(db, parseExperimentId(experimentId));
+    if (!row) throw new NotFoundError(`No Experiment with id=${experimentId} exists`);
+    if (row.lifecycle_stage !== 'active') {
+      throw new InvalidParameterError(
+        `The experiment ${experimentId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
+      );
+    }
+    return { experimentId: String(row.experiment_id), artifactLocation: row.artifact_location };
+  }
+
   async run(db: Kysely<Database>, runId: string): Promise<RunInfo> {
     const info = await runStore.findInfo(db, validateRunId(runId));
     if (!info) throw new NotFoundError(`Run with id=${runId} not found`);

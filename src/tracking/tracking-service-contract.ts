@@ -75,6 +75,14 @@ export interface UpdateRunInput {
   runName?: string;
 }
 
+/** A run's end, with what to log to it first (one transaction: the batch and the end land together or not at all). */
+export interface EndRunInput {
+  runId: string;
+  status: RunStatus;
+  endTime: number;
+  batch?: LogBatchInput;
+}
+
 export interface LogBatchInput {
   metrics?: Metric[];
   params?: Tag[];
@@ -168,6 +176,10 @@ export interface TrackingService {
   searchDatasetSummaries(query: SearchDatasetsQuery): Promise<DatasetSummary[]>;
 
   createRun(input: CreateRunInput): Promise<Run>;
+  /** `createRun` answering only the new run's info (no read back of its tags): for callers that need its id. */
+  startRun(input: CreateRunInput): Promise<RunInfo>;
+  /** Logs a last batch and ends the run (status, end time) in one transaction. */
+  endRun(input: EndRunInput): Promise<void>;
   getRun(runId: string): Promise<Run>;
   /** A run's info only (no metrics, params or tags): cheap, for permission checks. */
   getRunInfo(runId: string): Promise<RunInfo>;

@@ -128,6 +128,49 @@ describe.each(testEngines)('tracking service on %s', (engine) => {
     await tracking.logParam(info.runId, 'alpha', '0.5');
   });
 
+  it('startRun answers the info createRun would; endRun logs its batch and ends the run, all or nothing', async () => {
+    const experimentId = await tracking.createExperiment({ name: `start-end-${engine}` });
+    const info = await tracking.startRun({
+      experimentId,
+      runName: 'step-a',
+      startTime: 5000,
+      tags: [{ key: 'bosun.pipeline.step', value: 'a' }],
+    });
+    const read = await tracking.getRun(info.runId);
+    expect(info).toEqual(read.info);
+    expect(read.data.tags).toContainEqual({ key: 'bosun.pipeline.step', value: 'a' });
+    expect(await codeOf(tracking.startRun({ experimentId: '987654' }))).toBe('RESOURCE_DOES_NOT_EXIST');
+
+    // A bad batch: nothing of it is logged and the run is not ended.
+    const bad = tracking.endRun({
+      runId: info.runId,
+      status: 'FINISHED',
+      endTime: 6000,
+      batch: { tags: [{ key: 'done', value: 'yes' }], metrics: [{ ...metric('m', 1, 0), key: '' }] },
+    });
+    expect(await codeOf(bad)).toBe('INVALID_PARAMETER_VALUE');
+    const untouched = await tracking.getRun(info.runId);
+    expect(untouched.info.status).toBe('RUNNING');
+    expect(untouched.info.endTime).toBeNull();
+    expect(untouched.data.tags.find((t) => t.key === 'done')).toBeUndefined();
+
+    await tracking.endRun({
+      runId: info.runId,
+      status: 'FINISHED',
+      endTime: 6000,
+      batch: { tags: [{ key: 'done', value: 'yes' }], metrics: [metric('wall_ms', 12, 0)] },
+    });
+    const ended = await tracking.getRun(info.runId);
+    expect(ended.info.status).toBe('FINISHED');
+    expect(ended.info.endTime).toBe(6000);
+    expect(ended.data.tags).toContainEqual({ key: 'done', value: 'yes' });
+    expect(ended.data.metrics.map((m) => [m.key, m.value])).toEqual([['wall_ms', 12]]);
+    await tracking.deleteRun(info.runId);
+    expect(await codeOf(tracking.endRun({ runId: info.runId, status: 'FAILED', endTime: 7000 }))).toBe(
+      'INVALID_PARAMETER_VALUE',
+    );
+  });
+
   it('enforces batch limits and key rules', async () => {
     const { info } = await tracking.createRun({});
     const many = Array.from({ length: 1001 }, (_, i) => metric('m', i, i));

@@ -148,14 +148,14 @@ export class StepLauncher {
           ]
         : []),
     ];
-    const run = await deps.tracking.createRun({
+    const run = await deps.tracking.startRun({
       experimentId: a.experimentId,
       runName,
       startTime: started,
       tags,
     });
-    const runId = run.info.runId;
-    const artifactUri = run.info.artifactUri;
+    const runId = run.runId;
+    const artifactUri = run.artifactUri;
     const work = join(deps.workRoot, a.stepRunId, `attempt-${a.attempt}`);
     const inputsDir = join(work, 'inputs');
     const outputsDir = join(work, 'outputs');
@@ -182,20 +182,24 @@ export class StepLauncher {
       // An empty stream is not stored (reading a missing log gives ''): a quiet step costs no artifact writes.
       if (logs[0].length > 0) await deps.artifacts.uploadText(logs[0], artifactUri, 'logs/stdout.txt');
       if (logs[1].length > 0) await deps.artifacts.uploadText(logs[1], artifactUri, 'logs/stderr.txt');
-      await deps.tracking.logBatch(runId, {
-        tags: [
-          ...extraTags,
-          { key: 'bosun.step.duration_ms', value: String(ended - started) },
-          ...(a.price !== undefined
-            ? [
-                { key: 'bosun.cost.resource_class', value: a.price.resourceClass },
-                { key: 'bosun.cost.capacity', value: a.price.onSpot ? 'spot' : 'on-demand' },
-              ]
-            : [{ key: 'bosun.cost.usd', value: 'unknown' }]),
-        ],
-        metrics: usageMetrics(usage, costUsd, ended),
+      await deps.tracking.endRun({
+        runId,
+        status,
+        endTime: ended,
+        batch: {
+          tags: [
+            ...extraTags,
+            { key: 'bosun.step.duration_ms', value: String(ended - started) },
+            ...(a.price !== undefined
+              ? [
+                  { key: 'bosun.cost.resource_class', value: a.price.resourceClass },
+                  { key: 'bosun.cost.capacity', value: a.price.onSpot ? 'spot' : 'on-demand' },
+                ]
+              : [{ key: 'bosun.cost.usd', value: 'unknown' }]),
+          ],
+          metrics: usageMetrics(usage, costUsd, ended),
+        },
       });
-      await deps.tracking.updateRun({ runId, status, endTime: ended });
     };
 
     // Inputs: values as params; artifacts downloaded, their digests as tags.

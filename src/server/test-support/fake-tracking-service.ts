@@ -7,6 +7,7 @@ import type {
   BulkIntervalQuery,
   CreateLoggedModelInput,
   CreateRunInput,
+  EndRunInput,
   DatasetSummary,
   DefaultExperimentLocation,
   LogBatchInput,
@@ -179,6 +180,15 @@ export class FakeTrackingService implements TrackingService {
     };
     this.runs.set(runId, run);
     return run;
+  }
+
+  async startRun(input: CreateRunInput): Promise<RunInfo> {
+    return (await this.createRun(input)).info;
+  }
+
+  async endRun(input: EndRunInput): Promise<void> {
+    if (input.batch !== undefined) await this.logBatch(input.runId, input.batch);
+    await this.updateRun({ runId: input.runId, status: input.status, endTime: input.endTime });
   }
 
   async getRunInfo(runId: string): Promise<RunInfo> {
