@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { describePipelineHarness } from '../test-support/describe-pipeline-harness.js';
 
@@ -95,6 +97,11 @@ describePipelineHarness('local executor on %s', (h) => {
     expect(consumeTags['bosun.input.table.digest']).toBe(
       (produce!.outputs!['table'] as { digest: string }).digest,
     );
+
+    // The steps' work folders (logs as written, the downloaded input, the outputs) are gone: all of it is stored.
+    for (const step of [produce!, consume!])
+      expect(existsSync(join(h.dir, 'work', step.stepRunId))).toBe(false);
+    expect(existsSync(join(h.dir, 'work'))).toBe(true);
   });
 
   it('refuses bad parameters and documents it cannot run yet', async () => {

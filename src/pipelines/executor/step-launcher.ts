@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { StepSpec } from '../spec/index.js';
 import { findPlaceholders, parseDuration, validateValue, type OutputSpec } from '../spec/index.js';
@@ -115,10 +115,20 @@ export class StepLauncher {
     );
   }
 
-  /** Runs the attempt; its result carries what it used (see `finishRun`). */
+  /**
+   * Runs the attempt; its result carries what it used (see `finishRun`). Its work folder (`<workRoot>/<step run
+   * id>/attempt-N`: the logs as written, downloaded inputs, outputs) is removed once it has ended, its logs and
+   * outputs stored in the artifact store; the step run's folder too, when no other attempt is in it.
+   */
   async run(): Promise<AttemptResult> {
-    const result = await this.runAttempt();
-    return this.#usage !== undefined ? { ...result, usage: this.#usage } : result;
+    try {
+      const result = await this.runAttempt();
+      return this.#usage !== undefined ? { ...result, usage: this.#usage } : result;
+    } finally {
+      const stepFolder = join(this.deps.workRoot, this.attempt.stepRunId);
+      await rm(join(stepFolder, `attempt-${this.attempt.attempt}`), { recursive: true, force: true });
+      await rmdir(stepFolder).catch(() => undefined);
+    }
   }
 
   private async runAttempt(): Promise<AttemptResult> {
@@ -148,23 +158,21 @@ export class StepLauncher {
           ]
         : []),
     ];
-    const run = await deps.tracking.startRun({
-      experimentId: a.experimentId,
-      runName,
-      startTime: started,
-      tags,
-    });
-    const runId = run.runId;
-    const artifactUri = run.artifactUri;
     const work = join(deps.workRoot, a.stepRunId, `attempt-${a.attempt}`);
     const inputsDir = join(work, 'inputs');
     const outputsDir = join(work, 'outputs');
-    await mkdir(inputsDir, { recursive: true });
-    await mkdir(outputsDir, { recursive: true });
     const stdoutFile = join(work, 'stdout.txt');
     const stderrFile = join(work, 'stderr.txt');
-    await writeFile(stdoutFile, '');
-    await writeFile(stderrFile, '');
+    // The work folder is made while the run is created: neither waits for the other.
+    const [run] = await Promise.all([
+      deps.tracking.startRun({ experimentId: a.experimentId, runName, startTime: started, tags }),
+      (async () => {
+        await Promise.all([mkdir(inputsDir, { recursive: true }), mkdir(outputsDir, { recursive: true })]);
+        await Promise.all([writeFile(stdoutFile, ''), writeFile(stderrFile, '')]);
+      })(),
+    ]);
+    const runId = run.runId;
+    const artifactUri = run.artifactUri;
 
     const finishRun = async (
       status: 'FINISHED' | 'FAILED' | 'KILLED',
