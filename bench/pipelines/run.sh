@@ -24,7 +24,9 @@ RESULTS="${BENCH_RESULTS_DIR:-bench/results}"
 STAMP="$(date -u +%Y-%m-%d)"
 OUT="$(mktemp -d "${TMPDIR:-/tmp}/bosun-bench-pipelines-XXXXXX")"
 SAMPLER=""
-trap '[[ -n "$SAMPLER" ]] && kill "$SAMPLER" 2>/dev/null; rm -rf "$OUT"' EXIT
+# `|| true`: under `set -e` a failing command in the trap ends the script with its status, here 1 (kill of a sampler
+# already stopped), before `rm` runs: every complete run exited 1 and left its folder in the temporary folder.
+trap 'if [[ -n "$SAMPLER" ]]; then kill "$SAMPLER" 2>/dev/null || true; fi; rm -rf "$OUT"' EXIT
 
 has() { [[ ",$TARGETS," == *",$1,"* ]]; }
 
