@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSession, type UiSession } from './support/browser';
-import type { ProbeRender, UseAsyncProbe } from './support/use-async-probe';
+import type { ProbeHook, ProbeRender, UseAsyncProbe } from './support/use-async-probe';
 
 /** Waits for what the probe records (a busy machine makes it slower, never different). */
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000 });
@@ -32,14 +32,15 @@ async function bundleProbe(): Promise<string> {
 
 /** A render as the assertions read it: `b: loading`, `b: B1` (its value) or `c: error no c`. */
 function shown(render: ProbeRender): string {
-  const { id, state } = render;
+  const { id, state, refreshError } = render;
+  const beside = refreshError !== undefined ? ` (refresh failed: ${refreshError})` : '';
   switch (state.status) {
     case 'loading':
-      return `${id}: loading`;
+      return `${id}: loading${beside}`;
     case 'ok':
-      return `${id}: ${state.value}`;
+      return `${id}: ${state.value}${beside}`;
     case 'error':
-      return `${id}: error ${state.message}`;
+      return `${id}: error ${state.message}${beside}`;
   }
 }
 
@@ -86,14 +87,22 @@ async function answerAndExpectOnlyIt(from: number, id: string, value: string): P
   expect(settled).toEqual([`${id}: ${value}`]);
 }
 
-describe('useAsync answers the state of the current deps (web/src/components/use-async.ts)', () => {
-  beforeEach(async () => {
-    await session.page.goto('about:blank');
-    await session.page.addScriptTag({ content: probeScript });
-    await poll(loads).toEqual(['a']);
-    await tell('answer', 'a', 'A1');
-    await poll(lastRender).toBe('a: A1');
-  });
+/** Loads the probe into a blank page, calling `hook`, and answers its first load with A1. */
+async function startProbe(hook: ProbeHook): Promise<void> {
+  await session.page.goto('about:blank');
+  await session.page.addScriptTag({ content: `window.probeHook = ${JSON.stringify(hook)};` });
+  await session.page.addScriptTag({ content: probeScript });
+  await poll(loads).toEqual(['a']);
+  await tell('answer', 'a', 'A1');
+  await poll(lastRender).toBe('a: A1');
+}
+
+describe.each([
+  'useAsync (web/src/components/use-async.ts)',
+  'usePolling (web/src/pages/pipelines/use-polling.ts)',
+] as const)('%s answers the state of the current deps', (title) => {
+  const hook: ProbeHook = title.startsWith('usePolling') ? 'usePolling' : 'useAsync';
+  beforeEach(() => startProbe(hook));
 
   it("answers loading from the first render with new deps, never the previous deps' value", async () => {
     const from = (await recorded()).renders.length;
@@ -123,12 +132,18 @@ describe('useAsync answers the state of the current deps (web/src/components/use
     await answerAndExpectOnlyIt(from, 'a', 'A2');
   });
 
-  it('reload answers loading until the new load answers, then its value', async () => {
+  it('reload loads again: useAsync answers loading meanwhile, usePolling keeps the value on screen', async () => {
     const from = (await recorded()).renders.length;
     await tell('reload');
     await poll(loads).toEqual(['a', 'a']);
-    expect((await rendersAfter(from))[0]).toBe('a: loading');
-    await answerAndExpectOnlyIt(from, 'a', 'A2');
+    if (hook === 'useAsync') {
+      expect((await rendersAfter(from))[0]).toBe('a: loading');
+      await answerAndExpectOnlyIt(from, 'a', 'A2');
+    } else {
+      await tell('answer', 'a', 'A2');
+      await poll(lastRender).toBe('a: A2');
+      expect(new Set(await rendersAfter(from))).toEqual(new Set(['a: A1', 'a: A2']));
+    }
   });
 
   it('a render with the same deps keeps the value and loads nothing', async () => {
@@ -137,5 +152,23 @@ describe('useAsync answers the state of the current deps (web/src/components/use
     await poll(async () => (await rendersAfter(from)).length).toBeGreaterThan(0);
     expect(await rendersAfter(from)).toEqual(['a: A1']);
     expect(await loads()).toEqual(['a']);
+  });
+});
+
+describe('usePolling: a failed refresh', () => {
+  beforeEach(() => startProbe('usePolling'));
+
+  it('keeps the value with the error beside it, and the next deps show neither', async () => {
+    await tell('reload');
+    await poll(loads).toEqual(['a', 'a']);
+    await tell('answer', 'a', 'poll-A2'); // a running run: loaded again at once
+    await poll(loads).toEqual(['a', 'a', 'a']);
+    await tell('fail', 'a', 'server down');
+    await poll(lastRender).toBe('a: poll-A2 (refresh failed: server down)');
+    const from = (await recorded()).renders.length;
+    await tell('show', 'b');
+    await poll(async () => (await loads()).at(-1)).toBe('b');
+    expect((await rendersAfter(from))[0]).toBe('b: loading');
+    await answerAndExpectOnlyIt(from, 'b', 'B1');
   });
 });

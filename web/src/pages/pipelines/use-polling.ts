@@ -1,19 +1,29 @@
 import { useEffect, useRef, useState, type DependencyList } from 'react';
 import { errorMessage } from '../../api/api-error';
-import type { AsyncState } from '../../components/use-async';
+import { sameDependencies, type AsyncState } from '../../components/use-async';
+
+const loading = { status: 'loading' } as const;
+
+/** What the hook has for one set of deps: the load's state and the last refresh's error. */
+interface Polled<T> {
+  loadedFor: DependencyList;
+  async: AsyncState<T>;
+  refreshError?: string;
+}
 
 /**
  * Like useAsync, but loads again `every(value)` milliseconds after each answer while that returns a number
  * (a running pipeline run), keeping the last value on screen between loads (no flash of "Loading"). A failed
- * refresh keeps the value and shows the error beside it (`refreshError`). `reload` loads at once.
+ * refresh keeps the value and shows the error beside it (`refreshError`). `reload` loads at once, keeping the
+ * value meanwhile. As with useAsync, what it answers is always that of the current `deps`: from the render in
+ * which they change it is `loading` with no refresh error, never the previous deps' value or error.
  */
 export function usePolling<T>(
   load: (signal: AbortSignal) => Promise<T>,
   every: (value: T) => number | undefined,
   deps: DependencyList,
 ): { state: AsyncState<T>; refreshError: string | undefined; reload: () => void } {
-  const [state, setState] = useState<AsyncState<T>>({ status: 'loading' });
-  const [refreshError, setRefreshError] = useState<string>();
+  const [polled, setPolled] = useState<Polled<T>>({ loadedFor: deps, async: loading });
   const [generation, setGeneration] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
@@ -22,7 +32,7 @@ export function usePolling<T>(
   const first = useRef(true);
   useEffect(() => {
     first.current = true;
-    setState({ status: 'loading' });
+    setPolled({ loadedFor: deps, async: loading });
   }, deps);
   useEffect(() => {
     const controller = new AbortController();
@@ -32,16 +42,16 @@ export function usePolling<T>(
         (value) => {
           if (controller.signal.aborted) return;
           first.current = false;
-          setState({ status: 'ok', value });
-          setRefreshError(undefined);
+          setPolled({ loadedFor: deps, async: { status: 'ok', value } });
           const wait = everyRef.current(value);
           if (wait !== undefined) timer = setTimeout(tick, wait);
         },
         (error: unknown) => {
           if (controller.signal.aborted) return;
-          if (first.current) setState({ status: 'error', message: errorMessage(error) });
+          if (first.current)
+            setPolled({ loadedFor: deps, async: { status: 'error', message: errorMessage(error) } });
           else {
-            setRefreshError(errorMessage(error));
+            setPolled((before) => ({ ...before, refreshError: errorMessage(error) }));
             timer = setTimeout(tick, 5000);
           }
         },
@@ -54,5 +64,10 @@ export function usePolling<T>(
     };
     // The caller's deps decide when to start over (load and every are read through refs).
   }, [...deps, generation]);
-  return { state, refreshError, reload: () => setGeneration((g) => g + 1) };
+  const current = sameDependencies(polled.loadedFor, deps);
+  return {
+    state: current ? polled.async : loading,
+    refreshError: current ? polled.refreshError : undefined,
+    reload: () => setGeneration((g) => g + 1),
+  };
 }
