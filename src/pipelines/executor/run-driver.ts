@@ -183,7 +183,7 @@ export class RunDriver {
       // A row this driver has not seen yet (added elsewhere): read them all.
       if ([...fresh.keys()].every((id) => this.#byId.has(id))) {
         for (const row of fresh.values()) this.replace(row);
-        return;
+        if (!this.#staleAll) return;
       }
     }
     this.#staleAll = false;
@@ -203,11 +203,17 @@ export class RunDriver {
   /** Puts a changed step run in place of the one read before, and marks its step and those after it for a look. */
   private replace(row: StepRun): void {
     const old = this.#byId.get(row.stepRunId);
-    if (old === undefined) return;
-    this.#byId.set(row.stepRunId, row);
-    this.#steps[this.#steps.indexOf(old)] = row;
+    const at = old === undefined ? -1 : this.#steps.indexOf(old);
     const units = this.#byStep.get(row.step);
-    if (units !== undefined) units[units.indexOf(old)] = row;
+    const atUnit = old === undefined || units === undefined ? -1 : units.indexOf(old);
+    if (at < 0 || atUnit < 0 || units === undefined) {
+      // Not where it was read (cannot happen while the three indexes are kept together): read everything again.
+      this.#staleAll = true;
+      return;
+    }
+    this.#byId.set(row.stepRunId, row);
+    this.#steps[at] = row;
+    units[atUnit] = row;
     this.#dirty.add(row.step);
     for (const next of this.graph.downstream(row.step)) this.#dirty.add(next);
   }
