@@ -57,17 +57,4 @@ export class ArtifactIo {
       );
     }
   }
-
-  /** Reads a small text artifact (a stored log); undefined when it is not there. */
-  async readText(artifactUri: string, path: string): Promise<string | undefined> {
-    const root = this.roots.open(artifactUri);
-    try {
-      const read = await root.store.get(root.path === '' ? path : `${root.path}/${path}`);
-      const chunks: Buffer[] = [];
-      for await (const chunk of read.stream) chunks.push(Buffer.from(chunk as Buffer));
-      return Buffer.concat(chunks).toString('utf8');
-    } catch {
-      return undefined;
-    }
-  }
 }

@@ -2,7 +2,6 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../shared/test-support/wait-for.js';
-import { ArtifactIo } from '../executor/artifact-io.js';
 import type { PipelineService } from '../service/pipeline-service.js';
 import { startPipelineHarness, type PipelineHarness } from '../test-support/executor-harness.js';
 import { CodeShipping } from './code-shipping.js';
@@ -55,11 +54,8 @@ describe('workers executor: the pipeline code shipped to workers as a bundle', (
     const status = await done;
     const details = await pipelines.getRun(run.runId);
     const step = details.steps[0];
-    const io = new ArtifactIo(h.platform.artifactRoots);
-    const stepRun =
-      step?.mlflowRunId !== undefined ? await h.platform.tracking.getRun(step.mlflowRunId) : undefined;
-    const stdout =
-      stepRun !== undefined ? ((await io.readText(stepRun.info.artifactUri, 'logs/stdout.txt')) ?? '') : '';
+    const logs = step !== undefined ? await pipelines.logs(run.runId, { step: step.step }) : [];
+    const stdout = logs[0]?.stdout ?? '';
     return {
       status,
       runId: run.runId,
@@ -103,9 +99,9 @@ describe('workers executor: the pipeline code shipped to workers as a bundle', (
     expect(first.stdout).toContain(`cwd=${join(codeCache(), digest ?? '')}\n`);
     expect(first.stdout).toContain('version=v1\n');
     // The bundle is an artifact of the pipeline run: the code that ran stays with the run.
-    const io = new ArtifactIo(h.platform.artifactRoots);
-    const stored = await io.readText(first.pipelineRun.info.artifactUri, `bosun/code/${digest}.tar.gz`);
-    expect(stored).toBeDefined();
+    const root = h.platform.artifactRoots.open(first.pipelineRun.info.artifactUri);
+    const stored = await root.store.list(root.path === '' ? 'bosun/code' : `${root.path}/bosun/code`);
+    expect(stored.map((entry) => entry.path)).toContain(`${digest}.tar.gz`);
 
     // The code changes: the next run ships a new bundle; the step sees the new file.
     writeFileSync(join(h.codeDir, 'lib', 'version.txt'), 'v2\n');
