@@ -33,14 +33,13 @@ export {
   planEntryToWire,
   stepRunToWire,
 } from './service/pipeline-wire.js';
+export { stepBaseEnvironment, type ExecutorEvent, type ExecutorClock } from './executor/executor-deps.js';
 export {
-  stepBaseEnvironment,
-  type ExecutorEvent,
-  type ExecutorClock,
+  auditedStepSecrets,
+  type AppendAudit,
   type SecretReader,
   type StepSecrets,
-} from './executor/executor-deps.js';
-export { auditedStepSecrets, type AppendAudit } from './executor/step-secrets.js';
+} from './executor/step-secrets.js';
 export {
   localStepBackend,
   type KillWhy,

@@ -9,6 +9,7 @@ import type { ModelApprovals } from '../approvals/model-approvals.js';
 import type { StepBackend } from './step-backend.js';
 import type { ResourceClasses } from '../resources/index.js';
 import type { CostStore } from '../cost/cost-store.js';
+import type { StepSecrets } from './step-secrets.js';
 
 /**
  * Time as the executor sees it: `now` for leases, retry times and durations; `sleep` for waiting until a retry is
@@ -38,23 +39,6 @@ export type ExecutorEvent =
       retryInMs?: number;
     }
   | { kind: 'run'; runId: string; status: string; error?: string };
-
-/** Who reads a step's secret: named in the audit record of the read. */
-export interface SecretReader {
-  pipelineRunId: string;
-  pipelineName: string;
-  step: string;
-  stepRunId: string;
-  attempt: number;
-}
-
-/**
- * Reads the secrets a step declares, when the step starts: the current value at a secret store path. Every read is
- * audited naming the pipeline run and step (see `auditedStepSecrets`); values never appear in errors.
- */
-export interface StepSecrets {
-  read(path: string, reader: SecretReader): Promise<string>;
-}
 
 /** Everything the executor uses, built once per process (see `createPipelineService`). */
 export interface ExecutorDeps {

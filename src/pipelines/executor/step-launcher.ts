@@ -12,7 +12,7 @@ import type { ProcessEnd, RunningProcess, SpawnOptions } from './step-process.js
 import { pythonOf, type CodeVersion, type PipFreezeCache } from './reproducibility.js';
 import { StepEnvironmentError, type StepEnvironment, type StepVenvs } from './step-venv.js';
 import { artifactRefs, valueToTextSafe } from './launch-values.js';
-import type { StepSecrets } from './executor-deps.js';
+import type { StepSecrets } from './step-secrets.js';
 import { assertMaskableSecret } from './secret-masker.js';
 import type { IssuedStepToken, StepTokenIssuer } from '../step-token/index.js';
 import { attemptCostUsd, usageMetrics, type AttemptPrice, type AttemptUsage } from '../cost/attempt-cost.js';

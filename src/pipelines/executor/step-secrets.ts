@@ -1,7 +1,23 @@
 import type { AuditRecordInput } from '../../security/audit/index.js';
 import type { SecretRead } from '../../security/secrets/index.js';
 import { NotFoundError } from '../../shared/index.js';
-import type { SecretReader, StepSecrets } from './executor-deps.js';
+
+/** Who reads a step's secret: named in the audit record of the read. */
+export interface SecretReader {
+  pipelineRunId: string;
+  pipelineName: string;
+  step: string;
+  stepRunId: string;
+  attempt: number;
+}
+
+/**
+ * Reads the secrets a step declares, when the step starts: the current value at a secret store path. Every read is
+ * audited naming the pipeline run and step (see `auditedStepSecrets`); values never appear in errors.
+ */
+export interface StepSecrets {
+  read(path: string, reader: SecretReader): Promise<string>;
+}
 
 /** Where a step's secret read is recorded (the platform's audit log over its database). */
 export type AppendAudit = (input: AuditRecordInput) => Promise<unknown>;

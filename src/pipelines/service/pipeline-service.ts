@@ -16,8 +16,8 @@ import {
   type ExecutorClock,
   type ExecutorDeps,
   type ExecutorEvent,
-  type StepSecrets,
 } from '../executor/executor-deps.js';
+import type { StepSecrets } from '../executor/step-secrets.js';
 import { PipFreezeCache } from '../executor/reproducibility.js';
 import { StepVenvs } from '../executor/step-venv.js';
 import { RunDriver } from '../executor/run-driver.js';

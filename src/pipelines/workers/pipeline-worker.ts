@@ -5,7 +5,7 @@ import type { ArtifactRoots } from '../../artifacts/index.js';
 import type { DatabaseHandle } from '../../db/index.js';
 import type { TrackingService } from '../../tracking/index.js';
 import { ArtifactIo } from '../executor/artifact-io.js';
-import type { StepSecrets } from '../executor/executor-deps.js';
+import type { StepSecrets } from '../executor/step-secrets.js';
 import { PipFreezeCache } from '../executor/reproducibility.js';
 import { localStepBackend, type KillWhy, type StepAttemptRunner } from '../executor/step-backend.js';
 import type { AttemptResult, LaunchDeps } from '../executor/step-launcher.js';
