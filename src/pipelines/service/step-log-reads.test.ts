@@ -28,6 +28,12 @@ describe('reading a running step’s live log', () => {
     };
   }
 
+  it('answers nothing new, at the offset asked, for a file that is not there (not made yet, or removed)', async () => {
+    const missing = join(dir, 'removed-with-its-attempt.txt');
+    expect(await readLiveLog(missing, 1234)).toEqual({ text: '', offset: 1234, next: 1234 });
+    expect(await readLiveLog(missing, undefined)).toEqual({ text: '', offset: 0, next: 0 });
+  });
+
   it('reads back a log written a byte at a time identical, never showing a split character', async () => {
     const file = join(dir, 'split.txt');
     writeFileSync(file, '');
@@ -48,13 +54,12 @@ describe('reading a running step’s live log', () => {
     expect(next).toBe(bytes.length);
   });
 
-  it('answers the whole stream from 0 past its end (a new attempt), and a missing file as empty', async () => {
+  it('answers the whole stream from 0 past its end (a new attempt)', async () => {
     const file = join(dir, 'restart.txt');
     writeFileSync(file, 'über\n');
     expect(await readLiveLog(file, 2)).toEqual({ text: 'ber\n', offset: 2, next: 6 });
     expect(await readLiveLog(file, 6)).toEqual({ text: '', offset: 6, next: 6 });
     expect(await readLiveLog(file, 99)).toEqual({ text: 'über\n', offset: 0, next: 6 });
-    expect(await readLiveLog(join(dir, 'none.txt'), 5)).toEqual({ text: '', offset: 0, next: 0 });
   });
 
   it('reads only what follows the offset of a 20 MB log, not the whole file at each poll', async () => {

@@ -11,14 +11,16 @@ export type LogOffsets = Partial<Record<LogStream, number>>;
 /**
  * Reads the live log file of a running step from byte `from` to its end as it is now: only those bytes are read
  * (one `open` and positioned reads), so a follower polling a long log reads each byte once. A character still
- * being written is left for the next read. A file that is not there (yet) is an empty stream.
+ * being written is left for the next read. A file that is not there is nothing new at `from`: not made yet, or
+ * already removed with the attempt's work folder while the step's end is being recorded (a follower that was
+ * told `next: 0` then would drop what it had and read the whole log again from the stored copy).
  */
 export async function readLiveLog(file: string, from: number | undefined): Promise<LogChunk> {
   let handle;
   try {
     handle = await open(file, 'r');
   } catch {
-    return emptyLogChunk;
+    return { text: '', offset: from ?? 0, next: from ?? 0 };
   }
   try {
     const { size } = await handle.stat();
