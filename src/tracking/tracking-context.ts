@@ -31,11 +31,7 @@ export class TrackingContext {
 
   async activeExperiment(db: Kysely<Database>, experimentId: string): Promise<Experiment> {
     const experiment = await this.experiment(db, experimentId);
-    if (experiment.lifecycleStage !== 'active') {
-      throw new InvalidParameterError(
-        `The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`,
-      );
-    }
+    checkExperimentActive(experimentId, experiment.lifecycleStage);
     return experiment;
   }
 
@@ -46,11 +42,7 @@ export class TrackingContext {
   ): Promise<{ experimentId: string; artifactLocation: string }> {
     const row = await experimentStore.findRow(db, parseExperimentId(experimentId));
     if (!row) throw new NotFoundError(`No Experiment with id=${experimentId} exists`);
-    if (row.lifecycle_stage !== 'active') {
-      throw new InvalidParameterError(
-        `The experiment ${experimentId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
-      );
-    }
+    checkExperimentActive(experimentId, row.lifecycle_stage);
     return { experimentId: String(row.experiment_id), artifactLocation: row.artifact_location };
   }
 
@@ -68,5 +60,14 @@ export class TrackingContext {
       );
     }
     return info;
+  }
+}
+
+/** Runs are created and written only in an active experiment (MLflow's message when it is deleted). */
+function checkExperimentActive(experimentId: string, lifecycleStage: string): void {
+  if (lifecycleStage !== 'active') {
+    throw new InvalidParameterError(
+      `The experiment ${experimentId} must be in the 'active' state. Current state is ${lifecycleStage}.`,
+    );
   }
 }
